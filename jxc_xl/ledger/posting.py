@@ -1,0 +1,266 @@
+"""Turn validated documents into ledger rows: documents, lines, movements, party entries.
+
+Each document is written inside its own savepoint of the batch's transaction, then the
+item × warehouse keys it touched are recosted; any problem rolls that document back alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..model import Document, DocType, Line
+from ..money import (ZERO, from_qty_units, mul_money, to_cents, to_qty_units, to_unit_cost_units)
+from ..problems import Problem
+from ..validate import Masters
+from .recost import Failure, Key, Settings, recost
+
+RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.stock_count: 2}
+IN_TYPES = {DocType.purchase_receipt, DocType.sales_return, DocType.other_receipt, DocType.opening_stock}
+SOURCE_TYPE = {DocType.purchase_return: DocType.purchase_receipt, DocType.sales_return: DocType.sales_shipment}
+SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1),
+        DocType.sales_shipment: ("AR", 1), DocType.sales_return: ("AR", -1),
+        DocType.customer_receipt: ("AR", -1), DocType.supplier_payment: ("AP", -1)}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who posted, when, in which batch, from which workbook: written on every ledger row."""
+
+    batch: int
+    posted_at: str
+    user: str
+    workbook: str
+
+    def row(self, sheet: str = "", row: int | None = None) -> dict:
+        return {"batch": self.batch, "posted_at": self.posted_at, "user": self.user,
+                "workbook": self.workbook, "sheet": sheet, "row": row}
+
+
+def doc_pos(date: dt.date, doc_type: DocType, doc_no: str, revision: int, reversal: int) -> str:
+    """Ledger order: date, openings first and counts last in a day, then 单号."""
+    return f"{date.isoformat()}|{RANK.get(doc_type, 1)}|{doc_no}|{doc_type.journal}|{revision:03d}|{reversal}"
+
+
+def line_pos(pos: str, line_no: int, leg: int) -> str:
+    return f"{pos}|{line_no:05d}|{leg}"
+
+
+class Writer:
+    def __init__(self, conn: sqlite3.Connection, masters: Masters, settings: Settings, stamp: Stamp):
+        self.conn, self.masters, self.settings, self.stamp = conn, masters, settings, stamp
+        self.current: int | None = None     # the document being written, to tell its rows apart
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _insert(self, table: str, values: dict) -> int:
+        cols = ", ".join(values)
+        cur = self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(values))})",
+                                list(values.values()))
+        return cur.lastrowid
+
+    def _problem(self, doc: Document, code: str, field: str = "", line: int | None = None, **args) -> Problem:
+        source = doc.lines[line - 1].source if line else (doc.lines[0].source if doc.lines else doc.source)
+        return Problem(code, doc.doc_no, line, field, args, source)
+
+    # -- one document ----------------------------------------------------------------------
+    def write(self, doc: Document, revision: int) -> list[Problem]:
+        """Write ``doc`` and recost what it touched. Caller holds the savepoint."""
+        pos = doc_pos(doc.date, doc.type, doc.doc_no, revision, 0)
+        links, problems = self._source_links(doc)
+        if problems:
+            return problems
+        doc_id = self._insert("documents", {
+            "journal": doc.journal, "doc_no": doc.doc_no, "revision": revision, "reversal": 0,
+            "type": doc.type.value, "date": doc.date.isoformat(), "pos": pos, "party": doc.party,
+            "warehouse": doc.warehouse, "to_warehouse": doc.to_warehouse,
+            "source_doc_no": doc.source_doc_no, "source_doc": links.get("doc"),
+            "amount": None if doc.amount is None else to_cents(doc.amount), "method": doc.method,
+            "note": doc.note, "fingerprint": doc.fingerprint(), **self.stamp.row(doc.source.sheet, doc.source.row)})
+        self.current = doc_id
+        dirty: dict[Key, str] = {}
+        total = ZERO
+        for n, line in enumerate(doc.lines, start=1):
+            amount = self._amount(doc, line)
+            total += amount or ZERO
+            line_id = self._insert("lines", {
+                "doc": doc_id, "line_no": n, "item": line.item, "qty": to_qty_units(line.qty),
+                "price": None if line.price is None else to_unit_cost_units(line.price),
+                "amount": None if amount is None else to_cents(amount),
+                "unit_cost": None if line.unit_cost is None else to_unit_cost_units(line.unit_cost),
+                "source_line": links.get(n, [(None,)])[0][0], "note": line.note,
+                **self.stamp.row(line.source.sheet, line.source.row)})
+            previous = None
+            for leg, move in enumerate(self._moves(doc, line, links.get(n))):
+                mpos = line_pos(pos, n, leg)
+                key = (line.item, move.pop("warehouse"))
+                dirty[key] = min(mpos, dirty.get(key, mpos))
+                if move.get("link") == "previous":     # a transfer's receiving leg
+                    move["link"] = previous
+                previous = self._insert("movements", {"doc": doc_id, "line": line_id, "leg": leg,
+                                           "date": doc.date.isoformat(), "pos": mpos, "item": line.item,
+                                           "warehouse": key[1], **move,
+                                           **self.stamp.row(line.source.sheet, line.source.row)})
+        self._party_entries(doc, doc_id, total)
+        return self._recost(doc, dirty)
+
+    def _amount(self, doc: Document, line: Line) -> Decimal | None:
+        if doc.type not in SIDE:
+            return None
+        return line.amount if line.amount is not None else mul_money(line.qty, line.price or ZERO)
+
+    def _moves(self, doc: Document, line: Line, links: list[tuple] | None) -> list[dict]:
+        """The stock movements of one line: their rule and inputs; costing fills the rest."""
+        qty = to_qty_units(line.qty)
+        base = {"warehouse": doc.warehouse, "base_qty": qty}
+        t = doc.type
+        if t is DocType.transfer:
+            return [{**base, "direction": -1, "rule": "current"},
+                    {**base, "warehouse": doc.to_warehouse, "direction": 1, "rule": "linked",
+                     "link": "previous"}]
+        if t is DocType.stock_count:
+            given = None if line.unit_cost is None else to_unit_cost_units(line.unit_cost)
+            return [{**base, "direction": 0, "rule": "count", "given_unit_cost": given}]
+        direction = 1 if t in IN_TYPES else -1
+        if links:
+            return [{**base, "base_qty": link_qty, "direction": direction, "rule": "linked",
+                     "link": movement, "link_qty": link_qty} for _, movement, link_qty in links]
+        if t is DocType.purchase_receipt:
+            value = self._amount(doc, line)
+        elif t in (DocType.opening_stock, DocType.other_receipt) and line.unit_cost is not None:
+            value = mul_money(line.qty, line.unit_cost)
+        else:
+            return [{**base, "direction": direction, "rule": "current"}]
+        return [{**base, "direction": direction, "rule": "fixed", "fixed_value": to_cents(value)}]
+
+
+    def _source_links(self, doc: Document) -> tuple[dict, list[Problem]]:
+        """For a return naming its 原单号: which source lines (and movements) each line returns.
+
+        A return line is spread over the source's lines of the same item, in line order, as
+        far as each still has quantity unreturned. Returns {"doc": id, n: [(line, movement, qty)]}.
+        """
+        if doc.type not in SOURCE_TYPE or not doc.source_doc_no:
+            return {}, []
+        source_type = SOURCE_TYPE[doc.type]
+        src = self.conn.execute(
+            "SELECT id, party, reversed_by, date FROM documents WHERE journal=? AND doc_no=? AND type=? "
+            "AND reversal=0 ORDER BY revision DESC LIMIT 1",
+            (doc.journal, doc.source_doc_no, source_type.value)).fetchone()
+        if src is None or src["reversed_by"] is not None or src["date"] > doc.date.isoformat():
+            return {}, [self._problem(doc, "source_missing", "原单号", value=doc.source_doc_no,
+                                      expected=source_type.label)]
+        if src["party"] != doc.party:
+            return {}, [self._problem(doc, "source_party", "原单号", value=doc.source_doc_no,
+                                      expected=src["party"])]
+        links: dict = {"doc": src["id"]}
+        problems: list[Problem] = []
+        left = {row["id"]: row for row in self.conn.execute(
+            "SELECT l.id, l.item, l.qty - COALESCE((SELECT SUM(r.qty) FROM lines r JOIN documents d "
+            "ON d.id = r.doc WHERE r.source_line = l.id AND d.reversed_by IS NULL), 0) AS left, "
+            "(SELECT m.id FROM movements m WHERE m.line = l.id) AS movement "
+            "FROM lines l WHERE l.doc = ? ORDER BY l.line_no", (src["id"],))}
+        remaining = {i: row["left"] for i, row in left.items()}
+        for n, line in enumerate(doc.lines, start=1):
+            wanted, parts = to_qty_units(line.qty), []
+            candidates = [i for i, row in left.items() if row["item"] == line.item]
+            if not candidates:
+                problems.append(self._problem(doc, "source_item", "商品编码", n, value=doc.source_doc_no,
+                                              item=line.item))
+                continue
+            for i in candidates:
+                take = min(wanted, remaining[i])
+                if take > 0:
+                    parts.append((i, left[i]["movement"], take))
+                    remaining[i] -= take
+                    wanted -= take
+            if wanted > 0:
+                available = sum(p[2] for p in parts)
+                problems.append(self._problem(doc, "return_exceeds", "数量", n, value=_qty(line.qty),
+                                              source=doc.source_doc_no, item=line.item,
+                                              expected=_qty(from_qty_units(available))))
+            links[n] = parts
+        return links, problems
+
+    def _party_entries(self, doc: Document, doc_id: int, lines_total: Decimal) -> None:
+        party = self.masters.parties.get(doc.party)
+        terms = dt.timedelta(days=party.terms_days if party else 0)
+        due = (doc.due_date or doc.date + terms).isoformat()
+        entries: list[tuple[str, Decimal]] = []
+        if doc.type is DocType.opening_balance:
+            entries = [(side, amount) for side, amount in (("AR", doc.receivable), ("AP", doc.payable)) if amount]
+        elif doc.type in SIDE:
+            side, sign = SIDE[doc.type]
+            amount = doc.amount if doc.type in (DocType.customer_receipt, DocType.supplier_payment) else lines_total
+            entries = [(side, sign * (amount or ZERO))]
+        for side, amount in entries:
+            self._insert("party_entries", {"doc": doc_id, "date": doc.date.isoformat(), "party": doc.party,
+                                           "side": side, "amount": to_cents(amount), "due_date": due,
+                                           **self.stamp.row(doc.source.sheet, doc.source.row)})
+
+    def _recost(self, doc: Document, dirty: dict[Key, str]) -> list[Problem]:
+        failure = recost(self.conn, self.settings, dirty)
+        return [] if failure is None else [self.failure_problem(doc, failure)]
+
+    def failure_problem(self, doc: Document, failure: Failure) -> Problem:
+        row = failure.movement
+        own = row["doc"] == self.current
+        line = None
+        if own:
+            line = self.conn.execute("SELECT line_no FROM lines WHERE id=(SELECT line FROM movements WHERE id=?)",
+                                     (row["id"],)).fetchone()[0]
+        if failure.kind == "closed":
+            return self._problem(doc, "closed_period", "日期", line, value=row["date"],
+                                 closed=self.settings.closed_through.isoformat())
+        if failure.kind == "no_cost":
+            return self._problem(doc, "no_unit_cost", "单位成本", line, item=failure.item,
+                                 warehouse=failure.warehouse)
+        later = later_en = ""
+        if not own:
+            other = self.conn.execute("SELECT doc_no FROM documents WHERE id=?", (row["doc"],)).fetchone()[0]
+            later = f"（会使后面的单据“{other}”库存不足）"
+            later_en = f" (document '{other}' further on would go short)"
+        return self._problem(doc, "negative_stock", "数量", line, item=failure.item,
+                             warehouse=failure.warehouse, date=row["date"], value=_qty(failure.needed),
+                             expected=_qty(failure.available), later=later, later_en=later_en)
+
+    # -- reversal --------------------------------------------------------------------------
+    def reverse(self, original: sqlite3.Row, date: dt.date) -> list[Problem]:
+        """Post the exact opposite of ``original``: every movement and entry, linked to it."""
+        pos = doc_pos(date, DocType(original["type"]), original["doc_no"], original["revision"], 1)
+        values = {k: original[k] for k in ("journal", "doc_no", "revision", "type", "party", "warehouse",
+                                           "to_warehouse", "source_doc_no", "source_doc", "amount",
+                                           "method", "fingerprint")}
+        rev_id = self._insert("documents", {**values, "reversal": 1, "date": date.isoformat(), "pos": pos,
+                                            "note": f"红字冲销 {original['doc_no']}",
+                                            "reverses": original["id"], **self.stamp.row()})
+        self.conn.execute("UPDATE documents SET reversed_by=? WHERE id=?", (rev_id, original["id"]))
+        self.current = rev_id
+        line_ids = {}
+        for line in self.conn.execute("SELECT * FROM lines WHERE doc=? ORDER BY line_no", (original["id"],)).fetchall():
+            line_ids[line["id"]] = self._insert("lines", {
+                "doc": rev_id, "line_no": line["line_no"], "item": line["item"], "qty": -line["qty"],
+                "price": line["price"], "amount": None if line["amount"] is None else -line["amount"],
+                "unit_cost": line["unit_cost"], "note": "红字冲销", **self.stamp.row()})
+        dirty: dict[Key, str] = {}
+        for m in self.conn.execute("SELECT * FROM movements WHERE doc=? ORDER BY pos", (original["id"],)).fetchall():
+            mpos = line_pos(pos, *map(int, m["pos"].rsplit("|", 2)[1:]))
+            key = (m["item"], m["warehouse"])
+            dirty[key] = min(mpos, dirty.get(key, mpos))
+            self._insert("movements", {
+                "doc": rev_id, "line": line_ids[m["line"]], "leg": m["leg"], "date": date.isoformat(),
+                "pos": mpos, "item": m["item"], "warehouse": m["warehouse"], "direction": -m["direction"],
+                "rule": "linked", "base_qty": abs(m["qty"] or 0), "link": m["id"], **self.stamp.row()})
+        for e in self.conn.execute("SELECT * FROM party_entries WHERE doc=?", (original["id"],)).fetchall():
+            self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
+                                           "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],
+                                           "link": e["id"], **self.stamp.row()})
+        failure = recost(self.conn, self.settings, dirty)
+        if failure is None:
+            return []
+        stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
+        return [self.failure_problem(stub, failure)]
+
+
+def _qty(value: object) -> str:
+    return format(Decimal(value).normalize(), "f") if value is not None else ""

@@ -1,0 +1,275 @@
+"""Questions the ledger answers: stock, stock card, balances and aging, period summary, profit.
+
+All figures come back as Decimal; SQL sums run over scaled integers, so they are exact.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..money import ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio, round_unit_cost
+
+BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")
+BUCKET_LABELS = dict(zip(BUCKETS, ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")))
+_FAR = "9999-12-31"
+
+
+def _day(as_of: dt.date | None) -> str:
+    return as_of.isoformat() if as_of else _FAR
+
+
+def _filters(**conditions: object) -> tuple[str, list]:
+    parts, args = [], []
+    for column, value in conditions.items():
+        if value is not None:
+            parts.append(f"{column} = ?")
+            args.append(value)
+    return "".join(f" AND {p}" for p in parts), args
+
+
+@dataclass(frozen=True)
+class StockRow:
+    item: str
+    warehouse: str | None      # None when summed over warehouses
+    qty: Decimal
+    value: Decimal
+    unit_cost: Decimal         # value / qty while in stock, else the last unit cost known
+
+
+def stock(conn: sqlite3.Connection, as_of: dt.date | None = None, item: str | None = None,
+          warehouse: str | None = None, by_item: bool = False) -> list[StockRow]:
+    """Quantity, value and unit cost per item × warehouse (or per item) at the end of ``as_of``."""
+    where, args = _filters(item=item, warehouse=warehouse)
+    group = "item" if by_item else "item, warehouse"
+    rows = conn.execute(
+        f"SELECT item, {'NULL' if by_item else 'warehouse'} AS warehouse, SUM(qty), SUM(value), "
+        f"(SELECT last_unit FROM movements l WHERE l.item = m.item "
+        f"{'' if by_item else 'AND l.warehouse = m.warehouse'} AND l.date <= ? "
+        f"ORDER BY l.date DESC, l.pos DESC LIMIT 1) "
+        f"FROM movements m WHERE date <= ?{where} GROUP BY {group} ORDER BY {group}",
+        [_day(as_of), _day(as_of), *args]).fetchall()
+    out = []
+    for it, wh, qty, value, last in rows:
+        q, v = from_qty_units(qty), from_cents(value)
+        unit = round_unit_cost(ratio(v, q)) if q > 0 else from_unit_cost_units(last)
+        out.append(StockRow(it, wh, q, v, unit))
+    return out
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """One line of the 商品明细账 (stock card)."""
+
+    batch: int
+    date: str
+    doc_type: str
+    doc_no: str
+    reversal: bool
+    warehouse: str
+    item: str
+    in_qty: Decimal
+    out_qty: Decimal
+    unit_cost: Decimal
+    value: Decimal             # signed: + in, − out
+    bal_qty: Decimal
+    bal_value: Decimal
+    sheet: str
+    row: int | None
+
+
+def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str | None = None,
+               start: dt.date | None = None, end: dt.date | None = None) -> list[CardRow]:
+    """Every movement in ledger order with its running balance (over the warehouses asked)."""
+    where, args = _filters(**{"m.item": item, "m.warehouse": warehouse})
+    first = start.isoformat() if start else ""
+    balances: dict[tuple, tuple[int, int]] = {}
+    for it, wh, qty, value in conn.execute(
+            f"SELECT item, warehouse, SUM(qty), SUM(value) FROM movements m WHERE date < ?{where} "
+            f"GROUP BY item, warehouse", [first, *args]):
+        balances[(it, wh)] = (qty, value)
+    running: dict[str, list[int]] = {}
+    for (it, _), (qty, value) in balances.items():
+        total = running.setdefault(it, [0, 0])
+        total[0] += qty
+        total[1] += value
+    rows = conn.execute(
+        f"SELECT m.*, d.type, d.doc_no, d.reversal FROM movements m JOIN documents d ON d.id = m.doc "
+        f"WHERE m.date >= ? AND m.date <= ?{where} ORDER BY m.date, m.pos, m.warehouse",
+        [first, _day(end), *args]).fetchall()
+    out = []
+    for r in rows:
+        if warehouse is None:
+            total = running.setdefault(r["item"], [0, 0])
+            total[0] += r["qty"]
+            total[1] += r["value"]
+            bal_qty, bal_value = total
+        else:
+            bal_qty, bal_value = r["bal_qty"], r["bal_value"]
+        qty = from_qty_units(r["qty"])
+        out.append(CardRow(r["batch"], r["date"], r["type"], r["doc_no"], bool(r["reversal"]),
+                           r["warehouse"], r["item"], max(qty, ZERO), max(-qty, ZERO),
+                           from_unit_cost_units(r["unit_cost"]), from_cents(r["value"]),
+                           from_qty_units(bal_qty), from_cents(bal_value), r["sheet"], r["row"]))
+    return out
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    doc_no: str
+    date: str
+    due_date: str
+    amount: Decimal
+    open: Decimal
+
+
+def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[dict]:
+    """The party's entries up to ``as_of``, a reversal netted into the entry it cancels."""
+    entries: dict[int, dict] = {}
+    for e in conn.execute(
+            "SELECT e.id, e.date, e.due_date, e.amount, e.link, d.doc_no FROM party_entries e "
+            "JOIN documents d ON d.id = e.doc WHERE e.party = ? AND e.side = ? AND e.date <= ? "
+            "ORDER BY e.id", (party, side, _day(as_of))):
+        if e["link"] in entries:
+            entries[e["link"]]["amount"] += e["amount"]
+        else:
+            entries[e["id"]] = dict(e)
+    return [e for e in entries.values() if e["amount"] != 0]
+
+
+def open_items(conn: sqlite3.Connection, party: str, side: str = "AR",
+               as_of: dt.date | None = None) -> tuple[list[OpenItem], Decimal]:
+    """What each invoice still has open, receipts and credits settling the oldest due first.
+
+    Returns the open items and any credit left unapplied (a prepayment), as a positive amount.
+    """
+    entries = _net_entries(conn, party, side, as_of)
+    credit = -sum(e["amount"] for e in entries if e["amount"] < 0)
+    debits = sorted((e for e in entries if e["amount"] > 0), key=lambda e: (e["due_date"], e["date"], e["id"]))
+    items = []
+    for e in debits:
+        applied = min(credit, e["amount"])
+        credit -= applied
+        items.append(OpenItem(e["doc_no"], e["date"], e["due_date"], from_cents(e["amount"]),
+                              from_cents(e["amount"] - applied)))
+    return items, from_cents(credit)
+
+
+def balance(conn: sqlite3.Connection, party: str, as_of: dt.date | None = None,
+            side: str | None = None) -> Decimal:
+    """What the party owes us (AR), we owe it (AP), or AR − AP when no side is given."""
+    sides = [side] if side else ["AR", "AP"]
+    total = ZERO
+    for s in sides:
+        (amount,) = conn.execute("SELECT COALESCE(SUM(amount), 0) FROM party_entries WHERE party = ? "
+                                 "AND side = ? AND date <= ?", (party, s, _day(as_of))).fetchone()
+        total += from_cents(amount) * (1 if s == "AR" else -1 if side is None else 1)
+    return total
+
+
+def bucket(age_days: int) -> str:
+    """Age = days past the due date; ≤ 30 (and due today) is 0-30, not yet due is not_due."""
+    if age_days < 0:
+        return "not_due"
+    for limit, name in ((30, "0-30"), (60, "31-60"), (90, "61-90"), (120, "91-120")):
+        if age_days <= limit:
+            return name
+    return "120+"
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    party: str
+    balance: Decimal
+    buckets: dict[str, Decimal]
+
+
+def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
+          party: str | None = None) -> list[AgingRow]:
+    """账龄: each party's open amounts by days past due on ``as_of``; buckets sum to the balance.
+
+    Unapplied credit (a customer's prepayment) is shown as a negative amount not yet due.
+    """
+    where, args = _filters(party=party)
+    parties = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT party FROM party_entries WHERE side = ? AND date <= ?{where} ORDER BY party",
+        [side, as_of.isoformat(), *args])]
+    out = []
+    for p in parties:
+        items, credit = open_items(conn, p, side, as_of)
+        buckets = {name: from_cents(0) for name in BUCKETS}
+        for item in items:
+            buckets[bucket((as_of - dt.date.fromisoformat(item.due_date)).days)] += item.open
+        buckets["not_due"] -= credit
+        total = sum(buckets.values(), ZERO)
+        if total != 0 or credit:
+            out.append(AgingRow(p, total, buckets))
+    return out
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """进销存汇总: opening + in − out = closing, in quantity and in value."""
+
+    item: str
+    warehouse: str
+    open_qty: Decimal
+    open_value: Decimal
+    in_qty: Decimal
+    in_value: Decimal
+    out_qty: Decimal
+    out_value: Decimal
+    close_qty: Decimal
+    close_value: Decimal
+
+
+def summary(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[SummaryRow]:
+    is_in = "(qty > 0 OR (qty = 0 AND value >= 0))"
+    rows = conn.execute(
+        "SELECT item, warehouse, "
+        "SUM(CASE WHEN date < :s THEN qty ELSE 0 END), SUM(CASE WHEN date < :s THEN value ELSE 0 END), "
+        f"SUM(CASE WHEN date >= :s AND {is_in} THEN qty ELSE 0 END), "
+        f"SUM(CASE WHEN date >= :s AND {is_in} THEN value ELSE 0 END), "
+        f"-SUM(CASE WHEN date >= :s AND NOT {is_in} THEN qty ELSE 0 END), "
+        f"-SUM(CASE WHEN date >= :s AND NOT {is_in} THEN value ELSE 0 END) "
+        "FROM movements WHERE date <= :e GROUP BY item, warehouse ORDER BY item, warehouse",
+        {"s": start.isoformat(), "e": end.isoformat()}).fetchall()
+    out = []
+    for item, wh, oq, ov, iq, iv, xq, xv in rows:
+        out.append(SummaryRow(item, wh, from_qty_units(oq), from_cents(ov), from_qty_units(iq), from_cents(iv),
+                              from_qty_units(xq), from_cents(xv), from_qty_units(oq + iq - xq),
+                              from_cents(ov + iv - xv)))
+    return out
+
+
+@dataclass(frozen=True)
+class ProfitRow:
+    date: str
+    doc_no: str
+    doc_type: str
+    party: str
+    item: str
+    qty: Decimal               # negative on a return or a reversal
+    amount: Decimal
+    cost: Decimal
+    profit: Decimal
+
+
+def gross_profit(conn: sqlite3.Connection, start: dt.date | None = None,
+                 end: dt.date | None = None) -> list[ProfitRow]:
+    """毛利 per sales line: amount − cost of goods sold (returns and reversals count negative)."""
+    rows = conn.execute(
+        "SELECT d.date, d.doc_no, d.type, d.party, l.item, "
+        "SUM(m.qty), l.amount, SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc "
+        "JOIN movements m ON m.line = l.id WHERE d.type IN ('sales_shipment', 'sales_return') "
+        "AND d.date >= ? AND d.date <= ? GROUP BY l.id ORDER BY d.pos, l.line_no",
+        ((start or dt.date.min).isoformat(), _day(end))).fetchall()
+    out = []
+    for date, doc_no, doc_type, party, item, qty, amount, value in rows:
+        sign = -1 if doc_type == "sales_return" else 1
+        sold = -from_qty_units(qty)
+        revenue = from_cents(amount) * sign
+        cost = -from_cents(value)
+        out.append(ProfitRow(date, doc_no, doc_type, party, item, sold, revenue, cost, revenue - cost))
+    return out

@@ -1,0 +1,146 @@
+"""Recompute costs forward from the earliest movement a posting touched.
+
+Costs live per item × warehouse. A posting marks the keys it touched from their earliest new
+movement; each key is replayed from there through :func:`jxc_xl.costing.run`, and a
+movement whose value changed marks the movements that take their value from it (the
+receiving leg of a transfer, a return that names it, its reversal) so their keys are
+replayed in turn, until nothing changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from .. import costing
+from ..model import CostMethod
+from ..money import (ZERO, from_cents, from_qty_units, from_unit_cost_units, prorate, ratio,
+                     to_cents, to_qty_units, to_unit_cost_units)
+
+Key = tuple[str, str]
+_COLUMNS = ("id, doc, date, pos, item, warehouse, direction, rule, base_qty, fixed_value, given_unit_cost, link, "
+            "link_qty, qty, value, unit_cost, bal_qty, bal_value, last_unit")
+# Replays of one batch stop here: only a monthly average with transfers both ways in one
+# month could chase cents round a cycle, and then the ledger keeps the last pass.
+MAX_REPLAYS_PER_KEY = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    method: CostMethod = CostMethod.moving_average
+    allow_negative: bool = False
+    closed_through: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a replay cannot stand: ``kind`` is shortage, no_cost or closed."""
+
+    kind: str
+    movement: sqlite3.Row
+    item: str
+    warehouse: str
+    needed: object = None
+    available: object = None
+
+
+def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str],
+           dry_run: bool = False) -> Failure | list[tuple] | None:
+    """Replay the ``dirty`` keys (each from its pos) and write what changed.
+
+    With ``dry_run`` nothing is written and the differences found are returned instead
+    (the ledger's self-check).
+    """
+    pending = dict(dirty)
+    replays: dict[Key, int] = {}
+    differences: list[tuple] = []
+    while pending:
+        key = min(pending, key=pending.__getitem__)
+        start = pending.pop(key)
+        replays[key] = replays.get(key, 0) + 1
+        result = _replay(conn, settings, key, start)
+        if isinstance(result, Failure):
+            return result
+        if dry_run:
+            differences.extend(result)
+            continue
+        changed = _write(conn, result)
+        if replays[key] >= MAX_REPLAYS_PER_KEY:
+            continue
+        for item, warehouse, pos in _dependents(conn, changed):
+            dep = (item, warehouse)
+            pending[dep] = min(pos, pending.get(dep, pos))
+    return differences if dry_run else None
+
+
+def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
+    item, warehouse = key
+    if settings.method is CostMethod.fifo:
+        start = ""                     # FIFO layers are rebuilt from the first receipt
+    elif settings.method is CostMethod.monthly_average:
+        start = start[:7]              # the whole month: its rate depends on all its receipts
+    prev = conn.execute("SELECT bal_qty, bal_value, last_unit FROM movements WHERE item=? AND warehouse=? "
+                        "AND pos < ? ORDER BY pos DESC LIMIT 1", (item, warehouse, start)).fetchone()
+    opening = costing.State() if prev is None else costing.State(
+        from_qty_units(prev[0]), from_cents(prev[1]),
+        None if prev[2] is None else from_unit_cost_units(prev[2]))
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM movements WHERE item=? AND warehouse=? AND pos >= ? "
+                        "ORDER BY pos", (item, warehouse, start)).fetchall()
+    moves = [_move(conn, row) for row in rows]
+    outcome = costing.run(settings.method, opening, moves, settings.allow_negative)
+    if outcome.failure is not None:
+        row = rows[outcome.failure.index]
+        if isinstance(outcome.failure, costing.Shortage):
+            return Failure("shortage", row, item, warehouse, outcome.failure.needed, outcome.failure.available)
+        return Failure("no_cost", row, item, warehouse)
+    updates = []
+    for row, res in zip(rows, outcome.results):
+        new = _stored(res)
+        if tuple(row)[13:] != new:
+            if settings.closed_through and row["date"] <= settings.closed_through.isoformat():
+                return Failure("closed", row, item, warehouse)
+            updates.append((*new, row["id"]))
+    return updates
+
+
+def _move(conn: sqlite3.Connection, row: sqlite3.Row) -> costing.Move:
+    date = dt.date.fromisoformat(row["date"])
+    given = None if row["given_unit_cost"] is None else from_unit_cost_units(row["given_unit_cost"])
+    if row["rule"] != "linked":
+        value = ZERO if row["fixed_value"] is None else from_cents(row["fixed_value"])
+        return costing.Move(row["id"], date, row["direction"], row["rule"], from_qty_units(row["base_qty"]),
+                            value, given)
+    source = conn.execute("SELECT qty, value, item, warehouse FROM movements WHERE id=?",
+                          (row["link"],)).fetchone()
+    source_qty = abs(from_qty_units(source[0])) if source[0] is not None else from_qty_units(row["base_qty"])
+    qty = source_qty if row["link_qty"] is None else from_qty_units(row["link_qty"])
+    value = prorate(abs(from_cents(source[1])), qty, source_qty) if source_qty and source[1] is not None else ZERO
+    direction = row["direction"] if not source[0] else (-1 if source[0] > 0 else 1)
+    same_key = (source[2], source[3]) == (row["item"], row["warehouse"])
+    return costing.Move(row["id"], date, direction, "fixed", qty, value, given,
+                        layer=row["link"] if direction < 0 else None, in_basis=not same_key)
+
+
+def _stored(res: costing.Result) -> tuple:
+    """A result as the movements row stores it: qty, value, unit cost, balances, fallback cost."""
+    unit = ZERO if res.qty == 0 else abs(ratio(res.value, res.qty))
+    last = res.state.last_unit
+    return (to_qty_units(res.qty), to_cents(res.value), to_unit_cost_units(unit),
+            to_qty_units(res.state.qty), to_cents(res.state.value),
+            None if last is None else to_unit_cost_units(last))
+
+
+def _write(conn: sqlite3.Connection, updates: list[tuple]) -> list[int]:
+    conn.executemany("UPDATE movements SET qty=?, value=?, unit_cost=?, bal_qty=?, bal_value=?, "
+                     "last_unit=? WHERE id=?", updates)
+    return [u[-1] for u in updates]
+
+
+def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    for i in range(0, len(changed), 500):
+        chunk = changed[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        found += conn.execute(f"SELECT item, warehouse, pos FROM movements WHERE link IN ({marks})",
+                              chunk).fetchall()
+    return found

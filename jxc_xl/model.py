@@ -1,0 +1,179 @@
+"""Masters and documents, as pydantic models.
+
+These hold what a clerk entered, already typed (Decimal, date) but not yet checked against
+the books: :mod:`jxc_xl.validate` does that and answers with problems, never exceptions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class PartyKind(str, Enum):
+    customer = "customer"
+    supplier = "supplier"
+    both = "both"
+
+    @property
+    def is_customer(self) -> bool:
+        return self is not PartyKind.supplier
+
+    @property
+    def is_supplier(self) -> bool:
+        return self is not PartyKind.customer
+
+
+class CostMethod(str, Enum):
+    moving_average = "moving_average"
+    fifo = "fifo"
+    monthly_average = "monthly_average"
+
+
+class DocType(str, Enum):
+    purchase_receipt = "purchase_receipt"
+    purchase_return = "purchase_return"
+    sales_shipment = "sales_shipment"
+    sales_return = "sales_return"
+    transfer = "transfer"
+    stock_count = "stock_count"
+    other_receipt = "other_receipt"
+    other_issue = "other_issue"
+    customer_receipt = "customer_receipt"
+    supplier_payment = "supplier_payment"
+    opening_stock = "opening_stock"
+    opening_balance = "opening_balance"
+
+    @property
+    def journal(self) -> str:
+        """The book a 单号 is unique in: one per input sheet of the workbook."""
+        return _JOURNAL[self]
+
+    @property
+    def label(self) -> str:
+        return DOC_TYPE_LABELS[self]
+
+    @property
+    def has_lines(self) -> bool:
+        return self not in (DocType.customer_receipt, DocType.supplier_payment, DocType.opening_balance)
+
+
+_JOURNAL = {
+    DocType.purchase_receipt: "purchases", DocType.purchase_return: "purchases",
+    DocType.sales_shipment: "sales", DocType.sales_return: "sales",
+    DocType.transfer: "transfers", DocType.stock_count: "counts",
+    DocType.other_receipt: "other_moves", DocType.other_issue: "other_moves",
+    DocType.customer_receipt: "payments", DocType.supplier_payment: "payments",
+    DocType.opening_stock: "opening_stock", DocType.opening_balance: "opening_balances",
+}
+
+DOC_TYPE_LABELS = {
+    DocType.purchase_receipt: "采购入库", DocType.purchase_return: "采购退货",
+    DocType.sales_shipment: "销售出库", DocType.sales_return: "销售退货",
+    DocType.transfer: "调拨", DocType.stock_count: "盘点",
+    DocType.other_receipt: "其他入库", DocType.other_issue: "其他出库",
+    DocType.customer_receipt: "收款", DocType.supplier_payment: "付款",
+    DocType.opening_stock: "期初库存", DocType.opening_balance: "期初往来",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+
+class Item(_Model):
+    sku: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    spec: str = ""
+    unit: str = ""
+    category: str = ""
+    barcode: str = ""
+    purchase_price: Decimal | None = None
+    sale_price: Decimal | None = None
+    min_qty: Decimal | None = None
+    max_qty: Decimal | None = None
+    inactive: bool = False
+
+
+class Party(_Model):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    kind: PartyKind
+    contact: str = ""
+    phone: str = ""
+    address: str = ""
+    credit_limit: Decimal | None = None
+    terms_days: int = Field(default=0, ge=0)
+
+
+class Warehouse(_Model):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+class Source(_Model):
+    """Where a document or line came from, so every ledger number can be traced back."""
+
+    workbook: str = ""
+    sheet: str = ""
+    row: int | None = None
+
+
+class Line(_Model):
+    """One item line. ``qty`` is the counted quantity on a stock count, else positive."""
+
+    item: str
+    qty: Decimal
+    price: Decimal | None = None          # purchase / sales price
+    amount: Decimal | None = None         # qty × price, when the clerk typed it
+    unit_cost: Decimal | None = None      # opening stock, other receipt, count gain on empty stock
+    note: str = ""
+    source: Source = Source()
+
+
+class Document(_Model):
+    """A header and its lines, as on the paper 单据."""
+
+    type: DocType
+    doc_no: str
+    date: dt.date
+    party: str = ""                       # customer or supplier code (or name)
+    warehouse: str = ""                   # the warehouse; the source one for a transfer
+    to_warehouse: str = ""                # the destination of a transfer
+    source_doc_no: str = ""               # 原单号 of a return
+    amount: Decimal | None = None         # 收款 / 付款
+    receivable: Decimal | None = None     # 期初往来
+    payable: Decimal | None = None        # 期初往来
+    due_date: dt.date | None = None       # 期初往来 (else date + the party's terms)
+    method: str = ""                      # 结算方式 of a payment
+    note: str = ""
+    lines: tuple[Line, ...] = ()
+    source: Source = Source()
+
+    @field_validator("doc_no")
+    @classmethod
+    def _strip_doc_no(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def journal(self) -> str:
+        return self.type.journal
+
+    def fingerprint(self) -> str:
+        """A hash of the content that matters to the books (not where it was typed)."""
+        content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source"}}})
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: object) -> str:
+    """Decimal('1.50') and Decimal('1.5') are the same number, so they hash alike."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, (dt.date, Enum)):
+        return value.isoformat() if isinstance(value, dt.date) else value.value
+    raise TypeError(type(value))

@@ -1,0 +1,96 @@
+"""Exact numbers: the one place that rounds.
+
+Money is kept to 0.01, quantities to 0.0001 and unit costs are shown to 6 decimals.
+Python holds them as :class:`~decimal.Decimal`; SQLite holds them as scaled integers
+(cents, ten-thousandths, millionths) so that SQL sums are exact. Every rounding in the
+project goes through :func:`round_money` / :func:`round_qty` / :func:`round_unit_cost`,
+all *round half up*, the rule Chinese accountants expect (四舍五入).
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+
+MONEY_PLACES = 2
+QTY_PLACES = 4
+UNIT_COST_PLACES = 6
+
+MONEY_SCALE = 10**MONEY_PLACES
+QTY_SCALE = 10**QTY_PLACES
+UNIT_COST_SCALE = 10**UNIT_COST_PLACES
+
+_CENT = Decimal(1).scaleb(-MONEY_PLACES)
+_QTY = Decimal(1).scaleb(-QTY_PLACES)
+_UNIT = Decimal(1).scaleb(-UNIT_COST_PLACES)
+ZERO = Decimal(0)
+# Wide enough that no product or quotient of ledger numbers is rounded before we say so.
+_EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def D(value: object) -> Decimal:
+    """A Decimal from an int, str or Decimal (never from a float: that would be inexact)."""
+    if isinstance(value, float):
+        raise TypeError("floats are not accepted for money or quantities; pass str or Decimal")
+    return value if isinstance(value, Decimal) else Decimal(value)  # type: ignore[arg-type]
+
+
+def round_money(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+def round_qty(value: Decimal) -> Decimal:
+    return value.quantize(_QTY, rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+def round_unit_cost(value: Decimal) -> Decimal:
+    return value.quantize(_UNIT, rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+def mul_money(qty: Decimal, price: Decimal) -> Decimal:
+    """qty × price rounded to the cent: an amount, a line cost."""
+    with localcontext(_EXACT):
+        return round_money(qty * price)
+
+
+def prorate(value: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """value × part / whole to the cent, computed exactly before the one rounding."""
+    if part == whole:
+        return value
+    with localcontext(_EXACT):
+        return round_money(value * part / whole)
+
+
+def ratio(value: Decimal, qty: Decimal) -> Decimal:
+    """An exact (60-digit) unit cost; only display rounds it."""
+    with localcontext(_EXACT):
+        return value / qty
+
+
+def places(value: Decimal) -> int:
+    """How many decimals a number really uses (1.50 → 1, 2 → 0)."""
+    exp = value.normalize().as_tuple().exponent
+    return max(0, -exp) if isinstance(exp, int) else 0
+
+
+# --- scaled integers for SQLite -------------------------------------------------------
+def to_cents(value: Decimal) -> int:
+    return int(round_money(value).scaleb(MONEY_PLACES))
+
+
+def from_cents(value: int | None) -> Decimal:
+    return ZERO.quantize(_CENT) if value is None else Decimal(value).scaleb(-MONEY_PLACES)
+
+
+def to_qty_units(value: Decimal) -> int:
+    return int(round_qty(value).scaleb(QTY_PLACES))
+
+
+def from_qty_units(value: int | None) -> Decimal:
+    return ZERO.quantize(_QTY) if value is None else Decimal(value).scaleb(-QTY_PLACES)
+
+
+def to_unit_cost_units(value: Decimal) -> int:
+    return int(round_unit_cost(value).scaleb(UNIT_COST_PLACES))
+
+
+def from_unit_cost_units(value: int | None) -> Decimal:
+    return ZERO.quantize(_UNIT) if value is None else Decimal(value).scaleb(-UNIT_COST_PLACES)

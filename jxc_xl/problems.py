@@ -1,0 +1,103 @@
+"""Errors as values: what went wrong with a document, where, and what to do about it.
+
+Validation and posting never raise on bad user input; they return :class:`Problem` objects.
+Each message exists in Chinese (the default) and English and names the field, the
+offending value and the fix, in words a clerk understands.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as _field
+
+from .model import Source
+
+# code -> (Chinese, English). Placeholders are filled from Problem.args.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("{field}不能为空：请填写{field}。", "{field} is empty: please fill it in."),
+    "unknown_item": ("商品编码“{value}”不存在：请先在“商品”表中添加该商品，或检查编码拼写。",
+                     "Unknown SKU '{value}': add it to the Items sheet first or check the spelling."),
+    "inactive_item": ("商品“{value}”已停用：请换用其他商品，或在“商品”表中取消停用。",
+                      "Item '{value}' is inactive: use another item or re-activate it in the Items sheet."),
+    "unknown_party": ("往来单位“{value}”不存在：请先在“往来单位”表中添加，或检查编码/名称。",
+                      "Unknown party '{value}': add it to the Parties sheet first or check the code/name."),
+    "party_not_customer": ("往来单位“{value}”不是客户：请在“往来单位”表中把类型改为“客户”或“客户及供应商”，或换一个客户。",
+                           "Party '{value}' is not a customer: set its kind to Customer or Both, or choose a customer."),
+    "party_not_supplier": ("往来单位“{value}”不是供应商：请在“往来单位”表中把类型改为“供应商”或“客户及供应商”，或换一个供应商。",
+                           "Party '{value}' is not a supplier: set its kind to Supplier or Both, or choose a supplier."),
+    "unknown_warehouse": ("仓库“{value}”不存在：请先在“仓库”表中添加，或检查编码/名称。",
+                          "Unknown warehouse '{value}': add it to the Warehouses sheet first or check the code/name."),
+    "same_warehouse": ("调出仓库与调入仓库相同（{value}）：请填写两个不同的仓库。",
+                       "From and to warehouse are the same ({value}): use two different warehouses."),
+    "not_positive": ("{field}必须大于0（现为 {value}）：数量请填正数，方向由业务类型决定。",
+                     "{field} must be greater than 0 (it is {value}): enter a positive number; the type gives the direction."),
+    "negative": ("{field}不能为负数（现为 {value}）。", "{field} cannot be negative (it is {value})."),
+    "too_many_places": ("{field}“{value}”小数位过多：最多 {places} 位小数。",
+                        "{field} '{value}' has too many decimals: at most {places}."),
+    "amount_mismatch": ("金额 {value} 与 数量×单价 = {expected} 不符：请改正金额或清空让系统计算。",
+                        "Amount {value} disagrees with qty × price = {expected}: correct it or leave it empty."),
+    "no_lines": ("单据没有明细行：请至少填写一行商品。", "The document has no lines: enter at least one item line."),
+    "no_amount": ("应收与应付都为空：请至少填写一项。", "Receivable and payable are both empty: fill in at least one."),
+    "closed_period": ("日期 {value} 在已结账期间内（结账日期 {closed}）：请改为 {closed} 之后的日期，或先反结账。",
+                      "Date {value} is in a closed period (closed through {closed}): use a later date or reopen the period."),
+    "duplicate_changed": ("单号“{value}”已过账，但内容与已过账的不同：已过账的单据不能修改，请先红字冲销原单再按新内容过账，或使用新单号。",
+                          "Document '{value}' is already posted with other content: posted documents cannot be edited; reverse it first, or use a new number."),
+    "duplicate_in_batch": ("单号“{value}”在本批中出现两次且内容不同：同一单号的各行表头须一致，不同单据请用不同单号。",
+                           "Document '{value}' appears twice in this batch with different content: use one number per document."),
+    "source_missing": ("原单号“{value}”找不到对应的{expected}：请检查原单号，或清空原单号按当前成本退货。",
+                       "Source document '{value}' is not a posted {expected}: check it or leave it empty to return at current cost."),
+    "source_party": ("原单号“{value}”的往来单位是“{expected}”，与本单不同：退货须退给原单的往来单位。",
+                     "Source document '{value}' belongs to '{expected}': a return must go to the same party."),
+    "source_item": ("原单号“{value}”中没有商品“{item}”：请检查原单号或商品编码。",
+                    "Source document '{value}' has no item '{item}': check the source number or the SKU."),
+    "return_exceeds": ("退货数量 {value} 超过原单“{source}”中商品“{item}”尚未退回的数量 {expected}：请减少退货数量。",
+                       "Return quantity {value} exceeds what source '{source}' still has unreturned for '{item}' ({expected}): reduce it."),
+    "negative_stock": ("库存不足：商品“{item}”在仓库“{warehouse}”于 {date} 需出库 {value}，可用只有 {expected}{later}。请先入库或减少数量，或在设置中允许负库存。",
+                       "Not enough stock: item '{item}' in warehouse '{warehouse}' on {date} needs {value}, only {expected} available{later_en}. Receive stock first, reduce the quantity, or allow negative stock in Settings."),
+    "no_unit_cost": ("商品“{item}”在仓库“{warehouse}”没有库存可参照成本：请填写单位成本。",
+                     "Item '{item}' has no stock in warehouse '{warehouse}' to take a cost from: enter a unit cost."),
+    "not_found": ("单号“{value}”没有已过账的单据：请检查单号。", "No posted document '{value}': check the number."),
+    "ambiguous": ("单号“{value}”在多个表中都有：请指明是哪一类单据（{expected}）。",
+                  "Document number '{value}' exists in several sheets ({expected}): say which one."),
+    "already_reversed": ("单号“{value}”已经红字冲销过，不能再次冲销。", "Document '{value}' is already reversed."),
+    "bad_value": ("{field}“{value}”无效：{expected}。", "{field} '{value}' is invalid: {expected}."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one document (and line, and field)."""
+
+    code: str
+    doc_no: str = ""
+    line: int | None = None          # 1-based line of the document, None for the header
+    field: str = ""                  # the column at fault, by its Chinese header name
+    args: dict[str, object] = _field(default_factory=dict)
+    source: Source = Source()        # workbook, sheet, row of the line (or of the first line)
+
+    @property
+    def message(self) -> str:
+        return self.text("zh")
+
+    @property
+    def message_en(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str = "zh") -> str:
+        zh, en = MESSAGES[self.code]
+        values = {"field": self.field, "value": "", "expected": "", "later": "", "later_en": "", **self.args}
+        if lang == "en":
+            values["field"] = FIELD_EN.get(self.field, self.field)
+        return (en if lang == "en" else zh).format(**values)
+
+    def __str__(self) -> str:
+        where = f"{self.doc_no} 第{self.line}行" if self.line else self.doc_no
+        return f"{where}: {self.message}" if where else self.message
+
+
+FIELD_EN = {
+    "单号": "DocNo", "日期": "Date", "业务类型": "Type", "往来单位": "Party", "客户": "Customer",
+    "供应商": "Supplier", "仓库": "Warehouse", "调出仓库": "FromWarehouse", "调入仓库": "ToWarehouse",
+    "商品编码": "SKU", "数量": "Qty", "实盘数量": "CountedQty", "单价": "UnitPrice", "金额": "Amount",
+    "单位成本": "UnitCost", "原单号": "SourceDocNo", "应收": "Receivable", "应付": "Payable",
+    "到期日": "DueDate",
+}
