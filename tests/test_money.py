@@ -1,0 +1,33 @@
+from decimal import Decimal
+
+import pytest
+
+from jxc_xl import money
+
+
+@pytest.mark.parametrize("raw, cents", [("0.005", "0.01"), ("0.015", "0.02"), ("2.675", "2.68"),
+                                         ("-0.005", "-0.01"), ("1.004999", "1.00")])
+def test_money_rounds_half_up(raw, cents):
+    assert money.round_money(Decimal(raw)) == Decimal(cents)
+
+
+def test_quantities_and_unit_costs_keep_their_places():
+    assert money.round_qty(Decimal("1.23455")) == Decimal("1.2346")
+    assert money.round_unit_cost(Decimal("4.3899995")) == Decimal("4.390000")
+
+
+def test_scaled_integers_round_trip_exactly():
+    for text in ("0.01", "123456789.99", "-0.10"):
+        assert money.from_cents(money.to_cents(Decimal(text))) == Decimal(text)
+    assert money.to_qty_units(Decimal("1.5")) == 15000
+    assert money.to_unit_cost_units(Decimal("4.39")) == 4390000
+
+
+def test_prorate_rounds_once_and_gives_the_whole_for_the_whole():
+    assert money.prorate(Decimal("10.00"), Decimal(1), Decimal(3)) == Decimal("3.33")
+    assert money.prorate(Decimal("10.00"), Decimal(3), Decimal(3)) == Decimal("10.00")
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError):
+        money.D(0.1)
