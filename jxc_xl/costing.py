@@ -129,11 +129,17 @@ def _apply(step, state: State, move: Move, rate: Decimal | None):
 
 
 def _current_in_unit(state: State, move: Move, rate: Decimal | None) -> Decimal | None:
+    """Stock on hand gives the cost; with none, the given cost, else the last one known.
+
+    Whether a cost exists is decided by what came before the movement only (never by a
+    later receipt of the month), so a document is accepted or refused alike whatever the
+    order documents were posted in.
+    """
+    if state.qty <= 0 and (move.unit_cost is not None or state.last_unit is None):
+        return move.unit_cost
     if rate is not None:
         return rate
-    if state.qty > 0:
-        return ratio(state.value, state.qty)
-    return move.unit_cost if move.unit_cost is not None else state.last_unit
+    return ratio(state.value, state.qty) if state.qty > 0 else state.last_unit
 
 
 def _in_value(state: State, move: Move, rate: Decimal | None) -> Decimal | None:
