@@ -36,6 +36,105 @@ def main() -> None:
     """jxc-xl: 进销存 with an exact SQLite ledger behind an Excel workbook."""
 
 
+def _book(path: str, write: bool = True):
+    from .workbook.xlsx import FileBook, check_writable
+    book_path = Path(path).resolve()
+    if write:
+        check_writable(book_path)
+    return FileBook(book_path), book_path
+
+
+def _run(action) -> None:
+    """Run a use case; environment faults become one clear line and exit code 2."""
+    from .workbook.xlsx import WorkbookError
+    try:
+        report = action()
+    except WorkbookError as exc:
+        _fail(str(exc))
+    except sqlite3.OperationalError as exc:
+        locked = "locked" in str(exc) or "busy" in str(exc)
+        _fail("账簿正被其他程序使用，请稍后再试 / the ledger is locked" if locked else f"账簿无法打开（{exc}）")
+    except PermissionError as exc:
+        _fail(f"没有写入权限（{exc.filename}）：文件可能被其他程序打开或是只读的 / permission denied")
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("book")
+@click.option("--company", default="", help="公司名称")
+def new(book: str, company: str) -> None:
+    """Create a new, empty workbook with every sheet of the contract."""
+    from .workbook.template import new_workbook
+    if Path(book).exists():
+        _fail(f"{book} 已存在：不会覆盖已有工作簿 / already exists")
+    new_workbook(book, company)
+    click.echo(f"已创建 / created: {book}")
+
+
+@main.command()
+@click.argument("folder", default="jxc-demo")
+def demo(folder: str) -> None:
+    """Build, post and refresh a demo workbook for a small trading company."""
+    from .demo import build_demo
+    from .usecases import console_progress, post_book
+    book_path = build_demo(Path(folder))
+    _run(lambda: post_book(*_book(str(book_path)), progress=console_progress()))
+
+
+@main.command()
+@click.argument("book")
+def validate(book: str) -> None:
+    """Check every row and mark errors; post nothing."""
+    from .usecases import console_progress, validate_book
+    _run(lambda: validate_book(*_book(book), progress=console_progress()))
+
+
+@main.command()
+@click.argument("book")
+@click.option("--user", default=None, help="记在账簿上的操作员（默认为登录名）")
+def post(book: str, user: str | None) -> None:
+    """Validate, post, write 状态, fill 盘点, regenerate the generated sheets, save."""
+    from .usecases import console_progress, post_book
+    _run(lambda: post_book(*_book(book), user=user, progress=console_progress()))
+
+
+@main.command()
+@click.argument("book")
+def refresh(book: str) -> None:
+    """Regenerate 库存 / 应收 / 应付 / 台账 from the ledger."""
+    from .usecases import refresh_book
+    _run(lambda: refresh_book(*_book(book)))
+
+
+@main.command()
+@click.argument("book")
+@click.argument("doc_no")
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), help="冲销日期（默认原单日期）")
+@click.option("--user", default=None)
+def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) -> None:
+    """Post the 红字冲销 of a posted document and mark its rows."""
+    from .usecases import reverse_book
+    _run(lambda: reverse_book(*_book(book), doc_no, user=user, date=date.date() if date else None))
+
+
+@main.command()
+@click.argument("book")
+def verify(book: str) -> None:
+    """Recompute the ledger and compare every generated sheet with it."""
+    from .usecases import verify_book
+    from .workbook.xlsx import WorkbookError
+    try:
+        differences = verify_book(*_book(book, write=False))
+    except WorkbookError as exc:
+        _fail(str(exc))
+    for line in differences:
+        click.echo(line)
+    click.echo("核对无误 / verified" if not differences else f"{len(differences)} 处不符 / differences")
+    sys.exit(1 if differences else 0)
+
+
 @main.group()
 def ledger() -> None:
     """Work on a ledger file (.jxc.db) directly."""

@@ -192,9 +192,14 @@ class Ledger:
         masters, closed = self.masters(), self.settings.closed_through
         return [p for doc in documents for p in validate(doc, masters, closed)[1]]
 
-    def post(self, documents: list[Document], user: str | None = None, workbook: str = "") -> PostResult:
-        """Post a batch in (date, 单号) order in one transaction; bad documents are left out."""
-        masters, settings = self.masters(), self.settings
+    def post(self, documents: list[Document], user: str | None = None, workbook: str = "",
+             masters: Masters | None = None, dry_run: bool = False) -> PostResult:
+        """Post a batch in (date, 单号) order in one transaction; bad documents are left out.
+
+        ``masters`` overrides the ledger's (a workbook being checked); ``dry_run`` finds every
+        problem posting would meet, stock shortages included, and then rolls everything back.
+        """
+        masters, settings = masters or self.masters(), self.settings
         outcomes: dict[int, Outcome] = {}
         checked: list[tuple[int, Document]] = []
         seen: dict[tuple[str, str], str] = {}
@@ -218,7 +223,7 @@ class Ledger:
             writer = Writer(self.conn, masters, settings, stamp)
             for i, doc in checked:
                 outcomes[i] = self._post_one(writer, doc)
-            if any(o.status == "posted" for o in outcomes.values()):
+            if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
                 result.batch = stamp.batch
             else:
                 tx.rollback()
@@ -284,13 +289,32 @@ class Ledger:
         return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
 
     # -- questions -------------------------------------------------------------------------
+    def posted_documents(self) -> dict[tuple[str, str], dict]:
+        """(journal, 单号) → batch, time and reversal of its latest posting, for status cells."""
+        out = {}
+        for r in self.conn.execute(
+                "SELECT d.journal, d.doc_no, d.batch, d.posted_at, r.batch AS reversed_batch "
+                "FROM documents d LEFT JOIN documents r ON r.id = d.reversed_by "
+                "WHERE d.reversal = 0 ORDER BY d.revision"):
+            out[(r["journal"], r["doc_no"])] = dict(r)
+        return out
+
+    def count_differences(self) -> dict[tuple[str, int], Decimal]:
+        """(单号, line) → the gain (+) or loss (−) each standing count line posted."""
+        rows = self.conn.execute(
+            "SELECT d.doc_no, l.line_no, m.qty FROM documents d JOIN lines l ON l.doc = d.id "
+            "JOIN movements m ON m.line = l.id WHERE d.type = 'stock_count' AND d.reversal = 0 "
+            "AND d.reversed_by IS NULL")
+        return {(r[0], r[1]): from_qty_units(r[2]) for r in rows}
+
     def stock(self, as_of: dt.date | None = None, item: str | None = None, warehouse: str | None = None,
               by_item: bool = False) -> list[queries.StockRow]:
         return queries.stock(self.conn, as_of, item, warehouse, by_item)
 
     def stock_card(self, item: str | None = None, warehouse: str | None = None,
-                   start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:
-        return queries.stock_card(self.conn, item, warehouse, start, end)
+                   start: dt.date | None = None, end: dt.date | None = None,
+                   per_warehouse: bool = False) -> list[queries.CardRow]:
+        return queries.stock_card(self.conn, item, warehouse, start, end, per_warehouse)
 
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
         return queries.balance(self.conn, party, as_of, side)

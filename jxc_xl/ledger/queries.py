@@ -80,8 +80,10 @@ class CardRow:
 
 
 def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str | None = None,
-               start: dt.date | None = None, end: dt.date | None = None) -> list[CardRow]:
-    """Every movement in ledger order with its running balance (over the warehouses asked)."""
+               start: dt.date | None = None, end: dt.date | None = None,
+               per_warehouse: bool = False) -> list[CardRow]:
+    """Every movement in ledger order with its running balance: per item × warehouse, or
+    (for one item over all its warehouses) per item."""
     where, args = _filters(**{"m.item": item, "m.warehouse": warehouse})
     first = start.isoformat() if start else ""
     balances: dict[tuple, tuple[int, int]] = {}
@@ -100,7 +102,7 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
         [first, _day(end), *args]).fetchall()
     out = []
     for r in rows:
-        if warehouse is None:
+        if warehouse is None and not per_warehouse:
             total = running.setdefault(r["item"], [0, 0])
             total[0] += r["qty"]
             total[1] += r["value"]

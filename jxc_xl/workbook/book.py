@@ -1,0 +1,105 @@
+"""The Book protocol the use cases speak to, and finding a contract table inside a sheet.
+
+A Book moves whole 2-D blocks of values: it reads a sheet as a list of rows, writes a column
+block, marks cells, replaces a generated sheet. The file implementation is
+:mod:`jxc_xl.workbook.xlsx`; a live-Excel one sits behind the ribbon.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .contract import SheetSpec
+
+HEADER_SEARCH_ROWS = 20
+
+
+class Book(Protocol):
+    name: str                                   # the workbook's file name, for traceability
+
+    def sheet_names(self) -> list[str]: ...
+
+    def values(self, sheet: str) -> list[list]: ...            # row 1 first; None for empty cells
+
+    def merged(self, sheet: str) -> list[tuple[int, int, int, int]]: ...   # 1-based r1, c1, r2, c2
+
+    def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None: ...
+
+    def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
+        """Highlight ``cells`` (row, col) and clear our highlight elsewhere in ``rows``."""
+
+    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None: ...
+
+    def save(self) -> None: ...
+
+
+@dataclass
+class Table:
+    """A contract table found in a sheet: where its header is and which column holds what."""
+
+    spec: SheetSpec
+    sheet: str
+    header_row: int                          # 1-based sheet row of the header
+    columns: dict[str, int]                  # contract column (Chinese name) -> 1-based column
+    rows: list[tuple[int, list]] = field(default_factory=list)   # (sheet row, whole row values)
+
+    def get(self, values: list, name: str) -> object:
+        col = self.columns.get(name)
+        return values[col - 1] if col and col <= len(values) else None
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    """A problem with a whole sheet (missing, or a required column not found)."""
+
+    sheet: str
+    message: str
+    message_en: str
+
+
+def find_sheet(book: Book, spec: SheetSpec) -> str | None:
+    names = {n.strip().lower(): n for n in book.sheet_names()}
+    return names.get(spec.zh.lower()) or names.get(spec.en.lower())
+
+
+def read_table(book: Book, spec: SheetSpec) -> Table | SheetProblem | None:
+    """The spec's table, or None when the sheet is absent, or why it cannot be read."""
+    sheet = find_sheet(book, spec)
+    if sheet is None:
+        return None
+    values = book.values(sheet)
+    best: tuple[int, dict[str, int]] | None = None
+    for r, row in enumerate(values[:HEADER_SEARCH_ROWS], start=1):
+        found = _match(spec, row)
+        if best is None or len(found) > len(best[1]):
+            best = (r, found)
+        if found and all(c.zh in found for c in spec.required):
+            break
+    header_row, columns = best or (1, {})
+    missing = [c for c in spec.required if c.zh not in columns]
+    if missing:
+        zh = "、".join(f"“{c.zh}”" for c in missing)
+        en = ", ".join(c.en for c in missing)
+        return SheetProblem(sheet, f"“{sheet}”表找不到{zh}列：请把表头改回{zh}（或英文 {en}），表头须在前 {HEADER_SEARCH_ROWS} 行内。",
+                            f"Sheet '{sheet}' has no column {en}: restore the header (Chinese {zh} or English {en}).")
+    table = Table(spec, sheet, header_row, columns)
+    inputs = [columns[c.zh] for c in spec.columns
+              if c.zh in columns and c.kind not in ("status", "system", "formula")]
+    for r, row in enumerate(values[header_row:], start=header_row + 1):
+        if any(not _blank(row[c - 1]) for c in inputs if c <= len(row)):
+            table.rows.append((r, row))
+    return table
+
+
+def _match(spec: SheetSpec, row: list) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for c, header in enumerate(row, start=1):
+        for column in spec.columns:
+            if column.zh not in found and column.matches(header):
+                found[column.zh] = c
+                break
+    return found
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,154 @@
+"""The workbook contract (../shared/workbook.md) as data: sheets, tables, columns, words.
+
+Everything that reads or writes a workbook takes its names from here, so the contract is
+written down once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import DocType
+
+
+@dataclass(frozen=True)
+class Column:
+    zh: str
+    en: str
+    required: bool = False
+    kind: str = "text"        # text, code, date, qty, price, money, int, bool, status, system, formula
+    width: int = 12
+
+    def matches(self, header: object) -> bool:
+        text = str(header).strip().lower() if header is not None else ""
+        return text in (self.zh.lower(), self.en.lower())
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    zh: str
+    en: str
+    role: str                 # master, opening, document, generated, settings
+    columns: tuple[Column, ...]
+
+    def column(self, zh: str) -> Column:
+        return next(c for c in self.columns if c.zh == zh)
+
+    @property
+    def required(self) -> list[Column]:
+        return [c for c in self.columns if c.required]
+
+
+def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12) -> Column:
+    return Column(zh, en, required, kind, width)
+
+
+STATUS = C("状态", "Status", "status", width=40)
+DOC_NO = C("单号", "DocNo", "code", True, 14)
+DATE = C("日期", "Date", "date", True, 12)
+SKU = C("商品编码", "SKU", "code", True, 12)
+WAREHOUSE = C("仓库", "Warehouse", "code", True, 10)
+NOTE = C("备注", "Note", width=16)
+
+ITEMS = SheetSpec("商品", "Items", "master", (
+    C("商品编码", "SKU", "code", True), C("商品名称", "Name", required=True, width=20), C("规格", "Spec"),
+    C("单位", "Unit", width=6), C("类别", "Category"), C("条码", "Barcode", "code", width=16),
+    C("参考进价", "PurchasePrice", "price"), C("参考售价", "SalePrice", "price"),
+    C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"), C("停用", "Inactive", "bool", width=6)))
+PARTIES = SheetSpec("往来单位", "Parties", "master", (
+    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20),
+    C("类型", "Kind", required=True, width=14), C("联系人", "Contact"), C("电话", "Phone", width=14),
+    C("地址", "Address", width=24), C("信用额度", "CreditLimit", "money"), C("账期天数", "TermsDays", "int")))
+WAREHOUSES = SheetSpec("仓库", "Warehouses", "master", (C("编码", "Code", "code", True),
+                                                      C("名称", "Name", required=True, width=20)))
+OPENING_STOCK = SheetSpec("期初库存", "OpeningStock", "opening", (
+    DATE, WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price", True), STATUS))
+OPENING_BALANCES = SheetSpec("期初往来", "OpeningBalances", "opening", (
+    DATE, C("往来单位", "Party", "code", True, 14), C("应收", "Receivable", "money"),
+    C("应付", "Payable", "money"), C("到期日", "DueDate", "date"), STATUS))
+
+
+def _trade(party_zh: str, party_en: str, types: str) -> tuple[Column, ...]:
+    return (DOC_NO, DATE, C("业务类型", "Type", required=True, width=10), C(party_zh, party_en, "code", True, 14),
+            WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单价", "UnitPrice", "price", True),
+            C("金额", "Amount", "formula", width=14), C("原单号", "SourceDocNo", "code", width=14), NOTE, STATUS)
+
+
+PURCHASES = SheetSpec("采购", "Purchases", "document", _trade("供应商", "Supplier", "采购"))
+SALES = SheetSpec("销售", "Sales", "document", _trade("客户", "Customer", "销售"))
+TRANSFERS = SheetSpec("调拨", "Transfers", "document", (
+    DOC_NO, DATE, C("调出仓库", "FromWarehouse", "code", True), C("调入仓库", "ToWarehouse", "code", True),
+    SKU, C("数量", "Qty", "qty", True), NOTE, STATUS))
+COUNTS = SheetSpec("盘点", "Counts", "document", (
+    DOC_NO, DATE, WAREHOUSE, SKU, C("实盘数量", "CountedQty", "qty", True),
+    C("账面数量", "BookQty", "system"), C("差异", "Difference", "system"), NOTE, STATUS))
+PAYMENTS = SheetSpec("收付款", "Payments", "document", (
+    DOC_NO, DATE, C("业务类型", "Type", required=True, width=10), C("往来单位", "Party", "code", True, 14),
+    C("金额", "Amount", "money", True, 14), C("结算方式", "Method"), NOTE, STATUS))
+OTHER_MOVES = SheetSpec("其他出入库", "OtherMoves", "document", (
+    DOC_NO, DATE, C("业务类型", "Type", required=True, width=10), WAREHOUSE, SKU,
+    C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price"), NOTE, STATUS))
+
+STOCK = SheetSpec("库存", "Stock", "generated", (
+    C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
+    C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price"), C("库存金额", "Value", "money", width=14),
+    C("安全库存", "MinQty", "qty"), C("预警", "Alert", width=14)))
+_AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")
+_AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
+
+
+def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tuple[Column, ...]:
+    return (C(party_zh, party_en), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=14),
+            *(C(zh, en, "money") for zh, en in zip(_AGING, _AGING_EN)),
+            C("信用额度", "CreditLimit", "money"), C("超出额度", "OverLimit", "money"))
+
+
+RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"))
+PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance"))
+JOURNAL = SheetSpec("台账", "Journal", "generated", (
+    C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
+    C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
+    C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price"), C("金额", "Amount", "money", width=14),
+    C("结存数量", "BalanceQty", "qty"), C("结存金额", "BalanceValue", "money", width=14)))
+SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
+                                                    C("值", "Value", required=True, width=30)))
+
+MASTERS = (ITEMS, PARTIES, WAREHOUSES)
+OPENINGS = (OPENING_STOCK, OPENING_BALANCES)
+DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES)
+GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL)
+INPUTS = MASTERS + OPENINGS + DOCUMENT_SHEETS
+ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
+BY_JOURNAL = {"purchases": PURCHASES, "sales": SALES, "transfers": TRANSFERS, "counts": COUNTS,
+              "payments": PAYMENTS, "other_moves": OTHER_MOVES, "opening_stock": OPENING_STOCK,
+              "opening_balances": OPENING_BALANCES}
+
+# 业务类型 words per sheet (Chinese, English) → document type
+TYPE_WORDS: dict[str, dict[str, DocType]] = {
+    "采购": {"入库": DocType.purchase_receipt, "receipt": DocType.purchase_receipt,
+           "退货": DocType.purchase_return, "return": DocType.purchase_return},
+    "销售": {"出库": DocType.sales_shipment, "shipment": DocType.sales_shipment,
+           "退货": DocType.sales_return, "return": DocType.sales_return},
+    "收付款": {"收款": DocType.customer_receipt, "receipt": DocType.customer_receipt,
+            "付款": DocType.supplier_payment, "payment": DocType.supplier_payment},
+    "其他出入库": {"其他入库": DocType.other_receipt, "otherreceipt": DocType.other_receipt,
+              "其他出库": DocType.other_issue, "otherissue": DocType.other_issue},
+}
+TYPE_CHOICES = {sheet: [w for w in words if not w.isascii()] for sheet, words in TYPE_WORDS.items()}
+PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
+               "客户及供应商": "both", "both": "both"}
+COST_METHODS = {"移动加权平均": "moving_average", "moving_average": "moving_average",
+                "先进先出": "fifo", "fifo": "fifo",
+                "月末一次加权平均": "monthly_average", "monthly_average": "monthly_average"}
+YES = {"是", "yes", "y", "true", "1", "√", "停用"}
+NO = {"否", "no", "n", "false", "0", ""}
+SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件": "ledger", "ledger": "ledger",
+                "成本方法": "cost_method", "costmethod": "cost_method",
+                "允许负库存": "allow_negative", "allownegativestock": "allow_negative",
+                "结账日期": "closed_through", "closedthrough": "closed_through",
+                "语言": "language", "language": "language"}
+
+POSTED = "已过账"
+POSTED_EN = "Posted"
+ERROR = "错误："
+ERROR_EN = "Error: "
+GENERATED_NOTE = "此表由系统根据账簿生成，每次“刷新/过账”都会整表重写，请勿在此录入。生成时间："

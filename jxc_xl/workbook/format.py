@@ -1,0 +1,11 @@
+"""Colours and number formats shared by the template and the generated sheets."""
+HEADER_FILL = "FFDDEBF7"       # input headers: light blue
+GENERATED_FILL = "FFE2EFDA"    # generated sheets: light green tab and header
+ERROR_FILL = "FFFFC7CE"        # a cell at fault: light red
+FORMATS = {
+    "date": "yyyy-mm-dd",
+    "money": "#,##0.00",
+    "formula": "#,##0.00",
+    "price": "#,##0.00####",
+    "qty": "General",
+}

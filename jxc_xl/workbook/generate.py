@@ -1,0 +1,56 @@
+"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ..ledger import Ledger
+from ..ledger.queries import BUCKETS
+from ..model import DocType
+from .contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
+
+
+def stock_rows(ledger: Ledger) -> list[list]:
+    """Every item × warehouse with stock (or short of its safety stock), with its alert."""
+    masters = ledger.masters()
+    rows = []
+    for r in ledger.stock():
+        item = masters.items.get(r.item)
+        low = item.min_qty if item else None
+        high = item.max_qty if item else None
+        if r.qty == 0 and r.value == 0 and not low:
+            continue
+        alert = ("缺货" if r.qty <= 0 else "低于安全库存" if low is not None and r.qty < low
+                 else "超过最高库存" if high is not None and r.qty > high else "")
+        rows.append([r.warehouse, r.item, item.name if item else "", item.unit if item else "",
+                     r.qty, r.unit_cost, r.value, low, alert])
+    return rows
+
+
+def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
+    """One row per party with a balance: the balance, its aging buckets, its credit limit."""
+    parties = ledger.masters().parties
+    rows = []
+    for a in ledger.aging(today, side):
+        party = parties.get(a.party)
+        limit = party.credit_limit if party else None
+        over = max(a.balance - limit, Decimal(0)) if limit is not None else None
+        rows.append([a.party, party.name if party else "", a.balance, *(a.buckets[b] for b in BUCKETS),
+                     limit, over])
+    return rows
+
+
+def journal_rows(ledger: Ledger) -> list[list]:
+    """台账: every posted movement in ledger order, with its item × warehouse running balance."""
+    rows = []
+    for c in ledger.stock_card(per_warehouse=True):
+        label = DocType(c.doc_type).label + ("（红字冲销）" if c.reversal else "")
+        amount = c.value if c.in_qty or (not c.out_qty and c.value >= 0) else -c.value
+        rows.append([c.batch, dt.date.fromisoformat(c.date), label, c.doc_no, c.warehouse, c.item,
+                     c.in_qty or None, c.out_qty or None, c.unit_cost, amount, c.bal_qty, c.bal_value])
+    return rows
+
+
+def generated(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:
+    return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", today)),
+            (PAYABLES, aging_rows(ledger, "AP", today)), (JOURNAL, journal_rows(ledger))]

@@ -1,0 +1,315 @@
+"""Sheet rows → masters, settings and documents, with every bad cell as a Problem.
+
+Accepts what a clerk types (see the contract): dates as Excel dates or text in four forms,
+numbers as numbers or text with thousands separators, codes with stray spaces.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+
+from ..model import Document, DocType, Item, Line, Party, Source, Warehouse
+from ..problems import Problem
+from .book import Table
+from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
+                       TYPE_CHOICES, TYPE_WORDS, YES)
+
+EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
+                "#SPILL!", "#CALC!"}
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass
+class RowReader:
+    """Reads one row's cells by contract column, collecting problems instead of raising."""
+
+    table: Table
+    row: int
+    values: list
+    workbook: str
+    problems: list[Problem] = field(default_factory=list)
+    doc_no: str = ""
+
+    @property
+    def source(self) -> Source:
+        return Source(workbook=self.workbook, sheet=self.table.sheet, row=self.row)
+
+    def bad(self, code: str, name: str, **args: object) -> None:
+        self.problems.append(Problem(code, self.doc_no, None, name, args, self.source))
+
+    def raw(self, name: str) -> object:
+        value = self.table.get(self.values, name)
+        if isinstance(value, str):
+            value = value.strip()
+            if value in EXCEL_ERRORS:
+                self.bad("formula_error", name, value=value)
+                return None
+        return None if value == "" else value
+
+    def text(self, name: str, required: bool = False) -> str:
+        value = self.raw(name)
+        if value is None:
+            if required:
+                self.bad("required", name)
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)                      # a code typed as a number: 1001, not 1001.0
+        if isinstance(value, (dt.date, dt.datetime)):
+            value = value.strftime("%Y-%m-%d")
+        return str(value).strip()
+
+    def number(self, name: str, required: bool = False) -> Decimal | None:
+        value = self.raw(name)
+        if value is None:
+            if required:
+                self.bad("required", name)
+            return None
+        if isinstance(value, bool):
+            self.bad("bad_number", name, value=str(value))
+            return None
+        if isinstance(value, (int, float)):
+            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        text = str(value).replace(",", "").replace("，", "").replace(" ", "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            self.bad("bad_number", name, value=str(value))
+            return None
+        return number
+
+    def date(self, name: str, required: bool = False) -> dt.date | None:
+        value = self.raw(name)
+        if value is None:
+            if required:
+                self.bad("required", name)
+            return None
+        parsed = to_date(value)
+        if parsed is None:
+            self.bad("bad_date", name, value=self.text(name))
+        return parsed
+
+    def choice(self, name: str, words: dict[str, object], required: bool = True) -> object:
+        text = self.text(name, required)
+        if not text:
+            return None
+        key = text.lower().replace(" ", "")
+        if key in words:
+            return words[key]
+        choices = "、".join(w for w in words if not w.isascii())
+        self.bad("bad_choice", name, value=text, expected=choices or "/".join(words))
+        return None
+
+
+def to_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 19000101 <= value <= 29991231:
+            value = str(int(value))
+        elif 1 <= value < 2958466:                       # an Excel serial date without its format
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        else:
+            return None
+    text = str(value).strip()
+    match = _DATE.match(text) or _COMPACT.match(text)
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+# -- masters and settings ---------------------------------------------------------------------
+def parse_items(table: Table, workbook: str) -> tuple[list[Item], list[Problem]]:
+    items, problems = [], []
+    for row, values in table.rows:
+        r = RowReader(table, row, values, workbook)
+        sku, name = r.text("商品编码", True), r.text("商品名称", True)
+        fields = dict(spec=r.text("规格"), unit=r.text("单位"), category=r.text("类别"), barcode=r.text("条码"),
+                      purchase_price=r.number("参考进价"), sale_price=r.number("参考售价"),
+                      min_qty=r.number("安全库存"), max_qty=r.number("最高库存"),
+                      inactive=r.text("停用").lower() in YES)
+        problems += r.problems
+        if sku and name and not r.problems:
+            items.append(Item(sku=sku, name=name, **fields))
+    return items, problems
+
+
+def parse_parties(table: Table, workbook: str) -> tuple[list[Party], list[Problem]]:
+    parties, problems = [], []
+    for row, values in table.rows:
+        r = RowReader(table, row, values, workbook)
+        code, name = r.text("编码", True), r.text("名称", True)
+        kind = r.choice("类型", PARTY_KINDS)
+        limit, terms = r.number("信用额度"), r.number("账期天数")
+        if terms is not None and (terms < 0 or terms != terms.to_integral_value()):
+            r.bad("bad_number", "账期天数", value=str(terms))
+        problems += r.problems
+        if not r.problems:
+            parties.append(Party(code=code, name=name, kind=kind, contact=r.text("联系人"), phone=r.text("电话"),
+                                 address=r.text("地址"), credit_limit=limit, terms_days=int(terms or 0)))
+    return parties, problems
+
+
+def parse_warehouses(table: Table, workbook: str) -> tuple[list[Warehouse], list[Problem]]:
+    out, problems = [], []
+    for row, values in table.rows:
+        r = RowReader(table, row, values, workbook)
+        code, name = r.text("编码", True), r.text("名称", True)
+        problems += r.problems
+        if not r.problems:
+            out.append(Warehouse(code=code, name=name))
+    return out, problems
+
+
+def parse_settings(table: Table | None) -> dict[str, str]:
+    """设置 as {key: text}; unknown keys are kept under their own name."""
+    settings: dict[str, object] = {}
+    for _, values in (table.rows if table else []):
+        key, value = table.get(values, "项目"), table.get(values, "值")
+        if key is None:
+            continue
+        name = SETTING_KEYS.get(str(key).strip().lower().replace(" ", ""), str(key).strip())
+        settings[name] = value
+    return settings
+
+
+def setting_method(value: object) -> str | None:
+    return COST_METHODS.get(str(value or "").strip().lower().replace(" ", ""))
+
+
+def setting_bool(value: object) -> bool | None:
+    text = str(value if value is not None else "").strip().lower()
+    return True if text in YES else False if text in NO else None
+
+
+# -- documents ------------------------------------------------------------------------------
+@dataclass
+class ParsedDoc:
+    document: Document | None
+    rows: list[int]
+    problems: list[Problem]
+    journal: str
+    doc_no: str
+
+
+# per sheet: which contract columns form the header every line must repeat
+HEADER_FIELDS = {
+    "采购": ("日期", "业务类型", "供应商", "仓库", "原单号"),
+    "销售": ("日期", "业务类型", "客户", "仓库", "原单号"),
+    "调拨": ("日期", "调出仓库", "调入仓库"),
+    "盘点": ("日期", "仓库"),
+    "其他出入库": ("日期", "业务类型", "仓库"),
+    "收付款": ("日期", "业务类型", "往来单位", "金额", "结算方式", "备注"),
+}
+
+
+def parse_documents(table: Table, workbook: str) -> list[ParsedDoc]:
+    """Group rows by 单号 (adjacent or not) into documents; check each against its first row."""
+    spec = table.spec
+    if spec in (OPENING_STOCK, OPENING_BALANCES):
+        return [_opening(table, row, values, workbook) for row, values in table.rows]
+    groups: dict[str, list[tuple[int, list]]] = {}
+    blank: list[ParsedDoc] = []
+    for row, values in table.rows:
+        r = RowReader(table, row, values, workbook)
+        doc_no = r.text("单号", True)
+        if not doc_no:
+            blank.append(ParsedDoc(None, [row], r.problems, "", ""))
+        else:
+            groups.setdefault(doc_no, []).append((row, values))
+    return [_document(table, doc_no, rows, workbook) for doc_no, rows in groups.items()] + blank
+
+
+def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook: str) -> ParsedDoc:
+    sheet = table.spec.zh
+    readers = [RowReader(table, row, values, workbook, doc_no=doc_no) for row, values in rows]
+    first = readers[0]
+    header, agreed = _header(sheet, first)
+    lines = []
+    for r in readers:
+        if r is not first:
+            _, other = _header(sheet, r)
+            for name in HEADER_FIELDS[sheet]:
+                if name in table.columns and other.get(name) != agreed.get(name):
+                    r.bad("header_mismatch", name, value=first.row)
+            if sheet == "收付款":
+                r.bad("duplicate_row_doc", "单号", value=doc_no)
+        if sheet != "收付款":
+            lines.append(_line(sheet, r))
+    problems = [p for r in readers for p in r.problems]
+    journal = header["type"].journal if header.get("type") else ""
+    if problems:
+        return ParsedDoc(None, [r.row for r in readers], problems, journal, doc_no)
+    doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
+    return ParsedDoc(doc, [r.row for r in readers], [], journal, doc_no)
+
+
+def _header(sheet: str, r: RowReader) -> tuple[dict, dict]:
+    """One row's document header (type, date, party, warehouses…) and the raw fields that
+    every line of the document must repeat, by column name."""
+    h: dict = {"date": r.date("日期", True)}
+    if sheet in TYPE_WORDS:
+        h["type"] = r.choice("业务类型", TYPE_WORDS[sheet])
+    else:
+        h["type"] = DocType.transfer if sheet == "调拨" else DocType.stock_count
+    raw: dict = {"日期": h["date"], "业务类型": h["type"]}
+    if sheet in ("采购", "销售"):
+        party = "供应商" if sheet == "采购" else "客户"
+        h.update(party=r.text(party, True), warehouse=r.text("仓库", True), source_doc_no=r.text("原单号"))
+        raw.update({party: h["party"], "仓库": h["warehouse"], "原单号": h["source_doc_no"]})
+    elif sheet == "调拨":
+        h.update(warehouse=r.text("调出仓库", True), to_warehouse=r.text("调入仓库", True))
+        raw.update({"调出仓库": h["warehouse"], "调入仓库": h["to_warehouse"]})
+    elif sheet in ("盘点", "其他出入库"):
+        h["warehouse"] = r.text("仓库", True)
+        raw["仓库"] = h["warehouse"]
+    else:
+        h.update(party=r.text("往来单位", True), amount=r.number("金额", True), method=r.text("结算方式"),
+                 note=r.text("备注"))
+        raw.update({"往来单位": h["party"], "金额": h["amount"], "结算方式": h["method"], "备注": h["note"]})
+    return h, raw
+
+
+def _line(sheet: str, r: RowReader) -> Line:
+    qty_name = "实盘数量" if sheet == "盘点" else "数量"
+    qty = r.number(qty_name, True)
+    fields: dict = {"item": r.text("商品编码", True), "qty": qty if qty is not None else Decimal(0),
+                    "note": r.text("备注"), "source": r.source}
+    if sheet in ("采购", "销售"):
+        fields.update(price=r.number("单价", True), amount=r.number("金额"))
+    elif sheet == "其他出入库":
+        fields["unit_cost"] = r.number("单位成本")
+    return Line(**fields)
+
+
+def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
+    r = RowReader(table, row, values, workbook)
+    date = r.date("日期", True)
+    if table.spec is OPENING_STOCK:
+        warehouse, sku = r.text("仓库", True), r.text("商品编码", True)
+        qty, cost = r.number("数量", True), r.number("单位成本", True)
+        doc_no = f"期初-{date}-{warehouse}-{sku}"
+        header = dict(type=DocType.opening_stock, warehouse=warehouse)
+        lines = (Line(item=sku, qty=qty or Decimal(0), unit_cost=cost, source=r.source),)
+    else:
+        party = r.text("往来单位", True)
+        doc_no = f"期初-{date}-{party}"
+        header = dict(type=DocType.opening_balance, party=party, receivable=r.number("应收"),
+                      payable=r.number("应付"), due_date=r.date("到期日"))
+        lines = ()
+    r.problems = [replace(p, doc_no=doc_no) for p in r.problems]
+    journal = header["type"].journal
+    if r.problems:
+        return ParsedDoc(None, [row], r.problems, journal, doc_no)
+    doc = Document(doc_no=doc_no, date=date, lines=lines, source=r.source, **header)
+    return ParsedDoc(doc, [row], [], journal, doc_no)

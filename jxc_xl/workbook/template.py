@@ -1,0 +1,170 @@
+"""A new workbook made to the contract: every sheet, its Table, formats and drop-down lists."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
+
+from .contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
+                       SETTINGS, TYPE_CHOICES, WAREHOUSES, SheetSpec)
+from .format import FORMATS, HEADER_FILL
+from .xlsx import save_atomically, write_generated
+
+TEMPLATE_ROWS = 500          # rows laid out (formats, formulas, drop-downs) in each input table
+VALIDATION_ROWS = 5000       # rows the drop-down lists cover, beyond the table as it grows
+
+# list name -> (master sheet, its code column letter)
+LISTS = {"商品编码列表": (ITEMS, "A"), "往来单位列表": (PARTIES, "A"), "仓库列表": (WAREHOUSES, "A")}
+LIST_FOR = {"商品编码": "商品编码列表", "供应商": "往来单位列表", "客户": "往来单位列表", "往来单位": "往来单位列表",
+            "仓库": "仓库列表", "调出仓库": "仓库列表", "调入仓库": "仓库列表"}
+
+GUIDE = """jxc-xl 进销存工作簿 使用说明
+
+1. 先填主数据：“商品”“往来单位”“仓库”三张表（编码不能重复；往来单位的类型填 客户 / 供应商 / 客户及供应商）。
+2. 开始使用时填“期初库存”（每个仓库每个商品的数量和单位成本）和“期初往来”（每个客户的应收、每个供应商的应付）。
+3. 日常单据：采购、销售、调拨、盘点、收付款、其他出入库，每行一条明细；同一张单据的多行，单号、日期、业务类型、往来单位、仓库要一致。
+   数量一律填正数，方向由业务类型决定；退货可在“原单号”填原入库/出库单号，按原单成本退回。
+4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
+   有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
+5. “库存”“应收”“应付”“台账”四张表由系统生成，每次刷新/过账都会整表重写，不要在里面录入。
+6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存、结账日期（该日及以前的单据不能再过账）。
+7. 账簿文件（默认与工作簿同名、扩展名 .jxc.db，放在工作簿旁边）是真正的账；请定期备份，不要放在网络共享盘上。
+"""
+
+SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
+                ("结账日期", None), ("语言", "中文")]
+
+
+def new_workbook(path: str | Path, company: str = "") -> Path:
+    """Write an empty workbook with every sheet of the contract to ``path`` (atomically)."""
+    path = Path(path)
+    wb = build_workbook(company)
+    if path.exists():
+        save_atomically(wb, path)
+    else:
+        wb.save(path)
+    return path
+
+
+def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None) -> Workbook:
+    """The template, optionally filled: ``rows`` maps a sheet's Chinese name to its data rows."""
+    rows = rows or {}
+    wb = Workbook()
+    guide = wb.active
+    guide.title = "说明"
+    for r, line in enumerate(GUIDE.splitlines(), start=1):
+        guide.cell(r, 1, line)
+    guide["A1"].font = Font(bold=True, size=14)
+    guide.column_dimensions["A"].width = 120
+    for spec in ALL_SHEETS:
+        ws = wb.create_sheet(spec.zh)
+        if spec in GENERATED:
+            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）", [])
+        elif spec is SETTINGS:
+            _settings(ws, company)
+        else:
+            _input_sheet(ws, spec, rows.get(spec.zh, []))
+    for name, (spec, col) in LISTS.items():
+        ref = f"OFFSET('{spec.zh}'!${col}$2,0,0,MAX(1,COUNTA('{spec.zh}'!${col}:${col})-1),1)"
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    return wb
+
+
+def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
+    width = len(spec.columns)
+    for c, column in enumerate(spec.columns, start=1):
+        cell = ws.cell(1, c, column.zh)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(c)].width = column.width
+        if column.required:
+            cell.comment = Comment(f"必填 / required ({column.en})", "jxc")
+    last_row = 1 + max(len(data), TEMPLATE_ROWS if spec in DOCUMENT_SHEETS + INPUTS[3:5] else 1)
+    letters = {column.zh: get_column_letter(c) for c, column in enumerate(spec.columns, start=1)}
+    for r in range(2, last_row + 1):
+        values = data[r - 2] if r - 2 < len(data) else [None] * width
+        for c, column in enumerate(spec.columns, start=1):
+            value = values[c - 1] if c - 1 < len(values) else None
+            if column.kind == "formula":
+                value = _amount_formula(letters, r)
+            cell = ws.cell(r, c, value)
+            if FORMATS.get(column.kind):
+                cell.number_format = FORMATS[column.kind]
+    table = Table(displayName=spec.en, ref=f"A1:{get_column_letter(width)}{last_row}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    table._initialise_columns()
+    for column, tc in zip(spec.columns, table.tableColumns):
+        tc.name = column.zh
+        if column.kind == "formula":
+            tc.calculatedColumnFormula = TableFormula(attr_text=_amount_formula(letters, 2)[1:])
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    _validations(ws, spec, letters)
+
+
+def _amount_formula(letters: dict[str, str], row: int) -> str:
+    qty, price = f"{letters['数量']}{row}", f"{letters['单价']}{row}"
+    return f'=IF(AND(ISNUMBER({qty}),ISNUMBER({price})),ROUND({qty}*{price},2),"")'
+
+
+def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
+    def add(column: str, formula: str, prompt: str) -> None:
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                            errorTitle="输入无效", error=prompt)
+        dv.add(f"{letters[column]}2:{letters[column]}{VALIDATION_ROWS}")
+        ws.add_data_validation(dv)
+
+    if "业务类型" in letters and spec.zh in TYPE_CHOICES:
+        add("业务类型", '"' + ",".join(TYPE_CHOICES[spec.zh]) + '"', "请从下拉列表中选择业务类型")
+    if spec in (ITEMS, PARTIES, WAREHOUSES):
+        if spec is PARTIES:
+            add("类型", '"客户,供应商,客户及供应商"', "类型应为 客户 / 供应商 / 客户及供应商")
+        return
+    for column, name in LIST_FOR.items():
+        if column in letters:
+            dv = DataValidation(type="list", formula1=name, allow_blank=True, showErrorMessage=False)
+            dv.add(f"{letters[column]}2:{letters[column]}{VALIDATION_ROWS}")
+            ws.add_data_validation(dv)
+    for column, kind in (("日期", "date"), ("到期日", "date")):
+        if column in letters:
+            dv = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                                showErrorMessage=False, promptTitle="日期", prompt="如 2026-11-21")
+            dv.add(f"{letters[column]}2:{letters[column]}{VALIDATION_ROWS}")
+            ws.add_data_validation(dv)
+
+
+def _settings(ws, company: str) -> None:
+    for c, header in enumerate(("项目", "值"), start=1):
+        cell = ws.cell(1, c, header)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.font = Font(bold=True)
+    for r, (key, value) in enumerate(SETTING_ROWS, start=2):
+        ws.cell(r, 1, key)
+        ws.cell(r, 2, company if key == "公司名称" else value)
+    ws["B6"].number_format = FORMATS["date"]
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 40
+    for cell, choices in (("B4", "移动加权平均,先进先出,月末一次加权平均"), ("B5", "否,是"), ("B7", "中文,English")):
+        dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
+        dv.add(cell)
+        ws.add_data_validation(dv)
+    ws["D1"] = "账簿文件留空 = 与工作簿同名的 .jxc.db 文件（放在工作簿旁边）。成本方法在账簿有过账后不能更改。"
+    ws["D1"].font = Font(italic=True, color="FF7F7F7F")
+    ws.add_table(_plain_table("Settings", f"A1:B{len(SETTING_ROWS) + 1}"))
+
+
+def _plain_table(name: str, ref: str) -> Table:
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    return table
+
+
+__all__ = ["new_workbook", "build_workbook", "dt"]
