@@ -37,3 +37,14 @@ def any_ledger(request, tmp_path):
     with Ledger.open(tmp_path / f"{request.param}.jxc.db", cost_method=request.param) as led:
         standard_masters(led)
         yield led
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A new workbook from the template, with masters typed in."""
+    from jxc_xl.workbook.template import new_workbook
+
+    from .wb import masters
+    path = new_workbook(tmp_path / "账本.xlsx")
+    masters(path)
+    return path

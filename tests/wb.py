@@ -1,0 +1,79 @@
+"""Helpers to type into a workbook the way a clerk would (openpyxl), and to read it back."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+
+from jxc_xl.usecases import post_book, validate_book
+from jxc_xl.workbook.xlsx import FileBook
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def type_rows(path: Path, sheet: str, rows: list[dict], start: int | None = None) -> list[int]:
+    """Write ``rows`` (header name → value) under the sheet's header; returns the rows used."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    header_row = next(r for r in range(1, 21) if any(c.value for c in ws[r]))
+    headers = {str(c.value).strip(): c.column for c in ws[header_row] if c.value}
+    row = start or next(r for r in range(header_row + 1, ws.max_row + 2)
+                        if all(ws.cell(r, c).value in (None, "") for h, c in headers.items()
+                               if h not in ("金额", "Amount")))
+    used = []
+    for values in rows:
+        for name, value in values.items():
+            ws.cell(row, headers[name], value)
+        used.append(row)
+        row += 1
+    wb.save(path)
+    return used
+
+
+def cell(path: Path, sheet: str, row: int, header: str, data_only: bool = False) -> object:
+    ws = openpyxl.load_workbook(path, data_only=data_only)[sheet]
+    header_row = next(r for r in range(1, 21) if header in [c.value for c in ws[r]])
+    col = [c.value for c in ws[header_row]].index(header) + 1
+    return ws.cell(row, col).value
+
+
+def table_rows(path: Path, sheet: str) -> list[dict]:
+    """A generated sheet's rows as dicts (header in row 2)."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    headers = [c.value for c in ws[2]]
+    return [dict(zip(headers, r)) for r in ws.iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
+
+
+def post(path: Path, **kw):
+    return post_book(FileBook(path), path, today=TODAY, **kw)
+
+
+def check(path: Path, **kw):
+    return validate_book(FileBook(path), path, today=TODAY, **kw)
+
+
+def masters(path: Path) -> None:
+    type_rows(path, "商品", [{"商品编码": "A001", "商品名称": "苹果", "单位": "箱", "安全库存": 5},
+                            {"商品编码": "B002", "商品名称": "香蕉", "单位": "箱"}])
+    type_rows(path, "往来单位", [{"编码": "S01", "名称": "烟台果业", "类型": "供应商", "账期天数": 30},
+                              {"编码": "C01", "名称": "朝阳超市", "类型": "客户", "账期天数": 15, "信用额度": 1000},
+                              {"编码": "C02", "名称": "惠民便利店", "类型": "客户"}])
+    type_rows(path, "仓库", [{"编码": "WH1", "名称": "总仓"}, {"编码": "WH2", "名称": "门店仓"}])
+
+
+def purchase(no: str, date, sku: str, qty, price, wh: str = "WH1", kind: str = "入库", src=None) -> dict:
+    row = {"单号": no, "日期": date, "业务类型": kind, "供应商": "S01", "仓库": wh, "商品编码": sku,
+           "数量": qty, "单价": price}
+    if src:
+        row["原单号"] = src
+    return row
+
+
+def sale(no: str, date, sku: str, qty, price, customer: str = "C01", wh: str = "WH1", kind: str = "出库",
+         src=None) -> dict:
+    row = {"单号": no, "日期": date, "业务类型": kind, "客户": customer, "仓库": wh, "商品编码": sku,
+           "数量": qty, "单价": price}
+    if src:
+        row["原单号"] = src
+    return row
