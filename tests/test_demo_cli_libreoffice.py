@@ -1,0 +1,85 @@
+"""The demo, the `jxc` command's exit codes and output, and LibreOffice opening our workbooks."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from jxc_xl.cli import main
+
+from .wb import purchase, type_rows
+
+DELIBERATE = {("采购", "CG-ERR2"), ("销售", "XS-ERR1"), ("收付款", "SK-ERR3")}
+
+
+def _errors(path: Path) -> set[tuple[str, str]]:
+    wb = openpyxl.load_workbook(path)
+    found = set()
+    for sheet in ("期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库"):
+        ws = wb[sheet]
+        headers = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            status = row[headers.index("状态")]
+            if status and status.startswith("错误："):
+                found.add((sheet, row[headers.index("单号")] if "单号" in headers else None))
+    return found
+
+
+def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
+    result = CliRunner().invoke(main, ["demo", str(tmp_path)])
+    assert result.exit_code == 1, result.output            # 1: some rows are in error, and marked
+    book = tmp_path / "demo.xlsx"
+    assert _errors(book) == DELIBERATE
+    assert "错误行 / rows in error: 3" in result.output and "demo.jxc.db" in result.output
+    wb = openpyxl.load_workbook(book)
+    assert len(wb["商品"]["A"]) > 40 and wb["库存"].max_row > 40
+    counts = [r for r in wb["盘点"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert counts and all(r[4] - r[5] == r[6] for r in counts)        # 实盘 − 账面 = 差异
+    again = CliRunner().invoke(main, ["post", str(book)])
+    assert "documents posted: 0" in again.output and _errors(book) == DELIBERATE
+    verified = CliRunner().invoke(main, ["verify", str(book)])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_exit_codes_and_one_clear_line(tmp_path):
+    runner = CliRunner()
+    book = tmp_path / "b.xlsx"
+    assert runner.invoke(main, ["new", str(book)]).exit_code == 0
+    assert runner.invoke(main, ["new", str(book)]).exit_code == 2          # never overwrite
+    assert runner.invoke(main, ["post", str(book)]).exit_code == 0         # empty is fine
+    missing = runner.invoke(main, ["post", str(tmp_path / "none.xlsx")])
+    assert missing.exit_code == 2 and missing.output.count("\n") == 1 and "找不到工作簿" in missing.output
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("hello")
+    bad = runner.invoke(main, ["validate", str(junk)])
+    assert bad.exit_code == 2 and "不是可读取的 Excel 工作簿" in bad.output
+    refresh = runner.invoke(main, ["refresh", str(book)])
+    assert refresh.exit_code == 0
+    assert runner.invoke(main, ["reverse", str(book), "NOPE"]).exit_code == 1
+
+
+def test_progress_is_quiet_when_output_is_not_a_terminal(tmp_path):
+    book = tmp_path / "b.xlsx"
+    subprocess.run(["jxc", "new", str(book)], check=True, capture_output=True)
+    done = subprocess.run(["jxc", "post", str(book)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == ""
+
+
+def test_libreoffice_opens_new_and_posted_workbooks_and_computes_amounts(tmp_path, book):
+    assert shutil.which("soffice"), "LibreOffice (libreoffice-calc) must be installed"
+    new = tmp_path / "new.xlsx"
+    subprocess.run(["jxc", "new", str(new)], check=True, capture_output=True)
+    rows = type_rows(book, "采购", [purchase("CG1", "2026-11-02", "A001", 3, 2.5),
+                                   purchase("CG1", "2026-11-02", "B002", 4, 10)])
+    subprocess.run(["jxc", "post", str(book)], capture_output=True)
+    out = tmp_path / "lo"
+    for path in (new, book):
+        done = subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out),
+                               str(path)], capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0 and (out / path.name).exists(), done.stderr
+    ws = openpyxl.load_workbook(out / book.name, data_only=True)["采购"]
+    assert [ws.cell(r, 9).value for r in rows] == [7.5, 40]
+    assert ws.cell(rows[-1] + 1, 9).value in (None, "")                    # empty rows compute to ""
+    wb = openpyxl.load_workbook(out / new.name, data_only=True)
+    assert {"商品", "采购", "库存", "设置"} <= set(wb.sheetnames)
