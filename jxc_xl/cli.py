@@ -37,11 +37,12 @@ def main() -> None:
 
 
 def _book(path: str, write: bool = True):
-    from .workbook.xlsx import FileBook, check_writable
+    from .workbook.patch import PatchBook
+    from .workbook.xlsx import check_writable
     book_path = Path(path).resolve()
     if write:
         check_writable(book_path)
-    return FileBook(book_path), book_path
+    return PatchBook(book_path), book_path
 
 
 def _run(action) -> None:

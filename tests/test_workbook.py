@@ -10,7 +10,7 @@ from openpyxl.comments import Comment
 
 from jxc_xl import Ledger
 from jxc_xl.usecases import verify_book
-from jxc_xl.workbook.xlsx import FileBook
+from jxc_xl.workbook.patch import PatchBook as FileBook
 
 from .wb import TODAY, cell, check, post, purchase, sale, table_rows, type_rows
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 
 from jxc_xl.usecases import post_book, validate_book
-from jxc_xl.workbook.xlsx import FileBook
+from jxc_xl.workbook.patch import PatchBook as FileBook
 
 TODAY = dt.date(2026, 11, 21)
 

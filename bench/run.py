@@ -1,0 +1,144 @@
+"""Benchmarks, one command: ``python bench/run.py [--lines N] [--items N]``.
+
+Generates its own data at the sizes named and prints each figure next to its reference,
+measured in the same run:
+  * post N lines over the items from a workbook and regenerate the generated sheets,
+    against LibreOffice recalculating the classic SUMIFS stock sheet over the same rows,
+    and against a raw SQLite insert of the same rows;
+  * post 500 new lines into the workbook that now holds N posted lines.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from jxc_xl.usecases import post_book  # noqa: E402
+from jxc_xl.workbook.patch import PatchBook  # noqa: E402
+
+HEAD = ["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "金额", "原单号", "备注", "状态"]
+
+
+def make_rows(lines: int, items: int, rng: random.Random, start_no: int = 0, day0: int = 0):
+    """Purchases then sales: each sales line ships what a purchase brought in."""
+    purchases, sales = [], []
+    per_doc = 5
+    for n in range(lines // 2):
+        doc = (start_no + n) // per_doc
+        date = dt.date(2026, 1, 1) + dt.timedelta(days=day0 + doc * per_doc * 300 // max(lines, 1))
+        sku = f"I{rng.randrange(items):05d}"
+        qty = rng.randint(5, 50)
+        purchases.append([f"CG{doc:07d}", date, "入库", "S01", "WH1", sku, qty, rng.randint(100, 9999) / 100])
+        sales.append([f"XS{doc:07d}", date + dt.timedelta(days=1), "出库", "C01", "WH1", sku, qty // 2,
+                      rng.randint(100, 9999) / 100])
+    return purchases, sales
+
+
+def write_book(path: Path, items: int, purchases, sales) -> None:
+    """A workbook as `jxc new` makes it, with the rows typed in (setup, not measured)."""
+    from jxc_xl.workbook.template import build_workbook
+    rows = {"商品": [[f"I{i:05d}", f"商品{i}"] for i in range(items)],
+            "往来单位": [["S01", "供应商", "供应商"], ["C01", "客户", "客户"]],
+            "仓库": [["WH1", "总仓"]],
+            "采购": [r + [None, None, None, None] for r in purchases],
+            "销售": [r + [None, None, None, None] for r in sales]}
+    build_workbook("bench", rows).save(path)
+
+
+def sumifs_book(path: Path, items: int, purchases, sales) -> None:
+    """The classic spreadsheet: one SUMIFS row per item over all receipts and shipments."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("流水")
+    ws.append(["商品编码", "入库", "出库"])
+    for r in purchases:
+        ws.append([r[5], r[6], 0])
+    for r in sales:
+        ws.append([r[5], 0, r[6]])
+    n = len(purchases) + len(sales) + 1
+    ws = wb.create_sheet("库存")
+    ws.append(["商品编码", "库存"])
+    for i in range(items):
+        row = i + 2
+        ws.append([f"I{i:05d}", f"=SUMIFS(流水!$B$2:$B${n},流水!$A$2:$A${n},A{row})"
+                                f"-SUMIFS(流水!$C$2:$C${n},流水!$A$2:$A${n},A{row})"])
+    wb.save(path)
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100_000)
+    ap.add_argument("--items", type=int, default=5_000)
+    ap.add_argument("--skip-libreoffice", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(7)
+    folder = Path(tempfile.mkdtemp(prefix="jxc-bench-"))
+    purchases, sales = make_rows(args.lines, args.items, rng)
+    book = folder / "bench.xlsx"
+    write_book(book, args.items, purchases, sales)
+    print(f"{args.lines:,} lines over {args.items:,} items, in {folder}")
+
+    raw = folder / "raw.db"
+    def raw_insert() -> None:
+        con = sqlite3.connect(raw)
+        con.execute("CREATE TABLE m (doc, date, item, qty INTEGER, price INTEGER)")
+        with con:
+            con.executemany("INSERT INTO m VALUES (?,?,?,?,?)",
+                            [(r[0], r[1].isoformat(), r[5], r[6] * 10000, round(r[7] * 1000000))
+                             for r in purchases + sales])
+        con.close()
+    t_raw = timed(raw_insert)
+
+    report = None
+    def post() -> None:
+        nonlocal report
+        report = post_book(PatchBook(book), book)
+    t_post = timed(post)
+    assert report.exit_code == 0, report.lines()[:12]
+    print(f"post {args.lines:,} lines + regenerate:   {t_post:7.2f} s   (raw SQLite insert of the same rows "
+          f"{t_raw:.2f} s: ×{t_post / t_raw:.1f})")
+
+    if not args.skip_libreoffice and shutil.which("soffice"):
+        classic = folder / "sumifs.xlsx"
+        sumifs_book(classic, args.items, purchases, sales)
+        out = folder / "lo"
+        t_lo = timed(lambda: subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx",
+                                             "--outdir", str(out), str(classic)], check=True, capture_output=True))
+        print(f"LibreOffice recalculating the SUMIFS stock sheet: {t_lo:7.2f} s   "
+              f"→ post is {t_post / t_lo:.3f} of it (target < 0.1)")
+
+    more_p, more_s = make_rows(500, args.items, rng, start_no=args.lines, day0=310)
+    from openpyxl import load_workbook
+    wb = load_workbook(book)
+    for sheet, rows in (("采购", more_p), ("销售", more_s)):
+        ws = wb[sheet]
+        first = len(purchases) + 2
+        for i, r in enumerate(rows):
+            for c, value in enumerate(r, start=1):
+                ws.cell(first + i, c, value)
+    wb.save(book)
+    t_more = timed(post)
+    assert report.exit_code == 0 and report.posted == len({r[0] for r in more_p + more_s}), report.lines()[:12]
+    print(f"post 500 new lines into a book of {args.lines:,} posted: {t_more:7.2f} s   (target < 5 s)")
+    if not os.environ.get("JXC_BENCH_KEEP"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
