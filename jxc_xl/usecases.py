@@ -321,7 +321,10 @@ def _write_statuses(book: Book, data: Input, result: PostResult, ledger: Ledger,
     for sheet, statuses in by_sheet.items():
         table = data.tables[sheet]
         _write_block(book, table, "状态", statuses)
-        book.mark(table.sheet, [c for c in marks[sheet]], sorted(statuses), max(table.columns.values()))
+        before = {r: str(table.get(v, "状态") or "") for r, v in table.rows}
+        rows = [r for r, text in statuses.items()          # only rows in error now or before carry marks
+                if text.startswith((ERROR, ERROR_EN)) or before.get(r, "").startswith((ERROR, ERROR_EN))]
+        book.mark(table.sheet, marks[sheet], sorted(rows), max(table.columns.values()))
         for row, message in sorted(statuses.items()):
             if message.startswith((ERROR, ERROR_EN)):
                 report.error_rows.append((table.sheet, row, message))

@@ -203,7 +203,12 @@ class Ledger:
         outcomes: dict[int, Outcome] = {}
         checked: list[tuple[int, Document]] = []
         seen: dict[tuple[str, str], str] = {}
+        posted = {(r[0], r[1]): r[2] for r in self.conn.execute(
+            "SELECT journal, doc_no, fingerprint FROM documents WHERE reversal = 0 ORDER BY revision")}
         for i, doc in enumerate(documents):
+            if posted.get((doc.journal, doc.doc_no)) == doc.fingerprint():   # typed by code, unchanged
+                outcomes[i] = Outcome(doc.doc_no, doc.journal, "already", source=_src(doc))
+                continue
             resolved, problems = validate(doc, masters, settings.closed_through)
             key = (doc.journal, doc.doc_no)
             if not problems and key in seen:
@@ -221,14 +226,31 @@ class Ledger:
         with self._transaction() as tx:
             stamp = self._stamp(user, workbook)
             writer = Writer(self.conn, masters, settings, stamp)
-            for i, doc in checked:
-                outcomes[i] = self._post_one(writer, doc)
+            outcomes.update(self._post_all(writer, checked))
             if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
                 result.batch = stamp.batch
             else:
                 tx.rollback()
         result.outcomes = [outcomes[i] for i in sorted(outcomes)]
         return result
+
+    def _post_all(self, writer: Writer, checked: list[tuple[int, Document]]) -> dict[int, Outcome]:
+        """Write every document, then recost each touched item × warehouse once.
+
+        Should that final recost find a shortage (or a cost it cannot set), the batch is
+        written again recosting after each document, so that exactly the documents that
+        cause it are refused — the same outcome, only slower.
+        """
+        self.conn.execute("SAVEPOINT batch")
+        writer.deferred = {}
+        outcomes = {i: self._post_one(writer, doc) for i, doc in checked}
+        dirty, writer.deferred = writer.deferred, None
+        if recost(self.conn, writer.settings, dirty) is None:
+            self.conn.execute("RELEASE batch")
+            return outcomes
+        self.conn.execute("ROLLBACK TO batch")
+        self.conn.execute("RELEASE batch")
+        return {i: self._post_one(writer, doc) for i, doc in checked}
 
     def _stamp(self, user: str | None, workbook: str) -> Stamp:
         now = dt.datetime.now().isoformat(timespec="seconds")

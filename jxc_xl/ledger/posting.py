@@ -51,6 +51,8 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection, masters: Masters, settings: Settings, stamp: Stamp):
         self.conn, self.masters, self.settings, self.stamp = conn, masters, settings, stamp
         self.current: int | None = None     # the document being written, to tell its rows apart
+        # When set, recosting waits for the end of the batch: the keys to replay gather here.
+        self.deferred: dict[Key, str] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
     def _insert(self, table: str, values: dict) -> int:
@@ -199,6 +201,10 @@ class Writer:
                                            **self.stamp.row(doc.source.sheet, doc.source.row)})
 
     def _recost(self, doc: Document, dirty: dict[Key, str]) -> list[Problem]:
+        if self.deferred is not None:
+            for key, pos in dirty.items():
+                self.deferred[key] = min(pos, self.deferred.get(key, pos))
+            return []
         failure = recost(self.conn, self.settings, dirty)
         return [] if failure is None else [self.failure_problem(doc, failure)]
 

@@ -109,6 +109,14 @@ class Styles:
                                     f'applyNumberFormat="1" applyFont="1" applyFill="1" xfId="0"/>')
 
 
+def _same(old: object, new: object) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(old, float) and isinstance(new, (int, Decimal)) and not isinstance(new, bool):
+        return Decimal(repr(old)) == new
+    return type(old) is type(new) and old == new
+
+
 def _cell(ref: str, value: object, style: int | None) -> bytes:
     s = f' s="{style}"' if style else ""
     if value is None or value == "":
@@ -136,7 +144,13 @@ class PatchBook(FileBook):
         self._ops: list[tuple[str, tuple]] = []
 
     def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None:
-        self._ops.append(("write_column", (sheet, col, first_row, values)))
+        """Only the cells whose value changes are recorded, so unchanged rows stay untouched."""
+        current = self.values(sheet)
+        for offset, value in enumerate(values):
+            r = first_row + offset
+            old = current[r - 1][col - 1] if r <= len(current) and col <= len(current[r - 1]) else None
+            if not _same(old, value):
+                self._ops.append(("write_column", (sheet, col, r, [value])))
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         self._ops.append(("mark", (sheet, cells, rows, width)))
