@@ -112,7 +112,7 @@ class Input:
     master_lists: tuple[list, list, list] = ((), (), ())
 
 
-def read_input(book: Book, progress: Progress) -> Input:
+def read_input(book: Book, progress: Progress, known: dict | None = None) -> Input:
     problems: list[str] = []
     tables: dict[str, Table] = {}
     masters = []
@@ -141,7 +141,7 @@ def read_input(book: Book, progress: Progress) -> Input:
             continue
         tables[spec.zh] = table
         merged = _merged_rows(book, table)
-        for parsed in parse.parse_documents(table, book.name):
+        for parsed in parse.parse_documents(table, book.name, known):
             for row in parsed.rows:
                 if row in merged:
                     parsed.problems.append(Problem("merged_cells", parsed.doc_no, None, "",
@@ -186,9 +186,9 @@ def post_book(book: Book, book_path: Path, user: str | None = None, today: dt.da
 def _run(book: Book, book_path: Path, post: bool, dry_run: bool, user: str | None,
          today: dt.date | None, progress: Progress) -> Report:
     settings = read_settings(book, book_path)
-    data = read_input(book, progress)
     ledger, problems = open_ledger(settings)
     with ledger:
+        data = read_input(book, progress, ledger.raw_digests())
         report = Report(workbook=str(book_path), ledger=str(settings.ledger),
                         sheet_problems=problems + data.sheet_problems)
         if not dry_run:
@@ -198,9 +198,12 @@ def _run(book: Book, book_path: Path, post: bool, dry_run: bool, user: str | Non
         progress(f"过账 {len(documents)} 张单据……")
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run)
         report.posted = 0 if dry_run else len(result.posted)
-        report.already = len(result.already)
+        report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         _write_statuses(book, data, result, ledger, settings.english, report, dry_run)
         if not dry_run:
+            settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
+            ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
+                                     if p.digest and (p.journal, p.doc_no) in settled])
             _refresh(book, ledger, today or dt.date.today())
         _totals(report, ledger)
     book.save()

@@ -321,6 +321,19 @@ class Ledger:
             out[(r["journal"], r["doc_no"])] = dict(r)
         return out
 
+    def raw_digests(self) -> dict[tuple[str, str], str]:
+        """(journal, 单号) → the digest of the workbook rows it was last seen as."""
+        return {(r[0], r[1]): r[2] for r in self.conn.execute(
+            "SELECT journal, doc_no, raw_hash FROM documents WHERE reversal = 0 AND raw_hash IS NOT NULL "
+            "ORDER BY revision")}
+
+    def remember_digests(self, digests: list[tuple[str, str, str]]) -> None:
+        """Record (journal, 单号, digest) for the latest posting of each document."""
+        with self._transaction():
+            self.conn.executemany(
+                "UPDATE documents SET raw_hash = ? WHERE id = (SELECT id FROM documents WHERE journal = ? "
+                "AND doc_no = ? AND reversal = 0 ORDER BY revision DESC LIMIT 1)", digests)
+
     def count_differences(self) -> dict[tuple[str, int], Decimal]:
         """(单号, line) → the gain (+) or loss (−) each standing count line posted."""
         rows = self.conn.execute(

@@ -19,12 +19,14 @@ TABLES: dict[str, dict] = {
     "warehouses": {"columns": {"code": str, "name": str}, "pk": "code"},
     "batches": {"columns": {"id": int, "posted_at": str, "user": str, "workbook": str, "note": str},
                 "pk": "id"},
-    # One row per posted document (and per reversal). Never updated except reversed_by.
+    # One row per posted document (and per reversal). Never updated except reversed_by and
+    # raw_hash, a cache of how its rows looked in the workbook (to skip re-reading them).
     "documents": {"columns": {"id": int, "journal": str, "doc_no": str, "revision": int,
                               "reversal": int, "type": str, "date": str, "pos": str, "party": str,
                               "warehouse": str, "to_warehouse": str, "source_doc_no": str,
                               "source_doc": int, "amount": int, "method": str, "note": str,
-                              "fingerprint": str, "reverses": int, "reversed_by": int, **_SOURCE},
+                              "fingerprint": str, "reverses": int, "reversed_by": int,
+                              "raw_hash": str, **_SOURCE},
                   "pk": "id"},
     # Document lines as posted; qty in 1e-4, price and unit_cost in 1e-6, amount in cents.
     "lines": {"columns": {"id": int, "doc": int, "line_no": int, "item": str, "qty": int,

@@ -6,6 +6,7 @@ numbers as numbers or text with thousands separators, codes with stray spaces.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -13,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from ..model import Document, DocType, Item, Line, Party, Source, Warehouse
 from ..problems import Problem
 from .book import Table
-from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
+from .contract import (BY_JOURNAL, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
                        TYPE_CHOICES, TYPE_WORDS, YES)
 
 EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
@@ -200,7 +201,11 @@ class ParsedDoc:
     problems: list[Problem]
     journal: str
     doc_no: str
+    digest: str = ""              # of the rows as typed: unchanged since posted = nothing to read
+    unchanged: bool = False
 
+
+SHEET_JOURNAL = {spec.zh: journal for journal, spec in BY_JOURNAL.items()}
 
 # per sheet: which contract columns form the header every line must repeat
 HEADER_FIELDS = {
@@ -213,21 +218,42 @@ HEADER_FIELDS = {
 }
 
 
-def parse_documents(table: Table, workbook: str) -> list[ParsedDoc]:
-    """Group rows by 单号 (adjacent or not) into documents; check each against its first row."""
+def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None
+                    ) -> list[ParsedDoc]:
+    """Group rows by 单号 (adjacent or not) into documents; check each against its first row.
+
+    A document whose rows hash to the digest ``known`` for it (its rows as they were when it
+    was posted) is not read again: the ledger already holds exactly it.
+    """
     spec = table.spec
     if spec in (OPENING_STOCK, OPENING_BALANCES):
         return [_opening(table, row, values, workbook) for row, values in table.rows]
+    journal = SHEET_JOURNAL[spec.zh]
+    cols = [table.columns[c.zh] - 1 for c in spec.columns if c.zh in table.columns
+            and c.kind not in ("status", "system")]
+    doc_col = table.columns["单号"] - 1
     groups: dict[str, list[tuple[int, list]]] = {}
     blank: list[ParsedDoc] = []
     for row, values in table.rows:
-        r = RowReader(table, row, values, workbook)
-        doc_no = r.text("单号", True)
-        if not doc_no:
+        key = values[doc_col] if doc_col < len(values) else None
+        key = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None else ""
+        if not key:
+            r = RowReader(table, row, values, workbook)
+            r.text("单号", True)
             blank.append(ParsedDoc(None, [row], r.problems, "", ""))
         else:
-            groups.setdefault(doc_no, []).append((row, values))
-    return [_document(table, doc_no, rows, workbook) for doc_no, rows in groups.items()] + blank
+            groups.setdefault(key, []).append((row, values))
+    out = []
+    for doc_no, rows in groups.items():
+        digest = hashlib.blake2b(repr([[v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
+                                 digest_size=16).hexdigest()
+        if known and known.get((journal, doc_no)) == digest:
+            out.append(ParsedDoc(None, [r for r, _ in rows], [], journal, doc_no, digest, True))
+        else:
+            parsed = _document(table, doc_no, rows, workbook)
+            parsed.digest = digest
+            out.append(parsed)
+    return out + blank
 
 
 def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook: str) -> ParsedDoc:
