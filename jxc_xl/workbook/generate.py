@@ -42,11 +42,13 @@ def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
 
 def journal_rows(ledger: Ledger) -> list[list]:
     """台账: every posted movement in ledger order, with its item × warehouse running balance."""
+    labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (False, True)}
+    dates: dict[str, dt.date] = {}
     rows = []
     for c in ledger.stock_card(per_warehouse=True):
-        label = DocType(c.doc_type).label + ("（红字冲销）" if c.reversal else "")
         amount = c.value if c.in_qty or (not c.out_qty and c.value >= 0) else -c.value
-        rows.append([c.batch, dt.date.fromisoformat(c.date), label, c.doc_no, c.warehouse, c.item,
+        date = dates.get(c.date) or dates.setdefault(c.date, dt.date.fromisoformat(c.date))
+        rows.append([c.batch, date, labels[(c.doc_type, c.reversal)], c.doc_no, c.warehouse, c.item,
                      c.in_qty or None, c.out_qty or None, c.unit_cost, amount, c.bal_qty, c.bal_value])
     return rows
 
