@@ -97,7 +97,8 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
         total[0] += qty
         total[1] += value
     rows = conn.execute(
-        f"SELECT m.*, d.type, d.doc_no, d.reversal FROM movements m JOIN documents d ON d.id = m.doc "
+        f"SELECT m.batch, m.date, m.item, m.warehouse, m.qty, m.value, m.unit_cost, m.bal_qty, m.bal_value, "
+        f"m.sheet, m.row, d.type, d.doc_no, d.reversal FROM movements m JOIN documents d ON d.id = m.doc "
         f"WHERE m.date >= ? AND m.date <= ?{where} ORDER BY m.date, m.pos, m.warehouse",
         [first, _day(end), *args]).fetchall()
     out = []

@@ -191,11 +191,12 @@ class PatchBook(FileBook):
                         rows.setdefault(first + i, {})[col] = ("value", value)
                 elif name == "mark":
                     sheet, cells, marked_rows, width = args
-                    rows = edits.setdefault(_sheet_part(z, sheet), {})
-                    wanted = set(cells)
+                    rows = edits.setdefault(_sheet_part(z, sheet), {}) if marked_rows else {}
+                    wanted: dict[int, set[int]] = {}
+                    for r, c in cells:
+                        wanted.setdefault(r, set()).add(c)
                     for r in marked_rows:
-                        row = rows.setdefault(r, {})
-                        row["_mark"] = ({c for (rr, c) in wanted if rr == r}, width)
+                        rows.setdefault(r, {})["_mark"] = (wanted.get(r, set()), width)
             new_parts: dict[str, bytes] = {}
             for part, row_edits in edits.items():
                 new_parts[part] = _patch_sheet(z.read(part), row_edits, styles)

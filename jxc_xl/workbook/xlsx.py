@@ -56,6 +56,7 @@ class FileBook:
         except Exception as exc:     # calamine raises its own types for anything not a workbook
             raise WorkbookError(f"{self.path.name} 不是可读取的 Excel 工作簿（{exc}）/ not a workbook") from exc
         self._values: dict[str, list[list]] = {}
+        self._parsed: dict[str, object] = {}
         self._wb = None
 
     # -- reading -----------------------------------------------------------------------------
@@ -64,7 +65,7 @@ class FileBook:
 
     def values(self, sheet: str) -> list[list]:
         if sheet not in self._values:
-            rows = self._reader.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = self._sheet(sheet).to_python(skip_empty_area=False)
             rows = [[None if v == "" else v for v in row] for row in rows]
             for (col, row), value in self._errors(sheet).items():
                 while len(rows) < row:
@@ -76,8 +77,14 @@ class FileBook:
         return self._values[sheet]
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
-        ranges = self._reader.get_sheet_by_name(sheet).merged_cell_ranges or []
+        ranges = self._sheet(sheet).merged_cell_ranges or []
         return [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges]
+
+    def _sheet(self, sheet: str):
+        """calamine parses a sheet on each request: keep the one it parsed."""
+        if sheet not in self._parsed:
+            self._parsed[sheet] = self._reader.get_sheet_by_name(sheet)
+        return self._parsed[sheet]
 
     def _errors(self, sheet: str) -> dict[tuple[int, int], str]:
         """Formula error values (#N/A…) by (col, row): calamine reads them as empty."""
