@@ -88,7 +88,10 @@ def validate(doc: Document, masters: Masters, closed_through: dt.date | None) ->
     lines = tuple(_line(check, masters, i, line) for i, line in enumerate(doc.lines, start=1))
     if doc.type.has_lines and not doc.lines:
         check.add("no_lines", "商品编码")
-    return doc.model_copy(update={**updates, "lines": lines}), check.problems
+    changed = {k: v for k, v in updates.items() if getattr(doc, k) != v}
+    if changed or any(a is not b for a, b in zip(lines, doc.lines)):
+        doc = doc.model_copy(update={**changed, "lines": lines})
+    return doc, check.problems
 
 
 def _reference(check: _Check, masters: Masters, kind: str, ref: str, field_: str,
@@ -152,4 +155,4 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     unit_cost_required = doc_type is DocType.opening_stock
     if doc_type in (DocType.opening_stock, DocType.other_receipt, DocType.stock_count):
         check.number(line.unit_cost, "单位成本", UNIT_COST_PLACES, n, required=unit_cost_required, positive=False)
-    return line.model_copy(update={"item": sku}) if sku else line
+    return line.model_copy(update={"item": sku}) if sku and sku != line.item else line

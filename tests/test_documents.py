@@ -337,11 +337,11 @@ def test_crash_mid_batch_leaves_the_ledger_as_it_was(ledger, monkeypatch):
     real = posting.Writer.write
     calls = []
 
-    def crashing(self, doc, revision):
+    def crashing(self, doc, revision, fingerprint):
         calls.append(doc.doc_no)
         if len(calls) == 2:
             raise OSError("disk gone")
-        return real(self, doc, revision)
+        return real(self, doc, revision, fingerprint)
 
     monkeypatch.setattr(posting.Writer, "write", crashing)
     with pytest.raises(OSError):

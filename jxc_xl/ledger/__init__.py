@@ -201,27 +201,29 @@ class Ledger:
         """
         masters, settings = masters or self.masters(), self.settings
         outcomes: dict[int, Outcome] = {}
-        checked: list[tuple[int, Document]] = []
+        checked: list[tuple[int, Document, str]] = []
         seen: dict[tuple[str, str], str] = {}
         posted = {(r[0], r[1]): r[2] for r in self.conn.execute(
             "SELECT journal, doc_no, fingerprint FROM documents WHERE reversal = 0 ORDER BY revision")}
         for i, doc in enumerate(documents):
-            if posted.get((doc.journal, doc.doc_no)) == doc.fingerprint():   # typed by code, unchanged
+            key = (doc.journal, doc.doc_no)
+            raw = doc.fingerprint()
+            if posted.get(key) == raw:                   # typed by code and unchanged: nothing to do
                 outcomes[i] = Outcome(doc.doc_no, doc.journal, "already", source=_src(doc))
                 continue
             resolved, problems = validate(doc, masters, settings.closed_through)
-            key = (doc.journal, doc.doc_no)
+            fingerprint = raw if resolved is doc else resolved.fingerprint()
             if not problems and key in seen:
-                if seen[key] == resolved.fingerprint():
+                if seen[key] == fingerprint:
                     outcomes[i] = Outcome(doc.doc_no, doc.journal, "already", source=_src(doc))
                     continue
                 problems = [Problem("duplicate_in_batch", doc.doc_no, None, "单号", {"value": doc.doc_no}, _src(doc))]
             if problems:
                 outcomes[i] = Outcome(doc.doc_no, doc.journal, "error", tuple(problems), _src(doc))
                 continue
-            seen[key] = resolved.fingerprint()
-            checked.append((i, resolved))
-        checked.sort(key=lambda pair: doc_pos(pair[1].date, pair[1].type, pair[1].doc_no, 0, 0))
+            seen[key] = fingerprint
+            checked.append((i, resolved, fingerprint))
+        checked.sort(key=lambda entry: doc_pos(entry[1].date, entry[1].type, entry[1].doc_no, 0, 0))
         result = PostResult()
         with self._transaction() as tx:
             stamp = self._stamp(user, workbook)
@@ -234,7 +236,7 @@ class Ledger:
         result.outcomes = [outcomes[i] for i in sorted(outcomes)]
         return result
 
-    def _post_all(self, writer: Writer, checked: list[tuple[int, Document]]) -> dict[int, Outcome]:
+    def _post_all(self, writer: Writer, checked: list[tuple[int, Document, str]]) -> dict[int, Outcome]:
         """Write every document, then recost each touched item × warehouse once.
 
         Should that final recost find a shortage (or a cost it cannot set), the batch is
@@ -243,14 +245,14 @@ class Ledger:
         """
         self.conn.execute("SAVEPOINT batch")
         writer.deferred = {}
-        outcomes = {i: self._post_one(writer, doc) for i, doc in checked}
+        outcomes = {i: self._post_one(writer, doc, fp) for i, doc, fp in checked}
         dirty, writer.deferred = writer.deferred, None
         if recost(self.conn, writer.settings, dirty) is None:
             self.conn.execute("RELEASE batch")
             return outcomes
         self.conn.execute("ROLLBACK TO batch")
         self.conn.execute("RELEASE batch")
-        return {i: self._post_one(writer, doc) for i, doc in checked}
+        return {i: self._post_one(writer, doc, fp) for i, doc, fp in checked}
 
     def _stamp(self, user: str | None, workbook: str) -> Stamp:
         now = dt.datetime.now().isoformat(timespec="seconds")
@@ -259,20 +261,20 @@ class Ledger:
                                   (now, user, workbook)).lastrowid
         return Stamp(batch, now, user, workbook)
 
-    def _post_one(self, writer: Writer, doc: Document) -> Outcome:
+    def _post_one(self, writer: Writer, doc: Document, fingerprint: str) -> Outcome:
         existing = self.conn.execute(
             "SELECT revision, fingerprint, reversed_by FROM documents WHERE journal=? AND doc_no=? "
             "AND reversal=0 ORDER BY revision DESC LIMIT 1", (doc.journal, doc.doc_no)).fetchone()
         revision = 1
         if existing is not None:
-            if existing["fingerprint"] == doc.fingerprint():
+            if existing["fingerprint"] == fingerprint:
                 return Outcome(doc.doc_no, doc.journal, "already", source=_src(doc))
             if existing["reversed_by"] is None:
                 problem = Problem("duplicate_changed", doc.doc_no, None, "单号", {"value": doc.doc_no}, _src(doc))
                 return Outcome(doc.doc_no, doc.journal, "error", (problem,), _src(doc))
             revision = existing["revision"] + 1
         self.conn.execute("SAVEPOINT doc")
-        problems = writer.write(doc, revision)
+        problems = writer.write(doc, revision, fingerprint)
         if problems:
             self.conn.execute("ROLLBACK TO doc")
         self.conn.execute("RELEASE doc")

@@ -66,7 +66,7 @@ class Writer:
         return Problem(code, doc.doc_no, line, field, args, source)
 
     # -- one document ----------------------------------------------------------------------
-    def write(self, doc: Document, revision: int) -> list[Problem]:
+    def write(self, doc: Document, revision: int, fingerprint: str) -> list[Problem]:
         """Write ``doc`` and recost what it touched. Caller holds the savepoint."""
         pos = doc_pos(doc.date, doc.type, doc.doc_no, revision, 0)
         links, problems = self._source_links(doc)
@@ -78,7 +78,7 @@ class Writer:
             "warehouse": doc.warehouse, "to_warehouse": doc.to_warehouse,
             "source_doc_no": doc.source_doc_no, "source_doc": links.get("doc"),
             "amount": None if doc.amount is None else to_cents(doc.amount), "method": doc.method,
-            "note": doc.note, "fingerprint": doc.fingerprint(), **self.stamp.row(doc.source.sheet, doc.source.row)})
+            "note": doc.note, "fingerprint": fingerprint, **self.stamp.row(doc.source.sheet, doc.source.row)})
         self.current = doc_id
         dirty: dict[Key, str] = {}
         total = ZERO

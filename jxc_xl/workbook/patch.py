@@ -170,13 +170,20 @@ class PatchBook(FileBook):
     # -- the fast path ----------------------------------------------------------------------
     def _patch(self) -> bool:
         with zipfile.ZipFile(self.path) as z:
+            parts: dict[str, str | None] = {}
+
+            def part_of(sheet: str) -> str | None:
+                if sheet not in parts:
+                    parts[sheet] = _sheet_part(z, sheet)
+                return parts[sheet]
+
             generated = {}
             for name, args in self._ops:
                 if name == "replace_sheet":
                     spec = args[0]
                     sheet = next((s for s in self.sheet_names() if s.strip().lower() in
                                   (spec.zh.lower(), spec.en.lower())), None)
-                    part = _sheet_part(z, sheet) if sheet else None
+                    part = part_of(sheet) if sheet else None
                     table = _table_part(z, part) if part else None
                     if table is None:
                         return False
@@ -186,12 +193,12 @@ class PatchBook(FileBook):
             for name, args in self._ops:
                 if name == "write_column":
                     sheet, col, first, values = args
-                    rows = edits.setdefault(_sheet_part(z, sheet), {})
+                    rows = edits.setdefault(part_of(sheet), {})
                     for i, value in enumerate(values):
                         rows.setdefault(first + i, {})[col] = ("value", value)
                 elif name == "mark":
                     sheet, cells, marked_rows, width = args
-                    rows = edits.setdefault(_sheet_part(z, sheet), {}) if marked_rows else {}
+                    rows = edits.setdefault(part_of(sheet), {}) if marked_rows else {}
                     wanted: dict[int, set[int]] = {}
                     for r, c in cells:
                         wanted.setdefault(r, set()).add(c)
