@@ -2,6 +2,7 @@
 import datetime as dt
 import os
 import shutil
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -352,3 +353,25 @@ def test_reverse_marks_the_rows_and_refreshes(book):
     [row] = table_rows(book, "库存")                      # nothing left, and A001 has a safety stock
     assert (row["数量"], row["库存金额"], row["预警"]) == (0, 0, "缺货")
     assert [r["单据类型"] for r in table_rows(book, "台账")] == ["采购入库", "采购入库（红字冲销）"]
+
+
+def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):
+    """A workbook made by `jxc new` is patched in place; openpyxl's writer is never needed."""
+    from jxc_xl.workbook import xlsx
+    [row] = type_rows(book, "采购", [GOOD])
+    before = {n: zipfile.ZipFile(book).read(n) for n in zipfile.ZipFile(book).namelist()}
+
+    def no_openpyxl(*args, **kwargs):
+        raise AssertionError("the fast path fell back to openpyxl")
+
+    monkeypatch.setattr(xlsx.FileBook, "save", no_openpyxl)
+    monkeypatch.setattr(xlsx, "load_workbook", no_openpyxl)
+    assert post(book).exit_code == 0
+    monkeypatch.undo()
+    assert status(book, "采购", row).startswith("已过账")
+    after = {n: zipfile.ZipFile(book).read(n) for n in zipfile.ZipFile(book).namelist()}
+    changed = {n for n in before if before[n] != after.get(n)}
+    sheets = {n for n in changed if n.startswith("xl/worksheets/sheet")}
+    assert len(sheets) == 5                      # 采购 and the four generated sheets, nothing else
+    assert changed - sheets <= {"xl/styles.xml"} | {n for n in changed if n.startswith("xl/tables/")}
+    assert [r["库存金额"] for r in table_rows(book, "库存")] == [60]
