@@ -21,6 +21,7 @@ from .workbook import parse
 from .workbook.book import Book, SheetProblem, Table, read_table
 from .workbook.contract import (BY_JOURNAL, COUNTS, DOCUMENT_SHEETS, ERROR, ERROR_EN, GENERATED_NOTE,
                                 ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, SETTINGS, WAREHOUSES)
+from .workbook.format import Exact
 from .workbook.generate import generated
 
 Progress = Callable[[str], None]
@@ -268,6 +269,8 @@ def _plain(value: object) -> object:
     """Compare sheet cells and ledger figures alike (numbers as Decimal to the 6th place)."""
     if value is None or value == "":
         return None
+    if type(value) is Exact:
+        value = Decimal(value)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return Decimal(repr(value) if isinstance(value, float) else value).quantize(Decimal("0.000001"))
     if isinstance(value, dt.datetime):

@@ -349,9 +349,8 @@ class Ledger:
         return queries.stock(self.conn, as_of, item, warehouse, by_item)
 
     def stock_card(self, item: str | None = None, warehouse: str | None = None,
-                   start: dt.date | None = None, end: dt.date | None = None,
-                   per_warehouse: bool = False) -> list[queries.CardRow]:
-        return queries.stock_card(self.conn, item, warehouse, start, end, per_warehouse)
+                   start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:
+        return queries.stock_card(self.conn, item, warehouse, start, end)
 
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
         return queries.balance(self.conn, party, as_of, side)

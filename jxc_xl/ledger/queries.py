@@ -80,10 +80,8 @@ class CardRow:
 
 
 def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str | None = None,
-               start: dt.date | None = None, end: dt.date | None = None,
-               per_warehouse: bool = False) -> list[CardRow]:
-    """Every movement in ledger order with its running balance: per item × warehouse, or
-    (for one item over all its warehouses) per item."""
+               start: dt.date | None = None, end: dt.date | None = None) -> list[CardRow]:
+    """Every movement in ledger order with its running balance (over the warehouses asked)."""
     where, args = _filters(**{"m.item": item, "m.warehouse": warehouse})
     first = start.isoformat() if start else ""
     balances: dict[tuple, tuple[int, int]] = {}
@@ -103,7 +101,7 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
         [first, _day(end), *args]).fetchall()
     out = []
     for r in rows:
-        if warehouse is None and not per_warehouse:
+        if warehouse is None:
             total = running.setdefault(r["item"], [0, 0])
             total[0] += r["qty"]
             total[1] += r["value"]

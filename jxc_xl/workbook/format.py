@@ -9,3 +9,7 @@ FORMATS = {
     "price": "#,##0.00####",
     "qty": "General",
 }
+
+
+class Exact(str):
+    """A number written as its exact decimal text: cells get the number, never text."""

@@ -7,7 +7,9 @@ from decimal import Decimal
 from ..ledger import Ledger
 from ..ledger.queries import BUCKETS
 from ..model import DocType
+from ..money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, scaled_text
 from .contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
+from .format import Exact
 
 
 def stock_rows(ledger: Ledger) -> list[list]:
@@ -41,15 +43,26 @@ def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
 
 
 def journal_rows(ledger: Ledger) -> list[list]:
-    """台账: every posted movement in ledger order, with its item × warehouse running balance."""
-    labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (False, True)}
+    """台账: every posted movement in ledger order, with its item × warehouse running balance.
+
+    The largest sheet there is (a row per movement), so its figures go out as exact text
+    straight from the stored integers.
+    """
+    labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (0, 1)}
     dates: dict[str, dt.date] = {}
     rows = []
-    for c in ledger.stock_card(per_warehouse=True):
-        amount = c.value if c.in_qty or (not c.out_qty and c.value >= 0) else -c.value
-        date = dates.get(c.date) or dates.setdefault(c.date, dt.date.fromisoformat(c.date))
-        rows.append([c.batch, date, labels[(c.doc_type, c.reversal)], c.doc_no, c.warehouse, c.item,
-                     c.in_qty or None, c.out_qty or None, c.unit_cost, amount, c.bal_qty, c.bal_value])
+    for batch, date, kind, rev, doc_no, wh, item, qty, value, unit, bal_qty, bal_value in ledger.conn.execute(
+            "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, m.qty, m.value, "
+            "m.unit_cost, m.bal_qty, m.bal_value FROM movements m JOIN documents d ON d.id = m.doc "
+            "ORDER BY m.date, m.pos, m.warehouse"):
+        incoming = qty > 0 or (qty == 0 and value >= 0)
+        day = dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date))
+        rows.append([batch, day, labels[(kind, rev)], doc_no, wh, item,
+                     Exact(scaled_text(qty, QTY_PLACES)) if qty > 0 else None,
+                     Exact(scaled_text(-qty, QTY_PLACES)) if qty < 0 else None,
+                     Exact(scaled_text(unit, UNIT_COST_PLACES)),
+                     Exact(scaled_text(value if incoming else -value, MONEY_PLACES)),
+                     Exact(scaled_text(bal_qty, QTY_PLACES)), Exact(scaled_text(bal_value, MONEY_PLACES))])
     return rows
 
 

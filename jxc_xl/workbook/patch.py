@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils import get_column_letter
 
 from .contract import SheetSpec
-from .format import ERROR_FILL, FORMATS, GENERATED_FILL
+from .format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
 from .xlsx import FileBook, _sheet_part
 
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
@@ -324,7 +324,9 @@ def _data_rows(rows: list[list], letters: list[str], kinds: list[int]) -> str:
             if value is None:
                 continue
             kind = type(value)
-            if kind is Decimal:
+            if kind is Exact:
+                cells.append(f'<c r="{letters[c]}{r}"{attrs[c]}><v>{value}</v></c>')
+            elif kind is Decimal:
                 cells.append(f'<c r="{letters[c]}{r}"{attrs[c]}><v>{value:f}</v></c>')
             elif kind is str:
                 cells.append(f'<c r="{letters[c]}{r}"{attrs[c]} t="inlineStr"><is><t xml:space="preserve">'

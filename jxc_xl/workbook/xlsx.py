@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -23,7 +24,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
 from .contract import SheetSpec
-from .format import FORMATS, HEADER_FILL, GENERATED_FILL, ERROR_FILL
+from .format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
 
@@ -155,7 +156,7 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
         for c, value in enumerate(row, start=1):
             if value is None:
                 continue
-            cell = ws.cell(r, c, value)
+            cell = ws.cell(r, c, Decimal(value) if type(value) is Exact else value)
             if isinstance(value, str) and value[:1] in "=+-@":
                 cell.data_type = "s"             # text from the ledger is never a formula
             if formats[c - 1]:
