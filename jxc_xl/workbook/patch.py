@@ -255,28 +255,53 @@ def _patch_sheet(xml: bytes, edits: dict[int, dict[int, tuple]], styles: Styles)
     body_start = xml.index(b">", start) + 1
     body_end = xml.index(b"</sheetData>", body_start)
     body = xml[body_start:body_end]
+    cache: dict[tuple[int, bool], int] = {}
+    new = _patch_found_rows(body, edits, styles, cache)
+    if new is None:
+        new = _patch_all_rows(body, edits, styles, cache)
+    return xml[:body_start] + new + xml[body_end:]
+
+
+def _patch_found_rows(body: bytes, edits: dict, styles: Styles, cache: dict) -> bytes | None:
+    """The quick way, when every edited row exists and starts ``<row r="N"``: jump to each."""
+    out, pos = [], 0
+    for r in sorted(edits):
+        i = body.find(b'<row r="%d"' % r, pos)
+        if i < 0:
+            return None
+        close = body.index(b">", i)
+        if body[close - 1:close] == b"/":
+            head, cells, end = body[i:close - 1], b"", close + 1
+        else:
+            end = body.index(b"</row>", close) + 6
+            head, cells = body[i:close], body[close + 1:end - 6]
+        out += [body[pos:i], _row(r, head, cells, edits[r], styles, cache)]
+        pos = end
+    out.append(body[pos:])
+    return b"".join(out)
+
+
+def _patch_all_rows(body: bytes, edits: dict, styles: Styles, cache: dict) -> bytes:
+    """Walk every row, inserting the edited rows that do not exist yet in their place."""
     out, pos = [], 0
     pending = sorted(edits)
     i = 0
-    error_cache: dict[tuple[int, bool], int] = {}
     for m in _ROW.finditer(body):
         r = int(m.group(1))
         while i < len(pending) and pending[i] < r:
             out.append(body[pos:m.start()])
             pos = m.start()
-            out.append(_row(pending[i], b"", b"", edits[pending[i]], styles, error_cache))
+            out.append(_row(pending[i], b"", b"", edits[pending[i]], styles, cache))
             i += 1
         if i < len(pending) and pending[i] == r:
             out.append(body[pos:m.start()])
             head = re.match(rb"<row\b[^>]*?(?=/?>)", m.group(0)).group(0)
-            out.append(_row(r, head, m.group(2) or b"", edits[r], styles, error_cache))
+            out.append(_row(r, head, m.group(2) or b"", edits[r], styles, cache))
             pos = m.end()
             i += 1
     out.append(body[pos:])
-    while i < len(pending):
-        out.append(_row(pending[i], b"", b"", edits[pending[i]], styles, error_cache))
-        i += 1
-    return xml[:body_start] + b"".join(out) + xml[body_end:]
+    out += [_row(r, b"", b"", edits[r], styles, cache) for r in pending[i:]]
+    return b"".join(out)
 
 
 def _row(r: int, head: bytes, cells: bytes, edit: dict, styles: Styles, cache: dict) -> bytes:
