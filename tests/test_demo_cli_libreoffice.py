@@ -1,6 +1,7 @@
 """The demo, the `jxc` command's exit codes and output, and LibreOffice opening our workbooks."""
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -10,6 +11,7 @@ from jxc_xl.cli import main
 
 from .wb import purchase, type_rows
 
+JXC = [sys.executable, "-m", "jxc_xl"]
 DELIBERATE = {("采购", "CG-ERR2"), ("销售", "XS-ERR1"), ("收付款", "SK-ERR3")}
 
 
@@ -61,18 +63,18 @@ def test_exit_codes_and_one_clear_line(tmp_path):
 
 def test_progress_is_quiet_when_output_is_not_a_terminal(tmp_path):
     book = tmp_path / "b.xlsx"
-    subprocess.run(["jxc", "new", str(book)], check=True, capture_output=True)
-    done = subprocess.run(["jxc", "post", str(book)], capture_output=True, text=True)
+    subprocess.run([*JXC, "new", str(book)], check=True, capture_output=True)
+    done = subprocess.run([*JXC, "post", str(book)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr == ""
 
 
 def test_libreoffice_opens_new_and_posted_workbooks_and_computes_amounts(tmp_path, book):
     assert shutil.which("soffice"), "LibreOffice (libreoffice-calc) must be installed"
     new = tmp_path / "new.xlsx"
-    subprocess.run(["jxc", "new", str(new)], check=True, capture_output=True)
+    subprocess.run([*JXC, "new", str(new)], check=True, capture_output=True)
     rows = type_rows(book, "采购", [purchase("CG1", "2026-11-02", "A001", 3, 2.5),
                                    purchase("CG1", "2026-11-02", "B002", 4, 10)])
-    subprocess.run(["jxc", "post", str(book)], capture_output=True)
+    subprocess.run([*JXC, "post", str(book)], capture_output=True)
     out = tmp_path / "lo"
     for path in (new, book):
         done = subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out),
