@@ -287,7 +287,8 @@ def _refresh(book: Book, ledger: Ledger, today: dt.date) -> None:
 
 
 def _totals(report: Report, ledger: Ledger) -> None:
-    report.stock_value = sum((r.value for r in ledger.stock()), Decimal("0.00"))
+    (value,) = ledger.conn.execute("SELECT COALESCE(SUM(value), 0) FROM movements").fetchone()
+    report.stock_value = Decimal(value).scaleb(-2)
     entries = ledger.conn.execute("SELECT side, COALESCE(SUM(amount), 0) FROM party_entries GROUP BY side")
     totals = {side: Decimal(amount).scaleb(-2) for side, amount in entries}
     report.receivables = totals.get("AR", Decimal("0.00"))

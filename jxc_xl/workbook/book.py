@@ -19,7 +19,7 @@ class Book(Protocol):
 
     def sheet_names(self) -> list[str]: ...
 
-    def values(self, sheet: str) -> list[list]: ...            # row 1 first; None for empty cells
+    def values(self, sheet: str) -> list[list]: ...      # row 1 first; empty cells None or ""
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]: ...   # 1-based r1, c1, r2, c2
 

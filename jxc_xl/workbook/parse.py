@@ -177,7 +177,7 @@ def parse_settings(table: Table | None) -> dict[str, str]:
     settings: dict[str, object] = {}
     for _, values in (table.rows if table else []):
         key, value = table.get(values, "项目"), table.get(values, "值")
-        if key is None:
+        if key is None or not str(key).strip():
             continue
         name = SETTING_KEYS.get(str(key).strip().lower().replace(" ", ""), str(key).strip())
         settings[name] = value

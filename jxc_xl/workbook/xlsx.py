@@ -67,7 +67,6 @@ class FileBook:
     def values(self, sheet: str) -> list[list]:
         if sheet not in self._values:
             rows = self._sheet(sheet).to_python(skip_empty_area=False)
-            rows = [[None if v == "" else v for v in row] for row in rows]
             for (col, row), value in self._errors(sheet).items():
                 while len(rows) < row:
                     rows.append([])
