@@ -57,6 +57,8 @@ def _run(action) -> None:
         _fail("账簿正被其他程序使用，请稍后再试 / the ledger is locked" if locked else f"账簿无法打开（{exc}）")
     except PermissionError as exc:
         _fail(f"没有写入权限（{exc.filename}）：文件可能被其他程序打开或是只读的 / permission denied")
+    except OSError as exc:
+        _fail(f"读写文件失败（{exc}），工作簿未改动，下次运行会按账簿重新标记 / file error, workbook unchanged")
     for line in report.lines():
         click.echo(line)
     sys.exit(report.exit_code)

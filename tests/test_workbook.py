@@ -375,3 +375,11 @@ def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):
     assert len(sheets) == 5                      # 采购 and the four generated sheets, nothing else
     assert changed - sheets <= {"xl/styles.xml"} | {n for n in changed if n.startswith("xl/tables/")}
     assert [r["库存金额"] for r in table_rows(book, "库存")] == [60]
+
+
+def test_english_statuses_when_the_language_is_english(book):
+    type_rows(book, "设置", [{"项目": "语言", "值": "English"}], start=7)
+    rows = type_rows(book, "采购", [GOOD, purchase("CG9", d(2026, 11, 2), "NOPE", 1, 6)])
+    post(book)
+    assert status(book, "采购", rows[0]).startswith("Posted batch 1")
+    assert status(book, "采购", rows[1]) == "Error: Unknown SKU 'NOPE': add it to the Items sheet first or check the spelling."
