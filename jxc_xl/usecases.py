@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Callable
 
 from .ledger import Ledger, PostResult
-from .model import Document
+from .model import Document, Source
 from .problems import Problem
 from .validate import Masters
 from .workbook import parse
-from .workbook.book import Book, SheetProblem, Table, read_table
+from .workbook.book import Book, SheetProblem, Table, column_letter, read_table
 from .workbook.contract import (BY_JOURNAL, COUNTS, DOCUMENT_SHEETS, ERROR, ERROR_EN, GENERATED_NOTE,
                                 ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, SETTINGS, WAREHOUSES)
 from .workbook.format import Exact
@@ -110,7 +110,6 @@ class Input:
     tables: dict[str, Table]                         # sheet (contract name) → table found
     docs: list[parse.ParsedDoc]
     sheet_problems: list[str]
-    master_lists: tuple[list, list, list] = ((), (), ())
 
 
 def read_input(book: Book, progress: Progress, known: dict | None = None) -> Input:
@@ -151,21 +150,19 @@ def read_input(book: Book, progress: Progress, known: dict | None = None) -> Inp
             docs.append(parsed)
         progress(f"读取 {spec.zh}：{len(table.rows)} 行")
     return Input(Masters({i.sku: i for i in items}, {p.code: p for p in parties},
-                         {w.code: w for w in warehouses}), tables, docs, problems, (items, parties, warehouses))
+                         {w.code: w for w in warehouses}), tables, docs, problems)
 
 
-def _source(book: Book, table: Table, row: int):
-    from .model import Source
+def _source(book: Book, table: Table, row: int) -> Source:
     return Source(workbook=book.name, sheet=table.sheet, row=row)
 
 
 def _merged_rows(book: Book, table: Table) -> dict[int, str]:
     out: dict[int, str] = {}
-    from openpyxl.utils import get_column_letter
     for r1, c1, r2, c2 in book.merged(table.sheet):
         if r2 <= table.header_row:
             continue
-        label = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+        label = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
         for r in range(max(r1, table.header_row + 1), r2 + 1):
             out[r] = label
     return out
@@ -175,16 +172,16 @@ def _merged_rows(book: Book, table: Table) -> dict[int, str]:
 def validate_book(book: Book, book_path: Path, user: str | None = None, today: dt.date | None = None,
                   progress: Progress = lambda _: None) -> Report:
     """校验: mark every row's problems; nothing is posted and no generated sheet changes."""
-    return _run(book, book_path, post=True, dry_run=True, user=user, today=today, progress=progress)
+    return _run(book, book_path, dry_run=True, user=user, today=today, progress=progress)
 
 
 def post_book(book: Book, book_path: Path, user: str | None = None, today: dt.date | None = None,
               progress: Progress = lambda _: None) -> Report:
     """过账: validate, post what is right, write every 状态, fill 盘点, regenerate, save."""
-    return _run(book, book_path, post=True, dry_run=False, user=user, today=today, progress=progress)
+    return _run(book, book_path, dry_run=False, user=user, today=today, progress=progress)
 
 
-def _run(book: Book, book_path: Path, post: bool, dry_run: bool, user: str | None,
+def _run(book: Book, book_path: Path, dry_run: bool, user: str | None,
          today: dt.date | None, progress: Progress) -> Report:
     settings = read_settings(book, book_path)
     ledger, problems = open_ledger(settings)
@@ -193,8 +190,8 @@ def _run(book: Book, book_path: Path, post: bool, dry_run: bool, user: str | Non
         report = Report(workbook=str(book_path), ledger=str(settings.ledger),
                         sheet_problems=problems + data.sheet_problems)
         if not dry_run:
-            items, parties, warehouses = data.master_lists
-            ledger.upsert_masters(items, parties, warehouses)
+            m = data.masters
+            ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
         documents = [p.document for p in data.docs if p.document is not None]
         progress(f"过账 {len(documents)} 张单据……")
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run)

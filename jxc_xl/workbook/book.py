@@ -57,6 +57,15 @@ class SheetProblem:
     message_en: str
 
 
+def column_letter(n: int) -> str:
+    """1 → A, 27 → AA: how a clerk names a column."""
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def find_sheet(book: Book, spec: SheetSpec) -> str | None:
     names = {n.strip().lower(): n for n in book.sheet_names()}
     return names.get(spec.zh.lower()) or names.get(spec.en.lower())
