@@ -45,8 +45,12 @@ def _book(path: str, write: bool = True):
     return PatchBook(book_path), book_path
 
 
-def _run(action) -> None:
-    """Run a use case; environment faults become one clear line and exit code 2."""
+def _run(action, expected_errors: set | None = None) -> None:
+    """Run a use case; environment faults become one clear line and exit code 2.
+
+    ``expected_errors`` — (sheet, row) pairs that are meant to be in error (the demo's
+    deliberate mistakes): when exactly those are, the run went through.
+    """
     from .workbook.xlsx import WorkbookError
     try:
         report = action()
@@ -61,6 +65,10 @@ def _run(action) -> None:
         _fail(f"读写文件失败（{exc}），工作簿未改动，下次运行会按账簿重新标记 / file error, workbook unchanged")
     for line in report.lines():
         click.echo(line)
+    if expected_errors is not None and not report.sheet_problems and \
+            {(sheet, row) for sheet, row, _ in report.error_rows} == expected_errors:
+        click.echo(f"以上 {len(expected_errors)} 行是示例中故意设置的错误 / the demo's deliberate mistakes")
+        sys.exit(0)
     sys.exit(report.exit_code)
 
 
@@ -80,10 +88,10 @@ def new(book: str, company: str) -> None:
 @click.argument("folder", default="jxc-demo")
 def demo(folder: str) -> None:
     """Build, post and refresh a demo workbook for a small trading company."""
-    from .demo import build_demo
+    from .demo import build_demo, deliberate_mistakes
     from .usecases import console_progress, post_book
     book_path = build_demo(Path(folder))
-    _run(lambda: post_book(*_book(str(book_path)), progress=console_progress()))
+    _run(lambda: post_book(*_book(str(book_path)), progress=console_progress()), deliberate_mistakes(book_path))
 
 
 @main.command()

@@ -130,6 +130,22 @@ def demo_rows(rng: random.Random) -> dict[str, list[list]]:
             "收付款": payments, "其他出入库": others}
 
 
+MISTAKES = {"采购": "CG-ERR2", "销售": "XS-ERR1", "收付款": "SK-ERR3"}
+
+
+def deliberate_mistakes(path: Path) -> set[tuple[str, int]]:
+    """(sheet, row) of the demo's deliberate mistakes, found by their 单号."""
+    from openpyxl import load_workbook
+    wb = load_workbook(path, read_only=True)
+    found = set()
+    for sheet, doc_no in MISTAKES.items():
+        for r, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
+            if row and row[0] == doc_no:
+                found.add((sheet, r))
+    wb.close()
+    return found
+
+
 def _mistakes(purchases: list, sales: list, payments: list) -> None:
     """Three rows with the errors clerks typically make."""
     end = START + dt.timedelta(days=91)

@@ -30,7 +30,8 @@ def _errors(path: Path) -> set[tuple[str, str]]:
 
 def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     result = CliRunner().invoke(main, ["demo", str(tmp_path)])
-    assert result.exit_code == 1, result.output            # 1: some rows are in error, and marked
+    assert result.exit_code == 0, result.output            # the only rows in error are the deliberate ones
+    assert "故意设置的错误" in result.output
     book = tmp_path / "demo.xlsx"
     assert _errors(book) == DELIBERATE
     assert "错误行 / rows in error: 3" in result.output and "demo.jxc.db" in result.output
@@ -39,6 +40,7 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     counts = [r for r in wb["盘点"].iter_rows(min_row=2, values_only=True) if r[0]]
     assert counts and all(r[4] - r[5] == r[6] for r in counts)        # 实盘 − 账面 = 差异
     again = CliRunner().invoke(main, ["post", str(book)])
+    assert again.exit_code == 1                             # `post` itself says: rows are in error
     assert "documents posted: 0" in again.output and _errors(book) == DELIBERATE
     verified = CliRunner().invoke(main, ["verify", str(book)])
     assert verified.exit_code == 0, verified.output
