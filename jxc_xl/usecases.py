@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .ledger import Ledger, PostResult
-from .model import Document, Source
+from .model import Source
 from .problems import Problem
 from .validate import Masters
 from .workbook import parse
@@ -402,4 +402,4 @@ def console_progress(enabled: bool | None = None) -> Progress:
 
 
 __all__ = ["Report", "validate_book", "post_book", "refresh_book", "reverse_book", "verify_book",
-           "read_settings", "console_progress", "Document"]
+           "read_settings", "console_progress"]

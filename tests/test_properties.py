@@ -1,6 +1,5 @@
 """Ledger invariants over random document sequences (hypothesis), on real SQLite files."""
 import datetime as dt
-import random
 import tempfile
 from decimal import Decimal
 from pathlib import Path

@@ -15,7 +15,7 @@ from ..model import Document, DocType, Item, Line, Party, Source, Warehouse
 from ..problems import Problem
 from .book import Table
 from .contract import (BY_JOURNAL, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
-                       TYPE_CHOICES, TYPE_WORDS, YES)
+                       TYPE_WORDS, YES)
 
 EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
                 "#SPILL!", "#CALC!"}

@@ -1,7 +1,6 @@
 """A new workbook made to the contract: every sheet, its Table, formats and drop-down lists."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -10,7 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
 from .contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
                        SETTINGS, TYPE_CHOICES, WAREHOUSES, SheetSpec)
@@ -167,4 +166,4 @@ def _plain_table(name: str, ref: str) -> Table:
     return table
 
 
-__all__ = ["new_workbook", "build_workbook", "dt"]
+__all__ = ["new_workbook", "build_workbook"]
