@@ -186,7 +186,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None,
     settings = read_settings(book, book_path)
     ledger, problems = open_ledger(settings)
     with ledger:
-        data = read_input(book, progress, ledger.raw_digests())
+        digests = {k: d["raw_hash"] for k, d in ledger.latest_documents().items() if d["raw_hash"]}
+        data = read_input(book, progress, digests)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger),
                         sheet_problems=problems + data.sheet_problems)
         if not dry_run:
@@ -296,7 +297,7 @@ def _write_statuses(book: Book, data: Input, result: PostResult, ledger: Ledger,
                     report: Report, dry_run: bool, only: list | None = None) -> None:
     """Every row's 状态, the cells at fault highlighted, and 盘点's book quantity and difference."""
     outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}
-    posted = ledger.posted_documents()
+    posted = ledger.latest_documents()
     counted = ledger.count_differences() if not dry_run else {}
     by_sheet: dict[str, dict[int, str]] = {}
     marks: dict[str, list[tuple[int, int]]] = {}

@@ -203,12 +203,11 @@ class Ledger:
         outcomes: dict[int, Outcome] = {}
         checked: list[tuple[int, Document, str]] = []
         seen: dict[tuple[str, str], str] = {}
-        posted = {(r[0], r[1]): r[2] for r in self.conn.execute(
-            "SELECT journal, doc_no, fingerprint FROM documents WHERE reversal = 0 ORDER BY revision")}
+        latest = self.latest_documents()
         for i, doc in enumerate(documents):
             key = (doc.journal, doc.doc_no)
             raw = doc.fingerprint()
-            if posted.get(key) == raw:                   # typed by code and unchanged: nothing to do
+            if latest.get(key, {}).get("fingerprint") == raw:   # typed by code and unchanged: nothing to do
                 outcomes[i] = Outcome(doc.doc_no, doc.journal, "already", source=_src(doc))
                 continue
             resolved, problems = validate(doc, masters, settings.closed_through)
@@ -228,7 +227,7 @@ class Ledger:
         with self._transaction() as tx:
             stamp = self._stamp(user, workbook)
             writer = Writer(self.conn, masters, settings, stamp)
-            outcomes.update(self._post_all(writer, checked))
+            outcomes.update(self._post_all(writer, checked, latest))
             if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
                 result.batch = stamp.batch
             else:
@@ -236,7 +235,8 @@ class Ledger:
         result.outcomes = [outcomes[i] for i in sorted(outcomes)]
         return result
 
-    def _post_all(self, writer: Writer, checked: list[tuple[int, Document, str]]) -> dict[int, Outcome]:
+    def _post_all(self, writer: Writer, checked: list[tuple[int, Document, str]],
+                  latest: dict[tuple[str, str], dict]) -> dict[int, Outcome]:
         """Write every document, then recost each touched item × warehouse once.
 
         Should that final recost find a shortage (or a cost it cannot set), the batch is
@@ -245,14 +245,15 @@ class Ledger:
         """
         self.conn.execute("SAVEPOINT batch")
         writer.deferred = {}
-        outcomes = {i: self._post_one(writer, doc, fp) for i, doc, fp in checked}
+        outcomes = {i: self._post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no)))
+                    for i, doc, fp in checked}
         dirty, writer.deferred = writer.deferred, None
         if recost(self.conn, writer.settings, dirty) is None:
             self.conn.execute("RELEASE batch")
             return outcomes
         self.conn.execute("ROLLBACK TO batch")
         self.conn.execute("RELEASE batch")
-        return {i: self._post_one(writer, doc, fp) for i, doc, fp in checked}
+        return {i: self._post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no))) for i, doc, fp in checked}
 
     def _stamp(self, user: str | None, workbook: str) -> Stamp:
         now = dt.datetime.now().isoformat(timespec="seconds")
@@ -261,10 +262,8 @@ class Ledger:
                                   (now, user, workbook)).lastrowid
         return Stamp(batch, now, user, workbook)
 
-    def _post_one(self, writer: Writer, doc: Document, fingerprint: str) -> Outcome:
-        existing = self.conn.execute(
-            "SELECT revision, fingerprint, reversed_by FROM documents WHERE journal=? AND doc_no=? "
-            "AND reversal=0 ORDER BY revision DESC LIMIT 1", (doc.journal, doc.doc_no)).fetchone()
+    def _post_one(self, writer: Writer, doc: Document, fingerprint: str, existing: dict | None) -> Outcome:
+        """``existing``: the latest posting of the same 单号 before this batch (a batch holds each once)."""
         revision = 1
         if existing is not None:
             if existing["fingerprint"] == fingerprint:
@@ -313,21 +312,13 @@ class Ledger:
         return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
 
     # -- questions -------------------------------------------------------------------------
-    def posted_documents(self) -> dict[tuple[str, str], dict]:
-        """(journal, 单号) → batch, time and reversal of its latest posting, for status cells."""
-        out = {}
-        for r in self.conn.execute(
-                "SELECT d.journal, d.doc_no, d.batch, d.posted_at, r.batch AS reversed_batch "
-                "FROM documents d LEFT JOIN documents r ON r.id = d.reversed_by "
-                "WHERE d.reversal = 0 ORDER BY d.revision"):
-            out[(r["journal"], r["doc_no"])] = dict(r)
-        return out
-
-    def raw_digests(self) -> dict[tuple[str, str], str]:
-        """(journal, 单号) → the digest of the workbook rows it was last seen as."""
-        return {(r[0], r[1]): r[2] for r in self.conn.execute(
-            "SELECT journal, doc_no, raw_hash FROM documents WHERE reversal = 0 AND raw_hash IS NOT NULL "
-            "ORDER BY revision")}
+    def latest_documents(self) -> dict[tuple[str, str], dict]:
+        """(journal, 单号) → its latest posting: revision, fingerprint, the digest of its workbook
+        rows, batch, time, and the batch that reversed it (if one did)."""
+        return {(r["journal"], r["doc_no"]): dict(r) for r in self.conn.execute(
+            "SELECT d.journal, d.doc_no, d.revision, d.fingerprint, d.raw_hash, d.reversed_by, d.batch, "
+            "d.posted_at, r.batch AS reversed_batch FROM documents d LEFT JOIN documents r "
+            "ON r.id = d.reversed_by WHERE d.reversal = 0 ORDER BY d.revision")}
 
     def remember_digests(self, digests: list[tuple[str, str, str]]) -> None:
         """Record (journal, 单号, digest) for the latest posting of each document."""

@@ -130,46 +130,48 @@ def to_date(value: object) -> dt.date | None:
 
 
 # -- masters and settings ---------------------------------------------------------------------
-def parse_items(table: Table, workbook: str) -> tuple[list[Item], list[Problem]]:
-    items, problems = [], []
+def _parse_masters(table: Table, workbook: str, build) -> tuple[list, list[Problem]]:
+    """Each row through ``build`` (a RowReader → model); rows with any problem are left out."""
+    found, problems = [], []
     for row, values in table.rows:
         r = RowReader(table, row, values, workbook)
+        model = build(r)
+        problems += r.problems
+        if not r.problems:
+            found.append(model)
+    return found, problems
+
+
+def parse_items(table: Table, workbook: str) -> tuple[list[Item], list[Problem]]:
+    def build(r: RowReader) -> Item | None:
         sku, name = r.text("商品编码", True), r.text("商品名称", True)
         fields = dict(spec=r.text("规格"), unit=r.text("单位"), category=r.text("类别"), barcode=r.text("条码"),
                       purchase_price=r.number("参考进价"), sale_price=r.number("参考售价"),
                       min_qty=r.number("安全库存"), max_qty=r.number("最高库存"),
                       inactive=r.text("停用").lower() in YES)
-        problems += r.problems
-        if sku and name and not r.problems:
-            items.append(Item(sku=sku, name=name, **fields))
-    return items, problems
+        return None if r.problems else Item(sku=sku, name=name, **fields)
+    return _parse_masters(table, workbook, build)
 
 
 def parse_parties(table: Table, workbook: str) -> tuple[list[Party], list[Problem]]:
-    parties, problems = [], []
-    for row, values in table.rows:
-        r = RowReader(table, row, values, workbook)
+    def build(r: RowReader) -> Party | None:
         code, name = r.text("编码", True), r.text("名称", True)
         kind = r.choice("类型", PARTY_KINDS)
         limit, terms = r.number("信用额度"), r.number("账期天数")
         if terms is not None and (terms < 0 or terms != terms.to_integral_value()):
             r.bad("bad_number", "账期天数", value=str(terms))
-        problems += r.problems
-        if not r.problems:
-            parties.append(Party(code=code, name=name, kind=kind, contact=r.text("联系人"), phone=r.text("电话"),
-                                 address=r.text("地址"), credit_limit=limit, terms_days=int(terms or 0)))
-    return parties, problems
+        if r.problems:
+            return None
+        return Party(code=code, name=name, kind=kind, contact=r.text("联系人"), phone=r.text("电话"),
+                     address=r.text("地址"), credit_limit=limit, terms_days=int(terms or 0))
+    return _parse_masters(table, workbook, build)
 
 
 def parse_warehouses(table: Table, workbook: str) -> tuple[list[Warehouse], list[Problem]]:
-    out, problems = [], []
-    for row, values in table.rows:
-        r = RowReader(table, row, values, workbook)
+    def build(r: RowReader) -> Warehouse | None:
         code, name = r.text("编码", True), r.text("名称", True)
-        problems += r.problems
-        if not r.problems:
-            out.append(Warehouse(code=code, name=name))
-    return out, problems
+        return None if r.problems else Warehouse(code=code, name=name)
+    return _parse_masters(table, workbook, build)
 
 
 def parse_settings(table: Table | None) -> dict[str, str]:
