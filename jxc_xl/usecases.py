@@ -285,12 +285,7 @@ def _refresh(book: Book, ledger: Ledger, today: dt.date) -> None:
 
 
 def _totals(report: Report, ledger: Ledger) -> None:
-    (value,) = ledger.conn.execute("SELECT COALESCE(SUM(value), 0) FROM movements").fetchone()
-    report.stock_value = Decimal(value).scaleb(-2)
-    entries = ledger.conn.execute("SELECT side, COALESCE(SUM(amount), 0) FROM party_entries GROUP BY side")
-    totals = {side: Decimal(amount).scaleb(-2) for side, amount in entries}
-    report.receivables = totals.get("AR", Decimal("0.00"))
-    report.payables = totals.get("AP", Decimal("0.00"))
+    report.stock_value, report.receivables, report.payables = ledger.totals()
 
 
 def _write_statuses(book: Book, data: Input, result: PostResult, ledger: Ledger, english: bool,
@@ -336,13 +331,9 @@ def _write_statuses(book: Book, data: Input, result: PostResult, ledger: Ledger,
     if count_cells and COUNTS.zh in data.tables:
         table = data.tables[COUNTS.zh]
         values = {r: table.get(v, "实盘数量") for r, v in table.rows}
-        book_qty = {r: parse_number(values[r]) - diff for r, diff in count_cells.items()}
+        book_qty = {r: parse.to_number(values[r]) - diff for r, diff in count_cells.items()}
         _write_block(book, table, "账面数量", book_qty)
         _write_block(book, table, "差异", count_cells)
-
-
-def parse_number(value: object) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).replace(",", "").strip())
 
 
 def _table_of(data: Input, parsed: parse.ParsedDoc) -> Table | None:

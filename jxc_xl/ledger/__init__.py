@@ -343,6 +343,10 @@ class Ledger:
                    start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:
         return queries.stock_card(self.conn, item, warehouse, start, end)
 
+    def totals(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Stock value, receivables and payables over the whole ledger (every date)."""
+        return queries.totals(self.conn)
+
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
         return queries.balance(self.conn, party, as_of, side)
 

@@ -169,6 +169,13 @@ def balance(conn: sqlite3.Connection, party: str, as_of: dt.date | None = None,
     return total
 
 
+def totals(conn: sqlite3.Connection) -> tuple[Decimal, Decimal, Decimal]:
+    """Stock value, receivables and payables: three exact SQL sums."""
+    (value,) = conn.execute("SELECT COALESCE(SUM(value), 0) FROM movements").fetchone()
+    sides = dict(conn.execute("SELECT side, SUM(amount) FROM party_entries GROUP BY side").fetchall())
+    return from_cents(value), from_cents(sides.get("AR", 0)), from_cents(sides.get("AP", 0))
+
+
 def bucket(age_days: int) -> str:
     """Age = days past the due date; ≤ 30 (and due today) is 0-30, not yet due is not_due."""
     if age_days < 0:

@@ -69,19 +69,9 @@ class RowReader:
             if required:
                 self.bad("required", name)
             return None
-        if isinstance(value, bool):
+        number = to_number(value)
+        if number is None:
             self.bad("bad_number", name, value=str(value))
-            return None
-        if isinstance(value, (int, float)):
-            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        text = str(value).replace(",", "").replace("，", "").replace(" ", "")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            self.bad("bad_number", name, value=str(value))
-            return None
         return number
 
     def date(self, name: str, required: bool = False) -> dt.date | None:
@@ -105,6 +95,20 @@ class RowReader:
         choices = "、".join(w for w in words if not w.isascii())
         self.bad("bad_choice", name, value=text, expected=choices or "/".join(words))
         return None
+
+
+def to_number(value: object) -> Decimal | None:
+    """A cell as an exact number: numbers as they are, text with thousands separators and
+    spaces; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    try:
+        number = Decimal(str(value).replace(",", "").replace("，", "").replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def to_date(value: object) -> dt.date | None:
