@@ -33,10 +33,7 @@ def build_demo(folder: Path, seed: int = 2026) -> Path:
     for old in folder.glob("demo.jxc.db*"):
         old.unlink()
     wb = build_workbook("示例商贸有限公司", demo_rows(random.Random(seed)))
-    if path.exists():
-        save_atomically(wb, path)
-    else:
-        wb.save(path)
+    save_atomically(path, wb.save)
     return path
 
 

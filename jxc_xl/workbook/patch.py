@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +22,8 @@ from openpyxl.utils import get_column_letter
 
 from .contract import SheetSpec
 from .format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
-from .xlsx import FileBook, _sheet_part
+from .book import find_sheet
+from .xlsx import FileBook, _sheet_part, generated_table_ref, save_atomically
 
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
@@ -170,68 +169,65 @@ class PatchBook(FileBook):
     # -- the fast path ----------------------------------------------------------------------
     def _patch(self) -> bool:
         with zipfile.ZipFile(self.path) as z:
-            parts: dict[str, str | None] = {}
-
-            def part_of(sheet: str) -> str | None:
-                if sheet not in parts:
-                    parts[sheet] = _sheet_part(z, sheet)
-                return parts[sheet]
-
-            generated = {}
-            for name, args in self._ops:
-                if name == "replace_sheet":
-                    spec = args[0]
-                    sheet = next((s for s in self.sheet_names() if s.strip().lower() in
-                                  (spec.zh.lower(), spec.en.lower())), None)
-                    part = part_of(sheet) if sheet else None
-                    table = _table_part(z, part) if part else None
-                    if table is None:
-                        return False
-                    generated[part] = (args, table)
-            styles = Styles(z.read("xl/styles.xml"))
-            edits: dict[str, dict[int, dict[int, tuple]]] = {}
-            for name, args in self._ops:
-                if name == "write_column":
-                    sheet, col, first, values = args
-                    rows = edits.setdefault(part_of(sheet), {})
-                    for i, value in enumerate(values):
-                        rows.setdefault(first + i, {})[col] = ("value", value)
-                elif name == "mark":
-                    sheet, cells, marked_rows, width = args
-                    rows = edits.setdefault(part_of(sheet), {}) if marked_rows else {}
-                    wanted: dict[int, set[int]] = {}
-                    for r, c in cells:
-                        wanted.setdefault(r, set()).add(c)
-                    for r in marked_rows:
-                        rows.setdefault(r, {})["_mark"] = (wanted.get(r, set()), width)
-            new_parts: dict[str, bytes] = {}
-            for part, row_edits in edits.items():
-                new_parts[part] = _patch_sheet(z.read(part), row_edits, styles)
-            for part, ((spec, note, rows), (table_part, table_xml)) in generated.items():
-                new_parts[part] = _generated_sheet(z.read(part), spec, note, rows, styles)
-                last = get_column_letter(len(spec.columns))
-                ref = f"A2:{last}{max(3, len(rows) + 2)}"
-                new_parts[table_part] = re.sub(rb'\bref="[^"]*"', f'ref="{ref}"'.encode(), table_xml)
-            if styles.changed:
-                new_parts["xl/styles.xml"] = styles.xml.encode("utf-8")
-            fd, tmp = tempfile.mkstemp(prefix=".~" + self.path.stem, suffix=self.path.suffix, dir=self.path.parent)
-            os.close(fd)
-            try:
-                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-                    for info in z.infolist():
-                        data = new_parts.get(info.filename)
-                        if data is None:
-                            out.writestr(info, z.read(info.filename), compress_type=info.compress_type)
-                        else:
-                            out.writestr(info.filename, data)
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        shutil.copy2(self.path, self.path.with_name(self.path.name + ".bak"))
-        os.replace(tmp, self.path)
+            new_parts = self._new_parts(z)
+            if new_parts is None:
+                return False
+            save_atomically(self.path, lambda tmp: _rezip(z, tmp, new_parts))
         return True
+
+    def _new_parts(self, z: zipfile.ZipFile) -> dict[str, bytes] | None:
+        """The parts the recorded edits change, or None when the workbook is not of our shape."""
+        parts: dict[str, str | None] = {}
+
+        def part_of(sheet: str) -> str | None:
+            if sheet not in parts:
+                parts[sheet] = _sheet_part(z, sheet)
+            return parts[sheet]
+
+        generated = {}
+        for name, args in self._ops:
+            if name == "replace_sheet":
+                sheet = find_sheet(self, args[0])
+                part = part_of(sheet) if sheet else None
+                table = _table_part(z, part) if part else None
+                if table is None:
+                    return None
+                generated[part] = (args, table)
+        edits: dict[str, dict[int, dict]] = {}
+        for name, args in self._ops:
+            if name == "write_column":
+                sheet, col, first, values = args
+                rows = edits.setdefault(part_of(sheet), {})
+                for i, value in enumerate(values):
+                    rows.setdefault(first + i, {})[col] = ("value", value)
+            elif name == "mark" and args[2]:
+                sheet, cells, marked_rows, width = args
+                rows = edits.setdefault(part_of(sheet), {})
+                wanted: dict[int, set[int]] = {}
+                for r, c in cells:
+                    wanted.setdefault(r, set()).add(c)
+                for r in marked_rows:
+                    rows.setdefault(r, {})["_mark"] = (wanted.get(r, set()), width)
+        styles = Styles(z.read("xl/styles.xml"))
+        new_parts = {part: _patch_sheet(z.read(part), row_edits, styles) for part, row_edits in edits.items()}
+        for part, ((spec, note, rows), (table_part, table_xml)) in generated.items():
+            new_parts[part] = _generated_sheet(z.read(part), spec, note, rows, styles)
+            ref = generated_table_ref(spec, len(rows))
+            new_parts[table_part] = re.sub(rb'\bref="[^"]*"', f'ref="{ref}"'.encode(), table_xml)
+        if styles.changed:
+            new_parts["xl/styles.xml"] = styles.xml.encode("utf-8")
+        return new_parts
+
+
+def _rezip(z: zipfile.ZipFile, target: str, new_parts: dict[str, bytes]) -> None:
+    """Every part of ``z`` into ``target``, the changed ones replaced."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for info in z.infolist():
+            data = new_parts.get(info.filename)
+            if data is None:
+                out.writestr(info, z.read(info.filename), compress_type=info.compress_type)
+            else:
+                out.writestr(info.filename, data)
 
 
 def _table_part(z: zipfile.ZipFile, part: str) -> tuple[str, bytes] | None:

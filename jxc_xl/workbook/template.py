@@ -45,10 +45,7 @@ def new_workbook(path: str | Path, company: str = "") -> Path:
     """Write an empty workbook with every sheet of the contract to ``path`` (atomically)."""
     path = Path(path)
     wb = build_workbook(company)
-    if path.exists():
-        save_atomically(wb, path)
-    else:
-        wb.save(path)
+    save_atomically(path, wb.save)
     return path
 
 

@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -23,6 +24,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
+from .book import find_sheet
 from .contract import SheetSpec
 from .format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
 
@@ -125,7 +127,7 @@ class FileBook:
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None:
         wb = self.wb
-        existing = next((n for n in wb.sheetnames if n.strip().lower() in (spec.zh.lower(), spec.en.lower())), None)
+        existing = find_sheet(self, spec)
         index = wb.sheetnames.index(existing) if existing else len(wb.sheetnames)
         if existing:
             wb.remove(wb[existing])
@@ -136,7 +138,7 @@ class FileBook:
     def save(self) -> None:
         if self._wb is None:
             return
-        save_atomically(self._wb, self.path)
+        save_atomically(self.path, self._wb.save)
 
 
 def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
@@ -144,7 +146,6 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
     ws.sheet_properties.tabColor = GENERATED_FILL
     ws["A1"] = note
     ws["A1"].font = Font(italic=True, color="FF7F7F7F")
-    width = len(spec.columns)
     for c, column in enumerate(spec.columns, start=1):
         cell = ws.cell(2, c, column.zh)
         cell.fill = PatternFill("solid", fgColor=GENERATED_FILL)
@@ -160,8 +161,7 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
                 cell.data_type = "s"             # text from the ledger is never a formula
             if formats[c - 1]:
                 cell.number_format = formats[c - 1]
-    last = get_column_letter(width)
-    table = XlTable(displayName=spec.en, ref=f"A2:{last}{max(3, len(rows) + 2)}")
+    table = XlTable(displayName=spec.en, ref=generated_table_ref(spec, len(rows)))
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight15", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "A3"
@@ -170,19 +170,26 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
     ws.protection.sort = False
 
 
-def save_atomically(wb, path: Path) -> None:
-    """Write beside, keep the old file as .bak, then replace: never a half-written workbook."""
+def save_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """``write`` the new file beside ``path``, keep the old one as .bak, then replace it:
+    never a half-written workbook."""
     fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        shutil.copy2(path, path.with_name(path.name + ".bak"))
+        if path.exists():
+            shutil.copy2(path, path.with_name(path.name + ".bak"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def generated_table_ref(spec: SheetSpec, rows: int) -> str:
+    """The Table of a generated sheet: header in row 2, at least one (empty) data row."""
+    return f"A2:{get_column_letter(len(spec.columns))}{max(3, rows + 2)}"
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
