@@ -102,3 +102,10 @@ def scaled_text(units: int, places: int) -> str:
     sign, units = ("-", -units) if units < 0 else ("", units)
     whole, frac = divmod(units, 10**places)
     return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
+
+
+def scaled_text_sql(expr: str, places: int) -> str:
+    """The SQL twin of `scaled_text`: lets SQLite render a whole column of stored figures."""
+    scale = 10**places
+    return (f"printf('%s%d.%0{places}d', CASE WHEN ({expr}) < 0 THEN '-' ELSE '' END, "
+            f"abs({expr}) / {scale}, abs({expr}) % {scale})")

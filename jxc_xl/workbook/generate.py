@@ -7,7 +7,6 @@ from decimal import Decimal
 from ..ledger import Ledger
 from ..ledger.queries import BUCKETS
 from ..model import DocType
-from ..money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, scaled_text
 from .contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
 from .format import Exact
 
@@ -45,25 +44,15 @@ def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
 def journal_rows(ledger: Ledger) -> list[list]:
     """台账: every posted movement in ledger order, with its item × warehouse running balance.
 
-    The largest sheet there is (a row per movement), so its figures go out as exact text
-    straight from the stored integers.
-    """
+    The largest sheet there is (a row per movement), so its figures come as exact text
+    rendered by the ledger and go out as numbers."""
     labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (0, 1)}
     dates: dict[str, dt.date] = {}
-    rows = []
-    for batch, date, kind, rev, doc_no, wh, item, qty, value, unit, bal_qty, bal_value in ledger.conn.execute(
-            "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, m.qty, m.value, "
-            "m.unit_cost, m.bal_qty, m.bal_value FROM movements m JOIN documents d ON d.id = m.doc "
-            "ORDER BY m.date, m.pos, m.warehouse"):
-        incoming = qty > 0 or (qty == 0 and value >= 0)
-        day = dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date))
-        rows.append([batch, day, labels[(kind, rev)], doc_no, wh, item,
-                     Exact(scaled_text(qty, QTY_PLACES)) if qty > 0 else None,
-                     Exact(scaled_text(-qty, QTY_PLACES)) if qty < 0 else None,
-                     Exact(scaled_text(unit, UNIT_COST_PLACES)),
-                     Exact(scaled_text(value if incoming else -value, MONEY_PLACES)),
-                     Exact(scaled_text(bal_qty, QTY_PLACES)), Exact(scaled_text(bal_value, MONEY_PLACES))])
-    return rows
+    return [[batch, dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date)), labels[(kind, rev)],
+             doc_no, wh, item, qty_in and Exact(qty_in), qty_out and Exact(qty_out), Exact(unit), Exact(value),
+             Exact(bal_qty), Exact(bal_value)]
+            for batch, date, kind, rev, doc_no, wh, item, qty_in, qty_out, unit, value, bal_qty, bal_value
+            in ledger.journal()]
 
 
 def generated(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:

@@ -336,27 +336,32 @@ def _fill_style(styles: Styles, style: int, error: bool, cache: dict) -> int:
 
 
 def _data_rows(rows: list[list], letters: list[str], kinds: list[int]) -> str:
-    """Rows 3… of a generated sheet: the hot loop of a refresh, kept to plain string work."""
+    """Rows 3… of a generated sheet: the hot loop of a refresh, kept to plain string work
+    with each column's fixed parts made once."""
     attrs = [f' s="{k}"' if k else "" for k in kinds]
-    out = []
+    heads = [f'<c r="{letter}' for letter in letters]
+    number = [f'"{a}><v>' for a in attrs]
+    text = [f'"{a} t="inlineStr"><is><t xml:space="preserve">' for a in attrs]
+    out: list[str] = []
+    append = out.append
     for r, row in enumerate(rows, start=3):
-        cells = []
+        n = str(r)
+        append(f'<row r="{n}">')
         for c, value in enumerate(row):
             if value is None:
                 continue
             kind = type(value)
-            if kind is Exact:
-                cells.append(f'<c r="{letters[c]}{r}"{attrs[c]}><v>{value}</v></c>')
-            elif kind is Decimal:
-                cells.append(f'<c r="{letters[c]}{r}"{attrs[c]}><v>{value:f}</v></c>')
+            if kind is Exact or kind is int:
+                append(f"{heads[c]}{n}{number[c]}{value}</v></c>")
             elif kind is str:
-                cells.append(f'<c r="{letters[c]}{r}"{attrs[c]} t="inlineStr"><is><t xml:space="preserve">'
-                             f'{escape(value)}</t></is></c>')
-            elif kind is int:
-                cells.append(f'<c r="{letters[c]}{r}"{attrs[c]}><v>{value}</v></c>')
+                append(f"{heads[c]}{n}{text[c]}{escape(value)}</t></is></c>")
+            elif kind is Decimal:
+                append(f"{heads[c]}{n}{number[c]}{value:f}</v></c>")
+            elif kind is dt.date:
+                append(f"{heads[c]}{n}{number[c]}{(value - _EPOCH).days}</v></c>")
             else:
-                cells.append(_cell(f"{letters[c]}{r}", value, kinds[c]).decode("utf-8"))
-        out.append(f'<row r="{r}">{"".join(cells)}</row>')
+                append(_cell(f"{letters[c]}{n}", value, kinds[c]).decode("utf-8"))
+        append("</row>")
     return "".join(out)
 
 
