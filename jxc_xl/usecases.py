@@ -7,7 +7,9 @@ the Book comes from.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +20,10 @@ from .model import Source
 from .problems import Problem
 from .validate import Masters
 from .workbook import parse
-from .workbook.book import Book, SheetProblem, Table, column_letter, read_table
-from .workbook.contract import (BY_JOURNAL, COUNTS, DOCUMENT_SHEETS, ERROR, ERROR_EN, GENERATED_NOTE,
-                                ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, SETTINGS, WAREHOUSES)
+from .workbook.book import Book, SheetProblem, Table, column_letter, find_sheet, read_table
+from .workbook.contract import (BY_JOURNAL, COUNTS, DOC_PREFIX, DOCUMENT_SHEETS, ERROR, ERROR_EN, GENERATED_NOTE,
+                                ITEMS, OPENINGS, PARTIES, PAYMENT_PREFIX, POSTED, POSTED_EN, SETTINGS,
+                                WAREHOUSES)
 from .workbook.format import Exact
 from .workbook.generate import generated
 
@@ -169,6 +172,20 @@ def _merged_rows(book: Book, table: Table) -> dict[int, str]:
 
 
 # -- the use cases -----------------------------------------------------------------------------------
+@contextmanager
+def _bulk():
+    """A run makes millions of small objects that all live until it ends; Python's cycle collector
+    would rescan them over and over (a quarter of a 500-line post into a 100,000-line book), and
+    a run makes no cycles worth collecting early."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def validate_book(book: Book, book_path: Path, user: str | None = None, today: dt.date | None = None,
                   progress: Progress = lambda _: None) -> Report:
     """校验: mark every row's problems; nothing is posted and no generated sheet changes."""
@@ -181,6 +198,7 @@ def post_book(book: Book, book_path: Path, user: str | None = None, today: dt.da
     return _run(book, book_path, dry_run=False, user=user, today=today, progress=progress)
 
 
+@_bulk()
 def _run(book: Book, book_path: Path, dry_run: bool, user: str | None,
          today: dt.date | None, progress: Progress) -> Report:
     settings = read_settings(book, book_path)
@@ -209,6 +227,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None,
     return report
 
 
+@_bulk()
 def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> Report:
     """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger."""
     settings = read_settings(book, book_path)
@@ -220,6 +239,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> R
     return report
 
 
+@_bulk()
 def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = None,
                  date: dt.date | None = None, today: dt.date | None = None) -> Report:
     """冲销: post the 红字冲销 of a posted document and mark its rows."""
@@ -242,6 +262,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
     return report
 
 
+@_bulk()
 def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> list[str]:
     """核对: recompute the ledger, then compare each generated sheet with what it should hold."""
     settings = read_settings(book, book_path)
@@ -261,6 +282,90 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
             if found != wanted:
                 differences.append(f"“{spec.zh}”表与账簿不符（{len(found)} 行 / 账簿 {len(wanted)} 行）：请运行 刷新")
     return differences
+
+
+def count_sheet(book: Book, book_path: Path, warehouse: str, today: dt.date | None = None) -> str:
+    """盘点表: every item the warehouse holds, with its book quantity, as new 盘点 rows under one
+    new 单号, ready for the clerk to fill 实盘数量 and post. Returns what was done."""
+    settings = read_settings(book, book_path)
+    table = read_table(book, COUNTS)
+    if not isinstance(table, Table):
+        return "缺少“盘点”表或其表头不对：请先恢复该表"
+    with Ledger.open(settings.ledger) as ledger:
+        houses = ledger.masters().warehouses
+        code = next((c for c, w in houses.items() if warehouse in (c, w.name)), None)
+        if code is None:
+            return f"未知仓库“{warehouse}”：请在“仓库”表或“盘点”表选中一个仓库再点 盘点表"
+        held = [r for r in ledger.stock(warehouse=code) if r.qty != 0]
+        if not held:
+            return f"仓库 {code} 没有库存，无需盘点"
+        day = today or dt.date.today()
+        doc_no = _next_number(table, ledger, "盘点", DOC_PREFIX["盘点"], day)
+    first = _first_free_row(table)
+    rows = range(first, first + len(held))
+    for column, values in (("单号", [doc_no] * len(held)), ("日期", [day] * len(held)),
+                           ("仓库", [code] * len(held)), ("商品编码", [r.item for r in held]),
+                           ("账面数量", [r.qty for r in held])):
+        _write_block(book, table, column, dict(zip(rows, values)))
+    book.save()
+    return f"盘点表：仓库 {code} 的 {len(held)} 个商品已填入“盘点”表第 {first}–{rows[-1]} 行（单号 {doc_no}）；填好实盘数量后点 过账"
+
+
+def next_doc_no(book: Book, book_path: Path, sheet: str, first_row: int, last_row: int,
+                today: dt.date | None = None) -> str:
+    """新单号: the next free 单号 of the sheet into the blank 单号 cells of rows first…last,
+    which become one document. Returns what was done."""
+    spec = next((s for s in DOCUMENT_SHEETS if find_sheet(book, s) == sheet), None)
+    table = read_table(book, spec) if spec else None
+    if not isinstance(table, Table):
+        return "请先在单据表（采购、销售、调拨、盘点、收付款、其他出入库）里选中要编号的行"
+    rows = dict(table.rows)
+    wanted = [r for r in range(max(first_row, table.header_row + 1), last_row + 1)
+              if not parse.to_code(table.get(rows.get(r, []), "单号"))]
+    if not wanted:
+        return "所选的行都已有单号"
+    kind = parse.to_code(table.get(rows.get(wanted[0], []), "业务类型")).lower()
+    prefix = PAYMENT_PREFIX.get(kind, DOC_PREFIX[spec.zh]) if spec.zh == "收付款" else DOC_PREFIX[spec.zh]
+    settings = read_settings(book, book_path)
+    if settings.ledger.is_file():
+        with Ledger.open(settings.ledger) as ledger:
+            doc_no = _next_number(table, ledger, spec.zh, prefix, today or dt.date.today())
+    else:                                   # nothing posted yet: the sheet alone says what is taken
+        doc_no = _next_number(table, None, spec.zh, prefix, today or dt.date.today())
+    _write_block(book, table, "单号", {r: doc_no for r in wanted})
+    book.save()
+    return f"单号 {doc_no} 已填入 {len(wanted)} 行"
+
+
+def backup_ledger(book: Book, book_path: Path, now: dt.datetime | None = None) -> str:
+    """备份: a checked copy of the ledger in the 备份 folder beside it. Returns where it went."""
+    settings = read_settings(book, book_path)
+    if not settings.ledger.is_file():
+        return f"还没有账簿 {settings.ledger.name}：过账后才有可备份的内容"
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = settings.ledger.parent / "备份" / f"{settings.ledger.stem}-{stamp}.db"
+    with Ledger.open(settings.ledger) as ledger:
+        problems = ledger.backup(target)
+    if problems:
+        return f"备份到 {target} 后检查发现问题：{problems[0]}"
+    return f"账簿已备份到 {target}"
+
+
+def _next_number(table: Table, ledger: Ledger | None, sheet: str, prefix: str, day: dt.date) -> str:
+    """prefix + date + "-" + the next sequence number not in the sheet nor in the ledger."""
+    stem = f"{prefix}{day:%Y%m%d}-"
+    journal = next(j for j, s in BY_JOURNAL.items() if s.zh == sheet)
+    taken = {parse.to_code(table.get(v, "单号")) for _, v in table.rows}
+    if ledger is not None:
+        taken |= set(ledger.doc_numbers(journal, stem))
+    used = [int(n[len(stem):]) for n in taken if n.startswith(stem) and n[len(stem):].isdigit()]
+    return f"{stem}{max(used, default=0) + 1:03d}"
+
+
+def _first_free_row(table: Table) -> int:
+    """The row after the last one holding a 单号 or a 商品编码."""
+    filled = [r for r, v in table.rows if parse.to_code(table.get(v, "单号")) or parse.to_code(table.get(v, "商品编码"))]
+    return max(filled, default=table.header_row) + 1
 
 
 def _plain(value: object) -> object:

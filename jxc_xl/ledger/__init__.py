@@ -207,7 +207,8 @@ class Ledger:
         for i, doc in enumerate(documents):
             key = (doc.journal, doc.doc_no)
             raw = doc.fingerprint()
-            if latest.get(key, {}).get("fingerprint") == raw:   # typed by code and unchanged: nothing to do
+            found = latest.get(key)
+            if found is not None and found["fingerprint"] == raw:   # typed by code and unchanged: nothing to do
                 outcomes[i] = Outcome(doc.doc_no, doc.journal, "already", source=_src(doc))
                 continue
             resolved, problems = validate(doc, masters, settings.closed_through)
@@ -236,7 +237,7 @@ class Ledger:
         return result
 
     def _post_all(self, writer: Writer, checked: list[tuple[int, Document, str]],
-                  latest: dict[tuple[str, str], dict]) -> dict[int, Outcome]:
+                  latest: dict[tuple[str, str], sqlite3.Row]) -> dict[int, Outcome]:
         """Write every document, then recost each touched item × warehouse once.
 
         Should that final recost find a shortage (or a cost it cannot set), the batch is
@@ -262,7 +263,7 @@ class Ledger:
                                   (now, user, workbook)).lastrowid
         return Stamp(batch, now, user, workbook)
 
-    def _post_one(self, writer: Writer, doc: Document, fingerprint: str, existing: dict | None) -> Outcome:
+    def _post_one(self, writer: Writer, doc: Document, fingerprint: str, existing: sqlite3.Row | None) -> Outcome:
         """``existing``: the latest posting of the same 单号 before this batch (a batch holds each once)."""
         revision = 1
         if existing is not None:
@@ -312,13 +313,32 @@ class Ledger:
         return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
 
     # -- questions -------------------------------------------------------------------------
-    def latest_documents(self) -> dict[tuple[str, str], dict]:
+    def latest_documents(self) -> dict[tuple[str, str], sqlite3.Row]:
         """(journal, 单号) → its latest posting: revision, fingerprint, the digest of its workbook
         rows, batch, time, and the batch that reversed it (if one did)."""
-        return {(r["journal"], r["doc_no"]): dict(r) for r in self.conn.execute(
+        return {(r[0], r[1]): r for r in self.conn.execute(
             "SELECT d.journal, d.doc_no, d.revision, d.fingerprint, d.raw_hash, d.reversed_by, d.batch, "
             "d.posted_at, r.batch AS reversed_batch FROM documents d LEFT JOIN documents r "
             "ON r.id = d.reversed_by WHERE d.reversal = 0 ORDER BY d.revision")}
+
+    def doc_numbers(self, journal: str, prefix: str) -> list[str]:
+        """Every 单号 of ``journal`` that starts with ``prefix`` (for numbering the next one)."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT doc_no FROM documents WHERE journal = ? AND substr(doc_no, 1, ?) = ?",
+            (journal, len(prefix), prefix))]
+
+    def backup(self, target: str | Path) -> list[str]:
+        """A consistent copy of the whole ledger at ``target`` (SQLite's online backup: safe while
+        another program posts), then checked; returns what the check found wrong (nothing)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copy = sqlite3.connect(str(target))
+        try:
+            self.conn.backup(copy)
+            problems = [r[0] for r in copy.execute("PRAGMA integrity_check")]
+        finally:
+            copy.close()
+        return [p for p in problems if p != "ok"]
 
     def remember_digests(self, digests: list[tuple[str, str, str]]) -> None:
         """Record (journal, 单号, digest) for the latest posting of each document."""
@@ -338,6 +358,9 @@ class Ledger:
     def stock(self, as_of: dt.date | None = None, item: str | None = None, warehouse: str | None = None,
               by_item: bool = False) -> list[queries.StockRow]:
         return queries.stock(self.conn, as_of, item, warehouse, by_item)
+
+    def journal(self) -> list[tuple]:
+        return queries.journal(self.conn)
 
     def stock_card(self, item: str | None = None, warehouse: str | None = None,
                    start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:

@@ -9,7 +9,8 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..money import ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio, round_unit_cost
+from ..money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio,
+                     round_unit_cost, scaled_text_sql)
 
 BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")
 BUCKET_LABELS = dict(zip(BUCKETS, ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")))
@@ -123,6 +124,22 @@ class OpenItem:
     due_date: str
     amount: Decimal
     open: Decimal
+
+
+def journal(conn: sqlite3.Connection) -> list[tuple]:
+    """Every movement in ledger order with its item × warehouse running balance, the figures as
+    exact decimal text rendered by SQLite (the journal is the largest thing ever written out):
+    batch, date, type, reversal, 单号, warehouse, item, qty in, qty out, unit cost, value
+    (positive either way), balance qty, balance value."""
+    incoming = "m.qty > 0 OR (m.qty = 0 AND m.value >= 0)"
+    return conn.execute(
+        "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, "
+        f"CASE WHEN m.qty > 0 THEN {scaled_text_sql('m.qty', QTY_PLACES)} END, "
+        f"CASE WHEN m.qty < 0 THEN {scaled_text_sql('-m.qty', QTY_PLACES)} END, "
+        f"{scaled_text_sql('m.unit_cost', UNIT_COST_PLACES)}, "
+        f"{scaled_text_sql(f'CASE WHEN {incoming} THEN m.value ELSE -m.value END', MONEY_PLACES)}, "
+        f"{scaled_text_sql('m.bal_qty', QTY_PLACES)}, {scaled_text_sql('m.bal_value', MONEY_PLACES)} "
+        "FROM movements m JOIN documents d ON d.id = m.doc ORDER BY m.date, m.pos, m.warehouse").fetchall()
 
 
 def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[dict]:
@@ -249,6 +266,20 @@ def summary(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[Summ
                               from_qty_units(xq), from_cents(xv), from_qty_units(oq + iq - xq),
                               from_cents(ov + iv - xv)))
     return out
+
+
+def traded(conn: sqlite3.Connection, side: str, start: dt.date | None = None,
+           end: dt.date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+    """Net quantity and amount per item sold (side "sales") or bought ("purchases") in the
+    period: returns and reversals count against it."""
+    out_type, back_type = (("sales_shipment", "sales_return") if side == "sales"
+                           else ("purchase_receipt", "purchase_return"))
+    rows = conn.execute(
+        "SELECT l.item, SUM(CASE d.type WHEN ? THEN l.qty ELSE -l.qty END), "
+        "SUM(CASE d.type WHEN ? THEN l.amount ELSE -l.amount END) FROM lines l JOIN documents d "
+        "ON d.id = l.doc WHERE d.type IN (?, ?) AND d.date >= ? AND d.date <= ? GROUP BY l.item",
+        (out_type, out_type, out_type, back_type, (start or dt.date.min).isoformat(), _day(end))).fetchall()
+    return {item: (from_qty_units(qty), from_cents(amount or 0)) for item, qty, amount in rows}
 
 
 @dataclass(frozen=True)

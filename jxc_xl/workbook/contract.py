@@ -122,6 +122,10 @@ BY_JOURNAL = {"purchases": PURCHASES, "sales": SALES, "transfers": TRANSFERS, "c
               "payments": PAYMENTS, "other_moves": OTHER_MOVES, "opening_stock": OPENING_STOCK,
               "opening_balances": OPENING_BALANCES}
 
+# 新单号: the prefix of each sheet's numbers (收付款 by its 业务类型), then yyyymmdd-nnn
+DOC_PREFIX = {"采购": "CG", "销售": "XS", "调拨": "DB", "盘点": "PD", "收付款": "SK", "其他出入库": "QT"}
+PAYMENT_PREFIX = {"付款": "FK", "payment": "FK"}
+
 # 业务类型 words per sheet (Chinese, English) → document type
 TYPE_WORDS: dict[str, dict[str, DocType]] = {
     "采购": {"入库": DocType.purchase_receipt, "receipt": DocType.purchase_receipt,

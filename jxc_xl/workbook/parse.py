@@ -57,11 +57,7 @@ class RowReader:
             if required:
                 self.bad("required", name)
             return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)                      # a code typed as a number: 1001, not 1001.0
-        if isinstance(value, (dt.date, dt.datetime)):
-            value = value.strftime("%Y-%m-%d")
-        return str(value).strip()
+        return to_code(value)
 
     def number(self, name: str, required: bool = False) -> Decimal | None:
         value = self.raw(name)
@@ -109,6 +105,17 @@ def to_number(value: object) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+def to_code(value: object) -> str:
+    """A cell as a code or name: 1001 typed as a number is "1001", not "1001.0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = value.strftime("%Y-%m-%d")
+    return str(value).strip()
 
 
 def to_date(value: object) -> dt.date | None:

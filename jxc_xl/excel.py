@@ -1,0 +1,149 @@
+"""The Book protocol over a live workbook, through xlwings' Book/Sheet/Range front end.
+
+The ribbon's routes and the worksheet functions use it; the use cases cannot tell it from the
+file Book. It moves whole blocks (one read per sheet, one write per column or generated
+sheet): every call crosses into Excel, so the number of calls is what makes it fast or slow.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from .workbook.book import find_sheet
+from .workbook.contract import SheetSpec
+from .workbook.format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
+
+ERROR_RGB = tuple(int(ERROR_FILL[i:i + 2], 16) for i in (2, 4, 6))
+GENERATED_RGB = tuple(int(GENERATED_FILL[i:i + 2], 16) for i in (2, 4, 6))
+
+
+def to_excel(value: object) -> object:
+    """A value as Excel should hold it: exact figures as numbers, and text always as text
+    (the leading apostrophe keeps "=…", "001" or "1-2" from turning into a formula, number or date)."""
+    if type(value) is Exact:
+        return float(value)
+    if isinstance(value, str):
+        return "'" + value if value else None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+class XlwingsBook:
+    """A Book over an ``xlwings.Book``."""
+
+    def __init__(self, book):
+        self.book = book
+        self.name = book.name
+        self._values: dict[str, list[list]] = {}
+
+    @property
+    def path(self) -> Path:
+        return Path(self.book.fullname)
+
+    # -- reading -----------------------------------------------------------------------------
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def _last(self, sheet: str) -> tuple[int, int]:
+        last = self.book.sheets[sheet].used_range.last_cell
+        return last.row, last.column
+
+    def values(self, sheet: str) -> list[list]:
+        """From A1 to the last used cell in one read; errors (#N/A…) as their text."""
+        if sheet not in self._values:
+            rows, cols = self._last(sheet)
+            block = self.book.sheets[sheet].range((1, 1), (rows, cols)).options(ndim=2, err_to_str=True).value
+            self._values[sheet] = [list(r) for r in block]
+        return self._values[sheet]
+
+    def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """Merged areas, found by halving the used rows while a block says it holds some."""
+        sh = self.book.sheets[sheet]
+        rows, cols = self._last(sheet)
+        found: set[tuple[int, int, int, int]] = set()
+
+        def scan(first: int, last: int) -> None:
+            if sh.range((first, 1), (last, cols)).merge_cells is False:
+                return
+            if first < last:
+                middle = (first + last) // 2
+                scan(first, middle)
+                scan(middle + 1, last)
+                return
+            for col in range(1, cols + 1):
+                cell = sh.range((first, col))
+                if cell.merge_cells:
+                    area = cell.merge_area
+                    found.add((area.row, area.column, area.last_cell.row, area.last_cell.column))
+
+        scan(1, rows)
+        return sorted(found)
+
+    # -- writing -----------------------------------------------------------------------------
+    def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None:
+        if values:
+            target = self.book.sheets[sheet].range((first_row, col))
+            target.options(transpose=True).value = [to_excel(v) for v in values]
+            self._values.pop(sheet, None)
+
+    def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
+        """Our fill on the cells at fault; cleared where we set it before; other fills kept."""
+        sh = self.book.sheets[sheet]
+        wanted = set(cells)
+        for row in rows:
+            for col in range(1, width + 1):
+                cell = sh.range((row, col))
+                ours = cell.color == ERROR_RGB
+                if (row, col) in wanted and not ours:
+                    cell.color = ERROR_RGB
+                elif (row, col) not in wanted and ours:
+                    cell.color = None
+
+    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None:
+        """The note in A1, the header in row 2, the rows below in one write, the table resized."""
+        name = find_sheet(self, spec)
+        sheets = self.book.sheets
+        sh = sheets[name] if name else sheets.add(spec.zh, after=sheets[len(sheets) - 1])
+        _protect(sh, False)
+        width = len(spec.columns)
+        sh.cells.clear_contents()
+        sh.range("A1").value = "'" + note
+        header = sh.range((2, 1), (2, width))
+        header.value = [c.zh for c in spec.columns]
+        header.color = GENERATED_RGB
+        if rows:
+            sh.range((3, 1)).value = [[to_excel(v) for v in row] for row in rows]
+        for c, column in enumerate(spec.columns, start=1):
+            if FORMATS.get(column.kind, "General") != "General":
+                sh.range((3, c), (max(3, len(rows) + 2), c)).number_format = FORMATS[column.kind]
+        area = sh.range((2, 1), (max(3, len(rows) + 2), width))
+        if sh.tables:
+            sh.tables[0].resize(area)
+        else:
+            sh.tables.add(source=area, name=spec.en)
+        _protect(sh, True)
+        self._values.pop(sh.name, None)
+
+    def save(self) -> None:
+        self.book.save()
+
+
+def _protect(sheet, on: bool) -> None:
+    """Generated sheets are protected against typing (no password); xlwings has no call for it,
+    so this goes to the sheet's API (Excel's Worksheet.Protect / Unprotect)."""
+    api = sheet.api
+    if on:
+        api.Protect(DrawingObjects=False, Contents=True, AllowSorting=True, AllowFiltering=True)
+    else:
+        api.Unprotect()
+
+
+def ledger_of(caller) -> Path:
+    """The ledger of the workbook a worksheet function was called from (its 设置, else the default)."""
+    from .usecases import read_settings
+    book = caller.sheet.book
+    return read_settings(XlwingsBook(book), Path(book.fullname)).ledger

@@ -1,0 +1,135 @@
+"""What the worksheet functions answer (=JXC_STOCK(A2:A500) …), a whole column per call.
+
+Excel recalculates a sheet of these functions often, so each ledger gets one cached, read-only
+connection and its answers are kept until another connection commits — ``PRAGMA data_version``
+tells, so an answer is never stale after a post. Unknown codes and bad arguments come back as
+Excel-style error texts in their own cell, never as an exception.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from .ledger import queries
+from .workbook.parse import to_code, to_date
+
+UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
+           "warehouses": "#N/A 未知仓库：{}"}
+BAD_DATE = "#VALUE! 日期看不懂：{}（请写成 2026-11-21）"
+NO_LEDGER = "#REF! 找不到账簿 {}：请先过账，或在设置表写对“账簿文件”"
+
+
+class Reader:
+    """One read-only connection to a ledger, and the answers computed since it last changed."""
+
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.version: int | None = None
+        self.answers: dict[tuple, object] = {}
+
+    def memo(self, key: tuple, compute: Callable[[sqlite3.Connection], object]) -> object:
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version:               # another connection committed: forget it all
+            self.answers.clear()
+            self.version = version
+        if key not in self.answers:
+            self.answers[key] = compute(self.conn)
+        return self.answers[key]
+
+    def codes(self, table: str) -> dict[str, str]:
+        """Code → code and exact name → code, as the workbook accepts either."""
+        key, name = ("sku", "name") if table == "items" else ("code", "name")
+        def load(conn: sqlite3.Connection) -> dict[str, str]:
+            rows = conn.execute(f"SELECT {key}, {name} FROM {table}").fetchall()
+            return {**{n: c for c, n in rows if n}, **{c: c for c, _ in rows}}
+        return self.memo(("codes", table), load)
+
+
+_readers: dict[Path, Reader] = {}
+
+
+def reader(path: str | Path) -> Reader | str:
+    """The cached reader of the ledger at ``path``, or the error text to show."""
+    path = Path(path).resolve()
+    if path not in _readers:
+        if not path.is_file():
+            return NO_LEDGER.format(path.name)
+        _readers[path] = Reader(path)
+    return _readers[path]
+
+
+def _resolve(r: Reader, table: str, value: object) -> tuple[str | None, str | None]:
+    """(code, None), (None, error text), or (None, None) for a blank cell."""
+    text = to_code(value)
+    if not text:
+        return None, None
+    code = r.codes(table).get(text)
+    return (code, None) if code else (None, UNKNOWN[table].format(text))
+
+
+def _date(value: object) -> tuple[dt.date | None, str | None]:
+    if value is None or value == "":
+        return None, None
+    day = to_date(value)
+    return (day, None) if day else (None, BAD_DATE.format(value))
+
+
+def stock(path: str | Path, skus: list, warehouse: object = None, as_of: object = None,
+          figure: str = "qty") -> list:
+    """Per SKU: the quantity (figure "qty"), unit cost ("unit_cost") or value ("value") in
+    stock at the end of ``as_of`` (default: everything posted), in one warehouse or all."""
+    r = reader(path)
+    if isinstance(r, str):
+        return [r] * len(skus)
+    wh, problem = _resolve(r, "warehouses", warehouse)
+    day, bad = _date(as_of)
+    if problem or bad:
+        return [problem or bad] * len(skus)
+    table = r.memo(("stock", wh, day), lambda conn: {
+        row.item: row for row in queries.stock(conn, day, warehouse=wh, by_item=wh is None)})
+    out = []
+    for value in skus:
+        sku, unknown = _resolve(r, "items", value)
+        row = table.get(sku)
+        out.append(unknown or ("" if sku is None else getattr(row, figure) if row else Decimal(0)))
+    return out
+
+
+def balance(path: str | Path, parties: list, as_of: object = None) -> list:
+    """Per party: what it owes us less what we owe it (receivable positive, payable negative)."""
+    r = reader(path)
+    if isinstance(r, str):
+        return [r] * len(parties)
+    day, bad = _date(as_of)
+    if bad:
+        return [bad] * len(parties)
+    out = []
+    for value in parties:
+        code, unknown = _resolve(r, "parties", value)
+        out.append(unknown or ("" if code is None else
+                               r.memo(("balance", code, day), lambda conn: queries.balance(conn, code, day))))
+    return out
+
+
+def traded(path: str | Path, side: str, skus: list, start: object = None, end: object = None) -> list:
+    """Per SKU: [quantity, amount] sold (side "sales") or bought ("purchases") from ``start``
+    to ``end`` inclusive, net of returns and reversals."""
+    r = reader(path)
+    if isinstance(r, str):
+        return [[r, r]] * len(skus)
+    (first, bad1), (last, bad2) = _date(start), _date(end)
+    if bad1 or bad2:
+        return [[bad1 or bad2] * 2] * len(skus)
+    table = r.memo(("traded", side, first, last), lambda conn: queries.traded(conn, side, first, last))
+    out = []
+    for value in skus:
+        sku, unknown = _resolve(r, "items", value)
+        if unknown or sku is None:
+            out.append([unknown or "", unknown or ""])
+        else:
+            out.append(list(table.get(sku, (Decimal(0), Decimal("0.00")))))
+    return out

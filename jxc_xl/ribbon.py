@@ -1,0 +1,171 @@
+"""The 进销存 ribbon's routes: a button's ``tag`` in workbook/customUI.xml names one of them.
+
+RibbonJxc.OnAction (the add-in's one VBA callback) runs ``dispatch(tag)`` through xlwings'
+RunPython; each route runs the same use case as the ``jxc`` command on the active workbook
+and says in Excel what happened. Adding a button is one XML element and one route here.
+"""
+from __future__ import annotations
+
+import getpass
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import usecases
+from .excel import XlwingsBook
+from .workbook.book import Table, find_sheet, read_table
+from .workbook.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
+from .workbook.parse import to_code
+from .workbook.xlsx import WorkbookError
+
+TITLE = "进销存"
+
+
+@dataclass
+class Context:
+    """The workbook a button was pressed in, as an xlwings Book and as a Book for the use cases."""
+
+    xl: object                      # xlwings.Book
+
+    def __post_init__(self) -> None:
+        self.book = XlwingsBook(self.xl)
+        self.path = Path(self.xl.fullname)
+
+    def selection(self) -> tuple[str, int, int]:
+        """(sheet, first row, last row) of the selected cells."""
+        sel = self.xl.app.selection
+        return sel.sheet.name, sel.row, sel.last_cell.row
+
+    def selected(self, column: str, specs) -> tuple[str, object] | None:
+        """The value of ``column`` in the selected row, when it is in one of the ``specs`` tables."""
+        sheet, row, _ = self.selection()
+        for spec in specs:
+            if find_sheet(self.book, spec) == sheet:
+                table = read_table(self.book, spec)
+                if isinstance(table, Table):
+                    values = dict(table.rows).get(row)
+                    if values is not None:
+                        return spec.zh, table.get(values, column)
+        return None
+
+    def go_to(self, sheet: str, row: int) -> None:
+        """Show the user a row (the first error)."""
+        sh = self.xl.sheets[sheet]
+        sh.activate()
+        sh.range(f"{row}:{row}").select()
+
+    def tell(self, message: str, ask: bool = False) -> str:
+        self.xl.app.status_bar = message.splitlines()[0]
+        return self.xl.app.alert(message, TITLE, buttons="yes_no" if ask else "ok", mode="info")
+
+
+ROUTES: dict[str, Callable[[Context], str]] = {}
+
+
+def route(tag: str):
+    def register(fn: Callable[[Context], str]) -> Callable[[Context], str]:
+        ROUTES[tag] = fn
+        return fn
+    return register
+
+
+def dispatch(tag: str, book=None) -> str:
+    """Run the route ``tag`` on the calling workbook (``book`` in tests) and show the outcome."""
+    if book is None:
+        import xlwings as xw
+        book = xw.Book.caller()
+    ctx = Context(book)
+    run = ROUTES.get(tag)
+    if run is None:
+        message = f"按钮“{tag}”没有对应的功能：请重新安装加载项（jxc addin install）"
+    else:
+        try:
+            message = run(ctx)
+        except WorkbookError as exc:
+            message = str(exc)
+        except sqlite3.OperationalError as exc:
+            message = f"账簿暂时无法使用（{exc}）：可能有人正在过账，请稍后再试"
+    if message:
+        ctx.tell(message)
+    return message
+
+
+def _outcome(ctx: Context, report: usecases.Report, done: str) -> str:
+    lines = [done, *report.sheet_problems]
+    if report.error_rows:
+        sheet, row, text = report.error_rows[0]
+        lines.append(f"{len(report.error_rows)} 行有错误，第一处：{sheet} 第 {row} 行 — {text}")
+        ctx.go_to(sheet, row)
+    lines.append(f"库存金额 {report.stock_value:,.2f}　应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
+    return "\n".join(lines)
+
+
+@route("validate")
+def validate(ctx: Context) -> str:
+    report = usecases.validate_book(ctx.book, ctx.path, user=getpass.getuser())
+    return _outcome(ctx, report, "校验完成，未过账。" if report.error_rows else "校验完成：没有错误，可以过账。")
+
+
+@route("post")
+def post(ctx: Context) -> str:
+    report = usecases.post_book(ctx.book, ctx.path, user=getpass.getuser())
+    return _outcome(ctx, report, f"过账完成：{report.posted} 张单据已过账，{report.already} 张已过账未变。")
+
+
+@route("refresh")
+def refresh(ctx: Context) -> str:
+    report = usecases.refresh_book(ctx.book, ctx.path)
+    return _outcome(ctx, report, "库存、应收、应付、台账已按账簿重新生成。")
+
+
+@route("reverse")
+def reverse(ctx: Context) -> str:
+    found = ctx.selected("单号", DOCUMENT_SHEETS)
+    doc_no = to_code(found[1]) if found else ""
+    if not doc_no:
+        return "请先在单据表中选中要冲销的单据的一行，再点 冲销"
+    if ctx.tell(f"确定要对 {found[0]} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
+        return ""
+    report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser())
+    done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
+    return _outcome(ctx, report, done)
+
+
+@route("count_sheet")
+def count_sheet(ctx: Context) -> str:
+    found = ctx.selected("仓库", (COUNTS,)) or ctx.selected("编码", (WAREHOUSES,))
+    warehouse = to_code(found[1]) if found else ""
+    if not warehouse:
+        return "请先在“仓库”表或“盘点”表选中一个仓库，再点 盘点表"
+    return usecases.count_sheet(ctx.book, ctx.path, warehouse)
+
+
+@route("next_doc_no")
+def next_doc_no(ctx: Context) -> str:
+    sheet, first, last = ctx.selection()
+    return usecases.next_doc_no(ctx.book, ctx.path, sheet, first, last)
+
+
+@route("backup")
+def backup(ctx: Context) -> str:
+    return usecases.backup_ledger(ctx.book, ctx.path)
+
+
+@route("settings")
+def settings(ctx: Context) -> str:
+    return _show(ctx, "设置", "Settings", "设置表：账簿文件、成本方法、允许负库存、结账日期、语言。改好后点 过账 或 刷新 生效。")
+
+
+@route("help")
+def help_(ctx: Context) -> str:
+    return _show(ctx, "说明", "Help", "")
+
+
+def _show(ctx: Context, zh: str, en: str, message: str) -> str:
+    names = {n.lower(): n for n in ctx.book.sheet_names()}
+    name = names.get(zh) or names.get(en.lower())
+    if name is None:
+        return f"本工作簿没有“{zh}”表：可用 jxc new 生成一个新模板，从中复制"
+    ctx.xl.sheets[name].activate()
+    return message

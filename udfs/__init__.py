@@ -1,0 +1,1 @@
+"""The Excel worksheet functions of jxc-xl (module ``udfs.jxc``)."""

@@ -1,0 +1,88 @@
+"""Worksheet functions: =JXC_STOCK(A2:A500) and friends, thin xlwings wrappers over jxc_xl.lookup.
+
+Each answers from the calling workbook's own ledger (its 设置 says which), takes a single cell
+or a whole column and returns the same shape, and shows a problem as an error text in the cell.
+Their VBA wrappers are generated into the add-in by ``jxc addin build`` (see FUNCTIONS), so
+they work as soon as the add-in is installed. The first docstring line is what Excel shows.
+"""
+from __future__ import annotations
+
+import functools
+
+import xlwings as xw
+
+from jxc_xl import lookup
+from jxc_xl.excel import ledger_of
+
+
+def _column(values) -> list:
+    """A cell or a range (ndim=2) as a flat list of its cells."""
+    return [cell for row in values for cell in row]
+
+
+def _rows(answers: list) -> list[list]:
+    """One row per cell asked about, figures as numbers; error texts and blanks as they are."""
+    return [[x if isinstance(x, str) else float(x) for x in (a if isinstance(a, list) else [a])]
+            for a in answers] or [[""]]
+
+
+def _guarded(fn):
+    """Whatever goes wrong becomes one clear error text, never a Python traceback in a cell."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:            # noqa: BLE001 — the cell must show something readable
+            return [[f"#JXC! {type(exc).__name__}: {exc}"]]
+    return call
+
+
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_STOCK(sku, warehouse=None, as_of=None, caller=None):
+    """库存数量：商品编码（可整列），可选 仓库、截至日期"""
+    return _rows(lookup.stock(ledger_of(caller), _column(sku), warehouse, as_of, "qty"))
+
+
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_COST(sku, warehouse=None, as_of=None, caller=None):
+    """成本单价：商品编码（可整列），可选 仓库、截至日期"""
+    return _rows(lookup.stock(ledger_of(caller), _column(sku), warehouse, as_of, "unit_cost"))
+
+
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_VALUE(sku, warehouse=None, as_of=None, caller=None):
+    """库存金额：商品编码（可整列），可选 仓库、截至日期"""
+    return _rows(lookup.stock(ledger_of(caller), _column(sku), warehouse, as_of, "value"))
+
+
+@xw.func
+@xw.arg("party", ndim=2)
+@_guarded
+def JXC_BALANCE(party, as_of=None, caller=None):
+    """往来余额：应收为正、应付为负；往来单位（可整列），可选 截至日期"""
+    return _rows(lookup.balance(ledger_of(caller), _column(party), as_of))
+
+
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_SOLD(sku, start=None, end=None, caller=None):
+    """销售数量和金额（扣除退货）：商品编码（可整列），起止日期"""
+    return _rows(lookup.traded(ledger_of(caller), "sales", _column(sku), start, end))
+
+
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_BOUGHT(sku, start=None, end=None, caller=None):
+    """采购数量和金额（扣除退货）：商品编码（可整列），起止日期"""
+    return _rows(lookup.traded(ledger_of(caller), "purchases", _column(sku), start, end))
+
+
+FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT)
