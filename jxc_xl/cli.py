@@ -46,14 +46,26 @@ def _book(path: str, write: bool = True):
 
 
 def _run(action, expected_errors: set | None = None) -> None:
-    """Run a use case; environment faults become one clear line and exit code 2.
+    """Run a use case and print its report.
 
     ``expected_errors`` — (sheet, row) pairs that are meant to be in error (the demo's
     deliberate mistakes): when exactly those are, the run went through.
     """
+    report = _guarded(action)
+    for line in report.lines():
+        click.echo(line)
+    if expected_errors is not None and not report.sheet_problems and \
+            {(sheet, row) for sheet, row, _ in report.error_rows} == expected_errors:
+        click.echo(f"以上 {len(expected_errors)} 行是示例中故意设置的错误 / the demo's deliberate mistakes")
+        sys.exit(0)
+    sys.exit(report.exit_code)
+
+
+def _guarded(action):
+    """Run a use case; environment faults become one clear line and exit code 2."""
     from .workbook.xlsx import WorkbookError
     try:
-        report = action()
+        return action()
     except WorkbookError as exc:
         _fail(str(exc))
     except sqlite3.OperationalError as exc:
@@ -63,13 +75,6 @@ def _run(action, expected_errors: set | None = None) -> None:
         _fail(f"没有写入权限（{exc.filename}）：文件可能被其他程序打开或是只读的 / permission denied")
     except OSError as exc:
         _fail(f"读写文件失败（{exc}），工作簿未改动，下次运行会按账簿重新标记 / file error, workbook unchanged")
-    for line in report.lines():
-        click.echo(line)
-    if expected_errors is not None and not report.sheet_problems and \
-            {(sheet, row) for sheet, row, _ in report.error_rows} == expected_errors:
-        click.echo(f"以上 {len(expected_errors)} 行是示例中故意设置的错误 / the demo's deliberate mistakes")
-        sys.exit(0)
-    sys.exit(report.exit_code)
 
 
 @main.command()
@@ -144,6 +149,58 @@ def verify(book: str) -> None:
         click.echo(line)
     click.echo("核对无误 / verified" if not differences else f"{len(differences)} 处不符 / differences")
     sys.exit(1 if differences else 0)
+
+
+@main.command("count-sheet")
+@click.argument("book")
+@click.argument("warehouse")
+def count_sheet(book: str, warehouse: str) -> None:
+    """盘点表: fill 盘点 with every item the warehouse holds and its book quantity."""
+    from .usecases import count_sheet as fill
+    click.echo(_guarded(lambda: fill(*_book(book), warehouse)))
+
+
+@main.command()
+@click.argument("book")
+def backup(book: str) -> None:
+    """备份: a checked copy of the workbook's ledger in the 备份 folder beside it."""
+    from .usecases import backup_ledger
+    click.echo(_guarded(lambda: backup_ledger(*_book(book, write=False))))
+
+
+@main.group()
+def addin() -> None:
+    """The Excel add-in (jxc.xlam): build it, install it into Excel, remove it."""
+
+
+@addin.command("build")
+@click.argument("out", default="jxc.xlam")
+def addin_build(out: str) -> None:
+    """Build jxc.xlam from workbook/ and the installed xlwings' ribbon add-in template."""
+    from . import addin as builder
+    click.echo(f"已生成 / built: {builder.build(out)}")
+
+
+@addin.command("install")
+def addin_install() -> None:
+    """Put jxc.xlam where Excel opens it at start-up, set to run this Python."""
+    from . import addin as builder
+    try:
+        target = builder.install()
+    except builder.NoExcel as exc:
+        _fail(str(exc))
+    click.echo(f"已安装 / installed: {target}\n重新启动 Excel 后即可看到“进销存”选项卡 / restart Excel")
+
+
+@addin.command("uninstall")
+def addin_uninstall() -> None:
+    """Remove jxc.xlam from Excel's start-up folder."""
+    from . import addin as builder
+    try:
+        removed = builder.uninstall()
+    except builder.NoExcel as exc:
+        _fail(str(exc))
+    click.echo(f"已移除 / removed: {removed}" if removed else "没有安装过 / not installed")
 
 
 @main.group()

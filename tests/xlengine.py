@@ -1,0 +1,506 @@
+"""An xlwings engine for tests, backed by openpyxl: xlwings' real Book/Sheet/Range front end
+runs on it as it runs on Excel, so the ribbon routes and the worksheet functions are tested
+through the same calls they make in Excel. It implements the part of xlwings' BSD
+``base_classes`` interface those calls reach, with Excel's behaviour where it matters:
+numbers read back as floats, a formula cell reads as its cached result, a text written with a
+leading apostrophe is text, "=…" written is a formula, protected sheets refuse writes.
+
+    book = open_book(path)          # an xlwings.Book
+    book.save()                     # writes the .xlsx back with openpyxl
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import xlwings as xw
+from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
+from xlwings import base_classes
+
+
+class Engine:
+    name = "jxc-test"
+    type = "desktop"
+
+    @staticmethod
+    def clean_value_data(data, datetime_builder, empty_as, number_builder, err_to_str):
+        def clean(v):
+            if v in ("", None):
+                return empty_as
+            if isinstance(v, str) and v.startswith("#") and v in ERRORS:
+                return v if err_to_str else None
+            if isinstance(v, dt.datetime):
+                return datetime_builder(v) if datetime_builder is not dt.datetime else v
+            if number_builder is not None and isinstance(v, float):
+                return number_builder(v)
+            return v
+        return [[clean(v) for v in row] for row in data]
+
+    @staticmethod
+    def prepare_xl_data_element(x, options):
+        if isinstance(x, dt.date) and not isinstance(x, dt.datetime):
+            return dt.datetime(x.year, x.month, x.day)
+        return x
+
+
+class Apps(base_classes.Apps):
+    def __iter__(self):
+        return iter([_APP])
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, pid):
+        return _APP
+
+    def keys(self):
+        return [_APP.pid]
+
+
+Engine.apps = property(lambda self: Apps())
+ENGINE = Engine()
+ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
+
+
+class App(base_classes.App):
+    def __init__(self):
+        self._books = Books(self)
+        self._status = False
+        self._selection = None
+        self.alerts: list[tuple[str, str, str]] = []     # (prompt, title, buttons) shown
+        self.answers: list[str] = []                     # what the user clicks, in order
+
+    @property
+    def engine(self):
+        return ENGINE
+
+    @property
+    def books(self):
+        return self._books
+
+    @property
+    def status_bar(self):
+        return self._status
+
+    @status_bar.setter
+    def status_bar(self, value):
+        self._status = value
+
+    @property
+    def selection(self):
+        return self._selection
+
+    def activate(self, steal_focus=False):
+        pass
+
+    display_alerts = property(lambda self: True, lambda self, value: None)
+    screen_updating = property(lambda self: True, lambda self, value: None)
+
+    @selection.setter
+    def selection(self, rng):
+        self._selection = rng
+
+    def alert(self, prompt, title, buttons, mode, callback):
+        self.alerts.append((prompt, title, buttons or "ok"))
+        return self.answers.pop(0) if self.answers else "ok"
+
+    @property
+    def pid(self):
+        return 0
+
+
+class Books(base_classes.Books):
+    def __init__(self, app):
+        self.app = app
+        self.items: list[Book] = []
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+
+class Book(base_classes.Book):
+    def __init__(self, app: App, path: Path):
+        self._app = app
+        self.path = Path(path)
+        self.wb = load_workbook(self.path)
+        self.cached = load_workbook(self.path, data_only=True)     # formula results, as Excel shows them
+        app.books.items.append(self)
+
+    @property
+    def api(self):
+        return self
+
+    @property
+    def name(self):
+        return self.path.name
+
+    @property
+    def fullname(self):
+        return str(self.path)
+
+    @property
+    def app(self):
+        return self._app
+
+    @property
+    def sheets(self):
+        return Sheets(self)
+
+    def activate(self):
+        pass
+
+    def save(self, path=None, password=None):
+        self.wb.save(path or self.path)
+
+
+class Sheets(base_classes.Sheets):
+    def __init__(self, book: Book):
+        self.book = book
+
+    def __call__(self, name_or_index):
+        names = self.book.wb.sheetnames
+        name = names[name_or_index - 1] if isinstance(name_or_index, int) else name_or_index
+        if name not in names:
+            raise KeyError(name)
+        return Sheet(self.book, name)
+
+    def __len__(self):
+        return len(self.book.wb.sheetnames)
+
+    def __iter__(self):
+        return (Sheet(self.book, n) for n in self.book.wb.sheetnames)
+
+    def add(self, before=None, after=None, name=None):
+        wb = self.book.wb
+        index = wb.sheetnames.index(after.name) + 1 if after else (
+            wb.sheetnames.index(before.name) if before else len(wb.sheetnames))
+        ws = wb.create_sheet(name or f"Sheet{len(wb.sheetnames) + 1}", index)
+        self.book.cached.create_sheet(ws.title, index)
+        return Sheet(self.book, ws.title)
+
+
+class SheetApi:
+    """What Excel's Worksheet object offers that xlwings does not wrap: protection."""
+
+    def __init__(self, sheet: "Sheet"):
+        self.sheet = sheet
+
+    def Protect(self, **kwargs):
+        self.sheet.ws.protection.sheet = True
+
+    def Unprotect(self):
+        self.sheet.ws.protection.sheet = False
+
+
+class Sheet(base_classes.Sheet):
+    def __init__(self, book: Book, name: str):
+        self._book = book
+        self._name = name
+
+    @property
+    def ws(self):
+        return self._book.wb[self._name]
+
+    @property
+    def view(self):
+        return self._book.cached[self._name]
+
+    @property
+    def api(self):
+        return SheetApi(self)
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self.ws.title = value
+        self.view.title = value
+        self._name = value
+
+    @property
+    def book(self):
+        return self._book
+
+    @property
+    def index(self):
+        return self._book.wb.sheetnames.index(self._name) + 1
+
+    def range(self, arg1, arg2=None):
+        r1, c1, r2, c2 = _bounds(arg1)
+        if arg2 is not None:
+            _, _, r2, c2 = _bounds(arg2)
+        return Range(self, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+    @property
+    def cells(self):
+        return Range(self, 1, 1, 1048576, 16384)
+
+    @property
+    def used_range(self):
+        ws = self.ws
+        return Range(self, 1, 1, max(ws.max_row, 1), max(ws.max_column, 1))
+
+    def activate(self):
+        self._book.wb.active = self.index - 1
+
+    def select(self):
+        self.activate()
+
+    def clear_contents(self):
+        self.cells.clear_contents()
+
+    @property
+    def tables(self):
+        return Tables(self)
+
+    def __eq__(self, other):
+        return isinstance(other, Sheet) and other._book is self._book and other._name == self._name
+
+
+def _bounds(arg) -> tuple[int, int, int, int]:
+    if isinstance(arg, Range):
+        return arg.r1, arg.c1, arg.r2, arg.c2
+    if isinstance(arg, tuple):
+        return arg[0], arg[1], arg[0], arg[1]
+    text = arg.replace("$", "")
+    if re.fullmatch(r"\d+:\d+", text):                   # whole rows, "5:5"
+        a, b = map(int, text.split(":"))
+        return a, 1, b, 16384
+    c1, r1, c2, r2 = range_boundaries(text)
+    return r1, c1, r2, c2
+
+
+_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
+
+
+def _as_typed(value):
+    """(value, is formula) as Excel stores a value set through its API: like typing it, so a
+    text "=…", "+…", "-x" or "@…" becomes a formula and "001" or "-1" a number — unless it
+    starts with an apostrophe, which keeps it text."""
+    if not isinstance(value, str):
+        return value, False
+    if value.startswith("'"):
+        return value[1:] or None, False
+    if value == "":
+        return None, False
+    if _NUMBER.fullmatch(value.strip()):
+        return float(value.replace(",", "")), False
+    if value[:1] in "=+-@":
+        return "=" + value.lstrip("="), True
+    return value, False
+
+
+class Range(base_classes.Range):
+    def __init__(self, sheet: Sheet, r1: int, c1: int, r2: int, c2: int):
+        self._sheet = sheet
+        self.r1, self.c1, self.r2, self.c2 = r1, c1, r2, c2
+        self.options = {}
+
+    @property
+    def api(self):
+        return self
+
+    @property
+    def sheet(self):
+        return self._sheet
+
+    @property
+    def coords(self):
+        return self._sheet.name, self.r1, self.c1, self.r2 - self.r1 + 1, self.c2 - self.c1 + 1
+
+    @property
+    def row(self):
+        return self.r1
+
+    @property
+    def column(self):
+        return self.c1
+
+    @property
+    def shape(self):
+        return self.r2 - self.r1 + 1, self.c2 - self.c1 + 1
+
+    def __len__(self):
+        rows, cols = self.shape
+        return rows * cols
+
+    @property
+    def max_cells_per_read(self):
+        return None
+
+    @property
+    def max_cells_per_write(self):
+        return None
+
+    def __call__(self, arg1, arg2=None):
+        """Cells relative to this range, 1-based, as Excel's Range(row, col)."""
+        if arg2 is None:
+            raise NotImplementedError
+        return Range(self._sheet, self.r1 + arg1 - 1, self.c1 + arg2 - 1, self.r1 + arg1 - 1, self.c1 + arg2 - 1)
+
+    def _cells(self):
+        ws = self._sheet.ws
+        last_row, last_col = min(self.r2, max(ws.max_row, self.r1)), min(self.c2, max(ws.max_column, self.c1))
+        for r in range(self.r1, last_row + 1):
+            for c in range(self.c1, last_col + 1):
+                yield r, c
+
+    @property
+    def raw_value(self):
+        ws, view = self._sheet.ws, self._sheet.view
+        rows = []
+        for r in range(self.r1, self.r2 + 1):
+            row = []
+            for c in range(self.c1, self.c2 + 1):
+                value = ws.cell(r, c).value
+                if isinstance(value, str) and value.startswith("="):
+                    value = view.cell(r, c).value        # Excel shows a formula's result
+                if isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)                 # Excel's numbers are doubles
+                row.append(value)
+            rows.append(row)
+        return rows[0][0] if self.shape == (1, 1) else rows
+
+    @raw_value.setter
+    def raw_value(self, data):
+        ws, view = self._sheet.ws, self._sheet.view
+        if ws.protection.sheet:
+            raise PermissionError(f"sheet {self._sheet.name} is protected")   # Excel refuses too
+        if not isinstance(data, list):
+            data = [[data] * self.shape[1]] * self.shape[0]
+        for i, row in enumerate(data):
+            for j, value in enumerate(row):
+                value, formula = _as_typed(value)
+                cell = ws.cell(self.r1 + i, self.c1 + j)
+                cell.value = value
+                if isinstance(value, str) and value.startswith("=") and not formula:
+                    cell.data_type = "s"
+                view.cell(self.r1 + i, self.c1 + j).value = None if formula else value
+
+    def clear_contents(self):
+        ws, view = self._sheet.ws, self._sheet.view
+        for r, c in list(self._cells()):
+            ws.cell(r, c).value = None
+            view.cell(r, c).value = None
+
+    @property
+    def color(self):
+        colors = set()
+        for r, c in self._cells():
+            fill = self._sheet.ws.cell(r, c).fill
+            rgb = fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
+            colors.add(tuple(int(rgb[i:i + 2], 16) for i in (2, 4, 6)) if isinstance(rgb, str) else None)
+        return colors.pop() if len(colors) == 1 else None
+
+    @color.setter
+    def color(self, rgb):
+        for r, c in self._cells() if self.shape != (1, 1) else [(self.r1, self.c1)]:
+            self._sheet.ws.cell(r, c).fill = (PatternFill(fill_type=None) if rgb is None else
+                                              PatternFill("solid", fgColor="FF%02X%02X%02X" % rgb))
+
+    @property
+    def number_format(self):
+        return self._sheet.ws.cell(self.r1, self.c1).number_format
+
+    @number_format.setter
+    def number_format(self, value):
+        for r in range(self.r1, self.r2 + 1):
+            for c in range(self.c1, self.c2 + 1):
+                self._sheet.ws.cell(r, c).number_format = value
+
+    def _merged_areas(self):
+        return [(m.min_row, m.min_col, m.max_row, m.max_col) for m in self._sheet.ws.merged_cells.ranges]
+
+    @property
+    def merge_cells(self):
+        """True when every cell is in a merged area, False when none is, None (Excel's Null) when mixed."""
+        areas = self._merged_areas()
+        flags = {any(a[0] <= r <= a[2] and a[1] <= c <= a[3] for a in areas)
+                 for r in range(self.r1, min(self.r2, self._sheet.ws.max_row) + 1)
+                 for c in range(self.c1, min(self.c2, self._sheet.ws.max_column) + 1)}
+        return flags.pop() if len(flags) == 1 else (False if not flags else None)
+
+    @property
+    def merge_area(self):
+        for a in self._merged_areas():
+            if a[0] <= self.r1 <= a[2] and a[1] <= self.c1 <= a[3]:
+                return Range(self._sheet, *a)
+        return self
+
+    def select(self):
+        self._sheet.book.app.selection = self
+
+    def get_address(self, row_absolute=True, col_absolute=True, external=False):
+        return f"{get_column_letter(self.c1)}{self.r1}:{get_column_letter(self.c2)}{self.r2}"
+
+    @property
+    def address(self):
+        return self.get_address()
+
+    def __eq__(self, other):
+        return isinstance(other, Range) and other._sheet == self._sheet and other.coords == self.coords
+
+
+class Tables(base_classes.Tables):
+    def __init__(self, sheet: Sheet):
+        self.sheet = sheet
+
+    def _names(self):
+        return list(self.sheet.ws.tables.keys())
+
+    def __len__(self):
+        return len(self._names())
+
+    def __iter__(self):
+        return (TableImpl(self.sheet, n) for n in self._names())
+
+    def __call__(self, name_or_index):
+        names = self._names()
+        return TableImpl(self.sheet, names[name_or_index - 1] if isinstance(name_or_index, int) else name_or_index)
+
+    def add(self, source_type=None, source=None, link_source=None, has_headers=True, destination=None,
+            table_style_name="TableStyleMedium2", name=None):
+        table = XlTable(displayName=name, ref=source.impl.get_address().replace("$", ""))
+        table.tableStyleInfo = TableStyleInfo(name=table_style_name, showRowStripes=True)
+        self.sheet.ws.add_table(table)
+        return TableImpl(self.sheet, name)
+
+
+class TableImpl(base_classes.Table):
+    def __init__(self, sheet: Sheet, name: str):
+        self.sheet = sheet
+        self._name = name
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def range(self):
+        return self.sheet.range(self.sheet.ws.tables[self._name].ref)
+
+    def resize(self, range):
+        self.sheet.ws.tables[self._name].ref = range.impl.get_address()
+
+
+_APP = App()
+xw.engines.add(xw.main.Engine(impl=ENGINE))
+xw.engines[ENGINE.name].activate()          # xw.apps (used by activate()) is this engine's
+
+
+def open_book(path: str | Path) -> xw.Book:
+    """An xlwings Book on this engine, as Excel would have it open."""
+    return xw.Book(impl=Book(_APP, Path(path)))
+
+
+def app_of(book: xw.Book) -> App:
+    return book.impl.app
