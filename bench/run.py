@@ -5,7 +5,8 @@ measured in the same run:
   * post N lines over the items from a workbook and regenerate the generated sheets,
     against LibreOffice recalculating the classic SUMIFS stock sheet over the same rows,
     and against a raw SQLite insert of the same rows;
-  * post 500 new lines into the workbook that now holds N posted lines.
+  * post 500 new lines into the workbook that now holds N posted lines;
+  * a worksheet function's (JXC_STOCK) cached lookup per call, against a fresh ledger query.
 Each post is `jxc post` in a fresh process, as a clerk (or the ribbon's RunPython) runs it.
 """
 from __future__ import annotations
@@ -97,6 +98,22 @@ def in_child(fn, *args) -> None:
     assert child.exitcode == 0, f"{fn.__name__} failed"
 
 
+def lookups(ledger_path: Path, items: int, rng: random.Random, calls: int = 2000) -> None:
+    """What a worksheet function costs per call (=JXC_STOCK(A2) in many cells), cached, against
+    asking the ledger afresh each time; and one call for a whole column of every item."""
+    from jxc_xl import Ledger, lookup
+    skus = [f"I{rng.randrange(items):05d}" for _ in range(calls)]
+    lookup.stock(ledger_path, skus[:1])                      # the first call fills the cache
+    t_cached = timed(lambda: [lookup.stock(ledger_path, [s]) for s in skus]) / calls
+    with Ledger.open(ledger_path) as ledger:
+        t_fresh = timed(lambda: [ledger.stock(item=s, by_item=True) for s in skus]) / calls
+    column = [f"I{i:05d}" for i in range(items)]
+    t_column = timed(lambda: lookup.stock(ledger_path, column))
+    print(f"JXC_STOCK lookup, cached: {t_cached * 1e6:7.1f} µs per call   (a fresh ledger query "
+          f"{t_fresh * 1e6:.0f} µs: ×{t_fresh / t_cached:.0f} faster); a column of {items:,} SKUs in one call "
+          f"{t_column * 1e3:.1f} ms")
+
+
 def timed(fn) -> float:
     t = time.perf_counter()
     fn()
@@ -138,6 +155,8 @@ def main() -> None:
     t_post = timed(post)
     print(f"post {args.lines:,} lines + regenerate:   {t_post:7.2f} s   (raw SQLite insert of the same rows "
           f"{t_raw:.2f} s: ×{t_post / t_raw:.1f})")
+
+    lookups(folder / "bench.jxc.db", args.items, rng)
 
     if not args.skip_libreoffice and shutil.which("soffice"):
         classic = folder / "sumifs.xlsx"

@@ -184,23 +184,24 @@ def addin_build(out: str) -> None:
 @addin.command("install")
 def addin_install() -> None:
     """Put jxc.xlam where Excel opens it at start-up, set to run this Python."""
-    from . import addin as builder
-    try:
-        target = builder.install()
-    except builder.NoExcel as exc:
-        _fail(str(exc))
+    target = _in_excel(lambda builder: builder.install())
     click.echo(f"已安装 / installed: {target}\n重新启动 Excel 后即可看到“进销存”选项卡 / restart Excel")
 
 
 @addin.command("uninstall")
 def addin_uninstall() -> None:
     """Remove jxc.xlam from Excel's start-up folder."""
+    removed = _in_excel(lambda builder: builder.uninstall())
+    click.echo(f"已移除 / removed: {removed}" if removed else "没有安装过 / not installed")
+
+
+def _in_excel(action):
+    """Run an install step; where Excel cannot run, say so (exit 2)."""
     from . import addin as builder
     try:
-        removed = builder.uninstall()
+        return action(builder)
     except builder.NoExcel as exc:
         _fail(str(exc))
-    click.echo(f"已移除 / removed: {removed}" if removed else "没有安装过 / not installed")
 
 
 @main.group()

@@ -103,8 +103,13 @@ class XlwingsBook:
                 elif (row, col) not in wanted and ours:
                     cell.color = None
 
-    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None:
+    def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
+        return None                             # one block write of the whole sheet is fast enough
+
+    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
+                      mark: str | None = None) -> None:
         """The note in A1, the header in row 2, the rows below in one write, the table resized."""
+        assert kept == 0, "this book writes whole sheets (generated_mark is None)"
         name = find_sheet(self, spec)
         sheets = self.book.sheets
         sh = sheets[name] if name else sheets.add(spec.zh, after=sheets[len(sheets) - 1])
@@ -136,10 +141,13 @@ def _protect(sheet, on: bool) -> None:
     """Generated sheets are protected against typing (no password); xlwings has no call for it,
     so this goes to the sheet's API (Excel's Worksheet.Protect / Unprotect)."""
     api = sheet.api
-    if on:
-        api.Protect(DrawingObjects=False, Contents=True, AllowSorting=True, AllowFiltering=True)
-    else:
-        api.Unprotect()
+    try:
+        if on:
+            api.Protect(DrawingObjects=False, Contents=True, AllowSorting=True, AllowFiltering=True)
+        else:
+            api.Unprotect()
+    except AttributeError:          # macOS's AppleScript API has no such calls: left as it is there
+        pass
 
 
 def ledger_of(caller) -> Path:

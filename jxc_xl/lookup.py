@@ -26,16 +26,21 @@ class Reader:
     """One read-only connection to a ledger, and the answers computed since it last changed."""
 
     def __init__(self, path: Path):
+        self.path = path
         self.conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.version: int | None = None
         self.answers: dict[tuple, object] = {}
 
-    def memo(self, key: tuple, compute: Callable[[sqlite3.Connection], object]) -> object:
+    def refresh(self) -> "Reader":
+        """Forget every answer if another connection committed since the last call."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self.version:               # another connection committed: forget it all
+        if version != self.version:
             self.answers.clear()
             self.version = version
+        return self
+
+    def memo(self, key: tuple, compute: Callable[[sqlite3.Connection], object]) -> object:
         if key not in self.answers:
             self.answers[key] = compute(self.conn)
         return self.answers[key]
@@ -49,17 +54,18 @@ class Reader:
         return self.memo(("codes", table), load)
 
 
-_readers: dict[Path, Reader] = {}
+_readers: dict[str, Reader] = {}
 
 
 def reader(path: str | Path) -> Reader | str:
-    """The cached reader of the ledger at ``path``, or the error text to show."""
-    path = Path(path).resolve()
-    if path not in _readers:
-        if not path.is_file():
-            return NO_LEDGER.format(path.name)
-        _readers[path] = Reader(path)
-    return _readers[path]
+    """The ledger's cached reader, up to date (one check per call), or the error text to show."""
+    found = _readers.get(str(path))
+    if found is None:
+        full = Path(path).resolve()
+        if not full.is_file():
+            return NO_LEDGER.format(full.name)
+        found = _readers[str(path)] = next((r for r in _readers.values() if r.path == full), None) or Reader(full)
+    return found.refresh()
 
 
 def _resolve(r: Reader, table: str, value: object) -> tuple[str | None, str | None]:

@@ -22,10 +22,10 @@ from .validate import Masters
 from .workbook import parse
 from .workbook.book import Book, SheetProblem, Table, column_letter, find_sheet, read_table
 from .workbook.contract import (BY_JOURNAL, COUNTS, DOC_PREFIX, DOCUMENT_SHEETS, ERROR, ERROR_EN, GENERATED_NOTE,
-                                ITEMS, OPENINGS, PARTIES, PAYMENT_PREFIX, POSTED, POSTED_EN, SETTINGS,
+                                ITEMS, JOURNAL, OPENINGS, PARTIES, PAYMENT_PREFIX, POSTED, POSTED_EN, SETTINGS,
                                 WAREHOUSES)
 from .workbook.format import Exact
-from .workbook.generate import generated
+from .workbook.generate import generated, journal_since, summaries
 
 Progress = Callable[[str], None]
 
@@ -383,10 +383,14 @@ def _plain(value: object) -> object:
 
 # -- writing back --------------------------------------------------------------------------------------
 def _refresh(book: Book, ledger: Ledger, today: dt.date) -> None:
+    """The generated sheets; 台账 only from its first row a later batch touched, when the book
+    can keep the rows before it."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    for spec, rows in generated(ledger, today):
-        note = GENERATED_NOTE + stamp + (f"（账龄截至 {today.isoformat()}）" if spec.zh in ("应收", "应付") else "")
-        book.replace_sheet(spec, note, rows)
+    for spec, rows in summaries(ledger, today):
+        book.replace_sheet(spec, GENERATED_NOTE + stamp + f"（账龄截至 {today.isoformat()}）"
+                           if spec.zh in ("应收", "应付") else GENERATED_NOTE + stamp, rows)
+    kept, rows = journal_since(ledger, book.generated_mark(JOURNAL))
+    book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=ledger.generation())
 
 
 def _totals(report: Report, ledger: Ledger) -> None:

@@ -226,3 +226,17 @@ def test_to_excel_keeps_figures_exact_and_text_text():
     assert to_excel(Exact("1234.56")) == 1234.56 and to_excel(Decimal("0.10")) == 0.1
     assert to_excel("001") == "'001" and to_excel("=1+1") == "'=1+1" and to_excel("") is None
     assert to_excel(dt.date(2026, 1, 2)) == dt.datetime(2026, 1, 2)
+
+
+def test_count_sheet_and_backup_commands_run_the_same_use_cases(small):
+    from click.testing import CliRunner
+
+    from jxc_xl.cli import main
+    result = CliRunner().invoke(main, ["count-sheet", str(small), "门店仓"])      # by name
+    assert result.exit_code == 0 and "仓库 WH2 的 1 个商品" in result.output
+    assert cell(small, "盘点", 2, "商品编码") == "A001" and cell(small, "盘点", 2, "账面数量") == 6
+    result = CliRunner().invoke(main, ["count-sheet", str(small), "WH9"])
+    assert "未知仓库“WH9”" in result.output
+    result = CliRunner().invoke(main, ["backup", str(small)])
+    assert result.exit_code == 0 and "账簿已备份到" in result.output
+    assert len(list((small.parent / "备份").glob("账本.jxc-*.db"))) == 1

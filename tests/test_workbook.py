@@ -373,8 +373,56 @@ def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):
     changed = {n for n in before if before[n] != after.get(n)}
     sheets = {n for n in changed if n.startswith("xl/worksheets/sheet")}
     assert len(sheets) == 5                      # 采购 and the four generated sheets, nothing else
-    assert changed - sheets <= {"xl/styles.xml"} | {n for n in changed if n.startswith("xl/tables/")}
+    # beside them: styles, table ranges, and workbook.xml for the journal's generation mark
+    assert changed - sheets <= {"xl/styles.xml", "xl/workbook.xml"} | {n for n in changed if n.startswith("xl/tables/")}
     assert [r["库存金额"] for r in table_rows(book, "库存")] == [60]
+
+
+def journal_in_full(book) -> list[list]:
+    """What 台账 must hold: the whole journal from the ledger, as openpyxl reads numbers back."""
+    from jxc_xl.workbook.generate import journal_rows
+    with Ledger.open(book.with_name(book.stem + ".jxc.db")) as ledger:
+        rows = journal_rows(ledger)[1]
+    return [[float(v) if type(v).__name__ == "Exact" else v for v in r] for r in rows]
+
+
+def journal_in_sheet(book) -> list[list]:
+    import openpyxl
+    ws = openpyxl.load_workbook(book)["台账"]
+    return [[v.date() if isinstance(v, dt.datetime) else v for v in r]
+            for r in ws.iter_rows(min_row=3, values_only=True)]
+
+
+def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touched(book, monkeypatch):
+    from jxc_xl.workbook import patch
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5), purchase("CG2", d(2026, 11, 3), "B002", 4, 2)])
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 3, 9)])
+    post(book)
+    assert journal_in_sheet(book) == journal_in_full(book)
+    written = []
+    real = patch._data_rows
+    monkeypatch.setattr(patch, "_data_rows", lambda rows, *a: written.append(len(rows)) or real(rows, *a))
+    type_rows(book, "销售", [sale("XS2", d(2026, 11, 6), "B002", 1, 4)])       # after everything: appended
+    post(book)
+    assert written[-1] == 1 and journal_in_sheet(book) == journal_in_full(book)
+    type_rows(book, "采购", [purchase("CG3", d(2026, 11, 2), "A001", 10, 7)])   # back-dated: recosts XS1
+    post(book)
+    assert written[-1] == 4 and journal_in_sheet(book) == journal_in_full(book)   # CG3, CG2, XS1, XS2
+    post(book)                                                               # nothing new: nothing rewritten
+    assert written[-1] == 0 and journal_in_sheet(book) == journal_in_full(book)
+
+
+def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monkeypatch):
+    from jxc_xl.workbook import patch
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    post(book)
+    other = tmp_path / "other.jxc.db"
+    type_rows(book, "设置", [{"项目": "账簿文件", "值": other.name}], start=3)
+    written = []
+    real = patch._data_rows
+    monkeypatch.setattr(patch, "_data_rows", lambda rows, *a: written.append(len(rows)) or real(rows, *a))
+    post(book)                                    # the same rows, now in a new, different ledger
+    assert written[-1] == 1 and journal_in_sheet(book) == journal_in_full(book.with_name("other.xlsx"))
 
 
 def test_english_statuses_when_the_language_is_english(book):

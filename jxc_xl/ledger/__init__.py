@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sqlite3
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -359,8 +360,19 @@ class Ledger:
               by_item: bool = False) -> list[queries.StockRow]:
         return queries.stock(self.conn, as_of, item, warehouse, by_item)
 
-    def journal(self) -> list[tuple]:
-        return queries.journal(self.conn)
+    def journal(self, after_batch: int | None = None) -> tuple[int, list[tuple]]:
+        return queries.journal(self.conn, after_batch)
+
+    def generation(self) -> str:
+        """Which ledger, as of which batch: "<ledger id>:<last batch>" (a written-out journal's mark)."""
+        ledger_id = self._meta("ledger_id")
+        if ledger_id is None:
+            ledger_id = uuid.uuid4().hex[:12]
+            with self._transaction():
+                self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('ledger_id', ?)", (ledger_id,))
+            ledger_id = self._meta("ledger_id")
+        last = self.conn.execute("SELECT MAX(id) FROM batches").fetchone()[0] or 0
+        return f"{ledger_id}:{last}"
 
     def stock_card(self, item: str | None = None, warehouse: str | None = None,
                    start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:

@@ -101,7 +101,7 @@ class Writer:
                     move["link"] = previous
                 previous = self._insert("movements", {"doc": doc_id, "line": line_id, "leg": leg,
                                            "date": doc.date.isoformat(), "pos": mpos, "item": line.item,
-                                           "warehouse": key[1], **move,
+                                           "warehouse": key[1], **move, "touched": self.stamp.batch,
                                            **self.stamp.row(line.source.sheet, line.source.row)})
         self._party_entries(doc, doc_id, total)
         return self._recost(doc, dirty)
@@ -256,7 +256,8 @@ class Writer:
             self._insert("movements", {
                 "doc": rev_id, "line": line_ids[m["line"]], "leg": m["leg"], "date": date.isoformat(),
                 "pos": mpos, "item": m["item"], "warehouse": m["warehouse"], "direction": -m["direction"],
-                "rule": "linked", "base_qty": abs(m["qty"] or 0), "link": m["id"], **self.stamp.row()})
+                "rule": "linked", "base_qty": abs(m["qty"] or 0), "link": m["id"], "touched": self.stamp.batch,
+                **self.stamp.row()})
         for e in self.conn.execute("SELECT * FROM party_entries WHERE doc=?", (original["id"],)).fetchall():
             self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
                                            "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],

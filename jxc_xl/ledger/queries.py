@@ -126,20 +126,37 @@ class OpenItem:
     open: Decimal
 
 
-def journal(conn: sqlite3.Connection) -> list[tuple]:
+_JOURNAL_ORDER = "m.date, m.pos, m.warehouse, m.id"
+
+
+def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[int, list[tuple]]:
     """Every movement in ledger order with its item × warehouse running balance, the figures as
     exact decimal text rendered by SQLite (the journal is the largest thing ever written out):
     batch, date, type, reversal, 单号, warehouse, item, qty in, qty out, unit cost, value
-    (positive either way), balance qty, balance value."""
+    (positive either way), balance qty, balance value.
+
+    With ``after_batch``: (how many leading rows no batch after it touched, the rows after
+    them) — a journal written out at that batch only needs its tail rewritten.
+    """
+    where, args = "", []
+    kept = 0
+    if after_batch is not None:
+        first = conn.execute(f"SELECT date, pos, warehouse, id FROM movements m WHERE touched > ? "
+                             f"ORDER BY {_JOURNAL_ORDER} LIMIT 1", (after_batch,)).fetchone()
+        if first is None:
+            return conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0], []
+        where, args = "WHERE (m.date, m.pos, m.warehouse, m.id) >= (?, ?, ?, ?)", list(first)
+        kept = conn.execute(f"SELECT COUNT(*) FROM movements m WHERE (m.date, m.pos, m.warehouse, m.id) < "
+                            f"(?, ?, ?, ?)", args).fetchone()[0]
     incoming = "m.qty > 0 OR (m.qty = 0 AND m.value >= 0)"
-    return conn.execute(
+    return kept, conn.execute(
         "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, "
         f"CASE WHEN m.qty > 0 THEN {scaled_text_sql('m.qty', QTY_PLACES)} END, "
         f"CASE WHEN m.qty < 0 THEN {scaled_text_sql('-m.qty', QTY_PLACES)} END, "
         f"{scaled_text_sql('m.unit_cost', UNIT_COST_PLACES)}, "
         f"{scaled_text_sql(f'CASE WHEN {incoming} THEN m.value ELSE -m.value END', MONEY_PLACES)}, "
         f"{scaled_text_sql('m.bal_qty', QTY_PLACES)}, {scaled_text_sql('m.bal_value', MONEY_PLACES)} "
-        "FROM movements m JOIN documents d ON d.id = m.doc ORDER BY m.date, m.pos, m.warehouse").fetchall()
+        f"FROM movements m JOIN documents d ON d.id = m.doc {where} ORDER BY {_JOURNAL_ORDER}", args).fetchall()
 
 
 def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[dict]:

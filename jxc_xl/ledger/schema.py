@@ -5,7 +5,7 @@ import sqlite3
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -40,7 +40,9 @@ TABLES: dict[str, dict] = {
                               "rule": str, "base_qty": int, "fixed_value": int,
                               "given_unit_cost": int, "link": int, "link_qty": int,
                               "qty": int, "value": int, "unit_cost": int, "bal_qty": int,
-                              "bal_value": int, "last_unit": int, **_SOURCE}, "pk": "id"},
+                              "bal_value": int, "last_unit": int,
+                              "touched": int,          # the batch that last wrote its figures
+                              **_SOURCE}, "pk": "id"},
     # Receivable (AR) and payable (AP) entries: + raises what is owed, − lowers it.
     "party_entries": {"columns": {"id": int, "doc": int, "date": str, "party": str, "side": str,
                                   "amount": int, "due_date": str, "link": int, **_SOURCE},
@@ -55,6 +57,7 @@ INDEXES = [
     ("movements", ["link"], False),
     ("movements", ["doc"], False),
     ("movements", ["line"], False),
+    ("movements", ["date", "pos", "warehouse", "id"], False),      # the journal's order
     ("party_entries", ["party", "side", "date"], False),
     ("party_entries", ["doc"], False),
 ]
@@ -73,6 +76,8 @@ def connect(path: str) -> sqlite3.Connection:
 def ensure(conn: sqlite3.Connection) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     if "meta" in db.table_names():
+        if "touched" not in db["movements"].columns_dict:
+            _upgrade_to_2(conn)
         return db
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -86,3 +91,18 @@ def ensure(conn: sqlite3.Connection) -> sqlite_utils.Database:
         conn.execute("ROLLBACK")
         raise
     return db
+
+
+def _upgrade_to_2(conn: sqlite3.Connection) -> None:
+    """Version 1 ledgers: every movement counts as written by its own batch; the journal index."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
+        conn.execute("UPDATE movements SET touched = batch")
+        conn.execute("CREATE INDEX IF NOT EXISTS idx_movements_date_pos_warehouse_id "
+                     "ON movements (date, pos, warehouse, id)")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

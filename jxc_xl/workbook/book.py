@@ -28,7 +28,14 @@ class Book(Protocol):
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """Highlight ``cells`` (row, col) and clear our highlight elsewhere in ``rows``."""
 
-    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None: ...
+    def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
+        """(the mark the generated sheet was written with, its row count) when the book can keep
+        a sheet's leading rows and write only the rest; else None."""
+
+    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
+                      mark: str | None = None) -> None:
+        """Rows 1… of the generated sheet's data, or with ``kept`` the rows after the first ``kept``
+        (only where generated_mark said the book can); ``mark`` is remembered for next time."""
 
     def save(self) -> None: ...
 

@@ -41,20 +41,41 @@ def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
     return rows
 
 
-def journal_rows(ledger: Ledger) -> list[list]:
-    """台账: every posted movement in ledger order, with its item × warehouse running balance.
+def journal_rows(ledger: Ledger, after_batch: int | None = None) -> tuple[int, list[list]]:
+    """台账: every posted movement in ledger order, with its item × warehouse running balance;
+    with ``after_batch``, (rows no later batch touched, the rows after them) — see Ledger.journal.
 
     The largest sheet there is (a row per movement), so its figures come as exact text
     rendered by the ledger and go out as numbers."""
     labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (0, 1)}
     dates: dict[str, dt.date] = {}
-    return [[batch, dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date)), labels[(kind, rev)],
-             doc_no, wh, item, qty_in and Exact(qty_in), qty_out and Exact(qty_out), Exact(unit), Exact(value),
-             Exact(bal_qty), Exact(bal_value)]
-            for batch, date, kind, rev, doc_no, wh, item, qty_in, qty_out, unit, value, bal_qty, bal_value
-            in ledger.journal()]
+    kept, found = ledger.journal(after_batch)
+    return kept, [[batch, dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date)),
+                   labels[(kind, rev)], doc_no, wh, item, qty_in and Exact(qty_in), qty_out and Exact(qty_out),
+                   Exact(unit), Exact(value), Exact(bal_qty), Exact(bal_value)]
+                  for batch, date, kind, rev, doc_no, wh, item, qty_in, qty_out, unit, value, bal_qty, bal_value
+                  in found]
+
+
+def journal_since(ledger: Ledger, held: tuple[str, int] | None) -> tuple[int, list[list]]:
+    """What a 台账 sheet written out at ``held`` = (generation mark, rows it holds) needs: how
+    many of its rows stay, and the rows after them. Another ledger's mark, or a sheet shorter
+    than the rows it should keep, gets the whole journal."""
+    mine, _ = ledger.generation().split(":")
+    if held is not None:
+        ledger_id, _, batch = held[0].partition(":")
+        if ledger_id == mine and batch.isdigit():
+            kept, rows = journal_rows(ledger, int(batch))
+            if kept <= held[1]:
+                return kept, rows
+    return journal_rows(ledger)
+
+
+def summaries(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:
+    return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", today)),
+            (PAYABLES, aging_rows(ledger, "AP", today))]
 
 
 def generated(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:
-    return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", today)),
-            (PAYABLES, aging_rows(ledger, "AP", today)), (JOURNAL, journal_rows(ledger))]
+    """Every generated sheet's rows, in full."""
+    return [*summaries(ledger, today), (JOURNAL, journal_rows(ledger)[1])]

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
-from .contract import SheetSpec
+from .contract import GENERATED, SheetSpec
 from .format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
 from .book import find_sheet
 from .xlsx import FileBook, _sheet_part, generated_table_ref, save_atomically
@@ -154,8 +154,25 @@ class PatchBook(FileBook):
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         self._ops.append(("mark", (sheet, cells, rows, width)))
 
-    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None:
-        self._ops.append(("replace_sheet", (spec, note, rows)))
+    def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
+        """The mark kept in a hidden defined name, and the data rows its sheet holds (from the
+        sheet's dimension) — when every generated sheet is of the shape this writer patches."""
+        with zipfile.ZipFile(self.path) as z:
+            parts = {s: _sheet_part(z, name) if (name := find_sheet(self, s)) else None for s in GENERATED}
+            if any(part is None or _table_part(z, part) is None for part in parts.values()):
+                return None
+            found = re.search(rf'<definedName [^>]*name="{_mark_name(spec)}"[^>]*>(?:&quot;|")([^&"<]*)(?:&quot;|")<',
+                              z.read("xl/workbook.xml").decode("utf-8"))
+            with z.open(parts[spec]) as f:
+                head = f.read(4096)
+        size = re.search(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
+        if found is None or size is None:
+            return None
+        return found.group(1), max(int(size.group(1) or 1) - 2, 0)
+
+    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
+                      mark: str | None = None) -> None:
+        self._ops.append(("replace_sheet", (spec, note, rows, kept, mark)))
 
     def save(self) -> None:
         if not self._ops:
@@ -210,10 +227,13 @@ class PatchBook(FileBook):
                     rows.setdefault(r, {})["_mark"] = (wanted.get(r, set()), width)
         styles = Styles(z.read("xl/styles.xml"))
         new_parts = {part: _patch_sheet(z.read(part), row_edits, styles) for part, row_edits in edits.items()}
-        for part, ((spec, note, rows), (table_part, table_xml)) in generated.items():
-            new_parts[part] = _generated_sheet(z.read(part), spec, note, rows, styles)
-            ref = generated_table_ref(spec, len(rows))
+        workbook = z.read("xl/workbook.xml")
+        for part, ((spec, note, rows, kept, mark), (table_part, table_xml)) in generated.items():
+            new_parts[part] = _generated_sheet(z.read(part), spec, note, rows, styles, kept)
+            ref = generated_table_ref(spec, kept + len(rows))
             new_parts[table_part] = re.sub(rb'\bref="[^"]*"', f'ref="{ref}"'.encode(), table_xml)
+            if mark is not None:
+                workbook = new_parts["xl/workbook.xml"] = _with_mark(workbook, spec, mark)
         if styles.changed:
             new_parts["xl/styles.xml"] = styles.xml.encode("utf-8")
         return new_parts
@@ -335,16 +355,16 @@ def _fill_style(styles: Styles, style: int, error: bool, cache: dict) -> int:
     return cache[key]
 
 
-def _data_rows(rows: list[list], letters: list[str], kinds: list[int]) -> str:
-    """Rows 3… of a generated sheet: the hot loop of a refresh, kept to plain string work
-    with each column's fixed parts made once."""
+def _data_rows(rows: list[list], letters: list[str], kinds: list[int], first: int = 3) -> str:
+    """Rows ``first``… of a generated sheet: the hot loop of a refresh, kept to plain string
+    work with each column's fixed parts made once."""
     attrs = [f' s="{k}"' if k else "" for k in kinds]
     heads = [f'<c r="{letter}' for letter in letters]
     number = [f'"{a}><v>' for a in attrs]
     text = [f'"{a} t="inlineStr"><is><t xml:space="preserve">' for a in attrs]
     out: list[str] = []
     append = out.append
-    for r, row in enumerate(rows, start=3):
+    for r, row in enumerate(rows, start=first):
         n = str(r)
         append(f'<row r="{n}">')
         for c, value in enumerate(row):
@@ -365,8 +385,10 @@ def _data_rows(rows: list[list], letters: list[str], kinds: list[int]) -> str:
     return "".join(out)
 
 
-def _generated_sheet(old: bytes, spec: SheetSpec, note: str, rows: list[list], styles: Styles) -> bytes:
-    """A generated sheet's XML: note in A1, header in row 2, data below, frozen and protected."""
+def _generated_sheet(old: bytes, spec: SheetSpec, note: str, rows: list[list], styles: Styles,
+                     kept: int = 0) -> bytes:
+    """A generated sheet's XML: note in A1, header in row 2, data below, frozen and protected;
+    the old sheet's first ``kept`` data rows are taken over as they are."""
     head_style = styles.style(bold=True, fill=GENERATED_FILL)
     note_style = styles.style(italic_grey=True)
     kinds = [styles.style(FORMATS[c.kind]) if FORMATS.get(c.kind, "General") != "General" else 0
@@ -375,12 +397,15 @@ def _generated_sheet(old: bytes, spec: SheetSpec, note: str, rows: list[list], s
     parts += [_cell(f"{get_column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
     parts.append(b"</row>")
     letters = [get_column_letter(c) for c in range(1, len(spec.columns) + 1)]
-    parts.append(_data_rows(rows, letters, kinds).encode("utf-8"))
+    if kept:
+        start, cut = _row_at(old, 3), _row_at(old, kept + 3)
+        parts.append(old[start:cut if cut >= 0 else old.index(b"</sheetData>")])
+    parts.append(_data_rows(rows, letters, kinds, kept + 3).encode("utf-8"))
     cols = "".join(f'<col min="{c}" max="{c}" width="{col.width}" customWidth="1"/>'
                    for c, col in enumerate(spec.columns, 1))
     root = re.match(rb"(<\?xml[^>]*>)?\s*<worksheet\b[^>]*>", old).group(0)
     table = re.search(rb"<tableParts\b.*?</tableParts>", old, re.S).group(0)
-    last = f"{letters[-1]}{max(2, len(rows) + 2)}"
+    last = f"{letters[-1]}{max(2, kept + len(rows) + 2)}"
     return b"".join([
         root, f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/></sheetPr><dimension ref="A1:{last}"/>'
               '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
@@ -389,3 +414,26 @@ def _generated_sheet(old: bytes, spec: SheetSpec, note: str, rows: list[list], s
         b'</sheetData><sheetProtection sheet="1" autoFilter="0" sort="0"/>'
         b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>', table,
         b"</worksheet>"])
+
+
+def _row_at(xml: bytes, row: int) -> int:
+    found = re.search(rb'<row r="%d"[\s>/]' % row, xml)
+    return found.start() if found else -1
+
+
+def _mark_name(spec: SheetSpec) -> str:
+    return f"_jxc_{spec.en}"
+
+
+def _with_mark(workbook: bytes, spec: SheetSpec, mark: str) -> bytes:
+    """workbook.xml with the hidden defined name that says which ledger state a generated sheet shows."""
+    name = _mark_name(spec)
+    text = re.sub(rf'<definedName [^>]*name="{name}"[^>]*>[^<]*</definedName>', "", workbook.decode("utf-8"))
+    element = f'<definedName name="{name}" hidden="1">&quot;{escape(mark)}&quot;</definedName>'
+    if "<definedNames>" in text:
+        text = text.replace("<definedNames>", "<definedNames>" + element, 1)
+    elif "<definedNames/>" in text:
+        text = text.replace("<definedNames/>", f"<definedNames>{element}</definedNames>", 1)
+    else:
+        text = text.replace("</sheets>", f"</sheets><definedNames>{element}</definedNames>", 1)
+    return text.encode("utf-8")

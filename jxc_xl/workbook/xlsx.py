@@ -125,7 +125,12 @@ class FileBook:
                 elif (row, col) not in wanted and ours:
                     cell.fill = PatternFill(fill_type=None)
 
-    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list]) -> None:
+    def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
+        return None                             # openpyxl rewrites whole sheets
+
+    def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
+                      mark: str | None = None) -> None:
+        assert kept == 0, "this book writes whole sheets (generated_mark is None)"
         wb = self.wb
         existing = find_sheet(self, spec)
         index = wb.sheetnames.index(existing) if existing else len(wb.sheetnames)
