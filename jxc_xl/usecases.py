@@ -232,7 +232,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> R
     """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger."""
     settings = read_settings(book, book_path)
     with Ledger.open(settings.ledger) as ledger:
-        _refresh(book, ledger, today or dt.date.today())
+        _refresh(book, ledger, today or dt.date.today(), whole=True)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger))
         _totals(report, ledger)
     book.save()
@@ -382,14 +382,14 @@ def _plain(value: object) -> object:
 
 
 # -- writing back --------------------------------------------------------------------------------------
-def _refresh(book: Book, ledger: Ledger, today: dt.date) -> None:
+def _refresh(book: Book, ledger: Ledger, today: dt.date, whole: bool = False) -> None:
     """The generated sheets; 台账 only from its first row a later batch touched, when the book
-    can keep the rows before it."""
+    can keep the rows before it (``whole``: every row, as 刷新 promises)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for spec, rows in summaries(ledger, today):
         book.replace_sheet(spec, GENERATED_NOTE + stamp + f"（账龄截至 {today.isoformat()}）"
                            if spec.zh in ("应收", "应付") else GENERATED_NOTE + stamp, rows)
-    kept, rows = journal_since(ledger, book.generated_mark(JOURNAL))
+    kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
     book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=ledger.generation())
 
 

@@ -424,3 +424,33 @@ def test_verify_finds_a_tampered_row(ledger):
     post_ok(ledger, SALES)
     ledger.conn.execute("UPDATE movements SET value = value + 1 WHERE id = 2")
     assert len(ledger.verify()) >= 1
+
+
+# -- what the journal's writer relies on ---------------------------------------------------------
+def test_movements_remember_the_batch_that_last_wrote_them(ledger):
+    post_ok(ledger, "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 10 | 5 | | |\n"
+                    "| 2026-01-08 | 销售出库 | S1 | C1 | W1 | | A | 4  | 9 | | |")
+    post_ok(ledger, "| 2026-01-09 | 采购入库 | P2 | S1 | W1 | | B | 1 | 1 | | |")
+    post_ok(ledger, "| 2026-01-06 | 采购入库 | P3 | S1 | W1 | | A | 10 | 7 | | |")  # recosts S1
+    touched = dict(ledger.conn.execute("SELECT d.doc_no, m.touched FROM movements m JOIN documents d ON d.id = m.doc"))
+    assert touched == {"P1": 1, "S1": 3, "P2": 2, "P3": 3}
+    kept, rows = ledger.journal(after_batch=2)
+    assert kept == 1 and [r[4] for r in rows] == ["P3", "S1", "P2"]        # from the first touched on
+    assert ledger.journal(after_batch=3) == (4, [])
+    assert ledger.batch_of(ledger.generation()) == 3
+    assert ledger.batch_of("other:3:" + ledger.generation().split(":", 2)[2]) is None
+    assert ledger.batch_of(ledger.generation().rsplit(":", 3)[0] + ":3:2000-01-01T00:00:00") is None
+
+
+def test_a_version_1_ledger_is_upgraded_on_opening(ledger_path):
+    with Ledger.open(ledger_path) as led:
+        from .conftest import standard_masters
+        standard_masters(led)
+        post_ok(led, "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 10 | 5 | | |")
+        led.conn.execute("DROP INDEX idx_movements_date_pos_warehouse_id")
+        led.conn.execute("ALTER TABLE movements DROP COLUMN touched")
+        led.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Ledger.open(ledger_path) as led:
+        assert [tuple(r) for r in led.conn.execute("SELECT touched, batch FROM movements")] == [(1, 1)]
+        assert led._meta("schema_version") == "2" and led.verify() == []
+        post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")

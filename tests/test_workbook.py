@@ -10,7 +10,7 @@ import pytest
 from openpyxl.comments import Comment
 
 from jxc_xl import Ledger
-from jxc_xl.usecases import verify_book
+from jxc_xl.usecases import refresh_book, verify_book
 from jxc_xl.workbook.patch import PatchBook as FileBook
 
 from .wb import TODAY, cell, check, post, purchase, sale, table_rows, type_rows
@@ -410,6 +410,29 @@ def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touche
     assert written[-1] == 4 and journal_in_sheet(book) == journal_in_full(book)   # CG3, CG2, XS1, XS2
     post(book)                                                               # nothing new: nothing rewritten
     assert written[-1] == 0 and journal_in_sheet(book) == journal_in_full(book)
+    refresh_book(FileBook(book), book, today=TODAY)                          # 刷新 rewrites it all
+    assert written[-1] == 5 and journal_in_sheet(book) == journal_in_full(book)
+
+
+def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
+    """Batch numbers come again after a backup is restored: the mark's batch time tells them apart."""
+    from jxc_xl.workbook import patch
+    ledger = book.with_name(book.stem + ".jxc.db")
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    post(book)
+    saved = ledger.read_bytes()
+    type_rows(book, "采购", [purchase("CG2", d(2026, 11, 2), "A001", 1, 5)])
+    post(book)                                                # batch 2, the mark says so
+    ledger.write_bytes(saved)                                 # the backup from before batch 2
+    for extra in (ledger.with_name(ledger.name + "-wal"), ledger.with_name(ledger.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    with Ledger.open(ledger) as led:                          # a different batch 2, at another time
+        led.conn.execute("INSERT INTO batches(posted_at, user, workbook) VALUES ('2000-01-01T00:00:00', 'x', 'y')")
+    written = []
+    real = patch._data_rows
+    monkeypatch.setattr(patch, "_data_rows", lambda rows, *a: written.append(len(rows)) or real(rows, *a))
+    post(book)                                                # CG2 posts again, into the restored ledger
+    assert written[-1] == 2 and journal_in_sheet(book) == journal_in_full(book)
 
 
 def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monkeypatch):

@@ -364,15 +364,28 @@ class Ledger:
         return queries.journal(self.conn, after_batch)
 
     def generation(self) -> str:
-        """Which ledger, as of which batch: "<ledger id>:<last batch>" (a written-out journal's mark)."""
+        """This ledger as of its last batch: "<ledger id>:<batch>:<its time>", the mark a written-out
+        journal keeps so that the next run rewrites only what changed since."""
         ledger_id = self._meta("ledger_id")
         if ledger_id is None:
-            ledger_id = uuid.uuid4().hex[:12]
             with self._transaction():
-                self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('ledger_id', ?)", (ledger_id,))
+                self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('ledger_id', ?)",
+                                  (uuid.uuid4().hex[:12],))
             ledger_id = self._meta("ledger_id")
-        last = self.conn.execute("SELECT MAX(id) FROM batches").fetchone()[0] or 0
-        return f"{ledger_id}:{last}"
+        last = self.conn.execute("SELECT id, posted_at FROM batches ORDER BY id DESC LIMIT 1").fetchone()
+        return f"{ledger_id}:{last[0]}:{last[1]}" if last else f"{ledger_id}:0:"
+
+    def batch_of(self, generation: str) -> int | None:
+        """The batch a generation mark names, if it is this ledger's history (not another ledger's,
+        nor a batch number reused after a backup was restored); else None."""
+        ledger_id, _, rest = generation.partition(":")
+        batch, _, when = rest.partition(":")
+        if ledger_id != self._meta("ledger_id") or not batch.isdigit():
+            return None
+        if batch == "0":
+            return 0
+        row = self.conn.execute("SELECT posted_at FROM batches WHERE id = ?", (int(batch),)).fetchone()
+        return int(batch) if row is not None and row[0] == when else None
 
     def stock_card(self, item: str | None = None, warehouse: str | None = None,
                    start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:

@@ -59,15 +59,13 @@ def journal_rows(ledger: Ledger, after_batch: int | None = None) -> tuple[int, l
 
 def journal_since(ledger: Ledger, held: tuple[str, int] | None) -> tuple[int, list[list]]:
     """What a 台账 sheet written out at ``held`` = (generation mark, rows it holds) needs: how
-    many of its rows stay, and the rows after them. Another ledger's mark, or a sheet shorter
-    than the rows it should keep, gets the whole journal."""
-    mine, _ = ledger.generation().split(":")
-    if held is not None:
-        ledger_id, _, batch = held[0].partition(":")
-        if ledger_id == mine and batch.isdigit():
-            kept, rows = journal_rows(ledger, int(batch))
-            if kept <= held[1]:
-                return kept, rows
+    many of its rows stay, and the rows after them. A mark that is not this ledger's history,
+    or a sheet shorter than the rows it should keep, gets the whole journal."""
+    batch = ledger.batch_of(held[0]) if held else None
+    if batch is not None:
+        kept, rows = journal_rows(ledger, batch)
+        if kept <= held[1]:
+            return kept, rows
     return journal_rows(ledger)
 
 
