@@ -37,7 +37,11 @@ def xlwings_dir() -> Path:
 
 
 def source(name: str) -> str:
-    """A file of workbook/ (shipped as jxc_xl.addin_sources)."""
+    """A file of workbook/: beside the package in a source checkout, else as installed
+    (pyproject ships workbook/ as the package data of ``jxc_xl.addin_sources``)."""
+    checkout = Path(__file__).resolve().parent.parent / "workbook" / name
+    if checkout.is_file():
+        return checkout.read_text(encoding="utf-8")
     return resources.files("jxc_xl.addin_sources").joinpath(name).read_text(encoding="utf-8")
 
 

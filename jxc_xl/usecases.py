@@ -291,6 +291,8 @@ def count_sheet(book: Book, book_path: Path, warehouse: str, today: dt.date | No
     table = read_table(book, COUNTS)
     if not isinstance(table, Table):
         return "缺少“盘点”表或其表头不对：请先恢复该表"
+    if not settings.ledger.is_file():
+        return f"还没有账簿 {settings.ledger.name}：先过账期初库存和单据，才有账面数量可盘点"
     with Ledger.open(settings.ledger) as ledger:
         houses = ledger.masters().warehouses
         code = next((c for c, w in houses.items() if warehouse in (c, w.name)), None)
@@ -387,8 +389,8 @@ def _refresh(book: Book, ledger: Ledger, today: dt.date, whole: bool = False) ->
     can keep the rows before it (``whole``: every row, as 刷新 promises)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for spec, rows in summaries(ledger, today):
-        book.replace_sheet(spec, GENERATED_NOTE + stamp + f"（账龄截至 {today.isoformat()}）"
-                           if spec.zh in ("应收", "应付") else GENERATED_NOTE + stamp, rows)
+        aging = f"（账龄截至 {today.isoformat()}）" if spec.zh in ("应收", "应付") else ""
+        book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
     book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=ledger.generation())
 
