@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.comments import Comment
 
 from jxc_xl import Ledger
@@ -454,3 +456,25 @@ def test_english_statuses_when_the_language_is_english(book):
     post(book)
     assert status(book, "采购", rows[0]).startswith("Posted batch 1")
     assert status(book, "采购", rows[1]) == "Error: Unknown SKU 'NOPE': add it to the Items sheet first or check the spelling."
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.integers(1, 20), st.sampled_from(["A001", "B002"]), st.integers(1, 5)),
+                         min_size=1, max_size=3), min_size=1, max_size=4))
+def test_the_journal_sheet_always_equals_the_whole_journal(tmp_path_factory, batches):
+    """Batches of receipts in any date order (so later ones recost earlier rows), each posted
+    on its own: the incrementally written 台账 is always the ledger's whole journal."""
+    from jxc_xl.workbook.template import new_workbook
+
+    from .wb import masters
+    book = new_workbook(tmp_path_factory.mktemp("journal") / "账本.xlsx")
+    masters(book)
+    n = 0
+    for batch in batches:
+        rows = []
+        for day, sku, qty in batch:
+            n += 1
+            rows.append(purchase(f"CG{n}", d(2026, 10, day), sku, qty, 1 + n % 7))
+        type_rows(book, "采购", rows)
+        assert post(book).exit_code == 0
+        assert journal_in_sheet(book) == journal_in_full(book)
