@@ -1,7 +1,8 @@
 """Worksheet functions: =JXC_STOCK(A2:A500) and friends, thin xlwings wrappers over jxc_xl.lookup.
 
 Each answers from the calling workbook's own ledger (its 设置 says which), takes a single cell
-or a whole column and returns the same shape, and shows a problem as an error text in the cell.
+or a whole column and returns one row per cell asked about (a column), and shows a problem as
+an error text in that cell.
 Their VBA wrappers are generated into the add-in by ``jxc addin build`` (see FUNCTIONS), so
 they work as soon as the add-in is installed. The first docstring line is what Excel shows.
 """
