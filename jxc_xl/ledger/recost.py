@@ -9,6 +9,7 @@ replayed in turn, until nothing changes.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import sqlite3
 from dataclasses import dataclass
 
@@ -51,12 +52,16 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str],
     With ``dry_run`` nothing is written and the differences found are returned instead
     (the ledger's self-check).
     """
-    pending = dict(dirty)
+    pending = dict(dirty)                      # key → the earliest pos still to replay from
+    queue = [(pos, key) for key, pos in pending.items()]
+    heapq.heapify(queue)                       # earliest first; entries a lower pos replaced are skipped
     replays: dict[Key, int] = {}
     differences: list[tuple] = []
-    while pending:
-        key = min(pending, key=pending.__getitem__)
-        start = pending.pop(key)
+    while queue:
+        start, key = heapq.heappop(queue)
+        if pending.get(key) != start:
+            continue
+        del pending[key]
         replays[key] = replays.get(key, 0) + 1
         result = _replay(conn, settings, key, start)
         if isinstance(result, Failure):
@@ -69,7 +74,9 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str],
             continue
         for item, warehouse, pos in _dependents(conn, changed):
             dep = (item, warehouse)
-            pending[dep] = min(pos, pending.get(dep, pos))
+            if dep not in pending or pos < pending[dep]:
+                pending[dep] = pos
+                heapq.heappush(queue, (pos, dep))
     return differences if dry_run else None
 
 
