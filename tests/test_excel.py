@@ -240,3 +240,19 @@ def test_count_sheet_and_backup_commands_run_the_same_use_cases(small):
     result = CliRunner().invoke(main, ["backup", str(small)])
     assert result.exit_code == 0 and "账簿已备份到" in result.output
     assert len(list((small.parent / "备份").glob("账本.jxc-*.db"))) == 1
+
+
+def test_merged_cells_and_an_na_result_are_found_through_excel_too(tmp_path):
+    from .test_workbook import _recalculate_with_libreoffice
+    path = new_workbook(tmp_path / "账本.xlsx")
+    masters(path)
+    rows = type_rows(path, "采购", [purchase("CG1", TODAY, "A001", 1, 6), purchase("CG1", TODAY, "B002", 1, 6),
+                                   purchase("CG2", TODAY, "=NA()", 1, 6)])
+    wb = openpyxl.load_workbook(path)
+    wb["采购"].merge_cells(f"A{rows[0]}:A{rows[1]}")
+    wb.save(path)
+    _recalculate_with_libreoffice(path, tmp_path)            # Excel would show the formula's #N/A
+    message, _ = press(path, "validate")
+    assert "3 行有错误" in message
+    assert "合并单元格（A2:A3）" in cell(path, "采购", rows[0], "状态")
+    assert "商品编码是公式错误值 #N/A" in cell(path, "采购", rows[2], "状态")
