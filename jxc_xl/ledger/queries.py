@@ -141,13 +141,13 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
     where, args = "", []
     kept = 0
     if after_batch is not None:
-        first = conn.execute(f"SELECT date, pos, warehouse, id FROM movements m WHERE touched > ? "
+        first = conn.execute("SELECT date, pos, warehouse, id FROM movements m WHERE touched > ? "
                              f"ORDER BY {_JOURNAL_ORDER} LIMIT 1", (after_batch,)).fetchone()
         if first is None:
             return conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0], []
         where, args = "WHERE (m.date, m.pos, m.warehouse, m.id) >= (?, ?, ?, ?)", list(first)
-        kept = conn.execute(f"SELECT COUNT(*) FROM movements m WHERE (m.date, m.pos, m.warehouse, m.id) < "
-                            f"(?, ?, ?, ?)", args).fetchone()[0]
+        kept = conn.execute("SELECT COUNT(*) FROM movements m WHERE (m.date, m.pos, m.warehouse, m.id) < "
+                            "(?, ?, ?, ?)", args).fetchone()[0]
     incoming = "m.qty > 0 OR (m.qty = 0 AND m.value >= 0)"
     return kept, conn.execute(
         "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, "
