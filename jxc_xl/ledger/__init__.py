@@ -25,7 +25,7 @@ from ..validate import Masters, validate
 from . import queries
 from .posting import Stamp, Writer, doc_pos
 from .recost import Settings, recost
-from .schema import connect, ensure
+from .schema import Transaction, connect, ensure
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class Ledger:
 
     # -- posting ---------------------------------------------------------------------------
     def _transaction(self):
-        return _Transaction(self.conn)
+        return Transaction(self.conn)
 
     def validate(self, documents: list[Document]) -> list[Problem]:
         """Every problem the masters and settings can find, without posting anything."""
@@ -430,27 +430,6 @@ class Ledger:
 
 def _src(doc: Document) -> Source:
     return doc.lines[0].source if doc.lines else doc.source
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (or when asked)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-        self._rolled_back = False
-
-    def __enter__(self) -> "_Transaction":
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def rollback(self) -> None:
-        self.conn.execute("ROLLBACK")
-        self._rolled_back = True
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self._rolled_back:
-            return
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
 __all__ = ["Ledger", "PostResult", "Outcome", "Settings"]

@@ -77,32 +77,46 @@ def ensure(conn: sqlite3.Connection) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     if "meta" in db.table_names():
         if "touched" not in db["movements"].columns_dict:
-            _upgrade_to_2(conn)
+            _upgrade_to_2(db)
         return db
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with Transaction(conn):
         for name, spec in TABLES.items():
             db[name].create(spec["columns"], pk=spec["pk"], not_null={spec["pk"]})
-        for table, columns, unique in INDEXES:
-            db[table].create_index(columns, unique=unique)
+        _indexes(db)
         conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return db
 
 
-def _upgrade_to_2(conn: sqlite3.Connection) -> None:
+def _indexes(db: sqlite_utils.Database) -> None:
+    for table, columns, unique in INDEXES:
+        db[table].create_index(columns, unique=unique, if_not_exists=True)
+
+
+def _upgrade_to_2(db: sqlite_utils.Database) -> None:
     """Version 1 ledgers: every movement counts as written by its own batch; the journal index."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
-        conn.execute("UPDATE movements SET touched = batch")
-        conn.execute("CREATE INDEX IF NOT EXISTS idx_movements_date_pos_warehouse_id "
-                     "ON movements (date, pos, warehouse, id)")
-        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    with Transaction(db.conn):
+        db.conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
+        db.conn.execute("UPDATE movements SET touched = batch")
+        _indexes(db)
+        db.conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+class Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (or when asked)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._rolled_back = False
+
+    def __enter__(self) -> "Transaction":
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self._rolled_back = True
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._rolled_back:
+            return
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
