@@ -96,16 +96,9 @@ def from_unit_cost_units(value: int | None) -> Decimal:
     return ZERO.quantize(_UNIT) if value is None else Decimal(value).scaleb(-UNIT_COST_PLACES)
 
 
-def scaled_text(units: int, places: int) -> str:
-    """A scaled integer as exact decimal text (12345, 2 → '123.45'), with no Decimal made:
-    the fast way to write many stored figures out."""
-    sign, units = ("-", -units) if units < 0 else ("", units)
-    whole, frac = divmod(units, 10**places)
-    return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
-
-
 def scaled_text_sql(expr: str, places: int) -> str:
-    """The SQL twin of `scaled_text`: lets SQLite render a whole column of stored figures."""
+    """SQL rendering the scaled integer ``expr`` as exact decimal text (12345, 2 → '123.45'):
+    SQLite writes out a whole column of stored figures with no Decimal made."""
     scale = 10**places
     return (f"printf('%s%d.%0{places}d', CASE WHEN ({expr}) < 0 THEN '-' ELSE '' END, "
             f"abs({expr}) / {scale}, abs({expr}) % {scale})")

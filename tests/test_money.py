@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jxc_xl import money
 
@@ -31,3 +33,13 @@ def test_prorate_rounds_once_and_gives_the_whole_for_the_whole():
 def test_floats_are_refused():
     with pytest.raises(TypeError):
         money.D(0.1)
+
+
+@given(st.integers(-10**15, 10**15), st.sampled_from([2, 4, 6]))
+def test_sqlite_renders_scaled_integers_as_exact_decimal_text(units, places):
+    import sqlite3
+
+    from jxc_xl.money import scaled_text_sql
+    text = sqlite3.connect(":memory:").execute(f"SELECT {scaled_text_sql('?', places)}",
+                                               (units,) * 3).fetchone()[0]
+    assert Decimal(text) == Decimal(units).scaleb(-places) and len(text.split(".")[1]) == places
