@@ -140,15 +140,7 @@ def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) 
 def verify(book: str) -> None:
     """Recompute the ledger and compare every generated sheet with it."""
     from .usecases import verify_book
-    from .workbook.xlsx import WorkbookError
-    try:
-        differences = verify_book(*_book(book, write=False))
-    except WorkbookError as exc:
-        _fail(str(exc))
-    for line in differences:
-        click.echo(line)
-    click.echo("核对无误 / verified" if not differences else f"{len(differences)} 处不符 / differences")
-    sys.exit(1 if differences else 0)
+    _differences(_guarded(lambda: verify_book(*_book(book, write=False))), "核对无误 / verified")
 
 
 @main.command("count-sheet")
@@ -215,9 +207,14 @@ def ledger_verify(path: str) -> None:
     """Recompute every balance and cost from the movements and report differences."""
     with _open(path) as led:
         differences = led.verify()
+    _differences(differences, "账簿自检通过 / ledger verified")
+
+
+def _differences(differences: list[str], verified: str) -> None:
+    """Print each difference (exit 1), or that there are none (exit 0)."""
     for line in differences:
         click.echo(line)
-    click.echo("账簿自检通过 / ledger verified" if not differences else f"{len(differences)} 处不符 / differences")
+    click.echo(verified if not differences else f"{len(differences)} 处不符 / differences")
     sys.exit(1 if differences else 0)
 
 
