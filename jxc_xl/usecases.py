@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -329,11 +329,9 @@ def next_doc_no(book: Book, book_path: Path, sheet: str, first_row: int, last_ro
     kind = parse.to_code(table.get(rows.get(wanted[0], []), "业务类型")).lower()
     prefix = PAYMENT_PREFIX.get(kind, DOC_PREFIX[spec.zh]) if spec.zh == "收付款" else DOC_PREFIX[spec.zh]
     settings = read_settings(book, book_path)
-    if settings.ledger.is_file():
-        with Ledger.open(settings.ledger) as ledger:
-            doc_no = _next_number(table, ledger, spec.zh, prefix, today or dt.date.today())
-    else:                                   # nothing posted yet: the sheet alone says what is taken
-        doc_no = _next_number(table, None, spec.zh, prefix, today or dt.date.today())
+    # nothing posted yet (no ledger file): the sheet alone says which numbers are taken
+    with Ledger.open(settings.ledger) if settings.ledger.is_file() else nullcontext() as ledger:
+        doc_no = _next_number(table, ledger, spec.zh, prefix, today or dt.date.today())
     _write_block(book, table, "单号", {r: doc_no for r in wanted})
     book.save()
     return f"单号 {doc_no} 已填入 {len(wanted)} 行"

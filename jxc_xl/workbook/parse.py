@@ -51,19 +51,20 @@ class RowReader:
                 return None
         return None if value == "" else value
 
-    def text(self, name: str, required: bool = False) -> str:
+    def given(self, name: str, required: bool) -> object:
+        """The cell's value; an empty required cell is a problem."""
         value = self.raw(name)
-        if value is None:
-            if required:
-                self.bad("required", name)
-            return ""
-        return to_code(value)
+        if value is None and required:
+            self.bad("required", name)
+        return value
+
+    def text(self, name: str, required: bool = False) -> str:
+        value = self.given(name, required)
+        return "" if value is None else to_code(value)
 
     def number(self, name: str, required: bool = False) -> Decimal | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.bad("required", name)
             return None
         number = to_number(value)
         if number is None:
@@ -71,10 +72,8 @@ class RowReader:
         return number
 
     def date(self, name: str, required: bool = False) -> dt.date | None:
-        value = self.raw(name)
+        value = self.given(name, required)
         if value is None:
-            if required:
-                self.bad("required", name)
             return None
         parsed = to_date(value)
         if parsed is None:
