@@ -18,6 +18,16 @@ MONEY_SCALE = 10**MONEY_PLACES
 QTY_SCALE = 10**QTY_PLACES
 UNIT_COST_SCALE = 10**UNIT_COST_PLACES
 
+# The largest figures a clerk may type (each must be below its limit). A small business never
+# comes near them, a typo with extra digits does, and they keep every stored figure and every
+# SQL sum far inside SQLite's 64-bit integers (±9.2e18): a quantity is at most 1e13 units
+# of 0.0001, so 900,000 lines of one item all at the limit still sum exactly; an amount is at
+# most 1e12 cents, so 9 million lines at the limit still sum exactly over the whole ledger; a
+# unit cost is at most 1e14 millionths, leaving room for the costs derived from it.
+MAX_QTY = Decimal(10) ** 9             # 数量: below one billion units on one line
+MAX_UNIT_PRICE = Decimal(10) ** 8      # 单价 / 单位成本 / 参考价: below 100 million yuan a unit
+MAX_AMOUNT = Decimal(10) ** 10         # a line amount, payment, opening or credit limit: below 10 billion yuan
+
 _CENT = Decimal(1).scaleb(-MONEY_PLACES)
 _QTY = Decimal(1).scaleb(-QTY_PLACES)
 _UNIT = Decimal(1).scaleb(-UNIT_COST_PLACES)
@@ -63,6 +73,11 @@ def ratio(value: Decimal, qty: Decimal) -> Decimal:
     """An exact (60-digit) unit cost; only display rounds it."""
     with localcontext(_EXACT):
         return value / qty
+
+
+def within(value: Decimal, limit: Decimal) -> bool:
+    """Whether ``value`` is a finite number below ``limit`` in size (one of the MAX_ limits)."""
+    return value.is_finite() and abs(value) < limit
 
 
 def places(value: Decimal) -> int:

@@ -452,5 +452,5 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_path):
         led.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with Ledger.open(ledger_path) as led:
         assert [tuple(r) for r in led.conn.execute("SELECT touched, batch FROM movements")] == [(1, 1)]
-        assert led._meta("schema_version") == "2" and led.verify() == []
+        assert led._meta("schema_version") == "3" and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")

@@ -10,9 +10,11 @@ Open it, give it the masters, post documents, ask it questions::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
+import inspect
+import platform
 import sqlite3
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,11 +23,12 @@ from ..model import CostMethod, Document, Item, Party, PartyKind, Source, Wareho
 from ..money import (from_cents, from_qty_units, from_unit_cost_units, to_cents, to_qty_units,
                      to_unit_cost_units)
 from ..problems import Problem
-from ..validate import Masters, validate
-from . import queries
-from .posting import Stamp, Writer, doc_pos
+from ..validate import Masters, check_items, check_parties, check_reversal_date, validate
+from . import documents, queries, store
+from .errors import LedgerError, file_error
+from .posting import Stamp, Writer, dependents, doc_pos
 from .recost import Settings, recost
-from .schema import Transaction, connect, ensure
+from .schema import Transaction
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,18 @@ class PostResult:
         return not self.problems
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry of the audit log: who did what to the books, when, from where."""
+
+    at: str
+    user: str
+    action: str
+    detail: str
+    workbook: str
+    machine: str
+
+
 def _user(user: str | None) -> str:
     if user:
         return user
@@ -73,25 +88,62 @@ def _user(user: str | None) -> str:
         return "unknown"
 
 
+METHOD_EN = {CostMethod.moving_average: "moving average", CostMethod.fifo: "FIFO",
+             CostMethod.monthly_average: "monthly weighted average"}
+
+
+def _file_errors(cls):
+    """Every public method of the ledger answers a damaged, locked or unwritable file with a
+    LedgerError (one line saying what to do) instead of SQLite's exception."""
+    def guard(method):
+        @functools.wraps(method)
+        def guarded(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                error = file_error(self.path, exc)
+                if error is None:
+                    raise
+                raise error from exc
+        return guarded
+
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member) and not name.startswith("_"):
+            setattr(cls, name, guard(member))
+    return cls
+
+
+@_file_errors
 class Ledger:
     """One SQLite ledger file. Every write is one ``BEGIN IMMEDIATE`` transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str = ":memory:"):
+    def __init__(self, conn: sqlite3.Connection, path: str = ":memory:", read_only: bool = False):
         self.conn = conn
         self.path = path
-        self.db = ensure(conn)
+        self.read_only = read_only
 
     @classmethod
     def open(cls, path: str | Path, cost_method: CostMethod | str | None = None,
-             allow_negative: bool | None = None) -> "Ledger":
-        """Open (creating if new) the ledger at ``path``; settings given apply to a new ledger."""
-        ledger = cls(connect(str(path)), str(path))
+             allow_negative: bool | None = None, *, create: bool = True,
+             read_only: bool = False) -> "Ledger":
+        """Open the ledger at ``path``; settings given apply to a new ledger.
+
+        ``create=False``: a missing file is a LedgerError instead of a new ledger.
+        ``read_only``: never creates, upgrades or writes (for checking and reading only).
+        Every file-level problem (missing, damaged, not a ledger, newer, locked) raises
+        LedgerError and leaves the file as it was.
+        """
+        if read_only and (cost_method is not None or allow_negative is not None):
+            raise ValueError("a ledger opened read-only takes no settings")
+        ledger = cls(store.open_connection(Path(path), create, read_only), str(path), read_only)
         if cost_method is not None and ledger.settings.method != CostMethod(cost_method):
             problem = ledger.set_cost_method(cost_method)
             if problem:
                 raise ValueError(problem.message)
         if allow_negative is not None:
-            ledger.set_allow_negative(allow_negative)
+            problem = ledger.set_allow_negative(allow_negative)
+            if problem:
+                raise ValueError(problem.message)
         return ledger
 
     def close(self) -> None:
@@ -108,9 +160,9 @@ class Ledger:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
-    def _set_meta(self, key: str, value: str | None) -> None:
-        with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    def _put_meta(self, key: str, value: str | None) -> None:
+        """Inside the caller's transaction."""
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     @property
     def settings(self) -> Settings:
@@ -122,28 +174,91 @@ class Ledger:
     def has_postings(self) -> bool:
         return self.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
 
+    # Each setter decides and writes in one write transaction: another process cannot post,
+    # or move the setting, between the check and the change.
     def set_cost_method(self, method: CostMethod | str) -> Problem | None:
         """Choose the costing method; refused once anything is posted (costs would change)."""
         method = CostMethod(method)
         if method == self.settings.method:
             return None
-        if self.has_postings():
-            return Problem("bad_value", field="成本方法", args={
-                "value": method.value, "expected": f"账簿已有过账记录，成本方法（{self.settings.method.value}）不能再更改；"
-                                                   "如需改用其他方法，请新建账簿并录入期初"})
-        self._set_meta("cost_method", method.value)
+        with self._transaction():
+            current = self.settings.method
+            if method != current and self.has_postings():
+                return Problem("cost_method_locked", field="成本方法", args={
+                    "value": method.label, "value_en": METHOD_EN[method],
+                    "expected": current.label, "expected_en": METHOD_EN[current]})
+            self._put_meta("cost_method", method.value)
         return None
 
-    def set_allow_negative(self, allow: bool) -> None:
-        self._set_meta("allow_negative", "1" if allow else "0")
+    def set_allow_negative(self, allow: bool) -> Problem | None:
+        """Allow or refuse negative stock. Refusing it again is itself refused while any
+        balance in the books has been below zero: every later posting that replays over it
+        would fail, naming old documents the clerk cannot change."""
+        if allow == self.settings.allow_negative:
+            return None
+        with self._transaction():
+            found = [] if allow else self.conn.execute(
+                "SELECT item, warehouse, MIN(date) FROM movements WHERE bal_qty < 0 "
+                "GROUP BY item, warehouse ORDER BY 3, 1, 2").fetchall()
+            if found:
+                shown = "、".join(f"{i}@{w} {d}" for i, w, d in found[:3])
+                more = f" 等 {len(found)} 处" if len(found) > 3 else ""
+                return Problem("negative_balances", field="允许负库存", args={"value": shown + more})
+            self._put_meta("allow_negative", "1" if allow else "0")
+        return None
 
-    def close_period(self, through: dt.date | None) -> None:
-        """结账: nothing dated on or before ``through`` may be posted (None reopens all)."""
-        self._set_meta("closed_through", through.isoformat() if through else None)
+    def close_period(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
+        """结账 through ``through``: nothing dated on or before it may be posted or reversed.
+
+        The closed-through date only moves forward here (an earlier date or None leaves it as
+        it is: a cleared or mistyped cell must not reopen the books); returns whether it moved.
+        Moving it is written to the audit log. :meth:`reopen` is the only way back.
+        """
+        return through is not None and self._move_closed(
+            through, "close", lambda closed: closed is None or through > closed, user, workbook)
+
+    def reopen(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
+        """反结账 back to ``through`` (None: nothing closed); logged with who, when and where.
+        Returns whether anything was reopened (``through`` earlier than the closed date)."""
+        return self._move_closed(through, "reopen", lambda closed: closed is not None and (
+            through is None or through < closed), user, workbook)
+
+    def _move_closed(self, new: dt.date | None, action: str, allowed, user: str | None, workbook: str) -> bool:
+        """Move the closed-through date to ``new`` if ``allowed(old)``, judged again once the
+        write lock is held (another process may have moved it meanwhile), and log it."""
+        if not allowed(self.settings.closed_through):
+            return False
+        with self._transaction():
+            old = self.settings.closed_through
+            if not allowed(old):
+                return False
+            self._put_meta("closed_through", new.isoformat() if new else None)
+            self._log(action, f"{old.isoformat() if old else '-'} → {new.isoformat() if new else '-'}",
+                      user, workbook)
+        return True
+
+    def _log(self, action: str, detail: str, user: str | None, workbook: str) -> None:
+        """One audit row, inside the caller's transaction."""
+        self.conn.execute("INSERT INTO audit(at, user, action, detail, workbook, machine) VALUES (?,?,?,?,?,?)",
+                          (dt.datetime.now().isoformat(timespec="seconds"), _user(user), action, detail,
+                           workbook, platform.node()))
+
+    def audit_log(self) -> list[AuditRow]:
+        """The audit log, oldest first (empty on an older ledger read as it is)."""
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone() is None:
+            return []
+        return [AuditRow(*r) for r in self.conn.execute(
+            "SELECT at, user, action, detail, workbook, machine FROM audit ORDER BY id")]
 
     # -- masters ---------------------------------------------------------------------------
     def upsert_masters(self, items: list[Item] = (), parties: list[Party] = (),
-                       warehouses: list[Warehouse] = ()) -> None:
+                       warehouses: list[Warehouse] = ()) -> list[Problem]:
+        """Store the masters; those with a figure the ledger cannot hold are left out and
+        come back as problems (doc_no is the master's code)."""
+        item_problems, party_problems = check_items(items), check_parties(parties)
+        items = [i for i in items if i.sku not in {p.doc_no for p in item_problems}]
+        parties = [p for p in parties if p.code not in {p.doc_no for p in party_problems}]
+
         def money(v: Decimal | None) -> int | None:
             return None if v is None else to_cents(v)
 
@@ -163,6 +278,7 @@ class Ledger:
                   p.terms_days) for p in parties])
             self.conn.executemany("INSERT OR REPLACE INTO warehouses VALUES (?,?)",
                                   [(w.code, w.name) for w in warehouses])
+        return item_problems + party_problems
 
     def masters(self) -> Masters:
         def opt(v, conv):
@@ -186,6 +302,8 @@ class Ledger:
 
     # -- posting ---------------------------------------------------------------------------
     def _transaction(self):
+        if self.read_only:
+            raise LedgerError("read_only", self.path)
         return Transaction(self.conn)
 
     def validate(self, documents: list[Document]) -> list[Problem]:
@@ -199,12 +317,31 @@ class Ledger:
 
         ``masters`` overrides the ledger's (a workbook being checked); ``dry_run`` finds every
         problem posting would meet, stock shortages included, and then rolls everything back.
+        What is already posted is read inside the batch's write transaction, so two processes
+        posting the same documents at once post each exactly once (the later finds it posted).
         """
-        masters, settings = masters or self.masters(), self.settings
+        result = PostResult()
+        with self._transaction() as tx:
+            masters, settings = masters or self.masters(), self.settings
+            latest = self.latest_documents()
+            outcomes, checked = self._check_all(documents, masters, settings, latest)
+            stamp = self._stamp(user, workbook)
+            writer = Writer(self.conn, masters, settings, stamp)
+            outcomes.update(self._post_all(writer, checked, latest))
+            if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
+                result.batch = stamp.batch
+            else:
+                tx.rollback()
+        result.outcomes = [outcomes[i] for i in sorted(outcomes)]
+        return result
+
+    def _check_all(self, documents: list[Document], masters: Masters, settings: Settings,
+                   latest: dict[tuple[str, str], sqlite3.Row]) -> tuple[dict[int, Outcome], list]:
+        """Outcomes of the documents already posted or in error; the others, validated and in
+        ledger order, with their fingerprints: (index in the batch, document, fingerprint)."""
         outcomes: dict[int, Outcome] = {}
         checked: list[tuple[int, Document, str]] = []
         seen: dict[tuple[str, str], str] = {}
-        latest = self.latest_documents()
         for i, doc in enumerate(documents):
             key = (doc.journal, doc.doc_no)
             raw = doc.fingerprint()
@@ -225,17 +362,7 @@ class Ledger:
             seen[key] = fingerprint
             checked.append((i, resolved, fingerprint))
         checked.sort(key=lambda entry: doc_pos(entry[1].date, entry[1].type, entry[1].doc_no, 0, 0))
-        result = PostResult()
-        with self._transaction() as tx:
-            stamp = self._stamp(user, workbook)
-            writer = Writer(self.conn, masters, settings, stamp)
-            outcomes.update(self._post_all(writer, checked, latest))
-            if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
-                result.batch = stamp.batch
-            else:
-                tx.rollback()
-        result.outcomes = [outcomes[i] for i in sorted(outcomes)]
-        return result
+        return outcomes, checked
 
     def _post_all(self, writer: Writer, checked: list[tuple[int, Document, str]],
                   latest: dict[tuple[str, str], sqlite3.Row]) -> dict[int, Outcome]:
@@ -286,32 +413,46 @@ class Ledger:
                 user: str | None = None, workbook: str = "") -> PostResult:
         """红字冲销: post the exact opposite of a posted document, dated ``date`` (default its own)."""
         where, args = ("AND journal = ?", [journal]) if journal else ("", [])
-        found = self.conn.execute(
-            f"SELECT * FROM documents WHERE doc_no = ? AND reversal = 0 {where} ORDER BY revision DESC",
-            [doc_no, *args]).fetchall()
-        journals = sorted({r["journal"] for r in found})
-        problem = None
-        if not found:
-            problem = Problem("not_found", doc_no, None, "单号", {"value": doc_no})
-        elif len(journals) > 1:
-            problem = Problem("ambiguous", doc_no, None, "单号", {"value": doc_no, "expected": "、".join(journals)})
-        elif found[0]["reversed_by"] is not None:
-            problem = Problem("already_reversed", doc_no, None, "单号", {"value": doc_no})
-        original = found[0] if found else None
-        date = date or (dt.date.fromisoformat(original["date"]) if original else None)
-        closed = self.settings.closed_through
-        if problem is None and closed and date <= closed:
-            problem = Problem("closed_period", doc_no, None, "日期",
-                              {"value": date.isoformat(), "closed": closed.isoformat()})
-        if problem:
-            return PostResult(None, [Outcome(doc_no, journal or "", "error", (problem,))])
-        with self._transaction() as tx:
+        with self._transaction() as tx:        # decided on what is committed once the lock is ours
+            found = self.conn.execute(
+                f"SELECT * FROM documents WHERE doc_no = ? AND reversal = 0 {where} ORDER BY revision DESC",
+                [doc_no, *args]).fetchall()
+            original = found[0] if found else None
+            date = date or (dt.date.fromisoformat(original["date"]) if original else None)
+            problem = self._reversal_problem(doc_no, found, date)
+            if problem:
+                tx.rollback()
+                return PostResult(None, [Outcome(doc_no, journal or "", "error", (problem,))])
             stamp = self._stamp(user, workbook)
             problems = Writer(self.conn, self.masters(), self.settings, stamp).reverse(original, date)
             if problems:
                 tx.rollback()
                 return PostResult(None, [Outcome(doc_no, original["journal"], "error", tuple(problems))])
         return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
+
+    def _reversal_problem(self, doc_no: str, found: list[sqlite3.Row], date: dt.date | None) -> Problem | None:
+        """Why the latest posting in ``found`` may not be reversed on ``date``, if it may not:
+        not posted, ambiguous, already reversed, a date before the original's or in a closed
+        period, or later documents that stand on it (returns naming it) and must go first."""
+        def problem(code: str, field: str = "单号", **args) -> Problem:
+            return Problem(code, doc_no, None, field, {"value": doc_no, **args})
+
+        journals = sorted({r["journal"] for r in found})
+        if not found:
+            return problem("not_found")
+        if len(journals) > 1:
+            return problem("ambiguous", expected="、".join(journals))
+        original = found[0]
+        if original["reversed_by"] is not None:
+            return problem("already_reversed")
+        dated = check_reversal_date(doc_no, date, dt.date.fromisoformat(original["date"]),
+                                    self.settings.closed_through)
+        if dated:
+            return dated
+        standing = dependents(self.conn, original["id"])
+        if standing:
+            return problem("reverse_dependents", expected="、".join(standing))
+        return None
 
     # -- questions -------------------------------------------------------------------------
     def latest_documents(self) -> dict[tuple[str, str], sqlite3.Row]:
@@ -321,6 +462,14 @@ class Ledger:
             "SELECT d.journal, d.doc_no, d.revision, d.fingerprint, d.raw_hash, d.reversed_by, d.batch, "
             "d.posted_at, r.batch AS reversed_batch FROM documents d LEFT JOIN documents r "
             "ON r.id = d.reversed_by WHERE d.reversal = 0 ORDER BY d.revision")}
+
+    def posted_document(self, journal: str, doc_no: str) -> Document | None:
+        """The latest posting of (journal, 单号) as the Document it was posted from, if it stands."""
+        return documents.posted_document(self.conn, journal, doc_no)
+
+    def standing_documents(self, workbook: str) -> list[tuple[str, str, str, int | None]]:
+        """(journal, 单号, sheet, row) of every standing document posted from ``workbook``."""
+        return documents.standing_documents(self.conn, workbook)
 
     def doc_numbers(self, journal: str, prefix: str) -> list[str]:
         """Every 单号 of ``journal`` that starts with ``prefix`` (for numbering the next one)."""
@@ -366,12 +515,7 @@ class Ledger:
     def generation(self) -> str:
         """This ledger as of its last batch: "<ledger id>:<batch>:<its time>", the mark a written-out
         journal keeps so that the next run rewrites only what changed since."""
-        ledger_id = self._meta("ledger_id")
-        if ledger_id is None:
-            with self._transaction():
-                self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('ledger_id', ?)",
-                                  (uuid.uuid4().hex[:12],))
-            ledger_id = self._meta("ledger_id")
+        ledger_id = self._meta("ledger_id") or ""         # made with the ledger (or its upgrade)
         last = self.conn.execute("SELECT id, posted_at FROM batches ORDER BY id DESC LIMIT 1").fetchone()
         return f"{ledger_id}:{last[0]}:{last[1]}" if last else f"{ledger_id}:0:"
 
@@ -410,6 +554,11 @@ class Ledger:
     def gross_profit(self, start: dt.date | None = None, end: dt.date | None = None) -> list[queries.ProfitRow]:
         return queries.gross_profit(self.conn, start, end)
 
+    def integrity(self) -> list[str]:
+        """What SQLite's own check finds damaged in the file (nothing, for a sound ledger).
+        Not done on every open (it reads the whole file); ``jxc verify`` is where it belongs."""
+        return [r[0] for r in self.conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+
     def verify(self) -> list[str]:
         """Recompute every running balance and every cost from the movements; list differences."""
         differences = [
@@ -432,4 +581,19 @@ def _src(doc: Document) -> Source:
     return doc.lines[0].source if doc.lines else doc.source
 
 
-__all__ = ["Ledger", "PostResult", "Outcome", "Settings"]
+def restore(ledger_path: str | Path, backup_path: str | Path, user: str | None = None,
+            workbook: str = "") -> Path | None:
+    """恢复: put a checked backup in place of the ledger; returns where the old ledger was kept
+    (None when there was none). The restored ledger is upgraded if it is older, and the
+    restore is written to its audit log. LedgerError when the backup is not a good jxc
+    ledger, or the ledger is busy with a post, is another program's or newer.
+    """
+    ledger_path, backup_path = Path(ledger_path), Path(backup_path)
+    aside = store.restore(ledger_path, backup_path)
+    with Ledger.open(ledger_path, create=False) as ledger, ledger._transaction():
+        ledger._log("restore", f"{backup_path} → {ledger_path}; 原账簿 / old ledger: {aside or '-'}",
+                    user, workbook)
+    return aside
+
+
+__all__ = ["Ledger", "LedgerError", "PostResult", "Outcome", "Settings", "AuditRow", "restore"]

@@ -24,6 +24,22 @@ SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1)
         DocType.customer_receipt: ("AR", -1), DocType.supplier_payment: ("AP", -1)}
 
 
+# Later documents that stand on a posted one, which must be reversed before it can be: each
+# query selects the 单号 of standing documents that depend on document ``?``. Returns name
+# their 原单号; orders will add the receipts and shipments that fulfil them.
+DEPENDENT_QUERIES = (
+    "SELECT doc_no FROM documents WHERE source_doc = ? AND reversal = 0 AND reversed_by IS NULL",
+)
+
+
+def dependents(conn: sqlite3.Connection, doc_id: int) -> list[str]:
+    """The 单号 of the standing documents that depend on the document ``doc_id``."""
+    found: list[str] = []
+    for query in DEPENDENT_QUERIES:
+        found += [r[0] for r in conn.execute(query, (doc_id,)) if r[0] not in found]
+    return found
+
+
 @dataclass(frozen=True)
 class Stamp:
     """Who posted, when, in which batch, from which workbook: written on every ledger row."""

@@ -1,11 +1,21 @@
-"""The ledger's tables, created with sqlite-utils. Numbers are scaled integers (see money)."""
+"""The ledger's tables, created with sqlite-utils. Numbers are scaled integers (see money).
+
+A ledger says what it is in its SQLite header: ``application_id`` is :data:`APPLICATION_ID`
+and ``user_version`` the schema version, so that no other program's database is ever taken
+for one (and ``file`` or any SQLite tool can tell). The version is also kept in ``meta``,
+which is how ledgers made before the stamp are recognised.
+"""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+from .errors import LedgerError
+
+SCHEMA_VERSION = 3
+APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -47,6 +57,9 @@ TABLES: dict[str, dict] = {
     "party_entries": {"columns": {"id": int, "doc": int, "date": str, "party": str, "side": str,
                                   "amount": int, "due_date": str, "link": int, **_SOURCE},
                       "pk": "id"},
+    # Who did what to the books, when and from where: closing and reopening periods so far.
+    "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
+                          "workbook": str, "machine": str}, "pk": "id"},
 }
 
 INDEXES = [
@@ -63,28 +76,81 @@ INDEXES = [
 ]
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """One place opens the ledger: WAL, a busy timeout, and explicit transactions only."""
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
+def identify(conn: sqlite3.Connection, path: str) -> int | None:
+    """The schema version of the jxc ledger behind ``conn``, or None for an empty database.
+
+    A database that holds tables and is not ours (another application id, or none and no
+    jxc ``meta``/``documents``/``movements``) is refused before anything is written to it.
+    """
+    app = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if app not in (0, APPLICATION_ID):
+        raise LedgerError("foreign", path)
+    if not tables:
+        return None
+    version = None
+    if {"meta", "documents", "movements"} <= tables:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:        # a "meta" table of some other shape
+            row = None
+        version = int(row[0]) if row is not None and str(row[0]).isdigit() and int(row[0]) > 0 else None
+    if version is None:
+        raise LedgerError("corrupt" if app else "foreign", path, detail="meta.schema_version")
+    if version > SCHEMA_VERSION:
+        raise LedgerError("newer", path, version=version, known=SCHEMA_VERSION)
+    return version
 
 
-def ensure(conn: sqlite3.Connection) -> sqlite_utils.Database:
-    db = sqlite_utils.Database(conn)
-    if "meta" in db.table_names():
-        if "touched" not in db["movements"].columns_dict:
-            _upgrade_to_2(db)
-        return db
+def build(conn: sqlite3.Connection, path: str, create: bool = True) -> None:
+    """Create the schema of a new ledger or upgrade an old one, in one write transaction.
+
+    Several processes may open the same new file at once: the first to get the write lock
+    creates everything; the others wait on it (busy timeout), look again inside their own
+    transaction, and find the ledger made.
+    """
     with Transaction(conn):
-        for name, spec in TABLES.items():
-            db[name].create(spec["columns"], pk=spec["pk"], not_null={spec["pk"]})
-        _indexes(db)
-        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    return db
+        version = identify(conn, path)
+        if version is None and not create:
+            raise LedgerError("missing", path)
+        if version is None:
+            _create(sqlite_utils.Database(conn))
+        elif version < SCHEMA_VERSION:
+            db = sqlite_utils.Database(conn)
+            for upgrade in _UPGRADES[version - 1:]:
+                upgrade(db)
+        else:
+            return
+        _stamp(conn)
+
+
+def readable(conn: sqlite3.Connection) -> bool:
+    """Whether the tables and columns the questions read are all there (an older ledger
+    opened read-only, which cannot be upgraded)."""
+    for name, spec in TABLES.items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
+        if name != "audit" and not set(spec["columns"]) <= have:
+            return False
+    return True
+
+
+def _create(db: sqlite_utils.Database) -> None:
+    for name in TABLES:
+        _table(db, name)
+    _indexes(db)
+
+
+def _table(db: sqlite_utils.Database, name: str) -> None:
+    spec = TABLES[name]
+    db[name].create(spec["columns"], pk=spec["pk"], not_null={spec["pk"]}, if_not_exists=True)
+
+
+def _stamp(conn: sqlite3.Connection) -> None:
+    """Mark the file as a jxc ledger of this schema version (header and meta)."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex[:12],))
 
 
 def _indexes(db: sqlite_utils.Database) -> None:
@@ -94,11 +160,17 @@ def _indexes(db: sqlite_utils.Database) -> None:
 
 def _upgrade_to_2(db: sqlite_utils.Database) -> None:
     """Version 1 ledgers: every movement counts as written by its own batch; the journal index."""
-    with Transaction(db.conn):
-        db.conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
-        db.conn.execute("UPDATE movements SET touched = batch")
-        _indexes(db)
-        db.conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
+    db.conn.execute("UPDATE movements SET touched = batch")
+    _indexes(db)
+
+
+def _upgrade_to_3(db: sqlite_utils.Database) -> None:
+    """Version 2 ledgers: the audit table (the header stamp and ledger id come with _stamp)."""
+    _table(db, "audit")
+
+
+_UPGRADES = [_upgrade_to_2, _upgrade_to_3]     # _UPGRADES[v - 1] takes version v to v + 1
 
 
 class Transaction:
