@@ -10,12 +10,15 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from .workbook.book import find_sheet
+from .workbook.book import (find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges,
+                             renamed_table)
 from .workbook.contract import SheetSpec
-from .workbook.format import ERROR_FILL, FORMATS, GENERATED_FILL, Exact
+from .workbook.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
 
-ERROR_RGB = tuple(int(ERROR_FILL[i:i + 2], 16) for i in (2, 4, 6))
+ERROR_COLOR = int(ERROR_FILL[6:8] + ERROR_FILL[4:6] + ERROR_FILL[2:4], 16)   # Excel's Color is BGR
 GENERATED_RGB = tuple(int(GENERATED_FILL[i:i + 2], 16) for i in (2, 4, 6))
+XL_EXPRESSION = 2                  # XlFormatConditionType.xlExpression
+ADDRESS_LIMIT = 255                # Excel's Range("…") takes addresses up to this long
 
 
 def to_excel(value: object) -> object:
@@ -39,6 +42,7 @@ class XlwingsBook:
         self.book = book
         self.name = book.name
         self._values: dict[str, list[list]] = {}
+        self._repairs: list[str] = []
 
     @property
     def path(self) -> Path:
@@ -91,17 +95,26 @@ class XlwingsBook:
             self._values.pop(sheet, None)
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
-        """Our fill on the cells at fault; cleared where we set it before; other fills kept."""
-        sh = self.book.sheets[sheet]
-        wanted = set(cells)
-        for row in rows:
-            for col in range(1, width + 1):
-                cell = sh.range((row, col))
-                ours = cell.color == ERROR_RGB
-                if (row, col) in wanted and not ours:
-                    cell.color = ERROR_RGB
-                elif (row, col) not in wanted and ours:
-                    cell.color = None
+        """Our conditional format (formula MARK_RULE) over the cells at fault, through Excel's
+        FormatConditions: the cells' own formats are never touched, so a mark cleared shows them
+        again. Ours are found by their formula, deleted, and added anew over the cells wanted."""
+        api = self.book.sheets[sheet].api
+        try:
+            conditions = api.Cells.FormatConditions
+        except AttributeError:           # macOS's AppleScript API has none: the 状态 column says it all
+            return
+        ours = [i for i in range(1, conditions.Count + 1) if _is_mark(conditions.Item(i))]
+        marked = set().union(*(mark_cells(conditions.Item(i).AppliesTo.Address) for i in ours))
+        cleared = set(rows)
+        wanted = {c for c in marked if c[0] not in cleared} | set(cells)
+        if wanted == marked:
+            return
+        for i in reversed(ours):
+            conditions.Item(i).Delete()
+        for address in _addresses(mark_ranges(wanted)):
+            condition = api.Range(address).FormatConditions.Add(Type=XL_EXPRESSION, Formula1="=" + MARK_RULE)
+            condition.Interior.Color = ERROR_COLOR
+            condition.SetFirstPriority()
 
     def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
         return None                             # one block write of the whole sheet is fast enough
@@ -113,6 +126,8 @@ class XlwingsBook:
         name = find_sheet(self, spec)
         sheets = self.book.sheets
         sh = sheets[name] if name else sheets.add(spec.zh, after=sheets[len(sheets) - 1])
+        self._repairs += generated_repairs(spec, name, [(t.name, _header(t)) for t in sh.tables])
+        self._free_table_name(spec, sh)
         _protect(sh, False)
         width = len(spec.columns)
         sh.cells.clear_contents()
@@ -127,14 +142,51 @@ class XlwingsBook:
                 sh.range((3, c), (max(3, len(rows) + 2), c)).number_format = FORMATS[column.kind]
         area = sh.range((2, 1), (max(3, len(rows) + 2), width))
         if sh.tables:
+            if sh.tables[0].name != spec.en:
+                sh.tables[0].name = spec.en
             sh.tables[0].resize(area)
         else:
             sh.tables.add(source=area, name=spec.en)
         _protect(sh, True)
         self._values.pop(sh.name, None)
 
+    def _free_table_name(self, spec: SheetSpec, generated) -> None:
+        """A table elsewhere that holds the generated sheet's table name (a renamed copy of the
+        sheet, say) gets another name: Excel's table names are unique in a workbook."""
+        taken = {t.name.lower() for sh in self.book.sheets for t in sh.tables}
+        for sh in self.book.sheets:
+            for table in sh.tables if sh != generated else []:
+                if table.name.lower() == spec.en.lower():
+                    new = free_table_name(spec.en, taken)
+                    taken.add(new.lower())
+                    self._repairs.append(renamed_table(sh.name, table.name, new, spec))
+                    table.name = new
+
     def save(self) -> None:
         self.book.save()
+
+    def repairs(self) -> list[str]:
+        return list(self._repairs)
+
+
+def _is_mark(condition) -> bool:
+    return condition.Type == XL_EXPRESSION and condition.Formula1 == "=" + MARK_RULE
+
+
+def _addresses(ranges: list[str]) -> list[str]:
+    """Range lists ("A1,B2:C2") each short enough for Excel's Range("…")."""
+    out: list[str] = []
+    for ref in ranges:
+        if out and len(out[-1]) + 1 + len(ref) <= ADDRESS_LIMIT:
+            out[-1] += "," + ref
+        else:
+            out.append(ref)
+    return out
+
+
+def _header(table) -> list:
+    header = table.header_row_range
+    return list(header.value) if header is not None else []
 
 
 def _protect(sheet, on: bool) -> None:

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import openpyxl
 
+from jxc_xl.workbook.book import mark_cells
+from jxc_xl.workbook.format import MARK_RULE
+
 from jxc_xl.usecases import post_book, validate_book
 from jxc_xl.workbook.patch import PatchBook as FileBook
 
@@ -24,7 +27,7 @@ def type_rows(path: Path, sheet: str, rows: list[dict], start: int | None = None
     used = []
     for values in rows:
         for name, value in values.items():
-            ws.cell(row, headers[name], value)
+            ws.cell(row, headers[name]).value = value       # None clears the cell
         used.append(row)
         row += 1
     wb.save(path)
@@ -77,3 +80,10 @@ def sale(no: str, date, sku: str, qty, price, customer: str = "C01", wh: str = "
     if src:
         row["原单号"] = src
     return row
+
+
+def error_marks(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """The (row, col) cells the workbook shows as at fault: those our conditional format covers."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    return {cell for cf in ws.conditional_formatting for rule in cf.rules
+            if rule.type == "expression" and rule.formula == [MARK_RULE] for cell in mark_cells(str(cf.sqref))}

@@ -16,8 +16,12 @@ from pathlib import Path
 
 import xlwings as xw
 from openpyxl import load_workbook
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import Rule
 from openpyxl.styles import PatternFill
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
 from xlwings import base_classes
 
@@ -197,6 +201,129 @@ class SheetApi:
 
     def Unprotect(self):
         self.sheet.ws.protection.sheet = False
+
+    @property
+    def Cells(self):
+        return RangeApi(self.sheet, "A1:XFD1048576")
+
+    def Range(self, address):
+        return RangeApi(self.sheet, address)
+
+
+# Excel's XlFormatConditionType for openpyxl's rule types
+CONDITION_TYPES = {"cellIs": 1, "expression": 2, "colorScale": 3, "dataBar": 4, "top10": 5, "iconSet": 6,
+                   "duplicateValues": 8, "uniqueValues": 8, "containsText": 9, "containsBlanks": 10,
+                   "timePeriod": 11, "aboveAverage": 12, "notContainsBlanks": 13, "containsErrors": 16,
+                   "notContainsErrors": 17}
+
+
+class RangeApi:
+    """Excel's Range object as far as conditional formats reach: an address (areas separated by
+    commas, at most 255 characters, as Excel's Range("…") takes) and its FormatConditions."""
+
+    def __init__(self, sheet: "Sheet", address: str):
+        if len(address) > 255:
+            raise ValueError("Excel's Range() takes at most 255 characters")     # Excel refuses too
+        self.sheet = sheet
+        self.areas = [CellRange(a.replace("$", "")) for a in address.split(",")]
+
+    @property
+    def Address(self):
+        return ",".join(_absolute(a) for a in self.areas)
+
+    @property
+    def FormatConditions(self):
+        return FormatConditions(self)
+
+
+def _absolute(area: CellRange) -> str:
+    def one(row, col):
+        return f"${get_column_letter(col)}${row}"
+    first, last = one(area.min_row, area.min_col), one(area.max_row, area.max_col)
+    return first if first == last else f"{first}:{last}"
+
+
+class FormatConditions:
+    """A range's FormatConditions, as Excel has them: those whose cells meet the range, in
+    priority order; Add puts a new one (last in priority) on the range."""
+
+    def __init__(self, rng: RangeApi):
+        self.rng = rng
+        self.ws = rng.sheet.ws
+
+    def _all(self) -> list[tuple[str, Rule]]:
+        found = [(str(cf.sqref), rule) for cf in self.ws.conditional_formatting for rule in cf.rules]
+        found = [(sqref, rule) for sqref, rule in found
+                 if any(not a.isdisjoint(CellRange(b)) for a in self.rng.areas for b in sqref.split())]
+        return sorted(found, key=lambda f: f[1].priority or 0)
+
+    @property
+    def Count(self):
+        return len(self._all())
+
+    def Item(self, index):
+        sqref, rule = self._all()[index - 1]
+        return FormatCondition(self.rng.sheet, sqref, rule)
+
+    def Add(self, Type, Operator=None, Formula1=None, Formula2=None):
+        assert Type == CONDITION_TYPES["expression"], "the engine adds formula conditions only"
+        rule = Rule(type="expression", formula=[Formula1.lstrip("=")])
+        rule.priority = max((r.priority or 0 for cf in self.ws.conditional_formatting for r in cf.rules),
+                            default=0) + 1
+        self.ws.conditional_formatting.add(" ".join(a.coord for a in self.rng.areas), rule)
+        return FormatCondition(self.rng.sheet, " ".join(a.coord for a in self.rng.areas), rule)
+
+
+class FormatCondition:
+    def __init__(self, sheet: "Sheet", sqref: str, rule: Rule):
+        self.sheet, self.sqref, self.rule = sheet, sqref, rule
+
+    @property
+    def Type(self):
+        return CONDITION_TYPES.get(self.rule.type, 0)
+
+    @property
+    def Formula1(self):
+        return "=" + self.rule.formula[0]                  # only formula conditions are asked
+
+    @property
+    def AppliesTo(self):
+        return RangeApi(self.sheet, ",".join(self.sqref.split()))
+
+    @property
+    def Interior(self):
+        return Interior(self.rule)
+
+    def _rules(self) -> list[tuple[str, Rule]]:
+        return [(str(cf.sqref), rule) for cf in self.sheet.ws.conditional_formatting for rule in cf.rules]
+
+    def _replace(self, rules: list[tuple[str, Rule]]) -> None:
+        kept = ConditionalFormattingList()
+        for sqref, rule in rules:
+            kept.add(sqref, rule)
+        self.sheet.ws.conditional_formatting = kept
+
+    def Delete(self):
+        self._replace([(s, r) for s, r in self._rules() if r is not self.rule])
+
+    def SetFirstPriority(self):
+        for _, rule in self._rules():
+            rule.priority = 1 if rule is self.rule else (rule.priority or 0) + 1
+
+
+class Interior:
+    def __init__(self, rule: Rule):
+        self.rule = rule
+
+    @property
+    def Color(self):
+        rgb = self.rule.dxf.fill.bgColor.rgb
+        return int(rgb[6:8] + rgb[4:6] + rgb[2:4], 16)
+
+    @Color.setter
+    def Color(self, bgr):                  # Excel's colours are BGR numbers
+        rgb = "FF%02X%02X%02X" % (bgr & 255, bgr >> 8 & 255, bgr >> 16 & 255)
+        self.rule.dxf = DifferentialStyle(fill=PatternFill("solid", start_color=rgb, end_color=rgb))
 
 
 class Sheet(base_classes.Sheet):
@@ -484,9 +611,22 @@ class TableImpl(base_classes.Table):
     def name(self):
         return self._name
 
+    @name.setter
+    def name(self, value):
+        tables = self.sheet.ws.tables
+        table = tables.pop(self._name)
+        table.name = table.displayName = value
+        tables.add(table)
+        self._name = value
+
     @property
     def range(self):
         return self.sheet.range(self.sheet.ws.tables[self._name].ref)
+
+    @property
+    def header_row_range(self):
+        r1, c1, _, c2 = _bounds(self.sheet.ws.tables[self._name].ref)
+        return Range(self.sheet, r1, c1, r1, c2)
 
     def resize(self, range):
         self.sheet.ws.tables[self._name].ref = range.impl.get_address()

@@ -6,6 +6,7 @@ block, marks cells, replaces a generated sheet. The file implementation is
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -39,6 +40,10 @@ class Book(Protocol):
 
     def save(self) -> None: ...
 
+    def repairs(self) -> list[str]:
+        """After ``save``: what writing had to create or repair in the workbook (a generated
+        sheet missing, renamed or damaged, a table name taken), one Chinese line each."""
+
 
 @dataclass
 class Table:
@@ -71,6 +76,69 @@ def column_letter(n: int) -> str:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def generated_repairs(spec: SheetSpec, found: str | None, tables: list[tuple[str, list[str]]]) -> list[str]:
+    """What was wrong with a generated sheet before it was written anew, in the summary's words:
+    ``found`` is the sheet (None: missing), ``tables`` its tables as (name, column names)."""
+    if found is None:
+        return [f"新建了“{spec.zh}”表（工作簿中没有这张由系统生成的表）"]
+    if not tables:
+        return [f"“{found}”表的 Excel 表格不见了，已重建"]
+    name, columns = tables[0]
+    repairs = [f"“{found}”表的表格名“{name}”已改回“{spec.en}”"] if name != spec.en else []
+    if columns != [c.zh for c in spec.columns]:
+        repairs.append(f"“{found}”表的表头被改动过，已恢复")
+    return repairs
+
+
+def renamed_table(sheet: str, old: str, new: str, spec: SheetSpec) -> str:
+    return f"“{sheet}”表中的表格“{old}”已改名为“{new}”：表格名“{spec.en}”属于系统生成的“{spec.zh}”表"
+
+
+def free_table_name(name: str, taken: set[str]) -> str:
+    """``name_2``, ``name_3``…: the first not in ``taken`` (lower-case; Excel compares table names
+    without case)."""
+    n = 2
+    while f"{name}_{n}".lower() in taken:
+        n += 1
+    return f"{name}_{n}"
+
+
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def _number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def mark_ranges(cells: set[tuple[int, int]]) -> list[str]:
+    """(row, col) cells as ranges, a row's neighbouring cells as one (``B5:D5``), in order."""
+    ranges: list[str] = []
+    run: list[tuple[int, int]] = []
+    for row, col in sorted(cells) + [(0, 0)]:
+        if run and (row, col) == (run[-1][0], run[-1][1] + 1):
+            run.append((row, col))
+            continue
+        if run:
+            first, last = run[0], run[-1]
+            ranges.append(f"{column_letter(first[1])}{first[0]}" +
+                          (f":{column_letter(last[1])}{last[0]}" if last != first else ""))
+        run = [(row, col)]
+    return ranges
+
+
+def mark_cells(sqref: str) -> set[tuple[int, int]]:
+    """The (row, col) cells of a range list as Excel writes it (``A1 B2:C3`` or ``$A$1,$B$2:$C$3``)."""
+    cells = set()
+    for m in _REF.finditer(sqref.upper()):
+        c1, r1 = _number(m.group(1)), int(m.group(2))
+        c2, r2 = (_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        cells |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    return cells
 
 
 def find_sheet(book: Book, spec: SheetSpec) -> str | None:

@@ -1,0 +1,114 @@
+"""Holes 22 and 18: a saved workbook keeps its permissions, and a run holds the workbook with a
+lock beside it, so a second run waits (and says so) and the temporary files a killed save left
+are removed by the next run — with real processes."""
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from jxc_xl.workbook.template import new_workbook
+from jxc_xl.workbook.xlsx import WorkbookError, lock_workbook
+
+from .test_files_shapes import post_patched
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("before", [0o644, 0o664, 0o640])
+def test_a_saved_workbook_keeps_its_permissions(book, before):
+    os.chmod(book, before)
+    post_patched(book)
+    assert mode(book) == before and mode(book.with_name(book.name + ".bak")) == before
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_a_new_workbook_gets_the_usual_permissions(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        path = new_workbook(tmp_path / "新账本.xlsx")
+    finally:
+        os.umask(old)
+    assert mode(path) == 0o666 & ~umask
+
+
+def start(code: str, *args: str) -> subprocess.Popen:
+    """A Python process running ``code`` (with the workbook path in sys.argv[1]); it says "ready"
+    on stdout once it got where the test waits for it."""
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    assert child.stdout.readline().strip() == "ready"
+    return child
+
+
+HOLD = """
+import sys
+from jxc_xl.workbook.xlsx import lock_workbook
+with lock_workbook(sys.argv[1]):
+    print("ready", flush=True)
+    sys.stdin.read()                      # until the test closes our stdin
+"""
+
+
+def test_a_second_run_waits_for_the_first_and_says_so(book):
+    first = start(HOLD, str(book))
+    told: list[str] = []
+    threading.Timer(1.0, first.stdin.close).start()
+    began = time.monotonic()
+    with lock_workbook(book, told.append):
+        waited = time.monotonic() - began
+    first.wait(timeout=30)
+    assert waited >= 0.9 and len(told) == 1 and "另一个 jxc 正在处理工作簿 账本.xlsx" in told[0]
+    told.clear()
+    with lock_workbook(book, told.append):                    # nobody else: no waiting, nothing said
+        pass
+    assert told == []
+
+
+def test_a_run_that_cannot_get_the_workbook_in_time_says_so(book):
+    first = start(HOLD, str(book))
+    try:
+        with pytest.raises(WorkbookError, match="另一个 jxc 正在处理此工作簿"):
+            with lock_workbook(book, lambda _: None, timeout=0.5):
+                pass
+    finally:
+        first.stdin.close()
+        first.wait(timeout=30)
+
+
+KILLED_SAVE = """
+import sys, time
+from pathlib import Path
+from jxc_xl.workbook.xlsx import save_atomically
+
+def write(tmp):
+    Path(tmp).write_bytes(b"half a workbook")
+    print("ready", flush=True)
+    time.sleep(60)                        # killed here, in the middle of the save
+
+save_atomically(Path(sys.argv[1]), write)
+"""
+
+
+def test_temporary_files_of_a_killed_save_are_removed_by_the_next_run(book):
+    saving = start(KILLED_SAVE, str(book))
+    os.kill(saving.pid, signal.SIGKILL)
+    saving.wait(timeout=30)
+    [left] = [p for p in book.parent.iterdir() if p.name.startswith(".~账本") and p.suffix == ".xlsx"]
+    others = [book.with_name(".~账本2abcdefgh.xlsx"), book.with_name(".~账本abcdefgh.xlsx.txt"),
+              book.with_name(book.name + ".bak")]                 # another workbook's, and not ours
+    for other in others:
+        other.write_bytes(b"x")
+    with lock_workbook(book, lambda _: None):
+        assert not left.exists()
+    assert all(other.exists() for other in others)
+    post_patched(book)                                          # and the workbook is as it was
