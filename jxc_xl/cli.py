@@ -1,33 +1,25 @@
 """The `jxc` command: a thin layer over the library (like sqlite-utils' cli.py over db.py).
 
-Exit codes: 0 all went through, 1 some rows/documents in error, 2 the command could not run.
+Exit codes: 0 all went through, 1 some rows/documents in error, 2 the command could not run —
+always with one line saying why; an unexpected failure is exit 2 too, its details in a log file
+the line names, so a script can tell a crash from a typo and a clerk has something to send.
 """
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .ledger import Ledger
+from .crash import log_crash
+from .ledger import Ledger, LedgerError
 
 
 def _fail(message: str) -> None:
     click.echo(f"jxc: {message}", err=True)
     sys.exit(2)
-
-
-def _open(path: str) -> Ledger:
-    if not Path(path).is_file():
-        _fail(f"找不到账簿文件 {path} / ledger not found")
-    try:
-        return Ledger.open(path)
-    except sqlite3.DatabaseError as exc:
-        _fail(f"{path} 不是可用的账簿（{exc}）/ not a usable ledger")
-        raise   # unreachable
 
 
 @click.group()
@@ -45,13 +37,24 @@ def _book(path: str, write: bool = True):
     return PatchBook(book_path), book_path
 
 
-def _run(action, expected_errors: set | None = None) -> None:
-    """Run a use case and print its report.
+def _on_book(path: str, use_case, write: bool = True):
+    """Run ``use_case(book, book_path)`` holding the workbook's lock: a second jxc on the same
+    workbook waits (and says so) instead of posting and saving over the first."""
+    from .workbook.xlsx import lock_workbook
+    book_path = Path(path).resolve()
+
+    def run():
+        with lock_workbook(book_path, lambda message: click.echo(message, err=True)):
+            return use_case(*_book(path, write))
+    return _guarded(run, book_path.parent)
+
+
+def _report(report, expected_errors: set | None = None) -> None:
+    """Print a run's report and exit with its code.
 
     ``expected_errors`` — (sheet, row) pairs that are meant to be in error (the demo's
     deliberate mistakes): when exactly those are, the run went through.
     """
-    report = _guarded(action)
     for line in report.lines():
         click.echo(line)
     if expected_errors is not None and not report.sheet_problems and \
@@ -61,20 +64,31 @@ def _run(action, expected_errors: set | None = None) -> None:
     sys.exit(report.exit_code)
 
 
-def _guarded(action):
-    """Run a use case; environment faults become one clear line and exit code 2."""
+def _done(done) -> None:
+    """A tool's message; exit 1 when it did not go through."""
+    click.echo(done.message)
+    sys.exit(0 if done.ok else 1)
+
+
+def _guarded(action, log_folder: Path | None = None, expected: tuple = ()):
+    """Run a use case; what stops it becomes one clear line and exit code 2.
+
+    ``expected`` — further exception types whose message is already the line to show."""
     from .workbook.xlsx import WorkbookError
     try:
         return action()
-    except WorkbookError as exc:
+    except (WorkbookError, LedgerError, *expected) as exc:
         _fail(str(exc))
-    except sqlite3.OperationalError as exc:
-        locked = "locked" in str(exc) or "busy" in str(exc)
-        _fail("账簿正被其他程序使用，请稍后再试 / the ledger is locked" if locked else f"账簿无法打开（{exc}）")
     except PermissionError as exc:
         _fail(f"没有写入权限（{exc.filename}）：文件可能被其他程序打开或是只读的 / permission denied")
     except OSError as exc:
         _fail(f"读写文件失败（{exc}），工作簿未改动，下次运行会按账簿重新标记 / file error, workbook unchanged")
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:        # noqa: BLE001 — also a Rust panic from a reader, never a traceback
+        log = log_crash(exc, log_folder or Path.cwd())
+        _fail(f"出现意外错误（{type(exc).__name__}）：详情已写入 {log}，请把该文件发给技术支持；账簿中的过账要么全部完成、"
+              f"要么没有发生 / unexpected error, details in {log}")
 
 
 @main.command()
@@ -85,7 +99,7 @@ def new(book: str, company: str) -> None:
     from .workbook.template import new_workbook
     if Path(book).exists():
         _fail(f"{book} 已存在：不会覆盖已有工作簿 / already exists")
-    new_workbook(book, company)
+    _guarded(lambda: new_workbook(book, company), Path(book).resolve().parent)
     click.echo(f"已创建 / created: {book}")
 
 
@@ -94,26 +108,36 @@ def new(book: str, company: str) -> None:
 def demo(folder: str) -> None:
     """Build, post and refresh a demo workbook for a small trading company."""
     from .demo import build_demo, deliberate_mistakes
-    from .usecases import console_progress, post_book
-    book_path = build_demo(Path(folder))
-    _run(lambda: post_book(*_book(str(book_path)), progress=console_progress()), deliberate_mistakes(book_path))
+    from .usecases import post_book
+    book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
+    report = _on_book(str(book_path), lambda b, p: post_book(b, p, progress=_progress()))
+    _report(report, deliberate_mistakes(book_path))
+
+
+def _progress():
+    """Progress lines on stderr when it is a terminal; silence otherwise."""
+    if sys.stderr.isatty():
+        return lambda message: click.echo(message, err=True)
+    return lambda _: None
 
 
 @main.command()
 @click.argument("book")
 def validate(book: str) -> None:
     """Check every row and mark errors; post nothing."""
-    from .usecases import console_progress, validate_book
-    _run(lambda: validate_book(*_book(book), progress=console_progress()))
+    from .usecases import validate_book
+    _report(_on_book(book, lambda b, p: validate_book(b, p, progress=_progress())))
 
 
 @main.command()
 @click.argument("book")
 @click.option("--user", default=None, help="记在账簿上的操作员（默认为登录名）")
-def post(book: str, user: str | None) -> None:
+@click.option("--new-ledger", is_flag=True,
+              help="账簿不在时新建一个，并把工作簿中标为“已过账”的单据重新过账到新账簿")
+def post(book: str, user: str | None, new_ledger: bool) -> None:
     """Validate, post, write 状态, fill 盘点, regenerate the generated sheets, save."""
-    from .usecases import console_progress, post_book
-    _run(lambda: post_book(*_book(book), user=user, progress=console_progress()))
+    from .usecases import post_book
+    _report(_on_book(book, lambda b, p: post_book(b, p, user=user, progress=_progress(), new_ledger=new_ledger)))
 
 
 @main.command()
@@ -121,7 +145,7 @@ def post(book: str, user: str | None) -> None:
 def refresh(book: str) -> None:
     """Regenerate 库存 / 应收 / 应付 / 台账 from the ledger."""
     from .usecases import refresh_book
-    _run(lambda: refresh_book(*_book(book)))
+    _report(_on_book(book, refresh_book))
 
 
 @main.command()
@@ -132,15 +156,15 @@ def refresh(book: str) -> None:
 def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) -> None:
     """Post the 红字冲销 of a posted document and mark its rows."""
     from .usecases import reverse_book
-    _run(lambda: reverse_book(*_book(book), doc_no, user=user, date=date.date() if date else None))
+    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date.date() if date else None)))
 
 
 @main.command()
 @click.argument("book")
 def verify(book: str) -> None:
-    """Recompute the ledger and compare every generated sheet with it."""
+    """Recompute the ledger and compare every generated sheet with it; writes nothing."""
     from .usecases import verify_book
-    _differences(_guarded(lambda: verify_book(*_book(book, write=False))), "核对无误 / verified")
+    _differences(_on_book(book, verify_book, write=False), "核对无误 / verified")
 
 
 @main.command("count-sheet")
@@ -148,16 +172,35 @@ def verify(book: str) -> None:
 @click.argument("warehouse")
 def count_sheet(book: str, warehouse: str) -> None:
     """盘点表: fill 盘点 with every item the warehouse holds and its book quantity."""
-    from .usecases import count_sheet as fill
-    click.echo(_guarded(lambda: fill(*_book(book), warehouse)))
+    from .tools import count_sheet as fill
+    _done(_on_book(book, lambda b, p: fill(b, p, warehouse)))
 
 
 @main.command()
 @click.argument("book")
 def backup(book: str) -> None:
     """备份: a checked copy of the workbook's ledger in the 备份 folder beside it."""
-    from .usecases import backup_ledger
-    click.echo(_guarded(lambda: backup_ledger(*_book(book, write=False))))
+    from .tools import backup_ledger
+    _done(_on_book(book, backup_ledger, write=False))
+
+
+@main.command()
+@click.argument("book")
+@click.argument("backup_file")
+def restore(book: str, backup_file: str) -> None:
+    """恢复: make a backup the ledger again (the current one kept aside) and rewrite the sheets."""
+    from .tools import restore_ledger
+    _report(_on_book(book, lambda b, p: restore_ledger(b, p, Path(backup_file).resolve())))
+
+
+@main.command()
+@click.argument("book")
+@click.argument("month")
+@click.option("--user", default=None)
+def reopen(book: str, month: str, user: str | None) -> None:
+    """反结账: reopen MONTH (YYYY-MM) and everything after it; logged with who and when."""
+    from .tools import reopen_period
+    _done(_on_book(book, lambda b, p: reopen_period(b, p, month, user=user)))
 
 
 @main.group()
@@ -170,7 +213,7 @@ def addin() -> None:
 def addin_build(out: str) -> None:
     """Build jxc.xlam from workbook/ and the installed xlwings' ribbon add-in template."""
     from . import addin as builder
-    click.echo(f"已生成 / built: {builder.build(out)}")
+    click.echo(f"已生成 / built: {_guarded(lambda: builder.build(out))}")
 
 
 @addin.command("install")
@@ -190,10 +233,7 @@ def addin_uninstall() -> None:
 def _in_excel(action):
     """Run an install step; where Excel cannot run, say so (exit 2)."""
     from . import addin as builder
-    try:
-        return action(builder)
-    except builder.NoExcel as exc:
-        _fail(str(exc))
+    return _guarded(lambda: action(builder), expected=(builder.NoExcel,))
 
 
 @main.group()
@@ -201,12 +241,16 @@ def ledger() -> None:
     """Work on a ledger file (.jxc.db) directly."""
 
 
+def _open(path: str) -> Ledger:
+    return _guarded(lambda: Ledger.open(path, create=False, read_only=True), Path(path).resolve().parent)
+
+
 @ledger.command("verify")
 @click.argument("path")
 def ledger_verify(path: str) -> None:
     """Recompute every balance and cost from the movements and report differences."""
     with _open(path) as led:
-        differences = led.verify()
+        differences = _guarded(led.verify)
     _differences(differences, "账簿自检通过 / ledger verified")
 
 
@@ -225,6 +269,6 @@ def _differences(differences: list[str], verified: str) -> None:
 def ledger_stock(path: str, as_of: dt.datetime | None, by_item: bool) -> None:
     """Print stock on hand: warehouse, SKU, quantity, unit cost, value."""
     with _open(path) as led:
-        rows = led.stock(as_of.date() if as_of else None, by_item=by_item)
+        rows = _guarded(lambda: led.stock(as_of.date() if as_of else None, by_item=by_item))
     for r in rows:
         click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, r.qty, r.unit_cost, r.value)))

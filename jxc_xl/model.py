@@ -13,6 +13,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .money import mul_money
+
 
 class PartyKind(str, Enum):
     customer = "customer"
@@ -32,6 +34,11 @@ class CostMethod(str, Enum):
     moving_average = "moving_average"
     fifo = "fifo"
     monthly_average = "monthly_average"
+
+    @property
+    def label(self) -> str:
+        """The name a clerk knows it by (设置's 成本方法)."""
+        return {"moving_average": "移动加权平均", "fifo": "先进先出", "monthly_average": "月末一次加权平均"}[self.value]
 
 
 class DocType(str, Enum):
@@ -164,8 +171,16 @@ class Document(_Model):
         return self.type.journal
 
     def fingerprint(self) -> str:
-        """A hash of the content that matters to the books (not where it was typed)."""
+        """A hash of the content that matters to the books (not where it was typed).
+
+        A typed 金额 equal to 数量 × 单价 hashes like an empty one: the template's 金额 is a
+        formula, empty in a file no spreadsheet has calculated yet and a figure once Excel
+        has, and the same document must not look edited for that."""
         content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source"}}})
+        for line in content["lines"]:
+            if line["amount"] is not None and line["price"] is not None and \
+                    line["amount"] == mul_money(line["qty"], line["price"]):
+                line["amount"] = None
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
         return hashlib.sha256(text.encode()).hexdigest()
 

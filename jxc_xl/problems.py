@@ -75,6 +75,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "other_rows": ("本单（单号“{value}”）第 {expected} 行有错误，整单未过账：请先改正那一行。",
                    "Row {expected} of this document ('{value}') has an error; the whole document was not posted."),
     "bad_value": ("{field}“{value}”无效：{expected}。", "{field} '{value}' is invalid: {expected}."),
+    "posted_row_edited": ("单号“{value}”已过账，但本行与已过账的不同（{expected}）：已过账的单据不能修改，"
+                          "请改回原样；要更正请先红字冲销原单，再按新内容过账或使用新单号。",
+                          "Document '{value}' is posted but this row differs from it ({expected}): put it back; "
+                          "to correct it, reverse the document first, then post the new content or use a new number."),
+    "posted_row_added": ("单号“{value}”已过账，本行是后加的，没有过账：请给本行换一个新单号；"
+                         "若要并入原单，请先红字冲销原单，再把整张单据一起过账。",
+                         "Document '{value}' is already posted; this added row was not: give it a new number, "
+                         "or reverse the document first and post it whole again."),
+    "posted_doc_missing": ("“{field}”表中找不到已过账的单据“{value}”（过账时在第 {expected} 行），账簿中它仍然有效："
+                           "若是有意删除，请先红字冲销（冲销 / jxc reverse）；否则请把这些行恢复。",
+                           "Posted document '{value}' (row {expected} when posted) is no longer in sheet '{field}' "
+                           "but stands in the books: reverse it if it was meant to go, else restore its rows."),
+    "posted_line_removed": ("单号“{value}”已过账的第 {expected} 行（商品“{item}”）已从“{field}”表中删除，账簿中仍有："
+                            "请恢复该行；要更正请先红字冲销原单。",
+                            "Line {expected} (item '{item}') of posted document '{value}' was deleted from sheet "
+                            "'{field}' but stands in the books: restore it, or reverse the document."),
+    "ambiguous_code": ("{field}“{value}”在“{expected}”表中有不止一行：请先改正“{expected}”表，让每个编码和名称只出现一次。",
+                       "{field} '{value}' matches more than one row of the {expected} sheet: make each code and name unique there."),
+    "duplicate_master": ("{field}“{value}”与第 {expected} 行重复：编码必须唯一，请删除或改正其中一行。",
+                         "{field} '{value}' duplicates row {expected}: codes must be unique; remove or correct one."),
+    "too_large": ("{field} {value} 超出账簿能记的范围：必须小于 {limit}，请检查是否多输了位数。",
+                  "{field} {value} is too large for the ledger: it must be below {limit}; check for extra digits."),
+    "product_too_large": ("数量×{field} = {value} 超出账簿能记的范围：金额必须小于 {limit} 元，请检查数量和{field}。",
+                          "Qty × {field} = {value} is too large for the ledger: an amount must be below {limit} yuan; check the qty and the {field}."),
+    "date_out_of_range": ("{field} {value} 超出范围：日期须在 {low} 至 {high} 之间。",
+                          "{field} {value} is out of range: dates must lie between {low} and {high}."),
+    "terms_too_large": ("往来单位“{value}”的账期天数 {expected} 超出上限 {limit} 天：请在“往来单位”表中改正。",
+                        "Party '{value}' has {expected} terms days, more than the limit of {limit}: correct it in the Parties sheet."),
+    "reverse_dependents": ("单号“{value}”不能冲销：后续单据 {expected} 以它为原单号过账，请先红字冲销这些单据，再冲销本单。",
+                           "Document '{value}' cannot be reversed: {expected} were posted against it as their source; reverse those first, then this one."),
+    "reversal_before_original": ("冲销日期 {value} 早于原单日期 {expected}：红字冲销不能早于原单，请用原单日期或之后的日期。",
+                                 "Reversal date {value} is before the original's date {expected}: use the original's date or a later one."),
+    "negative_balances": ("账簿中已有负库存（{value}）：关闭“允许负库存”后这些商品的后续过账都会失败。请先补录入库（日期不晚于出现负库存之日）消除负库存，或保持“允许负库存”为“是”。",
+                          "The ledger already holds negative stock ({value}): with negative stock disallowed, later postings of these items would fail. Post the missing receipts (dated no later than the stock went negative) first, or keep AllowNegativeStock = yes."),
+    "cost_method_locked": ("账簿已有过账记录，成本方法（{expected}）不能再更改为“{value}”：如需改用其他方法，请新建账簿并录入期初。",
+                           "The costing method cannot change to {value_en}: the ledger has postings and stays on {expected_en}. To use another method, start a new ledger with opening balances."),
 }
 
 
@@ -115,4 +151,6 @@ FIELD_EN = {
     "商品编码": "SKU", "数量": "Qty", "实盘数量": "CountedQty", "单价": "UnitPrice", "金额": "Amount",
     "单位成本": "UnitCost", "原单号": "SourceDocNo", "应收": "Receivable", "应付": "Payable",
     "到期日": "DueDate",
+    "账期天数": "TermsDays", "信用额度": "CreditLimit", "参考进价": "PurchasePrice", "参考售价": "SalePrice",
+    "安全库存": "MinQty", "最高库存": "MaxQty", "允许负库存": "AllowNegativeStock",
 }

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import usecases
+from . import tools, usecases
+from .crash import log_crash
 from .excel import XlwingsBook
+from .ledger import LedgerError
 from .workbook.book import Table, find_sheet, read_table
 from .workbook.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
 from .workbook.parse import to_code
@@ -82,10 +84,13 @@ def dispatch(tag: str, book=None) -> str:
     else:
         try:
             message = run(ctx)
-        except WorkbookError as exc:
+        except (WorkbookError, LedgerError) as exc:
             message = str(exc)
         except sqlite3.OperationalError as exc:
             message = f"账簿暂时无法使用（{exc}）：可能有人正在过账，请稍后再试"
+        except Exception as exc:          # noqa: BLE001 — Excel shows a message, never a traceback
+            log = log_crash(exc, ctx.path.parent)
+            message = f"出现意外错误（{type(exc).__name__}）：详情已写入 {log}，请把该文件发给技术支持"
     if message:
         ctx.tell(message)
     return message
@@ -138,18 +143,31 @@ def count_sheet(ctx: Context) -> str:
     warehouse = to_code(found[1]) if found else ""
     if not warehouse:
         return "请先在“仓库”表或“盘点”表选中一个仓库，再点 盘点表"
-    return usecases.count_sheet(ctx.book, ctx.path, warehouse)
+    return tools.count_sheet(ctx.book, ctx.path, warehouse).message
 
 
 @route("next_doc_no")
 def next_doc_no(ctx: Context) -> str:
     sheet, first, last = ctx.selection()
-    return usecases.next_doc_no(ctx.book, ctx.path, sheet, first, last)
+    return tools.next_doc_no(ctx.book, ctx.path, sheet, first, last).message
 
 
 @route("backup")
 def backup(ctx: Context) -> str:
-    return usecases.backup_ledger(ctx.book, ctx.path)
+    return tools.backup_ledger(ctx.book, ctx.path).message
+
+
+@route("restore")
+def restore(ctx: Context) -> str:
+    """The newest backup in the 备份 folder, after asking: the ledger as it was then."""
+    backup = tools.latest_backup(ctx.book, ctx.path)
+    if backup is None:
+        return "“备份”文件夹中还没有备份：先点 备份"
+    if ctx.tell(f"确定要用备份 {backup.name} 恢复账簿吗？现在的账簿会另存一份，之后过账的单据需要重新过账。",
+                ask=True) != "yes":
+        return ""
+    report = tools.restore_ledger(ctx.book, ctx.path, backup)
+    return _outcome(ctx, report, "\n".join(report.notes))
 
 
 @route("settings")

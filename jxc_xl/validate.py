@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .model import Document, DocType, Item, Line, Party, PartyKind, Warehouse
-from .money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, mul_money, places
+from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
+                    mul_money, places, within)
 from .problems import Problem
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
@@ -20,24 +21,53 @@ SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sup
 PRICED_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
                 DocType.sales_return}
 
+# What a figure may be: (decimal places, the limit its size must stay below).
+MONEY = (MONEY_PLACES, MAX_AMOUNT)
+QTY = (QTY_PLACES, MAX_QTY)
+UNIT = (UNIT_COST_PLACES, MAX_UNIT_PRICE)
+# Dates a document may carry: any later and date + 账期天数 could leave Python's calendar,
+# any earlier is a typing slip. 账期天数 is bounded for the same reason.
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+MAX_TERMS_DAYS = 3650
+
 
 @dataclass
 class Masters:
-    """Items, parties and warehouses, found by code or by exact name."""
+    """Items, parties and warehouses, found by code (in any letter case) or by exact name.
+
+    ``ambiguous`` — per kind, the codes more than one master row had: those rows are left out,
+    and a reference to them (or to a name two masters share) says so instead of "unknown"."""
 
     items: dict[str, Item] = field(default_factory=dict)
     parties: dict[str, Party] = field(default_factory=dict)
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
+    ambiguous: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._names = {kind: {m.name: code for code, m in table.items()}
-                       for kind, table in (("item", self.items), ("party", self.parties),
-                                           ("warehouse", self.warehouses))}
+        self._codes: dict[str, dict[str, str]] = {}
+        self._names: dict[str, dict[str, str | None]] = {}
+        for kind, table in self.tables().items():
+            self._codes[kind] = {code.casefold(): code for code in table}
+            names: dict[str, str | None] = {}
+            for code, m in table.items():
+                names[m.name] = None if m.name in names else code      # a name two masters share: None
+            self._names[kind] = names
+
+    def tables(self) -> dict[str, dict]:
+        return {"item": self.items, "party": self.parties, "warehouse": self.warehouses}
 
     def code(self, kind: str, ref: str) -> str | None:
-        table = {"item": self.items, "party": self.parties, "warehouse": self.warehouses}[kind]
         ref = ref.strip()
-        return ref if ref in table else self._names[kind].get(ref)
+        return self._codes[kind].get(ref.casefold()) or self._names[kind].get(ref)
+
+    def is_ambiguous(self, kind: str, ref: str) -> bool:
+        """Whether ``ref`` names more than one master row, so which one is meant cannot be told."""
+        ref = ref.strip()
+        return ref.casefold() in {c.casefold() for c in self.ambiguous.get(kind, ())} or \
+            (ref in self._names[kind] and self._names[kind][ref] is None)
+
+
+MASTER_SHEETS = {"item": "商品", "party": "往来单位", "warehouse": "仓库"}
 
 
 @dataclass
@@ -50,20 +80,65 @@ class _Check:
             self.doc.lines[0].source if self.doc.lines else self.doc.source)
         self.problems.append(Problem(code, self.doc.doc_no, line, field_, args, source))
 
-    def number(self, value: Decimal | None, field_: str, places_: int, line: int | None = None,
-               required: bool = True, positive: bool = True, zero_ok: bool = False) -> None:
+    def number(self, value: Decimal | None, field_: str, kind: tuple[int, Decimal], line: int | None = None,
+               required: bool = True, positive: bool = True, zero_ok: bool = False) -> bool:
+        """Check one figure; True when it is there and good."""
         if value is None:
             if required:
                 self.add("required", field_, line)
-            return
-        if value < 0 or (value == 0 and positive and not zero_ok):
-            self.add("not_positive" if positive else "negative", field_, line, value=_show(value))
-        elif places(value) > places_:
-            self.add("too_many_places", field_, line, value=_show(value), places=places_)
+            return False
+        problem = _figure_problem(value, kind, positive, zero_ok)
+        if problem:
+            self.add(problem[0], field_, line, **problem[1])
+        return problem is None
+
+    def fits(self, value: Decimal | None, field_: str, kind: tuple[int, Decimal], line: int | None = None) -> None:
+        """A figure this document type does not use but the ledger keeps: it must fit."""
+        args = None if value is None else _oversize(value, kind[1])
+        if args:
+            self.add("too_large", field_, line, **args)
+
+    def date(self, value: dt.date | None, field_: str) -> None:
+        if value is not None and not MIN_DATE <= value <= MAX_DATE:
+            self.add("date_out_of_range", field_, value=value.isoformat(), low=MIN_DATE.isoformat(),
+                     high=MAX_DATE.isoformat())
+
+    def product(self, qty: Decimal | None, unit: Decimal | None, field_: str, line: int) -> Decimal | None:
+        """qty × a unit figure, once both are good numbers; too large an amount is a problem."""
+        if qty is None or unit is None or not within(qty, MAX_QTY) or not within(unit, MAX_UNIT_PRICE):
+            return None
+        amount = mul_money(qty, unit)
+        if not within(amount, MAX_AMOUNT):
+            self.add("product_too_large", field_, line, value=_show(amount), limit=_limit(MAX_AMOUNT))
+            return None
+        return amount
+
+
+def _figure_problem(value: Decimal, kind: tuple[int, Decimal], positive: bool = False,
+                    zero_ok: bool = False) -> tuple[str, dict] | None:
+    """What is wrong with one typed figure, if anything: its size (beyond what the ledger
+    holds), its sign, or more decimals than kept."""
+    places_, limit = kind
+    if args := _oversize(value, limit):
+        return "too_large", args
+    if value < 0 or (value == 0 and positive and not zero_ok):
+        return ("not_positive" if positive else "negative"), {"value": _show(value)}
+    if places(value) > places_:
+        return "too_many_places", {"value": _show(value), "places": places_}
+    return None
+
+
+def _oversize(value: Decimal, limit: Decimal) -> dict | None:
+    """The arguments of a too_large problem, when ``value`` is not below ``limit``."""
+    return None if within(value, limit) else {"value": _show(value), "limit": _limit(limit)}
 
 
 def _show(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+def _limit(limit: Decimal) -> str:
+    return f"{int(limit):,}"
 
 
 def validate(doc: Document, masters: Masters, closed_through: dt.date | None) -> tuple[Document, list[Problem]]:
@@ -72,6 +147,8 @@ def validate(doc: Document, masters: Masters, closed_through: dt.date | None) ->
         check.add("required", "单号")
     if closed_through and doc.date <= closed_through:
         check.add("closed_period", "日期", value=doc.date.isoformat(), closed=closed_through.isoformat())
+    check.date(doc.date, "日期")
+    check.date(doc.due_date, "到期日")
     updates: dict[str, object] = {}
     party = _party(check, masters)
     if party:
@@ -100,7 +177,9 @@ def _reference(check: _Check, masters: Masters, kind: str, ref: str, field_: str
         check.add("required", field_, line)
         return None
     code = masters.code(kind, ref)
-    if code is None:
+    if code is None and masters.is_ambiguous(kind, ref):
+        check.add("ambiguous_code", field_, line, value=ref.strip(), expected=MASTER_SHEETS[kind])
+    elif code is None:
         check.add(f"unknown_{kind}", field_, line, value=ref.strip())
     return code
 
@@ -114,6 +193,9 @@ def _party(check: _Check, masters: Masters) -> str | None:
     if code is None:
         return None
     kind = masters.parties[code].kind
+    if masters.parties[code].terms_days > MAX_TERMS_DAYS:
+        check.add("terms_too_large", field_, value=doc.party, expected=masters.parties[code].terms_days,
+                  limit=MAX_TERMS_DAYS)
     if doc.type in CUSTOMER_TYPES and not kind.is_customer:
         check.add("party_not_customer", field_, value=doc.party)
     elif doc.type in SUPPLIER_TYPES and not kind.is_supplier:
@@ -129,12 +211,14 @@ def _party(check: _Check, masters: Masters) -> str | None:
 def _money_fields(check: _Check) -> None:
     doc = check.doc
     if doc.type in (DocType.customer_receipt, DocType.supplier_payment):
-        check.number(doc.amount, "金额", MONEY_PLACES)
+        check.number(doc.amount, "金额", MONEY)
     elif doc.type is DocType.opening_balance:
         if not doc.receivable and not doc.payable:
             check.add("no_amount", "应收")
         for value, field_ in ((doc.receivable, "应收"), (doc.payable, "应付")):
-            check.number(value, field_, MONEY_PLACES, required=False, positive=False)
+            check.number(value, field_, MONEY, required=False, positive=False)
+    else:
+        check.fits(doc.amount, "金额", MONEY)
 
 
 def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
@@ -143,16 +227,62 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     if sku and masters.items[sku].inactive:
         check.add("inactive_item", "商品编码", n, value=line.item)
     counted = doc_type is DocType.stock_count
-    check.number(line.qty, "实盘数量" if counted else "数量", QTY_PLACES, n, zero_ok=counted)
-    if doc_type in PRICED_TYPES:
-        check.number(line.price, "单价", UNIT_COST_PLACES, n, positive=False)
-        if line.amount is not None and line.price is not None and line.qty is not None:
-            expected = mul_money(line.qty, line.price)
+    check.number(line.qty, "实盘数量" if counted else "数量", QTY, n, zero_ok=counted)
+    if doc_type not in PRICED_TYPES:
+        check.fits(line.price, "单价", UNIT, n)
+    elif check.number(line.price, "单价", UNIT, n, positive=False):
+        expected = check.product(line.qty, line.price, "单价", n)
+        if line.amount is not None and expected is not None:
             if abs(line.amount - expected) > Decimal("0.01"):
                 check.add("amount_mismatch", "金额", n, value=_show(line.amount), expected=_show(expected))
             else:
-                check.number(line.amount, "金额", MONEY_PLACES, n, positive=False)
-    unit_cost_required = doc_type is DocType.opening_stock
-    if doc_type in (DocType.opening_stock, DocType.other_receipt, DocType.stock_count):
-        check.number(line.unit_cost, "单位成本", UNIT_COST_PLACES, n, required=unit_cost_required, positive=False)
+                check.number(line.amount, "金额", MONEY, n, positive=False)
+    if doc_type not in (DocType.opening_stock, DocType.other_receipt, DocType.stock_count):
+        check.fits(line.unit_cost, "单位成本", UNIT, n)
+    elif check.number(line.unit_cost, "单位成本", UNIT, n, required=doc_type is DocType.opening_stock,
+                      positive=False):
+        check.product(line.qty, line.unit_cost, "单位成本", n)
     return line.model_copy(update={"item": sku}) if sku and sku != line.item else line
+
+
+def check_reversal_date(doc_no: str, date: dt.date, original: dt.date,
+                        closed_through: dt.date | None) -> Problem | None:
+    """A 红字冲销 may not be dated before its original (it would cancel what was not yet
+    there), in a closed period, or outside the dates the ledger takes."""
+    def problem(code: str, **args: object) -> Problem:
+        return Problem(code, doc_no, None, "日期", {"value": date.isoformat(), **args})
+
+    if not MIN_DATE <= date <= MAX_DATE:
+        return problem("date_out_of_range", low=MIN_DATE.isoformat(), high=MAX_DATE.isoformat())
+    if date < original:
+        return problem("reversal_before_original", expected=original.isoformat())
+    if closed_through and date <= closed_through:
+        return problem("closed_period", closed=closed_through.isoformat())
+    return None
+
+
+def check_items(items: list[Item]) -> list[Problem]:
+    """Items whose figures the ledger cannot hold; each Problem's doc_no is the 商品编码."""
+    fields = (("purchase_price", "参考进价", UNIT), ("sale_price", "参考售价", UNIT),
+              ("min_qty", "安全库存", QTY), ("max_qty", "最高库存", QTY))
+    return [p for item in items for p in _master_figures(item.sku, item, fields)]
+
+
+def check_parties(parties: list[Party]) -> list[Problem]:
+    """Parties whose 信用额度 or 账期天数 the ledger cannot hold; doc_no is the 编码."""
+    problems = [p for party in parties
+                for p in _master_figures(party.code, party, (("credit_limit", "信用额度", MONEY),))]
+    return problems + [Problem("terms_too_large", party.code, None, "账期天数",
+                               {"value": party.code, "expected": party.terms_days, "limit": MAX_TERMS_DAYS})
+                       for party in parties if party.terms_days > MAX_TERMS_DAYS]
+
+
+def _master_figures(code: str, master: object, fields: tuple) -> list[Problem]:
+    """The out-of-range figures of one master row (its own sign and decimals are the
+    workbook reader's business: only what the ledger cannot store is refused here)."""
+    found = []
+    for attr, field_, (_, limit) in fields:
+        value = getattr(master, attr)
+        if value is not None and (args := _oversize(value, limit)):
+            found.append(Problem("too_large", code, None, field_, args))
+    return found

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from ..model import Document, DocType, Item, Line, Party, Source, Warehouse
+from ..money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
 from ..problems import Problem
+from ..validate import MAX_TERMS_DAYS
 from .book import Table
 from .contract import (BY_JOURNAL, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
                        TYPE_WORDS, YES)
@@ -20,6 +22,8 @@ from .contract import (BY_JOURNAL, COST_METHODS, NO, OPENING_BALANCES, OPENING_S
 EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
                 "#SPILL!", "#CALC!"}
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?$")
+_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
+_CURRENCY = re.compile(r"^[¥￥]?\s*(.*?)\s*元?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -62,13 +66,18 @@ class RowReader:
         value = self.given(name, required)
         return "" if value is None else to_code(value)
 
-    def number(self, name: str, required: bool = False) -> Decimal | None:
+    def number(self, name: str, required: bool = False, limit: Decimal | None = None) -> Decimal | None:
+        """The cell as a number; with ``limit`` (a master's figure, which no later check sees)
+        one as large as that is a problem too."""
         value = self.given(name, required)
         if value is None:
             return None
         number = to_number(value)
         if number is None:
             self.bad("bad_number", name, value=str(value))
+        elif limit is not None and not within(number, limit):
+            self.bad("too_large", name, value=str(value), limit=f"{int(limit):,}")
+            return None
         return number
 
     def date(self, name: str, required: bool = False) -> dt.date | None:
@@ -93,14 +102,15 @@ class RowReader:
 
 
 def to_number(value: object) -> Decimal | None:
-    """A cell as an exact number: numbers as they are, text with thousands separators and
-    spaces; None for anything else."""
+    """A cell as an exact number: numbers as they are, text with thousands separators, spaces
+    and a currency sign (¥28.00, 28元); None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    text = _CURRENCY.match(str(value).strip()).group(1)        # ¥28.00, 28元
     try:
-        number = Decimal(str(value).replace(",", "").replace("，", "").replace(" ", ""))
+        number = Decimal(text.replace(",", "").replace("，", "").replace(" ", ""))
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
@@ -130,7 +140,7 @@ def to_date(value: object) -> dt.date | None:
         else:
             return None
     text = str(value).strip()
-    match = _DATE.match(text) or _COMPACT.match(text)
+    match = _DATE.match(text) or _COMPACT.match(text) or _CHINESE_DATE.match(text)
     if not match:
         return None
     try:
@@ -140,15 +150,27 @@ def to_date(value: object) -> dt.date | None:
 
 
 # -- masters and settings ---------------------------------------------------------------------
-def _parse_masters(table: Table, workbook: str, build) -> tuple[list, list[Problem]]:
-    """Each row through ``build`` (a RowReader → model); rows with any problem are left out."""
+def _parse_masters(table: Table, workbook: str, build, key: str) -> tuple[list, list[Problem]]:
+    """Each row through ``build`` (a RowReader → model); rows with any problem are left out, and
+    so are rows whose code (the column ``key``) another row has too: which one is meant cannot be
+    told, so each of them says which row it repeats."""
     found, problems = [], []
+    rows: dict[str, list[tuple[int, object]]] = {}
     for row, values in table.rows:
         r = RowReader(table, row, values, workbook)
         model = build(r)
         problems += r.problems
         if not r.problems:
-            found.append(model)
+            rows.setdefault(r.text(key).upper(), []).append((row, model))
+    for same in rows.values():
+        if len(same) == 1:
+            found.append(same[0][1])
+            continue
+        for row, model in same:
+            other = next(r for r, _ in same if r != row)
+            problems.append(Problem("duplicate_master", "", None, key,
+                                    {"value": table.get(dict(table.rows)[row], key), "expected": other},
+                                    Source(workbook=workbook, sheet=table.sheet, row=row)))
     return found, problems
 
 
@@ -156,32 +178,33 @@ def parse_items(table: Table, workbook: str) -> tuple[list[Item], list[Problem]]
     def build(r: RowReader) -> Item | None:
         sku, name = r.text("商品编码", True), r.text("商品名称", True)
         fields = dict(spec=r.text("规格"), unit=r.text("单位"), category=r.text("类别"), barcode=r.text("条码"),
-                      purchase_price=r.number("参考进价"), sale_price=r.number("参考售价"),
-                      min_qty=r.number("安全库存"), max_qty=r.number("最高库存"),
+                      purchase_price=r.number("参考进价", limit=MAX_UNIT_PRICE),
+                      sale_price=r.number("参考售价", limit=MAX_UNIT_PRICE),
+                      min_qty=r.number("安全库存", limit=MAX_QTY), max_qty=r.number("最高库存", limit=MAX_QTY),
                       inactive=r.text("停用").lower() in YES)
         return None if r.problems else Item(sku=sku, name=name, **fields)
-    return _parse_masters(table, workbook, build)
+    return _parse_masters(table, workbook, build, "商品编码")
 
 
 def parse_parties(table: Table, workbook: str) -> tuple[list[Party], list[Problem]]:
     def build(r: RowReader) -> Party | None:
         code, name = r.text("编码", True), r.text("名称", True)
         kind = r.choice("类型", PARTY_KINDS)
-        limit, terms = r.number("信用额度"), r.number("账期天数")
+        limit, terms = r.number("信用额度", limit=MAX_AMOUNT), r.number("账期天数", limit=Decimal(MAX_TERMS_DAYS + 1))
         if terms is not None and (terms < 0 or terms != terms.to_integral_value()):
             r.bad("bad_number", "账期天数", value=str(terms))
         if r.problems:
             return None
         return Party(code=code, name=name, kind=kind, contact=r.text("联系人"), phone=r.text("电话"),
                      address=r.text("地址"), credit_limit=limit, terms_days=int(terms or 0))
-    return _parse_masters(table, workbook, build)
+    return _parse_masters(table, workbook, build, "编码")
 
 
 def parse_warehouses(table: Table, workbook: str) -> tuple[list[Warehouse], list[Problem]]:
     def build(r: RowReader) -> Warehouse | None:
         code, name = r.text("编码", True), r.text("名称", True)
         return None if r.problems else Warehouse(code=code, name=name)
-    return _parse_masters(table, workbook, build)
+    return _parse_masters(table, workbook, build, "编码")
 
 
 def parse_settings(table: Table | None) -> dict[str, str]:
@@ -215,9 +238,20 @@ class ParsedDoc:
     doc_no: str
     digest: str = ""              # of the rows as typed: unchanged since posted = nothing to read
     unchanged: bool = False
+    # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
+    parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
+
+    def row_documents(self) -> list[tuple[int, Document | None]]:
+        """Each row as a document of its own (None where the row cannot be read): what a posted
+        document's rows are compared with, one by one."""
+        return [(row, None if header is None else Document(
+                    doc_no=self.doc_no, lines=(line,) if line else (), **header))
+                for row, header, line in self.parts]
 
 
 SHEET_JOURNAL = {spec.zh: journal for journal, spec in BY_JOURNAL.items()}
+# problems of agreement between a document's rows: each row on its own still reads
+_AGREEMENT = {"header_mismatch", "duplicate_row_doc"}
 
 # per sheet: which contract columns form the header every line must repeat
 HEADER_FIELDS = {
@@ -273,23 +307,27 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
     readers = [RowReader(table, row, values, workbook, doc_no=doc_no) for row, values in rows]
     first = readers[0]
     header, agreed = _header(sheet, first)
-    lines = []
+    lines, parts = [], []
     for r in readers:
+        own = header
         if r is not first:
-            _, other = _header(sheet, r)
+            own, other = _header(sheet, r)
             for name in HEADER_FIELDS[sheet]:
                 if name in table.columns and other.get(name) != agreed.get(name):
                     r.bad("header_mismatch", name, value=first.row)
             if sheet == "收付款":
                 r.bad("duplicate_row_doc", "单号", value=doc_no)
-        if sheet != "收付款":
-            lines.append(_line(sheet, r))
+        line = None if sheet == "收付款" else _line(sheet, r)
+        if line is not None:
+            lines.append(line)
+        parts.append((r.row, None if any(p.code not in _AGREEMENT for p in r.problems) else
+                      {**own, "source": r.source}, line))
     problems = [p for r in readers for p in r.problems]
-    journal = header["type"].journal if header.get("type") else ""
+    journal = SHEET_JOURNAL[sheet]
     if problems:
-        return ParsedDoc(None, [r.row for r in readers], problems, journal, doc_no)
+        return ParsedDoc(None, [r.row for r in readers], problems, journal, doc_no, parts=parts)
     doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
-    return ParsedDoc(doc, [r.row for r in readers], [], journal, doc_no)
+    return ParsedDoc(doc, [r.row for r in readers], [], journal, doc_no, parts=parts)
 
 
 def _header(sheet: str, r: RowReader) -> tuple[dict, dict]:
@@ -350,4 +388,5 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
     if r.problems:
         return ParsedDoc(None, [row], r.problems, journal, doc_no)
     doc = Document(doc_no=doc_no, date=date, lines=lines, source=r.source, **header)
-    return ParsedDoc(doc, [row], [], journal, doc_no)
+    parts = [(row, {**header, "date": date, "source": r.source}, lines[0] if lines else None)]
+    return ParsedDoc(doc, [row], [], journal, doc_no, parts=parts)

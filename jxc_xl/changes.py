@@ -1,0 +1,119 @@
+"""What changed between a posted document and the rows now typed for it.
+
+The ledger keeps what was posted; a clerk may since have edited a row, added a row with the
+same 单号, deleted one, or only sorted the sheet. These pure functions compare the two in the
+books' terms (codes resolved, numbers by value, a 金额 equal to 数量 × 单价 the same as an empty
+one), so that the use cases can say which row and which cell changed, old → new, and keep
+``已过账`` on the rows that did not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .model import Document, DocType, Line
+from .money import mul_money
+
+HEADER = ("type", "date", "party", "warehouse", "to_warehouse", "source_doc_no", "amount", "method",
+          "receivable", "payable", "due_date")
+LINE = ("item", "qty", "price", "amount", "unit_cost", "note")
+# the column each attribute is typed in (the party's and the quantity's depend on the sheet)
+COLUMN = {"type": "业务类型", "date": "日期", "warehouse": "仓库", "to_warehouse": "调入仓库",
+          "source_doc_no": "原单号", "amount": "金额", "method": "结算方式", "receivable": "应收",
+          "payable": "应付", "due_date": "到期日", "item": "商品编码", "qty": "数量", "price": "单价",
+          "unit_cost": "单位成本", "note": "备注"}
+PARTY_COLUMN = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
+                DocType.sales_shipment: "客户", DocType.sales_return: "客户"}
+
+
+@dataclass(frozen=True)
+class Change:
+    column: str          # the sheet column it was typed in
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.column} {self.old} → {self.new}"
+
+
+@dataclass
+class RowVerdict:
+    """Each row of a posted 单号, compared with what was posted."""
+
+    unchanged: dict[int, int] = field(default_factory=dict)             # row → posted line number
+    edited: dict[int, list[Change]] = field(default_factory=dict)       # row → what changed
+    added: list[int] = field(default_factory=list)                      # rows the posting never had
+    removed: list[int] = field(default_factory=list)                    # posted lines with no row now
+
+
+def column_of(doc_type: DocType, attr: str) -> str:
+    if attr == "party":
+        return PARTY_COLUMN.get(doc_type, "往来单位")
+    if attr == "warehouse" and doc_type is DocType.transfer:
+        return "调出仓库"
+    if attr == "qty" and doc_type is DocType.stock_count:
+        return "实盘数量"
+    return COLUMN[attr]
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, DocType):
+        return value.label
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _line_values(line: Line) -> tuple:
+    amount = line.amount
+    if amount is not None and line.price is not None and amount == mul_money(line.qty, line.price):
+        amount = None
+    return line.item, line.qty, line.price, amount, line.unit_cost, line.note
+
+
+def _differences(doc_type: DocType, attrs: tuple[str, ...], old: tuple, new: tuple) -> list[Change]:
+    return [Change(column_of(doc_type, a), _show(o), _show(n)) for a, o, n in zip(attrs, old, new) if o != n]
+
+
+def header_changes(old: Document, new: Document) -> list[Change]:
+    """The header fields that differ (a 到期日 left empty takes the posted one)."""
+    attrs = tuple(a for a in HEADER if not (a == "due_date" and new.due_date is None))
+    return _differences(old.type, attrs, tuple(getattr(old, a) for a in attrs), tuple(getattr(new, a) for a in attrs))
+
+
+def same_books(old: Document, new: Document) -> bool:
+    """Would ``new`` post exactly what ``old`` did (its lines in any order)?"""
+    return not header_changes(old, new) and \
+        sorted(map(_line_values, old.lines), key=repr) == sorted(map(_line_values, new.lines), key=repr)
+
+
+def compare_rows(posted: Document, rows: list[tuple[int, Document | None]]) -> RowVerdict:
+    """Each typed row (its own one-line document, or None when it cannot be read) against the
+    posted document: unchanged rows find their posted line by content, whatever their order;
+    the rest pair up with the posted lines left, in order, as edits; any more are additions,
+    and posted lines left over were deleted from the sheet. A document without lines (a
+    payment, an opening balance) is one row: line 0."""
+    verdict = RowVerdict()
+    left = {n: _line_values(line) for n, line in enumerate(posted.lines, start=1)} or {0: ()}
+    pending: list[tuple[int, Document | None]] = []
+    for row, doc in rows:
+        values = None
+        if doc is not None and not header_changes(posted, doc):
+            values = _line_values(doc.lines[0]) if doc.lines else ()
+        match = next((n for n, v in left.items() if v == values), None)
+        if match is None:
+            pending.append((row, doc))
+        else:
+            verdict.unchanged[row] = match
+            del left[match]
+    for (row, doc), n in zip(pending, list(left)):
+        changes = [] if doc is None else header_changes(posted, doc)
+        if doc is not None and doc.lines and n:
+            changes += _differences(posted.type, LINE, left[n], _line_values(doc.lines[0]))
+        verdict.edited[row] = changes
+        del left[n]
+    verdict.added = [row for row, _ in pending[len(verdict.edited):]]
+    verdict.removed = sorted(n for n in left if n)
+    return verdict

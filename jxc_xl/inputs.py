@@ -1,0 +1,108 @@
+"""Reading a workbook's input sheets into masters and documents, and what the sheets say of
+themselves (posted rows, missing or unreadable sheets) before any ledger is opened."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .model import Source
+from .problems import Problem
+from .validate import Masters
+from .workbook import parse
+from .workbook.book import Book, SheetProblem, Table, column_letter, read_table
+from .workbook.contract import DOCUMENT_SHEETS, ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, WAREHOUSES
+
+Progress = Callable[[str], None]
+MASTER_PARSERS = ((ITEMS, parse.parse_items), (PARTIES, parse.parse_parties), (WAREHOUSES, parse.parse_warehouses))
+
+
+@dataclass
+class Sheets:
+    """The contract tables found in a workbook."""
+
+    tables: dict[str, Table] = field(default_factory=dict)     # contract sheet name → table
+    problems: list[str] = field(default_factory=list)          # a document sheet that cannot be read
+    fatal: list[str] = field(default_factory=list)             # a master sheet missing or unreadable
+    unreadable: set[str] = field(default_factory=set)          # contract names of sheets not read
+
+    def posted_rows(self) -> int:
+        """Rows whose 状态 says they were posted: a workbook with these has a ledger somewhere."""
+        return sum(1 for name, table in self.tables.items() if "状态" in table.columns
+                   for _, values in table.rows
+                   if str(table.get(values, "状态") or "").startswith((POSTED, POSTED_EN)))
+
+
+def read_sheets(book: Book) -> Sheets:
+    """Find every input table. Masters are needed to check anything at all, so a master sheet
+    that is missing or whose header cannot be found is fatal; a document sheet that is missing
+    counts as empty, one that cannot be read is a problem of its own."""
+    found = Sheets()
+    for spec, _ in MASTER_PARSERS:
+        table = read_table(book, spec)
+        if table is None:
+            found.fatal.append(f"缺少“{spec.zh}”表（{spec.en}）：主数据必须放在名为“{spec.zh}”的工作表中，"
+                               f"请恢复该表后再过账；本次没有过账任何单据。")
+        elif isinstance(table, SheetProblem):
+            found.fatal.append(table.message + "本次没有过账任何单据。")
+        else:
+            found.tables[spec.zh] = table
+    for spec in OPENINGS + DOCUMENT_SHEETS:
+        table = read_table(book, spec)
+        if isinstance(table, SheetProblem):
+            found.problems.append(table.message)
+            found.unreadable.add(spec.zh)
+        elif table is not None:
+            found.tables[spec.zh] = table
+    return found
+
+
+@dataclass
+class Input:
+    masters: Masters
+    tables: dict[str, Table]                         # sheet (contract name) → table found
+    docs: list[parse.ParsedDoc]
+    sheet_problems: list[str]
+    master_problems: dict[str, list[Problem]] = field(default_factory=dict)   # sheet → its rows' problems
+
+
+def read_input(book: Book, sheets: Sheets, progress: Progress, known: dict | None = None) -> Input:
+    """Masters and documents from the tables found; ``known`` digests skip documents whose
+    rows are as they were when posted."""
+    data = Input(Masters(), sheets.tables, [], list(sheets.problems))
+    models = []
+    for spec, parser in MASTER_PARSERS:
+        table = sheets.tables[spec.zh]
+        rows, bad = parser(table, book.name)
+        data.master_problems[spec.zh] = bad
+        data.sheet_problems += [f"{table.sheet} 第{p.source.row}行：{p.message}" for p in bad]
+        models.append(rows)
+    items, parties, warehouses = models
+    repeated = {kind: {str(p.args["value"]) for p in data.master_problems[spec.zh] if p.code == "duplicate_master"}
+                for kind, (spec, _) in zip(("item", "party", "warehouse"), MASTER_PARSERS)}
+    data.masters = Masters({i.sku: i for i in items}, {p.code: p for p in parties}, {w.code: w for w in warehouses},
+                           repeated)
+    for spec in OPENINGS + DOCUMENT_SHEETS:
+        table = sheets.tables.get(spec.zh)
+        if table is None:
+            continue
+        merged = _merged_rows(book, table)
+        for parsed in parse.parse_documents(table, book.name, known):
+            for row in parsed.rows:
+                if row in merged:
+                    parsed.problems.append(Problem("merged_cells", parsed.doc_no, None, "", {"value": merged[row]},
+                                                   Source(workbook=book.name, sheet=table.sheet, row=row)))
+                    parsed.document = None
+            data.docs.append(parsed)
+        progress(f"读取 {spec.zh}：{len(table.rows)} 行")
+    return data
+
+
+def _merged_rows(book: Book, table: Table) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for r1, c1, r2, c2 in book.merged(table.sheet):
+        if r2 <= table.header_row:
+            continue
+        label = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+        for r in range(max(r1, table.header_row + 1), r2 + 1):
+            out[r] = label
+    return out

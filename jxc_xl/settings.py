@@ -1,0 +1,101 @@
+"""设置: the workbook's settings, where its ledger is, and which of them the ledger takes.
+
+The workbook is only a request: a cell can be cleared or a workbook e-mailed from elsewhere,
+so the ledger decides. Its closed-through date only moves forward (反结账 is a command of its
+own), and a ledger outside the workbook's folder is opened only where this computer allows it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .ledger import Ledger, LedgerError
+from .workbook import parse
+from .workbook.book import Book, Table, read_table
+from .workbook.contract import SETTING_KEYS, SETTINGS
+
+LEDGER_FOLDERS = "JXC_LEDGER_FOLDERS"     # the folders, beside the workbook's own, a ledger may be in
+
+
+@dataclass
+class BookSettings:
+    company: str = ""
+    ledger: Path | None = None
+    cost_method: str | None = None
+    allow_negative: bool | None = None
+    closed_through: dt.date | None = None
+    english: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def read_settings(book: Book, book_path: Path) -> BookSettings:
+    table = read_table(book, SETTINGS)
+    raw = parse.parse_settings(table if isinstance(table, Table) else None)
+    s = BookSettings(company=str(raw.get("company") or ""))
+    s.ledger = book_path.parent / (str(raw["ledger"]).strip() if raw.get("ledger") else book_path.stem + ".jxc.db")
+    if raw.get("cost_method") not in (None, ""):
+        s.cost_method = parse.setting_method(raw["cost_method"])
+        if s.cost_method is None:
+            s.problems.append(f"设置：成本方法“{raw['cost_method']}”无效，应为 移动加权平均 / 先进先出 / 月末一次加权平均")
+    if raw.get("allow_negative") not in (None, ""):
+        s.allow_negative = parse.setting_bool(raw["allow_negative"])
+        if s.allow_negative is None:
+            s.problems.append(f"设置：允许负库存“{raw['allow_negative']}”无效，应为 是 / 否")
+    if raw.get("closed_through") not in (None, ""):
+        s.closed_through = parse.to_date(raw["closed_through"])
+        if s.closed_through is None:
+            s.problems.append(f"设置：结账日期“{raw['closed_through']}”不是有效日期")
+    s.english = str(raw.get("language") or "").strip().lower() in ("english", "en")
+    return s
+
+
+def allowed_folders(book_path: Path) -> list[Path]:
+    """The workbook's folder, and the folders this computer's JXC_LEDGER_FOLDERS names."""
+    extra = [Path(p) for p in os.environ.get(LEDGER_FOLDERS, "").split(os.pathsep) if p.strip()]
+    return [book_path.resolve().parent, *(p.resolve() for p in extra)]
+
+
+def check_location(settings: BookSettings, book_path: Path) -> None:
+    """A workbook received by e-mail must not make 过账 open a file anywhere on this computer:
+    a ledger outside the workbook's folder needs a setting made on the computer, not in the file."""
+    path = settings.ledger.resolve()
+    if not any(path.is_relative_to(folder) for folder in allowed_folders(book_path)):
+        raise LedgerError("outside", path, variable=LEDGER_FOLDERS)
+
+
+def apply_settings(ledger: Ledger, settings: BookSettings, user: str | None) -> tuple[list[str], list[str]]:
+    """The workbook's settings the ledger takes: (problems, notes). A cost method is refused once
+    anything is posted; a closed-through date only moves the ledger's forward — a cleared or
+    earlier date is noted and changes nothing (反结账 is `jxc reopen`)."""
+    problems, notes = list(settings.problems), []
+    if settings.cost_method:
+        problem = ledger.set_cost_method(settings.cost_method)
+        if problem:
+            problems.append("设置：" + problem.message)
+    if settings.allow_negative is not None and settings.allow_negative != ledger.settings.allow_negative:
+        ledger.set_allow_negative(settings.allow_negative)
+    closed = ledger.settings.closed_through
+    if settings.closed_through and (closed is None or settings.closed_through > closed):
+        ledger.close_period(settings.closed_through, user=user)
+    elif closed and settings.closed_through != closed:
+        shown = settings.closed_through.isoformat() if settings.closed_through else "空"
+        notes.append(f"设置：结账日期为 {shown}，但账簿已结账至 {closed.isoformat()}，以账簿为准；"
+                     f"要反结账请用 反结账 / jxc reopen")
+    return problems, notes
+
+
+def write_setting(book: Book, key: str, value: object) -> None:
+    """Show ``value`` in 设置 under the key the code calls ``key`` (e.g. closed_through), in its
+    row if there is one, else in a new row under the table."""
+    table = read_table(book, SETTINGS)
+    if not isinstance(table, Table):
+        return
+    names = {name for name, code in SETTING_KEYS.items() if code == key}
+    row = next((r for r, values in table.rows
+                if str(table.get(values, "项目") or "").strip().lower().replace(" ", "") in names), None)
+    if row is None:
+        row = max((r for r, _ in table.rows), default=table.header_row) + 1
+        book.write_column(table.sheet, table.columns["项目"], row, [next(n for n in names if not n.isascii())])
+    book.write_column(table.sheet, table.columns["值"], row, [value])

@@ -1,0 +1,184 @@
+"""Writing back what became of every row: its 状态, the cells at fault, 盘点's book quantity.
+
+A row's status says the truth about the ledger: rows of a posted document keep ``已过账``
+even when a row beside them, with the same 单号, is new or edited — those get the error,
+naming the 单号, the cell that changed (old → new) and what to do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .changes import compare_rows
+from .inputs import Input
+from .ledger import Ledger, PostResult
+from .problems import Problem
+from .validate import validate
+from .workbook.book import Book, Table
+from .workbook.contract import BY_JOURNAL, COUNTS, ERROR, ERROR_EN, POSTED, POSTED_EN
+from .workbook.parse import ParsedDoc, to_number
+
+
+@dataclass
+class SheetMarks:
+    """What one run writes into one sheet."""
+
+    table: Table
+    statuses: dict[int, str] = field(default_factory=dict)
+    cells: list[tuple[int, int]] = field(default_factory=list)     # (row, col) at fault
+    counts: dict[int, Decimal] = field(default_factory=dict)       # 盘点 row → its posted difference
+
+    def fault(self, row: int, column: str) -> None:
+        if column in self.table.columns:
+            self.cells.append((row, self.table.columns[column]))
+
+
+class StatusWriter:
+    """Every row's 状态 for one run, from the run's outcomes and the ledger."""
+
+    def __init__(self, data: Input, result: PostResult, ledger: Ledger, english: bool, dry_run: bool):
+        self.data, self.ledger, self.english = data, ledger, english
+        self.outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}
+        self.posted = ledger.latest_documents()
+        self.counted = ledger.count_differences() if not dry_run else {}
+        self.sheets: dict[str, SheetMarks] = {}
+        self.notes: list[str] = []          # what no row can show (a posted line deleted from its sheet)
+
+    def text(self, problem: Problem) -> str:
+        return problem.message_en if self.english else problem.message
+
+    def run(self, docs: list[ParsedDoc]) -> None:
+        for parsed in docs:
+            table = self._table_of(parsed)
+            if table is None:
+                continue
+            marks = self.sheets.setdefault(table.spec.zh, SheetMarks(table))
+            outcome = self.outcomes.get((parsed.journal, parsed.doc_no)) if parsed.document else None
+            ledger_problems = outcome.problems if outcome else ()
+            info = self.posted.get((parsed.journal, parsed.doc_no))
+            standing = info is not None and info["reversed_by"] is None
+            if (parsed.problems or ledger_problems) and standing and parsed.parts:
+                self._against_posted(marks, parsed, info)
+            elif parsed.problems or ledger_problems:
+                self._problems(marks, parsed, ledger_problems)
+            elif info is None:                  # a check without posting: fine, and waits for 过账
+                marks.statuses.update({row: "" for row in parsed.rows})
+            else:
+                self._posted(marks, parsed, info)
+
+    def _table_of(self, parsed: ParsedDoc) -> Table | None:
+        if parsed.journal:
+            return self.data.tables.get(BY_JOURNAL[parsed.journal].zh)
+        sheet = next((p.source.sheet for p in parsed.problems if p.source.sheet), None)
+        return next((t for t in self.data.tables.values() if t.sheet == sheet), None)
+
+    def _posted(self, marks: SheetMarks, parsed: ParsedDoc, info, lines: dict[int, int] | None = None) -> None:
+        """Rows of a document the ledger holds; ``lines`` maps rows to posted line numbers when
+        they are not simply in order."""
+        text = posted_text(info, self.english)
+        for n, row in enumerate(parsed.rows, start=1):
+            marks.statuses[row] = text
+            line = lines.get(row, n) if lines is not None else n
+            if marks.table.spec is COUNTS and (parsed.doc_no, line) in self.counted:
+                marks.counts[row] = self.counted[(parsed.doc_no, line)]
+
+    def _problems(self, marks: SheetMarks, parsed: ParsedDoc, ledger_problems: tuple[Problem, ...]) -> None:
+        """Each problem on its row (a reading problem) or its line (a ledger one; the header's on
+        every row); the cell at fault marked; the document's other rows told why they wait."""
+        own: dict[int, list[str]] = {}
+
+        def add(row: int, p: Problem) -> None:
+            own.setdefault(row, []).append(self.text(p))
+            marks.fault(row, p.field)
+
+        for p in parsed.problems:
+            add(p.source.row, p)
+        for p in ledger_problems:
+            for row in ([parsed.rows[p.line - 1]] if p.line else parsed.rows):
+                add(row, p)
+        other = Problem("other_rows", parsed.doc_no, None, "", {"value": parsed.doc_no, "expected": min(own)})
+        for row in parsed.rows:
+            self._error(marks, row, own.get(row) or [self.text(other)])
+
+    def _error(self, marks: SheetMarks, row: int, messages: list[str]) -> None:
+        marks.statuses[row] = (ERROR_EN if self.english else ERROR) + " ".join(dict.fromkeys(messages))
+        marks.fault(row, "状态")
+
+    def _against_posted(self, marks: SheetMarks, parsed: ParsedDoc, info) -> None:
+        """A posted 单号 whose rows no longer read as it was posted: compare them row by row."""
+        posted = self.ledger.posted_document(parsed.journal, parsed.doc_no)
+        resolved = [(row, None if doc is None else validate(doc, self.data.masters, None)[0])
+                    for row, doc in parsed.row_documents()]
+        verdict = compare_rows(posted, resolved)
+        own = {p.source.row: p for p in parsed.problems}
+        self._posted(marks, _only(parsed, verdict.unchanged), info, verdict.unchanged)
+        for row, changes in verdict.edited.items():
+            if row in own and not changes:        # a row that cannot be read says why
+                self._error(marks, row, [self.text(p) for p in parsed.problems if p.source.row == row])
+                marks.fault(row, own[row].field)
+                continue
+            said = "；".join(map(str, changes)) or "无法读取"
+            self._error(marks, row, [self.text(Problem("posted_row_edited", parsed.doc_no, None, "",
+                                                       {"value": parsed.doc_no, "expected": said}))])
+            for change in changes:
+                marks.fault(row, change.column)
+        for row in verdict.added:
+            self._error(marks, row, [self.text(Problem("posted_row_added", parsed.doc_no, None, "单号",
+                                                       {"value": parsed.doc_no}))])
+            marks.fault(row, "单号")
+        for n in verdict.removed:
+            self.notes.append(self.text(Problem("posted_line_removed", parsed.doc_no, None, marks.table.sheet, {
+                "value": parsed.doc_no, "expected": n, "item": posted.lines[n - 1].item})))
+
+    def write(self, book: Book, report) -> None:
+        """Each sheet's statuses, marks and 盘点 columns, written as column blocks."""
+        for marks in self.sheets.values():
+            table = marks.table
+            if marks.statuses and "状态" not in table.columns:
+                add_status_column(book, table)
+            write_block(book, table, "状态", marks.statuses)
+            before = {r: str(table.get(v, "状态") or "") for r, v in table.rows}
+            rows = [r for r, text in marks.statuses.items()     # only rows in error now or before carry marks
+                    if text.startswith((ERROR, ERROR_EN)) or before.get(r, "").startswith((ERROR, ERROR_EN))]
+            book.mark(table.sheet, marks.cells, sorted(rows), max(table.columns.values()))
+            for row, message in sorted(marks.statuses.items()):
+                if message.startswith((ERROR, ERROR_EN)):
+                    report.error_rows.append((table.sheet, row, message))
+            if marks.counts:
+                counted = {r: to_number(table.get(v, "实盘数量")) for r, v in table.rows}
+                write_block(book, table, "账面数量", {r: counted[r] - d for r, d in marks.counts.items()})
+                write_block(book, table, "差异", marks.counts)
+        report.sheet_problems += self.notes
+
+
+def _only(parsed: ParsedDoc, rows: dict[int, int]) -> ParsedDoc:
+    """The parsed document narrowed to ``rows`` (those still as posted)."""
+    return ParsedDoc(None, [r for r in parsed.rows if r in rows], [], parsed.journal, parsed.doc_no)
+
+
+def posted_text(info, english: bool) -> str:
+    when = (info["posted_at"] or "").replace("T", " ")
+    if english:
+        text = f"{POSTED_EN} batch {info['batch']} {when}"
+        return text + (f", reversed (batch {info['reversed_batch']})" if info["reversed_batch"] else "")
+    text = f"{POSTED} 批次{info['batch']} {when}"
+    return text + (f"，已红字冲销（批次{info['reversed_batch']}）" if info["reversed_batch"] else "")
+
+
+def add_status_column(book: Book, table: Table) -> None:
+    """A sheet typed without 状态 gets the column, at the end of its header row."""
+    header = book.values(table.sheet)[table.header_row - 1]
+    col = max((c for c, v in enumerate(header, start=1) if v not in (None, "")), default=0) + 1
+    book.write_column(table.sheet, col, table.header_row, ["状态"])
+    table.columns["状态"] = col
+
+
+def write_block(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
+    """One column block from the first to the last row given; rows between keep their value."""
+    col = table.columns.get(column)
+    if col is None or not values:
+        return
+    first, last = min(values), max(values)
+    current = {r: table.get(v, column) for r, v in table.rows}
+    block = [values.get(r, current.get(r)) for r in range(first, last + 1)]
+    book.write_column(table.sheet, col, first, block)

@@ -1,0 +1,333 @@
+"""Issue 8 on real workbooks: the holes through which wrong figures got into the books, a
+workbook lost its ledger, or a clerk got a traceback — each reproduced, each closed."""
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from jxc_xl import Ledger
+from jxc_xl.cli import main
+
+from .wb import TODAY, cell, post, purchase, sale, table_rows, type_rows
+
+d = dt.date
+JXC = [sys.executable, "-m", "jxc_xl"]
+
+
+def ledger_path(book):
+    return book.with_name(book.stem + ".jxc.db")
+
+
+def status(book, sheet, row):
+    return cell(book, sheet, row, "状态") or ""
+
+
+def jxc(*args):
+    return subprocess.run([*JXC, *map(str, args)], capture_output=True, text=True)
+
+
+def stocked(book, qty=100):
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", qty, 5)])
+
+
+# -- 2, 17: a workbook separated from its ledger ---------------------------------------------------
+def test_a_workbook_copied_without_its_ledger_is_refused_until_asked_for_a_new_ledger(book, tmp_path):
+    stocked(book)
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 2), "A001", 30, 9)])
+    assert post(book).exit_code == 0
+    away = tmp_path / "away"
+    away.mkdir()
+    copy = away / book.name
+    shutil.copy(book, copy)
+    before = copy.read_bytes()
+    for command in ("refresh", "post", "verify", "validate"):
+        done = jxc(command, copy)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+        assert str(ledger_path(copy)) in done.stderr and "--new-ledger" in done.stderr
+        assert not ledger_path(copy).exists() and copy.read_bytes() == before      # nothing created or written
+    done = jxc("post", "--new-ledger", copy)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "已新建账簿" in done.stdout and "重新过账" in done.stdout
+    with Ledger.open(ledger_path(copy)) as ledger:
+        assert ledger.stock()[0].qty == 70
+
+
+def test_verify_validate_and_refresh_create_no_ledger_and_leave_a_first_post_possible(book):
+    stocked(book)
+    for command in ("validate", "verify", "refresh"):
+        assert jxc(command, book).returncode == 0, command
+    assert not ledger_path(book).exists()
+    assert jxc("post", book).returncode == 0            # refresh marked nothing as if from a ledger
+
+
+# -- 3: a closed period a cell could reopen -----------------------------------------------------------
+def test_the_ledger_keeps_its_closed_date_when_the_cell_is_cleared_and_reopen_is_logged(book):
+    stocked(book)
+    assert post(book).exit_code == 0
+    type_rows(book, "设置", [{"项目": "结账日期", "值": d(2026, 11, 10)}], start=6)
+    assert post(book).exit_code == 0
+    [row] = type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 1, 9)])
+    assert post(book).exit_code == 1 and "已结账期间" in status(book, "销售", row)
+    type_rows(book, "设置", [{"值": None}], start=6)                       # the cell cleared
+    report = post(book)
+    assert report.exit_code == 1 and "已结账期间" in status(book, "销售", row)
+    assert any("以账簿为准" in n for n in report.notes)
+    result = CliRunner().invoke(main, ["reopen", str(book), "2026-11", "--user", "王会计"])
+    assert result.exit_code == 0, result.output
+    assert cell(book, "设置", 6, "值") == dt.datetime(2026, 10, 31)            # shown as the ledger has it
+    with Ledger.open(ledger_path(book)) as ledger:
+        assert ledger.settings.closed_through == d(2026, 10, 31)
+        [entry] = [a for a in ledger.audit_log() if a.action == "reopen"]
+        assert entry.user == "王会计" and entry.at
+    assert post(book).exit_code == 0 and status(book, "销售", row).startswith("已过账")
+    assert CliRunner().invoke(main, ["reopen", str(book), "2026-11"]).exit_code == 1   # nothing closed there
+
+
+# -- 4: a deleted posted row ------------------------------------------------------------------------------
+def test_a_posted_document_whose_rows_are_deleted_is_reported_by_post_and_verify(book):
+    stocked(book)
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 2), "A001", 30, 9), sale("XS2", d(2026, 11, 3), "A001", 5, 9)])
+    assert post(book).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    wb["销售"].delete_rows(2)
+    wb.save(book)
+    report = post(book)
+    assert report.exit_code == 1
+    [said] = [p for p in report.sheet_problems if "XS1" in p]
+    assert "销售" in said and "红字冲销" in said
+    with Ledger.open(ledger_path(book)) as ledger:
+        assert ledger.stock()[0].qty == 65                        # the books are not changed
+    done = jxc("verify", book)
+    assert done.returncode == 1 and "XS1" in done.stdout
+    assert CliRunner().invoke(main, ["reverse", str(book), "XS1"]).exit_code == 0
+    assert post(book).exit_code == 0
+
+
+# -- 5: a missing master sheet ---------------------------------------------------------------------------
+def test_a_missing_master_sheet_stops_the_run_before_anything_posts(book):
+    type_rows(book, "收付款", [{"单号": "SK1", "日期": d(2026, 11, 8), "业务类型": "收款", "往来单位": "C01", "金额": 10}])
+    wb = openpyxl.load_workbook(book)
+    del wb["商品"]
+    wb.save(book)
+    before = book.read_bytes()
+    done = jxc("post", book)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0].strip().startswith("缺少“商品”表")
+    assert book.read_bytes() == before
+    assert not ledger_path(book).exists() or not Ledger.open(ledger_path(book)).has_postings()
+
+
+# -- 6: duplicate master codes ---------------------------------------------------------------------------
+def test_duplicate_master_codes_are_errors_on_their_rows_and_nothing_uses_them(book):
+    rows = type_rows(book, "商品", [{"商品编码": "C003", "商品名称": "橙子"}, {"商品编码": "c003", "商品名称": "柠檬"}])
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "C003", 1, 5), purchase("CG2", d(2026, 11, 1), "A001", 1, 5)])
+    report = post(book)
+    assert report.exit_code == 1
+    assert [p for p in report.sheet_problems if f"第{rows[0]}行" in p and f"第 {rows[1]} 行重复" in p]
+    assert [p for p in report.sheet_problems if f"第{rows[1]}行" in p and f"第 {rows[0]} 行重复" in p]
+    assert "C003" in status(book, "采购", 2) and status(book, "采购", 3).startswith("已过账")
+    with Ledger.open(ledger_path(book)) as ledger:
+        assert [r.item for r in ledger.stock()] == ["A001"]
+
+
+# -- 7: a posted 单号 with new or edited rows --------------------------------------------------------
+def test_rows_added_to_a_posted_document_get_the_error_and_the_posted_rows_keep_their_status(book):
+    rows = type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5),
+                                   purchase("CG1", d(2026, 11, 1), "B002", 4, 2)])
+    assert post(book).exit_code == 0
+    [added] = type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 3, 5)])
+    report = post(book)
+    assert report.exit_code == 1
+    assert all(status(book, "采购", r).startswith("已过账 批次1") for r in rows)
+    said = status(book, "采购", added)
+    assert said.startswith("错误：") and "CG1" in said and "新单号" in said and "红字冲销" in said
+
+
+def test_a_second_payment_row_with_a_posted_number_leaves_the_posted_one_alone(book):
+    payment = {"单号": "SK1", "日期": d(2026, 11, 8), "业务类型": "收款", "往来单位": "C01", "金额": 10}
+    [first] = type_rows(book, "收付款", [payment])
+    assert post(book).exit_code == 0
+    [second] = type_rows(book, "收付款", [{**payment, "金额": 20}])
+    assert post(book).exit_code == 1
+    assert status(book, "收付款", first).startswith("已过账")
+    assert "SK1" in status(book, "收付款", second)
+
+
+def test_an_edited_posted_row_names_the_cell_old_and_new(book):
+    [row] = type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
+    post(book)
+    type_rows(book, "采购", [{"数量": 12}], start=row)
+    assert post(book).exit_code == 1
+    said = status(book, "采购", row)
+    assert "数量 10 → 12" in said and "红字冲销" in said
+    with Ledger.open(ledger_path(book)) as ledger:
+        assert ledger.stock()[0].qty == 10
+
+
+def test_sorting_a_posted_documents_rows_is_not_an_edit(book):
+    rows = type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5),
+                                   purchase("CG1", d(2026, 11, 1), "B002", 4, 2)])
+    post(book)
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "B002", 4, 2),
+                            purchase("CG1", d(2026, 11, 1), "A001", 10, 5)], start=rows[0])
+    report = post(book)
+    assert report.exit_code == 0 and report.posted == 0
+    assert all(status(book, "采购", r).startswith("已过账 批次1") for r in rows)
+
+
+def test_amounts_excel_calculated_since_posting_do_not_make_a_document_look_edited(book, tmp_path):
+    [row] = type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 3, 2.5)])
+    assert post(book).exit_code == 0
+    out = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir", str(out), str(book)],
+                   check=True, capture_output=True, timeout=180)
+    shutil.copy(out / book.name, book)
+    assert cell(book, "采购", row, "金额", data_only=True) == 7.5
+    report = post(book)
+    assert (report.exit_code, report.posted, report.already) == (0, 0, 1)
+
+
+# -- 19: where the ledger may be ----------------------------------------------------------------------------
+def test_a_ledger_outside_the_workbooks_folder_needs_this_computers_permission(book, tmp_path, monkeypatch):
+    stocked(book)
+    (tmp_path / "books").mkdir()
+    book = shutil.move(book, tmp_path / "books" / book.name)
+    elsewhere = tmp_path / "outside"
+    elsewhere.mkdir()
+    app = elsewhere / "app.db"                                # another program's database
+    import sqlite3
+    with sqlite3.connect(app) as conn:
+        conn.execute("CREATE TABLE customers (name TEXT)")
+    before = app.read_bytes()
+    for name in ("../outside/x.jxc.db", str(app)):
+        type_rows(book, "设置", [{"项目": "账簿文件", "值": name}], start=3)
+        done = jxc("post", book)
+        assert done.returncode == 2 and "JXC_LEDGER_FOLDERS" in done.stderr, done.stderr
+        assert not (elsewhere / "x.jxc.db").exists() and app.read_bytes() == before
+    monkeypatch.setenv("JXC_LEDGER_FOLDERS", str(elsewhere))       # allowed here: still not our ledger
+    done = jxc("post", book)
+    assert done.returncode == 2 and "其他程序的数据库" in done.stderr and app.read_bytes() == before
+    type_rows(book, "设置", [{"项目": "账簿文件", "值": "../outside/x.jxc.db"}], start=3)
+    assert jxc("post", book).returncode == 0 and (elsewhere / "x.jxc.db").exists()
+
+
+# -- 11: a sheet typed without 状态 -----------------------------------------------------------------
+def test_a_sheet_without_a_status_column_gets_one(tmp_path):
+    path = tmp_path / "scratch.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "商品"
+    ws.append(["商品编码", "商品名称"])
+    ws.append(["A1", "苹果"])
+    wb.create_sheet("往来单位").append(["编码", "名称", "类型"])
+    wb["往来单位"].append(["S1", "供应商一", "供应商"])
+    wb.create_sheet("仓库").append(["编码", "名称"])
+    wb["仓库"].append(["W", "总仓"])
+    ws = wb.create_sheet("采购")
+    ws.append(["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "我的列"])
+    ws.append(["P1", "2026-11-02", "入库", "S1", "W", "A1", 5, 2, "x"])
+    ws.append(["P2", "2026-11-02", "入库", "S1", "W", "NOPE", 5, 2, "y"])
+    wb.save(path)
+    report = post(path)
+    assert report.exit_code == 1
+    ws = openpyxl.load_workbook(path)["采购"]
+    assert ws["J1"].value == "状态" and ws["J2"].value.startswith("已过账") and ws["J3"].value.startswith("错误：")
+    assert ws["I2"].value == "x"
+
+
+# -- 16: an unexpected failure ---------------------------------------------------------------------------
+def test_an_unexpected_failure_is_one_line_exit_2_and_a_log(book, monkeypatch):
+    from jxc_xl import usecases
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something nobody expected")
+
+    monkeypatch.setattr(usecases, "post_book", broken)
+    result = CliRunner().invoke(main, ["post", str(book)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    log = book.parent / "jxc-错误日志.log"
+    assert str(log) in result.output
+    assert "RuntimeError: something nobody expected" in log.read_text(encoding="utf-8")
+
+
+# -- 23: backups and restore ---------------------------------------------------------------------------
+def test_two_backups_in_one_second_are_two_files_and_restore_brings_one_back(book):
+    stocked(book)
+    post(book)
+    from jxc_xl.tools import backup_ledger, restore_ledger
+    from jxc_xl.workbook.patch import PatchBook
+    now = dt.datetime(2026, 11, 21, 9, 30, 0)
+    first = backup_ledger(PatchBook(book), book, now)
+    second = backup_ledger(PatchBook(book), book, now)
+    copies = sorted((book.parent / "备份").glob("*.db"))
+    assert first.ok and second.ok and len(copies) == 2
+    [row] = type_rows(book, "销售", [sale("XS1", d(2026, 11, 2), "A001", 30, 9)])
+    post(book)
+    result = CliRunner().invoke(main, ["restore", str(book), str(copies[0])])
+    assert result.exit_code == 0, result.output
+    assert "原账簿保存在" in result.output and "状态已清空" in result.output
+    assert status(book, "销售", row) == ""                       # not in the restored books: posts again
+    assert [r["数量"] for r in table_rows(book, "库存")] == [100]
+    assert len(list(book.parent.glob("账本.jxc*.db"))) == 2        # the replaced ledger kept aside
+    assert jxc("verify", book).returncode == 0
+    assert post(book).posted == 1
+    bad = book.parent / "bad.db"
+    bad.write_text("not a ledger")
+    done = CliRunner().invoke(main, ["restore", str(book), str(bad)])
+    assert done.exit_code == 2 and "不能用来恢复" in done.output
+
+
+# -- 24: a count sheet for an unknown warehouse ------------------------------------------------------
+def test_count_sheet_for_an_unknown_warehouse_exits_1_and_names_the_known_ones(book):
+    stocked(book)
+    post(book)
+    result = CliRunner().invoke(main, ["count-sheet", str(book), "WH9"])
+    assert result.exit_code == 1 and "未知仓库“WH9”" in result.output and "WH1" in result.output
+    assert "选中" not in result.output
+
+
+# -- smaller things a user hit ------------------------------------------------------------------------
+def test_chinese_dates_currency_signs_and_another_letter_case_are_accepted(book):
+    type_rows(book, "采购", [purchase("CG1", "2026年11月5日", "a001", 2, "¥28.00"),
+                            purchase("CG2", "2026/11/6", "A001", "3", "28元")])
+    report = post(book)
+    assert report.exit_code == 0, report.error_rows
+    with Ledger.open(ledger_path(book)) as ledger:
+        [row] = ledger.stock()
+        assert (row.item, row.qty, row.value) == ("A001", 5, Decimal("140.00"))
+
+
+def test_verify_says_which_sheet_row_and_figure_differ(book):
+    stocked(book)
+    post(book)
+    wb = openpyxl.load_workbook(book)
+    wb["库存"].protection.sheet = False
+    wb["库存"]["G3"] = 499
+    wb.save(book)
+    done = jxc("verify", book)
+    assert done.returncode == 1
+    assert "“库存”第 3 行库存金额：表中 499，账簿 500" in done.stdout
+
+
+def test_a_cost_method_message_speaks_the_names_the_user_typed(book):
+    stocked(book)
+    post(book)
+    type_rows(book, "设置", [{"项目": "成本方法", "值": "先进先出"}], start=4)
+    report = post(book)
+    [said] = [p for p in report.sheet_problems if "成本方法" in p]
+    assert "移动加权平均" in said and "moving_average" not in said and "fifo" not in said
+
+
+def test_huge_numbers_in_masters_are_row_errors(book):
+    type_rows(book, "商品", [{"商品编码": "Z9", "商品名称": "大", "参考进价": 1e20}])
+    type_rows(book, "往来单位", [{"编码": "C9", "名称": "久", "类型": "客户", "账期天数": 10**9}])
+    report = post(book)
+    assert report.exit_code == 1
+    assert any("参考进价" in p and "必须小于" in p for p in report.sheet_problems)
+    assert any("账期天数" in p for p in report.sheet_problems)
