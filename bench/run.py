@@ -50,7 +50,7 @@ def make_rows(lines: int, items: int, rng: random.Random, start_no: int = 0, day
 
 def write_book(path: Path, items: int, purchases, sales) -> None:
     """A workbook as `jxc new` makes it, with the rows typed in (setup, not measured)."""
-    from jxc_xl.workbook.template import build_workbook
+    from jxc_xl.io.template import build_workbook
     rows = {"商品": [[f"I{i:05d}", f"商品{i}"] for i in range(items)],
             "往来单位": [["S01", "供应商", "供应商"], ["C01", "客户", "客户"]],
             "仓库": [["WH1", "总仓"]],

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .crash import log_crash
+from .app.crash import log_crash
 from .ledger import Ledger, LedgerError
 
 
@@ -29,8 +29,8 @@ def main() -> None:
 
 
 def _book(path: str, write: bool = True):
-    from .workbook.patch import PatchBook
-    from .workbook.xlsx import check_writable
+    from .io.patch import PatchBook
+    from .io.xlsx import check_writable
     book_path = Path(path).resolve()
     if write:
         check_writable(book_path)
@@ -40,7 +40,7 @@ def _book(path: str, write: bool = True):
 def _on_book(path: str, use_case, write: bool = True):
     """Run ``use_case(book, book_path)`` holding the workbook's lock: a second jxc on the same
     workbook waits (and says so) instead of posting and saving over the first."""
-    from .workbook.xlsx import lock_workbook
+    from .io.xlsx import lock_workbook
     book_path = Path(path).resolve()
 
     def run():
@@ -74,7 +74,7 @@ def _guarded(action, log_folder: Path | None = None, expected: tuple = ()):
     """Run a use case; what stops it becomes one clear line and exit code 2.
 
     ``expected`` — further exception types whose message is already the line to show."""
-    from .workbook.xlsx import WorkbookError
+    from .io.xlsx import WorkbookError
     try:
         return action()
     except (WorkbookError, LedgerError, *expected) as exc:
@@ -96,7 +96,7 @@ def _guarded(action, log_folder: Path | None = None, expected: tuple = ()):
 @click.option("--company", default="", help="公司名称")
 def new(book: str, company: str) -> None:
     """Create a new, empty workbook with every sheet of the contract."""
-    from .workbook.template import new_workbook
+    from .io.template import new_workbook
     if Path(book).exists():
         _fail(f"{book} 已存在：不会覆盖已有工作簿 / already exists")
     _guarded(lambda: new_workbook(book, company), Path(book).resolve().parent)
@@ -108,7 +108,7 @@ def new(book: str, company: str) -> None:
 def demo(folder: str) -> None:
     """Build, post and refresh a demo workbook for a small trading company."""
     from .demo import build_demo, deliberate_mistakes
-    from .usecases import post_book
+    from .app.usecases import post_book
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
     report = _on_book(str(book_path), lambda b, p: post_book(b, p, progress=_progress()))
     _report(report, deliberate_mistakes(book_path))
@@ -125,7 +125,7 @@ def _progress():
 @click.argument("book")
 def validate(book: str) -> None:
     """Check every row and mark errors; post nothing."""
-    from .usecases import validate_book
+    from .app.usecases import validate_book
     _report(_on_book(book, lambda b, p: validate_book(b, p, progress=_progress())))
 
 
@@ -136,7 +136,7 @@ def validate(book: str) -> None:
               help="账簿不在时新建一个，并把工作簿中标为“已过账”的单据重新过账到新账簿")
 def post(book: str, user: str | None, new_ledger: bool) -> None:
     """Validate, post, write 状态, fill 盘点, regenerate the generated sheets, save."""
-    from .usecases import post_book
+    from .app.usecases import post_book
     _report(_on_book(book, lambda b, p: post_book(b, p, user=user, progress=_progress(), new_ledger=new_ledger)))
 
 
@@ -144,7 +144,7 @@ def post(book: str, user: str | None, new_ledger: bool) -> None:
 @click.argument("book")
 def refresh(book: str) -> None:
     """Regenerate 库存 / 应收 / 应付 / 台账 from the ledger."""
-    from .usecases import refresh_book
+    from .app.usecases import refresh_book
     _report(_on_book(book, refresh_book))
 
 
@@ -155,7 +155,7 @@ def refresh(book: str) -> None:
 @click.option("--user", default=None)
 def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) -> None:
     """Post the 红字冲销 of a posted document and mark its rows."""
-    from .usecases import reverse_book
+    from .app.usecases import reverse_book
     _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date.date() if date else None)))
 
 
@@ -163,7 +163,7 @@ def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) 
 @click.argument("book")
 def verify(book: str) -> None:
     """Recompute the ledger and compare every generated sheet with it; writes nothing."""
-    from .usecases import verify_book
+    from .app.usecases import verify_book
     _differences(_on_book(book, verify_book, write=False), "核对无误 / verified")
 
 
@@ -172,7 +172,7 @@ def verify(book: str) -> None:
 @click.argument("warehouse")
 def count_sheet(book: str, warehouse: str) -> None:
     """盘点表: fill 盘点 with every item the warehouse holds and its book quantity."""
-    from .tools import count_sheet as fill
+    from .app.tools import count_sheet as fill
     _done(_on_book(book, lambda b, p: fill(b, p, warehouse)))
 
 
@@ -180,7 +180,7 @@ def count_sheet(book: str, warehouse: str) -> None:
 @click.argument("book")
 def backup(book: str) -> None:
     """备份: a checked copy of the workbook's ledger in the 备份 folder beside it."""
-    from .tools import backup_ledger
+    from .app.tools import backup_ledger
     _done(_on_book(book, backup_ledger, write=False))
 
 
@@ -189,7 +189,7 @@ def backup(book: str) -> None:
 @click.argument("backup_file")
 def restore(book: str, backup_file: str) -> None:
     """恢复: make a backup the ledger again (the current one kept aside) and rewrite the sheets."""
-    from .tools import restore_ledger
+    from .app.tools import restore_ledger
     _report(_on_book(book, lambda b, p: restore_ledger(b, p, Path(backup_file).resolve())))
 
 
@@ -199,7 +199,7 @@ def restore(book: str, backup_file: str) -> None:
 @click.option("--user", default=None)
 def reopen(book: str, month: str, user: str | None) -> None:
     """反结账: reopen MONTH (YYYY-MM) and everything after it; logged with who and when."""
-    from .tools import reopen_period
+    from .app.tools import reopen_period
     _done(_on_book(book, lambda b, p: reopen_period(b, p, month, user=user)))
 
 

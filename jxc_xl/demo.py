@@ -10,8 +10,8 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-from .workbook.template import build_workbook
-from .workbook.xlsx import save_atomically
+from .io.template import build_workbook
+from .io.xlsx import save_atomically
 
 START = dt.date(2026, 8, 1)
 CATEGORIES = {

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .ledger import queries
-from .workbook.parse import to_code, to_date
+from .sheets.parse import to_code, to_date
 
 UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
            "warehouses": "#N/A 未知仓库：{}"}
@@ -139,3 +139,11 @@ def traded(path: str | Path, side: str, skus: list, start: object = None, end: o
         else:
             out.append(list(table.get(sku, (Decimal(0), Decimal("0.00")))))
     return out
+
+
+def ledger_of(caller) -> Path:
+    """The ledger of the workbook a worksheet function was called from (its 设置, else the default)."""
+    from .app.settings import read_settings
+    from .io.excel import XlwingsBook
+    book = caller.sheet.book
+    return read_settings(XlwingsBook(book), Path(book.fullname)).ledger

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import tools, usecases
-from .crash import log_crash
-from .excel import XlwingsBook
+from .app import tools, usecases
+from .app.crash import log_crash
+from .io.excel import XlwingsBook
 from .ledger import LedgerError
-from .workbook.book import Table, find_sheet, read_table
-from .workbook.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
-from .workbook.parse import to_code
-from .workbook.xlsx import WorkbookError
+from .sheets.book import Table, find_sheet, read_table
+from .sheets.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
+from .sheets.parse import to_code
+from .io.xlsx import WorkbookError
 
 TITLE = "进销存"
 

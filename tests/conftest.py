@@ -42,7 +42,7 @@ def any_ledger(request, tmp_path):
 @pytest.fixture
 def book(tmp_path):
     """A new workbook from the template, with masters typed in."""
-    from jxc_xl.workbook.template import new_workbook
+    from jxc_xl.io.template import new_workbook
 
     from .wb import masters
     path = new_workbook(tmp_path / "账本.xlsx")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from jxc_xl.model import DOC_TYPE_LABELS, Document, DocType, Line, Source
+from jxc_xl.domain.model import DOC_TYPE_LABELS, Document, DocType, Line, Source
 
 TYPES = {label: t for t, label in DOC_TYPE_LABELS.items()}
 

@@ -14,9 +14,9 @@ import pytest
 
 from jxc_xl import Ledger, ribbon
 from jxc_xl.demo import build_demo
-from jxc_xl.usecases import post_book
-from jxc_xl.workbook.patch import PatchBook
-from jxc_xl.workbook.template import new_workbook
+from jxc_xl.app.usecases import post_book
+from jxc_xl.io.patch import PatchBook
+from jxc_xl.io.template import new_workbook
 
 from .wb import cell, masters, post, purchase, table_rows, type_rows
 from .xlengine import app_of, open_book
@@ -221,8 +221,8 @@ def test_every_button_has_a_route_and_every_route_a_button():
 
 
 def test_to_excel_keeps_figures_exact_and_text_text():
-    from jxc_xl.excel import to_excel
-    from jxc_xl.workbook.format import Exact
+    from jxc_xl.io.excel import to_excel
+    from jxc_xl.sheets.format import Exact
     assert to_excel(Exact("1234.56")) == 1234.56 and to_excel(Decimal("0.10")) == 0.1
     assert to_excel("001") == "'001" and to_excel("=1+1") == "'=1+1" and to_excel("") is None
     assert to_excel(dt.date(2026, 1, 2)) == dt.datetime(2026, 1, 2)

@@ -14,10 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jxc_xl.workbook.book import find_sheet
-from jxc_xl.workbook.contract import PURCHASES
-from jxc_xl.workbook.patch import PatchBook
-from jxc_xl.workbook.xlsx import FileBook, Package, WorkbookError, read_sheet_xml
+from jxc_xl.sheets.book import find_sheet
+from jxc_xl.sheets.contract import PURCHASES
+from jxc_xl.io.patch import PatchBook
+from jxc_xl.io.xlsx import FileBook, Package, WorkbookError, read_sheet_xml
 
 from .test_files_shapes import damage, post_patched
 from .wb import TODAY, purchase, type_rows

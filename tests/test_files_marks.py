@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import PatternFill
 
-from jxc_xl.workbook.format import MARK_RULE
-from jxc_xl.workbook.xlsx import FileBook
+from jxc_xl.sheets.format import MARK_RULE
+from jxc_xl.io.xlsx import FileBook
 
 from .wb import error_marks, post, purchase, sale, type_rows
 
@@ -85,8 +85,8 @@ def test_the_openpyxl_writer_marks_the_same_way_and_keeps_the_users_rules(book):
 
 def test_excel_marks_through_its_format_conditions_and_keeps_the_users_fill(book):
     """The ribbon's Book, on the test engine (Excel's FormatConditions over openpyxl)."""
-    from jxc_xl.excel import XlwingsBook
-    from jxc_xl.usecases import validate_book
+    from jxc_xl.io.excel import XlwingsBook
+    from jxc_xl.app.usecases import validate_book
 
     from .xlengine import open_book
     [row] = type_rows(book, "销售", [sale("XS1", dt.date(2026, 11, 2), "X9", 1, 9)])

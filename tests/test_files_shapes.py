@@ -14,9 +14,9 @@ import pytest
 from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image
 
-from jxc_xl.usecases import post_book, refresh_book
-from jxc_xl.workbook import xlsx
-from jxc_xl.workbook.patch import PatchBook
+from jxc_xl.app.usecases import post_book, refresh_book
+from jxc_xl.io import xlsx
+from jxc_xl.io.patch import PatchBook
 
 from .test_files_marks import libreoffice_copy
 from .wb import TODAY, purchase, table_rows, type_rows
@@ -127,7 +127,7 @@ def test_the_openpyxl_writer_repairs_a_renamed_generated_sheet_too(book):
 
 
 def test_the_excel_book_repairs_a_renamed_generated_sheet_too(book):
-    from jxc_xl.excel import XlwingsBook
+    from jxc_xl.io.excel import XlwingsBook
 
     from .xlengine import open_book
     wb = openpyxl.load_workbook(book)

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from jxc_xl.cli import main
-from jxc_xl.crash import ERROR_LOG
-from jxc_xl.workbook.template import new_workbook
+from jxc_xl.app.crash import ERROR_LOG
+from jxc_xl.io.template import new_workbook
 
 from .wb import masters, purchase, sale, type_rows
 

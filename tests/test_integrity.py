@@ -243,7 +243,7 @@ def test_a_sheet_without_a_status_column_gets_one(tmp_path):
 
 # -- 16: an unexpected failure ---------------------------------------------------------------------------
 def test_an_unexpected_failure_is_one_line_exit_2_and_a_log(book, monkeypatch):
-    from jxc_xl import usecases
+    from jxc_xl.app import usecases
 
     def broken(*args, **kwargs):
         raise RuntimeError("something nobody expected")
@@ -260,8 +260,8 @@ def test_an_unexpected_failure_is_one_line_exit_2_and_a_log(book, monkeypatch):
 def test_two_backups_in_one_second_are_two_files_and_restore_brings_one_back(book):
     stocked(book)
     post(book)
-    from jxc_xl.tools import backup_ledger, restore_ledger
-    from jxc_xl.workbook.patch import PatchBook
+    from jxc_xl.app.tools import backup_ledger, restore_ledger
+    from jxc_xl.io.patch import PatchBook
     now = dt.datetime(2026, 11, 21, 9, 30, 0)
     first = backup_ledger(PatchBook(book), book, now)
     second = backup_ledger(PatchBook(book), book, now)

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from jxc_xl import Item, Ledger, Party
-from jxc_xl.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
-from jxc_xl.validate import Masters
+from jxc_xl.domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
+from jxc_xl.domain.validate import Masters
 
 from .dsl import docs, stock_rows
 from .test_documents import HEAD, only_problem, post_ok
@@ -179,7 +179,7 @@ def test_masters_with_figures_too_large_are_left_out_and_reported(ledger):
 
 def test_the_limits_keep_every_stored_figure_inside_sqlite_integers():
     """The product of the largest figures allowed, scaled, and a million of them summed, fit."""
-    from jxc_xl.money import to_cents, to_qty_units, to_unit_cost_units
+    from jxc_xl.domain.money import to_cents, to_qty_units, to_unit_cost_units
     top = D("0.9999")
     assert within(MAX_QTY - 1, MAX_QTY) and not within(MAX_QTY, MAX_QTY)
     assert to_qty_units(MAX_QTY - top) * 10**5 < 2**63

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jxc_xl import money
+from jxc_xl.domain import money
 
 
 @pytest.mark.parametrize("raw, cents", [("0.005", "0.01"), ("0.015", "0.02"), ("2.675", "2.68"),
@@ -39,7 +39,7 @@ def test_floats_are_refused():
 def test_sqlite_renders_scaled_integers_as_exact_decimal_text(units, places):
     import sqlite3
 
-    from jxc_xl.money import scaled_text_sql
+    from jxc_xl.domain.money import scaled_text_sql
     text = sqlite3.connect(":memory:").execute(f"SELECT {scaled_text_sql('?', places)}",
                                                (units,) * 3).fetchone()[0]
     assert Decimal(text) == Decimal(units).scaleb(-places) and len(text.split(".")[1]) == places

@@ -1,6 +1,6 @@
 """The patching writer's row surgery and error marks on hand-made sheet XML (attribute orders and
 element layouts other writers use)."""
-from jxc_xl.workbook.patch import Styles, _marked, _patch_sheet, _top_elements, _with_marks
+from jxc_xl.io.patch import Styles, _marked, _patch_sheet, _top_elements, _with_marks
 
 STYLES = (b'<styleSheet><fills count="2"><fill><patternFill/></fill><fill><patternFill patternType="gray125"/>'
           b'</fill></fills><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'

@@ -81,7 +81,7 @@ def test_a_post_between_two_calls_changes_the_answer(books):
 
 
 def test_the_workbooks_own_ledger_is_used_and_a_missing_one_is_said(tmp_path):
-    from jxc_xl.workbook.template import new_workbook
+    from jxc_xl.io.template import new_workbook
     path = new_workbook(tmp_path / "新账本.xlsx")
     masters(path)
     answer = JXC_STOCK([["A001"], ["B002"]], caller=caller_of(path))

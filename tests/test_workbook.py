@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from openpyxl.comments import Comment
 
 from jxc_xl import Ledger
-from jxc_xl.usecases import refresh_book, verify_book
-from jxc_xl.workbook.patch import PatchBook as FileBook
+from jxc_xl.app.usecases import refresh_book, verify_book
+from jxc_xl.io.patch import PatchBook as FileBook
 
 from .wb import TODAY, cell, check, error_marks, post, purchase, sale, table_rows, type_rows
 
@@ -346,7 +346,7 @@ def test_typed_from_scratch_with_english_headers_and_a_title_row(tmp_path):
 def test_reverse_marks_the_rows_and_refreshes(book):
     rows = type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
     post(book)
-    from jxc_xl.usecases import reverse_book
+    from jxc_xl.app.usecases import reverse_book
     report = reverse_book(FileBook(book), book, "CG1", today=TODAY)
     assert report.exit_code == 0
     assert "已红字冲销" in status(book, "采购", rows[0])
@@ -357,7 +357,7 @@ def test_reverse_marks_the_rows_and_refreshes(book):
 
 def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):
     """A workbook made by `jxc new` is patched in place; openpyxl's writer is never needed."""
-    from jxc_xl.workbook import xlsx
+    from jxc_xl.io import xlsx
     [row] = type_rows(book, "采购", [GOOD])
     before = {n: zipfile.ZipFile(book).read(n) for n in zipfile.ZipFile(book).namelist()}
 
@@ -380,7 +380,7 @@ def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):
 
 def journal_in_full(book) -> list[list]:
     """What 台账 must hold: the whole journal from the ledger, as openpyxl reads numbers back."""
-    from jxc_xl.workbook.generate import journal_rows
+    from jxc_xl.reports.generate import journal_rows
     with Ledger.open(book.with_name(book.stem + ".jxc.db")) as ledger:
         rows = journal_rows(ledger)[1]
     return [[float(v) if type(v).__name__ == "Exact" else v for v in r] for r in rows]
@@ -394,7 +394,7 @@ def journal_in_sheet(book) -> list[list]:
 
 
 def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touched(book, monkeypatch):
-    from jxc_xl.workbook import patch
+    from jxc_xl.io import patch
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5), purchase("CG2", d(2026, 11, 3), "B002", 4, 2)])
     type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 3, 9)])
     post(book)
@@ -416,7 +416,7 @@ def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touche
 
 def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
     """Batch numbers come again after a backup is restored: the mark's batch time tells them apart."""
-    from jxc_xl.workbook import patch
+    from jxc_xl.io import patch
     ledger = book.with_name(book.stem + ".jxc.db")
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
     post(book)
@@ -436,7 +436,7 @@ def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
 
 
 def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monkeypatch):
-    from jxc_xl.workbook import patch
+    from jxc_xl.io import patch
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
     post(book)
     other = tmp_path / "other.jxc.db"
@@ -462,7 +462,7 @@ def test_english_statuses_when_the_language_is_english(book):
 def test_the_journal_sheet_always_equals_the_whole_journal(tmp_path_factory, batches):
     """Batches of receipts in any date order (so later ones recost earlier rows), each posted
     on its own: the incrementally written 台账 is always the ledger's whole journal."""
-    from jxc_xl.workbook.template import new_workbook
+    from jxc_xl.io.template import new_workbook
 
     from .wb import masters
     book = new_workbook(tmp_path_factory.mktemp("journal") / "账本.xlsx")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import openpyxl
 
-from jxc_xl.workbook.book import mark_cells
-from jxc_xl.workbook.format import MARK_RULE
+from jxc_xl.sheets.book import mark_cells
+from jxc_xl.sheets.format import MARK_RULE
 
-from jxc_xl.usecases import post_book, validate_book
-from jxc_xl.workbook.patch import PatchBook as FileBook
+from jxc_xl.app.usecases import post_book, validate_book
+from jxc_xl.io.patch import PatchBook as FileBook
 
 TODAY = dt.date(2026, 11, 21)
 

@@ -13,7 +13,6 @@ import functools
 import xlwings as xw
 
 from jxc_xl import lookup
-from jxc_xl.excel import ledger_of
 
 
 def _column(values) -> list:
@@ -43,7 +42,7 @@ def _guarded(fn):
 @_guarded
 def JXC_STOCK(sku, warehouse=None, as_of=None, caller=None):
     """库存数量：商品编码（可整列），可选 仓库、截至日期"""
-    return _rows(lookup.stock(ledger_of(caller), _column(sku), warehouse, as_of, "qty"))
+    return _rows(lookup.stock(lookup.ledger_of(caller), _column(sku), warehouse, as_of, "qty"))
 
 
 @xw.func
@@ -51,7 +50,7 @@ def JXC_STOCK(sku, warehouse=None, as_of=None, caller=None):
 @_guarded
 def JXC_COST(sku, warehouse=None, as_of=None, caller=None):
     """成本单价：商品编码（可整列），可选 仓库、截至日期"""
-    return _rows(lookup.stock(ledger_of(caller), _column(sku), warehouse, as_of, "unit_cost"))
+    return _rows(lookup.stock(lookup.ledger_of(caller), _column(sku), warehouse, as_of, "unit_cost"))
 
 
 @xw.func
@@ -59,7 +58,7 @@ def JXC_COST(sku, warehouse=None, as_of=None, caller=None):
 @_guarded
 def JXC_VALUE(sku, warehouse=None, as_of=None, caller=None):
     """库存金额：商品编码（可整列），可选 仓库、截至日期"""
-    return _rows(lookup.stock(ledger_of(caller), _column(sku), warehouse, as_of, "value"))
+    return _rows(lookup.stock(lookup.ledger_of(caller), _column(sku), warehouse, as_of, "value"))
 
 
 @xw.func
@@ -67,7 +66,7 @@ def JXC_VALUE(sku, warehouse=None, as_of=None, caller=None):
 @_guarded
 def JXC_BALANCE(party, as_of=None, caller=None):
     """往来余额：应收为正、应付为负；往来单位（可整列），可选 截至日期"""
-    return _rows(lookup.balance(ledger_of(caller), _column(party), as_of))
+    return _rows(lookup.balance(lookup.ledger_of(caller), _column(party), as_of))
 
 
 @xw.func
@@ -75,7 +74,7 @@ def JXC_BALANCE(party, as_of=None, caller=None):
 @_guarded
 def JXC_SOLD(sku, start=None, end=None, caller=None):
     """销售数量和金额（扣除退货）：商品编码（可整列），起止日期"""
-    return _rows(lookup.traded(ledger_of(caller), "sales", _column(sku), start, end))
+    return _rows(lookup.traded(lookup.ledger_of(caller), "sales", _column(sku), start, end))
 
 
 @xw.func
@@ -83,7 +82,7 @@ def JXC_SOLD(sku, start=None, end=None, caller=None):
 @_guarded
 def JXC_BOUGHT(sku, start=None, end=None, caller=None):
     """采购数量和金额（扣除退货）：商品编码（可整列），起止日期"""
-    return _rows(lookup.traded(ledger_of(caller), "purchases", _column(sku), start, end))
+    return _rows(lookup.traded(lookup.ledger_of(caller), "purchases", _column(sku), start, end))
 
 
 FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT)

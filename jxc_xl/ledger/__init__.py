@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..model import CostMethod, Document, Item, Party, PartyKind, Source, Warehouse
-from ..money import (from_cents, from_qty_units, from_unit_cost_units, to_cents, to_qty_units,
+from ..domain.model import CostMethod, Document, Item, Party, PartyKind, Source, Warehouse
+from ..domain.money import (from_cents, from_qty_units, from_unit_cost_units, to_cents, to_qty_units,
                      to_unit_cost_units)
-from ..problems import Problem
-from ..validate import Masters, check_items, check_parties, check_reversal_date, validate
+from ..domain.problems import Problem
+from ..domain.validate import Masters, check_items, check_parties, check_reversal_date, validate
 from . import documents, queries, store
 from .errors import LedgerError, file_error
 from .posting import Stamp, Writer, dependents, doc_pos

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from ..model import Document, DocType, Line, Source
-from ..money import from_cents, from_qty_units, from_unit_cost_units
+from ..domain.model import Document, DocType, Line, Source
+from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
 
 _STANDING = ("SELECT * FROM documents WHERE journal = ? AND doc_no = ? AND reversal = 0 "
              "ORDER BY revision DESC LIMIT 1")

@@ -1,6 +1,6 @@
 """What can be wrong with a ledger file itself, said in one line a clerk can act on.
 
-A clerk's typing is answered with :class:`~jxc_xl.problems.Problem` values; a ledger file that
+A clerk's typing is answered with :class:`~jxc_xl.domain.problems.Problem` values; a ledger file that
 is missing, damaged, another program's, too new or busy is answered with :class:`LedgerError`,
 whose text is one line, Chinese then English, saying what is wrong and what to do.
 """

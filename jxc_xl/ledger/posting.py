@@ -10,10 +10,10 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..model import Document, DocType, Line
-from ..money import (ZERO, from_qty_units, mul_money, to_cents, to_qty_units, to_unit_cost_units)
-from ..problems import Problem
-from ..validate import Masters
+from ..domain.model import Document, DocType, Line
+from ..domain.money import (ZERO, from_qty_units, mul_money, to_cents, to_qty_units, to_unit_cost_units)
+from ..domain.problems import Problem
+from ..domain.validate import Masters
 from .recost import Failure, Key, Settings, recost
 
 RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.stock_count: 2}

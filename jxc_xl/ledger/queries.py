@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio,
+from ..domain.money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio,
                      round_unit_cost, scaled_text_sql)
 
 BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")

@@ -1,7 +1,7 @@
 """Recompute costs forward from the earliest movement a posting touched.
 
 Costs live per item × warehouse. A posting marks the keys it touched from their earliest new
-movement; each key is replayed from there through :func:`jxc_xl.costing.run`, and a
+movement; each key is replayed from there through :func:`jxc_xl.domain.costing.run`, and a
 movement whose value changed marks the movements that take their value from it (the
 receiving leg of a transfer, a return that names it, its reversal) so their keys are
 replayed in turn, until nothing changes.
@@ -13,9 +13,9 @@ import heapq
 import sqlite3
 from dataclasses import dataclass
 
-from .. import costing
-from ..model import CostMethod
-from ..money import (ZERO, from_cents, from_qty_units, from_unit_cost_units, prorate, ratio,
+from ..domain import costing
+from ..domain.model import CostMethod
+from ..domain.money import (ZERO, from_cents, from_qty_units, from_unit_cost_units, prorate, ratio,
                      to_cents, to_qty_units, to_unit_cost_units)
 
 Key = tuple[str, str]

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .changes import compare_rows
+from ..domain.changes import compare_rows
 from .inputs import Input
-from .ledger import Ledger, PostResult
-from .problems import Problem
-from .validate import validate
-from .workbook.book import Book, Table
-from .workbook.contract import BY_JOURNAL, COUNTS, ERROR, ERROR_EN, POSTED, POSTED_EN
-from .workbook.parse import ParsedDoc, to_number
+from ..ledger import Ledger, PostResult
+from ..domain.problems import Problem
+from ..domain.validate import validate
+from ..sheets.book import Book, Table
+from ..sheets.contract import BY_JOURNAL, COUNTS, ERROR, ERROR_EN, POSTED, POSTED_EN
+from ..sheets.parse import ParsedDoc, to_number
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import DocType
+from ..domain.model import DocType
 
 
 @dataclass(frozen=True)

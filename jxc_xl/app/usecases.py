@@ -1,6 +1,6 @@
 """One function per button and per command: validate, post, refresh, reverse, verify.
 
-They speak to a :class:`~jxc_xl.workbook.book.Book` (a file here, live Excel behind the
+They speak to a :class:`~jxc_xl.sheets.book.Book` (a file here, live Excel behind the
 ribbon) and to the workbook's ledger; the CLI and the ribbon only differ in where the Book
 comes from. A use case never creates a ledger for a workbook that already has posted rows
 (its ledger is elsewhere: the user is told where it was expected), and only 过账 creates one.
@@ -16,16 +16,16 @@ from itertools import zip_longest
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, read_input, read_sheets
-from .ledger import Ledger, LedgerError
-from .ledger.documents import standing_documents
-from .ledger.store import MEMORY
-from .problems import Problem
+from ..ledger import Ledger, LedgerError
+from ..ledger.documents import standing_documents
+from ..ledger.store import MEMORY
+from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
-from .workbook.book import Book, Table, read_table
-from .workbook.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, RECEIVABLES, PAYABLES, SheetSpec
-from .workbook.format import Exact
-from .workbook.generate import generated, journal_since, summaries
+from ..sheets.book import Book, Table, read_table
+from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, RECEIVABLES, PAYABLES, SheetSpec
+from ..sheets.format import Exact
+from ..reports.generate import generated, journal_since, summaries
 
 
 @dataclass

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .inputs import read_input, read_sheets
-from .ledger import Ledger, LedgerError, PostResult, restore
+from ..ledger import Ledger, LedgerError, PostResult, restore
 from .settings import read_settings, write_setting
 from .statuses import StatusWriter, write_block
 from .usecases import Report, _bulk, open_ledger, refresh_sheets
-from .workbook import parse
-from .workbook.book import Book, Table, find_sheet, read_table
-from .workbook.contract import BY_JOURNAL, COUNTS, DOC_PREFIX, DOCUMENT_SHEETS, PAYMENT_PREFIX
+from ..sheets import parse
+from ..sheets.book import Book, Table, find_sheet, read_table
+from ..sheets.contract import BY_JOURNAL, COUNTS, DOC_PREFIX, DOCUMENT_SHEETS, PAYMENT_PREFIX
 
 BACKUP_FOLDER = "备份"
 

@@ -39,9 +39,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter, range_bo
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
-from .book import find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
-from .contract import SheetSpec
-from .format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.book import find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
+from ..sheets.contract import SheetSpec
+from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ledger import Ledger, LedgerError
-from .workbook import parse
-from .workbook.book import Book, Table, read_table
-from .workbook.contract import SETTING_KEYS, SETTINGS
+from ..ledger import Ledger, LedgerError
+from ..sheets import parse
+from ..sheets.book import Book, Table, read_table
+from ..sheets.contract import SETTING_KEYS, SETTINGS
 
 LEDGER_FOLDERS = "JXC_LEDGER_FOLDERS"     # the folders, beside the workbook's own, a ledger may be in
 

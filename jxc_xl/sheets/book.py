@@ -2,7 +2,7 @@
 
 A Book moves whole 2-D blocks of values: it reads a sheet as a list of rows, writes a column
 block, marks cells, replaces a generated sheet. The file implementation is
-:mod:`jxc_xl.workbook.xlsx`; a live-Excel one sits behind the ribbon.
+:mod:`jxc_xl.io.xlsx`; a live-Excel one sits behind the ribbon.
 """
 from __future__ import annotations
 

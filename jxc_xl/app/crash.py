@@ -14,7 +14,7 @@ ERROR_LOG = "jxc-错误日志.log"
 def log_crash(exc: BaseException, folder: Path) -> Path:
     """Append the details to the error log in ``folder`` (beside the workbook and its ledger),
     or in the temporary folder when that one cannot be written; returns where it went."""
-    from . import __version__
+    from .. import __version__
     text = f"=== {dt.datetime.now().isoformat(timespec='seconds')} jxc {__version__} {' '.join(sys.argv[1:])}\n" + \
         "".join(traceback.format_exception(exc))
     for place in (folder, Path(tempfile.gettempdir())):

@@ -11,9 +11,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
-from .contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
+from ..sheets.contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
                        SETTINGS, TYPE_CHOICES, WAREHOUSES, SheetSpec)
-from .format import FORMATS, HEADER_FILL
+from ..sheets.format import FORMATS, HEADER_FILL
 from .xlsx import save_atomically, write_generated
 
 TEMPLATE_ROWS = 500          # rows laid out (formats, formulas, drop-downs) in each input table

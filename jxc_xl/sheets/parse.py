@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
-from ..model import Document, DocType, Item, Line, Party, Source, Warehouse
-from ..money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
-from ..problems import Problem
-from ..validate import MAX_TERMS_DAYS
+from ..domain.model import Document, DocType, Item, Line, Party, Source, Warehouse
+from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
+from ..domain.problems import Problem
+from ..domain.validate import MAX_TERMS_DAYS
 from .book import Table
 from .contract import (BY_JOURNAL, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
                        TYPE_WORDS, YES)

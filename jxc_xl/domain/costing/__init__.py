@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from .model import CostMethod
-from .money import ZERO, mul_money, prorate, ratio, round_unit_cost
+from ..model import CostMethod
+from ..money import ZERO, mul_money, prorate, ratio, round_unit_cost
 
 Rule = Literal["fixed", "current", "count"]
 

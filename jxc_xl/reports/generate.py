@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from ..ledger import Ledger
 from ..ledger.queries import BUCKETS
-from ..model import DocType
-from .contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
-from .format import Exact
+from ..domain.model import DocType
+from ..sheets.contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
+from ..sheets.format import Exact
 
 
 def stock_rows(ledger: Ledger) -> list[list]:

@@ -24,9 +24,9 @@ from xml.sax.saxutils import escape, unescape
 
 from openpyxl.utils import get_column_letter
 
-from .book import find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
-from .contract import SheetSpec
-from .format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.book import find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
+from ..sheets.contract import SheetSpec
+from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
 from .xlsx import DOC_REL, MAIN, FileBook, Package, damaged, generated_table_ref, resolve, save_atomically
 
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)

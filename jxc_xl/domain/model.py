@@ -1,7 +1,7 @@
 """Masters and documents, as pydantic models.
 
 These hold what a clerk entered, already typed (Decimal, date) but not yet checked against
-the books: :mod:`jxc_xl.validate` does that and answers with problems, never exceptions.
+the books: :mod:`jxc_xl.domain.validate` does that and answers with problems, never exceptions.
 """
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from .workbook.book import (find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges,
+from ..sheets.book import (find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges,
                              renamed_table)
-from .workbook.contract import SheetSpec
-from .workbook.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.contract import SheetSpec
+from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
 
 ERROR_COLOR = int(ERROR_FILL[6:8] + ERROR_FILL[4:6] + ERROR_FILL[2:4], 16)   # Excel's Color is BGR
 GENERATED_RGB = tuple(int(GENERATED_FILL[i:i + 2], 16) for i in (2, 4, 6))
@@ -201,9 +201,3 @@ def _protect(sheet, on: bool) -> None:
     except AttributeError:          # macOS's AppleScript API has no such calls: left as it is there
         pass
 
-
-def ledger_of(caller) -> Path:
-    """The ledger of the workbook a worksheet function was called from (its 设置, else the default)."""
-    from .usecases import read_settings
-    book = caller.sheet.book
-    return read_settings(XlwingsBook(book), Path(book.fullname)).ledger

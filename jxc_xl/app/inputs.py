@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .model import Source
-from .problems import Problem
-from .validate import Masters
-from .workbook import parse
-from .workbook.book import Book, SheetProblem, Table, column_letter, read_table
-from .workbook.contract import DOCUMENT_SHEETS, ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, WAREHOUSES
+from ..domain.model import Source
+from ..domain.problems import Problem
+from ..domain.validate import Masters
+from ..sheets import parse
+from ..sheets.book import Book, SheetProblem, Table, column_letter, read_table
+from ..sheets.contract import DOCUMENT_SHEETS, ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, WAREHOUSES
 
 Progress = Callable[[str], None]
 MASTER_PARSERS = ((ITEMS, parse.parse_items), (PARTIES, parse.parse_parties), (WAREHOUSES, parse.parse_warehouses))
