@@ -221,7 +221,7 @@ class Writer:
             for key, pos in dirty.items():
                 self.deferred[key] = min(pos, self.deferred.get(key, pos))
             return []
-        failure = recost(self.conn, self.settings, dirty)
+        failure = recost(self.conn, self.settings, dirty).failure
         return [] if failure is None else [self.failure_problem(doc, failure)]
 
     def failure_problem(self, doc: Document, failure: Failure) -> Problem:
@@ -278,7 +278,7 @@ class Writer:
             self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
                                            "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],
                                            "link": e["id"], **self.stamp.row()})
-        failure = recost(self.conn, self.settings, dirty)
+        failure = recost(self.conn, self.settings, dirty).failure
         if failure is None:
             return []
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain import costing
 from ..domain.model import CostMethod
@@ -45,18 +45,26 @@ class Failure:
     available: object = None
 
 
-def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str],
-           dry_run: bool = False) -> Failure | list[tuple] | None:
+@dataclass
+class Replayed:
+    """What a replay came to: the failure that stopped it, else (on a dry run) the movements
+    whose stored figures differ from the replayed ones."""
+
+    failure: Failure | None = None
+    differences: list[tuple] = field(default_factory=list)
+
+
+def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], dry_run: bool = False) -> Replayed:
     """Replay the ``dirty`` keys (each from its pos) and write what changed.
 
-    With ``dry_run`` nothing is written and the differences found are returned instead
-    (the ledger's self-check).
+    With ``dry_run`` nothing is written and the differences found are kept instead (the
+    ledger's self-check).
     """
     pending = dict(dirty)                      # key → the earliest pos still to replay from
     queue = [(pos, key) for key, pos in pending.items()]
     heapq.heapify(queue)                       # earliest first; entries a lower pos replaced are skipped
     replays: dict[Key, int] = {}
-    differences: list[tuple] = []
+    replayed = Replayed()
     while queue:
         start, key = heapq.heappop(queue)
         if pending.get(key) != start:
@@ -65,9 +73,9 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str],
         replays[key] = replays.get(key, 0) + 1
         result = _replay(conn, settings, key, start)
         if isinstance(result, Failure):
-            return result
+            return Replayed(failure=result)
         if dry_run:
-            differences.extend(result)
+            replayed.differences.extend(result)
             continue
         changed = _write(conn, result)
         if replays[key] >= MAX_REPLAYS_PER_KEY:
@@ -77,15 +85,12 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str],
             if dep not in pending or pos < pending[dep]:
                 pending[dep] = pos
                 heapq.heappush(queue, (pos, dep))
-    return differences if dry_run else None
+    return replayed
 
 
 def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
     item, warehouse = key
-    if settings.method is CostMethod.fifo:
-        start = ""                     # FIFO layers are rebuilt from the first receipt
-    elif settings.method is CostMethod.monthly_average:
-        start = start[:7]              # the whole month: its rate depends on all its receipts
+    start = costing.METHODS[settings.method].replay_start(start)
     prev = conn.execute("SELECT bal_qty, bal_value, last_unit FROM movements WHERE item=? AND warehouse=? "
                         "AND pos < ? ORDER BY pos DESC LIMIT 1", (item, warehouse, start)).fetchone()
     opening = costing.State() if prev is None else costing.State(

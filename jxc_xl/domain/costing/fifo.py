@@ -1,0 +1,65 @@
+"""先进先出 (FIFO): issues take the oldest receipt layers first; a return takes from its own
+receipt's layer first.
+
+The layers are state no single balance carries, so a replay always starts from the first
+movement of the item × warehouse."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..money import ZERO, mul_money, prorate, ratio, round_unit_cost
+from .base import Costed, Move, State, in_value, last_unit, receive, run_steps
+
+
+def replay_start(pos: str) -> str:
+    return ""
+
+
+def run(opening: State, moves: list[Move], allow_negative: bool) -> Costed:
+    return run_steps(step, opening, moves, allow_negative)
+
+
+def step(state: State, move: Move, rate: Decimal | None):
+    layers = [list(layer) for layer in state.layers]
+    if move.direction > 0:
+        value = in_value(state, move, rate)
+        if value is None:
+            return None, None, None
+        if state.qty >= 0:
+            layers.append([move.id, move.qty, value])
+        else:
+            new_qty, new_value = receive(state, move.qty, value)
+            layers = [[move.id, new_qty, new_value]] if new_qty != 0 else []
+    else:
+        layers = _take(layers, move, state)
+    new_qty = sum((layer[1] for layer in layers), ZERO)
+    new_value = sum((layer[2] for layer in layers), ZERO)
+    last = last_unit(state, new_qty, new_value) if new_qty > 0 else state.unit
+    if move.direction > 0 and new_qty <= 0:
+        last = round_unit_cost(ratio(value, move.qty))
+    frozen = tuple((layer[0], layer[1], layer[2]) for layer in layers)
+    return move.qty * move.direction, new_value - state.value, State(new_qty, new_value, last, frozen)
+
+
+def _take(layers: list[list], move: Move, state: State) -> list[list]:
+    """Consume ``move.qty`` oldest layer first (a return's own receipt layer before all)."""
+    order = sorted(range(len(layers)), key=lambda i: (layers[i][0] != move.layer or move.layer is None, i))
+    remaining = move.qty
+    for i in order:
+        if remaining == 0:
+            break
+        layer = layers[i]
+        if layer[1] <= 0:
+            continue
+        take = min(remaining, layer[1])
+        cost = prorate(layer[2], take, layer[1])
+        layer[1] -= take
+        layer[2] -= cost
+        remaining -= take
+    layers = [layer for layer in layers if layer[1] != 0]
+    if remaining > 0:   # only reachable when negative stock is allowed (else the check refuses it)
+        unit = state.unit or ZERO
+        deficit_qty = sum((layer[1] for layer in layers if layer[1] < 0), ZERO) - remaining
+        deficit_value = sum((layer[2] for layer in layers if layer[1] < 0), ZERO) - mul_money(remaining, unit)
+        layers = [[None, deficit_qty, deficit_value]]
+    return layers
