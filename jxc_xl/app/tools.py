@@ -12,7 +12,7 @@ from .statuses import StatusWriter, write_block
 from .usecases import Report, _bulk, open_ledger, refresh_sheets
 from ..sheets import parse
 from ..sheets.book import Book, Table, find_sheet, read_table
-from ..sheets.contract import BY_JOURNAL, COUNTS, DOC_PREFIX, DOCUMENT_SHEETS, PAYMENT_PREFIX
+from ..sheets.contract import COUNTS, DOCUMENT_SHEETS
 
 BACKUP_FOLDER = "备份"
 
@@ -43,7 +43,7 @@ def count_sheet(book: Book, book_path: Path, warehouse: str, today: dt.date | No
         if not held:
             return Done(f"仓库 {code} 没有库存，无需盘点")
         day = today or dt.date.today()
-        doc_no = _next_number(table, ledger, "盘点", DOC_PREFIX["盘点"], day)
+        doc_no = _next_number(table, ledger, day)
     first = _first_free_row(table)
     rows = range(first, first + len(held))
     for column, values in (("单号", [doc_no] * len(held)), ("日期", [day] * len(held)),
@@ -68,22 +68,22 @@ def next_doc_no(book: Book, book_path: Path, sheet: str, first_row: int, last_ro
               if not parse.to_code(table.get(rows.get(r, []), "单号"))]
     if not wanted:
         return Done("所选的行都已有单号", False)
-    kind = parse.to_code(table.get(rows.get(wanted[0], []), "业务类型")).lower()
-    prefix = PAYMENT_PREFIX.get(kind, DOC_PREFIX[spec.zh]) if spec.zh == "收付款" else DOC_PREFIX[spec.zh]
+    kind = parse.to_code(table.get(rows.get(wanted[0], []), "业务类型"))
     settings = read_settings(book, book_path)
     ledger, _ = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
-        doc_no = _next_number(table, ledger, spec.zh, prefix, today or dt.date.today())
+        doc_no = _next_number(table, ledger, today or dt.date.today(), kind)
     write_block(book, table, "单号", {r: doc_no for r in wanted})
     book.save()
     return Done(f"单号 {doc_no} 已填入 {len(wanted)} 行")
 
 
-def _next_number(table: Table, ledger: Ledger, sheet: str, prefix: str, day: dt.date) -> str:
-    """prefix + date + "-" + the next sequence number not in the sheet nor in the ledger."""
-    stem = f"{prefix}{day:%Y%m%d}-"
-    journal = next(j for j, s in BY_JOURNAL.items() if s.zh == sheet)
-    taken = {parse.to_code(table.get(v, "单号")) for _, v in table.rows} | set(ledger.doc_numbers(journal, stem))
+def _next_number(table: Table, ledger: Ledger, day: dt.date, kind: str = "") -> str:
+    """The sheet's prefix (by 业务类型 where it has one) + date + "-" + the next sequence number
+    not in the sheet nor in the ledger."""
+    stem = f"{table.spec.prefix(kind)}{day:%Y%m%d}-"
+    taken = {parse.to_code(table.get(v, "单号")) for _, v in table.rows} | \
+        set(ledger.doc_numbers(table.spec.journal, stem))
     used = [int(n[len(stem):]) for n in taken if n.startswith(stem) and n[len(stem):].isdigit()]
     return f"{stem}{max(used, default=0) + 1:03d}"
 

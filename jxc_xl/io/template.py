@@ -12,7 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
 from ..sheets.contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
-                       SETTINGS, TYPE_CHOICES, WAREHOUSES, SheetSpec)
+                       SETTINGS, WAREHOUSES, SheetSpec)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .xlsx import save_atomically, write_generated
 
@@ -118,8 +118,8 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
         dv.add(f"{letters[column]}2:{letters[column]}{VALIDATION_ROWS}")
         ws.add_data_validation(dv)
 
-    if "业务类型" in letters and spec.zh in TYPE_CHOICES:
-        add("业务类型", '"' + ",".join(TYPE_CHOICES[spec.zh]) + '"', "请从下拉列表中选择业务类型")
+    if "业务类型" in letters and spec.type_choices:
+        add("业务类型", '"' + ",".join(spec.type_choices) + '"', "请从下拉列表中选择业务类型")
     if spec in (ITEMS, PARTIES, WAREHOUSES):
         if spec is PARTIES:
             add("类型", '"客户,供应商,客户及供应商"', "类型应为 客户 / 供应商 / 客户及供应商")

@@ -5,7 +5,7 @@ written down once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain.model import DocType
 
@@ -17,6 +17,10 @@ class Column:
     required: bool = False
     kind: str = "text"        # text, code, date, qty, price, money, int, bool, status, system, formula
     width: int = 12
+    # on a document sheet: the Document field ("header": every line repeats it) or Line field
+    # ("line") the column fills; "type" is read through the sheet's 业务类型 words
+    to: str = ""
+    level: str = ""
 
     def matches(self, header: object) -> bool:
         text = str(header).strip().lower() if header is not None else ""
@@ -25,29 +29,53 @@ class Column:
 
 @dataclass(frozen=True)
 class SheetSpec:
+    """One sheet of the contract. A document sheet also says how its rows become documents:
+    the ledger journal they post to, the 业务类型 words (or the one type it has), whether a
+    document has lines (收付款: one row is one document), and the 新单号 prefixes."""
+
     zh: str
     en: str
     role: str                 # master, opening, document, generated, settings
     columns: tuple[Column, ...]
-
-    def column(self, zh: str) -> Column:
-        return next(c for c in self.columns if c.zh == zh)
+    journal: str = ""
+    types: dict[str, DocType] = field(default_factory=dict, compare=False, hash=False)
+    doc_type: DocType | None = None        # the type of every document of a sheet with no 业务类型
+    has_lines: bool = True
+    doc_prefix: str = ""
+    type_prefix: dict[str, str] = field(default_factory=dict, compare=False, hash=False)   # 业务类型 → prefix
+    dated_by_today: bool = False           # generated figures that move with the calendar (aging)
 
     @property
     def required(self) -> list[Column]:
         return [c for c in self.columns if c.required]
 
+    def at(self, level: str) -> list[Column]:
+        """The columns that fill a document's header fields, or its lines' fields."""
+        return [c for c in self.columns if c.level == level]
 
-def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12) -> Column:
-    return Column(zh, en, required, kind, width)
+    @property
+    def type_choices(self) -> list[str]:
+        """The 业务类型 words offered in the drop-down (the Chinese ones)."""
+        return [w for w in self.types if not w.isascii()]
+
+    def prefix(self, kind: object = None) -> str:
+        """新单号's prefix for a document of this sheet (收付款's depends on its 业务类型)."""
+        return self.type_prefix.get(str(kind or "").strip().lower(), self.doc_prefix)
+
+
+def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12, to: str = "",
+      level: str = "") -> Column:
+    return Column(zh, en, required, kind, width, to, level)
 
 
 STATUS = C("状态", "Status", "status", width=40)
 DOC_NO = C("单号", "DocNo", "code", True, 14)
-DATE = C("日期", "Date", "date", True, 12)
-SKU = C("商品编码", "SKU", "code", True, 12)
-WAREHOUSE = C("仓库", "Warehouse", "code", True, 10)
-NOTE = C("备注", "Note", width=16)
+DATE = C("日期", "Date", "date", True, 12, "date", "header")
+SKU = C("商品编码", "SKU", "code", True, 12, "item", "line")
+WAREHOUSE = C("仓库", "Warehouse", "code", True, 10, "warehouse", "header")
+NOTE = C("备注", "Note", width=16, to="note", level="line")
+QTY = C("数量", "Qty", "qty", True, to="qty", level="line")
+TYPE = C("业务类型", "Type", required=True, width=10, to="type", level="header")
 
 ITEMS = SheetSpec("商品", "Items", "master", (
     C("商品编码", "SKU", "code", True), C("商品名称", "Name", required=True, width=20), C("规格", "Spec"),
@@ -61,32 +89,46 @@ PARTIES = SheetSpec("往来单位", "Parties", "master", (
 WAREHOUSES = SheetSpec("仓库", "Warehouses", "master", (C("编码", "Code", "code", True),
                                                       C("名称", "Name", required=True, width=20)))
 OPENING_STOCK = SheetSpec("期初库存", "OpeningStock", "opening", (
-    DATE, WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price", True), STATUS))
+    DATE, WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price", True), STATUS),
+    journal="opening_stock")
 OPENING_BALANCES = SheetSpec("期初往来", "OpeningBalances", "opening", (
     DATE, C("往来单位", "Party", "code", True, 14), C("应收", "Receivable", "money"),
-    C("应付", "Payable", "money"), C("到期日", "DueDate", "date"), STATUS))
+    C("应付", "Payable", "money"), C("到期日", "DueDate", "date"), STATUS), journal="opening_balances")
 
 
-def _trade(party_zh: str, party_en: str, types: str) -> tuple[Column, ...]:
-    return (DOC_NO, DATE, C("业务类型", "Type", required=True, width=10), C(party_zh, party_en, "code", True, 14),
-            WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单价", "UnitPrice", "price", True),
-            C("金额", "Amount", "formula", width=14), C("原单号", "SourceDocNo", "code", width=14), NOTE, STATUS)
+def _trade(party_zh: str, party_en: str) -> tuple[Column, ...]:
+    return (DOC_NO, DATE, TYPE, C(party_zh, party_en, "code", True, 14, "party", "header"),
+            WAREHOUSE, SKU, QTY, C("单价", "UnitPrice", "price", True, to="price", level="line"),
+            C("金额", "Amount", "formula", width=14, to="amount", level="line"),
+            C("原单号", "SourceDocNo", "code", width=14, to="source_doc_no", level="header"), NOTE, STATUS)
 
 
-PURCHASES = SheetSpec("采购", "Purchases", "document", _trade("供应商", "Supplier", "采购"))
-SALES = SheetSpec("销售", "Sales", "document", _trade("客户", "Customer", "销售"))
+PURCHASES = SheetSpec("采购", "Purchases", "document", _trade("供应商", "Supplier"), journal="purchases",
+                      types={"入库": DocType.purchase_receipt, "receipt": DocType.purchase_receipt,
+                             "退货": DocType.purchase_return, "return": DocType.purchase_return}, doc_prefix="CG")
+SALES = SheetSpec("销售", "Sales", "document", _trade("客户", "Customer"), journal="sales",
+                  types={"出库": DocType.sales_shipment, "shipment": DocType.sales_shipment,
+                         "退货": DocType.sales_return, "return": DocType.sales_return}, doc_prefix="XS")
 TRANSFERS = SheetSpec("调拨", "Transfers", "document", (
-    DOC_NO, DATE, C("调出仓库", "FromWarehouse", "code", True), C("调入仓库", "ToWarehouse", "code", True),
-    SKU, C("数量", "Qty", "qty", True), NOTE, STATUS))
+    DOC_NO, DATE, C("调出仓库", "FromWarehouse", "code", True, to="warehouse", level="header"),
+    C("调入仓库", "ToWarehouse", "code", True, to="to_warehouse", level="header"),
+    SKU, QTY, NOTE, STATUS), journal="transfers", doc_type=DocType.transfer, doc_prefix="DB")
 COUNTS = SheetSpec("盘点", "Counts", "document", (
-    DOC_NO, DATE, WAREHOUSE, SKU, C("实盘数量", "CountedQty", "qty", True),
-    C("账面数量", "BookQty", "system"), C("差异", "Difference", "system"), NOTE, STATUS))
+    DOC_NO, DATE, WAREHOUSE, SKU, C("实盘数量", "CountedQty", "qty", True, to="qty", level="line"),
+    C("账面数量", "BookQty", "system"), C("差异", "Difference", "system"), NOTE, STATUS),
+    journal="counts", doc_type=DocType.stock_count, doc_prefix="PD")
 PAYMENTS = SheetSpec("收付款", "Payments", "document", (
-    DOC_NO, DATE, C("业务类型", "Type", required=True, width=10), C("往来单位", "Party", "code", True, 14),
-    C("金额", "Amount", "money", True, 14), C("结算方式", "Method"), NOTE, STATUS))
+    DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),
+    C("金额", "Amount", "money", True, 14, "amount", "header"), C("结算方式", "Method", to="method", level="header"),
+    C("备注", "Note", width=16, to="note", level="header"), STATUS), journal="payments",
+    types={"收款": DocType.customer_receipt, "receipt": DocType.customer_receipt,
+           "付款": DocType.supplier_payment, "payment": DocType.supplier_payment},
+    has_lines=False, doc_prefix="SK", type_prefix={"付款": "FK", "payment": "FK"})
 OTHER_MOVES = SheetSpec("其他出入库", "OtherMoves", "document", (
-    DOC_NO, DATE, C("业务类型", "Type", required=True, width=10), WAREHOUSE, SKU,
-    C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price"), NOTE, STATUS))
+    DOC_NO, DATE, TYPE, WAREHOUSE, SKU, QTY, C("单位成本", "UnitCost", "price", to="unit_cost", level="line"),
+    NOTE, STATUS), journal="other_moves",
+    types={"其他入库": DocType.other_receipt, "otherreceipt": DocType.other_receipt,
+           "其他出库": DocType.other_issue, "otherissue": DocType.other_issue}, doc_prefix="QT")
 
 STOCK = SheetSpec("库存", "Stock", "generated", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
@@ -102,8 +144,10 @@ def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tu
             C("信用额度", "CreditLimit", "money"), C("超出额度", "OverLimit", "money"))
 
 
-RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"))
-PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance"))
+RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"),
+                        dated_by_today=True)
+PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance"),
+                     dated_by_today=True)
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
     C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
@@ -118,26 +162,7 @@ DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES)
 GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL)
 INPUTS = MASTERS + OPENINGS + DOCUMENT_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
-BY_JOURNAL = {"purchases": PURCHASES, "sales": SALES, "transfers": TRANSFERS, "counts": COUNTS,
-              "payments": PAYMENTS, "other_moves": OTHER_MOVES, "opening_stock": OPENING_STOCK,
-              "opening_balances": OPENING_BALANCES}
-
-# 新单号: the prefix of each sheet's numbers (收付款 by its 业务类型), then yyyymmdd-nnn
-DOC_PREFIX = {"采购": "CG", "销售": "XS", "调拨": "DB", "盘点": "PD", "收付款": "SK", "其他出入库": "QT"}
-PAYMENT_PREFIX = {"付款": "FK", "payment": "FK"}
-
-# 业务类型 words per sheet (Chinese, English) → document type
-TYPE_WORDS: dict[str, dict[str, DocType]] = {
-    "采购": {"入库": DocType.purchase_receipt, "receipt": DocType.purchase_receipt,
-           "退货": DocType.purchase_return, "return": DocType.purchase_return},
-    "销售": {"出库": DocType.sales_shipment, "shipment": DocType.sales_shipment,
-           "退货": DocType.sales_return, "return": DocType.sales_return},
-    "收付款": {"收款": DocType.customer_receipt, "receipt": DocType.customer_receipt,
-            "付款": DocType.supplier_payment, "payment": DocType.supplier_payment},
-    "其他出入库": {"其他入库": DocType.other_receipt, "otherreceipt": DocType.other_receipt,
-              "其他出库": DocType.other_issue, "otherissue": DocType.other_issue},
-}
-TYPE_CHOICES = {sheet: [w for w in words if not w.isascii()] for sheet, words in TYPE_WORDS.items()}
+BY_JOURNAL = {spec.journal: spec for spec in OPENINGS + DOCUMENT_SHEETS}
 PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
                "客户及供应商": "both", "both": "both"}
 COST_METHODS = {"移动加权平均": "moving_average", "moving_average": "moving_average",

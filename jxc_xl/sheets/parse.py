@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -16,8 +17,8 @@ from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
 from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS
 from .book import Table
-from .contract import (BY_JOURNAL, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS,
-                       TYPE_WORDS, YES)
+from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, YES, Column,
+                       SheetSpec)
 
 EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
                 "#SPILL!", "#CALC!"}
@@ -106,8 +107,10 @@ def to_number(value: object) -> Decimal | None:
     and a currency sign (¥28.00, 28元); None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):                     # a NaN or infinity cell is no number either
+        return Decimal(repr(value)) if math.isfinite(value) else None
     text = _CURRENCY.match(str(value).strip()).group(1)        # ¥28.00, 28元
     try:
         number = Decimal(text.replace(",", "").replace("，", "").replace(" ", ""))
@@ -249,19 +252,9 @@ class ParsedDoc:
                 for row, header, line in self.parts]
 
 
-SHEET_JOURNAL = {spec.zh: journal for journal, spec in BY_JOURNAL.items()}
 # problems of agreement between a document's rows: each row on its own still reads
 _AGREEMENT = {"header_mismatch", "duplicate_row_doc"}
-
-# per sheet: which contract columns form the header every line must repeat
-HEADER_FIELDS = {
-    "采购": ("日期", "业务类型", "供应商", "仓库", "原单号"),
-    "销售": ("日期", "业务类型", "客户", "仓库", "原单号"),
-    "调拨": ("日期", "调出仓库", "调入仓库"),
-    "盘点": ("日期", "仓库"),
-    "其他出入库": ("日期", "业务类型", "仓库"),
-    "收付款": ("日期", "业务类型", "往来单位", "金额", "结算方式", "备注"),
-}
+_NUMBERS = {"qty", "price", "money", "formula"}
 
 
 def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None
@@ -274,7 +267,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
     spec = table.spec
     if spec in (OPENING_STOCK, OPENING_BALANCES):
         return [_opening(table, row, values, workbook) for row, values in table.rows]
-    journal = SHEET_JOURNAL[spec.zh]
+    journal = spec.journal
     cols = [table.columns[c.zh] - 1 for c in spec.columns if c.zh in table.columns
             and c.kind not in ("status", "system")]
     doc_col = table.columns["单号"] - 1
@@ -303,69 +296,58 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
 
 
 def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook: str) -> ParsedDoc:
-    sheet = table.spec.zh
+    spec = table.spec
     readers = [RowReader(table, row, values, workbook, doc_no=doc_no) for row, values in rows]
     first = readers[0]
-    header, agreed = _header(sheet, first)
+    header, agreed = _header(spec, first)
     lines, parts = [], []
     for r in readers:
         own = header
         if r is not first:
-            own, other = _header(sheet, r)
-            for name in HEADER_FIELDS[sheet]:
-                if name in table.columns and other.get(name) != agreed.get(name):
-                    r.bad("header_mismatch", name, value=first.row)
-            if sheet == "收付款":
+            own, other = _header(spec, r)
+            for column in spec.at("header"):
+                if column.zh in table.columns and other.get(column.zh) != agreed.get(column.zh):
+                    r.bad("header_mismatch", column.zh, value=first.row)
+            if not spec.has_lines:
                 r.bad("duplicate_row_doc", "单号", value=doc_no)
-        line = None if sheet == "收付款" else _line(sheet, r)
+        line = _line(spec, r) if spec.has_lines else None
         if line is not None:
             lines.append(line)
         parts.append((r.row, None if any(p.code not in _AGREEMENT for p in r.problems) else
                       {**own, "source": r.source}, line))
     problems = [p for r in readers for p in r.problems]
-    journal = SHEET_JOURNAL[sheet]
     if problems:
-        return ParsedDoc(None, [r.row for r in readers], problems, journal, doc_no, parts=parts)
+        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, parts=parts)
     doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
-    return ParsedDoc(doc, [r.row for r in readers], [], journal, doc_no, parts=parts)
+    return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, parts=parts)
 
 
-def _header(sheet: str, r: RowReader) -> tuple[dict, dict]:
+def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:
+    """One cell as its column's kind says: a 业务类型 word, a date, a number or a text."""
+    if column.to == "type":
+        return r.choice(column.zh, spec.types)
+    if column.kind == "date":
+        return r.date(column.zh, column.required)
+    if column.kind in _NUMBERS:
+        return r.number(column.zh, column.required)
+    return r.text(column.zh, column.required)
+
+
+def _header(spec: SheetSpec, r: RowReader) -> tuple[dict, dict]:
     """One row's document header (type, date, party, warehouses…) and the raw fields that
     every line of the document must repeat, by column name."""
-    h: dict = {"date": r.date("日期", True)}
-    if sheet in TYPE_WORDS:
-        h["type"] = r.choice("业务类型", TYPE_WORDS[sheet])
-    else:
-        h["type"] = DocType.transfer if sheet == "调拨" else DocType.stock_count
-    raw: dict = {"日期": h["date"], "业务类型": h["type"]}
-    if sheet in ("采购", "销售"):
-        party = "供应商" if sheet == "采购" else "客户"
-        h.update(party=r.text(party, True), warehouse=r.text("仓库", True), source_doc_no=r.text("原单号"))
-        raw.update({party: h["party"], "仓库": h["warehouse"], "原单号": h["source_doc_no"]})
-    elif sheet == "调拨":
-        h.update(warehouse=r.text("调出仓库", True), to_warehouse=r.text("调入仓库", True))
-        raw.update({"调出仓库": h["warehouse"], "调入仓库": h["to_warehouse"]})
-    elif sheet in ("盘点", "其他出入库"):
-        h["warehouse"] = r.text("仓库", True)
-        raw["仓库"] = h["warehouse"]
-    else:
-        h.update(party=r.text("往来单位", True), amount=r.number("金额", True), method=r.text("结算方式"),
-                 note=r.text("备注"))
-        raw.update({"往来单位": h["party"], "金额": h["amount"], "结算方式": h["method"], "备注": h["note"]})
+    h: dict = {} if spec.types else {"type": spec.doc_type}
+    raw: dict = {}
+    for column in spec.at("header"):
+        h[column.to] = raw[column.zh] = _read(spec, r, column)
     return h, raw
 
 
-def _line(sheet: str, r: RowReader) -> Line:
-    qty_name = "实盘数量" if sheet == "盘点" else "数量"
-    qty = r.number(qty_name, True)
-    fields: dict = {"item": r.text("商品编码", True), "qty": qty if qty is not None else Decimal(0),
-                    "note": r.text("备注"), "source": r.source}
-    if sheet in ("采购", "销售"):
-        fields.update(price=r.number("单价", True), amount=r.number("金额"))
-    elif sheet == "其他出入库":
-        fields["unit_cost"] = r.number("单位成本")
-    return Line(**fields)
+def _line(spec: SheetSpec, r: RowReader) -> Line:
+    fields: dict = {column.to: _read(spec, r, column) for column in spec.at("line")}
+    if fields.get("qty") is None:
+        fields["qty"] = Decimal(0)
+    return Line(**fields, source=r.source)
 
 
 def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
