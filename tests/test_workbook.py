@@ -335,7 +335,7 @@ def test_typed_from_scratch_with_english_headers_and_a_title_row(tmp_path):
     ws.append(["x", "P1", "2026/11/02", "Receipt", "Supplier One", "Main", "A1", " 1,200.50 ", "2"])
     wb.save(path)
     report = post(path)
-    assert report.exit_code == 0, report.lines()
+    assert report.exit_code == 0, (report.error_rows, report.sheet_problems)
     assert openpyxl.load_workbook(path)["Purchases"]["J4"].value.startswith("已过账")
     with ledger_of(path) as ledger:
         [row] = ledger.stock()

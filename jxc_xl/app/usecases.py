@@ -23,7 +23,7 @@ from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, RECEIVABLES, PAYABLES, SheetSpec
+from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, SheetSpec
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_since, summaries
 
@@ -46,18 +46,6 @@ class Report:
     @property
     def exit_code(self) -> int:
         return 1 if self.error_rows or self.sheet_problems else 0
-
-    def lines(self) -> list[str]:
-        out = [*(f"  {p}" for p in self.sheet_problems),
-               f"工作簿 / workbook: {self.workbook}", f"账簿 / ledger:   {self.ledger}",
-               f"过账单据 / documents posted: {self.posted}（已过账未变 / unchanged: {self.already}）",
-               f"错误行 / rows in error: {len(self.error_rows)}",
-               f"库存金额 / stock value: {self.stock_value:,.2f}",
-               f"应收 / receivables: {self.receivables:,.2f}    应付 / payables: {self.payables:,.2f}"]
-        out += [f"  {sheet} 第{row}行: {message}" for sheet, row, message in self.error_rows[:10]]
-        if len(self.error_rows) > 10:
-            out.append(f"  …… 另有 {len(self.error_rows) - 10} 行 / more rows")
-        return out + [f"  {note}" for note in self.notes]
 
 
 @contextmanager
@@ -231,7 +219,7 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
 
 def sheet_differences(spec: SheetSpec, table: Table, wanted: list[list], most: int = 5) -> list[str]:
     """Which row and figure of a generated sheet differ from the ledger (at most ``most``)."""
-    width = 3 if spec in (RECEIVABLES, PAYABLES) else len(spec.columns)   # aging moves with the calendar
+    width = 3 if spec.dated_by_today else len(spec.columns)      # aging moves with the calendar
     out = []
     for (row, values), expected in zip_longest(table.rows, wanted):
         found = [_plain(v) for v in (values or [])[:width]]
@@ -272,7 +260,7 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     can keep the rows before it (``whole``: every row, as 刷新 promises)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for spec, rows in summaries(ledger, today):
-        aging = f"（账龄截至 {today.isoformat()}）" if spec in (RECEIVABLES, PAYABLES) else ""
+        aging = f"（账龄截至 {today.isoformat()}）" if spec.dated_by_today else ""
         book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
     mark = None if ledger.path == MEMORY else ledger.generation()     # no ledger file: nothing to be from

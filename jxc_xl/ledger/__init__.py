@@ -306,11 +306,6 @@ class Ledger:
             raise LedgerError("read_only", self.path)
         return Transaction(self.conn)
 
-    def validate(self, documents: list[Document]) -> list[Problem]:
-        """Every problem the masters and settings can find, without posting anything."""
-        masters, closed = self.masters(), self.settings.closed_through
-        return [p for doc in documents for p in validate(doc, masters, closed)[1]]
-
     def post(self, documents: list[Document], user: str | None = None, workbook: str = "",
              masters: Masters | None = None, dry_run: bool = False) -> PostResult:
         """Post a batch in (date, 单号) order in one transaction; bad documents are left out.
@@ -377,7 +372,7 @@ class Ledger:
         outcomes = {i: self._post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no)))
                     for i, doc, fp in checked}
         dirty, writer.deferred = writer.deferred, None
-        if recost(self.conn, writer.settings, dirty) is None:
+        if recost(self.conn, writer.settings, dirty).failure is None:
             self.conn.execute("RELEASE batch")
             return outcomes
         self.conn.execute("ROLLBACK TO batch")
@@ -570,10 +565,9 @@ class Ledger:
                 "WHERE bal_qty != rq OR bal_value != rv")]
         keys = {(r[0], r[1]): "" for r in self.conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
         found = recost(self.conn, self.settings, keys, dry_run=True)
-        if isinstance(found, list):
-            differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found]
-        else:
-            differences.append(f"{found.item}@{found.warehouse}: 重算失败 {found.kind}")
+        differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found.differences]
+        if found.failure:
+            differences.append(f"{found.failure.item}@{found.failure.warehouse}: 重算失败 {found.failure.kind}")
         return differences
 
 

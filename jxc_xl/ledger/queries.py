@@ -13,7 +13,6 @@ from ..domain.money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, fr
                      round_unit_cost, scaled_text_sql)
 
 BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")
-BUCKET_LABELS = dict(zip(BUCKETS, ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")))
 _FAR = "9999-12-31"
 
 
