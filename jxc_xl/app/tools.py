@@ -9,7 +9,7 @@ from .inputs import read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult, restore
 from .settings import read_settings, write_setting
 from .statuses import StatusWriter, write_block
-from .usecases import Report, _bulk, open_ledger, refresh_sheets
+from .usecases import Report, bulk, open_ledger, refresh_sheets
 from ..sheets import parse
 from ..sheets.book import Book, Table, find_sheet, read_table
 from ..sheets.contract import COUNTS, DOCUMENT_SHEETS
@@ -129,7 +129,7 @@ def latest_backup(book: Book, book_path: Path) -> Path | None:
     return found[-1] if found else None
 
 
-@_bulk()
+@bulk()
 def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | None = None) -> Report:
     """恢复: the backup becomes the ledger (the current one is kept aside), the generated sheets
     are rewritten from it, and every row's 状态 says again what the restored books hold — rows

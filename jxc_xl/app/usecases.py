@@ -17,7 +17,6 @@ from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, read_input, read_sheets
 from ..ledger import Ledger, LedgerError
-from ..ledger.documents import standing_documents
 from ..ledger.store import MEMORY
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
@@ -49,7 +48,7 @@ class Report:
 
 
 @contextmanager
-def _bulk():
+def bulk():
     """A run makes millions of small objects that all live until it ends; Python's cycle collector
     would rescan them over and over (a quarter of a 500-line post into a 100,000-line book), and
     a run makes no cycles worth collecting early."""
@@ -102,7 +101,7 @@ def post_book(book: Book, book_path: Path, user: str | None = None, today: dt.da
     return _run(book, book_path, dry_run=False, user=user, today=today, progress=progress, new_ledger=new_ledger)
 
 
-@_bulk()
+@bulk()
 def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt.date | None,
          progress: Progress, new_ledger: bool = False) -> Report:
     settings = read_settings(book, book_path)
@@ -114,8 +113,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
     with ledger:
         problems, notes = apply_settings(ledger, settings, user)
-        digests = {k: d["raw_hash"] for k, d in ledger.latest_documents().items() if d["raw_hash"]}
-        data = read_input(book, sheets, progress, digests)
+        data = read_input(book, sheets, progress, ledger.digests())
         report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
         if not dry_run:
             m = data.masters
@@ -145,7 +143,7 @@ def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets
     that cannot be read is not counted as gone: its problem is said already)."""
     present = {(p.journal, p.doc_no) for p in data.docs}
     out = []
-    for journal, doc_no, sheet, row in standing_documents(ledger.conn, workbook):
+    for journal, doc_no, sheet, row in ledger.standing_documents(workbook):
         spec = BY_JOURNAL[journal]
         if (journal, doc_no) in present or spec.zh in sheets.unreadable:
             continue
@@ -154,7 +152,7 @@ def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets
     return out
 
 
-@_bulk()
+@bulk()
 def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> Report:
     """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger."""
     settings = read_settings(book, book_path)
@@ -168,7 +166,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> R
     return report
 
 
-@_bulk()
+@bulk()
 def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = None,
                  date: dt.date | None = None, today: dt.date | None = None) -> Report:
     """冲销: post the 红字冲销 of a posted document and mark its rows."""
@@ -195,7 +193,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
     return report
 
 
-@_bulk()
+@bulk()
 def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> list[str]:
     """核对: recompute the ledger, compare each generated sheet with what it should hold, and
     look for posted documents whose rows are gone. Writes nothing, not even a new ledger."""
@@ -211,8 +209,7 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
                 continue
             differences += sheet_differences(spec, table, rows)
         if not sheets.fatal:
-            digests = {k: d["raw_hash"] for k, d in ledger.latest_documents().items() if d["raw_hash"]}
-            data = read_input(book, sheets, lambda _: None, digests)
+            data = read_input(book, sheets, lambda _: None, ledger.digests())
             differences += missing_documents(ledger, book.name, data, sheets, settings.english)
     return differences
 

@@ -485,6 +485,11 @@ class Ledger:
             copy.close()
         return [p for p in problems if p != "ok"]
 
+    def digests(self) -> dict[tuple[str, str], str]:
+        """(journal, 单号) → the digest of its workbook rows when its latest posting was made:
+        rows that still hash to it need not be read again."""
+        return {key: row["raw_hash"] for key, row in self.latest_documents().items() if row["raw_hash"]}
+
     def remember_digests(self, digests: list[tuple[str, str, str]]) -> None:
         """Record (journal, 单号, digest) for the latest posting of each document."""
         with self._transaction():
