@@ -170,6 +170,13 @@ class Document(_Model):
     def journal(self) -> str:
         return self.type.journal
 
+    def where(self, line: int | None = None) -> Source:
+        """Where line ``line`` (1-based) was typed; without one, where the document starts (its
+        first line's row: a one-row document has no lines, only its own row)."""
+        if line:
+            return self.lines[line - 1].source
+        return self.lines[0].source if self.lines else self.source
+
     def fingerprint(self) -> str:
         """A hash of the content that matters to the books (not where it was typed).
 

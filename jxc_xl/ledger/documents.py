@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from decimal import Decimal
 
 from ..domain.model import Document, DocType, Line, Source
 from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
@@ -21,6 +22,10 @@ def _opt(value, convert):
     return None if value is None else convert(value)
 
 
+def _source(row: sqlite3.Row) -> Source:
+    return Source(workbook=row["workbook"] or "", sheet=row["sheet"] or "", row=row["row"])
+
+
 def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Document | None:
     """The latest posting of (journal, 单号) if it stands (not reversed), else None."""
     row = conn.execute(_STANDING, (journal, doc_no)).fetchone()
@@ -29,7 +34,7 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
     lines = tuple(
         Line(item=r["item"], qty=from_qty_units(r["qty"]), price=_opt(r["price"], from_unit_cost_units),
              amount=_opt(r["amount"], from_cents), unit_cost=_opt(r["unit_cost"], from_unit_cost_units),
-             note=r["note"] or "", source=Source(workbook=r["workbook"] or "", sheet=r["sheet"] or "", row=r["row"]))
+             note=r["note"] or "", source=_source(r))
         for r in conn.execute("SELECT * FROM lines WHERE doc = ? ORDER BY line_no", (row["id"],)))
     header: dict = {}
     if row["type"] == DocType.opening_balance.value:
@@ -41,7 +46,7 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
                     party=row["party"] or "", warehouse=row["warehouse"] or "", to_warehouse=row["to_warehouse"] or "",
                     source_doc_no=row["source_doc_no"] or "", amount=_opt(row["amount"], from_cents),
                     method=row["method"] or "", note=row["note"] or "", lines=lines,
-                    source=Source(workbook=row["workbook"] or "", sheet=row["sheet"] or "", row=row["row"]), **header)
+                    source=_source(row), **header)
 
 
 def standing_documents(conn: sqlite3.Connection, workbook: str) -> list[tuple[str, str, str, int | None]]:
@@ -52,3 +57,36 @@ def standing_documents(conn: sqlite3.Connection, workbook: str) -> list[tuple[st
         "AND d.reversed_by IS NULL AND d.workbook = ? AND d.revision = (SELECT MAX(o.revision) "
         "FROM documents o WHERE o.journal = d.journal AND o.doc_no = d.doc_no AND o.reversal = 0) "
         "ORDER BY d.journal, d.doc_no", (workbook,))]
+
+
+def latest(conn: sqlite3.Connection) -> dict[tuple[str, str], sqlite3.Row]:
+    """(journal, 单号) → its latest posting: revision, fingerprint, the digest of its workbook
+    rows, batch, time, and the batch that reversed it (if one did)."""
+    return {(r[0], r[1]): r for r in conn.execute(
+        "SELECT d.journal, d.doc_no, d.revision, d.fingerprint, d.raw_hash, d.reversed_by, d.batch, "
+        "d.posted_at, r.batch AS reversed_batch FROM documents d LEFT JOIN documents r "
+        "ON r.id = d.reversed_by WHERE d.reversal = 0 ORDER BY d.revision")}
+
+
+def remember_digests(conn: sqlite3.Connection, digests: list[tuple[str, str, str]]) -> None:
+    """Record (journal, 单号, digest) for the latest posting of each document (inside the
+    caller's transaction): rows that still hash to it need not be read again."""
+    conn.executemany(
+        "UPDATE documents SET raw_hash = ? WHERE id = (SELECT id FROM documents WHERE journal = ? "
+        "AND doc_no = ? AND reversal = 0 ORDER BY revision DESC LIMIT 1)", digests)
+
+
+def numbers(conn: sqlite3.Connection, journal: str, prefix: str) -> list[str]:
+    """Every 单号 of ``journal`` that starts with ``prefix`` (for numbering the next one)."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT doc_no FROM documents WHERE journal = ? AND substr(doc_no, 1, ?) = ?",
+        (journal, len(prefix), prefix))]
+
+
+def count_differences(conn: sqlite3.Connection) -> dict[tuple[str, int], Decimal]:
+    """(单号, line) → the gain (+) or loss (−) each standing count line posted."""
+    rows = conn.execute(
+        "SELECT d.doc_no, l.line_no, m.qty FROM documents d JOIN lines l ON l.doc = d.id "
+        "JOIN movements m ON m.line = l.id WHERE d.type = 'stock_count' AND d.reversal = 0 "
+        "AND d.reversed_by IS NULL")
+    return {(r[0], r[1]): from_qty_units(r[2]) for r in rows}

@@ -78,8 +78,7 @@ class Writer:
         return cur.lastrowid
 
     def _problem(self, doc: Document, code: str, field: str = "", line: int | None = None, **args) -> Problem:
-        source = doc.lines[line - 1].source if line else (doc.lines[0].source if doc.lines else doc.source)
-        return Problem(code, doc.doc_no, line, field, args, source)
+        return Problem(code, doc.doc_no, line, field, args, doc.where(line))
 
     # -- one document ----------------------------------------------------------------------
     def write(self, doc: Document, revision: int, fingerprint: str) -> list[Problem]:

@@ -1,0 +1,168 @@
+"""Posting a batch of documents, and 红字冲销, as one write transaction each.
+
+A batch is checked first (already posted? valid? twice in the batch?), then written in ledger
+order, then each touched item × warehouse is recosted once. Bad documents are left out; the
+rest post.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import TYPE_CHECKING
+
+from ..domain.model import Document
+from ..domain.problems import Problem
+from ..domain.validate import Masters, check_reversal_date, validate
+from . import meta
+from .posting import Stamp, Writer, dependents, doc_pos
+from .recost import recost
+from .results import Outcome, PostResult
+
+if TYPE_CHECKING:
+    from . import Ledger
+
+Latest = dict[tuple[str, str], sqlite3.Row]
+
+
+def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: str,
+         masters: Masters | None, dry_run: bool) -> PostResult:
+    result = PostResult()
+    with ledger._transaction() as tx:
+        masters, settings = masters or ledger.masters(), ledger.settings
+        latest = ledger.latest_documents()
+        outcomes, checked = _check_all(documents, masters, settings.closed_through, latest)
+        stamp = _stamp(ledger.conn, user, workbook)
+        writer = Writer(ledger.conn, masters, settings, stamp)
+        outcomes.update(_post_all(writer, checked, latest))
+        if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
+            result.batch = stamp.batch
+        else:
+            tx.rollback()
+    result.outcomes = [outcomes[i] for i in sorted(outcomes)]
+    return result
+
+
+def _outcome(doc: Document, status: str, problems: list[Problem] = ()) -> Outcome:
+    return Outcome(doc.doc_no, doc.journal, status, tuple(problems), doc.where())
+
+
+def _check_all(documents: list[Document], masters: Masters, closed: dt.date | None,
+               latest: Latest) -> tuple[dict[int, Outcome], list]:
+    """Outcomes of the documents already posted or in error; the others, validated and in
+    ledger order, with their fingerprints: (index in the batch, document, fingerprint)."""
+    outcomes: dict[int, Outcome] = {}
+    checked: list[tuple[int, Document, str]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for i, doc in enumerate(documents):
+        key = (doc.journal, doc.doc_no)
+        raw = doc.fingerprint()
+        found = latest.get(key)
+        if found is not None and found["fingerprint"] == raw:   # typed by code and unchanged: nothing to do
+            outcomes[i] = _outcome(doc, "already")
+            continue
+        resolved, problems = validate(doc, masters, closed)
+        fingerprint = raw if resolved is doc else resolved.fingerprint()
+        if not problems and key in seen:
+            if seen[key] == fingerprint:
+                outcomes[i] = _outcome(doc, "already")
+                continue
+            problems = [Problem("duplicate_in_batch", doc.doc_no, None, "单号", {"value": doc.doc_no}, doc.where())]
+        if problems:
+            outcomes[i] = _outcome(doc, "error", problems)
+            continue
+        seen[key] = fingerprint
+        checked.append((i, resolved, fingerprint))
+    checked.sort(key=lambda entry: doc_pos(entry[1].date, entry[1].type, entry[1].doc_no, 0, 0))
+    return outcomes, checked
+
+
+def _post_all(writer: Writer, checked: list[tuple[int, Document, str]], latest: Latest) -> dict[int, Outcome]:
+    """Write every document, then recost each touched item × warehouse once.
+
+    Should that final recost find a shortage (or a cost it cannot set), the batch is
+    written again recosting after each document, so that exactly the documents that
+    cause it are refused — the same outcome, only slower.
+    """
+    conn = writer.conn
+    conn.execute("SAVEPOINT batch")
+    writer.deferred = {}
+    outcomes = {i: _post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no))) for i, doc, fp in checked}
+    dirty, writer.deferred = writer.deferred, None
+    if recost(conn, writer.settings, dirty).failure is None:
+        conn.execute("RELEASE batch")
+        return outcomes
+    conn.execute("ROLLBACK TO batch")
+    conn.execute("RELEASE batch")
+    return {i: _post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no))) for i, doc, fp in checked}
+
+
+def _stamp(conn: sqlite3.Connection, user: str | None, workbook: str) -> Stamp:
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    user = meta.user_name(user)
+    batch = conn.execute("INSERT INTO batches(posted_at, user, workbook) VALUES (?,?,?)",
+                         (now, user, workbook)).lastrowid
+    return Stamp(batch, now, user, workbook)
+
+
+def _post_one(writer: Writer, doc: Document, fingerprint: str, existing: sqlite3.Row | None) -> Outcome:
+    """``existing``: the latest posting of the same 单号 before this batch (a batch holds each once)."""
+    revision = 1
+    if existing is not None:
+        if existing["fingerprint"] == fingerprint:
+            return _outcome(doc, "already")
+        if existing["reversed_by"] is None:
+            return _outcome(doc, "error", [Problem("duplicate_changed", doc.doc_no, None, "单号",
+                                                   {"value": doc.doc_no}, doc.where())])
+        revision = existing["revision"] + 1
+    writer.conn.execute("SAVEPOINT doc")
+    problems = writer.write(doc, revision, fingerprint)
+    if problems:
+        writer.conn.execute("ROLLBACK TO doc")
+    writer.conn.execute("RELEASE doc")
+    return _outcome(doc, "error" if problems else "posted", problems)
+
+
+def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | None, user: str | None,
+            workbook: str) -> PostResult:
+    where, args = ("AND journal = ?", [journal]) if journal else ("", [])
+    with ledger._transaction() as tx:        # decided on what is committed once the lock is ours
+        found = ledger.conn.execute(
+            f"SELECT * FROM documents WHERE doc_no = ? AND reversal = 0 {where} ORDER BY revision DESC",
+            [doc_no, *args]).fetchall()
+        original = found[0] if found else None
+        date = date or (dt.date.fromisoformat(original["date"]) if original else None)
+        problem = _reversal_problem(ledger, doc_no, found, date)
+        if problem:
+            tx.rollback()
+            return PostResult(None, [Outcome(doc_no, journal or "", "error", (problem,))])
+        stamp = _stamp(ledger.conn, user, workbook)
+        problems = Writer(ledger.conn, ledger.masters(), ledger.settings, stamp).reverse(original, date)
+        if problems:
+            tx.rollback()
+            return PostResult(None, [Outcome(doc_no, original["journal"], "error", tuple(problems))])
+    return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
+
+
+def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], date: dt.date | None) -> Problem | None:
+    """Why the latest posting in ``found`` may not be reversed on ``date``, if it may not:
+    not posted, ambiguous, already reversed, a date before the original's or in a closed
+    period, or later documents that stand on it (returns naming it) and must go first."""
+    def problem(code: str, field: str = "单号", **args) -> Problem:
+        return Problem(code, doc_no, None, field, {"value": doc_no, **args})
+
+    journals = sorted({r["journal"] for r in found})
+    if not found:
+        return problem("not_found")
+    if len(journals) > 1:
+        return problem("ambiguous", expected="、".join(journals))
+    original = found[0]
+    if original["reversed_by"] is not None:
+        return problem("already_reversed")
+    dated = check_reversal_date(doc_no, date, dt.date.fromisoformat(original["date"]),
+                                ledger.settings.closed_through)
+    if dated:
+        return dated
+    standing = dependents(ledger.conn, original["id"])
+    if standing:
+        return problem("reverse_dependents", expected="、".join(standing))
+    return None

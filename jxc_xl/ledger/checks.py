@@ -1,0 +1,44 @@
+"""Checking a ledger: its file (SQLite's own check), its figures (every balance and cost
+recomputed) and a backup copy of it. ``jxc verify`` and ``jxc 备份`` are where these run."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..domain.money import from_cents, from_qty_units
+from .recost import Settings, recost
+
+_RUNNING = (
+    "SELECT item, warehouse, pos, bal_qty, bal_value, rq, rv FROM (SELECT item, warehouse, pos, "
+    "bal_qty, bal_value, SUM(qty) OVER w AS rq, SUM(value) OVER w AS rv FROM movements "
+    "WINDOW w AS (PARTITION BY item, warehouse ORDER BY pos ROWS UNBOUNDED PRECEDING)) "
+    "WHERE bal_qty != rq OR bal_value != rv")
+
+
+def integrity(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+
+
+def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
+    """Every running balance against the sum of its movements, every cost against a replay."""
+    differences = [
+        f"{item}@{wh} {pos}: 结存 {from_qty_units(bq)}/{from_cents(bv)} ≠ 累计 {from_qty_units(sq)}/{from_cents(sv)}"
+        for item, wh, pos, bq, bv, sq, sv in conn.execute(_RUNNING)]
+    keys = {(r[0], r[1]): "" for r in conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
+    found = recost(conn, settings, keys, dry_run=True)
+    differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found.differences]
+    if found.failure:
+        differences.append(f"{found.failure.item}@{found.failure.warehouse}: 重算失败 {found.failure.kind}")
+    return differences
+
+
+def backup(conn: sqlite3.Connection, target: Path) -> list[str]:
+    """SQLite's online backup (safe while another program posts) to ``target``, then checked."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy = sqlite3.connect(str(target))
+    try:
+        conn.backup(copy)
+        problems = [r[0] for r in copy.execute("PRAGMA integrity_check")]
+    finally:
+        copy.close()
+    return [p for p in problems if p != "ok"]

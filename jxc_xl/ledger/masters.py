@@ -1,0 +1,59 @@
+"""The master data (商品, 往来单位, 仓库) as the ledger keeps it: scaled integers in, models out."""
+from __future__ import annotations
+
+import sqlite3
+
+from ..domain.model import Item, Party, PartyKind, Warehouse
+from ..domain.money import (from_cents, from_qty_units, from_unit_cost_units, to_cents, to_qty_units,
+                            to_unit_cost_units)
+from ..domain.problems import Problem
+from ..domain.validate import Masters, check_items, check_parties
+
+
+def _opt(value, convert):
+    return None if value is None else convert(value)
+
+
+def write(conn: sqlite3.Connection, items: list[Item], parties: list[Party],
+          warehouses: list[Warehouse]) -> list[Problem]:
+    """Store the masters (inside the caller's transaction); those with a figure the ledger cannot
+    hold are left out and come back as problems (doc_no is the master's code)."""
+    item_problems, party_problems = check_items(items), check_parties(parties)
+    items = [i for i in items if i.sku not in {p.doc_no for p in item_problems}]
+    parties = [p for p in parties if p.code not in {p.doc_no for p in party_problems}]
+    conn.executemany(
+        "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(i.sku, i.name, i.spec, i.unit, i.category, i.barcode, _opt(i.purchase_price, to_unit_cost_units),
+          _opt(i.sale_price, to_unit_cost_units), _opt(i.min_qty, to_qty_units), _opt(i.max_qty, to_qty_units),
+          int(i.inactive)) for i in items])
+    conn.executemany(
+        "INSERT OR REPLACE INTO parties VALUES (?,?,?,?,?,?,?,?)",
+        [(p.code, p.name, p.kind.value, p.contact, p.phone, p.address, _opt(p.credit_limit, to_cents),
+          p.terms_days) for p in parties])
+    conn.executemany("INSERT OR REPLACE INTO warehouses VALUES (?,?)", [(w.code, w.name) for w in warehouses])
+    return item_problems + party_problems
+
+
+def _item(r: sqlite3.Row) -> Item:
+    return Item(sku=r["sku"], name=r["name"], spec=r["spec"] or "", unit=r["unit"] or "",
+                category=r["category"] or "", barcode=r["barcode"] or "",
+                purchase_price=_opt(r["purchase_price"], from_unit_cost_units),
+                sale_price=_opt(r["sale_price"], from_unit_cost_units), min_qty=_opt(r["min_qty"], from_qty_units),
+                max_qty=_opt(r["max_qty"], from_qty_units), inactive=bool(r["inactive"]))
+
+
+def _party(r: sqlite3.Row) -> Party:
+    return Party(code=r["code"], name=r["name"], kind=PartyKind(r["kind"]), contact=r["contact"] or "",
+                 phone=r["phone"] or "", address=r["address"] or "",
+                 credit_limit=_opt(r["credit_limit"], from_cents), terms_days=r["terms_days"] or 0)
+
+
+def read(conn: sqlite3.Connection) -> Masters:
+    items = {r["sku"]: _item(r) for r in conn.execute("SELECT * FROM items")}
+    parties = {r["code"]: _party(r) for r in conn.execute("SELECT * FROM parties")}
+    warehouses = {r["code"]: Warehouse(code=r["code"], name=r["name"])
+                  for r in conn.execute("SELECT * FROM warehouses")}
+    return Masters(items, parties, warehouses)
+
+
+__all__ = ["write", "read"]

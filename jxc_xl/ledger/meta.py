@@ -1,0 +1,102 @@
+"""The ledger's own settings (cost method, negative stock, closed-through date) and its audit log.
+
+Each change decides and writes in one write transaction: another process cannot post, or move
+the setting, between the check and the change. Moving the closed-through date is logged.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import platform
+from typing import TYPE_CHECKING
+
+from ..domain.model import CostMethod
+from ..domain.problems import Problem
+from .recost import Settings
+from .results import AuditRow
+
+if TYPE_CHECKING:
+    from . import Ledger
+
+METHOD_EN = {CostMethod.moving_average: "moving average", CostMethod.fifo: "FIFO",
+             CostMethod.monthly_average: "monthly weighted average"}
+
+
+def user_name(user: str | None) -> str:
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:      # no login name (a service account): still record something
+        return "unknown"
+
+
+def get(ledger: Ledger, key: str) -> str | None:
+    row = ledger.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def put(ledger: Ledger, key: str, value: str | None) -> None:
+    """Inside the caller's transaction."""
+    ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def read(ledger: Ledger) -> Settings:
+    closed = get(ledger, "closed_through")
+    return Settings(CostMethod(get(ledger, "cost_method") or CostMethod.moving_average.value),
+                    get(ledger, "allow_negative") == "1", dt.date.fromisoformat(closed) if closed else None)
+
+
+def set_cost_method(ledger: Ledger, method: CostMethod) -> Problem | None:
+    with ledger._transaction():
+        current = read(ledger).method
+        if method != current and ledger.has_postings():
+            return Problem("cost_method_locked", field="成本方法", args={
+                "value": method.label, "value_en": METHOD_EN[method],
+                "expected": current.label, "expected_en": METHOD_EN[current]})
+        put(ledger, "cost_method", method.value)
+    return None
+
+
+def set_allow_negative(ledger: Ledger, allow: bool) -> Problem | None:
+    with ledger._transaction():
+        found = [] if allow else ledger.conn.execute(
+            "SELECT item, warehouse, MIN(date) FROM movements WHERE bal_qty < 0 "
+            "GROUP BY item, warehouse ORDER BY 3, 1, 2").fetchall()
+        if found:
+            shown = "、".join(f"{i}@{w} {d}" for i, w, d in found[:3])
+            more = f" 等 {len(found)} 处" if len(found) > 3 else ""
+            return Problem("negative_balances", field="允许负库存", args={"value": shown + more})
+        put(ledger, "allow_negative", "1" if allow else "0")
+    return None
+
+
+def move_closed(ledger: Ledger, new: dt.date | None, action: str, allowed, user: str | None,
+                workbook: str) -> bool:
+    """Move the closed-through date to ``new`` if ``allowed(old)``, judged again once the
+    write lock is held (another process may have moved it meanwhile), and log it."""
+    if not allowed(read(ledger).closed_through):
+        return False
+    with ledger._transaction():
+        old = read(ledger).closed_through
+        if not allowed(old):
+            return False
+        put(ledger, "closed_through", new.isoformat() if new else None)
+        log(ledger, action, f"{old.isoformat() if old else '-'} → {new.isoformat() if new else '-'}",
+            user, workbook)
+    return True
+
+
+def log(ledger: Ledger, action: str, detail: str, user: str | None, workbook: str) -> None:
+    """One audit row, inside the caller's transaction."""
+    ledger.conn.execute("INSERT INTO audit(at, user, action, detail, workbook, machine) VALUES (?,?,?,?,?,?)",
+                        (dt.datetime.now().isoformat(timespec="seconds"), user_name(user), action, detail,
+                         workbook, platform.node()))
+
+
+def audit_log(ledger: Ledger) -> list[AuditRow]:
+    """The audit log, oldest first (empty on an older ledger read as it is)."""
+    if ledger.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone() is None:
+        return []
+    return [AuditRow(*r) for r in ledger.conn.execute(
+        "SELECT at, user, action, detail, workbook, machine FROM audit ORDER BY id")]

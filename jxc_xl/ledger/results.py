@@ -1,0 +1,55 @@
+"""What the ledger answers a post or a question about its history with."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..domain.model import Source
+from ..domain.problems import Problem
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one document: posted, already (posted before, unchanged) or error."""
+
+    doc_no: str
+    journal: str
+    status: str
+    problems: tuple[Problem, ...] = ()
+    source: Source = Source()
+
+
+@dataclass
+class PostResult:
+    batch: int | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def _with(self, status: str) -> list[str]:
+        return [o.doc_no for o in self.outcomes if o.status == status]
+
+    @property
+    def posted(self) -> list[str]:
+        return self._with("posted")
+
+    @property
+    def already(self) -> list[str]:
+        return self._with("already")
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for o in self.outcomes for p in o.problems]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry of the audit log: who did what to the books, when, from where."""
+
+    at: str
+    user: str
+    action: str
+    detail: str
+    workbook: str
+    machine: str
