@@ -30,7 +30,7 @@ def main() -> None:
 
 def _book(path: str, write: bool = True):
     from .io.patch import PatchBook
-    from .io.xlsx import check_writable
+    from .io.files import check_writable
     book_path = Path(path).resolve()
     if write:
         check_writable(book_path)
@@ -40,7 +40,7 @@ def _book(path: str, write: bool = True):
 def _on_book(path: str, use_case, write: bool = True):
     """Run ``use_case(book, book_path)`` holding the workbook's lock: a second jxc on the same
     workbook waits (and says so) instead of posting and saving over the first."""
-    from .io.xlsx import lock_workbook
+    from .io.files import lock_workbook
     book_path = Path(path).resolve()
 
     def run():
@@ -89,7 +89,7 @@ def _guarded(action, log_folder: Path | None = None, expected: tuple = ()):
     """Run a use case; what stops it becomes one clear line and exit code 2.
 
     ``expected`` — further exception types whose message is already the line to show."""
-    from .io.xlsx import WorkbookError
+    from .io.package import WorkbookError
     try:
         return action()
     except (WorkbookError, LedgerError, *expected) as exc:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .io.template import build_workbook
-from .io.xlsx import save_atomically
+from .io.files import save_atomically
 
 START = dt.date(2026, 8, 1)
 CATEGORIES = {

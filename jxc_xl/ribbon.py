@@ -19,7 +19,7 @@ from .ledger import LedgerError
 from .sheets.book import Table, find_sheet, read_table
 from .sheets.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
 from .sheets.parse import to_code
-from .io.xlsx import WorkbookError
+from .io.package import WorkbookError
 
 TITLE = "进销存"
 

@@ -17,7 +17,9 @@ import pytest
 from jxc_xl.sheets.book import find_sheet
 from jxc_xl.sheets.contract import PURCHASES
 from jxc_xl.io.patch import PatchBook
-from jxc_xl.io.xlsx import FileBook, Package, WorkbookError, read_sheet_xml
+from jxc_xl.io.package import Package, WorkbookError
+from jxc_xl.io.sheetxml import read_sheet_xml
+from jxc_xl.io.xlsx import FileBook
 
 from .test_files_shapes import damage, post_patched
 from .wb import TODAY, purchase, type_rows

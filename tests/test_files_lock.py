@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from jxc_xl.io.template import new_workbook
-from jxc_xl.io.xlsx import WorkbookError, lock_workbook
+from jxc_xl.io.files import lock_workbook
+from jxc_xl.io.package import WorkbookError
 
 from .test_files_shapes import post_patched
 
@@ -52,7 +53,7 @@ def start(code: str, *args: str) -> subprocess.Popen:
 
 HOLD = """
 import sys
-from jxc_xl.io.xlsx import lock_workbook
+from jxc_xl.io.files import lock_workbook
 with lock_workbook(sys.argv[1]):
     print("ready", flush=True)
     sys.stdin.read()                      # until the test closes our stdin
@@ -88,7 +89,7 @@ def test_a_run_that_cannot_get_the_workbook_in_time_says_so(book):
 KILLED_SAVE = """
 import sys, time
 from pathlib import Path
-from jxc_xl.io.xlsx import save_atomically
+from jxc_xl.io.files import save_atomically
 
 def write(tmp):
     Path(tmp).write_bytes(b"half a workbook")

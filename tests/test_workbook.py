@@ -394,7 +394,7 @@ def journal_in_sheet(book) -> list[list]:
 
 
 def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touched(book, monkeypatch):
-    from jxc_xl.io import patch
+    from jxc_xl.io import sheetdata as patch
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5), purchase("CG2", d(2026, 11, 3), "B002", 4, 2)])
     type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 3, 9)])
     post(book)
@@ -416,7 +416,7 @@ def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touche
 
 def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
     """Batch numbers come again after a backup is restored: the mark's batch time tells them apart."""
-    from jxc_xl.io import patch
+    from jxc_xl.io import sheetdata as patch
     ledger = book.with_name(book.stem + ".jxc.db")
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
     post(book)
@@ -436,7 +436,7 @@ def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
 
 
 def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monkeypatch):
-    from jxc_xl.io import patch
+    from jxc_xl.io import sheetdata as patch
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
     post(book)
     other = tmp_path / "other.jxc.db"

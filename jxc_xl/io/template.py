@@ -14,7 +14,8 @@ from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 from ..sheets.contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
                        SETTINGS, WAREHOUSES, SheetSpec)
 from ..sheets.format import FORMATS, HEADER_FILL
-from .xlsx import save_atomically, write_generated
+from .files import save_atomically
+from .xlsx import write_generated
 
 TEMPLATE_ROWS = 500          # rows laid out (formats, formulas, drop-downs) in each input table
 VALIDATION_ROWS = 5000       # rows the drop-down lists cover, beyond the table as it grows

@@ -26,7 +26,7 @@ _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)
 _CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _CURRENCY = re.compile(r"^[¥￥]?\s*(.*?)\s*元?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_EPOCH = dt.date(1899, 12, 30)          # day 0 of Excel's 1900 date system (after its 1900-02-29)
 
 
 @dataclass
@@ -139,7 +139,7 @@ def to_date(value: object) -> dt.date | None:
         if float(value).is_integer() and 19000101 <= value <= 29991231:
             value = str(int(value))
         elif 1 <= value < 2958466:                       # an Excel serial date without its format
-            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
         else:
             return None
     text = str(value).strip()

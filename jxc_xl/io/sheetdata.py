@@ -1,0 +1,270 @@
+"""Worksheet XML as bytes: cells written, rows rewritten, our error-mark conditional format, and
+whole generated sheets. A 100,000-row sheet is never parsed: only the rows that change are
+found and rewritten, every other byte stays as it was — which is what makes saving fast."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from xml.sax.saxutils import escape, unescape
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from ..sheets.book import mark_cells, mark_ranges
+from ..sheets.contract import SheetSpec
+from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.parse import EXCEL_EPOCH
+from .package import DOC_REL
+from .parts import WORKSHEET_ROOT
+from .styles import Styles
+
+_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(?:/>|>(.*?)</row>)', re.S)
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
+_STYLE = re.compile(rb'\bs="(\d+)"')
+_TAG = re.compile(rb'<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|'
+                  rb'<(/?)([\w:.-]+)(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|\'[^\']*\'))*\s*(/?)>', re.S)
+# worksheet elements that come before conditionalFormatting (CT_Worksheet's order)
+_BEFORE_MARKS = {b"sheetData", b"sheetCalcPr", b"sheetProtection", b"protectedRanges", b"scenarios", b"autoFilter",
+                 b"sortState", b"dataConsolidate", b"customSheetViews", b"mergeCells", b"phoneticPr",
+                 b"conditionalFormatting"}
+
+
+def same(old: object, new: object) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(old, float) and isinstance(new, (int, Decimal)) and not isinstance(new, bool):
+        return Decimal(repr(old)) == new
+    return type(old) is type(new) and old == new
+
+
+def cell_xml(ref: str, value: object, style: int | None) -> bytes:
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'.encode() if style else b""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'.encode()
+    if isinstance(value, Decimal):
+        return f'<c r="{ref}"{s}><v>{format(value, "f")}</v></c>'.encode()
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'.encode()
+    if isinstance(value, dt.datetime):
+        serial = (value - dt.datetime.combine(EXCEL_EPOCH, dt.time())).total_seconds() / 86400
+        return f'<c r="{ref}"{s}><v>{serial!r}</v></c>'.encode()
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{s}><v>{(value - EXCEL_EPOCH).days}</v></c>'.encode()
+    text = escape(str(value))
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'.encode()
+
+
+# -- sheet data, as bytes --------------------------------------------------------------------------
+def _sheet_data(xml: bytes) -> tuple[bytes, int, int]:
+    """The sheet with an open <sheetData> element, and where its rows start and end."""
+    if b"<sheetData/>" in xml:
+        xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
+    start = xml.index(b"<sheetData")
+    return xml, xml.index(b">", start) + 1, xml.index(b"</sheetData>", start)
+
+
+def patch_sheet(xml: bytes, edits: dict[int, dict[int, object]]) -> bytes:
+    """Rewrite the rows named in ``edits``; every other byte of the sheet stays as it was."""
+    xml, body_start, body_end = _sheet_data(xml)
+    body = xml[body_start:body_end]
+    new = _patch_found_rows(body, edits)
+    if new is None:
+        new = _patch_all_rows(body, edits)
+    return xml[:body_start] + new + xml[body_end:]
+
+
+def _patch_found_rows(body: bytes, edits: dict) -> bytes | None:
+    """The quick way, when every edited row exists and starts ``<row r="N"``: jump to each."""
+    out, pos = [], 0
+    for r in sorted(edits):
+        i = body.find(b'<row r="%d"' % r, pos)
+        if i < 0:
+            return None
+        close = body.index(b">", i)
+        if body[close - 1:close] == b"/":
+            head, cells, end = body[i:close - 1], b"", close + 1
+        else:
+            end = body.index(b"</row>", close) + 6
+            head, cells = body[i:close], body[close + 1:end - 6]
+        out += [body[pos:i], _row(r, head, cells, edits[r])]
+        pos = end
+    out.append(body[pos:])
+    return b"".join(out)
+
+
+def _patch_all_rows(body: bytes, edits: dict) -> bytes:
+    """Walk every row, inserting the edited rows that do not exist yet in their place."""
+    out, pos = [], 0
+    pending = sorted(edits)
+    i = 0
+    for m in _ROW.finditer(body):
+        r = int(m.group(1))
+        while i < len(pending) and pending[i] < r:
+            out.append(body[pos:m.start()])
+            pos = m.start()
+            out.append(_row(pending[i], b"", b"", edits[pending[i]]))
+            i += 1
+        if i < len(pending) and pending[i] == r:
+            out.append(body[pos:m.start()])
+            head = re.match(rb"<row\b[^>]*?(?=/?>)", m.group(0)).group(0)
+            out.append(_row(r, head, m.group(2) or b"", edits[r]))
+            pos = m.end()
+            i += 1
+    out.append(body[pos:])
+    out += [_row(r, b"", b"", edits[r]) for r in pending[i:]]
+    return b"".join(out)
+
+
+def _row(r: int, head: bytes, cells: bytes, edit: dict[int, object]) -> bytes:
+    """A row with the edited cells written; each keeps the style it had."""
+    current = {column_index_from_string(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
+    for c, value in edit.items():
+        sm = _STYLE.search(current.get(c, b""))
+        current[c] = cell_xml(f"{get_column_letter(c)}{r}", value, int(sm.group(1)) if sm else 0)
+    head = head or f'<row r="{r}"'.encode()
+    return head + b">" + b"".join(current[c] for c in sorted(current)) + b"</row>"
+
+
+# -- error marks: one conditional format of ours -----------------------------------------------------
+def _top_elements(xml: bytes) -> list[tuple[bytes, int, int]]:
+    """(local name, start, end) of the top-level elements in a stretch of worksheet XML."""
+    found, depth, start, name = [], 0, 0, b""
+    for m in _TAG.finditer(xml):
+        closing, tag, empty = m.group(1), m.group(2), m.group(3)
+        if tag is None:                                    # a comment, instruction or CDATA
+            continue
+        if closing:
+            depth -= 1
+            if depth == 0:
+                found.append((name, start, m.end()))
+        elif depth == 0 and empty:
+            found.append((tag.rpartition(b":")[2], m.start(), m.end()))
+        else:
+            if depth == 0:
+                start, name = m.start(), tag.rpartition(b":")[2]
+            depth += 0 if empty else 1
+    return found
+
+
+def _ours(block: bytes) -> bool:
+    formulas = re.findall(rb"<formula>(.*?)</formula>", block, re.S)
+    return any(unescape(f.decode("utf-8"), {"&quot;": '"', "&apos;": "'"}) == MARK_RULE for f in formulas)
+
+
+def _tail(xml: bytes) -> int:
+    """Where the sheet's XML after its rows starts."""
+    end = xml.find(b"</sheetData>")
+    return end + len(b"</sheetData>") if end >= 0 else xml.index(b"<sheetData/>") + len(b"<sheetData/>")
+
+
+def marked(xml: bytes) -> set[tuple[int, int]]:
+    """The cells our conditional format marks now."""
+    tail = xml[_tail(xml):]
+    cells = set()
+    for name, start, end in _top_elements(tail):
+        if name == b"conditionalFormatting" and _ours(tail[start:end]):
+            sqref = re.search(rb'\bsqref="([^"]*)"', tail[start:end])
+            cells |= mark_cells(sqref.group(1).decode()) if sqref else set()
+    return cells
+
+
+def with_marks(xml: bytes, cells: set[tuple[int, int]], styles: Styles) -> bytes:
+    """The sheet with our conditional format over exactly ``cells`` (none: without it), first in
+    priority, in its place in the worksheet's element order."""
+    at = _tail(xml)
+    tail = xml[at:]
+    elements = _top_elements(tail)
+    for name, start, end in reversed(elements):
+        if name == b"conditionalFormatting" and _ours(tail[start:end]):
+            tail = tail[:start] + tail[end:]
+    if cells:
+        rule = (f'<conditionalFormatting sqref="{" ".join(mark_ranges(cells))}"><cfRule type="expression" '
+                f'dxfId="{styles.dxf(ERROR_FILL)}" priority="1"><formula>{escape(MARK_RULE)}</formula></cfRule>'
+                f'</conditionalFormatting>').encode("utf-8")
+        if re.search(rb'<(?:\w+:)?cfRule\b[^>]*?\bpriority="1"', tail):     # make first place ours
+            tail = re.sub(rb'(<(?:\w+:)?cfRule\b[^>]*?\bpriority=")(\d+)"',
+                          lambda m: m.group(1) + str(int(m.group(2)) + 1).encode() + b'"', tail)
+        place = max((end for name, _, end in _top_elements(tail) if name in _BEFORE_MARKS), default=0)
+        tail = tail[:place] + rule + tail[place:]
+    return xml[:at] + tail
+
+
+# -- generated sheets --------------------------------------------------------------------------------
+def _data_rows(rows: list[list], letters: list[str], kinds: list[int], first: int = 3) -> str:
+    """Rows ``first``… of a generated sheet: the hot loop of a refresh, kept to plain string
+    work with each column's fixed parts made once."""
+    attrs = [f' s="{k}"' if k else "" for k in kinds]
+    heads = [f'<c r="{letter}' for letter in letters]
+    number = [f'"{a}><v>' for a in attrs]
+    text = [f'"{a} t="inlineStr"><is><t xml:space="preserve">' for a in attrs]
+    out: list[str] = []
+    append = out.append
+    for r, row in enumerate(rows, start=first):
+        n = str(r)
+        append(f'<row r="{n}">')
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is Exact or kind is int:
+                append(f"{heads[c]}{n}{number[c]}{value}</v></c>")
+            elif kind is str:
+                append(f"{heads[c]}{n}{text[c]}{escape(value)}</t></is></c>")
+            elif kind is Decimal:
+                append(f"{heads[c]}{n}{number[c]}{value:f}</v></c>")
+            elif kind is dt.date:
+                append(f"{heads[c]}{n}{number[c]}{(value - EXCEL_EPOCH).days}</v></c>")
+            else:
+                append(cell_xml(f"{letters[c]}{n}", value, kinds[c]).decode("utf-8"))
+        append("</row>")
+    return "".join(out)
+
+
+def _root_with_rels(old: bytes | None) -> tuple[bytes, str]:
+    """The worksheet's start (the old sheet's, whose kept rows may use its prefixes, else ours)
+    and the prefix it binds to the relationships namespace, added when it binds none."""
+    if old is None:
+        return WORKSHEET_ROOT, "r"
+    root = re.match(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>)?\s*<worksheet\b[^>]*>", old).group(0)
+    bound = re.search(rb'xmlns:([\w.-]+)=["\']' + re.escape(DOC_REL.encode()) + rb'["\']', root)
+    if bound:
+        return root, bound.group(1).decode()
+    prefix = "jxcr" if b"xmlns:r=" in root else "r"
+    return root[:-1] + f' xmlns:{prefix}="{DOC_REL}">'.encode(), prefix
+
+
+def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[list], styles: Styles,
+                     table_rid: str, kept: int = 0) -> bytes:
+    """A generated sheet's XML: note in A1, header in row 2, data below, frozen and protected,
+    its Table; the old sheet's first ``kept`` data rows are taken over as they are."""
+    head_style = styles.style(bold=True, fill=GENERATED_FILL)
+    note_style = styles.style(italic_grey=True)
+    kinds = [styles.style(FORMATS[c.kind]) if FORMATS.get(c.kind, "General") != "General" else 0
+             for c in spec.columns]
+    parts = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
+    parts += [cell_xml(f"{get_column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
+    parts.append(b"</row>")
+    letters = [get_column_letter(c) for c in range(1, len(spec.columns) + 1)]
+    if kept:
+        start, cut = _row_at(old, 3), _row_at(old, kept + 3)
+        parts.append(old[start:cut if cut >= 0 else old.index(b"</sheetData>")])
+    parts.append(_data_rows(rows, letters, kinds, kept + 3).encode("utf-8"))
+    cols = "".join(f'<col min="{c}" max="{c}" width="{col.width}" customWidth="1"/>'
+                   for c, col in enumerate(spec.columns, 1))
+    root, prefix = _root_with_rels(old if kept else None)
+    last = f"{letters[-1]}{max(2, kept + len(rows) + 2)}"
+    return b"".join([
+        root, f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/></sheetPr><dimension ref="A1:{last}"/>'
+              '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
+              f'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
+              '<sheetData>'.encode(), *parts,
+        b'</sheetData><sheetProtection sheet="1" autoFilter="0" sort="0"/>'
+        b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>',
+        f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts></worksheet>'.encode()])
+
+
+def _row_at(xml: bytes, row: int) -> int:
+    found = re.search(rb'<row r="%d"[\s>/]' % row, xml)
+    return found.start() if found else -1

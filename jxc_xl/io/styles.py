@@ -1,0 +1,97 @@
+"""styles.xml, edited as an element tree: just enough to add the number formats, fonts, fills,
+cell styles and differential styles (for conditional formats) that jxc's sheets use.
+
+An item equal to one already there is reused, so saving again adds nothing."""
+from __future__ import annotations
+
+import posixpath
+from xml.etree import ElementTree as ET
+
+from .package import MAIN, Package, damaged
+
+# styleSheet's children in the schema's order: a missing section goes before the first later one
+_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+          "tableStyles", "colors", "extLst")
+_FIRST_OWN_FORMAT = 164                    # ids below are Excel's built-in number formats
+
+
+def styles_part(pkg: Package) -> str:
+    found = pkg.targets(pkg.workbook_part, "styles")
+    part = found[0][1] if found else posixpath.join(posixpath.dirname(pkg.workbook_part), "styles.xml")
+    if not pkg.has(part):
+        raise damaged(pkg.path, part)
+    return part
+
+
+def _q(tag: str) -> str:
+    return f"{{{MAIN}}}{tag}"
+
+
+def _item(markup: str) -> ET.Element:
+    return ET.fromstring(f'<x xmlns="{MAIN}">{markup}</x>')[0]
+
+
+def _same(a: ET.Element, b: ET.Element) -> bool:
+    return (a.tag == b.tag and a.attrib == b.attrib and (a.text or "").strip() == (b.text or "").strip()
+            and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b)))
+
+
+class Styles:
+    def __init__(self, pkg: Package, part: str):
+        self.pkg, self.part = pkg, part
+        self.root = pkg.xml(part)
+
+    def _section(self, tag: str, create: bool = False) -> ET.Element | None:
+        found = self.root.find(_q(tag))
+        if found is None and create:
+            found = ET.Element(_q(tag))
+            later = {_q(t) for t in _ORDER[_ORDER.index(tag) + 1:]}
+            at = next((i for i, el in enumerate(self.root) if el.tag in later), len(self.root))
+            self.root.insert(at, found)
+        return found
+
+    def _add(self, tag: str, markup: str) -> int:
+        """The index of an item equal to ``markup`` in section ``tag``, added if none is."""
+        item = _item(markup)
+        section = self._section(tag, create=True)
+        items = [el for el in section if el.tag == item.tag]
+        for i, el in enumerate(items):
+            if _same(el, item):
+                return i
+        section.append(item)
+        section.set("count", str(len(items) + 1))
+        self.pkg.xml(self.part, edit=True)          # written back on save
+        return len(items)
+
+    def _format(self, code: str) -> int:
+        section = self._section("numFmts")
+        formats = [] if section is None else list(section.iter(_q("numFmt")))
+        for f in formats:
+            if f.get("formatCode") == code:
+                return int(f.get("numFmtId"))
+        new = max([_FIRST_OWN_FORMAT - 1, *(int(f.get("numFmtId", 0)) for f in formats)]) + 1
+        section = self._section("numFmts", create=True)
+        ET.SubElement(section, _q("numFmt"), numFmtId=str(new), formatCode=code)
+        section.set("count", str(len(formats) + 1))
+        self.pkg.xml(self.part, edit=True)
+        return new
+
+    def style(self, number_format: str | None = None, bold: bool = False, italic_grey: bool = False,
+              fill: str | None = None) -> int:
+        """The index of a cell style (cellXfs) with these looks."""
+        num = self._format(number_format) if number_format else 0
+        font = 0
+        if bold:
+            font = self._add("fonts", '<font><b val="1"/></font>')
+        elif italic_grey:
+            font = self._add("fonts", '<font><i val="1"/><color rgb="FF7F7F7F"/></font>')
+        fill_id = 0 if fill is None else self._add(
+            "fills", f'<fill><patternFill patternType="solid"><fgColor rgb="{fill}"/></patternFill></fill>')
+        return self._add("cellXfs", f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="0" '
+                                    f'applyNumberFormat="1" applyFont="1" applyFill="1" xfId="0"/>')
+
+    def dxf(self, rgb: str) -> int:
+        """A differential style of a solid fill (both colours: Excel reads a conditional
+        format's fill from bgColor, other programs from fgColor)."""
+        return self._add("dxfs", f'<dxf><fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/>'
+                                 f'<bgColor rgb="{rgb}"/></patternFill></fill></dxf>')
