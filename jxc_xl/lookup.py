@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .ledger import queries
-from .sheets.parse import to_code, to_date
+from .sheets.cells import to_code, to_date
 
 UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
            "warehouses": "#N/A 未知仓库：{}"}

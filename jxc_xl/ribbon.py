@@ -18,7 +18,7 @@ from .io.excel import XlwingsBook
 from .ledger import LedgerError
 from .sheets.book import Table, find_sheet, read_table
 from .sheets.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
-from .sheets.parse import to_code
+from .sheets.cells import to_code
 from .io.package import WorkbookError
 
 TITLE = "进销存"

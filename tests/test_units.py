@@ -10,7 +10,7 @@ from jxc_xl.domain import costing
 from jxc_xl.domain.model import CostMethod, Item
 from jxc_xl.domain.validate import Masters
 from jxc_xl.sheets.contract import DOCUMENT_SHEETS, PAYMENTS, PURCHASES
-from jxc_xl.sheets.parse import to_code, to_date, to_number
+from jxc_xl.sheets.cells import to_code, to_date, to_number
 
 D = Decimal
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..ledger import Ledger, LedgerError
 from ..sheets import parse
+from ..sheets.cells import to_date
 from ..sheets.book import Book, Table, read_table
 from ..sheets.contract import SETTING_KEYS, SETTINGS
 
@@ -44,7 +45,7 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
         if s.allow_negative is None:
             s.problems.append(f"设置：允许负库存“{raw['allow_negative']}”无效，应为 是 / 否")
     if raw.get("closed_through") not in (None, ""):
-        s.closed_through = parse.to_date(raw["closed_through"])
+        s.closed_through = to_date(raw["closed_through"])
         if s.closed_through is None:
             s.problems.append(f"设置：结账日期“{raw['closed_through']}”不是有效日期")
     s.english = str(raw.get("language") or "").strip().lower() in ("english", "en")

@@ -15,8 +15,9 @@ from ..ledger import Ledger, PostResult
 from ..domain.problems import Problem
 from ..domain.validate import validate
 from ..sheets.book import Book, Table
-from ..sheets.contract import BY_JOURNAL, COUNTS, ERROR, ERROR_EN, POSTED, POSTED_EN
-from ..sheets.parse import ParsedDoc, to_number
+from ..sheets.contract import BY_JOURNAL, ERROR, ERROR_EN, POSTED, POSTED_EN
+from ..sheets.cells import to_number
+from ..sheets.parse import ParsedDoc
 
 
 @dataclass
@@ -79,8 +80,9 @@ class StatusWriter:
         for n, row in enumerate(parsed.rows, start=1):
             marks.statuses[row] = text
             line = lines.get(row, n) if lines is not None else n
-            if marks.table.spec is COUNTS and (parsed.doc_no, line) in self.counted:
-                marks.counts[row] = self.counted[(parsed.doc_no, line)]
+            difference = self.counted.get((parsed.journal, parsed.doc_no, line))
+            if difference is not None:
+                marks.counts[row] = difference
 
     def _problems(self, marks: SheetMarks, parsed: ParsedDoc, ledger_problems: tuple[Problem, ...]) -> None:
         """Each problem on its row (a reading problem) or its line (a ledger one; the header's on

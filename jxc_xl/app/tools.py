@@ -10,7 +10,7 @@ from ..ledger import Ledger, LedgerError, PostResult, restore
 from .settings import read_settings, write_setting
 from .statuses import StatusWriter, write_block
 from .usecases import Report, bulk, open_ledger, refresh_sheets
-from ..sheets import parse
+from ..sheets.cells import to_code
 from ..sheets.book import Book, Table, find_sheet, read_table
 from ..sheets.contract import COUNTS, DOCUMENT_SHEETS
 
@@ -65,10 +65,10 @@ def next_doc_no(book: Book, book_path: Path, sheet: str, first_row: int, last_ro
         return Done("请先在单据表（采购、销售、调拨、盘点、收付款、其他出入库）里选中要编号的行", False)
     rows = dict(table.rows)
     wanted = [r for r in range(max(first_row, table.header_row + 1), last_row + 1)
-              if not parse.to_code(table.get(rows.get(r, []), "单号"))]
+              if not to_code(table.get(rows.get(r, []), "单号"))]
     if not wanted:
         return Done("所选的行都已有单号", False)
-    kind = parse.to_code(table.get(rows.get(wanted[0], []), "业务类型"))
+    kind = to_code(table.get(rows.get(wanted[0], []), "业务类型"))
     settings = read_settings(book, book_path)
     ledger, _ = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
@@ -82,7 +82,7 @@ def _next_number(table: Table, ledger: Ledger, day: dt.date, kind: str = "") -> 
     """The sheet's prefix (by 业务类型 where it has one) + date + "-" + the next sequence number
     not in the sheet nor in the ledger."""
     stem = f"{table.spec.prefix(kind)}{day:%Y%m%d}-"
-    taken = {parse.to_code(table.get(v, "单号")) for _, v in table.rows} | \
+    taken = {to_code(table.get(v, "单号")) for _, v in table.rows} | \
         set(ledger.doc_numbers(table.spec.journal, stem))
     used = [int(n[len(stem):]) for n in taken if n.startswith(stem) and n[len(stem):].isdigit()]
     return f"{stem}{max(used, default=0) + 1:03d}"
@@ -90,7 +90,7 @@ def _next_number(table: Table, ledger: Ledger, day: dt.date, kind: str = "") -> 
 
 def _first_free_row(table: Table) -> int:
     """The row after the last one holding a 单号 or a 商品编码."""
-    filled = [r for r, v in table.rows if parse.to_code(table.get(v, "单号")) or parse.to_code(table.get(v, "商品编码"))]
+    filled = [r for r, v in table.rows if to_code(table.get(v, "单号")) or to_code(table.get(v, "商品编码"))]
     return max(filled, default=table.header_row) + 1
 
 

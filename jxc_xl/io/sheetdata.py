@@ -13,7 +13,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from ..sheets.book import mark_cells, mark_ranges
 from ..sheets.contract import SheetSpec
 from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
-from ..sheets.parse import EXCEL_EPOCH
+from ..sheets.cells import EXCEL_EPOCH
 from .package import DOC_REL
 from .parts import WORKSHEET_ROOT
 from .styles import Styles

@@ -186,7 +186,7 @@ class Ledger:
         with self._transaction():
             documents.remember_digests(self.conn, digests)
 
-    def count_differences(self) -> dict[tuple[str, int], Decimal]:
+    def count_differences(self) -> dict[tuple[str, str, int], Decimal]:
         return documents.count_differences(self.conn)
 
     # -- the journal sheet's mark ----------------------------------------------------------

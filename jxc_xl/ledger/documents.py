@@ -83,10 +83,10 @@ def numbers(conn: sqlite3.Connection, journal: str, prefix: str) -> list[str]:
         (journal, len(prefix), prefix))]
 
 
-def count_differences(conn: sqlite3.Connection) -> dict[tuple[str, int], Decimal]:
-    """(单号, line) → the gain (+) or loss (−) each standing count line posted."""
+def count_differences(conn: sqlite3.Connection) -> dict[tuple[str, str, int], Decimal]:
+    """(journal, 单号, line) → the gain (+) or loss (−) each standing count line posted."""
     rows = conn.execute(
-        "SELECT d.doc_no, l.line_no, m.qty FROM documents d JOIN lines l ON l.doc = d.id "
+        "SELECT d.journal, d.doc_no, l.line_no, m.qty FROM documents d JOIN lines l ON l.doc = d.id "
         "JOIN movements m ON m.line = l.id WHERE d.type = 'stock_count' AND d.reversal = 0 "
         "AND d.reversed_by IS NULL")
-    return {(r[0], r[1]): from_qty_units(r[2]) for r in rows}
+    return {(r[0], r[1], r[2]): from_qty_units(r[3]) for r in rows}

@@ -1,156 +1,23 @@
 """Sheet rows → masters, settings and documents, with every bad cell as a Problem.
 
-Accepts what a clerk types (see the contract): dates as Excel dates or text in four forms,
-numbers as numbers or text with thousands separators, codes with stray spaces.
+How a document sheet's rows become documents is the contract's data (each column says which
+field it fills, each sheet its journal, 业务类型 words and whether it has lines); reading one cell
+is ``cells.py``'s.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import math
-import re
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..domain.model import Document, DocType, Item, Line, Party, Source, Warehouse
-from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
+from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE
 from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS
 from .book import Table
+from .cells import RowReader
 from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, YES, Column,
                        SheetSpec)
-
-EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
-                "#SPILL!", "#CALC!"}
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?$")
-_CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
-_CURRENCY = re.compile(r"^[¥￥]?\s*(.*?)\s*元?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-EXCEL_EPOCH = dt.date(1899, 12, 30)          # day 0 of Excel's 1900 date system (after its 1900-02-29)
-
-
-@dataclass
-class RowReader:
-    """Reads one row's cells by contract column, collecting problems instead of raising."""
-
-    table: Table
-    row: int
-    values: list
-    workbook: str
-    problems: list[Problem] = field(default_factory=list)
-    doc_no: str = ""
-
-    @property
-    def source(self) -> Source:
-        return Source(workbook=self.workbook, sheet=self.table.sheet, row=self.row)
-
-    def bad(self, code: str, name: str, **args: object) -> None:
-        self.problems.append(Problem(code, self.doc_no, None, name, args, self.source))
-
-    def raw(self, name: str) -> object:
-        value = self.table.get(self.values, name)
-        if isinstance(value, str):
-            value = value.strip()
-            if value in EXCEL_ERRORS:
-                self.bad("formula_error", name, value=value)
-                return None
-        return None if value == "" else value
-
-    def given(self, name: str, required: bool) -> object:
-        """The cell's value; an empty required cell is a problem."""
-        value = self.raw(name)
-        if value is None and required:
-            self.bad("required", name)
-        return value
-
-    def text(self, name: str, required: bool = False) -> str:
-        value = self.given(name, required)
-        return "" if value is None else to_code(value)
-
-    def number(self, name: str, required: bool = False, limit: Decimal | None = None) -> Decimal | None:
-        """The cell as a number; with ``limit`` (a master's figure, which no later check sees)
-        one as large as that is a problem too."""
-        value = self.given(name, required)
-        if value is None:
-            return None
-        number = to_number(value)
-        if number is None:
-            self.bad("bad_number", name, value=str(value))
-        elif limit is not None and not within(number, limit):
-            self.bad("too_large", name, value=str(value), limit=f"{int(limit):,}")
-            return None
-        return number
-
-    def date(self, name: str, required: bool = False) -> dt.date | None:
-        value = self.given(name, required)
-        if value is None:
-            return None
-        parsed = to_date(value)
-        if parsed is None:
-            self.bad("bad_date", name, value=self.text(name))
-        return parsed
-
-    def choice(self, name: str, words: dict[str, object], required: bool = True) -> object:
-        text = self.text(name, required)
-        if not text:
-            return None
-        key = text.lower().replace(" ", "")
-        if key in words:
-            return words[key]
-        choices = "、".join(w for w in words if not w.isascii())
-        self.bad("bad_choice", name, value=text, expected=choices or "/".join(words))
-        return None
-
-
-def to_number(value: object) -> Decimal | None:
-    """A cell as an exact number: numbers as they are, text with thousands separators, spaces
-    and a currency sign (¥28.00, 28元); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):                     # a NaN or infinity cell is no number either
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    text = _CURRENCY.match(str(value).strip()).group(1)        # ¥28.00, 28元
-    try:
-        number = Decimal(text.replace(",", "").replace("，", "").replace(" ", ""))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def to_code(value: object) -> str:
-    """A cell as a code or name: 1001 typed as a number is "1001", not "1001.0"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        value = value.strftime("%Y-%m-%d")
-    return str(value).strip()
-
-
-def to_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if float(value).is_integer() and 19000101 <= value <= 29991231:
-            value = str(int(value))
-        elif 1 <= value < 2958466:                       # an Excel serial date without its format
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        else:
-            return None
-    text = str(value).strip()
-    match = _DATE.match(text) or _COMPACT.match(text) or _CHINESE_DATE.match(text)
-    if not match:
-        return None
-    try:
-        return dt.date(*map(int, match.groups()))
-    except ValueError:
-        return None
-
 
 # -- masters and settings ---------------------------------------------------------------------
 def _parse_masters(table: Table, workbook: str, build, key: str) -> tuple[list, list[Problem]]:
