@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .io.template import build_workbook
 from .io.files import save_atomically
+from .io.template import build_workbook
 
 START = dt.date(2026, 8, 1)
 CATEGORIES = {
@@ -41,90 +42,140 @@ def _money(rng: random.Random, low: float, high: float) -> Decimal:
     return Decimal(rng.randint(int(low * 100), int(high * 100))) / 100
 
 
-def demo_rows(rng: random.Random) -> dict[str, list[list]]:
-    items, prices = [], {}
-    for c, (category, names) in enumerate(CATEGORIES.items(), start=1):
-        for n, name in enumerate(names, start=1):
-            sku = f"{'ABCD'[c - 1]}{n:03d}"
-            cost = _money(rng, 3, 80)
-            prices[sku] = cost
-            sale = (cost * Decimal("1.35")).quantize(Decimal("0.01"))
-            items.append([sku, name, "标准装", "箱", category, f"69{rng.randint(10**10, 10**11 - 1)}", cost, sale,
-                          rng.choice([10, 20, 30]), 800, None])
-    parties = [[f"C{n:02d}", name, "客户", "", f"1380000{n:04d}", "", 50000, rng.choice([15, 30, 45])]
-               for n, name in enumerate(CUSTOMERS, start=1)]
-    parties += [[f"S{n:02d}", name, "供应商", "", f"1390000{n:04d}", "", None, rng.choice([30, 60])]
-                for n, name in enumerate(SUPPLIERS, start=1)]
-    stock: dict[tuple[str, str], int] = {}
-    opening = []
-    for sku in prices:
-        for wh, _ in WAREHOUSES[:2]:
-            qty = rng.randint(20, 120)
-            stock[(wh, sku)] = qty
-            opening.append([START, wh, sku, qty, prices[sku], None])
-    balances = [[START, f"C{n:02d}", _money(rng, 500, 8000), None, START + dt.timedelta(days=rng.randint(-90, 20)), None]
-                for n in range(1, 6)]
-    balances += [[START, f"S{n:02d}", None, _money(rng, 1000, 20000), None, None] for n in range(1, 4)]
-    purchases, sales, transfers, counts, payments, others = [], [], [], [], [], []
-    skus = list(prices)
-    receipts, shipments = [], []
-    for day in range(92):
+@dataclass
+class _Company:
+    """Three months of a small trading company's business, day by day: the sheets' rows, and the
+    stock each warehouse holds so that no shipment, transfer or return asks for more than is there."""
+
+    rng: random.Random
+    prices: dict[str, Decimal] = field(default_factory=dict)
+    stock: dict[tuple[str, str], int] = field(default_factory=dict)
+    rows: dict[str, list[list]] = field(default_factory=lambda: {sheet: [] for sheet in SHEETS})
+    receipts: list[tuple] = field(default_factory=list)
+    shipments: list[tuple] = field(default_factory=list)
+
+    def move(self, wh: str, sku: str, qty: int) -> None:
+        self.stock[(wh, sku)] = self.stock.get((wh, sku), 0) + qty
+
+    def masters(self) -> None:
+        rng = self.rng
+        for c, (category, names) in enumerate(CATEGORIES.items(), start=1):
+            for n, name in enumerate(names, start=1):
+                sku = f"{'ABCD'[c - 1]}{n:03d}"
+                cost = self.prices[sku] = _money(rng, 3, 80)
+                sale = (cost * Decimal("1.35")).quantize(Decimal("0.01"))
+                self.rows["商品"].append([sku, name, "标准装", "箱", category, f"69{rng.randint(10**10, 10**11 - 1)}",
+                                        cost, sale, rng.choice([10, 20, 30]), 800, None])
+        self.rows["往来单位"] += [[f"C{n:02d}", name, "客户", "", f"1380000{n:04d}", "", 50000,
+                                  rng.choice([15, 30, 45])] for n, name in enumerate(CUSTOMERS, start=1)]
+        self.rows["往来单位"] += [[f"S{n:02d}", name, "供应商", "", f"1390000{n:04d}", "", None, rng.choice([30, 60])]
+                                for n, name in enumerate(SUPPLIERS, start=1)]
+        self.rows["仓库"] = [list(w) for w in WAREHOUSES]
+
+    def openings(self) -> None:
+        rng = self.rng
+        for sku in self.prices:
+            for wh, _ in WAREHOUSES[:2]:
+                qty = rng.randint(20, 120)
+                self.move(wh, sku, qty)
+                self.rows["期初库存"].append([START, wh, sku, qty, self.prices[sku], None])
+        self.rows["期初往来"] += [[START, f"C{n:02d}", _money(rng, 500, 8000), None,
+                                  START + dt.timedelta(days=rng.randint(-90, 20)), None] for n in range(1, 6)]
+        self.rows["期初往来"] += [[START, f"S{n:02d}", None, _money(rng, 1000, 20000), None, None] for n in range(1, 4)]
+
+    def purchase(self, date: dt.date) -> None:
+        rng = self.rng
+        no, supplier, wh = f"CG{date:%Y%m%d}", f"S{rng.randint(1, 6):02d}", rng.choice(["WH1", "WH1", "WH3"])
+        for sku in rng.sample(list(self.prices), 3):
+            qty = rng.randint(20, 80)
+            price = (self.prices[sku] * Decimal(rng.choice(["0.95", "1", "1.05"]))).quantize(Decimal("0.01"))
+            self.rows["采购"].append([no, date, "入库", supplier, wh, sku, qty, price, None, None, None, None])
+            self.move(wh, sku, qty)
+            self.receipts.append((no, date, supplier, wh, sku, qty, price))
+
+    def ship(self, date: dt.date, k: int) -> None:
+        rng = self.rng
+        no, customer = f"XS{date:%Y%m%d}-{k + 1}", f"C{rng.randint(1, 10):02d}"
+        wh = rng.choice(["WH1", "WH2", "WH3"])
+        for sku in [s for s in rng.sample(list(self.prices), 4) if self.stock.get((wh, s), 0) >= 5][:2]:
+            qty = rng.randint(1, min(15, self.stock[(wh, sku)]))
+            price = (self.prices[sku] * Decimal("1.35")).quantize(Decimal("0.01"))
+            self.rows["销售"].append([no, date, "出库", customer, wh, sku, qty, price, None, None, None, None])
+            self.move(wh, sku, -qty)
+            self.shipments.append((no, date, customer, wh, sku, qty, price))
+
+    def transfer(self, date: dt.date) -> None:
+        to = self.rng.choice(["WH2", "WH3"])
+        candidates = [s for s in self.prices if self.stock.get(("WH1", s), 0) >= 20]
+        for sku in self.rng.sample(candidates, min(3, len(candidates))):
+            qty = self.rng.randint(5, 15)
+            self.rows["调拨"].append([f"DB{date:%Y%m%d}", date, "WH1", to, sku, qty, None, None])
+            self.move("WH1", sku, -qty)
+            self.move(to, sku, qty)
+
+    def settle(self, date: dt.date) -> None:
+        rng, payments = self.rng, self.rows["收付款"]
+        customer = f"C{rng.randint(1, 10):02d}"
+        payments.append([f"SK{date:%Y%m%d}", date, "收款", customer, _money(rng, 300, 3000), "银行转账", None, None])
+        supplier = f"S{rng.randint(1, 6):02d}"
+        payments.append([f"FK{date:%Y%m%d}", date, "付款", supplier, _money(rng, 1000, 6000), "银行转账", None, None])
+
+    def returns(self, date: dt.date) -> None:
+        """A sales return and a purchase return, each naming its source document."""
+        no, _, customer, wh, sku, qty, price = self.shipments[-5]
+        self.rows["销售"].append([f"XT{date:%Y%m%d}", date, "退货", customer, wh, sku, max(1, qty // 2), price, None,
+                                 no, "包装破损退回", None])
+        self.move(wh, sku, max(1, qty // 2))
+        no, _, supplier, wh, sku, qty, price = self.receipts[-2]
+        if self.stock[(wh, sku)] >= 5:
+            self.rows["采购"].append([f"CT{date:%Y%m%d}", date, "退货", supplier, wh, sku, 5, price, None, no,
+                                     "质量问题", None])
+            self.move(wh, sku, -5)
+
+    def count(self, date: dt.date) -> None:
+        """A count of part of the shop's stock."""
+        for sku in list(self.prices)[:8]:
+            counted = max(0, self.stock.get(("WH2", sku), 0) + self.rng.choice([0, 0, -1, 1, -2]))
+            self.rows["盘点"].append([f"PD{date:%Y%m%d}", date, "WH2", sku, counted, None, None, None, None])
+            self.stock[("WH2", sku)] = counted
+
+    def others(self, date: dt.date) -> None:
+        sample, gift = list(self.prices)[3], list(self.prices)[4]
+        self.rows["其他出入库"].append([f"QT{date:%Y%m%d}", date, "其他出库", "WH2", sample, 2, None, "样品", None])
+        self.move("WH2", sample, -2)
+        self.rows["其他出入库"].append([f"QR{date:%Y%m%d}", date, "其他入库", "WH2", gift, 3, self.prices[gift],
+                                     "赠品", None])
+        self.move("WH2", gift, 3)
+
+    def day(self, day: int) -> None:
         date = START + dt.timedelta(days=day)
         if day % 3 == 0:                                    # a purchase receipt every third day
-            no, supplier, wh = f"CG{date:%Y%m%d}", f"S{rng.randint(1, 6):02d}", rng.choice(["WH1", "WH1", "WH3"])
-            for sku in rng.sample(skus, 3):
-                qty = rng.randint(20, 80)
-                price = (prices[sku] * Decimal(rng.choice(["0.95", "1", "1.05"]))).quantize(Decimal("0.01"))
-                purchases.append([no, date, "入库", supplier, wh, sku, qty, price, None, None, None, None])
-                stock[(wh, sku)] = stock.get((wh, sku), 0) + qty
-                receipts.append((no, date, supplier, wh, sku, qty, price))
+            self.purchase(date)
         for k in range(2):                                  # two shipments a day
-            no, customer = f"XS{date:%Y%m%d}-{k + 1}", f"C{rng.randint(1, 10):02d}"
-            wh = rng.choice(["WH1", "WH2", "WH3"])
-            lines = [s for s in rng.sample(skus, 4) if stock.get((wh, s), 0) >= 5][:2]
-            for sku in lines:
-                qty = rng.randint(1, min(15, stock[(wh, sku)]))
-                price = (prices[sku] * Decimal("1.35")).quantize(Decimal("0.01"))
-                sales.append([no, date, "出库", customer, wh, sku, qty, price, None, None, None, None])
-                stock[(wh, sku)] -= qty
-                shipments.append((no, date, customer, wh, sku, qty, price))
+            self.ship(date, k)
         if day % 10 == 5:                                   # a transfer to a shop
-            to = rng.choice(["WH2", "WH3"])
-            candidates = [s for s in skus if stock.get(("WH1", s), 0) >= 20]
-            for sku in rng.sample(candidates, min(3, len(candidates))):
-                qty = rng.randint(5, 15)
-                transfers.append([f"DB{date:%Y%m%d}", date, "WH1", to, sku, qty, None, None])
-                stock[("WH1", sku)] -= qty
-                stock[(to, sku)] = stock.get((to, sku), 0) + qty
+            self.transfer(date)
         if day % 7 == 6:                                    # receipts and payments every week
-            customer = f"C{rng.randint(1, 10):02d}"
-            payments.append([f"SK{date:%Y%m%d}", date, "收款", customer, _money(rng, 300, 3000), "银行转账", None, None])
-            supplier = f"S{rng.randint(1, 6):02d}"
-            payments.append([f"FK{date:%Y%m%d}", date, "付款", supplier, _money(rng, 1000, 6000), "银行转账", None, None])
-        if day in (20, 50):                                 # returns, each naming its source
-            no, sdate, customer, wh, sku, qty, price = shipments[-5]
-            sales.append([f"XT{date:%Y%m%d}", date, "退货", customer, wh, sku, max(1, qty // 2), price, None, no,
-                          "包装破损退回", None])
-            stock[(wh, sku)] += max(1, qty // 2)
-            no, rdate, supplier, wh, sku, qty, price = receipts[-2]
-            if stock[(wh, sku)] >= 5:
-                purchases.append([f"CT{date:%Y%m%d}", date, "退货", supplier, wh, sku, 5, price, None, no, "质量问题",
-                                  None])
-                stock[(wh, sku)] -= 5
-        if day == 60:                                       # a count of part of the shop's stock
-            for sku in skus[:8]:
-                counted = max(0, stock.get(("WH2", sku), 0) + rng.choice([0, 0, -1, 1, -2]))
-                counts.append([f"PD{date:%Y%m%d}", date, "WH2", sku, counted, None, None, None, None])
-                stock[("WH2", sku)] = counted
+            self.settle(date)
+        if day in (20, 50):
+            self.returns(date)
+        if day == 60:
+            self.count(date)
         if day == 40:
-            others.append([f"QT{date:%Y%m%d}", date, "其他出库", "WH2", skus[3], 2, None, "样品", None])
-            stock[("WH2", skus[3])] -= 2
-            others.append([f"QR{date:%Y%m%d}", date, "其他入库", "WH2", skus[4], 3, prices[skus[4]], "赠品", None])
-            stock[("WH2", skus[4])] = stock.get(("WH2", skus[4]), 0) + 3
-    _mistakes(purchases, sales, payments)
-    return {"商品": items, "往来单位": parties, "仓库": [list(w) for w in WAREHOUSES], "期初库存": opening,
-            "期初往来": balances, "采购": purchases, "销售": sales, "调拨": transfers, "盘点": counts,
-            "收付款": payments, "其他出入库": others}
+            self.others(date)
+
+
+SHEETS = ("商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库")
+
+
+def demo_rows(rng: random.Random) -> dict[str, list[list]]:
+    company = _Company(rng)
+    company.masters()
+    company.openings()
+    for day in range(92):
+        company.day(day)
+    _mistakes(company.rows["采购"], company.rows["销售"], company.rows["收付款"])
+    return company.rows
 
 
 MISTAKES = {"采购": "CG-ERR2", "销售": "XS-ERR1", "收付款": "SK-ERR3"}

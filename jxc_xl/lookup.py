@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from .ledger import queries
+from .ledger import accounts, queries
 from .sheets.cells import to_code, to_date
 
 UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
@@ -117,7 +117,7 @@ def balance(path: str | Path, parties: list, as_of: object = None) -> list:
     for value in parties:
         code, unknown = _resolve(r, "parties", value)
         out.append(unknown or ("" if code is None else
-                               r.memo(("balance", code, day), lambda conn: queries.balance(conn, code, day))))
+                               r.memo(("balance", code, day), lambda conn: accounts.balance(conn, code, day))))
     return out
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import batch, checks, documents, marks, meta, queries, store
+from . import accounts, batch, checks, documents, marks, meta, queries, store
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -213,13 +213,13 @@ class Ledger:
         return queries.totals(self.conn)
 
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
-        return queries.balance(self.conn, party, as_of, side)
+        return accounts.balance(self.conn, party, as_of, side)
 
     def open_items(self, party: str, side: str = "AR", as_of: dt.date | None = None):
-        return queries.open_items(self.conn, party, side, as_of)
+        return accounts.open_items(self.conn, party, side, as_of)
 
-    def aging(self, as_of: dt.date, side: str = "AR", party: str | None = None) -> list[queries.AgingRow]:
-        return queries.aging(self.conn, as_of, side, party)
+    def aging(self, as_of: dt.date, side: str = "AR", party: str | None = None) -> list[accounts.AgingRow]:
+        return accounts.aging(self.conn, as_of, side, party)
 
     def summary(self, start: dt.date, end: dt.date) -> list[queries.SummaryRow]:
         return queries.summary(self.conn, start, end)

@@ -159,17 +159,27 @@ class Writer:
         """
         if doc.type not in SOURCE_TYPE or not doc.source_doc_no:
             return {}, []
+        src, problems = self._source_document(doc)
+        return ({}, problems) if problems else self._spread(doc, src)
+
+    def _source_document(self, doc: Document) -> tuple[sqlite3.Row | None, list[Problem]]:
+        """The standing document a return's 原单号 names: same journal, the returned type, dated
+        no later than the return, the same party."""
         source_type = SOURCE_TYPE[doc.type]
         src = self.conn.execute(
             "SELECT id, party, reversed_by, date FROM documents WHERE journal=? AND doc_no=? AND type=? "
             "AND reversal=0 ORDER BY revision DESC LIMIT 1",
             (doc.journal, doc.source_doc_no, source_type.value)).fetchone()
         if src is None or src["reversed_by"] is not None or src["date"] > doc.date.isoformat():
-            return {}, [self._problem(doc, "source_missing", "原单号", value=doc.source_doc_no,
-                                      expected=source_type.label)]
+            return None, [self._problem(doc, "source_missing", "原单号", value=doc.source_doc_no,
+                                        expected=source_type.label)]
         if src["party"] != doc.party:
-            return {}, [self._problem(doc, "source_party", "原单号", value=doc.source_doc_no,
-                                      expected=src["party"])]
+            return None, [self._problem(doc, "source_party", "原单号", value=doc.source_doc_no,
+                                        expected=src["party"])]
+        return src, []
+
+    def _spread(self, doc: Document, src: sqlite3.Row) -> tuple[dict, list[Problem]]:
+        """Each return line over the source's lines of its item, as far as each is unreturned."""
         links: dict = {"doc": src["id"]}
         problems: list[Problem] = []
         left = {row["id"]: row for row in self.conn.execute(

@@ -1,4 +1,4 @@
-"""Questions the ledger answers: stock, stock card, balances and aging, period summary, profit.
+"""Questions the ledger answers about stock: stock, stock card, journal, period summary, profit.
 
 All figures come back as Decimal; SQL sums run over scaled integers, so they are exact.
 """
@@ -12,15 +12,14 @@ from decimal import Decimal
 from ..domain.money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio,
                      round_unit_cost, scaled_text_sql)
 
-BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")
 _FAR = "9999-12-31"
 
 
-def _day(as_of: dt.date | None) -> str:
+def day(as_of: dt.date | None) -> str:
     return as_of.isoformat() if as_of else _FAR
 
 
-def _filters(**conditions: object) -> tuple[str, list]:
+def filters(**conditions: object) -> tuple[str, list]:
     parts, args = [], []
     for column, value in conditions.items():
         if value is not None:
@@ -41,7 +40,7 @@ class StockRow:
 def stock(conn: sqlite3.Connection, as_of: dt.date | None = None, item: str | None = None,
           warehouse: str | None = None, by_item: bool = False) -> list[StockRow]:
     """Quantity, value and unit cost per item × warehouse (or per item) at the end of ``as_of``."""
-    where, args = _filters(item=item, warehouse=warehouse)
+    where, args = filters(item=item, warehouse=warehouse)
     group = "item" if by_item else "item, warehouse"
     rows = conn.execute(
         f"SELECT item, {'NULL' if by_item else 'warehouse'} AS warehouse, SUM(qty), SUM(value), "
@@ -49,7 +48,7 @@ def stock(conn: sqlite3.Connection, as_of: dt.date | None = None, item: str | No
         f"{'' if by_item else 'AND l.warehouse = m.warehouse'} AND l.date <= ? "
         f"ORDER BY l.date DESC, l.pos DESC LIMIT 1) "
         f"FROM movements m WHERE date <= ?{where} GROUP BY {group} ORDER BY {group}",
-        [_day(as_of), _day(as_of), *args]).fetchall()
+        [day(as_of), day(as_of), *args]).fetchall()
     out = []
     for it, wh, qty, value, last in rows:
         q, v = from_qty_units(qty), from_cents(value)
@@ -82,7 +81,7 @@ class CardRow:
 def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str | None = None,
                start: dt.date | None = None, end: dt.date | None = None) -> list[CardRow]:
     """Every movement in ledger order with its running balance (over the warehouses asked)."""
-    where, args = _filters(**{"m.item": item, "m.warehouse": warehouse})
+    where, args = filters(**{"m.item": item, "m.warehouse": warehouse})
     first = start.isoformat() if start else ""
     balances: dict[tuple, tuple[int, int]] = {}
     for it, wh, qty, value in conn.execute(
@@ -98,7 +97,7 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
         f"SELECT m.batch, m.date, m.item, m.warehouse, m.qty, m.value, m.unit_cost, m.bal_qty, m.bal_value, "
         f"m.sheet, m.row, d.type, d.doc_no, d.reversal FROM movements m JOIN documents d ON d.id = m.doc "
         f"WHERE m.date >= ? AND m.date <= ?{where} ORDER BY m.date, m.pos, m.warehouse",
-        [first, _day(end), *args]).fetchall()
+        [first, day(end), *args]).fetchall()
     out = []
     for r in rows:
         if warehouse is None:
@@ -114,15 +113,6 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
                            from_unit_cost_units(r["unit_cost"]), from_cents(r["value"]),
                            from_qty_units(bal_qty), from_cents(bal_value), r["sheet"], r["row"]))
     return out
-
-
-@dataclass(frozen=True)
-class OpenItem:
-    doc_no: str
-    date: str
-    due_date: str
-    amount: Decimal
-    open: Decimal
 
 
 _JOURNAL_ORDER = "m.date, m.pos, m.warehouse, m.id"
@@ -158,95 +148,11 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
         f"FROM movements m JOIN documents d ON d.id = m.doc {where} ORDER BY {_JOURNAL_ORDER}", args).fetchall()
 
 
-def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[dict]:
-    """The party's entries up to ``as_of``, a reversal netted into the entry it cancels."""
-    entries: dict[int, dict] = {}
-    for e in conn.execute(
-            "SELECT e.id, e.date, e.due_date, e.amount, e.link, d.doc_no FROM party_entries e "
-            "JOIN documents d ON d.id = e.doc WHERE e.party = ? AND e.side = ? AND e.date <= ? "
-            "ORDER BY e.id", (party, side, _day(as_of))):
-        if e["link"] in entries:
-            entries[e["link"]]["amount"] += e["amount"]
-        else:
-            entries[e["id"]] = dict(e)
-    return [e for e in entries.values() if e["amount"] != 0]
-
-
-def open_items(conn: sqlite3.Connection, party: str, side: str = "AR",
-               as_of: dt.date | None = None) -> tuple[list[OpenItem], Decimal]:
-    """What each invoice still has open, receipts and credits settling the oldest due first.
-
-    Returns the open items and any credit left unapplied (a prepayment), as a positive amount.
-    """
-    entries = _net_entries(conn, party, side, as_of)
-    credit = -sum(e["amount"] for e in entries if e["amount"] < 0)
-    debits = sorted((e for e in entries if e["amount"] > 0), key=lambda e: (e["due_date"], e["date"], e["id"]))
-    items = []
-    for e in debits:
-        applied = min(credit, e["amount"])
-        credit -= applied
-        items.append(OpenItem(e["doc_no"], e["date"], e["due_date"], from_cents(e["amount"]),
-                              from_cents(e["amount"] - applied)))
-    return items, from_cents(credit)
-
-
-def balance(conn: sqlite3.Connection, party: str, as_of: dt.date | None = None,
-            side: str | None = None) -> Decimal:
-    """What the party owes us (AR), we owe it (AP), or AR − AP when no side is given."""
-    sides = [side] if side else ["AR", "AP"]
-    total = ZERO
-    for s in sides:
-        (amount,) = conn.execute("SELECT COALESCE(SUM(amount), 0) FROM party_entries WHERE party = ? "
-                                 "AND side = ? AND date <= ?", (party, s, _day(as_of))).fetchone()
-        total += from_cents(amount) * (1 if s == "AR" else -1 if side is None else 1)
-    return total
-
-
 def totals(conn: sqlite3.Connection) -> tuple[Decimal, Decimal, Decimal]:
     """Stock value, receivables and payables: three exact SQL sums."""
     (value,) = conn.execute("SELECT COALESCE(SUM(value), 0) FROM movements").fetchone()
     sides = dict(conn.execute("SELECT side, SUM(amount) FROM party_entries GROUP BY side").fetchall())
     return from_cents(value), from_cents(sides.get("AR", 0)), from_cents(sides.get("AP", 0))
-
-
-def bucket(age_days: int) -> str:
-    """Age = days past the due date; ≤ 30 (and due today) is 0-30, not yet due is not_due."""
-    if age_days < 0:
-        return "not_due"
-    for limit, name in ((30, "0-30"), (60, "31-60"), (90, "61-90"), (120, "91-120")):
-        if age_days <= limit:
-            return name
-    return "120+"
-
-
-@dataclass(frozen=True)
-class AgingRow:
-    party: str
-    balance: Decimal
-    buckets: dict[str, Decimal]
-
-
-def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
-          party: str | None = None) -> list[AgingRow]:
-    """账龄: each party's open amounts by days past due on ``as_of``; buckets sum to the balance.
-
-    Unapplied credit (a customer's prepayment) is shown as a negative amount not yet due.
-    """
-    where, args = _filters(party=party)
-    parties = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT party FROM party_entries WHERE side = ? AND date <= ?{where} ORDER BY party",
-        [side, as_of.isoformat(), *args])]
-    out = []
-    for p in parties:
-        items, credit = open_items(conn, p, side, as_of)
-        buckets = {name: from_cents(0) for name in BUCKETS}
-        for item in items:
-            buckets[bucket((as_of - dt.date.fromisoformat(item.due_date)).days)] += item.open
-        buckets["not_due"] -= credit
-        total = sum(buckets.values(), ZERO)
-        if total != 0 or credit:
-            out.append(AgingRow(p, total, buckets))
-    return out
 
 
 @dataclass(frozen=True)
@@ -294,7 +200,7 @@ def traded(conn: sqlite3.Connection, side: str, start: dt.date | None = None,
         "SELECT l.item, SUM(CASE d.type WHEN ? THEN l.qty ELSE -l.qty END), "
         "SUM(CASE d.type WHEN ? THEN l.amount ELSE -l.amount END) FROM lines l JOIN documents d "
         "ON d.id = l.doc WHERE d.type IN (?, ?) AND d.date >= ? AND d.date <= ? GROUP BY l.item",
-        (out_type, out_type, out_type, back_type, (start or dt.date.min).isoformat(), _day(end))).fetchall()
+        (out_type, out_type, out_type, back_type, (start or dt.date.min).isoformat(), day(end))).fetchall()
     return {item: (from_qty_units(qty), from_cents(amount or 0)) for item, qty, amount in rows}
 
 
@@ -319,7 +225,7 @@ def gross_profit(conn: sqlite3.Connection, start: dt.date | None = None,
         "SUM(m.qty), l.amount, SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc "
         "JOIN movements m ON m.line = l.id WHERE d.type IN ('sales_shipment', 'sales_return') "
         "AND d.date >= ? AND d.date <= ? GROUP BY l.id ORDER BY d.pos, l.line_no",
-        ((start or dt.date.min).isoformat(), _day(end))).fetchall()
+        ((start or dt.date.min).isoformat(), day(end))).fetchall()
     out = []
     for date, doc_no, doc_type, party, item, qty, amount, value in rows:
         sign = -1 if doc_type == "sales_return" else 1

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ..ledger import Ledger
-from ..ledger.queries import BUCKETS
+from ..ledger.accounts import BUCKETS
 from ..domain.model import DocType
 from ..sheets.contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
 from ..sheets.format import Exact
