@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -37,15 +39,19 @@ def _book(path: str, write: bool = True):
     return PatchBook(book_path), book_path
 
 
-def _on_book(path: str, use_case, write: bool = True):
+def _on_book(path: str, use_case, write: bool = True, shown: bool = False):
     """Run ``use_case(book, book_path)`` holding the workbook's lock: a second jxc on the same
-    workbook waits (and says so) instead of posting and saving over the first."""
+    workbook waits (and says so) instead of posting and saving over the first. ``shown``: the
+    use case takes a ``progress`` too, drawn as a bar."""
     from .io.files import lock_workbook
     book_path = Path(path).resolve()
 
     def run():
         with lock_workbook(book_path, lambda message: click.echo(message, err=True)):
-            return use_case(*_book(path, write))
+            if not shown:
+                return use_case(*_book(path, write))
+            with _progress() as progress:
+                return use_case(*_book(path, write), progress=progress)
     return _guarded(run, book_path.parent)
 
 
@@ -125,15 +131,24 @@ def demo(folder: str) -> None:
     from .demo import build_demo, deliberate_mistakes
     from .app.usecases import post_book
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
-    report = _on_book(str(book_path), lambda b, p: post_book(b, p, progress=_progress()))
+    report = _on_book(str(book_path), post_book, shown=True)
     _report(report, deliberate_mistakes(book_path))
 
 
-def _progress():
-    """Progress lines on stderr when it is a terminal; silence otherwise."""
-    if sys.stderr.isatty():
-        return lambda message: click.echo(message, err=True)
-    return lambda _: None
+@contextmanager
+def _progress() -> Iterator:
+    """A progress bar (rich) on stderr while a run's steps go by, when stderr is a terminal;
+    silence otherwise, so a script's or a log's output holds only the summary."""
+    from .app.inputs import no_progress
+    if not sys.stderr.isatty():
+        yield no_progress
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+        yield lambda step, done, total: bar.update(task, description=step, completed=done, total=total, refresh=True)
 
 
 @main.command()
@@ -141,7 +156,7 @@ def _progress():
 def validate(book: str) -> None:
     """Check every row and mark errors; post nothing."""
     from .app.usecases import validate_book
-    _report(_on_book(book, lambda b, p: validate_book(b, p, progress=_progress())))
+    _report(_on_book(book, validate_book, shown=True))
 
 
 @main.command()
@@ -152,7 +167,8 @@ def validate(book: str) -> None:
 def post(book: str, user: str | None, new_ledger: bool) -> None:
     """Validate, post, write 状态, fill 盘点, regenerate the generated sheets, save."""
     from .app.usecases import post_book
-    _report(_on_book(book, lambda b, p: post_book(b, p, user=user, progress=_progress(), new_ledger=new_ledger)))
+    _report(_on_book(book, lambda b, p, progress: post_book(b, p, user=user, progress=progress, new_ledger=new_ledger),
+                     shown=True))
 
 
 @main.command()

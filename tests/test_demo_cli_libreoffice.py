@@ -70,6 +70,30 @@ def test_progress_is_quiet_when_output_is_not_a_terminal(tmp_path):
     assert done.returncode == 0 and done.stderr == ""
 
 
+def test_a_terminal_sees_a_progress_bar_through_the_runs_steps(tmp_path, book):
+    import os
+    import pty
+    type_rows(book, "采购", [purchase("CG1", "2026-11-02", "A001", 3, 2.5)])
+    pid, fd = pty.fork()
+    if pid == 0:                                          # the child: jxc with a terminal for stderr
+        os.execv(sys.executable, [*JXC, "post", str(book)])
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:                                   # the terminal closed: jxc is done
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert os.waitpid(pid, 0)[1] == 0
+    text = seen.decode("utf-8", "replace")
+    assert "过账 1 张单据" in text and "━" in text             # the step and its bar
+    total = text.split("过账 1 张单据")[1].split("/")[1][:2].strip()
+    assert f"{total}/{total}" in text.replace(" ", "")      # the bar reached its end
+    assert text.rstrip().splitlines()[-1].startswith("应收") # gone again: the summary is what stays
+
+
 def test_libreoffice_opens_new_and_posted_workbooks_and_computes_amounts(tmp_path, book):
     assert shutil.which("soffice"), "LibreOffice (libreoffice-calc) must be installed"
     new = tmp_path / "new.xlsx"

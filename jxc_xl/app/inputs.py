@@ -10,9 +10,29 @@ from ..domain.problems import Problem
 from ..domain.validate import Masters
 from ..sheets import parse
 from ..sheets.book import Book, SheetProblem, Table, column_letter, read_table
-from ..sheets.contract import DOCUMENT_SHEETS, ITEMS, OPENINGS, PARTIES, POSTED, POSTED_EN, WAREHOUSES
+from ..sheets.contract import ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, WAREHOUSES
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
+
+
+def no_progress(step: str, done: int, total: int) -> None:
+    """Where nobody watches (a test, the ribbon's own status bar message)."""
+
+
+@dataclass
+class Steps:
+    """A run's steps as they start, told to a :data:`Progress`: the CLI draws a bar from them."""
+
+    progress: Progress
+    total: int
+    done: int = 0
+
+    def __call__(self, step: str) -> None:
+        self.progress(step, self.done, self.total)
+        self.done = min(self.done + 1, self.total)
+
+    def finish(self) -> None:
+        self.progress("", self.total, self.total)
 MASTER_PARSERS = ((ITEMS, parse.parse_items), (PARTIES, parse.parse_parties), (WAREHOUSES, parse.parse_warehouses))
 
 
@@ -46,7 +66,7 @@ def read_sheets(book: Book) -> Sheets:
             found.fatal.append(table.message + "本次没有过账任何单据。")
         else:
             found.tables[spec.zh] = table
-    for spec in OPENINGS + DOCUMENT_SHEETS:
+    for spec in POSTED_SHEETS:
         table = read_table(book, spec)
         if isinstance(table, SheetProblem):
             found.problems.append(table.message)
@@ -65,7 +85,7 @@ class Input:
     master_problems: dict[str, list[Problem]] = field(default_factory=dict)   # sheet → its rows' problems
 
 
-def read_input(book: Book, sheets: Sheets, progress: Progress, known: dict | None = None) -> Input:
+def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: dict | None = None) -> Input:
     """Masters and documents from the tables found; ``known`` digests skip documents whose
     rows are as they were when posted."""
     data = Input(Masters(), sheets.tables, [], list(sheets.problems))
@@ -81,10 +101,12 @@ def read_input(book: Book, sheets: Sheets, progress: Progress, known: dict | Non
                 for kind, (spec, _) in zip(("item", "party", "warehouse"), MASTER_PARSERS)}
     data.masters = Masters({i.sku: i for i in items}, {p.code: p for p in parties}, {w.code: w for w in warehouses},
                            repeated)
-    for spec in OPENINGS + DOCUMENT_SHEETS:
+    for spec in POSTED_SHEETS:
         table = sheets.tables.get(spec.zh)
         if table is None:
             continue
+        if steps:
+            steps(f"读取 {spec.zh}：{len(table.rows)} 行")
         merged = _merged_rows(book, table)
         for parsed in parse.parse_documents(table, book.name, known):
             for row in parsed.rows:
@@ -93,7 +115,6 @@ def read_input(book: Book, sheets: Sheets, progress: Progress, known: dict | Non
                                                    Source(workbook=book.name, sheet=table.sheet, row=row)))
                     parsed.document = None
             data.docs.append(parsed)
-        progress(f"读取 {spec.zh}：{len(table.rows)} 行")
     return data
 
 

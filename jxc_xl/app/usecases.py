@@ -15,14 +15,14 @@ from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
 
-from .inputs import Input, Progress, Sheets, read_input, read_sheets
+from .inputs import Input, Progress, Sheets, Steps, no_progress, read_input, read_sheets
 from ..ledger import Ledger, LedgerError
 from ..ledger.store import MEMORY
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, SheetSpec
+from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_since, summaries
 
@@ -90,13 +90,13 @@ def _totals(report: Report, ledger: Ledger) -> None:
 
 # -- the use cases -----------------------------------------------------------------------------------
 def validate_book(book: Book, book_path: Path, user: str | None = None, today: dt.date | None = None,
-                  progress: Progress = lambda _: None) -> Report:
+                  progress: Progress = no_progress) -> Report:
     """校验: mark every row's problems; nothing is posted and no generated sheet changes."""
     return _run(book, book_path, dry_run=True, user=user, today=today, progress=progress)
 
 
 def post_book(book: Book, book_path: Path, user: str | None = None, today: dt.date | None = None,
-              progress: Progress = lambda _: None, new_ledger: bool = False) -> Report:
+              progress: Progress = no_progress, new_ledger: bool = False) -> Report:
     """过账: validate, post what is right, write every 状态, fill 盘点, regenerate, save."""
     return _run(book, book_path, dry_run=False, user=user, today=today, progress=progress, new_ledger=new_ledger)
 
@@ -111,18 +111,20 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         report.sheet_problems = sheets.fatal + sheets.problems
         return report
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
+    steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     with ledger:
         problems, notes = apply_settings(ledger, settings, user)
-        data = read_input(book, sheets, progress, ledger.digests())
+        data = read_input(book, sheets, steps, ledger.digests())
         report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
         if not dry_run:
             m = data.masters
             ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
         documents = [p.document for p in data.docs if p.document is not None]
-        progress(f"过账 {len(documents)} 张单据……")
+        steps(f"过账 {len(documents)} 张单据")
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run)
         report.posted = 0 if dry_run else len(result.posted)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
+        steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
         writer.run(data.docs)
         writer.write(book, report)
@@ -131,9 +133,12 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
             settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
             ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
                                      if p.digest and (p.journal, p.doc_no) in settled])
+            steps("刷新库存、往来和台账")
             refresh_sheets(book, ledger, today or dt.date.today())
         _totals(report, ledger)
+    steps("保存工作簿")
     book.save()
+    steps.finish()
     report.notes += book.repairs()
     return report
 

@@ -160,9 +160,10 @@ MASTERS = (ITEMS, PARTIES, WAREHOUSES)
 OPENINGS = (OPENING_STOCK, OPENING_BALANCES)
 DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES)
 GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL)
-INPUTS = MASTERS + OPENINGS + DOCUMENT_SHEETS
+POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS               # every sheet whose rows post to a journal
+INPUTS = MASTERS + POSTED_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
-BY_JOURNAL = {spec.journal: spec for spec in OPENINGS + DOCUMENT_SHEETS}
+BY_JOURNAL = {spec.journal: spec for spec in POSTED_SHEETS}
 PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
                "客户及供应商": "both", "both": "both"}
 COST_METHODS = {"移动加权平均": "moving_average", "moving_average": "moving_average",
