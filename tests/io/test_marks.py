@@ -14,7 +14,7 @@ from openpyxl.styles import PatternFill
 from jxc_xl.sheets.format import MARK_RULE
 from jxc_xl.io.xlsx import FileBook
 
-from .wb import error_marks, post, purchase, sale, type_rows
+from ..wb import error_marks, post, purchase, sale, type_rows
 
 YELLOW = "FFFFFF00"
 
@@ -88,7 +88,7 @@ def test_excel_marks_through_its_format_conditions_and_keeps_the_users_fill(book
     from jxc_xl.io.excel import XlwingsBook
     from jxc_xl.app.usecases import validate_book
 
-    from .xlengine import open_book
+    from ..xlengine import open_book
     [row] = type_rows(book, "销售", [sale("XS1", dt.date(2026, 11, 2), "X9", 1, 9)])
     wb = openpyxl.load_workbook(book)
     wb["销售"].cell(row, 6).fill = PatternFill("solid", fgColor=YELLOW)

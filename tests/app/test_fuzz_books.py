@@ -22,7 +22,7 @@ from jxc_xl.cli import main
 from jxc_xl.app.crash import ERROR_LOG
 from jxc_xl.io.template import new_workbook
 
-from .wb import masters, purchase, sale, type_rows
+from ..wb import masters, purchase, sale, type_rows
 
 SHEETS = ["商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款",
           "其他出入库", "库存", "应收", "应付", "台账", "设置"]

@@ -18,8 +18,8 @@ from jxc_xl.app.usecases import post_book, refresh_book
 from jxc_xl.io import xlsx
 from jxc_xl.io.patch import PatchBook
 
-from .test_files_marks import libreoffice_copy
-from .wb import TODAY, purchase, table_rows, type_rows
+from .test_marks import libreoffice_copy
+from ..wb import TODAY, purchase, table_rows, type_rows
 
 GENERATED = {"库存": "Stock", "应收": "Receivables", "应付": "Payables", "台账": "Journal"}
 
@@ -129,7 +129,7 @@ def test_the_openpyxl_writer_repairs_a_renamed_generated_sheet_too(book):
 def test_the_excel_book_repairs_a_renamed_generated_sheet_too(book):
     from jxc_xl.io.excel import XlwingsBook
 
-    from .xlengine import open_book
+    from ..xlengine import open_book
     wb = openpyxl.load_workbook(book)
     wb["台账"].title = "台账2025"
     wb.save(book)

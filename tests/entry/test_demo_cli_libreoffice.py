@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from jxc_xl.cli import main
 
-from .wb import purchase, type_rows
+from ..wb import purchase, type_rows
 
 JXC = [sys.executable, "-m", "jxc_xl"]
 DELIBERATE = {("采购", "CG-ERR2"), ("销售", "XS-ERR1"), ("收付款", "SK-ERR3")}

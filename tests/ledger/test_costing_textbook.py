@@ -17,8 +17,8 @@ import pytest
 
 from jxc_xl import Ledger
 
-from .conftest import standard_masters
-from .dsl import docs
+from ..conftest import standard_masters
+from ..dsl import docs
 
 CALL_MART = """
 | date       | type     | no | party | wh | item | qty  | price |

@@ -11,7 +11,7 @@ from jxc_xl import Item, Ledger, Party
 from jxc_xl.domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
 from jxc_xl.domain.validate import Masters
 
-from .dsl import docs, stock_rows
+from ..dsl import docs, stock_rows
 from .test_documents import HEAD, only_problem, post_ok
 
 D = Decimal
@@ -70,7 +70,7 @@ def test_a_reversal_dated_beyond_the_calendar_is_a_problem_not_a_crash(ledger):
 
 
 def test_negative_stock_cannot_be_disallowed_while_the_books_hold_some(tmp_path):
-    from .conftest import standard_masters
+    from ..conftest import standard_masters
     with Ledger.open(tmp_path / "neg.jxc.db", allow_negative=True) as ledger:
         standard_masters(ledger)
         post_ok(ledger, "| 2026-01-05 | 销售出库 | XS1 | C1 | W1 | | A | 5 | 9 | | |\n"

@@ -16,8 +16,8 @@ from jxc_xl import Ledger, LedgerError
 from jxc_xl.ledger import restore
 from jxc_xl.ledger.schema import APPLICATION_ID, SCHEMA_VERSION
 
-from .conftest import standard_masters
-from .dsl import docs, stock_rows
+from ..conftest import standard_masters
+from ..dsl import docs, stock_rows
 from .test_documents import HEAD, post_ok
 
 PURCHASES = ("| 2026-01-02 | 采购入库 | CG1 | S1 | W1 | | A | 10 | 5 | | |\n"

@@ -15,7 +15,7 @@ from jxc_xl import Ledger
 from jxc_xl.app.usecases import refresh_book, verify_book
 from jxc_xl.io.patch import PatchBook as FileBook
 
-from .wb import TODAY, cell, check, error_marks, post, purchase, sale, table_rows, type_rows
+from ..wb import TODAY, cell, check, error_marks, post, purchase, sale, table_rows, type_rows
 
 D = Decimal
 d = dt.date
@@ -464,7 +464,7 @@ def test_the_journal_sheet_always_equals_the_whole_journal(tmp_path_factory, bat
     on its own: the incrementally written 台账 is always the ledger's whole journal."""
     from jxc_xl.io.template import new_workbook
 
-    from .wb import masters
+    from ..wb import masters
     book = new_workbook(tmp_path_factory.mktemp("journal") / "账本.xlsx")
     masters(book)
     n = 0

@@ -18,8 +18,8 @@ from jxc_xl.app.usecases import post_book
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.io.template import new_workbook
 
-from .wb import cell, masters, post, purchase, table_rows, type_rows
-from .xlengine import app_of, open_book
+from ..wb import cell, masters, post, purchase, table_rows, type_rows
+from ..xlengine import app_of, open_book
 
 TODAY = dt.date.today()
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
@@ -212,7 +212,7 @@ def test_a_tag_without_a_route_says_so():
 
 
 def test_every_button_has_a_route_and_every_route_a_button():
-    xml = (Path(__file__).parent.parent / "workbook" / "customUI.xml").read_text(encoding="utf-8")
+    xml = (Path(__file__).resolve().parents[2] / "workbook" / "customUI.xml").read_text(encoding="utf-8")
     ns = {"c": "http://schemas.microsoft.com/office/2006/01/customui"}
     buttons = ET.fromstring(xml).findall(".//c:button", ns)
     assert {b.get("tag") for b in buttons} == set(ribbon.ROUTES)
@@ -243,7 +243,7 @@ def test_count_sheet_and_backup_commands_run_the_same_use_cases(small):
 
 
 def test_merged_cells_and_an_na_result_are_found_through_excel_too(tmp_path):
-    from .test_workbook import _recalculate_with_libreoffice
+    from ..app.test_workbook import _recalculate_with_libreoffice
     path = new_workbook(tmp_path / "账本.xlsx")
     masters(path)
     rows = type_rows(path, "采购", [purchase("CG1", TODAY, "A001", 1, 6), purchase("CG1", TODAY, "B002", 1, 6),

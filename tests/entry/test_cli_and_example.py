@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from jxc_xl.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_example_runs_and_self_checks(tmp_path):

@@ -11,8 +11,8 @@ import pytest
 from jxc_xl import Ledger, lookup
 from udfs.jxc import JXC_BALANCE, JXC_BOUGHT, JXC_COST, JXC_SOLD, JXC_STOCK, JXC_VALUE
 
-from .wb import TODAY, masters, post, purchase, sale, type_rows
-from .xlengine import open_book
+from ..wb import TODAY, masters, post, purchase, sale, type_rows
+from ..xlengine import open_book
 
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 10), dt.date(2026, 11, 20)
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from jxc_xl import Ledger
 from jxc_xl.cli import main
 
-from .wb import TODAY, cell, post, purchase, sale, table_rows, type_rows
+from ..wb import TODAY, cell, post, purchase, sale, table_rows, type_rows
 
 d = dt.date
 JXC = [sys.executable, "-m", "jxc_xl"]

@@ -17,8 +17,8 @@ import pytest
 
 from jxc_xl import Ledger, LedgerError
 
-from .conftest import standard_masters
-from .dsl import docs, stock_rows
+from ..conftest import standard_masters
+from ..dsl import docs, stock_rows
 from .test_documents import HEAD
 
 WORKERS = 4

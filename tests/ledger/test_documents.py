@@ -6,7 +6,7 @@ import pytest
 
 from jxc_xl import Document, Ledger, Line
 
-from .dsl import docs, expect, stock_rows
+from ..dsl import docs, expect, stock_rows
 
 D = Decimal
 day = dt.date.fromisoformat
@@ -221,7 +221,7 @@ def test_a_back_dated_issue_that_starves_a_later_one_is_refused(ledger):
 
 
 def test_allowed_negative_stock_costs_at_the_last_cost_and_revalues_on_receipt(tmp_path):
-    from .conftest import standard_masters
+    from ..conftest import standard_masters
     with Ledger.open(tmp_path / "neg.jxc.db", allow_negative=True) as ledger:
         standard_masters(ledger)
         post_ok(ledger, "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 4  | 5 | | |\n"
@@ -243,7 +243,7 @@ def test_back_dated_receipt_recosts_later_issues_and_transfers(any_ledger, tmp_p
     post_ok(any_ledger, later)
     post_ok(any_ledger, early)
     fresh = Ledger.open(tmp_path / "fresh.jxc.db", cost_method=any_ledger.settings.method)
-    from .conftest import standard_masters
+    from ..conftest import standard_masters
     standard_masters(fresh)
     post_ok(fresh, early + later)
     assert stock_rows(any_ledger) == stock_rows(fresh)
@@ -266,7 +266,7 @@ def test_posting_in_a_closed_period_is_refused(ledger):
 
 
 def test_monthly_average_recosts_the_months_earlier_issues(tmp_path):
-    from .conftest import standard_masters
+    from ..conftest import standard_masters
     with Ledger.open(tmp_path / "m.jxc.db", cost_method="monthly_average") as ledger:
         standard_masters(ledger)
         post_ok(ledger, "| 2026-01-01 | 期初库存 | O1 | | W1 | | A | 10 | | 1 | |\n"
@@ -444,7 +444,7 @@ def test_movements_remember_the_batch_that_last_wrote_them(ledger):
 
 def test_a_version_1_ledger_is_upgraded_on_opening(ledger_path):
     with Ledger.open(ledger_path) as led:
-        from .conftest import standard_masters
+        from ..conftest import standard_masters
         standard_masters(led)
         post_ok(led, "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 10 | 5 | | |")
         led.conn.execute("DROP INDEX idx_movements_date_pos_warehouse_id")

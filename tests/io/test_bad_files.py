@@ -21,8 +21,8 @@ from jxc_xl.io.package import Package, WorkbookError
 from jxc_xl.io.sheetxml import read_sheet_xml
 from jxc_xl.io.xlsx import FileBook
 
-from .test_files_shapes import damage, post_patched
-from .wb import TODAY, purchase, type_rows
+from .test_shapes import damage, post_patched
+from ..wb import TODAY, purchase, type_rows
 
 JXC = [sys.executable, "-m", "jxc_xl"]
 

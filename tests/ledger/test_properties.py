@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from jxc_xl import Document, Ledger, Line
 
-from .conftest import standard_masters
+from ..conftest import standard_masters
 
 METHODS = ["moving_average", "fifo", "monthly_average"]
 START = dt.date(2026, 1, 1)

@@ -18,7 +18,7 @@ from jxc_xl.io.template import new_workbook
 from jxc_xl.io.files import lock_workbook
 from jxc_xl.io.package import WorkbookError
 
-from .test_files_shapes import post_patched
+from .test_shapes import post_patched
 
 
 def mode(path: Path) -> int:
