@@ -8,9 +8,7 @@ import re
 from decimal import Decimal
 from xml.sax.saxutils import escape, unescape
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
-from ..sheets.book import mark_cells, mark_ranges
+from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges
 from ..sheets.contract import SheetSpec
 from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
 from ..sheets.cells import EXCEL_EPOCH
@@ -119,10 +117,10 @@ def _patch_all_rows(body: bytes, edits: dict) -> bytes:
 
 def _row(r: int, head: bytes, cells: bytes, edit: dict[int, object]) -> bytes:
     """A row with the edited cells written; each keeps the style it had."""
-    current = {column_index_from_string(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
+    current = {column_number(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
     for c, value in edit.items():
         sm = _STYLE.search(current.get(c, b""))
-        current[c] = cell_xml(f"{get_column_letter(c)}{r}", value, int(sm.group(1)) if sm else 0)
+        current[c] = cell_xml(f"{column_letter(c)}{r}", value, int(sm.group(1)) if sm else 0)
     head = head or f'<row r="{r}"'.encode()
     return head + b">" + b"".join(current[c] for c in sorted(current)) + b"</row>"
 
@@ -244,9 +242,9 @@ def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[li
     kinds = [styles.style(FORMATS[c.kind]) if FORMATS.get(c.kind, "General") != "General" else 0
              for c in spec.columns]
     parts = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
-    parts += [cell_xml(f"{get_column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
+    parts += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
     parts.append(b"</row>")
-    letters = [get_column_letter(c) for c in range(1, len(spec.columns) + 1)]
+    letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
     if kept:
         start, cut = _row_at(old, 3), _row_at(old, kept + 3)
         parts.append(old[start:cut if cut >= 0 else old.index(b"</sheetData>")])

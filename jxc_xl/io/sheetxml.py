@@ -3,14 +3,12 @@ errors, or a Rust panic on an out-of-range date serial) it is read here, so no c
 stop a run; and the formula error values (#N/A…) calamine leaves out."""
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import re
 from xml.etree import ElementTree as ET
 
-from openpyxl.utils import column_index_from_string, range_boundaries
-
+from ..sheets.book import cell_range, column_number
 from .package import Package, damaged
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384           # Excel's grid: cells beyond it are not Excel's
@@ -38,9 +36,9 @@ def read_sheet_xml(pkg: Package, part: str) -> tuple[list[list], list[tuple[int,
                     cells[(row, col)] = value
                 el.clear()
             elif tag == "mergeCell":
-                with contextlib.suppress(ValueError, TypeError):
-                    c1, r1, c2, r2 = range_boundaries(el.get("ref", ""))
-                    merged.append((r1, c1, r2, c2))
+                found = cell_range(el.get("ref", ""))
+                if found:
+                    merged.append(found)
     except ET.ParseError as exc:
         raise damaged(pkg.path, part) from exc
     return _grid(cells), merged
@@ -63,7 +61,7 @@ def _cell_ref(ref: str | None, row: int, col: int) -> tuple[int, int]:
     found = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref or "")
     if not found:
         return row, col
-    return int(found.group(2)), column_index_from_string(found.group(1).upper())
+    return int(found.group(2)), column_number(found.group(1).upper())
 
 
 def _cell_value(el: ET.Element, strings: list[str]) -> object:

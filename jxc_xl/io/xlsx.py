@@ -16,16 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
-from openpyxl import load_workbook
-from openpyxl.formatting.rule import Rule
-from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.styles import Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet.table import Table as XlTable
-from openpyxl.worksheet.table import TableStyleInfo
-
-from ..sheets.book import find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
+from ..sheets.book import column_letter, column_number, find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
 from ..sheets.contract import SheetSpec
 from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
 from .files import save_atomically
@@ -140,7 +131,7 @@ class FileBook:
             data = pkg.read(part) if part and pkg.has(part) else b""
         if b't="e"' not in data:
             return {}
-        return {(column_index_from_string(c.decode()), int(r)): v.decode() for c, r, v in _ERROR_CELL.findall(data)}
+        return {(column_number(c.decode()), int(r)): v.decode() for c, r, v in _ERROR_CELL.findall(data)}
 
     def repairs(self) -> list[str]:
         """What writing had to repair or create in the workbook (one line each, for the summary)."""
@@ -151,6 +142,7 @@ class FileBook:
     def wb(self):
         if self._wb is None:
             try:
+                from openpyxl import load_workbook      # the slow writer's: imported only when it is used
                 self._wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"))
             except Exception as exc:       # openpyxl reads the whole file: what it cannot read is damaged
                 raise damaged(self.path) from exc
@@ -169,6 +161,10 @@ class FileBook:
         """The cells at fault get our conditional format; the cells' own formats are not touched,
         so a mark cleared shows the user's fill again."""
         ws = self.wb[sheet]
+        from openpyxl.formatting.formatting import ConditionalFormattingList
+        from openpyxl.formatting.rule import Rule
+        from openpyxl.styles import PatternFill
+        from openpyxl.styles.differential import DifferentialStyle
         kept, marked = ConditionalFormattingList(), set()
         for cf in ws.conditional_formatting:
             for rule in cf.rules:
@@ -221,6 +217,9 @@ class FileBook:
 
 def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
     """A generated sheet: the note in A1, the header in row 2, data below, protected."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.table import Table as XlTable
+    from openpyxl.worksheet.table import TableStyleInfo
     ws.sheet_properties.tabColor = GENERATED_FILL
     ws["A1"] = note
     ws["A1"].font = Font(italic=True, color="FF7F7F7F")
@@ -228,7 +227,7 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
         cell = ws.cell(2, c, column.zh)
         cell.fill = PatternFill("solid", fgColor=GENERATED_FILL)
         cell.font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(c)].width = column.width
+        ws.column_dimensions[column_letter(c)].width = column.width
     formats = [FORMATS.get(c.kind) for c in spec.columns]
     for r, row in enumerate(rows, start=3):
         for c, value in enumerate(row, start=1):
@@ -249,4 +248,4 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
 
 def generated_table_ref(spec: SheetSpec, rows: int) -> str:
     """The Table of a generated sheet: header in row 2, at least one (empty) data row."""
-    return f"A2:{get_column_letter(len(spec.columns))}{max(3, rows + 2)}"
+    return f"A2:{column_letter(len(spec.columns))}{max(3, rows + 2)}"

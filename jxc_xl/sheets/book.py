@@ -108,7 +108,10 @@ def free_table_name(name: str, taken: set[str]) -> str:
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 
 
-def _number(letters: str) -> int:
+# Column letters and A1 ranges here, not openpyxl.utils: importing openpyxl costs every run about
+# 0.2 s (python -X importtime), and only the slow writer and the template need the rest of it.
+def column_number(letters: str) -> int:
+    """A → 1, AA → 27."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64
@@ -131,12 +134,21 @@ def mark_ranges(cells: set[tuple[int, int]]) -> list[str]:
     return ranges
 
 
+def cell_range(ref: str) -> tuple[int, int, int, int] | None:
+    """(first row, first column, last row, last column) of ``A1`` or ``A1:C3``; None if it is no range."""
+    m = _REF.fullmatch(ref.strip().upper())
+    if m is None:
+        return None
+    c1, r1 = column_number(m.group(1)), int(m.group(2))
+    return (r1, c1, int(m.group(4)), column_number(m.group(3))) if m.group(3) else (r1, c1, r1, c1)
+
+
 def mark_cells(sqref: str) -> set[tuple[int, int]]:
     """The (row, col) cells of a range list as Excel writes it (``A1 B2:C3`` or ``$A$1,$B$2:$C$3``)."""
     cells = set()
     for m in _REF.finditer(sqref.upper()):
-        c1, r1 = _number(m.group(1)), int(m.group(2))
-        c2, r2 = (_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        c1, r1 = column_number(m.group(1)), int(m.group(2))
+        c2, r2 = (column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
         cells |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     return cells
 

@@ -70,6 +70,18 @@ def test_progress_is_quiet_when_output_is_not_a_terminal(tmp_path):
     assert done.returncode == 0 and done.stderr == ""
 
 
+def test_a_post_into_an_existing_ledger_imports_neither_openpyxl_nor_sqlite_utils(book):
+    """Each costs every run about 0.2 s to import; only the slow writer, the template and making
+    or upgrading a ledger need them."""
+    type_rows(book, "采购", [purchase("CG1", "2026-11-02", "A001", 3, 2.5)])
+    subprocess.run([*JXC, "post", str(book)], check=True, capture_output=True)      # makes the ledger
+    type_rows(book, "采购", [purchase("CG2", "2026-11-03", "A001", 1, 2.5)])
+    code = ("import sys; from jxc_xl.cli import main; sys.argv = ['jxc', 'post', sys.argv[1]]\n"
+            "try:\n    main()\nfinally:\n    print('loaded', 'openpyxl' in sys.modules, 'sqlite_utils' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(book)], capture_output=True, text=True)
+    assert "documents posted: 1" in done.stdout and "loaded False False" in done.stdout, done.stdout + done.stderr
+
+
 def test_a_terminal_sees_a_progress_bar_through_the_runs_steps(tmp_path, book):
     import os
     import pty

@@ -69,7 +69,7 @@ def fast_only(monkeypatch) -> None:
     def no_openpyxl(*args, **kwargs):
         raise AssertionError("the patch writer fell back to openpyxl")
 
-    monkeypatch.setattr(xlsx, "load_workbook", no_openpyxl)
+    monkeypatch.setattr(openpyxl, "load_workbook", no_openpyxl)     # the slow writer imports it when used
     monkeypatch.setattr(xlsx.FileBook, "save", no_openpyxl)
 
 
