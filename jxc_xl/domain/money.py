@@ -111,6 +111,25 @@ def from_unit_cost_units(value: int | None) -> Decimal:
     return ZERO.quantize(_UNIT) if value is None else Decimal(value).scaleb(-UNIT_COST_PLACES)
 
 
+def div_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator to a whole number, half up (away from zero on a tie): the one
+    rounding rule again, for figures held as scaled integers (the costing's fast path)."""
+    q, r = divmod(abs(numerator), abs(denominator))
+    q += 2 * r >= abs(denominator)
+    return q if (numerator < 0) == (denominator < 0) else -q
+
+
+def cost_of(qty: int, unit: int) -> int:
+    """qty (1e-4) × unit cost (1e-6) in cents: :func:`mul_money` on scaled integers."""
+    return div_half_up(qty * unit, QTY_SCALE * UNIT_COST_SCALE // MONEY_SCALE)
+
+
+def unit_of(value: int, qty: int) -> int:
+    """value (cents) / qty (1e-4) as a unit cost in 1e-6: ``round_unit_cost(ratio(…))`` on
+    scaled integers."""
+    return div_half_up(value * QTY_SCALE * UNIT_COST_SCALE // MONEY_SCALE, qty)
+
+
 def scaled_text_sql(expr: str, places: int) -> str:
     """SQL rendering the scaled integer ``expr`` as exact decimal text (12345, 2 → '123.45'):
     SQLite writes out a whole column of stored figures with no Decimal made."""

@@ -164,8 +164,8 @@ class Ledger:
         return batch.reverse(self, doc_no, journal, date, user, workbook)
 
     # -- posted documents ------------------------------------------------------------------
-    def latest_documents(self) -> dict[tuple[str, str], sqlite3.Row]:
-        return documents.latest(self.conn)
+    def latest_documents(self, keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], sqlite3.Row]:
+        return documents.latest(self.conn, keys)
 
     def posted_document(self, journal: str, doc_no: str) -> Document | None:
         """The latest posting of (journal, 单号) as the Document it was posted from, if it stands."""

@@ -29,7 +29,7 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
     result = PostResult()
     with ledger._transaction() as tx:
         masters, settings = masters or ledger.masters(), ledger.settings
-        latest = ledger.latest_documents()
+        latest = ledger.latest_documents({(doc.journal, doc.doc_no) for doc in documents})
         outcomes, checked = _check_all(documents, masters, settings.closed_through, latest)
         stamp = _stamp(ledger.conn, user, workbook)
         writer = Writer(ledger.conn, masters, settings, stamp)
@@ -88,11 +88,13 @@ def _post_all(writer: Writer, checked: list[tuple[int, Document, str]], latest: 
     writer.deferred = {}
     outcomes = {i: _post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no))) for i, doc, fp in checked}
     dirty, writer.deferred = writer.deferred, None
+    writer.flush()
     if recost(conn, writer.settings, dirty).failure is None:
         conn.execute("RELEASE batch")
         return outcomes
     conn.execute("ROLLBACK TO batch")
     conn.execute("RELEASE batch")
+    writer.forget()
     return {i: _post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no))) for i, doc, fp in checked}
 
 
@@ -114,10 +116,14 @@ def _post_one(writer: Writer, doc: Document, fingerprint: str, existing: sqlite3
             return _outcome(doc, "error", [Problem("duplicate_changed", doc.doc_no, None, "单号",
                                                    {"value": doc.doc_no}, doc.where())])
         revision = existing["revision"] + 1
+    if writer.deferred is not None:      # refused, if at all, before any of it is queued
+        problems = writer.write(doc, revision, fingerprint)
+        return _outcome(doc, "error" if problems else "posted", problems)
     writer.conn.execute("SAVEPOINT doc")
     problems = writer.write(doc, revision, fingerprint)
     if problems:
         writer.conn.execute("ROLLBACK TO doc")
+        writer.forget()
     writer.conn.execute("RELEASE doc")
     return _outcome(doc, "error" if problems else "posted", problems)
 

@@ -1,7 +1,9 @@
 """Turn validated documents into ledger rows: documents, lines, movements, party entries.
 
-Each document is written inside its own savepoint of the batch's transaction, then the
-item × warehouse keys it touched are recosted; any problem rolls that document back alone.
+A batch queues its rows (ids given as they are made) and writes them with one executemany
+per table before anything reads the tables; the item × warehouse keys it touched are then
+recosted once. When that fails, documents are written again one by one, each in its own
+savepoint and recosted at once, so that a problem rolls that document back alone.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from ..domain.money import (ZERO, from_qty_units, mul_money, to_cents, to_qty_un
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from .recost import Failure, Key, Settings, recost
+from .schema import TABLES
 
 RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.stock_count: 2}
 IN_TYPES = {DocType.purchase_receipt, DocType.sales_return, DocType.other_receipt, DocType.opening_stock}
@@ -63,28 +66,54 @@ def line_pos(pos: str, line_no: int, leg: int) -> str:
     return f"{pos}|{line_no:05d}|{leg}"
 
 
+_WRITTEN = {table: tuple(TABLES[table]["columns"]) for table in ("documents", "lines", "movements", "party_entries")}
+
+
 class Writer:
     def __init__(self, conn: sqlite3.Connection, masters: Masters, settings: Settings, stamp: Stamp):
         self.conn, self.masters, self.settings, self.stamp = conn, masters, settings, stamp
         self.current: int | None = None     # the document being written, to tell its rows apart
         # When set, recosting waits for the end of the batch: the keys to replay gather here.
         self.deferred: dict[Key, str] | None = None
+        self._pending: dict[str, list[dict]] = {table: [] for table in _WRITTEN}
+        self._next: dict[str, int] | None = None     # the next id of each table, read when first needed
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- rows: queued with their ids, written one executemany per table ----------------------
     def _insert(self, table: str, values: dict) -> int:
-        # Raw SQL, not sqlite-utils' insert: measured on 100,000 movement rows, its insert_all
-        # took 2.5 s against 0.37 s for one executemany (6.8×); the schema and migrations use it.
-        cols = ", ".join(values)
-        cur = self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(values))})",
-                                list(values.values()))
-        return cur.lastrowid
+        """Queue a row and give it its id; :meth:`flush` writes the queue before anything reads
+        the tables. Raw SQL, not sqlite-utils' insert: measured on 100,000 movement rows, its
+        insert_all took 2.5 s against 0.37 s for one executemany (6.8×); one executemany per
+        table instead of a statement per row halves what writing costs a 20,000-line post."""
+        if self._next is None:
+            self._next = {t: self.conn.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {t}").fetchone()[0]
+                          for t in _WRITTEN}
+        row_id = self._next[table]
+        self._next[table] += 1
+        self._pending[table].append({"id": row_id, **values})
+        return row_id
+
+    def flush(self) -> None:
+        for table, rows in self._pending.items():
+            if rows:
+                columns = _WRITTEN[table]
+                self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                      f"({', '.join('?' * len(columns))})",
+                                      [tuple(row.get(c) for c in columns) for row in rows])
+                rows.clear()
+
+    def forget(self) -> None:
+        """After a rollback: nothing queued, and ids are read afresh."""
+        for rows in self._pending.values():
+            rows.clear()
+        self._next = None
 
     def _problem(self, doc: Document, code: str, field: str = "", line: int | None = None, **args) -> Problem:
         return Problem(code, doc.doc_no, line, field, args, doc.where(line))
 
     # -- one document ----------------------------------------------------------------------
     def write(self, doc: Document, revision: int, fingerprint: str) -> list[Problem]:
-        """Write ``doc`` and recost what it touched. Caller holds the savepoint."""
+        """Queue ``doc``'s rows and recost what it touched — at once (the caller holds a savepoint),
+        or at the batch's end when deferred, and then a refusal comes before any row is queued."""
         pos = doc_pos(doc.date, doc.type, doc.doc_no, revision, 0)
         links, problems = self._source_links(doc)
         if problems:
@@ -168,6 +197,7 @@ class Writer:
         """The standing document a return's 原单号 names: same journal, the returned type, dated
         no later than the return, the same party."""
         source_type = SOURCE_TYPE[doc.type]
+        self.flush()
         src = self.conn.execute(
             "SELECT id, party, reversed_by, date FROM documents WHERE journal=? AND doc_no=? AND type=? "
             "AND reversal=0 ORDER BY revision DESC LIMIT 1",
@@ -232,6 +262,7 @@ class Writer:
             for key, pos in dirty.items():
                 self.deferred[key] = min(pos, self.deferred.get(key, pos))
             return []
+        self.flush()
         failure = recost(self.conn, self.settings, dirty).failure
         return [] if failure is None else [self.failure_problem(doc, failure)]
 
@@ -289,6 +320,7 @@ class Writer:
             self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
                                            "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],
                                            "link": e["id"], **self.stamp.row()})
+        self.flush()
         failure = recost(self.conn, self.settings, dirty).failure
         if failure is None:
             return []

@@ -43,3 +43,19 @@ def test_sqlite_renders_scaled_integers_as_exact_decimal_text(units, places):
     text = sqlite3.connect(":memory:").execute(f"SELECT {scaled_text_sql('?', places)}",
                                                (units,) * 3).fetchone()[0]
     assert Decimal(text) == Decimal(units).scaleb(-places) and len(text.split(".")[1]) == places
+
+
+@given(st.integers(-10**18, 10**18), st.integers(1, 10**14), st.booleans())
+def test_integer_division_rounds_half_up_like_decimal(numerator, denominator, negative):
+    denominator = -denominator if negative else denominator
+    exact = Decimal(numerator) / Decimal(denominator)
+    expected = exact.quantize(Decimal(1), rounding="ROUND_HALF_UP", context=money._EXACT)
+    assert money.div_half_up(numerator, denominator) == int(expected)
+
+
+@given(st.integers(1, 10**13), st.integers(-10**14, 10**14), st.integers(-10**12, 10**12))
+def test_scaled_cost_and_unit_agree_with_the_decimal_helpers(qty, unit, value):
+    assert money.cost_of(qty, unit) == money.to_cents(money.mul_money(money.from_qty_units(qty),
+                                                                       money.from_unit_cost_units(unit)))
+    assert money.unit_of(value, qty) == money.to_unit_cost_units(money.ratio(money.from_cents(value),
+                                                                             money.from_qty_units(qty)))

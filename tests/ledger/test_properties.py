@@ -144,3 +144,27 @@ def test_back_dated_posting_equals_posting_from_scratch_in_date_order(ops, metho
             assert shuffled.verify() == [] and dated.verify() == []
             for party in ("C1", "S1"):
                 assert shuffled.balance(party) == dated.balance(party)
+
+
+@common
+@given(st.lists(op, min_size=1, max_size=25), st.booleans(), st.randoms())
+def test_the_integer_fast_path_stores_the_figures_of_the_decimal_reference_path(ops, allow_negative, rnd):
+    """Random batches, back-dated ones among them, posted through the moving average's integer
+    path and through its Decimal reference: the same outcomes and every stored row the same."""
+    from jxc_xl.ledger import recost
+    documents = build(ops)
+    cut = rnd.randrange(len(documents) + 1)
+    batches = [documents[cut:], documents[:cut]]          # the second batch is mostly back-dated
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for reference in (False, True):
+            recost.REFERENCE = reference
+            try:
+                with fresh(Path(folder), f"ref{reference}", "moving_average", allow_negative) as ledger:
+                    outcomes = [[(o.doc_no, o.status) for o in ledger.post(b).outcomes] for b in batches]
+                    rows = snapshot(ledger)
+                    rows.pop("documents")                  # stamped with the time and file of the post
+                    results[reference] = outcomes, {t: [r[:-6] for r in v] for t, v in rows.items()}
+            finally:
+                recost.REFERENCE = False
+    assert results[False] == results[True]

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from ..model import CostMethod
 from . import fifo, monthly_average, moving_average
-from .base import Costed, Move, NoCost, Result, Shortage, State
+from .base import Costed, CostedUnits, Move, NoCost, Result, Shortage, State, Stored, UnitMove
 
 METHODS: dict[CostMethod, ModuleType] = {
     CostMethod.moving_average: moving_average,
@@ -24,4 +24,5 @@ def run(method: CostMethod, opening: State, moves: list[Move], allow_negative: b
     return METHODS[method].run(opening, moves, allow_negative)
 
 
-__all__ = ["METHODS", "Costed", "Move", "NoCost", "Result", "Shortage", "State", "run"]
+__all__ = ["METHODS", "Costed", "CostedUnits", "Move", "NoCost", "Result", "Shortage", "State", "Stored",
+           "UnitMove", "run"]

@@ -91,6 +91,20 @@ class Costed:
     failure: Shortage | NoCost | None = None
 
 
+# The fast path (scaled integers: qty 1e-4, value in cents, unit cost 1e-6), which a method
+# may offer beside its Decimal ``run`` and must agree with to the cent:
+# a movement is (direction, rule, qty, fixed value, given unit cost or None) and each result is
+# what the ledger stores: (signed qty, signed value, unit cost, balance qty, balance value, last unit cost).
+UnitMove = tuple[int, str, int, int, "int | None"]
+Stored = tuple[int, int, int, int, int, "int | None"]
+
+
+@dataclass
+class CostedUnits:
+    results: list[Stored] = field(default_factory=list)
+    failure: Shortage | NoCost | None = None
+
+
 Step = Callable[["State", "Move", "Decimal | None"], tuple]
 
 
@@ -144,6 +158,8 @@ def current_in_unit(state: State, move: Move, rate: Decimal | None) -> Decimal |
 def in_value(state: State, move: Move, rate: Decimal | None) -> Decimal | None:
     if move.rule == "fixed":
         return move.value
+    if rate is None and state.qty > 0:     # at the balance's own cost: qty × value / balance, one rounding
+        return prorate(state.value, move.qty, state.qty)
     unit = current_in_unit(state, move, rate)
     return None if unit is None else mul_money(move.qty, unit)
 
