@@ -7,7 +7,11 @@ measured in the same run:
     and against a raw SQLite insert of the same rows — for a workbook made by `jxc new` and for
     one typed from scratch (plain header rows, no Excel Tables, no generated sheets yet);
   * post 500 new lines into the workbook that now holds N posted lines;
-  * a worksheet function's (JXC_STOCK) cached lookup per call, against a fresh ledger query.
+  * a worksheet function's (JXC_STOCK) cached lookup per call, against a fresh ledger query;
+  * the engine alone (Ledger.post of documents already built) against a raw executemany of the
+    same rows, and a receipt back-dated before N later movements of its item;
+  * with ``--ledger-size M``: stock as of a date (all keys, one item), a month's 进销存汇总 and
+    AR aging on a ledger of M movements built through Ledger.post.
 Each post is `jxc post` in a fresh process, as a clerk (or the ribbon's RunPython) runs it; its
 peak memory (the child's maximum resident set) is printed beside its time.
 """
@@ -151,6 +155,108 @@ def jxc_post(book: Path) -> tuple[float, float, str]:
     return seconds, peak, run.stdout + run.stderr
 
 
+def documents(purchases, sales):
+    """The rows as the engine's documents, five lines each (what the workbook's rows become)."""
+    from decimal import Decimal
+    from jxc_xl.domain.model import Document, Line
+    docs = []
+    for rows, kind in ((purchases, "purchase_receipt"), (sales, "sales_shipment")):
+        by_no: dict[str, list] = {}
+        for r in rows:
+            by_no.setdefault(r[0], []).append(r)
+        for no, lines in by_no.items():
+            first = lines[0]
+            docs.append(Document(type=kind, doc_no=no, date=first[1], party=first[3], warehouse=first[4],
+                                 lines=tuple(Line(item=r[5], qty=r[6], price=Decimal(str(r[7]))) for r in lines)))
+    return docs
+
+
+def masters(ledger, items: int, warehouses: int = 1, parties: int = 1) -> None:
+    from jxc_xl.domain.model import Item, Party, Warehouse
+    ledger.upsert_masters([Item(sku=f"I{i:05d}", name=f"商品{i}") for i in range(items)],
+                          [Party(code=f"S{n + 1:02d}", name="供应商", kind="supplier") for n in range(parties)]
+                          + [Party(code=f"C{n + 1:02d}", name="客户", kind="customer") for n in range(parties)],
+                          [Warehouse(code=f"WH{w + 1}", name="仓") for w in range(warehouses)])
+
+
+def engine(folder: Path, items: int, purchases, sales, t_raw: float) -> None:
+    """Ledger.post of the rows as built documents (no workbook), against the raw executemany."""
+    from jxc_xl import Ledger
+    docs = documents(purchases, sales)
+    with Ledger.open(folder / "engine.jxc.db") as ledger:
+        masters(ledger, items)
+        t = timed(lambda: ledger.post(docs))
+        assert ledger.conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0] == len(purchases) + len(sales)
+    print(f"engine: Ledger.post of {len(purchases) + len(sales):,} lines: {t:7.2f} s   (raw executemany "
+          f"{t_raw:.2f} s: rate ×{t_raw / t:.3f} of it, target ≥ 0.25)")
+
+
+def back_dated(folder: Path, moves: int) -> None:
+    """A receipt dated before ``moves`` later movements of its item: the replay it costs, against
+    posting one receipt at the end of the same ledger."""
+    import datetime as dt
+    from jxc_xl import Ledger
+    rng = random.Random(3)
+    purchases, sales = [], []
+    for n in range(moves // 2):
+        date = dt.date(2026, 2, 1) + dt.timedelta(days=n * 300 // max(moves // 2, 1))
+        qty = rng.randint(5, 50)
+        purchases.append([f"CG{n:07d}", date, "入库", "S01", "WH1", "I00000", qty, rng.randint(100, 9999) / 100])
+        sales.append([f"XS{n:07d}", date, "出库", "C01", "WH1", "I00000", qty // 2, 50])
+    with Ledger.open(folder / "backdated.jxc.db") as ledger:
+        masters(ledger, 1)
+        for i in range(0, len(purchases), 20_000):
+            ledger.post(documents(purchases[i:i + 20_000], sales[i:i + 20_000]))
+        back = documents([["CGBACK", dt.date(2026, 1, 15), "", "S01", "WH1", "I00000", 7, 12.34]], [])
+        last = documents([["CGLAST", dt.date(2026, 12, 31), "", "S01", "WH1", "I00000", 7, 12.34]], [])
+        t_last = timed(lambda: ledger.post(last))
+        t_back = timed(lambda: ledger.post(back))
+        assert ledger.verify() == []
+    print(f"a receipt back-dated before {moves:,} moves of its item: {t_back:7.2f} s   (the same receipt "
+          f"posted last {t_last * 1e3:.0f} ms; target ≤ 1 s)")
+
+
+def big_ledger(folder: Path, size: int, items: int) -> None:
+    """The query figures on a ledger of ``size`` movements (three warehouses, 20 customers and
+    suppliers, a year), built through Ledger.post in batches."""
+    import datetime as dt
+    from jxc_xl import Ledger
+    rng = random.Random(11)
+    path = folder / "big.jxc.db"
+    with Ledger.open(path) as ledger:
+        masters(ledger, items, warehouses=3, parties=20)
+        built = timed(lambda: [ledger.post(documents(*_big_rows(rng, start, size, items)))
+                               for start in range(0, size // 2, 50_000)])
+        count = ledger.conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0]
+        keys = ledger.conn.execute("SELECT COUNT(*) FROM stock_keys").fetchone()[0]
+        day = dt.date(2026, 9, 30)
+        figures = [("stock as of a date, every key", timed(lambda: ledger.stock(as_of=day)), 0.1),
+                   ("stock as of a date, one item", timed(lambda: ledger.stock(as_of=day, item="I00042")), 0.001),
+                   ("进销存汇总 of a month", timed(lambda: ledger.summary(dt.date(2026, 9, 1), day)), 0.5),
+                   ("AR aging", timed(lambda: ledger.aging(day, "AR")), 0.5)]
+    print(f"a ledger of {count:,} movements over {keys:,} item × warehouse keys (built through Ledger.post "
+          f"in {built:.0f} s):")
+    for name, seconds, target in figures:
+        print(f"  {name}: {seconds * 1e3:.1f} ms   (target ≤ {target * 1e3:g} ms)")
+
+
+def _big_rows(rng: random.Random, start: int, size: int, items: int):
+    purchases, sales = [], []
+    for n in range(start, min(start + 50_000, size // 2)):
+        doc = n // 5
+        date = dt_date(doc * 5 * 365 // size)
+        wh, party = f"WH{doc % 3 + 1}", f"{doc % 20 + 1:02d}"
+        sku, qty = f"I{rng.randrange(items):05d}", rng.randint(5, 50)
+        purchases.append([f"CG{doc:07d}", date, "入库", "S" + party, wh, sku, qty, rng.randint(100, 9999) / 100])
+        sales.append([f"XS{doc:07d}", date, "出库", "C" + party, wh, sku, qty // 2, rng.randint(100, 9999) / 100])
+    return purchases, sales
+
+
+def dt_date(day: int):
+    import datetime as dt
+    return dt.date(2026, 1, 1) + dt.timedelta(days=day)
+
+
 def timed(fn) -> float:
     t = time.perf_counter()
     fn()
@@ -162,6 +268,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--items", type=int, default=5_000)
     ap.add_argument("--skip-libreoffice", action="store_true")
+    ap.add_argument("--ledger-size", type=int, default=0, help="also the query figures on a ledger of this many movements")
     args = ap.parse_args()
     rng = random.Random(7)
     folder = Path(tempfile.mkdtemp(prefix="jxc-bench-"))
@@ -191,6 +298,10 @@ def main() -> None:
           f"sheets made on the way); peak memory {peak:.0f} MB")
 
     lookups(folder / "bench.jxc.db", args.items, rng)
+    in_child(engine, folder, args.items, purchases, sales, t_raw)
+    in_child(back_dated, folder, args.lines)
+    if args.ledger_size:
+        in_child(big_ledger, folder, args.ledger_size, args.items)
 
     if not args.skip_libreoffice and shutil.which("soffice"):
         classic = folder / "sumifs.xlsx"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..domain.money import from_cents, from_qty_units
 from .recost import Settings, recost
+from .schema import has_table
 
 _RUNNING = (
     "SELECT item, warehouse, pos, bal_qty, bal_value, rq, rv FROM (SELECT item, warehouse, pos, "
@@ -25,6 +26,9 @@ def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
         f"{item}@{wh} {pos}: 结存 {from_qty_units(bq)}/{from_cents(bv)} ≠ 累计 {from_qty_units(sq)}/{from_cents(sv)}"
         for item, wh, pos, bq, bv, sq, sv in conn.execute(_RUNNING)]
     keys = {(r[0], r[1]): "" for r in conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
+    if has_table(conn, "stock_keys"):             # (an old ledger read as it is has none yet)
+        listed = {(r[0], r[1]) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}
+        differences += [f"{item}@{wh}: 有出入库却不在 stock_keys" for item, wh in sorted(keys.keys() - listed)]
     found = recost(conn, settings, keys, dry_run=True)
     differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found.differences]
     if found.failure:

@@ -99,6 +99,9 @@ class Writer:
                 self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
                                       f"({', '.join('?' * len(columns))})",
                                       [tuple(row.get(c) for c in columns) for row in rows])
+                if table == "movements":
+                    self.conn.executemany("INSERT OR IGNORE INTO stock_keys (item, warehouse) VALUES (?, ?)",
+                                          {(row["item"], row["warehouse"]) for row in rows})
                 rows.clear()
 
     def forget(self) -> None:

@@ -16,7 +16,7 @@ from .errors import LedgerError
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
@@ -59,6 +59,9 @@ TABLES: dict[str, dict] = {
     "party_entries": {"columns": {"id": int, "doc": int, "date": str, "party": str, "side": str,
                                   "amount": int, "due_date": str, "link": int, **_SOURCE},
                       "pk": "id"},
+    # Every item × warehouse that has movements: stock as of a date reads the balance each key's
+    # last movement before it carries (one indexed seek per key) instead of summing them all.
+    "stock_keys": {"columns": {"item": str, "warehouse": str}, "pk": ("item", "warehouse")},
     # Who did what to the books, when and from where: closing and reopening periods so far.
     "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
                           "workbook": str, "machine": str}, "pk": "id"},
@@ -127,12 +130,19 @@ def build(conn: sqlite3.Connection, path: str, create: bool = True) -> None:
         _stamp(conn)
 
 
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+_LATER = {"audit", "stock_keys"}      # what the questions can do without (an old ledger read as it is)
+
+
 def readable(conn: sqlite3.Connection) -> bool:
     """Whether the tables and columns the questions read are all there (an older ledger
     opened read-only, which cannot be upgraded)."""
     for name, spec in TABLES.items():
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
-        if name != "audit" and not set(spec["columns"]) <= have:
+        if name not in _LATER and not set(spec["columns"]) <= have:
             return False
     return True
 
@@ -145,7 +155,8 @@ def _create(db: sqlite_utils.Database) -> None:
 
 def _table(db: sqlite_utils.Database, name: str) -> None:
     spec = TABLES[name]
-    db[name].create(spec["columns"], pk=spec["pk"], not_null={spec["pk"]}, if_not_exists=True)
+    pk = spec["pk"]
+    db[name].create(spec["columns"], pk=pk, not_null=set(pk) if isinstance(pk, tuple) else {pk}, if_not_exists=True)
 
 
 def _stamp(conn: sqlite3.Connection) -> None:
@@ -173,7 +184,13 @@ def _upgrade_to_3(db: sqlite_utils.Database) -> None:
     _table(db, "audit")
 
 
-_UPGRADES = [_upgrade_to_2, _upgrade_to_3]     # _UPGRADES[v - 1] takes version v to v + 1
+def _upgrade_to_4(db: sqlite_utils.Database) -> None:
+    """Version 3 ledgers: the item × warehouse keys, from the movements."""
+    _table(db, "stock_keys")
+    db.conn.execute("INSERT OR IGNORE INTO stock_keys SELECT DISTINCT item, warehouse FROM movements")
+
+
+_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4]     # _UPGRADES[v - 1] takes version v to v + 1
 
 
 class Transaction:

@@ -426,6 +426,14 @@ def test_verify_finds_a_tampered_row(ledger):
     assert len(ledger.verify()) >= 1
 
 
+def test_verify_finds_a_key_missing_from_the_stock_keys(ledger):
+    """Stock as of a date seeks each listed key's balance: a key left out would vanish from it."""
+    post_ok(ledger, SALES)
+    assert ledger.verify() == []
+    ledger.conn.execute("DELETE FROM stock_keys WHERE item = 'A'")
+    assert ledger.verify() == ["A@W1: 有出入库却不在 stock_keys"]
+
+
 # -- what the journal's writer relies on ---------------------------------------------------------
 def test_movements_remember_the_batch_that_last_wrote_them(ledger):
     post_ok(ledger, "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 10 | 5 | | |\n"
@@ -452,5 +460,6 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_path):
         led.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with Ledger.open(ledger_path) as led:
         assert [tuple(r) for r in led.conn.execute("SELECT touched, batch FROM movements")] == [(1, 1)]
-        assert led._meta("schema_version") == "3" and led.verify() == []
+        from jxc_xl.ledger.schema import SCHEMA_VERSION
+        assert led._meta("schema_version") == str(SCHEMA_VERSION) and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")

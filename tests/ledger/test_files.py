@@ -135,6 +135,7 @@ def test_a_ledger_of_a_newer_schema_is_refused(tmp_path):
 
 def _as_version_2(path):
     """What a ledger made before this issue looks like: no audit, no stamp, no ledger id."""
+    _as_version_3(path)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE audit")
         conn.execute("PRAGMA application_id = 0")
@@ -142,6 +143,28 @@ def _as_version_2(path):
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         conn.execute("DELETE FROM meta WHERE key = 'ledger_id'")
     conn.close()
+
+
+def _as_version_3(path):
+    """A ledger before the stock keys: stock as of a date summed every movement."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE stock_keys")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+
+def test_a_version_3_ledger_is_read_as_it_is_and_gets_its_stock_keys_on_opening(tmp_path):
+    path = made(tmp_path / "v3.jxc.db")
+    _as_version_3(path)
+    with Ledger.open(path, read_only=True) as old:
+        assert stock_rows(old) == [("W1", "A", "10", "50"), ("W1", "B", "4", "8")]
+    with Ledger.open(path) as ledger:
+        keys = ledger.conn.execute("SELECT item, warehouse FROM stock_keys ORDER BY item").fetchall()
+        assert [tuple(k) for k in keys] == [("A", "W1"), ("B", "W1")] and ledger.verify() == []
+        post_ok(ledger, "| 2026-01-05 | 采购入库 | CG9 | S1 | W2 | | A | 1 | 9 | | |")
+        assert len(ledger.conn.execute("SELECT * FROM stock_keys").fetchall()) == 3
+        assert stock_rows(ledger) == [("W1", "A", "10", "50"), ("W2", "A", "1", "9"), ("W1", "B", "4", "8")]
 
 
 def test_a_version_2_ledger_is_recognised_upgraded_and_stamped_on_opening(tmp_path):
