@@ -24,18 +24,19 @@ class OpenItem:
     open: Decimal
 
 
-def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[dict]:
-    """The party's entries up to ``as_of``, a reversal netted into the entry it cancels."""
-    entries: dict[int, dict] = {}
-    for e in conn.execute(
+def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[list]:
+    """The party's entries up to ``as_of`` as [id, date, due date, amount (cents), 单号], a
+    reversal netted into the entry it cancels."""
+    entries: dict[int, list] = {}
+    for id_, date, due, amount, link, doc_no in conn.execute(
             "SELECT e.id, e.date, e.due_date, e.amount, e.link, d.doc_no FROM party_entries e "
             "JOIN documents d ON d.id = e.doc WHERE e.party = ? AND e.side = ? AND e.date <= ? "
             "ORDER BY e.id", (party, side, day(as_of))):
-        if e["link"] in entries:
-            entries[e["link"]]["amount"] += e["amount"]
+        if link in entries:
+            entries[link][3] += amount
         else:
-            entries[e["id"]] = dict(e)
-    return [e for e in entries.values() if e["amount"] != 0]
+            entries[id_] = [id_, date, due, amount, doc_no]
+    return [e for e in entries.values() if e[3] != 0]
 
 
 def open_items(conn: sqlite3.Connection, party: str, side: str = "AR",
@@ -45,14 +46,12 @@ def open_items(conn: sqlite3.Connection, party: str, side: str = "AR",
     Returns the open items and any credit left unapplied (a prepayment), as a positive amount.
     """
     entries = _net_entries(conn, party, side, as_of)
-    credit = -sum(e["amount"] for e in entries if e["amount"] < 0)
-    debits = sorted((e for e in entries if e["amount"] > 0), key=lambda e: (e["due_date"], e["date"], e["id"]))
+    credit = -sum(e[3] for e in entries if e[3] < 0)
     items = []
-    for e in debits:
-        applied = min(credit, e["amount"])
+    for e in sorted((e for e in entries if e[3] > 0), key=lambda e: (e[2], e[1], e[0])):
+        applied = min(credit, e[3])
         credit -= applied
-        items.append(OpenItem(e["doc_no"], e["date"], e["due_date"], from_cents(e["amount"]),
-                              from_cents(e["amount"] - applied)))
+        items.append(OpenItem(e[4], e[1], e[2], from_cents(e[3]), from_cents(e[3] - applied)))
     return items, from_cents(credit)
 
 
@@ -68,16 +67,6 @@ def balance(conn: sqlite3.Connection, party: str, as_of: dt.date | None = None,
     return total
 
 
-def bucket(age_days: int) -> str:
-    """Age = days past the due date; ≤ 30 (and due today) is 0-30, not yet due is not_due."""
-    if age_days < 0:
-        return "not_due"
-    for limit, name in ((30, "0-30"), (60, "31-60"), (90, "61-90"), (120, "91-120")):
-        if age_days <= limit:
-            return name
-    return "120+"
-
-
 @dataclass(frozen=True)
 class AgingRow:
     party: str
@@ -89,20 +78,33 @@ def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
           party: str | None = None) -> list[AgingRow]:
     """账龄: each party's open amounts by days past due on ``as_of``; buckets sum to the balance.
 
-    Unapplied credit (a customer's prepayment) is shown as a negative amount not yet due.
+    Age = days past the due date: not yet due, 0-30 (due today included), 31-60, 61-90,
+    91-120, 120+. Credits settle the oldest due first (as :func:`open_items` does, a reversal
+    netted into what it cancels), so they use up the oldest bucket's invoices before the next:
+    SQL sums each bucket's invoices and the credits per party, and only the buckets are settled
+    here — 100,000 invoices in a fraction of the time of settling them one by one. Unapplied
+    credit (a prepayment) is shown as a negative amount not yet due.
     """
     where, args = filters(party=party)
-    parties = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT party FROM party_entries WHERE side = ? AND date <= ?{where} ORDER BY party",
-        [side, as_of.isoformat(), *args])]
+    edges = [(as_of - dt.timedelta(days=days)).isoformat() for days in (-1, 30, 60, 90, 120)]
+    which = "CASE " + " ".join(f"WHEN due >= ? THEN {i}" for i in range(len(edges))) + f" ELSE {len(edges)} END"
+    sums: dict[str, dict] = {}
+    for p, index, debit, credit in conn.execute(
+            f"SELECT party, {which}, SUM(MAX(net, 0)), SUM(MAX(-net, 0)) FROM (SELECT party, "
+            "COALESCE(link, id) AS entry, MIN(due_date) AS due, SUM(amount) AS net FROM party_entries "
+            f"WHERE side = ? AND date <= ?{where} GROUP BY party, entry) GROUP BY party, 2 ORDER BY party",
+            [*edges, side, as_of.isoformat(), *args]):
+        found = sums.setdefault(p, {"credit": 0})
+        found[BUCKETS[index]] = debit
+        found["credit"] += credit
     out = []
-    for p in parties:
-        items, credit = open_items(conn, p, side, as_of)
-        buckets = {name: from_cents(0) for name in BUCKETS}
-        for item in items:
-            buckets[bucket((as_of - dt.date.fromisoformat(item.due_date)).days)] += item.open
-        buckets["not_due"] -= credit
-        total = sum(buckets.values(), ZERO)
+    for p, found in sums.items():
+        credit, cents = found["credit"], {}
+        for name in reversed(BUCKETS):                  # the oldest due first
+            applied = min(credit, found.get(name, 0))
+            cents[name], credit = found.get(name, 0) - applied, credit - applied
+        cents["not_due"] -= credit
+        total = sum(cents.values())
         if total != 0 or credit:
-            out.append(AgingRow(p, total, buckets))
+            out.append(AgingRow(p, from_cents(total), {name: from_cents(cents[name]) for name in BUCKETS}))
     return out

@@ -98,7 +98,7 @@ class Writer:
                 columns = _WRITTEN[table]
                 self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
                                       f"({', '.join('?' * len(columns))})",
-                                      [tuple(row.get(c) for c in columns) for row in rows])
+                                      [tuple(map(row.get, columns)) for row in rows])
                 if table == "movements":
                     self.conn.executemany("INSERT OR IGNORE INTO stock_keys (item, warehouse) VALUES (?, ?)",
                                           {(row["item"], row["warehouse"]) for row in rows})

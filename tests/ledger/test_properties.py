@@ -168,3 +168,31 @@ def test_the_integer_fast_path_stores_the_figures_of_the_decimal_reference_path(
             finally:
                 recost.REFERENCE = False
     assert results[False] == results[True]
+
+
+@common
+@given(st.lists(op, min_size=1, max_size=25), st.integers(0, 120), st.randoms())
+def test_aging_by_bucket_sums_settles_like_the_open_items_one_by_one(ops, day, rnd):
+    """aging() settles credits against whole buckets in SQL; open_items() settles invoice by
+    invoice. With random sales, purchases, receipts, payments, returns and reversals (so credits
+    and netted reversals), the buckets agree to the cent."""
+    as_of = START + dt.timedelta(days=day)
+    with tempfile.TemporaryDirectory() as folder:
+        with fresh(Path(folder), "aging", "moving_average", True) as ledger:
+            documents = build(ops)
+            posted = ledger.post(documents).posted
+            for doc_no in rnd.sample(posted, min(3, len(posted))):
+                ledger.reverse(doc_no)
+            for side in ("AR", "AP"):
+                for row in ledger.aging(as_of, side):
+                    items, credit = ledger.open_items(row.party, side, as_of)
+                    expected = {name: Decimal(0) for name in row.buckets}
+                    for item in items:
+                        age = (as_of - dt.date.fromisoformat(item.due_date)).days
+                        name = "not_due" if age < 0 else next(
+                            (n for limit, n in ((30, "0-30"), (60, "31-60"), (90, "61-90"), (120, "91-120"))
+                             if age <= limit), "120+")
+                        expected[name] += item.open
+                    expected["not_due"] -= credit
+                    assert row.buckets == expected and row.balance == sum(expected.values())
+                    assert row.balance == ledger.balance(row.party, as_of, side)
