@@ -127,11 +127,14 @@ def new(book: str, company: str) -> None:
 @main.command()
 @click.argument("folder", default="jxc-demo")
 def demo(folder: str) -> None:
-    """Build, post and refresh a demo workbook for a small trading company."""
-    from .demo import build_demo, deliberate_mistakes
+    """Build, post and refresh a demo workbook for a small trading company, and close its first month."""
+    from .demo import START, build_demo, deliberate_mistakes
+    from .app.periods import close_month
     from .app.usecases import post_book
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
     report = _on_book(str(book_path), post_book, shown=True)
+    closed = _on_book(str(book_path), lambda b, p: close_month(b, p, f"{START:%Y-%m}", user="示例会计"))
+    report.notes.append(f"结账 {START:%Y-%m}：{closed.message}")           # the month-end, as the accountant does it
     _report(report, deliberate_mistakes(book_path))
 
 
@@ -224,14 +227,24 @@ def restore(book: str, backup_file: str) -> None:
     _report(_on_book(book, lambda b, p: restore_ledger(b, p, Path(backup_file).resolve())))
 
 
+@main.command("close")
+@click.argument("book")
+@click.argument("month")
+@click.option("--user", default=None)
+def close_(book: str, month: str, user: str | None) -> None:
+    """结账: close every day up to the end of MONTH (YYYY-MM) once the pre-close checks pass."""
+    from .app.periods import close_month
+    _done(_on_book(book, lambda b, p: close_month(b, p, month, user=user)))
+
+
 @main.command()
 @click.argument("book")
 @click.argument("month")
 @click.option("--user", default=None)
 def reopen(book: str, month: str, user: str | None) -> None:
-    """反结账: reopen MONTH (YYYY-MM) and everything after it; logged with who and when."""
-    from .app.tools import reopen_period
-    _done(_on_book(book, lambda b, p: reopen_period(b, p, month, user=user)))
+    """反结账: reopen MONTH (YYYY-MM), the latest closed one, after a ledger backup; logged."""
+    from .app.periods import reopen_month
+    _done(_on_book(book, lambda b, p: reopen_month(b, p, month, user=user)))
 
 
 @main.group()

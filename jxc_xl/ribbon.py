@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .app import tools, usecases
+from .app import periods, tools, usecases
 from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
@@ -170,9 +170,29 @@ def restore(ctx: Context) -> str:
     return _outcome(ctx, report, "\n".join(report.notes))
 
 
+@route("close")
+def close(ctx: Context) -> str:
+    """结账 of the month after the closed one (else last month), after asking."""
+    month = periods.next_to_close(ctx.book, ctx.path)
+    if ctx.tell(f"确定要结账 {month} 吗？结账后 {month} 及以前的单据不能再过账或冲销。", ask=True) != "yes":
+        return ""
+    return periods.close_month(ctx.book, ctx.path, month, user=getpass.getuser()).message
+
+
+@route("reopen")
+def reopen(ctx: Context) -> str:
+    """反结账 of the latest closed month, after asking (the ledger is backed up first)."""
+    month = periods.latest_closed(ctx.book, ctx.path)
+    if month is None:
+        return "账簿还没有结账，无需反结账"
+    if ctx.tell(f"确定要反结账 {month} 吗？会先备份账簿，并记录操作人和时间。", ask=True) != "yes":
+        return ""
+    return periods.reopen_month(ctx.book, ctx.path, month, user=getpass.getuser()).message
+
+
 @route("settings")
 def settings(ctx: Context) -> str:
-    return _show(ctx, "设置", "Settings", "设置表：账簿文件、成本方法、允许负库存、结账日期、语言。改好后点 过账 或 刷新 生效。")
+    return _show(ctx, "设置", "Settings", "设置表：账簿文件、成本方法、允许负库存、语言。改好后点 过账 或 刷新 生效；结账日期由 结账 / 反结账 写入，只作显示。")
 
 
 @route("help")

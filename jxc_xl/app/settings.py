@@ -66,10 +66,10 @@ def check_location(settings: BookSettings, book_path: Path) -> None:
         raise LedgerError("outside", path, variable=LEDGER_FOLDERS)
 
 
-def apply_settings(ledger: Ledger, settings: BookSettings, user: str | None) -> tuple[list[str], list[str]]:
+def apply_settings(ledger: Ledger, settings: BookSettings) -> tuple[list[str], list[str]]:
     """The workbook's settings the ledger takes: (problems, notes). A cost method is refused once
-    anything is posted; a closed-through date only moves the ledger's forward — a cleared or
-    earlier date is noted and changes nothing (反结账 is `jxc reopen`)."""
+    anything is posted. The closed-through date is the ledger's: one typed or cleared in 设置 only
+    shows, and a disagreement is noted (结账 is `jxc close`, 反结账 `jxc reopen`)."""
     problems, notes = list(settings.problems), []
     if settings.cost_method:
         problem = ledger.set_cost_method(settings.cost_method)
@@ -78,12 +78,10 @@ def apply_settings(ledger: Ledger, settings: BookSettings, user: str | None) -> 
     if settings.allow_negative is not None and settings.allow_negative != ledger.settings.allow_negative:
         ledger.set_allow_negative(settings.allow_negative)
     closed = ledger.settings.closed_through
-    if settings.closed_through and (closed is None or settings.closed_through > closed):
-        ledger.close_period(settings.closed_through, user=user)
-    elif closed and settings.closed_through != closed:
+    if settings.closed_through != closed:
         shown = settings.closed_through.isoformat() if settings.closed_through else "空"
-        notes.append(f"设置：结账日期为 {shown}，但账簿已结账至 {closed.isoformat()}，以账簿为准；"
-                     f"要反结账请用 反结账 / jxc reopen")
+        notes.append(f"设置：结账日期为 {shown}，但账簿{f'已结账至 {closed.isoformat()}' if closed else '没有结账'}，"
+                     f"以账簿为准；结账请用 结账 / jxc close，反结账请用 反结账 / jxc reopen")
     return problems, notes
 
 

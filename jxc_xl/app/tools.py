@@ -1,4 +1,5 @@
-"""The clerk's tools: 盘点表, 新单号, 备份, 恢复, 反结账. Each answers with a :class:`Done`."""
+"""The clerk's tools: 盘点表, 新单号, 备份, 恢复 (结账 and 反结账 are in periods). Each answers with a
+:class:`Done`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from .inputs import read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult, restore
-from .settings import read_settings, write_setting
+from .settings import read_settings
 from .statuses import StatusWriter, write_block
 from .usecases import Report, bulk, open_ledger, refresh_sheets
 from ..sheets.cells import to_code
@@ -94,7 +95,7 @@ def _first_free_row(table: Table) -> int:
     return max(filled, default=table.header_row) + 1
 
 
-def _existing_ledger(book: Book, book_path: Path) -> Path:
+def existing_ledger(book: Book, book_path: Path) -> Path:
     settings = read_settings(book, book_path)
     if not settings.ledger.is_file():
         raise LedgerError("missing", settings.ledger)
@@ -104,7 +105,7 @@ def _existing_ledger(book: Book, book_path: Path) -> Path:
 def backup_ledger(book: Book, book_path: Path, now: dt.datetime | None = None) -> Done:
     """备份: a checked copy of the ledger in the 备份 folder beside it, under a name no other
     backup has (two in the same second get -2, -3 …)."""
-    path = _existing_ledger(book, book_path)
+    path = existing_ledger(book, book_path)
     folder = path.parent / BACKUP_FOLDER
     folder.mkdir(exist_ok=True)
     stem = f"{path.stem}-{(now or dt.datetime.now()):%Y%m%d-%H%M%S}"
@@ -153,22 +154,3 @@ def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | N
         report.stock_value, report.receivables, report.payables = ledger.totals()
     book.save()
     return report
-
-
-def reopen_period(book: Book, book_path: Path, month: str, user: str | None = None) -> Done:
-    """反结账: reopen ``month`` (YYYY-MM) and every later day; logged in the ledger with who and when."""
-    try:
-        first = dt.date.fromisoformat(f"{month}-01")
-    except ValueError:
-        return Done(f"月份“{month}”看不懂：请写成 2026-11 这样的年-月", False)
-    path = _existing_ledger(book, book_path)
-    with Ledger.open(path, create=False) as ledger:
-        closed = ledger.settings.closed_through
-        if closed is None or closed < first:
-            shown = closed.isoformat() if closed else "没有结账"
-            return Done(f"{month} 没有结账（账簿结账至 {shown}），无需反结账", False)
-        through = first - dt.timedelta(days=1)
-        ledger.reopen(through, user=user, workbook=book.name)
-    write_setting(book, "closed_through", through)        # or the next 过账 would close it again
-    book.save()
-    return Done(f"已反结账：{month} 起可以再过账（账簿结账日期改为 {through.isoformat()}），已记录操作人和时间")

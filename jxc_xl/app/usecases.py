@@ -113,7 +113,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     with ledger:
-        problems, notes = apply_settings(ledger, settings, user)
+        problems, notes = apply_settings(ledger, settings)
         data = read_input(book, sheets, steps, ledger.digests())
         report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
         if not dry_run:
@@ -179,7 +179,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
     sheets = read_sheets(book)
     ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
-        problems, more = apply_settings(ledger, settings, user)
+        problems, more = apply_settings(ledger, settings)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=problems,
                         notes=notes + more)
         result = ledger.reverse(doc_no, date=date, user=user, workbook=book.name)

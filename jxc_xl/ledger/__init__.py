@@ -22,7 +22,7 @@ from pathlib import Path
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, documents, marks, meta, queries, store
+from . import accounts, batch, checks, documents, marks, meta, periods, queries, store
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -117,20 +117,24 @@ class Ledger:
         return None if allow == self.settings.allow_negative else meta.set_allow_negative(self, allow)
 
     def close_period(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
-        """结账 through ``through``: nothing dated on or before it may be posted or reversed.
+        """Close the books through ``through`` without the pre-close checks (see :meth:`close_month`);
+        returns whether it moved (only ever forward: an earlier date or None leaves it as it is)."""
+        return through is not None and periods.close(self, through, user, workbook, checked=False) == []
 
-        The closed-through date only moves forward here (an earlier date or None leaves it as
-        it is: a cleared or mistyped cell must not reopen the books); returns whether it moved.
-        Moving it is written to the audit log. :meth:`reopen` is the only way back.
-        """
-        return through is not None and meta.move_closed(
-            self, through, "close", lambda closed: closed is None or through > closed, user, workbook)
+    def close_month(self, through: dt.date, user: str | None = None, workbook: str = "") -> list[Problem]:
+        """结账 through ``through`` after the ledger's own checks: [] when closed, else what to fix
+        first (nothing closed). The workbook's checks (unposted rows) are the caller's."""
+        found = periods.close(self, through, user, workbook, checked=True)
+        if found is None:
+            closed = self.settings.closed_through
+            return [Problem("already_closed", field="日期", args={"value": through.isoformat(),
+                                                                  "closed": closed.isoformat() if closed else ""})]
+        return found
 
     def reopen(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
         """反结账 back to ``through`` (None: nothing closed); logged with who, when and where.
         Returns whether anything was reopened (``through`` earlier than the closed date)."""
-        return meta.move_closed(self, through, "reopen", lambda closed: closed is not None and (
-            through is None or through < closed), user, workbook)
+        return periods.reopen(self, through, user, workbook)
 
     def audit_log(self) -> list[AuditRow]:
         return meta.audit_log(self)
@@ -234,8 +238,9 @@ class Ledger:
         return checks.integrity(self.conn)
 
     def verify(self) -> list[str]:
-        """Recompute every running balance and every cost from the movements; list differences."""
-        return checks.figures(self.conn, self.settings)
+        """Recompute every running balance and every cost from the movements, and hold every
+        standing closing snapshot to them; list differences."""
+        return checks.figures(self.conn, self.settings) + periods.snapshot_differences(self.conn)
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check

@@ -71,22 +71,6 @@ def set_allow_negative(ledger: Ledger, allow: bool) -> Problem | None:
     return None
 
 
-def move_closed(ledger: Ledger, new: dt.date | None, action: str, allowed, user: str | None,
-                workbook: str) -> bool:
-    """Move the closed-through date to ``new`` if ``allowed(old)``, judged again once the
-    write lock is held (another process may have moved it meanwhile), and log it."""
-    if not allowed(read(ledger).closed_through):
-        return False
-    with ledger._transaction():
-        old = read(ledger).closed_through
-        if not allowed(old):
-            return False
-        put(ledger, "closed_through", new.isoformat() if new else None)
-        log(ledger, action, f"{old.isoformat() if old else '-'} → {new.isoformat() if new else '-'}",
-            user, workbook)
-    return True
-
-
 def log(ledger: Ledger, action: str, detail: str, user: str | None, workbook: str) -> None:
     """One audit row, inside the caller's transaction."""
     ledger.conn.execute("INSERT INTO audit(at, user, action, detail, workbook, machine) VALUES (?,?,?,?,?,?)",

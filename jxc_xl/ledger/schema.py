@@ -16,7 +16,7 @@ from .errors import LedgerError
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
@@ -62,6 +62,15 @@ TABLES: dict[str, dict] = {
     # Every item × warehouse that has movements: stock as of a date reads the balance each key's
     # last movement before it carries (one indexed seek per key) instead of summing them all.
     "stock_keys": {"columns": {"item": str, "warehouse": str}, "pk": ("item", "warehouse")},
+    # 结账: each close of the books through a day, and its snapshot — every key's stock and every
+    # party's balance that day — standing until the period is reopened (verify() holds it to the
+    # movements).
+    "closes": {"columns": {"id": int, "through": str, "closed_at": str, "user": str, "workbook": str,
+                           "reopened_at": str, "reopened_by": str}, "pk": "id"},
+    "closing_stock": {"columns": {"close": int, "item": str, "warehouse": str, "qty": int, "value": int},
+                      "pk": ("close", "item", "warehouse")},
+    "closing_balances": {"columns": {"close": int, "party": str, "side": str, "amount": int},
+                         "pk": ("close", "party", "side")},
     # Who did what to the books, when and from where: closing and reopening periods so far.
     "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
                           "workbook": str, "machine": str}, "pk": "id"},
@@ -134,7 +143,7 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
-_LATER = {"audit", "stock_keys"}      # what the questions can do without (an old ledger read as it is)
+_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances"}      # what the questions can do without (an old ledger read as it is)
 
 
 def readable(conn: sqlite3.Connection) -> bool:
@@ -190,7 +199,14 @@ def _upgrade_to_4(db: sqlite_utils.Database) -> None:
     db.conn.execute("INSERT OR IGNORE INTO stock_keys SELECT DISTINCT item, warehouse FROM movements")
 
 
-_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4]     # _UPGRADES[v - 1] takes version v to v + 1
+def _upgrade_to_5(db: sqlite_utils.Database) -> None:
+    """Version 4 ledgers: the closes and their snapshots (a date closed before has none: it
+    stands as it is, and the next close takes a snapshot)."""
+    for name in ("closes", "closing_stock", "closing_balances"):
+        _table(db, name)
+
+
+_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5]     # _UPGRADES[v - 1] takes version v to v + 1
 
 
 class Transaction:

@@ -66,27 +66,73 @@ def test_verify_validate_and_refresh_create_no_ledger_and_leave_a_first_post_pos
     assert jxc("post", book).returncode == 0            # refresh marked nothing as if from a ledger
 
 
-# -- 3: a closed period a cell could reopen -----------------------------------------------------------
-def test_the_ledger_keeps_its_closed_date_when_the_cell_is_cleared_and_reopen_is_logged(book):
+# -- 3: a closed period a cell could reopen (issue 11: nor can a cell close one) ------------------------
+def close(book, month, *more):
+    return CliRunner().invoke(main, ["close", str(book), month, *more])
+
+
+def reopen(book, month, *more):
+    return CliRunner().invoke(main, ["reopen", str(book), month, *more])
+
+
+def test_a_typed_or_cleared_closing_date_changes_nothing_only_close_and_reopen_do(book):
     stocked(book)
     assert post(book).exit_code == 0
-    type_rows(book, "设置", [{"项目": "结账日期", "值": d(2026, 11, 10)}], start=6)
-    assert post(book).exit_code == 0
+    type_rows(book, "设置", [{"项目": "结账日期", "值": d(2026, 11, 10)}], start=6)   # typed: shows only
     [row] = type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 1, 9)])
-    assert post(book).exit_code == 1 and "已结账期间" in status(book, "销售", row)
-    type_rows(book, "设置", [{"值": None}], start=6)                       # the cell cleared
     report = post(book)
-    assert report.exit_code == 1 and "已结账期间" in status(book, "销售", row)
-    assert any("以账簿为准" in n for n in report.notes)
-    result = CliRunner().invoke(main, ["reopen", str(book), "2026-11", "--user", "王会计"])
+    assert report.exit_code == 0 and status(book, "销售", row).startswith("已过账")
+    assert any("以账簿为准" in n and "jxc close" in n for n in report.notes)
+    result = close(book, "2026-11", "--user", "王会计")
     assert result.exit_code == 0, result.output
-    assert cell(book, "设置", 6, "值") == dt.datetime(2026, 10, 31)            # shown as the ledger has it
+    assert cell(book, "设置", 6, "值") == dt.datetime(2026, 11, 30)            # written for display
+    [late] = type_rows(book, "销售", [sale("XS2", d(2026, 11, 20), "A001", 1, 9)])
+    assert post(book).exit_code == 1 and "已结账期间" in status(book, "销售", late)
+    type_rows(book, "设置", [{"值": None}], start=6)                              # the cell cleared
+    report = post(book)
+    assert report.exit_code == 1 and "已结账期间" in status(book, "销售", late)
+    assert any("以账簿为准" in n for n in report.notes)
+    result = reopen(book, "2026-11", "--user", "李会计")
+    assert result.exit_code == 0, result.output
+    assert "账簿已备份到" in result.output and len(list((book.parent / "备份").glob("*.db"))) == 1
+    assert cell(book, "设置", 6, "值") == dt.datetime(2026, 10, 31)
     with Ledger.open(ledger_path(book)) as ledger:
         assert ledger.settings.closed_through == d(2026, 10, 31)
-        [entry] = [a for a in ledger.audit_log() if a.action == "reopen"]
-        assert entry.user == "王会计" and entry.at
-    assert post(book).exit_code == 0 and status(book, "销售", row).startswith("已过账")
-    assert CliRunner().invoke(main, ["reopen", str(book), "2026-11"]).exit_code == 1   # nothing closed there
+        assert [(a.action, a.user) for a in ledger.audit_log()] == [("close", "王会计"), ("reopen", "李会计")]
+    assert post(book).exit_code == 0 and status(book, "销售", late).startswith("已过账")
+    assert reopen(book, "2026-11").exit_code == 1                                 # nothing closed there
+
+
+def test_only_the_latest_closed_month_reopens(book):
+    stocked(book)
+    assert post(book).exit_code == 0
+    assert close(book, "2026-10").exit_code == 0 and close(book, "2026-11").exit_code == 0
+    result = reopen(book, "2026-10")
+    assert result.exit_code == 1 and "只能反结账最近结账的月份 2026-11" in result.output
+    assert reopen(book, "2026-11").exit_code == 0 and reopen(book, "2026-10").exit_code == 0
+    with Ledger.open(ledger_path(book)) as ledger:
+        assert ledger.settings.closed_through == d(2026, 9, 30)
+    assert close(book, "2026-13").exit_code == 1 and "看不懂" in close(book, "2026-13").output
+
+
+def test_close_names_each_row_of_the_month_that_is_not_posted_and_closes_nothing(book):
+    stocked(book)
+    assert post(book).exit_code == 0
+    [new] = type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 1, 9)])            # not posted
+    [bad] = type_rows(book, "采购", [purchase("CG2", d(2026, 11, 6), "ZZZ", 1, 5)])          # in error
+    type_rows(book, "销售", [sale("XS9", d(2026, 12, 5), "A001", 1, 9)])                     # next month: fine
+    [count] = type_rows(book, "盘点", [{"单号": "PD1", "日期": d(2026, 11, 30), "仓库": "WH1",
+                                         "商品编码": "A001", "实盘数量": 98}])
+    result = close(book, "2026-11")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert f"结账前检查：销售 第{new}行 单号“XS1”（2026-11-05）还没有过账" in result.output
+    assert f"结账前检查：采购 第{bad}行 单号“CG2” 有错误（商品编码“ZZZ”不存在" in result.output
+    assert f"结账前检查：盘点 第{count}行 盘点单“PD1”（2026-11-30）的盘点差异还没有过账" in result.output
+    assert "XS9" not in result.output and len(lines) == 4
+    with Ledger.open(ledger_path(book)) as ledger:
+        assert ledger.settings.closed_through is None
+    assert cell(book, "设置", 6, "值") is None
 
 
 # -- 4: a deleted posted row ------------------------------------------------------------------------------

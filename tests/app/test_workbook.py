@@ -155,7 +155,10 @@ def test_bad_input(book, sheet, rows, bad_row, field, words):
 
 
 def test_date_in_a_closed_period(book):
-    type_rows(book, "设置", [{"项目": "结账日期", "值": d(2026, 10, 31)}], start=6)
+    from jxc_xl import Ledger
+    post(book)                                               # the ledger made
+    with Ledger.open(book.with_name(book.stem + ".jxc.db")) as ledger:
+        assert ledger.close_month(d(2026, 10, 31)) == []
     [row] = type_rows(book, "采购", [purchase("CG1", d(2026, 10, 31), "A001", 1, 6)])
     post(book)
     assert "在已结账期间内（结账日期 2026-10-31）" in status(book, "采购", row)

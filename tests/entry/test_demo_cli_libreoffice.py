@@ -1,4 +1,5 @@
 """The demo, the `jxc` command's exit codes and output, and LibreOffice opening our workbooks."""
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
+from jxc_xl import Ledger
 from jxc_xl.cli import main
 
 from ..wb import purchase, type_rows
@@ -35,6 +37,9 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     book = tmp_path / "demo.xlsx"
     assert _errors(book) == DELIBERATE
     assert "错误行 / rows in error: 3" in result.output and "demo.jxc.db" in result.output
+    assert "结账 2026-08：已结账" in result.output                # the first month closed, as an accountant does
+    with Ledger.open(tmp_path / "demo.jxc.db") as ledger:
+        assert ledger.settings.closed_through == dt.date(2026, 8, 31) and ledger.verify() == []
     wb = openpyxl.load_workbook(book)
     assert len(wb["商品"]["A"]) > 40 and wb["库存"].max_row > 40
     counts = [r for r in wb["盘点"].iter_rows(min_row=2, values_only=True) if r[0]]

@@ -217,7 +217,8 @@ def test_every_button_has_a_route_and_every_route_a_button():
     buttons = ET.fromstring(xml).findall(".//c:button", ns)
     assert {b.get("tag") for b in buttons} == set(ribbon.ROUTES)
     assert {b.get("onAction") for b in buttons} == {"RibbonJxc.OnAction"}
-    assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "备份", "恢复", "设置", "帮助"}
+    assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "结账", "反结账",
+                                                 "备份", "恢复", "设置", "帮助"}
 
 
 def test_to_excel_keeps_figures_exact_and_text_text():
@@ -256,3 +257,22 @@ def test_merged_cells_and_an_na_result_are_found_through_excel_too(tmp_path):
     assert "3 行有错误" in message
     assert "合并单元格（A2:A3）" in cell(path, "采购", rows[0], "状态")
     assert "商品编码是公式错误值 #N/A" in cell(path, "采购", rows[2], "状态")
+
+
+def test_close_and_reopen_buttons_close_last_month_and_reopen_it_after_asking(small):
+    last_month = f"{TODAY.replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+    message, app = press(small, "close", answers=["no"])
+    assert message == "" and app.alerts[0][2] == "yes_no" and f"结账 {last_month}" in app.alerts[0][0]
+    message, _ = press(small, "close", answers=["yes"])
+    assert message.startswith("已结账"), message
+    month_end = TODAY.replace(day=1) - dt.timedelta(days=1)
+    with Ledger.open(_ledger(small)) as ledger:
+        assert ledger.settings.closed_through == month_end and ledger.verify() == []
+    shown = {r[0].value: r[1].value for r in openpyxl.load_workbook(small)["设置"].iter_rows()}
+    assert shown["结账日期"] == dt.datetime.combine(month_end, dt.time())
+    message, app = press(small, "reopen", answers=["yes"])
+    assert f"反结账 {last_month}" in app.alerts[0][0] and message.startswith("已反结账"), message
+    assert len(list((small.parent / "备份").glob("*.db"))) == 1
+    with Ledger.open(_ledger(small)) as ledger:
+        assert ledger.settings.closed_through == month_end.replace(day=1) - dt.timedelta(days=1)
+        assert [a.action for a in ledger.audit_log()] == ["close", "reopen"]

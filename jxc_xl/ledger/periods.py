@@ -1,0 +1,114 @@
+"""结账 and 反结账: the closed-through date, the ledger's checks before a period closes, and the
+closing snapshot — each key's stock and each party's balance on the closing day.
+
+The closed-through date lives in the ledger only (a cell in 设置 merely shows it). Closing and
+reopening each decide and write in one write transaction, so no post slips in between the
+checks and the close, and each is written to the audit log. A snapshot stands until its period
+is reopened; :func:`snapshot_differences` (part of ``verify()``) holds it to the movements.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import TYPE_CHECKING
+
+from ..domain.money import from_cents, from_qty_units
+from ..domain.problems import Problem
+from . import checks, meta
+from .queries import balances, pos_before
+from .schema import has_table
+
+if TYPE_CHECKING:
+    from . import Ledger
+
+
+def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, checked: bool) -> list[Problem] | None:
+    """Close every day up to ``through``: [] when closed, the problems that stop it (nothing
+    closed then), or None when ``through`` is not after the closed-through date."""
+    with ledger._transaction() as tx:
+        old = meta.read(ledger).closed_through
+        if old is not None and through <= old:
+            tx.rollback()
+            return None
+        problems = _checks(ledger, old, through) if checked else []
+        if problems:
+            tx.rollback()
+            return problems
+        _snapshot(ledger.conn, through, meta.user_name(user), workbook)
+        meta.put(ledger, "closed_through", through.isoformat())
+        meta.log(ledger, "close", f"{old.isoformat() if old else '-'} → {through.isoformat()}", user, workbook)
+    return []
+
+
+def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: str) -> bool:
+    """Move the closed-through date back to ``through`` (None: nothing closed); the snapshots
+    after it stop standing. Returns whether anything was reopened."""
+    with ledger._transaction() as tx:
+        old = meta.read(ledger).closed_through
+        if old is None or (through is not None and through >= old):
+            tx.rollback()
+            return False
+        meta.put(ledger, "closed_through", through.isoformat() if through else None)
+        ledger.conn.execute("UPDATE closes SET reopened_at = ?, reopened_by = ? WHERE through > ? AND reopened_at IS NULL",
+                            (_now(), meta.user_name(user), through.isoformat() if through else ""))
+        meta.log(ledger, "reopen", f"{old.isoformat()} → {through.isoformat() if through else '-'}", user, workbook)
+    return True
+
+
+def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Problem]:
+    """What must be right before the days after ``old`` up to ``through`` close: the books
+    verify, no stock is negative on the closing day, no issue left at a zero cost while its
+    stock had value."""
+    conn = ledger.conn
+    differences = checks.figures(conn, ledger.settings) + snapshot_differences(conn)
+    if differences:
+        return [Problem("close_verify", args={"value": differences[0], "expected": len(differences)})]
+    problems = [Problem("close_negative", field="数量", args={
+                    "item": item, "warehouse": wh, "date": through.isoformat(), "value": _qty(qty)})
+                for item, wh, _, qty, _, _ in balances(conn, pos_before(through)) if qty < 0]
+    for doc_no, sheet, row, item, wh, date, value in conn.execute(
+            "SELECT d.doc_no, m.sheet, m.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "
+            "JOIN documents d ON d.id = m.doc WHERE m.date > ? AND m.date <= ? AND m.qty < 0 AND m.value = 0 "
+            "AND m.bal_value > 0 ORDER BY m.date, m.pos", ((old or dt.date.min).isoformat(), through.isoformat())):
+        problems.append(Problem("close_zero_cost", doc_no, field="单号", args={
+            "value": doc_no, "item": item, "warehouse": wh, "date": date, "sheet": sheet or "-",
+            "row": row or "-", "expected": from_cents(value)}))
+    return problems
+
+
+def _snapshot(conn: sqlite3.Connection, through: dt.date, user: str, workbook: str) -> None:
+    close_id = conn.execute("INSERT INTO closes (through, closed_at, user, workbook) VALUES (?, ?, ?, ?)",
+                            (through.isoformat(), _now(), user, workbook)).lastrowid
+    conn.executemany("INSERT INTO closing_stock (close, item, warehouse, qty, value) VALUES (?, ?, ?, ?, ?)",
+                     [(close_id, item, wh, qty, value) for item, wh, _, qty, value, _ in
+                      balances(conn, pos_before(through))])
+    conn.execute("INSERT INTO closing_balances (close, party, side, amount) SELECT ?, party, side, SUM(amount) "
+                 "FROM party_entries WHERE date <= ? GROUP BY party, side", (close_id, through.isoformat()))
+
+
+def snapshot_differences(conn: sqlite3.Connection) -> list[str]:
+    """Each standing closing snapshot against what the movements and entries say today."""
+    if not has_table(conn, "closes"):           # (an old ledger read as it is)
+        return []
+    out = []
+    for close_id, through in conn.execute("SELECT id, through FROM closes WHERE reopened_at IS NULL ORDER BY id"):
+        kept = {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(
+            "SELECT item, warehouse, qty, value FROM closing_stock WHERE close = ?", (close_id,))}
+        now = {(r[0], r[1]): (r[3], r[4]) for r in balances(conn, pos_before(dt.date.fromisoformat(through)))}
+        out += [f"结账快照 {through} {item}@{wh}: {kept.get((item, wh))} ≠ {now.get((item, wh))}"
+                for item, wh in sorted(kept.keys() | now.keys()) if kept.get((item, wh)) != now.get((item, wh))]
+        kept = dict(((r[0], r[1]), r[2]) for r in conn.execute(
+            "SELECT party, side, amount FROM closing_balances WHERE close = ?", (close_id,)))
+        now = dict(((r[0], r[1]), r[2]) for r in conn.execute(
+            "SELECT party, side, SUM(amount) FROM party_entries WHERE date <= ? GROUP BY party, side", (through,)))
+        out += [f"结账快照 {through} {party} {side}: {kept.get((party, side))} ≠ {now.get((party, side))}"
+                for party, side in sorted(kept.keys() | now.keys()) if kept.get((party, side)) != now.get((party, side))]
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _qty(units: int) -> str:
+    return format(from_qty_units(units).normalize(), "f")
