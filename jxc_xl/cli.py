@@ -128,11 +128,14 @@ def new(book: str, company: str) -> None:
 @click.argument("folder", default="jxc-demo")
 def demo(folder: str) -> None:
     """Build, post and refresh a demo workbook for a small trading company, and close its first month."""
-    from .demo import START, build_demo, deliberate_mistakes
+    from .demo import CLOSED_SHORT, START, build_demo, deliberate_mistakes
+    from .app.orders import close_order
     from .app.periods import close_month
     from .app.usecases import post_book
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
     report = _on_book(str(book_path), post_book, shown=True)
+    short = _on_book(str(book_path), lambda b, p: close_order(b, p, CLOSED_SHORT, user="示例采购"))
+    report.notes.append(f"关闭订单 {CLOSED_SHORT}（供应商不再补货）：{short.message}")
     closed = _on_book(str(book_path), lambda b, p: close_month(b, p, f"{START:%Y-%m}", user="示例会计"))
     report.notes.append(f"结账 {START:%Y-%m}：{closed.message}")           # the month-end, as the accountant does it
     _report(report, deliberate_mistakes(book_path))
@@ -225,6 +228,17 @@ def restore(book: str, backup_file: str) -> None:
     """恢复: make a backup the ledger again (the current one kept aside) and rewrite the sheets."""
     from .app.tools import restore_ledger
     _report(_on_book(book, lambda b, p: restore_ledger(b, p, Path(backup_file).resolve())))
+
+
+@main.command("close-order")
+@click.argument("book")
+@click.argument("doc_no")
+@click.option("--undo", is_flag=True, help="取消关闭：重新打开这张订单关闭的数量")
+@click.option("--user", default=None)
+def close_order(book: str, doc_no: str, undo: bool, user: str | None) -> None:
+    """关闭订单: close what the order DOC_NO still has open (短交/结案); --undo reopens it."""
+    from .app.orders import close_order as close
+    _done(_on_book(book, lambda b, p: close(b, p, doc_no, undo=undo, user=user)))
 
 
 @main.command("close")

@@ -84,14 +84,32 @@ class _Company:
         self.rows["期初往来"] += [[START, f"S{n:02d}", None, _money(rng, 1000, 20000), None, None] for n in range(1, 4)]
 
     def purchase(self, date: dt.date) -> None:
+        """A receipt of what was ordered five days before: most orders arrive in full, every
+        fourth one ten short of each line (it stays 部分执行 until closed or delivered)."""
         rng = self.rng
         no, supplier, wh = f"CG{date:%Y%m%d}", f"S{rng.randint(1, 6):02d}", rng.choice(["WH1", "WH1", "WH3"])
+        ordered_on = date - dt.timedelta(days=5)
+        order_no, short = f"CGDD{ordered_on:%Y%m%d}", len(self.receipts) % 12 == 9
         for sku in rng.sample(list(self.prices), 3):
             qty = rng.randint(20, 80)
             price = (self.prices[sku] * Decimal(rng.choice(["0.95", "1", "1.05"]))).quantize(Decimal("0.01"))
-            self.rows["采购"].append([no, date, "入库", supplier, wh, sku, qty, price, None, None, None, None])
+            self.rows["采购订单"].append([order_no, ordered_on, supplier, wh, sku, qty + 10 * short, price, None,
+                                         date, None, None])
+            self.rows["采购"].append([no, date, "入库", supplier, wh, sku, qty, price, None, None, None, None, order_no])
             self.move(wh, sku, qty)
             self.receipts.append((no, date, supplier, wh, sku, qty, price))
+
+    def order_ahead(self, date: dt.date) -> None:
+        """Orders still waiting at the end: a purchase order due before the books end (overdue)
+        and a sales order promised to a customer."""
+        skus = list(self.prices)
+        for n, sku in enumerate(skus[10:13]):
+            self.rows["采购订单"].append([f"CGDD{date:%Y%m%d}-2", date, "S02", "WH1", sku, 40 + 10 * n, self.prices[sku],
+                                         None, date + dt.timedelta(days=3), "催货中", None])
+        sku = skus[0]
+        self.rows["销售订单"].append([f"XSDD{date:%Y%m%d}-2", date, "C03", "WH1", sku, 12,
+                                     (self.prices[sku] * Decimal("1.35")).quantize(Decimal("0.01")),
+                                     None, date + dt.timedelta(days=10), None, None])
 
     def ship(self, date: dt.date, k: int) -> None:
         rng = self.rng
@@ -100,7 +118,12 @@ class _Company:
         for sku in [s for s in rng.sample(list(self.prices), 4) if self.stock.get((wh, s), 0) >= 5][:2]:
             qty = rng.randint(1, min(15, self.stock[(wh, sku)]))
             price = (self.prices[sku] * Decimal("1.35")).quantize(Decimal("0.01"))
-            self.rows["销售"].append([no, date, "出库", customer, wh, sku, qty, price, None, None, None, None])
+            order_no = f"XSDD{date:%Y%m%d}" if k == 0 and date.day % 5 == 0 else None
+            if order_no:                        # a customer's order, shipped the same day (mid-month ones 3 short)
+                self.rows["销售订单"].append([order_no, date, customer, wh, sku, qty + 3 * (date.day == 15), price,
+                                             None, date, None, None])
+            self.rows["销售"].append([no, date, "出库", customer, wh, sku, qty, price, None, None, None, None,
+                                     order_no])
             self.move(wh, sku, -qty)
             self.shipments.append((no, date, customer, wh, sku, qty, price))
 
@@ -163,9 +186,12 @@ class _Company:
             self.count(date)
         if day == 40:
             self.others(date)
+        if day == 85:
+            self.order_ahead(date)
 
 
-SHEETS = ("商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库")
+SHEETS = ("商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库",
+          "采购订单", "销售订单")
 
 
 def demo_rows(rng: random.Random) -> dict[str, list[list]]:
@@ -178,6 +204,8 @@ def demo_rows(rng: random.Random) -> dict[str, list[list]]:
     return company.rows
 
 
+# The order the accountant closes short at the end of the demo (短交: the supplier will not send the rest).
+CLOSED_SHORT = "CGDD20260805"
 MISTAKES = {"采购": "CG-ERR2", "销售": "XS-ERR1", "收付款": "SK-ERR3"}
 
 

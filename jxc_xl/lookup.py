@@ -13,7 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from .ledger import accounts, queries
+from .domain.money import from_qty_units
+from .ledger import accounts, orders, queries
 from .sheets.cells import to_code, to_date
 
 UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
@@ -102,6 +103,37 @@ def stock(path: str | Path, skus: list, warehouse: object = None, as_of: object 
         sku, unknown = _resolve(r, "items", value)
         row = table.get(sku)
         out.append(unknown or ("" if sku is None else getattr(row, figure) if row else Decimal(0)))
+    return out
+
+
+def ordered(path: str | Path, skus: list, warehouse: object = None, figure: str = "available") -> list:
+    """Per SKU, in one warehouse or all: what is available (on hand − open sales orders,
+    figure "available") or on order (open purchase orders, "on_order")."""
+    r = reader(path)
+    if isinstance(r, str):
+        return [r] * len(skus)
+    wh, problem = _resolve(r, "warehouses", warehouse)
+    if problem:
+        return [problem] * len(skus)
+
+    def load(conn: sqlite3.Connection) -> dict[tuple[str, str], Decimal]:
+        found: dict[tuple[str, str], Decimal] = {}
+        for line in orders.order_lines(conn):
+            if wh is None or line.warehouse == wh:
+                key = (line.type, line.item)
+                found[key] = found.get(key, Decimal(0)) + from_qty_units(line.open)
+        return found
+    table = r.memo(("orders", wh), load)
+    on_hand = stock(path, skus, warehouse) if figure == "available" else [Decimal(0)] * len(skus)
+    out = []
+    for value, held in zip(skus, on_hand):
+        sku, unknown = _resolve(r, "items", value)
+        if unknown or sku is None:
+            out.append(unknown or "")
+        elif figure == "available":
+            out.append(held - table.get(("sales_order", sku), Decimal(0)))
+        else:
+            out.append(table.get(("purchase_order", sku), Decimal(0)))
     return out
 
 

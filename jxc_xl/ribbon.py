@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .app import periods, tools, usecases
+from .app import orders, periods, tools, usecases
 from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
 from .sheets.book import Table, find_sheet, read_table
-from .sheets.contract import COUNTS, DOCUMENT_SHEETS, WAREHOUSES
+from .sheets.contract import COUNTS, DOCUMENT_SHEETS, PURCHASE_ORDERS, SALES_ORDERS, WAREHOUSES
 from .sheets.cells import to_code
 from .io.package import WorkbookError
 
@@ -135,6 +135,18 @@ def reverse(ctx: Context) -> str:
     report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser())
     done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
     return _outcome(ctx, report, done)
+
+
+@route("close_order")
+def close_order(ctx: Context) -> str:
+    """关闭订单 on the selected 采购订单/销售订单 row, after asking."""
+    found = ctx.selected("单号", (PURCHASE_ORDERS, SALES_ORDERS))
+    doc_no = to_code(found[1]) if found else ""
+    if not doc_no:
+        return "请先在“采购订单”或“销售订单”表中选中要关闭的订单的一行，再点 关闭订单"
+    if ctx.tell(f"确定要关闭订单 {doc_no} 吗？未执行的数量不再等待到货/发货。", ask=True) != "yes":
+        return ""
+    return orders.close_order(ctx.book, ctx.path, doc_no, user=getpass.getuser()).message
 
 
 @route("count_sheet")

@@ -3,7 +3,8 @@
     | date       | type     | no | party | wh | to | item | qty | price | cost | src |
     | 2026-03-02 | 采购入库 | P1 | S1    | W1 |    | A    | 10  | 4     |      |     |
 
-Rows with the same 单号 and type form one document (one line per row). ``qty`` is the
+Rows with the same 单号 and type form one document (one line per row); an optional ``order``
+column is a receipt or shipment line's 订单号. ``qty`` is the
 counted quantity on a 盘点 row; ``price`` is the amount for 收款/付款 and "应收/应付" for 期初往来.
 """
 from __future__ import annotations
@@ -48,7 +49,8 @@ def docs(text: str, sheet: str = "test") -> list[Document]:
         else:
             header["lines"] = tuple(
                 Line(item=r["item"], qty=Decimal(r["qty"]), price=_dec(r.get("price", "")),
-                     unit_cost=_dec(r.get("cost", "")), source=Source(workbook="t.xlsx", sheet=sheet, row=n))
+                     unit_cost=_dec(r.get("cost", "")), order_no=r.get("order", ""),
+                     source=Source(workbook="t.xlsx", sheet=sheet, row=n))
                 for n, r in rows)
         out.append(Document(**header))
     return out

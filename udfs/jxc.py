@@ -85,4 +85,20 @@ def JXC_BOUGHT(sku, start=None, end=None, caller=None):
     return _rows(lookup.traded(lookup.ledger_of(caller), "purchases", _column(sku), start, end))
 
 
-FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT)
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_AVAILABLE(sku, warehouse=None, caller=None):
+    """可用数量：库存数量减去销售订单未发数量；商品编码（可整列），可选 仓库"""
+    return _rows(lookup.ordered(lookup.ledger_of(caller), _column(sku), warehouse, "available"))
+
+
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_ONORDER(sku, warehouse=None, caller=None):
+    """采购在途：采购订单未到货的数量；商品编码（可整列），可选 仓库"""
+    return _rows(lookup.ordered(lookup.ledger_of(caller), _column(sku), warehouse, "on_order"))
+
+
+FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT, JXC_AVAILABLE, JXC_ONORDER)

@@ -15,7 +15,7 @@ from ..ledger import Ledger, LedgerError
 from ..sheets import parse
 from ..sheets.cells import to_date
 from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import SETTING_KEYS, SETTINGS
+from ..sheets.contract import CREDIT_CONTROL, SETTING_KEYS, SETTINGS
 
 LEDGER_FOLDERS = "JXC_LEDGER_FOLDERS"     # the folders, beside the workbook's own, a ledger may be in
 
@@ -27,6 +27,7 @@ class BookSettings:
     cost_method: str | None = None
     allow_negative: bool | None = None
     closed_through: dt.date | None = None
+    credit_block: bool = False          # 信用控制 = 禁止: a shipment over the customer's 信用额度 is refused
     english: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -48,6 +49,10 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
         s.closed_through = to_date(raw["closed_through"])
         if s.closed_through is None:
             s.problems.append(f"设置：结账日期“{raw['closed_through']}”不是有效日期")
+    control = str(raw.get("credit_control") or "").strip().lower()
+    if control not in CREDIT_CONTROL:
+        s.problems.append(f"设置：信用控制“{raw['credit_control']}”无效，应为 提示 / 禁止")
+    s.credit_block = CREDIT_CONTROL.get(control) == "block"
     s.english = str(raw.get("language") or "").strip().lower() in ("english", "en")
     return s
 

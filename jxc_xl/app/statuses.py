@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..domain.changes import compare_rows
+from ..domain.money import from_cents
 from .inputs import Input
 from ..ledger import Ledger, PostResult
 from ..domain.problems import Problem
@@ -160,10 +161,11 @@ def _only(parsed: ParsedDoc, rows: dict[int, int]) -> ParsedDoc:
 
 def posted_text(info, english: bool) -> str:
     when = (info["posted_at"] or "").replace("T", " ")
+    over = f"{from_cents(info['credit_over']):,}" if info["credit_over"] else ""
     if english:
-        text = f"{POSTED_EN} batch {info['batch']} {when}"
+        text = f"{POSTED_EN}{f' (over credit limit {over})' if over else ''} batch {info['batch']} {when}"
         return text + (f", reversed (batch {info['reversed_batch']})" if info["reversed_batch"] else "")
-    text = f"{POSTED} 批次{info['batch']} {when}"
+    text = f"{POSTED}{f'（超出信用额度 {over}）' if over else ''} 批次{info['batch']} {when}"
     return text + (f"，已红字冲销（批次{info['reversed_batch']}）" if info["reversed_batch"] else "")
 
 

@@ -121,7 +121,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
             ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
         documents = [p.document for p in data.docs if p.document is not None]
         steps(f"过账 {len(documents)} 张单据")
-        result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run)
+        result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
+                             credit_block=settings.credit_block)
         report.posted = 0 if dry_run else len(result.posted)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
@@ -262,7 +263,7 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     can keep the rows before it (``whole``: every row, as 刷新 promises)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for spec, rows in summaries(ledger, today):
-        aging = f"（账龄截至 {today.isoformat()}）" if spec.dated_by_today else ""
+        aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
         book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
     mark = None if ledger.path == MEMORY else ledger.generation()     # no ledger file: nothing to be from

@@ -54,6 +54,8 @@ class DocType(str, Enum):
     supplier_payment = "supplier_payment"
     opening_stock = "opening_stock"
     opening_balance = "opening_balance"
+    purchase_order = "purchase_order"
+    sales_order = "sales_order"
 
     @property
     def journal(self) -> str:
@@ -76,6 +78,7 @@ _JOURNAL = {
     DocType.other_receipt: "other_moves", DocType.other_issue: "other_moves",
     DocType.customer_receipt: "payments", DocType.supplier_payment: "payments",
     DocType.opening_stock: "opening_stock", DocType.opening_balance: "opening_balances",
+    DocType.purchase_order: "purchase_orders", DocType.sales_order: "sales_orders",
 }
 
 DOC_TYPE_LABELS = {
@@ -85,7 +88,12 @@ DOC_TYPE_LABELS = {
     DocType.other_receipt: "其他入库", DocType.other_issue: "其他出库",
     DocType.customer_receipt: "收款", DocType.supplier_payment: "付款",
     DocType.opening_stock: "期初库存", DocType.opening_balance: "期初往来",
+    DocType.purchase_order: "采购订单", DocType.sales_order: "销售订单",
 }
+# What was promised, not what happened: posted like documents, moving no stock and no money.
+ORDER_TYPES = frozenset({DocType.purchase_order, DocType.sales_order})
+# The order a receipt or shipment line fulfils is of this type (a line's 订单号).
+FULFILS = {DocType.purchase_receipt: DocType.purchase_order, DocType.sales_shipment: DocType.sales_order}
 
 
 class _Model(BaseModel):
@@ -139,6 +147,8 @@ class Line(_Model):
     amount: Decimal | None = None         # qty × price, when the clerk typed it
     unit_cost: Decimal | None = None      # opening stock, other receipt, count gain on empty stock
     note: str = ""
+    order_no: str = ""                    # 订单号: the order a receipt or shipment line fulfils
+    delivery_date: dt.date | None = None  # 交货日期 of an order line
     source: Source = Source()
 
 
@@ -185,11 +195,17 @@ class Document(_Model):
         has, and the same document must not look edited for that."""
         content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source"}}})
         for line in content["lines"]:
+            for later, empty in _LATER_FIELDS.items():     # absent from documents posted before orders
+                if line[later] == empty:
+                    del line[later]
             if line["amount"] is not None and line["price"] is not None and \
                     line["amount"] == mul_money(line["qty"], line["price"]):
                 line["amount"] = None
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+_LATER_FIELDS = {"order_no": "", "delivery_date": None}
 
 
 def _canonical(value: object) -> str:

@@ -9,17 +9,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import Document, DocType, Item, Line, Party, PartyKind, Warehouse
+from .model import FULFILS, Document, DocType, Item, Line, Party, PartyKind, Warehouse
 from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
                     mul_money, places, within)
 from .problems import Problem
 
-PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
-               DocType.sales_shipment: "客户", DocType.sales_return: "客户"}
-CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.customer_receipt}
-SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.supplier_payment}
+PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
+               DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
+CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.customer_receipt, DocType.sales_order}
+SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.supplier_payment, DocType.purchase_order}
 PRICED_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
-                DocType.sales_return}
+                DocType.sales_return, DocType.purchase_order, DocType.sales_order}
 
 # What a figure may be: (decimal places, the limit its size must stay below).
 MONEY = (MONEY_PLACES, MAX_AMOUNT)
@@ -98,9 +98,9 @@ class _Check:
         if args:
             self.add("too_large", field_, line, **args)
 
-    def date(self, value: dt.date | None, field_: str) -> None:
+    def date(self, value: dt.date | None, field_: str, line: int | None = None) -> None:
         if value is not None and not MIN_DATE <= value <= MAX_DATE:
-            self.add("date_out_of_range", field_, value=value.isoformat(), low=MIN_DATE.isoformat(),
+            self.add("date_out_of_range", field_, line, value=value.isoformat(), low=MIN_DATE.isoformat(),
                      high=MAX_DATE.isoformat())
 
     def product(self, qty: Decimal | None, unit: Decimal | None, field_: str, line: int) -> Decimal | None:
@@ -237,6 +237,9 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
                 check.add("amount_mismatch", "金额", n, value=_show(line.amount), expected=_show(expected))
             else:
                 check.number(line.amount, "金额", MONEY, n, positive=False)
+    if line.order_no and doc_type not in FULFILS:
+        check.add("order_no_not_here", "订单号", n, value=line.order_no, expected=doc_type.label)
+    check.date(line.delivery_date, "交货日期", n)
     if doc_type not in (DocType.opening_stock, DocType.other_receipt, DocType.stock_count):
         check.fits(line.unit_cost, "单位成本", UNIT, n)
     elif check.number(line.unit_cost, "单位成本", UNIT, n, required=doc_type is DocType.opening_stock,

@@ -31,6 +31,8 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
 2. 开始使用时填“期初库存”（每个仓库每个商品的数量和单位成本）和“期初往来”（每个客户的应收、每个供应商的应付）。
 3. 日常单据：采购、销售、调拨、盘点、收付款、其他出入库，每行一条明细；同一张单据的多行，单号、日期、业务类型、往来单位、仓库要一致。
    数量一律填正数，方向由业务类型决定；退货可在“原单号”填原入库/出库单号，按原单成本退回。
+   采购订单、销售订单记下订购的数量（不动库存和往来）；到货入库、发货出库时在“订单号”列填订单的单号，
+   系统核对未执行的数量，并在“库存”表算出采购在途、销售待发和可用数量；不再执行的订单点“关闭订单”。
 4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
    有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
 5. “库存”“应收”“应付”“台账”四张表由系统生成，每次刷新/过账都会整表重写，不要在里面录入。
@@ -41,7 +43,7 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
 """
 
 SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
-                ("结账日期", None), ("语言", "中文")]
+                ("结账日期", None), ("语言", "中文"), ("信用控制", "提示")]
 
 
 def new_workbook(path: str | Path, company: str = "") -> Path:
@@ -132,7 +134,7 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
             dv = DataValidation(type="list", formula1=name, allow_blank=True, showErrorMessage=False)
             dv.add(f"{letters[column]}2:{letters[column]}{VALIDATION_ROWS}")
             ws.add_data_validation(dv)
-    for column, kind in (("日期", "date"), ("到期日", "date")):
+    for column, kind in (("日期", "date"), ("到期日", "date"), ("交货日期", "date")):
         if column in letters:
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
                                 showErrorMessage=False, promptTitle="日期", prompt="如 2026-11-21")
@@ -151,7 +153,8 @@ def _settings(ws, company: str) -> None:
     ws["B6"].number_format = FORMATS["date"]
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 40
-    for cell, choices in (("B4", "移动加权平均,先进先出,月末一次加权平均"), ("B5", "否,是"), ("B7", "中文,English")):
+    for cell, choices in (("B4", "移动加权平均,先进先出,月末一次加权平均"), ("B5", "否,是"), ("B7", "中文,English"),
+                          ("B8", "提示,禁止")):
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         dv.add(cell)
         ws.add_data_validation(dv)

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, documents, marks, meta, periods, queries, store
+from . import accounts, batch, checks, documents, marks, meta, orders, periods, queries, store
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -152,15 +152,17 @@ class Ledger:
 
     # -- posting ---------------------------------------------------------------------------
     def post(self, documents: list[Document], user: str | None = None, workbook: str = "",
-             masters: Masters | None = None, dry_run: bool = False) -> PostResult:
+             masters: Masters | None = None, dry_run: bool = False, credit_block: bool = False) -> PostResult:
         """Post a batch in (date, 单号) order in one transaction; bad documents are left out.
 
         ``masters`` overrides the ledger's (a workbook being checked); ``dry_run`` finds every
         problem posting would meet, stock shortages included, and then rolls everything back.
         What is already posted is read inside the batch's write transaction, so two processes
         posting the same documents at once post each exactly once (the later finds it posted).
+        A shipment that takes a customer over its 信用额度 posts and records by how much, or with
+        ``credit_block`` (信用控制 = 禁止) is refused.
         """
-        return batch.post(self, documents, user, workbook, masters, dry_run)
+        return batch.post(self, documents, user, workbook, masters, dry_run, credit_block)
 
     def reverse(self, doc_no: str, journal: str | None = None, date: dt.date | None = None,
                 user: str | None = None, workbook: str = "") -> PostResult:
@@ -168,6 +170,20 @@ class Ledger:
         return batch.reverse(self, doc_no, journal, date, user, workbook)
 
     # -- posted documents ------------------------------------------------------------------
+    def close_order(self, doc_no: str, journal: str | None = None, user: str | None = None, workbook: str = "",
+                    date: dt.date | None = None, undo: bool = False) -> list[Problem]:
+        """关闭订单: close what the order ``doc_no`` still has open (``undo``: reopen it); logged."""
+        return batch.close_order(self, doc_no, journal, user, workbook, date, undo)
+
+    def order_figures(self, journal: str, doc_no: str) -> dict[str, orders.Figures]:
+        """item → ordered, fulfilled, closed and open of a standing order ({} when none stands)."""
+        order = orders.standing_order(self.conn, journal, doc_no)
+        return {} if order is None else orders.figures(self.conn, order["id"])
+
+    def order_lines(self) -> list[orders.OrderLine]:
+        """Every item of every standing order: ordered, fulfilled, closed (库存, 订单跟踪)."""
+        return orders.order_lines(self.conn)
+
     def latest_documents(self, keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], sqlite3.Row]:
         return documents.latest(self.conn, keys)
 

@@ -10,10 +10,10 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING
 
-from ..domain.model import Document
+from ..domain.model import ORDER_TYPES, Document
 from ..domain.problems import Problem
 from ..domain.validate import Masters, check_reversal_date, validate
-from . import meta
+from . import meta, orders
 from .posting import Stamp, Writer, dependents, doc_pos
 from .recost import recost
 from .results import Outcome, PostResult
@@ -25,7 +25,7 @@ Latest = dict[tuple[str, str], sqlite3.Row]
 
 
 def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: str,
-         masters: Masters | None, dry_run: bool) -> PostResult:
+         masters: Masters | None, dry_run: bool, credit_block: bool = False) -> PostResult:
     result = PostResult()
     with ledger._transaction() as tx:
         masters, settings = masters or ledger.masters(), ledger.settings
@@ -33,6 +33,7 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
         outcomes, checked = _check_all(documents, masters, settings.closed_through, latest)
         stamp = _stamp(ledger.conn, user, workbook)
         writer = Writer(ledger.conn, masters, settings, stamp)
+        writer.credit_block = credit_block
         outcomes.update(_post_all(writer, checked, latest))
         if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
             result.batch = stamp.batch
@@ -172,3 +173,32 @@ def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], dat
     if standing:
         return problem("reverse_dependents", expected="、".join(standing))
     return None
+
+
+def close_order(ledger: Ledger, doc_no: str, journal: str | None, user: str | None, workbook: str,
+                date: dt.date | None, undo: bool) -> list[Problem]:
+    """关闭订单 (短交/结案): close what an order still has open — or, with ``undo``, reopen what
+    its closes closed — recorded with who, when and where. [] when done, else why not."""
+    date = date or dt.date.today()
+    journals = [journal] if journal else sorted(t.journal for t in ORDER_TYPES)
+
+    def problem(code: str, field: str = "单号", **args) -> list[Problem]:
+        return [Problem(code, doc_no, None, field, {"value": doc_no, **args})]
+
+    with ledger._transaction() as tx:
+        found = [o for j in journals if (o := orders.standing_order(ledger.conn, j, doc_no)) is not None]
+        closed = ledger.settings.closed_through
+        if len(found) != 1:
+            refused = problem("order_not_found") if not found else problem("ambiguous", expected="、".join(journals))
+        elif closed and date <= closed:
+            refused = problem("closed_period", "日期", closed=closed.isoformat())
+        else:
+            who = meta.user_name(user)
+            count = (orders.undo_close(ledger.conn, found[0], who) if undo
+                     else orders.close(ledger.conn, found[0], date, who, workbook))
+            refused = [] if count else problem("order_not_closed" if undo else "order_nothing_open")
+            if count:
+                meta.log(ledger, "reopen_order" if undo else "close_order", f"{doc_no}: {count}", user, workbook)
+        if refused:
+            tx.rollback()
+    return refused

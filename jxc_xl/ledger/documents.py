@@ -64,7 +64,7 @@ def latest(conn: sqlite3.Connection, keys: set[tuple[str, str]] | None = None) -
     rows, batch, time, and the batch that reversed it (if one did) — of every document, or of
     the ``keys`` asked (a small batch into a big ledger looks up its own 单号 only)."""
     query = ("SELECT d.journal, d.doc_no, d.revision, d.fingerprint, d.raw_hash, d.reversed_by, d.batch, "
-             "d.posted_at, r.batch AS reversed_batch FROM documents d LEFT JOIN documents r "
+             "d.posted_at, r.batch AS reversed_batch, d.credit_over FROM documents d LEFT JOIN documents r "
              "ON r.id = d.reversed_by WHERE d.reversal = 0")
     if keys is None or len(keys) > _LOOKUPS:
         found = conn.execute(query + " ORDER BY d.revision")

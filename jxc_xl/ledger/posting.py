@@ -12,14 +12,18 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain.model import Document, DocType, Line
-from ..domain.money import (ZERO, from_qty_units, mul_money, to_cents, to_qty_units, to_unit_cost_units)
+from ..domain.model import FULFILS, ORDER_TYPES, Document, DocType, Line
+from ..domain.money import (ZERO, from_cents, from_qty_units, mul_money, to_cents, to_qty_units,
+                            to_unit_cost_units)
 from ..domain.problems import Problem
 from ..domain.validate import Masters
+from . import orders
 from .recost import Failure, Key, Settings, recost
 from .schema import TABLES
 
-RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.stock_count: 2}
+# Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts last.
+RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.purchase_order: 0, DocType.sales_order: 0,
+        DocType.stock_count: 2}
 IN_TYPES = {DocType.purchase_receipt, DocType.sales_return, DocType.other_receipt, DocType.opening_stock}
 SOURCE_TYPE = {DocType.purchase_return: DocType.purchase_receipt, DocType.sales_return: DocType.sales_shipment}
 SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1),
@@ -28,10 +32,12 @@ SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1)
 
 
 # Later documents that stand on a posted one, which must be reversed before it can be: each
-# query selects the 单号 of standing documents that depend on document ``?``. Returns name
-# their 原单号; orders will add the receipts and shipments that fulfil them.
+# query selects the 单号 of standing documents that depend on document ``?``: the returns naming
+# it as their 原单号 and, for an order, the receipts and shipments that fulfil it.
 DEPENDENT_QUERIES = (
     "SELECT doc_no FROM documents WHERE source_doc = ? AND reversal = 0 AND reversed_by IS NULL",
+    "SELECT DISTINCT d.doc_no FROM documents d JOIN lines f ON f.doc = d.id WHERE f.order_line IN "
+    "(SELECT id FROM lines WHERE doc = ?) AND d.reversal = 0 AND d.reversed_by IS NULL",
 )
 
 
@@ -58,7 +64,7 @@ class Stamp:
 
 
 def doc_pos(date: dt.date, doc_type: DocType, doc_no: str, revision: int, reversal: int) -> str:
-    """Ledger order: date, openings first and counts last in a day, then 单号."""
+    """Ledger order: date, openings and orders first and counts last in a day, then 单号."""
     return f"{date.isoformat()}|{RANK.get(doc_type, 1)}|{doc_no}|{doc_type.journal}|{revision:03d}|{reversal}"
 
 
@@ -76,6 +82,7 @@ class Writer:
         # When set, recosting waits for the end of the batch: the keys to replay gather here.
         self.deferred: dict[Key, str] | None = None
         self._pending: dict[str, list[dict]] = {table: [] for table in _WRITTEN}
+        self.credit_block = False           # 信用控制 = 禁止: refuse a shipment over the credit limit
         self._next: dict[str, int] | None = None     # the next id of each table, read when first needed
 
     # -- rows: queued with their ids, written one executemany per table ----------------------
@@ -119,15 +126,18 @@ class Writer:
         or at the batch's end when deferred, and then a refusal comes before any row is queued."""
         pos = doc_pos(doc.date, doc.type, doc.doc_no, revision, 0)
         links, problems = self._source_links(doc)
-        if problems:
-            return problems
+        fulfils, more = self._order_links(doc)
+        over, refused = self._credit(doc)
+        if problems or more or refused:
+            return problems + more + refused
         doc_id = self._insert("documents", {
             "journal": doc.journal, "doc_no": doc.doc_no, "revision": revision, "reversal": 0,
             "type": doc.type.value, "date": doc.date.isoformat(), "pos": pos, "party": doc.party,
             "warehouse": doc.warehouse, "to_warehouse": doc.to_warehouse,
             "source_doc_no": doc.source_doc_no, "source_doc": links.get("doc"),
             "amount": None if doc.amount is None else to_cents(doc.amount), "method": doc.method,
-            "note": doc.note, "fingerprint": fingerprint, **self.stamp.row(doc.source.sheet, doc.source.row)})
+            "note": doc.note, "fingerprint": fingerprint, "credit_over": over,
+            **self.stamp.row(doc.source.sheet, doc.source.row)})
         self.current = doc_id
         dirty: dict[Key, str] = {}
         total = ZERO
@@ -139,7 +149,8 @@ class Writer:
                 "price": None if line.price is None else to_unit_cost_units(line.price),
                 "amount": None if amount is None else to_cents(amount),
                 "unit_cost": None if line.unit_cost is None else to_unit_cost_units(line.unit_cost),
-                "source_line": links.get(n, [(None,)])[0][0], "note": line.note,
+                "source_line": links.get(n, [(None,)])[0][0], "order_line": fulfils.get(n), "note": line.note,
+                "delivery_date": line.delivery_date.isoformat() if line.delivery_date else None,
                 **self.stamp.row(line.source.sheet, line.source.row)})
             previous = None
             for leg, move in enumerate(self._moves(doc, line, links.get(n))):
@@ -156,7 +167,7 @@ class Writer:
         return self._recost(doc, dirty)
 
     def _amount(self, doc: Document, line: Line) -> Decimal | None:
-        if doc.type not in SIDE:
+        if doc.type not in SIDE and doc.type not in ORDER_TYPES:
             return None
         return line.amount if line.amount is not None else mul_money(line.qty, line.price or ZERO)
 
@@ -165,6 +176,8 @@ class Writer:
         qty = to_qty_units(line.qty)
         base = {"warehouse": doc.warehouse, "base_qty": qty}
         t = doc.type
+        if t in ORDER_TYPES:
+            return []
         if t is DocType.transfer:
             return [{**base, "direction": -1, "rule": "current"},
                     {**base, "warehouse": doc.to_warehouse, "direction": 1, "rule": "linked",
@@ -243,6 +256,56 @@ class Writer:
                                               expected=_qty(from_qty_units(available))))
             links[n] = parts
         return links, problems
+
+    def _order_links(self, doc: Document) -> tuple[dict[int, int], list[Problem]]:
+        """For a receipt or shipment: the order line each line naming a 订单号 fulfils. The order
+        must stand, be the party's, be dated no later, list the item and still have it open (what
+        earlier lines of this document take from it counted)."""
+        wanted = [(n, line) for n, line in enumerate(doc.lines, start=1) if line.order_no]
+        if doc.type not in FULFILS or not wanted:
+            return {}, []
+        self.flush()
+        order_type, links, problems, taken = FULFILS[doc.type], {}, [], {}
+        for n, line in wanted:
+            order = orders.standing_order(self.conn, order_type.journal, line.order_no)
+            found = None if order is None else orders.figures(self.conn, order["id"]).get(line.item)
+            args = {"value": line.order_no}
+            if order is None:
+                problems.append(self._problem(doc, "order_missing", "订单号", n, **args, expected=order_type.label))
+            elif order["party"] != doc.party:
+                problems.append(self._problem(doc, "order_party", "订单号", n, **args, expected=order["party"]))
+            elif order["date"] > doc.date.isoformat():
+                problems.append(self._problem(doc, "order_dated_later", "订单号", n, **args, expected=order["date"]))
+            elif found is None:
+                problems.append(self._problem(doc, "order_item", "商品编码", n, **args, item=line.item))
+            else:
+                asked = to_qty_units(line.qty)
+                left = found.open - taken.get((order["id"], line.item), 0)
+                if asked > left:
+                    problems.append(self._problem(doc, "order_exceeds", "数量", n, **args, item=line.item,
+                                                  expected=orders.qty_text(max(left, 0)),
+                                                  asked=orders.qty_text(asked)))
+                taken[(order["id"], line.item)] = taken.get((order["id"], line.item), 0) + asked
+                links[n] = found.line
+        return links, problems
+
+    def _credit(self, doc: Document) -> tuple[int | None, list[Problem]]:
+        """A shipment to a customer with a 信用额度: by how much (cents) it takes what the customer
+        owes over the limit, if it does — refused instead when credit control blocks."""
+        party = self.masters.parties.get(doc.party)
+        if doc.type is not DocType.sales_shipment or party is None or party.credit_limit is None:
+            return None, []
+        self.flush()
+        (owed,) = self.conn.execute("SELECT COALESCE(SUM(amount), 0) FROM party_entries WHERE party = ? "
+                                    "AND side = 'AR'", (doc.party,)).fetchone()
+        after = owed + sum(to_cents(self._amount(doc, line) or ZERO) for line in doc.lines)
+        over = after - to_cents(party.credit_limit)
+        if over <= 0:
+            return None, []
+        if not self.credit_block:
+            return over, []
+        return None, [self._problem(doc, "credit_limit", "客户", value=doc.party, expected=f"{from_cents(after):,}",
+                                    limit=f"{party.credit_limit:,.2f}", over=f"{from_cents(over):,}")]
 
     def _party_entries(self, doc: Document, doc_id: int, lines_total: Decimal) -> None:
         party = self.masters.parties.get(doc.party)

@@ -16,7 +16,7 @@ from .errors import LedgerError
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
@@ -38,12 +38,14 @@ TABLES: dict[str, dict] = {
                               "warehouse": str, "to_warehouse": str, "source_doc_no": str,
                               "source_doc": int, "amount": int, "method": str, "note": str,
                               "fingerprint": str, "reverses": int, "reversed_by": int,
-                              "raw_hash": str, **_SOURCE},
+                              "raw_hash": str, **_SOURCE,
+                              "credit_over": int},       # cents a shipment took its customer over the credit limit
                   "pk": "id"},
     # Document lines as posted; qty in 1e-4, price and unit_cost in 1e-6, amount in cents.
+    # order_line: the order line a receipt or shipment line fulfils; delivery_date: an order line's.
     "lines": {"columns": {"id": int, "doc": int, "line_no": int, "item": str, "qty": int,
                           "price": int, "amount": int, "unit_cost": int, "source_line": int,
-                          "note": str, **_SOURCE}, "pk": "id"},
+                          "note": str, **_SOURCE, "order_line": int, "delivery_date": str}, "pk": "id"},
     # Stock movements. The inputs (rule, base_qty, fixed_value, link…) are facts; the outputs
     # (qty, value, balances) are what costing decided and are rewritten when a back-dated
     # document recosts what follows it.
@@ -71,6 +73,9 @@ TABLES: dict[str, dict] = {
                       "pk": ("close", "item", "warehouse")},
     "closing_balances": {"columns": {"close": int, "party": str, "side": str, "amount": int},
                          "pk": ("close", "party", "side")},
+    # 关闭订单 (短交/结案): what each item of an order had open when it was closed, until undone.
+    "order_closes": {"columns": {"id": int, "doc": int, "item": str, "qty": int, "date": str, "at": str,
+                                 "user": str, "workbook": str, "undone_at": str, "undone_by": str}, "pk": "id"},
     # Who did what to the books, when and from where: closing and reopening periods so far.
     "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
                           "workbook": str, "machine": str}, "pk": "id"},
@@ -80,6 +85,8 @@ INDEXES = [
     ("documents", ["journal", "doc_no", "revision", "reversal"], True),
     ("lines", ["doc"], False),
     ("lines", ["source_line"], False),
+    ("lines", ["order_line"], False),
+    ("order_closes", ["doc"], False),
     ("movements", ["item", "warehouse", "pos"], False),
     ("movements", ["link"], False),
     ("movements", ["doc"], False),
@@ -143,7 +150,9 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
-_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances"}      # what the questions can do without (an old ledger read as it is)
+# What the questions can do without (an old ledger read as it is, which cannot be upgraded).
+_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes"}
+_LATER_COLUMNS = {"lines": {"order_line", "delivery_date"}, "documents": {"credit_over"}}
 
 
 def readable(conn: sqlite3.Connection) -> bool:
@@ -151,7 +160,7 @@ def readable(conn: sqlite3.Connection) -> bool:
     opened read-only, which cannot be upgraded)."""
     for name, spec in TABLES.items():
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
-        if name not in _LATER and not set(spec["columns"]) <= have:
+        if name not in _LATER and not set(spec["columns"]) - _LATER_COLUMNS.get(name, set()) <= have:
             return False
     return True
 
@@ -206,7 +215,18 @@ def _upgrade_to_5(db: sqlite_utils.Database) -> None:
         _table(db, name)
 
 
-_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5]     # _UPGRADES[v - 1] takes version v to v + 1
+def _upgrade_to_6(db: sqlite_utils.Database) -> None:
+    """Version 5 ledgers: orders — the order line a line fulfils, an order line's delivery date,
+    and the order closes; by how much a shipment went over its customer's credit limit."""
+    for table, column, kind in (("lines", "order_line", "INTEGER"), ("lines", "delivery_date", "TEXT"),
+                                ("documents", "credit_over", "INTEGER")):
+        if column not in {r[1] for r in db.conn.execute(f"PRAGMA table_info({table})")}:
+            db.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    _table(db, "order_closes")
+    _indexes(db)
+
+
+_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6]     # _UPGRADES[v - 1] takes version v to v + 1
 
 
 class Transaction:

@@ -1,4 +1,4 @@
-"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账."""
+"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,24 +7,53 @@ from decimal import Decimal
 from ..ledger import Ledger
 from ..ledger.accounts import BUCKETS
 from ..domain.model import DocType
-from ..sheets.contract import JOURNAL, PAYABLES, RECEIVABLES, STOCK, SheetSpec
+from ..domain.money import from_qty_units
+from ..sheets.contract import JOURNAL, ORDER_STATUS, PAYABLES, RECEIVABLES, STOCK, SheetSpec
 from ..sheets.format import Exact
 
 
 def stock_rows(ledger: Ledger) -> list[list]:
-    """Every item × warehouse with stock (or short of its safety stock), with its alert."""
+    """Every item × warehouse with stock, short of its safety stock or with open orders: its
+    alert, what is on order (采购在途), committed (销售待发) and available (数量 − 销售待发)."""
     masters = ledger.masters()
+    waiting: dict[tuple[str, str], list[Decimal]] = {}
+    for line in ledger.order_lines():
+        if line.open:
+            found = waiting.setdefault((line.item, line.warehouse), [Decimal(0), Decimal(0)])
+            found[line.type == DocType.sales_order.value] += from_qty_units(line.open)
+    stock = {(r.item, r.warehouse): r for r in ledger.stock()}
     rows = []
-    for r in ledger.stock():
-        item = masters.items.get(r.item)
+    for key in sorted(stock.keys() | waiting.keys()):
+        r, item = stock.get(key), masters.items.get(key[0])
+        qty = r.qty if r else Decimal(0)
         low = item.min_qty if item else None
         high = item.max_qty if item else None
-        if r.qty == 0 and r.value == 0 and not low:
+        on_order, committed = waiting.get(key, (None, None))
+        if r is not None and qty == 0 and r.value == 0 and not low and key not in waiting:
             continue
-        alert = ("缺货" if r.qty <= 0 else "低于安全库存" if low is not None and r.qty < low
-                 else "超过最高库存" if high is not None and r.qty > high else "")
-        rows.append([r.warehouse, r.item, item.name if item else "", item.unit if item else "",
-                     r.qty, r.unit_cost, r.value, low, alert])
+        alert = ("缺货" if qty <= 0 else "低于安全库存" if low is not None and qty < low
+                 else "超过最高库存" if high is not None and qty > high else "")
+        rows.append([key[1], key[0], item.name if item else "", item.unit if item else "",
+                     qty, r.unit_cost if r else None, r.value if r else Decimal(0), low, alert,
+                     on_order or None, committed or None, qty - (committed or 0)])
+    return rows
+
+
+def order_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
+    """订单跟踪: every order item still open, and those closed or completed this month."""
+    names = {sku: item.name for sku, item in ledger.masters().items.items()}
+    first = today.replace(day=1).isoformat()
+    rows = []
+    for line in ledger.order_lines():
+        state = ("已关闭" if line.closed else "已完成" if line.fulfilled >= line.ordered
+                 else "部分执行" if line.fulfilled > 0 else "未执行")
+        if not line.open and not (line.done_on or "") >= first:
+            continue
+        due = dt.date.fromisoformat(line.delivery_date) if line.delivery_date else None
+        late = (today - due).days if due and line.open and due < today else None
+        rows.append([DocType(line.type).label, line.doc_no, dt.date.fromisoformat(line.date), line.party,
+                     line.warehouse, line.item, names.get(line.item, ""), from_qty_units(line.ordered),
+                     from_qty_units(line.fulfilled), from_qty_units(line.open), due, late, state])
     return rows
 
 
@@ -71,7 +100,7 @@ def journal_since(ledger: Ledger, held: tuple[str, int] | None) -> tuple[int, li
 
 def summaries(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:
     return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", today)),
-            (PAYABLES, aging_rows(ledger, "AP", today))]
+            (PAYABLES, aging_rows(ledger, "AP", today)), (ORDER_STATUS, order_status_rows(ledger, today))]
 
 
 def generated(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:

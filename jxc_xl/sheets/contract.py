@@ -44,6 +44,7 @@ class SheetSpec:
     doc_prefix: str = ""
     type_prefix: dict[str, str] = field(default_factory=dict, compare=False, hash=False)   # 业务类型 → prefix
     dated_by_today: bool = False           # generated figures that move with the calendar (aging)
+    dated_what: str = "账龄"                # … and what, said in its note: 账龄截至 <today>
 
     @property
     def required(self) -> list[Column]:
@@ -100,7 +101,16 @@ def _trade(party_zh: str, party_en: str) -> tuple[Column, ...]:
     return (DOC_NO, DATE, TYPE, C(party_zh, party_en, "code", True, 14, "party", "header"),
             WAREHOUSE, SKU, QTY, C("单价", "UnitPrice", "price", True, to="price", level="line"),
             C("金额", "Amount", "formula", width=14, to="amount", level="line"),
-            C("原单号", "SourceDocNo", "code", width=14, to="source_doc_no", level="header"), NOTE, STATUS)
+            C("原单号", "SourceDocNo", "code", width=14, to="source_doc_no", level="header"), NOTE, STATUS,
+            # optional (after 状态, so the contract's columns keep their places): the order a line fulfils
+            C("订单号", "OrderNo", "code", width=14, to="order_no", level="line"))
+
+
+def _order(party_zh: str, party_en: str) -> tuple[Column, ...]:
+    return (DOC_NO, DATE, C(party_zh, party_en, "code", True, 14, "party", "header"), WAREHOUSE, SKU, QTY,
+            C("单价", "UnitPrice", "price", True, to="price", level="line"),
+            C("金额", "Amount", "formula", width=14, to="amount", level="line"),
+            C("交货日期", "DeliveryDate", "date", to="delivery_date", level="line"), NOTE, STATUS)
 
 
 PURCHASES = SheetSpec("采购", "Purchases", "document", _trade("供应商", "Supplier"), journal="purchases",
@@ -129,11 +139,16 @@ OTHER_MOVES = SheetSpec("其他出入库", "OtherMoves", "document", (
     NOTE, STATUS), journal="other_moves",
     types={"其他入库": DocType.other_receipt, "otherreceipt": DocType.other_receipt,
            "其他出库": DocType.other_issue, "otherissue": DocType.other_issue}, doc_prefix="QT")
+PURCHASE_ORDERS = SheetSpec("采购订单", "PurchaseOrders", "document", _order("供应商", "Supplier"),
+                            journal="purchase_orders", doc_type=DocType.purchase_order, doc_prefix="CGDD")
+SALES_ORDERS = SheetSpec("销售订单", "SalesOrders", "document", _order("客户", "Customer"),
+                         journal="sales_orders", doc_type=DocType.sales_order, doc_prefix="XSDD")
 
 STOCK = SheetSpec("库存", "Stock", "generated", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price"), C("库存金额", "Value", "money", width=14),
-    C("安全库存", "MinQty", "qty"), C("预警", "Alert", width=14)))
+    C("安全库存", "MinQty", "qty"), C("预警", "Alert", width=14),
+    C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")))
 _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 
@@ -153,13 +168,19 @@ JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
     C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price"), C("金额", "Amount", "money", width=14),
     C("结存数量", "BalanceQty", "qty"), C("结存金额", "BalanceValue", "money", width=14)))
+ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
+    C("订单类型", "OrderType", width=10), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
+    C("往来单位", "Party", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20),
+    C("订购数量", "Ordered", "qty"), C("已执行数量", "Fulfilled", "qty"), C("未执行数量", "Open", "qty"),
+    C("交货日期", "DeliveryDate", "date"), C("逾期天数", "DaysLate", "int", width=8),
+    C("订单状态", "OrderState", width=10)), dated_by_today=True, dated_what="逾期天数")
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
 
 MASTERS = (ITEMS, PARTIES, WAREHOUSES)
 OPENINGS = (OPENING_STOCK, OPENING_BALANCES)
-DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES)
-GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL)
+DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES, PURCHASE_ORDERS, SALES_ORDERS)
+GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS)
 POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS               # every sheet whose rows post to a journal
 INPUTS = MASTERS + POSTED_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
@@ -175,7 +196,9 @@ SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件":
                 "成本方法": "cost_method", "costmethod": "cost_method",
                 "允许负库存": "allow_negative", "allownegativestock": "allow_negative",
                 "结账日期": "closed_through", "closedthrough": "closed_through",
-                "语言": "language", "language": "language"}
+                "语言": "language", "language": "language",
+                "信用控制": "credit_control", "creditcontrol": "credit_control"}
+CREDIT_CONTROL = {"": "warn", "提示": "warn", "warn": "warn", "禁止": "block", "block": "block"}
 
 POSTED = "已过账"
 POSTED_EN = "Posted"

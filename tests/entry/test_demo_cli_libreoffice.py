@@ -38,6 +38,11 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     assert _errors(book) == DELIBERATE
     assert "错误行 / rows in error: 3" in result.output and "demo.jxc.db" in result.output
     assert "结账 2026-08：已结账" in result.output                # the first month closed, as an accountant does
+    orders = openpyxl.load_workbook(book)
+    states = {r[12] for r in orders["订单跟踪"].iter_rows(min_row=3, values_only=True)}
+    assert {"部分执行", "未执行", "已关闭"} <= states                 # orders partly, not yet fulfilled, closed short
+    assert any(r[11] for r in orders["订单跟踪"].iter_rows(min_row=3, values_only=True))  # and overdue
+    assert any(r[9] for r in orders["库存"].iter_rows(min_row=3, values_only=True))      # 采购在途
     with Ledger.open(tmp_path / "demo.jxc.db") as ledger:
         assert ledger.settings.closed_through == dt.date(2026, 8, 31) and ledger.verify() == []
     wb = openpyxl.load_workbook(book)

@@ -217,7 +217,7 @@ def test_every_button_has_a_route_and_every_route_a_button():
     buttons = ET.fromstring(xml).findall(".//c:button", ns)
     assert {b.get("tag") for b in buttons} == set(ribbon.ROUTES)
     assert {b.get("onAction") for b in buttons} == {"RibbonJxc.OnAction"}
-    assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "结账", "反结账",
+    assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "关闭订单", "结账", "反结账",
                                                  "备份", "恢复", "设置", "帮助"}
 
 
@@ -276,3 +276,16 @@ def test_close_and_reopen_buttons_close_last_month_and_reopen_it_after_asking(sm
     with Ledger.open(_ledger(small)) as ledger:
         assert ledger.settings.closed_through == month_end.replace(day=1) - dt.timedelta(days=1)
         assert [a.action for a in ledger.audit_log()] == ["close", "reopen"]
+
+
+def test_close_order_button_closes_the_selected_order_after_asking(small):
+    rows = type_rows(small, "采购订单", [{"单号": "CGDD1", "日期": TODAY, "供应商": "S01", "仓库": "WH1",
+                                          "商品编码": "A001", "数量": 8, "单价": 5}])
+    post(small)
+    message, _ = press(small, "close_order", ("采购", 3, 3))
+    assert "请先在“采购订单”或“销售订单”表中选中" in message
+    message, app = press(small, "close_order", ("采购订单", rows[0], rows[0]), answers=["yes"])
+    assert "CGDD1" in app.alerts[0][0] and message.startswith("订单 CGDD1 已关闭"), message
+    with Ledger.open(_ledger(small)) as ledger:
+        assert ledger.order_figures("purchase_orders", "CGDD1")["A001"].open == 0
+        assert [a.action for a in ledger.audit_log()] == ["close_order"]

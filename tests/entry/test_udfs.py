@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from jxc_xl import Ledger, lookup
-from udfs.jxc import JXC_BALANCE, JXC_BOUGHT, JXC_COST, JXC_SOLD, JXC_STOCK, JXC_VALUE
+from udfs.jxc import JXC_AVAILABLE, JXC_BALANCE, JXC_BOUGHT, JXC_COST, JXC_ONORDER, JXC_SOLD, JXC_STOCK, JXC_VALUE
 
 from ..wb import TODAY, masters, post, purchase, sale, type_rows
 from ..xlengine import open_book
@@ -100,3 +100,18 @@ def test_a_cached_answer_is_kept_until_the_ledger_changes(books, monkeypatch):
     type_rows(books, "销售", [sale("XS9", TODAY, "A001", 6, 9)])
     assert post(books).exit_code == 0
     assert lookup.stock(ledger, ["A001"]) == [Decimal("10")] and len(mine()) == 2
+
+
+def test_available_is_on_hand_less_open_sales_orders_and_on_order_the_open_purchase_orders(books):
+    type_rows(books, "销售订单", [{"单号": "XSDD1", "日期": D3, "客户": "C01", "仓库": "WH1", "商品编码": "A001",
+                                   "数量": 4, "单价": 9}])
+    type_rows(books, "采购订单", [{"单号": "CGDD1", "日期": D3, "供应商": "S01", "仓库": "WH2", "商品编码": "A001",
+                                   "数量": 7, "单价": 5}])
+    caller = caller_of(books)
+    before = JXC_AVAILABLE([["A001"]], caller=caller)
+    assert before == [[16.0]] and JXC_ONORDER([["A001"]], caller=caller) == [[0.0]]
+    assert post(books).exit_code == 0                           # the cached answers notice the post
+    assert JXC_AVAILABLE([["A001"], ["B002"], ["NOPE"]], caller=caller) == \
+        [[12.0], [15.0], ["#N/A 未知商品编码：NOPE"]]
+    assert JXC_AVAILABLE([["A001"]], "WH1", caller=caller) == [[6.0 - 4.0]]
+    assert JXC_ONORDER([["A001"]], caller=caller) == [[7.0]] and JXC_ONORDER([["A001"]], "WH1", caller=caller) == [[0.0]]
