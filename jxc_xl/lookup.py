@@ -118,10 +118,9 @@ def ordered(path: str | Path, skus: list, warehouse: object = None, figure: str 
 
     def load(conn: sqlite3.Connection) -> dict[tuple[str, str], Decimal]:
         found: dict[tuple[str, str], Decimal] = {}
-        for line in orders.order_lines(conn):
-            if wh is None or line.warehouse == wh:
-                key = (line.type, line.item)
-                found[key] = found.get(key, Decimal(0)) + from_qty_units(line.open)
+        for (kind, item, warehouse), units in orders.open_quantities(conn).items():
+            if wh is None or warehouse == wh:
+                found[(kind, item)] = found.get((kind, item), Decimal(0)) + from_qty_units(units)
         return found
     table = r.memo(("orders", wh), load)
     on_hand = stock(path, skus, warehouse) if figure == "available" else [Decimal(0)] * len(skus)

@@ -28,18 +28,21 @@ def _bad_month(month: str) -> Done:
     return Done(f"月份“{month}”看不懂：请写成 2026-11 这样的年-月", False)
 
 
+def _closed_through(book: Book, book_path: Path) -> dt.date | None:
+    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
+        return ledger.settings.closed_through
+
+
 def next_to_close(book: Book, book_path: Path, today: dt.date | None = None) -> str:
     """The month 结账 offers: the one after the closed-through date, else last month."""
-    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
-        closed = ledger.settings.closed_through
+    closed = _closed_through(book, book_path)
     day = closed + dt.timedelta(days=1) if closed else (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
     return f"{day:%Y-%m}"
 
 
 def latest_closed(book: Book, book_path: Path) -> str | None:
     """The month 反结账 offers: the latest closed one."""
-    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
-        closed = ledger.settings.closed_through
+    closed = _closed_through(book, book_path)
     return f"{closed:%Y-%m}" if closed else None
 
 
@@ -106,8 +109,7 @@ def reopen_month(book: Book, book_path: Path, month: str, user: str | None = Non
     span = month_span(month)
     if span is None:
         return _bad_month(month)
-    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
-        closed = ledger.settings.closed_through
+    closed = _closed_through(book, book_path)
     if closed is None or closed < span[0]:
         shown = closed.isoformat() if closed else "没有结账"
         return Done(f"{month} 没有结账（账簿结账至 {shown}），无需反结账", False)

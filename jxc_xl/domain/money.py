@@ -130,6 +130,11 @@ def unit_of(value: int, qty: int) -> int:
     return div_half_up(value * QTY_SCALE * UNIT_COST_SCALE // MONEY_SCALE, qty)
 
 
+def qty_text(units: int) -> str:
+    """A quantity in 1e-4 units as a message shows it (12.5, not 12.5000)."""
+    return format(from_qty_units(units).normalize(), "f")
+
+
 def scaled_text_sql(expr: str, places: int) -> str:
     """SQL rendering the scaled integer ``expr`` as exact decimal text (12345, 2 → '123.45'):
     SQLite writes out a whole column of stored figures with no Decimal made."""

@@ -181,8 +181,12 @@ class Ledger:
         return {} if order is None else orders.figures(self.conn, order["id"])
 
     def order_lines(self) -> list[orders.OrderLine]:
-        """Every item of every standing order: ordered, fulfilled, closed (库存, 订单跟踪)."""
+        """Every item of every standing order: ordered, fulfilled, closed (订单跟踪)."""
         return orders.order_lines(self.conn)
+
+    def open_quantities(self) -> dict[tuple[str, str, str], int]:
+        """(order type, item, warehouse) → what standing orders still have open (库存)."""
+        return orders.open_quantities(self.conn)
 
     def latest_documents(self, keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], sqlite3.Row]:
         return documents.latest(self.conn, keys)

@@ -100,7 +100,7 @@ def _post_all(writer: Writer, checked: list[tuple[int, Document, str]], latest: 
 
 
 def _stamp(conn: sqlite3.Connection, user: str | None, workbook: str) -> Stamp:
-    now = dt.datetime.now().isoformat(timespec="seconds")
+    now = meta.now()
     user = meta.user_name(user)
     batch = conn.execute("INSERT INTO batches(posted_at, user, workbook) VALUES (?,?,?)",
                          (now, user, workbook)).lastrowid

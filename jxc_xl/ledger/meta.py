@@ -71,10 +71,15 @@ def set_allow_negative(ledger: Ledger, allow: bool) -> Problem | None:
     return None
 
 
+def now() -> str:
+    """The time stamped on batches, closes and the audit log, to the second."""
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
 def log(ledger: Ledger, action: str, detail: str, user: str | None, workbook: str) -> None:
     """One audit row, inside the caller's transaction."""
     ledger.conn.execute("INSERT INTO audit(at, user, action, detail, workbook, machine) VALUES (?,?,?,?,?,?)",
-                        (dt.datetime.now().isoformat(timespec="seconds"), user_name(user), action, detail,
+                        (now(), user_name(user), action, detail,
                          workbook, platform.node()))
 
 

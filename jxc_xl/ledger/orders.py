@@ -16,7 +16,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from ..domain.money import from_qty_units
+from . import meta
 
 STANDING = "{d}.reversal = 0 AND {d}.reversed_by IS NULL"
 
@@ -62,8 +62,7 @@ def standing_order(conn: sqlite3.Connection, journal: str, doc_no: str) -> sqlit
 
 def close(conn: sqlite3.Connection, order: sqlite3.Row, date: dt.date, user: str, workbook: str) -> int:
     """Close what each item of ``order`` still has open (短交/结案); returns how many items."""
-    now = dt.datetime.now().isoformat(timespec="seconds")
-    rows = [(order["id"], f.item, f.open, date.isoformat(), now, user, workbook)
+    rows = [(order["id"], f.item, f.open, date.isoformat(), meta.now(), user, workbook)
             for f in figures(conn, order["id"]).values() if f.open > 0]
     conn.executemany("INSERT INTO order_closes (doc, item, qty, date, at, user, workbook) VALUES (?,?,?,?,?,?,?)", rows)
     return len(rows)
@@ -71,13 +70,8 @@ def close(conn: sqlite3.Connection, order: sqlite3.Row, date: dt.date, user: str
 
 def undo_close(conn: sqlite3.Connection, order: sqlite3.Row, user: str) -> int:
     """Reopen what the order's closes closed; returns how many items."""
-    now = dt.datetime.now().isoformat(timespec="seconds")
     return conn.execute("UPDATE order_closes SET undone_at = ?, undone_by = ? WHERE doc = ? AND undone_at IS NULL",
-                        (now, user, order["id"])).rowcount
-
-
-def qty_text(units: int) -> str:
-    return format(from_qty_units(units).normalize(), "f")
+                        (meta.now(), user, order["id"])).rowcount
 
 
 @dataclass(frozen=True)
@@ -114,3 +108,13 @@ _ALL = (
 def order_lines(conn: sqlite3.Connection) -> list[OrderLine]:
     """Every item of every standing order, with what it ordered, fulfilled and closed."""
     return [OrderLine(*r) for r in conn.execute(_ALL)]
+
+
+def open_quantities(conn: sqlite3.Connection) -> dict[tuple[str, str, str], int]:
+    """(order type, item, warehouse) → what standing orders still have open, in 1e-4 units."""
+    found: dict[tuple[str, str, str], int] = {}
+    for line in order_lines(conn):
+        if line.open:
+            key = (line.type, line.item, line.warehouse)
+            found[key] = found.get(key, 0) + line.open
+    return found

@@ -12,7 +12,7 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING
 
-from ..domain.money import from_cents, from_qty_units
+from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
 from . import checks, meta
 from .queries import balances, pos_before
@@ -50,7 +50,7 @@ def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: 
             return False
         meta.put(ledger, "closed_through", through.isoformat() if through else None)
         ledger.conn.execute("UPDATE closes SET reopened_at = ?, reopened_by = ? WHERE through > ? AND reopened_at IS NULL",
-                            (_now(), meta.user_name(user), through.isoformat() if through else ""))
+                            (meta.now(), meta.user_name(user), through.isoformat() if through else ""))
         meta.log(ledger, "reopen", f"{old.isoformat()} → {through.isoformat() if through else '-'}", user, workbook)
     return True
 
@@ -64,7 +64,7 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
     if differences:
         return [Problem("close_verify", args={"value": differences[0], "expected": len(differences)})]
     problems = [Problem("close_negative", field="数量", args={
-                    "item": item, "warehouse": wh, "date": through.isoformat(), "value": _qty(qty)})
+                    "item": item, "warehouse": wh, "date": through.isoformat(), "value": qty_text(qty)})
                 for item, wh, _, qty, _, _ in balances(conn, pos_before(through)) if qty < 0]
     for doc_no, sheet, row, item, wh, date, value in conn.execute(
             "SELECT d.doc_no, m.sheet, m.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "
@@ -76,14 +76,17 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
     return problems
 
 
+_OWED = "SELECT party, side, SUM(amount) FROM party_entries WHERE date <= ? GROUP BY party, side"
+
+
 def _snapshot(conn: sqlite3.Connection, through: dt.date, user: str, workbook: str) -> None:
     close_id = conn.execute("INSERT INTO closes (through, closed_at, user, workbook) VALUES (?, ?, ?, ?)",
-                            (through.isoformat(), _now(), user, workbook)).lastrowid
+                            (through.isoformat(), meta.now(), user, workbook)).lastrowid
     conn.executemany("INSERT INTO closing_stock (close, item, warehouse, qty, value) VALUES (?, ?, ?, ?, ?)",
                      [(close_id, item, wh, qty, value) for item, wh, _, qty, value, _ in
                       balances(conn, pos_before(through))])
-    conn.execute("INSERT INTO closing_balances (close, party, side, amount) SELECT ?, party, side, SUM(amount) "
-                 "FROM party_entries WHERE date <= ? GROUP BY party, side", (close_id, through.isoformat()))
+    conn.execute(f"INSERT INTO closing_balances (close, party, side, amount) SELECT ?, * FROM ({_OWED})",
+                 (close_id, through.isoformat()))
 
 
 def snapshot_differences(conn: sqlite3.Connection) -> list[str]:
@@ -92,23 +95,18 @@ def snapshot_differences(conn: sqlite3.Connection) -> list[str]:
         return []
     out = []
     for close_id, through in conn.execute("SELECT id, through FROM closes WHERE reopened_at IS NULL ORDER BY id"):
+        stock = {(r[0], r[1]): (r[3], r[4]) for r in balances(conn, pos_before(dt.date.fromisoformat(through)))}
         kept = {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(
             "SELECT item, warehouse, qty, value FROM closing_stock WHERE close = ?", (close_id,))}
-        now = {(r[0], r[1]): (r[3], r[4]) for r in balances(conn, pos_before(dt.date.fromisoformat(through)))}
-        out += [f"结账快照 {through} {item}@{wh}: {kept.get((item, wh))} ≠ {now.get((item, wh))}"
-                for item, wh in sorted(kept.keys() | now.keys()) if kept.get((item, wh)) != now.get((item, wh))]
-        kept = dict(((r[0], r[1]), r[2]) for r in conn.execute(
-            "SELECT party, side, amount FROM closing_balances WHERE close = ?", (close_id,)))
-        now = dict(((r[0], r[1]), r[2]) for r in conn.execute(
-            "SELECT party, side, SUM(amount) FROM party_entries WHERE date <= ? GROUP BY party, side", (through,)))
-        out += [f"结账快照 {through} {party} {side}: {kept.get((party, side))} ≠ {now.get((party, side))}"
-                for party, side in sorted(kept.keys() | now.keys()) if kept.get((party, side)) != now.get((party, side))]
+        out += _differ(through, "@", kept, stock)
+        owed = {(r[0], r[1]): r[2] for r in conn.execute(_OWED, (through,))}
+        kept = {(r[0], r[1]): r[2] for r in conn.execute(
+            "SELECT party, side, amount FROM closing_balances WHERE close = ?", (close_id,))}
+        out += _differ(through, " ", kept, owed)
     return out
 
 
-def _now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")
-
-
-def _qty(units: int) -> str:
-    return format(from_qty_units(units).normalize(), "f")
+def _differ(through: str, joint: str, kept: dict, now: dict) -> list[str]:
+    """Where a snapshot's figures (by a two-part key) and today's differ."""
+    return [f"结账快照 {through} {a}{joint}{b}: {kept.get((a, b))} ≠ {now.get((a, b))}"
+            for a, b in sorted(kept.keys() | now.keys()) if kept.get((a, b)) != now.get((a, b))]

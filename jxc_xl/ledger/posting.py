@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain.model import FULFILS, ORDER_TYPES, Document, DocType, Line
-from ..domain.money import (ZERO, from_cents, from_qty_units, mul_money, to_cents, to_qty_units,
+from ..domain.money import (ZERO, from_cents, from_qty_units, mul_money, qty_text, to_cents, to_qty_units,
                             to_unit_cost_units)
 from ..domain.problems import Problem
 from ..domain.validate import Masters
@@ -283,8 +283,8 @@ class Writer:
                 left = found.open - taken.get((order["id"], line.item), 0)
                 if asked > left:
                     problems.append(self._problem(doc, "order_exceeds", "数量", n, **args, item=line.item,
-                                                  expected=orders.qty_text(max(left, 0)),
-                                                  asked=orders.qty_text(asked)))
+                                                  expected=qty_text(max(left, 0)),
+                                                  asked=qty_text(asked)))
                 taken[(order["id"], line.item)] = taken.get((order["id"], line.item), 0) + asked
                 links[n] = found.line
         return links, problems

@@ -17,10 +17,9 @@ def stock_rows(ledger: Ledger) -> list[list]:
     alert, what is on order (采购在途), committed (销售待发) and available (数量 − 销售待发)."""
     masters = ledger.masters()
     waiting: dict[tuple[str, str], list[Decimal]] = {}
-    for line in ledger.order_lines():
-        if line.open:
-            found = waiting.setdefault((line.item, line.warehouse), [Decimal(0), Decimal(0)])
-            found[line.type == DocType.sales_order.value] += from_qty_units(line.open)
+    for (kind, item, warehouse), units in ledger.open_quantities().items():
+        found = waiting.setdefault((item, warehouse), [Decimal(0), Decimal(0)])
+        found[kind == DocType.sales_order.value] += from_qty_units(units)
     stock = {(r.item, r.warehouse): r for r in ledger.stock()}
     rows = []
     for key in sorted(stock.keys() | waiting.keys()):
