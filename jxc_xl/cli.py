@@ -127,10 +127,12 @@ def new(book: str, company: str) -> None:
 @main.command()
 @click.argument("folder", default="jxc-demo")
 def demo(folder: str) -> None:
-    """Build, post and refresh a demo workbook for a small trading company, and close its first month."""
-    from .demo import CLOSED_SHORT, START, build_demo, deliberate_mistakes
+    """Build, post and refresh a demo workbook for a small trading company, close its first month,
+    and write its reports, a 对账单 and a printed 单据."""
+    from .demo import CLOSED_SHORT, END, PRINTED, START, STATEMENT_PARTY, build_demo, deliberate_mistakes
     from .app.orders import close_order
     from .app.periods import close_month
+    from .app.reports import make_reports, print_document, write_statement
     from .app.usecases import post_book
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
     report = _on_book(str(book_path), post_book, shown=True)
@@ -138,6 +140,10 @@ def demo(folder: str) -> None:
     report.notes.append(f"关闭订单 {CLOSED_SHORT}（供应商不再补货）：{short.message}")
     closed = _on_book(str(book_path), lambda b, p: close_month(b, p, f"{START:%Y-%m}", user="示例会计"))
     report.notes.append(f"结账 {START:%Y-%m}：{closed.message}")           # the month-end, as the accountant does it
+    for done in (_on_book(str(book_path), lambda b, p: make_reports(b, p, START, END)),
+                 _on_book(str(book_path), lambda b, p: write_statement(b, p, STATEMENT_PARTY, START, END)),
+                 _on_book(str(book_path), lambda b, p: print_document(b, p, PRINTED))[0]):
+        report.notes.append(done.message)
     _report(report, deliberate_mistakes(book_path))
 
 
@@ -259,6 +265,50 @@ def reopen(book: str, month: str, user: str | None) -> None:
     """反结账: reopen MONTH (YYYY-MM), the latest closed one, after a ledger backup; logged."""
     from .app.periods import reopen_month
     _done(_on_book(book, lambda b, p: reopen_month(b, p, month, user=user)))
+
+
+_DAY = click.DateTime(["%Y-%m-%d"])
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+@main.command()
+@click.argument("book")
+@click.option("--from", "start", type=_DAY, help="开始日期（默认 设置的报表开始，否则本月 1 日）")
+@click.option("--to", "end", type=_DAY, help="结束日期（默认 设置的报表结束，否则今天）")
+def report(book: str, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """报表: write 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period."""
+    from .app.reports import make_reports
+    _done(_on_book(book, lambda b, p: make_reports(b, p, _day(start), _day(end))))
+
+
+@main.command()
+@click.argument("book")
+@click.argument("party")
+@click.option("--from", "start", type=_DAY, help="开始日期（默认 设置的报表开始，否则本月 1 日）")
+@click.option("--to", "end", type=_DAY, help="结束日期（默认 设置的报表结束，否则今天）")
+def statement(book: str, party: str, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """对账单: the party's opening balance, its documents of the period, its closing balance."""
+    from .app.reports import write_statement
+    _done(_on_book(book, lambda b, p: write_statement(b, p, party, _day(start), _day(end))))
+
+
+@main.command("print")
+@click.argument("book")
+@click.argument("doc_no")
+@click.option("--sheet", default=None, help="单号在几张表中都有时：单据所在的表（如 采购）")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="另存为 PDF（经 LibreOffice）")
+def print_(book: str, doc_no: str, sheet: str | None, pdf: str | None) -> None:
+    """打印单据: fill the 打印 sheet with the posted document DOC_NO as its 单据 (A4)."""
+    from .app.reports import print_document
+    done, layout = _on_book(book, lambda b, p: print_document(b, p, doc_no, sheet))
+    if done.ok and pdf:
+        from .io.pdf import PdfError, layout_pdf
+        _guarded(lambda: layout_pdf(layout, Path(pdf)), expected=(PdfError,))
+        done = type(done)(f"{done.message}；PDF：{Path(pdf).resolve()}")
+    _done(done)
 
 
 @main.group()

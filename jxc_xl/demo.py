@@ -206,6 +206,9 @@ def demo_rows(rng: random.Random) -> dict[str, list[list]]:
 
 # The order the accountant closes short at the end of the demo (短交: the supplier will not send the rest).
 CLOSED_SHORT = "CGDD20260805"
+END = START + dt.timedelta(days=91)          # the demo's last day: its reports cover the quarter
+STATEMENT_PARTY = "C01"                       # whose 对账单 the demo writes
+PRINTED = "XS20260801-1"                      # the document the demo fills 打印 with
 MISTAKES = {"采购": "CG-ERR2", "销售": "XS-ERR1", "收付款": "SK-ERR3"}
 
 
@@ -224,7 +227,7 @@ def deliberate_mistakes(path: Path) -> set[tuple[str, int]]:
 
 def _mistakes(purchases: list, sales: list, payments: list) -> None:
     """Three rows with the errors clerks typically make."""
-    end = START + dt.timedelta(days=91)
+    end = END
     sales.append(["XS-ERR1", end, "出库", "C01", "WH1", "X999", 3, Decimal("12.00"), None, None, "商品编码写错", None])
     purchases.append(["CG-ERR2", end, "入库", "S01", "WH1", "A001", "十箱", Decimal("30.00"), None, None,
                       "数量写成了文字", None])

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from .domain.money import from_qty_units
+from .domain.money import from_cents, from_qty_units
 from .ledger import accounts, orders, queries
 from .sheets.cells import to_code, to_date
 
@@ -169,6 +169,39 @@ def traded(path: str | Path, side: str, skus: list, start: object = None, end: o
             out.append([unknown or "", unknown or ""])
         else:
             out.append(list(table.get(sku, (Decimal(0), Decimal("0.00")))))
+    return out
+
+
+def summary(path: str | Path, skus: list, start: object, end: object, warehouse: object = None) -> list:
+    """Per SKU, the eight 进销存汇总 figures of ``start``…``end`` (in one warehouse or all):
+    期初数量, 期初金额, 入库数量, 入库金额, 出库数量, 出库金额, 期末数量, 期末金额 — counted as
+    the 进销存汇总 sheet counts them (a return negative in its own column)."""
+    r = reader(path)
+    if isinstance(r, str):
+        return [[r] * 8] * len(skus)
+    wh, problem = _resolve(r, "warehouses", warehouse)
+    (first, bad1), (last, bad2) = _date(start), _date(end)
+    problem = problem or bad1 or bad2 or (None if first and last else "#JXC! 请给出起止日期")
+    if problem:
+        return [[problem] * 8] * len(skus)
+
+    def load(conn: sqlite3.Connection) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for item, warehouse_, *figures in queries.summary_units(conn, first, last):
+            if wh is None or warehouse_ == wh:
+                total = found.setdefault(item, [0] * 6)
+                total[:] = [a + b for a, b in zip(total, figures)]
+        return found
+    table = r.memo(("summary", wh, first, last), load)
+    out = []
+    for value in skus:
+        sku, unknown = _resolve(r, "items", value)
+        if unknown or sku is None:
+            out.append([unknown or ""] * 8)
+            continue
+        oq, ov, iq, iv, xq, xv = table.get(sku, [0] * 6)
+        out.append([convert(n) for convert, n in zip((from_qty_units, from_cents) * 4,
+                                                     (oq, ov, iq, iv, xq, xv, oq + iq - xq, ov + iv - xv))])
     return out
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .app import orders, periods, tools, usecases
+from .app import orders, periods, reports, tools, usecases
 from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
 from .sheets.book import Table, find_sheet, read_table
-from .sheets.contract import COUNTS, DOCUMENT_SHEETS, PURCHASE_ORDERS, SALES_ORDERS, WAREHOUSES
+from .sheets.contract import COUNTS, DOCUMENT_SHEETS, PARTIES, PURCHASE_ORDERS, SALES_ORDERS, WAREHOUSES
 from .sheets.cells import to_code
 from .io.package import WorkbookError
 
@@ -50,6 +50,12 @@ class Context:
                     if values is not None:
                         return spec.zh, table.get(values, column)
         return None
+
+    def selected_code(self, column: str, specs) -> tuple[str, str] | None:
+        """(sheet, code) of ``column`` in the selected row of one of the ``specs`` tables, if it holds one."""
+        found = self.selected(column, specs)
+        code = to_code(found[1]) if found else ""
+        return (found[0], code) if code else None
 
     def go_to(self, sheet: str, row: int) -> None:
         """Show the user a row (the first error)."""
@@ -126,11 +132,11 @@ def refresh(ctx: Context) -> str:
 
 @route("reverse")
 def reverse(ctx: Context) -> str:
-    found = ctx.selected("单号", DOCUMENT_SHEETS)
-    doc_no = to_code(found[1]) if found else ""
-    if not doc_no:
+    found = ctx.selected_code("单号", DOCUMENT_SHEETS)
+    if not found:
         return "请先在单据表中选中要冲销的单据的一行，再点 冲销"
-    if ctx.tell(f"确定要对 {found[0]} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
+    sheet, doc_no = found
+    if ctx.tell(f"确定要对 {sheet} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
         return ""
     report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser())
     done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
@@ -140,10 +146,10 @@ def reverse(ctx: Context) -> str:
 @route("close_order")
 def close_order(ctx: Context) -> str:
     """关闭订单 on the selected 采购订单/销售订单 row, after asking."""
-    found = ctx.selected("单号", (PURCHASE_ORDERS, SALES_ORDERS))
-    doc_no = to_code(found[1]) if found else ""
-    if not doc_no:
+    found = ctx.selected_code("单号", (PURCHASE_ORDERS, SALES_ORDERS))
+    if not found:
         return "请先在“采购订单”或“销售订单”表中选中要关闭的订单的一行，再点 关闭订单"
+    doc_no = found[1]
     if ctx.tell(f"确定要关闭订单 {doc_no} 吗？未执行的数量不再等待到货/发货。", ask=True) != "yes":
         return ""
     return orders.close_order(ctx.book, ctx.path, doc_no, user=getpass.getuser()).message
@@ -151,11 +157,10 @@ def close_order(ctx: Context) -> str:
 
 @route("count_sheet")
 def count_sheet(ctx: Context) -> str:
-    found = ctx.selected("仓库", (COUNTS,)) or ctx.selected("编码", (WAREHOUSES,))
-    warehouse = to_code(found[1]) if found else ""
-    if not warehouse:
+    found = ctx.selected_code("仓库", (COUNTS,)) or ctx.selected_code("编码", (WAREHOUSES,))
+    if not found:
         return "请先在“仓库”表或“盘点”表选中一个仓库，再点 盘点表"
-    return tools.count_sheet(ctx.book, ctx.path, warehouse).message
+    return tools.count_sheet(ctx.book, ctx.path, found[1]).message
 
 
 @route("next_doc_no")
@@ -200,6 +205,40 @@ def reopen(ctx: Context) -> str:
     if ctx.tell(f"确定要反结账 {month} 吗？会先备份账簿，并记录操作人和时间。", ask=True) != "yes":
         return ""
     return periods.reopen_month(ctx.book, ctx.path, month, user=getpass.getuser()).message
+
+
+@route("report")
+def report(ctx: Context) -> str:
+    """生成报表 for 设置's 报表开始/报表结束 (else this month), then show 进销存汇总."""
+    done = reports.make_reports(ctx.book, ctx.path)
+    if done.ok:
+        _show(ctx, "进销存汇总", "Summary", "")
+    return done.message
+
+
+@route("statement")
+def statement(ctx: Context) -> str:
+    """对账单 of the party on the selected row (往来单位, or any sheet with a party column)."""
+    found = next(filter(None, (ctx.selected_code(column, specs) for column, specs in (
+        ("编码", (PARTIES,)), ("客户", DOCUMENT_SHEETS), ("供应商", DOCUMENT_SHEETS), ("往来单位", DOCUMENT_SHEETS)))), None)
+    if not found:
+        return "请先在“往来单位”表（或单据表）中选中一个往来单位的行，再点 对账单"
+    done = reports.write_statement(ctx.book, ctx.path, found[1])
+    if done.ok:
+        _show(ctx, "对账单", "Statement", "")
+    return done.message
+
+
+@route("print")
+def print_(ctx: Context) -> str:
+    """打印单据: the selected document row's 单据 on the 打印 sheet, shown ready to print."""
+    found = ctx.selected_code("单号", DOCUMENT_SHEETS)
+    if not found:
+        return "请先在单据表中选中要打印的单据的一行，再点 打印单据"
+    done, _ = reports.print_document(ctx.book, ctx.path, found[1], found[0])
+    if done.ok:
+        _show(ctx, "打印", "Print", "")
+    return done.message
 
 
 @route("settings")

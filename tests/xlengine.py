@@ -3,7 +3,9 @@ runs on it as it runs on Excel, so the ribbon routes and the worksheet functions
 through the same calls they make in Excel. It implements the part of xlwings' BSD
 ``base_classes`` interface those calls reach, with Excel's behaviour where it matters:
 numbers read back as floats, a formula cell reads as its cached result, a text written with a
-leading apostrophe is text, "=…" written is a formula, protected sheets refuse writes.
+leading apostrophe is text, "=…" written is a formula, protected sheets refuse writes. Reports
+reach fonts, borders, widths, merges, charts (openpyxl charts on the sheet), and Excel's
+PageSetup, page breaks and window freeze through the same object model names Excel has.
 
     book = open_book(path)          # an xlwings.Book
     book.save()                     # writes the .xlsx back with openpyxl
@@ -12,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from copy import copy
 from pathlib import Path
 
 import xlwings as xw
 from openpyxl import load_workbook
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import Rule
-from openpyxl.styles import PatternFill
+from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.styles import Color, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.pagebreak import Break, ColBreak, RowBreak
 from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
 from xlwings import base_classes
 
@@ -77,6 +82,11 @@ class App(base_classes.App):
         self._selection = None
         self.alerts: list[tuple[str, str, str]] = []     # (prompt, title, buttons) shown
         self.answers: list[str] = []                     # what the user clicks, in order
+        self.active_book: Book | None = None
+
+    @property
+    def api(self):
+        return self
 
     @property
     def engine(self):
@@ -116,6 +126,29 @@ class App(base_classes.App):
     def pid(self):
         return 0
 
+    @property
+    def ActiveWindow(self):
+        return Window(self.active_book.wb.active)
+
+
+class Window:
+    """Excel's window over the active sheet, as far as freezing panes: the rows above SplitRow
+    and the columns left of SplitColumn (counted from the top-left cell shown) freeze."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.ScrollRow = self.ScrollColumn = 1
+        self.SplitRow = self.SplitColumn = 0
+
+    @property
+    def FreezePanes(self):
+        return self.ws.freeze_panes is not None
+
+    @FreezePanes.setter
+    def FreezePanes(self, on):
+        at = (self.ScrollRow + self.SplitRow, self.ScrollColumn + self.SplitColumn)
+        self.ws.freeze_panes = f"{get_column_letter(at[1])}{at[0]}" if on and at != (1, 1) else None
+
 
 class Books(base_classes.Books):
     def __init__(self, app):
@@ -136,6 +169,7 @@ class Book(base_classes.Book):
         self.wb = load_workbook(self.path)
         self.cached = load_workbook(self.path, data_only=True)     # formula results, as Excel shows them
         app.books.items.append(self)
+        app.active_book = self
 
     @property
     def api(self):
@@ -158,7 +192,7 @@ class Book(base_classes.Book):
         return Sheets(self)
 
     def activate(self):
-        pass
+        self._app.active_book = self
 
     def save(self, path=None, password=None):
         self.wb.save(path or self.path)
@@ -208,6 +242,48 @@ class SheetApi:
 
     def Range(self, address):
         return RangeApi(self.sheet, address)
+
+    def ResetAllPageBreaks(self):
+        self.sheet.ws.row_breaks, self.sheet.ws.col_breaks = RowBreak(), ColBreak()
+
+    @property
+    def HPageBreaks(self):
+        return HPageBreaks(self.sheet.ws)
+
+    @property
+    def Tab(self):
+        return Tab(self.sheet.ws)
+
+
+class HPageBreaks:
+    def __init__(self, ws):
+        self.ws = ws
+
+    def Add(self, Before):
+        """A manual break above the row of ``Before`` (a Range's api)."""
+        self.ws.row_breaks.append(Break(id=Before.row - 1))
+
+
+class Tab:
+    def __init__(self, ws):
+        self.ws = ws
+
+    @property
+    def Color(self):
+        return _bgr(self.ws.sheet_properties.tabColor.rgb)
+
+    @Color.setter
+    def Color(self, bgr):
+        self.ws.sheet_properties.tabColor = _argb(bgr)
+
+
+def _argb(bgr: int) -> str:
+    """Excel's colours are BGR numbers; openpyxl's ARGB text."""
+    return "FF%02X%02X%02X" % (bgr & 255, bgr >> 8 & 255, bgr >> 16 & 255)
+
+
+def _bgr(argb: str) -> int:
+    return int(argb[6:8] + argb[4:6] + argb[2:4], 16)
 
 
 # Excel's XlFormatConditionType for openpyxl's rule types
@@ -317,12 +393,11 @@ class Interior:
 
     @property
     def Color(self):
-        rgb = self.rule.dxf.fill.bgColor.rgb
-        return int(rgb[6:8] + rgb[4:6] + rgb[2:4], 16)
+        return _bgr(self.rule.dxf.fill.bgColor.rgb)
 
     @Color.setter
-    def Color(self, bgr):                  # Excel's colours are BGR numbers
-        rgb = "FF%02X%02X%02X" % (bgr & 255, bgr >> 8 & 255, bgr >> 16 & 255)
+    def Color(self, bgr):
+        rgb = _argb(bgr)
         self.rule.dxf = DifferentialStyle(fill=PatternFill("solid", start_color=rgb, end_color=rgb))
 
 
@@ -362,6 +437,9 @@ class Sheet(base_classes.Sheet):
         return self._book.wb.sheetnames.index(self._name) + 1
 
     def range(self, arg1, arg2=None):
+        if isinstance(arg1, str) and "," in arg1:       # areas, as Excel's Range("B4:C9,E4:E9")
+            areas = [_bounds(a) for a in arg1.split(",")]
+            return Range(self, *areas[0], areas=areas)
         r1, c1, r2, c2 = _bounds(arg1)
         if arg2 is not None:
             _, _, r2, c2 = _bounds(arg2)
@@ -385,12 +463,36 @@ class Sheet(base_classes.Sheet):
     def clear_contents(self):
         self.cells.clear_contents()
 
+    def clear(self):
+        """Excel's Cells.Clear: values, formats, merges and conditional formats go; column
+        widths, charts, page setup and page breaks stay."""
+        _writable(self)
+        ws = self.ws
+        ws._cells.clear()
+        self.view._cells.clear()
+        ws.merged_cells = MultiCellRange()
+        ws.conditional_formatting = ConditionalFormattingList()
+
     @property
     def tables(self):
         return Tables(self)
 
+    @property
+    def charts(self):
+        return Charts(self)
+
+    @property
+    def page_setup(self):
+        return PageSetup(self.ws)
+
     def __eq__(self, other):
         return isinstance(other, Sheet) and other._book is self._book and other._name == self._name
+
+
+def _writable(sheet: Sheet):
+    if sheet.ws.protection.sheet:
+        raise PermissionError(f"sheet {sheet.name} is protected")   # Excel refuses too
+    return sheet.ws
 
 
 def _bounds(arg) -> tuple[int, int, int, int]:
@@ -427,9 +529,10 @@ def _as_typed(value):
 
 
 class Range(base_classes.Range):
-    def __init__(self, sheet: Sheet, r1: int, c1: int, r2: int, c2: int):
+    def __init__(self, sheet: Sheet, r1: int, c1: int, r2: int, c2: int, areas=None):
         self._sheet = sheet
         self.r1, self.c1, self.r2, self.c2 = r1, c1, r2, c2
+        self.areas = areas or [(r1, c1, r2, c2)]        # values reach the first only; a chart's source all
         self.options = {}
 
     @property
@@ -499,9 +602,7 @@ class Range(base_classes.Range):
 
     @raw_value.setter
     def raw_value(self, data):
-        ws, view = self._sheet.ws, self._sheet.view
-        if ws.protection.sheet:
-            raise PermissionError(f"sheet {self._sheet.name} is protected")   # Excel refuses too
+        ws, view = _writable(self._sheet), self._sheet.view
         if not isinstance(data, list):
             data = [[data] * self.shape[1]] * self.shape[0]
         for i, row in enumerate(data):
@@ -543,6 +644,28 @@ class Range(base_classes.Range):
         for r in range(self.r1, self.r2 + 1):
             for c in range(self.c1, self.c2 + 1):
                 self._sheet.ws.cell(r, c).number_format = value
+
+    @property
+    def font(self):
+        return Font(self)
+
+    @property
+    def borders(self):
+        return Borders(self)
+
+    @property
+    def column_width(self):
+        widths = {self._sheet.ws.column_dimensions[get_column_letter(c)].width for c in range(self.c1, self.c2 + 1)}
+        return widths.pop() if len(widths) == 1 else None
+
+    @column_width.setter
+    def column_width(self, value):
+        for c in range(self.c1, self.c2 + 1):
+            self._sheet.ws.column_dimensions[get_column_letter(c)].width = value
+
+    def merge(self, across):
+        for r1, r2 in [(r, r) for r in range(self.r1, self.r2 + 1)] if across else [(self.r1, self.r2)]:
+            self._sheet.ws.merge_cells(start_row=r1, start_column=self.c1, end_row=r2, end_column=self.c2)
 
     def _merged_areas(self):
         return [(m.min_row, m.min_col, m.max_row, m.max_col) for m in self._sheet.ws.merged_cells.ranges]
@@ -630,6 +753,221 @@ class TableImpl(base_classes.Table):
 
     def resize(self, range):
         self.sheet.ws.tables[self._name].ref = range.impl.get_address()
+
+
+class Font(base_classes.Font):
+    """Excel's Range.Font: an attribute set goes to every cell; read, it is the cells' common
+    value (None when they differ)."""
+
+    def __init__(self, rng: Range):
+        self.rng = rng
+
+    def _get(self, name):
+        values = {getattr(self.rng._sheet.ws.cell(r, c).font, name) for r, c in self.rng._cells()}
+        return values.pop() if len(values) == 1 else None
+
+    def _set(self, name, value):
+        for r, c in self.rng._cells():
+            cell = self.rng._sheet.ws.cell(r, c)
+            font = copy(cell.font)
+            setattr(font, name, value)
+            cell.font = font
+
+    bold = property(lambda self: self._get("b"), lambda self, value: self._set("b", value))
+    italic = property(lambda self: self._get("i"), lambda self, value: self._set("i", value))
+    size = property(lambda self: self._get("sz"), lambda self, value: self._set("sz", value))
+
+    @property
+    def color(self):
+        rgb = self._get("color")
+        return tuple(int(rgb.rgb[i:i + 2], 16) for i in (2, 4, 6)) if rgb is not None else None
+
+    @color.setter
+    def color(self, value):
+        self._set("color", Color(rgb="FF" + value.lstrip("#").upper() if isinstance(value, str) else "FF%02X%02X%02X" % value))
+
+
+LINE_WEIGHTS = {"hairline": "hair", "thin": "thin", "medium": "medium", "thick": "thick"}
+
+
+class Borders(base_classes.Borders):
+    """Excel's Range.Borders, continuous lines only: edge_* are the range's outer sides,
+    inside_* the lines between its cells."""
+
+    def __init__(self, rng: Range):
+        self.rng = rng
+
+    def set(self, which, *, line_style=base_classes._UNSET, weight=base_classes._UNSET, color=base_classes._UNSET):
+        assert line_style in (None, "continuous"), "the engine draws continuous lines, a line style with each set"
+        style = LINE_WEIGHTS["thin" if weight is base_classes._UNSET else weight] if line_style else None
+        rgb = None if color is base_classes._UNSET or not style else "FF%02X%02X%02X" % color
+        rng = self.rng
+        for r, c in rng._cells():
+            cell = rng._sheet.ws.cell(r, c)
+            border = copy(cell.border)
+            sides = {"left": "edge_left" if c == rng.c1 else "inside_vertical",
+                     "right": "edge_right" if c == rng.c2 else "inside_vertical",
+                     "top": "edge_top" if r == rng.r1 else "inside_horizontal",
+                     "bottom": "edge_bottom" if r == rng.r2 else "inside_horizontal"}
+            for side, name in sides.items():
+                if name in which:
+                    setattr(border, side, Side(style=style, color=rgb))
+            cell.border = border
+
+    def clear(self, which):
+        self.set(which, line_style=None)
+
+
+class PageSetup(base_classes.PageSetup):
+    def __init__(self, ws):
+        self.ws = ws
+
+    @property
+    def api(self):
+        return PageSetupApi(self.ws)
+
+    @property
+    def print_area(self):
+        return self.ws.print_area.split("!")[-1] if self.ws._print_area else None
+
+    @print_area.setter
+    def print_area(self, value):
+        self.ws.print_area = value.replace("$", "") if value else None
+
+
+def _title_rows(ws, rows):
+    ws._print_rows = None
+    ws.print_title_rows = rows.replace("$", "") or None
+
+
+def _section(item: str, part: str):
+    """A setter of Excel's LeftHeader, CenterFooter…: one section of the odd pages' header or footer."""
+    return lambda ws, codes: setattr(getattr(getattr(ws, item), part), "text", codes or None)
+
+
+# Excel's PageSetup properties (set only), onto openpyxl's page setup of the sheet; margins in points.
+PAGE_SETUP = {
+    "PaperSize": lambda ws, v: setattr(ws.page_setup, "paperSize", v),
+    "Orientation": lambda ws, v: setattr(ws.page_setup, "orientation", {1: "portrait", 2: "landscape"}[v]),
+    "Zoom": lambda ws, v: (setattr(ws.sheet_properties.pageSetUpPr, "fitToPage", v is False),
+                           setattr(ws.page_setup, "scale", v or None)),
+    "FitToPagesWide": lambda ws, v: setattr(ws.page_setup, "fitToWidth", int(v)),
+    "FitToPagesTall": lambda ws, v: setattr(ws.page_setup, "fitToHeight", int(v)),
+    "PrintTitleRows": _title_rows,
+    "CenterHorizontally": lambda ws, v: setattr(ws.print_options, "horizontalCentered", bool(v)),
+    "LeftMargin": lambda ws, v: setattr(ws.page_margins, "left", v / 72),
+    "RightMargin": lambda ws, v: setattr(ws.page_margins, "right", v / 72),
+    **{f"{side}{where}": _section(f"odd{where}", side.lower()) for side in ("Left", "Center", "Right")
+       for where in ("Header", "Footer")},
+}
+
+
+class PageSetupApi:
+    def __init__(self, ws):
+        object.__setattr__(self, "ws", ws)
+
+    def __setattr__(self, name, value):
+        if name not in PAGE_SETUP:
+            raise AttributeError(name)
+        PAGE_SETUP[name](self.ws, value)
+
+
+CHART_CLASSES = {"column_clustered": BarChart, "line": LineChart, "pie": PieChart}
+LEGEND_POSITIONS = {"bottom": "b", "top": "t", "left": "l", "right": "r", "corner": "tr"}
+POINTS_PER_CM = 72 / 2.54
+
+
+class Charts(base_classes.Charts):
+    """A sheet's charts: the openpyxl charts of its worksheet, saved with it."""
+
+    def __init__(self, sheet: Sheet):
+        self.sheet = sheet
+
+    def __len__(self):
+        return len(self.sheet.ws._charts)
+
+    def __iter__(self):
+        return (ChartImpl(self.sheet, c) for c in list(self.sheet.ws._charts))
+
+    def __call__(self, index):
+        return ChartImpl(self.sheet, self.sheet.ws._charts[index - 1])
+
+    def add(self, left, top, width, height, chart_type=None, source=None, plot_by=None, name=None, anchor=None,
+            style=227):
+        """A chart on the anchor cell (Excel's new chart: clustered columns). Excel 2013's styles
+        (201…) live in parts openpyxl does not write: ``style`` is not kept."""
+        assert anchor is not None and name is None, "the engine places charts on an anchor cell, unnamed"
+        made = BarChart()
+        made.width, made.height = width / POINTS_PER_CM, height / POINTS_PER_CM
+        self.sheet.ws.add_chart(made, f"{get_column_letter(anchor.column)}{anchor.row}")
+        chart = ChartImpl(self.sheet, made)
+        if source is not None:
+            chart.set_source_data(source, plot_by)
+        if chart_type is not None:
+            chart.chart_type = chart_type
+        return chart
+
+
+class ChartImpl(base_classes.Chart):
+    def __init__(self, sheet: Sheet, chart):
+        self.sheet, self.chart = sheet, chart
+
+    def _index(self):
+        return next(i for i, c in enumerate(self.sheet.ws._charts) if c is self.chart)
+
+    def set_source_data(self, rng, plot_by=None):
+        """One series per column of each area, named by its first cell when that is text (as
+        Excel reads a header row)."""
+        ws = self.sheet.ws
+        if plot_by == "rows" or plot_by is None and rng.shape[0] < rng.shape[1]:
+            raise NotImplementedError("the engine plots by columns only")
+        self.chart.series = []
+        for r1, c1, r2, c2 in rng.areas:
+            for c in range(c1, c2 + 1):
+                titled = isinstance(ws.cell(r1, c).value, str)
+                self.chart.add_data(Reference(ws, min_col=c, min_row=r1, max_row=r2), titles_from_data=titled)
+
+    def set_x_axis_values(self, rng):
+        self.chart.set_categories(Reference(self.sheet.ws, min_col=rng.c1, min_row=rng.r1, max_col=rng.c2, max_row=rng.r2))
+
+    @property
+    def chart_type(self):
+        kind = type(self.chart)
+        return next(name for name, cls in CHART_CLASSES.items() if cls is kind)
+
+    @chart_type.setter
+    def chart_type(self, value):
+        old, new = self.chart, CHART_CLASSES[value]()
+        new.series, new.title, new.anchor, new.width, new.height = old.series, old.title, old.anchor, old.width, old.height
+        self.sheet.ws._charts[self._index()] = self.chart = new
+
+    @property
+    def title(self):
+        return None if self.chart.title is None else "".join(r.t for p in self.chart.title.tx.rich.p for r in p.r or [])
+
+    @title.setter
+    def title(self, value):
+        self.chart.title = value
+
+    @property
+    def legend(self):
+        return Legend(self.chart)
+
+    def delete(self):
+        del self.sheet.ws._charts[self._index()]
+
+
+class Legend(base_classes.ChartLegend):
+    def __init__(self, chart):
+        self.chart = chart
+
+    @property
+    def position(self):
+        return next(k for k, v in LEGEND_POSITIONS.items() if v == self.chart.legend.position)
+
+    @position.setter
+    def position(self, value):
+        self.chart.legend.position = LEGEND_POSITIONS[value]
 
 
 _APP = App()

@@ -101,4 +101,13 @@ def JXC_ONORDER(sku, warehouse=None, caller=None):
     return _rows(lookup.ordered(lookup.ledger_of(caller), _column(sku), warehouse, "on_order"))
 
 
-FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT, JXC_AVAILABLE, JXC_ONORDER)
+@xw.func
+@xw.arg("sku", ndim=2)
+@_guarded
+def JXC_SUMMARY(sku, start, end, warehouse=None, caller=None):
+    """进销存汇总一行：期初数量、期初金额、入库数量、入库金额、出库数量、出库金额、期末数量、期末金额；商品编码（可整列），起止日期，可选 仓库"""
+    return _rows(lookup.summary(lookup.ledger_of(caller), _column(sku), start, end, warehouse))
+
+
+FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT, JXC_AVAILABLE, JXC_ONORDER,
+             JXC_SUMMARY)

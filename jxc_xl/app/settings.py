@@ -28,6 +28,8 @@ class BookSettings:
     allow_negative: bool | None = None
     closed_through: dt.date | None = None
     credit_block: bool = False          # 信用控制 = 禁止: a shipment over the customer's 信用额度 is refused
+    report_from: dt.date | None = None  # 报表开始 / 报表结束: the reports' period
+    report_to: dt.date | None = None
     english: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -45,10 +47,11 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
         s.allow_negative = parse.setting_bool(raw["allow_negative"])
         if s.allow_negative is None:
             s.problems.append(f"设置：允许负库存“{raw['allow_negative']}”无效，应为 是 / 否")
-    if raw.get("closed_through") not in (None, ""):
-        s.closed_through = to_date(raw["closed_through"])
-        if s.closed_through is None:
-            s.problems.append(f"设置：结账日期“{raw['closed_through']}”不是有效日期")
+    for key, name in (("closed_through", "结账日期"), ("report_from", "报表开始"), ("report_to", "报表结束")):
+        if raw.get(key) not in (None, ""):
+            setattr(s, key, to_date(raw[key]))
+            if getattr(s, key) is None:
+                s.problems.append(f"设置：{name}“{raw[key]}”不是有效日期")
     control = str(raw.get("credit_control") or "").strip().lower()
     if control not in CREDIT_CONTROL:
         s.problems.append(f"设置：信用控制“{raw['credit_control']}”无效，应为 提示 / 禁止")

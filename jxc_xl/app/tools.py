@@ -150,7 +150,7 @@ def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | N
                       and (p.journal, p.doc_no) not in ledger.latest_documents())
         if waiting:
             report.notes.append(f"{waiting} 张单据不在恢复的账簿中，状态已清空：下次过账会重新过账它们，不需要的请删除这些行")
-        refresh_sheets(book, ledger, today or dt.date.today(), whole=True)
+        refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company)
         report.stock_value, report.receivables, report.payables = ledger.totals()
     book.save()
     return report

@@ -135,7 +135,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
             ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
                                      if p.digest and (p.journal, p.doc_no) in settled])
             steps("刷新库存、往来和台账")
-            refresh_sheets(book, ledger, today or dt.date.today())
+            refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company)
         _totals(report, ledger)
     steps("保存工作簿")
     book.save()
@@ -164,7 +164,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> R
     settings = read_settings(book, book_path)
     ledger, notes = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
-        refresh_sheets(book, ledger, today or dt.date.today(), whole=True)
+        refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), notes=notes)
         _totals(report, ledger)
     book.save()
@@ -193,7 +193,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
             writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
             writer.run(rows)
             writer.write(book, report)
-            refresh_sheets(book, ledger, today or dt.date.today())
+            refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company)
         _totals(report, ledger)
     book.save()
     return report
@@ -258,13 +258,14 @@ def _shown(value: object) -> str:
     return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
 
 
-def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = False) -> None:
+def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = False, company: str = "") -> None:
     """The generated sheets; 台账 only from its first row a later batch touched, when the book
-    can keep the rows before it (``whole``: every row, as 刷新 promises)."""
+    can keep the rows before it (``whole``: every row, as 刷新 promises). ``company`` heads
+    their printed pages."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     for spec, rows in summaries(ledger, today):
         aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
-        book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows)
+        book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
     mark = None if ledger.path == MEMORY else ledger.generation()     # no ledger file: nothing to be from
-    book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark)
+    book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)

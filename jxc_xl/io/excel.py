@@ -9,16 +9,34 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from itertools import groupby
+from typing import Callable, Iterator
 
-from ..sheets.book import (find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges,
-                             renamed_table)
+from ..sheets.book import (column_letter, find_sheet, free_table_name, generated_repairs, mark_cells,
+                             mark_ranges, renamed_table)
 from ..sheets.contract import SheetSpec
-from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
+                             WARN_FILL, Exact)
+from ..sheets.layout import PAGE_FOOTER, Cell, Chart, Layout, header_sections, page_header
+from .charts import HEIGHT_CM, WIDTH_CM
 
-ERROR_COLOR = int(ERROR_FILL[6:8] + ERROR_FILL[4:6] + ERROR_FILL[2:4], 16)   # Excel's Color is BGR
-GENERATED_RGB = tuple(int(GENERATED_FILL[i:i + 2], 16) for i in (2, 4, 6))
+
+def _rgb(argb: str) -> tuple[int, int, int]:
+    return tuple(int(argb[i:i + 2], 16) for i in (2, 4, 6))
+
+
+def _bgr(argb: str) -> int:
+    """An ARGB colour as Excel's object model takes a Color: a BGR number."""
+    return int(argb[6:8] + argb[4:6] + argb[2:4], 16)
+
+
+ERROR_COLOR = _bgr(ERROR_FILL)
+GENERATED_RGB = _rgb(GENERATED_FILL)
 XL_EXPRESSION = 2                  # XlFormatConditionType.xlExpression
 ADDRESS_LIMIT = 255                # Excel's Range("…") takes addresses up to this long
+XL_PAPER_A4, XL_PORTRAIT, XL_LANDSCAPE = 9, 1, 2
+CHART_TYPES = {"bar": "column_clustered", "line": "line", "pie": "pie"}   # vertical bars, as openpyxl's BarChart
+POINTS_PER_CM = 72 / 2.54
 
 
 def to_excel(value: object) -> object:
@@ -120,12 +138,11 @@ class XlwingsBook:
         return None                             # one block write of the whole sheet is fast enough
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None) -> None:
+                      mark: str | None = None, company: str = "") -> None:
         """The note in A1, the header in row 2, the rows below in one write, the table resized."""
         assert kept == 0, "this book writes whole sheets (generated_mark is None)"
         name = find_sheet(self, spec)
-        sheets = self.book.sheets
-        sh = sheets[name] if name else sheets.add(spec.zh, after=sheets[len(sheets) - 1])
+        sh = self._sheet(spec, name)
         self._repairs += generated_repairs(spec, name, [(t.name, _header(t)) for t in sh.tables])
         self._free_table_name(spec, sh)
         _protect(sh, False)
@@ -137,10 +154,13 @@ class XlwingsBook:
         header.color = GENERATED_RGB
         if rows:
             sh.range((3, 1)).value = [[to_excel(v) for v in row] for row in rows]
+        last = max(3, len(rows) + 2)
         for c, column in enumerate(spec.columns, start=1):
-            if FORMATS.get(column.kind, "General") != "General":
-                sh.range((3, c), (max(3, len(rows) + 2), c)).number_format = FORMATS[column.kind]
-        area = sh.range((2, 1), (max(3, len(rows) + 2), width))
+            if column.kind in FORMATS:
+                sh.range((3, c), (last, c)).number_format = FORMATS[column.kind]
+            if column.kind == "alert":
+                _fill_alerts(sh, c, rows, max(last, self._last(sh.name)[0]))
+        area = sh.range((2, 1), (last, width))
         if sh.tables:
             if sh.tables[0].name != spec.en:
                 sh.tables[0].name = spec.en
@@ -148,6 +168,31 @@ class XlwingsBook:
         else:
             sh.tables.add(source=area, name=spec.en)
         _protect(sh, True)
+        self._values.pop(sh.name, None)
+
+    def _sheet(self, spec: SheetSpec, name: str | None):
+        """The sheet ``name``, or (None) a new one named as the spec says, at the end."""
+        sheets = self.book.sheets
+        return sheets[name] if name else sheets.add(spec.zh, after=sheets[len(sheets) - 1])
+
+    def write_layout(self, layout: Layout) -> None:
+        """A report or printed 单据 on its sheet, cleared first (contents, formats, merges, charts,
+        page breaks). Values go in one block write; formats, fonts, fills and borders per block of
+        cells that look alike (a table's column of one kind is one block), so a report of a few
+        hundred rows costs tens of calls into Excel, not thousands."""
+        sh = self._sheet(layout.spec, find_sheet(self, layout.spec))
+        _protect(sh, False)
+        sh.clear()
+        for chart in list(sh.charts):
+            chart.delete()
+        _excel(lambda: sh.api.ResetAllPageBreaks())
+        _excel(lambda: setattr(sh.api.Tab, "Color", _bgr(GENERATED_FILL)))
+        _write_cells(sh, layout)
+        _freeze(sh, layout.freeze)
+        _page_setup(sh, layout)
+        for chart in layout.charts:
+            _add_chart(sh, chart)
+        _protect(sh, layout.protect)
         self._values.pop(sh.name, None)
 
     def _free_table_name(self, spec: SheetSpec, generated) -> None:
@@ -167,6 +212,14 @@ class XlwingsBook:
 
     def repairs(self) -> list[str]:
         return list(self._repairs)
+
+
+def _fill_alerts(sh, col: int, rows: list[list], last: int) -> None:
+    """A 预警 column's cells that say something, filled (clearing contents keeps colours, so the
+    column is cleared of them first, down to the last row the sheet had)."""
+    sh.range((3, col), (last, col)).color = None
+    for address in _addresses(mark_ranges({(r, col) for r, row in enumerate(rows, start=3) if row[col - 1]})):
+        sh.range(address).color = _rgb(WARN_FILL)
 
 
 def _is_mark(condition) -> bool:
@@ -193,11 +246,139 @@ def _protect(sheet, on: bool) -> None:
     """Generated sheets are protected against typing (no password); xlwings has no call for it,
     so this goes to the sheet's API (Excel's Worksheet.Protect / Unprotect)."""
     api = sheet.api
+    if on:
+        _excel(lambda: api.Protect(DrawingObjects=False, Contents=True, AllowSorting=True, AllowFiltering=True))
+    else:
+        _excel(api.Unprotect)
+
+
+def _excel(call: Callable[[], object]) -> None:
+    """A call into Excel's object model (Windows' COM API), which xlwings does not wrap: macOS's
+    AppleScript API has no such names (AttributeError), so there it is left out."""
     try:
-        if on:
-            api.Protect(DrawingObjects=False, Contents=True, AllowSorting=True, AllowFiltering=True)
-        else:
-            api.Unprotect()
-    except AttributeError:          # macOS's AppleScript API has no such calls: left as it is there
+        call()
+    except AttributeError:
         pass
 
+
+# -- a Layout through xlwings --------------------------------------------------------------------
+def _write_cells(sh, layout: Layout) -> None:
+    """All values in one write, then each number format, look, width run and merge per block."""
+    width = layout.width
+    if layout.rows:
+        sh.range((1, 1)).value = [[None if c is None else to_excel(c.value) for c in row] + [None] * (width - len(row))
+                                  for row in layout.rows]
+    for number_format, area in _blocks(layout.rows, lambda c: FORMATS.get(c.kind)):
+        sh.range(area[:2], area[2:]).number_format = number_format
+    for look, area in _blocks(layout.rows, lambda c: c.look):
+        _style(sh.range(area[:2], area[2:]), LOOK_STYLES[look], area)
+    c = 1
+    for run in _runs(layout.widths):
+        sh.range((1, c), (1, c + len(run) - 1)).column_width = run[0]
+        c += len(run)
+    for r1, c1, r2, c2 in layout.merges:
+        sh.range((r1, c1), (r2, c2)).merge()
+
+
+def _runs(values: list) -> Iterator[list]:
+    """Consecutive equal values, one list each."""
+    return (list(run) for _, run in groupby(values))
+
+
+def _blocks(rows: list[list[Cell | None]], key: Callable[[Cell], object]) -> list[tuple[object, tuple[int, int, int, int]]]:
+    """Rectangles (r1, c1, r2, c2) of cells with the same key (None: left out): the runs of equal
+    keys along each row, a run stacked onto the same run (same columns, same key) in the row above."""
+    done, open_ = [], {}
+    for r, row in enumerate(rows + [[]], start=1):
+        runs, c = set(), 1
+        for run in _runs([None if cell is None else key(cell) for cell in row]):
+            if run[0] is not None:
+                runs.add((c, c + len(run) - 1, run[0]))
+            c += len(run)
+        for c1, c2, k in set(open_) - runs:
+            done.append((k, (open_.pop((c1, c2, k)), c1, r - 1, c2)))
+        for run in runs - set(open_):
+            open_[run] = r
+    return sorted(done, key=lambda block: block[1])
+
+
+def _style(rng, style: dict, area: tuple[int, int, int, int]) -> None:
+    """One look (LOOK_STYLES) on a block: font, fill, a thin grey border round every cell."""
+    if style.keys() & {"bold", "size", "italic_grey"}:
+        font = rng.font
+        if style.get("bold"):
+            font.bold = True
+        if style.get("size"):
+            font.size = style["size"]
+        if style.get("italic_grey"):
+            font.italic, font.color = True, _rgb(GREY_TEXT)
+    if style.get("fill"):
+        rng.color = _rgb(style["fill"])
+    if style.get("border"):
+        r1, c1, r2, c2 = area
+        sides = ["edge_left", "edge_top", "edge_bottom", "edge_right"]
+        sides += ["inside_vertical"] * (c2 > c1) + ["inside_horizontal"] * (r2 > r1)
+        rng.borders.set(sides, line_style="continuous", weight="thin", color=_rgb(BORDER_GREY))
+
+
+def _freeze(sh, rows: int) -> None:
+    """The rows above ``rows + 1`` frozen, through Excel's window (xlwings' freeze_panes is not
+    in its Windows and macOS engines): the sheet is activated, as freezing acts on the window."""
+    sh.activate()
+
+    def freeze() -> None:
+        window = sh.book.app.api.ActiveWindow
+        window.FreezePanes = False
+        window.ScrollRow, window.ScrollColumn = 1, 1
+        window.SplitColumn, window.SplitRow = 0, rows
+        window.FreezePanes = rows > 0
+
+    _excel(freeze)
+
+
+def _page_setup(sh, layout: Layout) -> None:
+    """Excel's PageSetup as the file writers write it: A4, one page wide when ``fit_width``, the
+    title rows on every page, the company and sheet name in the header, page numbers below;
+    then the manual page breaks."""
+    last = f"${column_letter(layout.print_width)}${max(len(layout.rows), 1)}"
+    sh.page_setup.print_area = "$A$1:" + last
+    settings: dict[str, object] = {"PaperSize": XL_PAPER_A4, "Orientation": XL_LANDSCAPE if layout.landscape else XL_PORTRAIT,
+                                   "PrintTitleRows": "${}:${}".format(*layout.repeat) if layout.repeat else "",
+                                   "CenterHorizontally": True, "LeftMargin": 36, "RightMargin": 36}
+    settings.update({"Zoom": False, "FitToPagesWide": 1, "FitToPagesTall": False} if layout.fit_width else {"Zoom": 100})
+    for where, codes in (("Header", page_header(layout.company)), ("Footer", PAGE_FOOTER)):
+        sections = header_sections(codes)
+        settings.update({f"{side}{where}": sections[side[0]] for side in ("Left", "Center", "Right")})
+
+    def apply() -> None:
+        setup = sh.page_setup.api
+        for name, value in settings.items():
+            setattr(setup, name, value)
+        for row in layout.breaks:
+            sh.api.HPageBreaks.Add(Before=sh.range((row + 1, 1)).api)
+
+    _excel(apply)
+
+
+def _add_chart(sh, chart: Chart) -> None:
+    """A native chart: one series per value column (named by its header cell), categories set
+    apart so a numeric category column is never read as a series."""
+    made = sh.charts.add(width=WIDTH_CM * POINTS_PER_CM, height=HEIGHT_CM * POINTS_PER_CM,
+                         chart_type=CHART_TYPES[chart.kind], source=sh.range(_chart_source(chart)),
+                         plot_by="columns", anchor=sh.range(chart.anchor))
+    made.title = chart.title
+    made.set_x_axis_values(sh.range((chart.first_row, chart.category_col), (chart.last_row, chart.category_col)))
+    if chart.kind != "pie":
+        made.legend.position = "bottom"
+
+
+def _chart_source(chart: Chart) -> str:
+    """The value columns, header row to last row: one area per run of adjacent columns
+    ("B4:C9,E4:E9": Excel's Range takes areas separated by commas), in the chart's order."""
+    spans: list[list[int]] = []
+    for col in chart.value_cols:
+        if spans and spans[-1][1] + 1 == col:
+            spans[-1][1] = col
+        else:
+            spans.append([col, col])
+    return ",".join(f"{column_letter(a)}{chart.header_row}:{column_letter(b)}{chart.last_row}" for a, b in spans)

@@ -95,14 +95,15 @@ def unrelate(pkg: Package, source: str, target: str) -> None:
             rels.remove(rel)
 
 
-def declare(pkg: Package, part: str, kind: str | None) -> None:
-    """The part's content type in [Content_Types].xml (``kind`` None: its override removed)."""
+def declare(pkg: Package, part: str, kind: str | None, raw: bool = False) -> None:
+    """The part's content type in [Content_Types].xml (``kind`` None: its override removed; a
+    SpreadsheetML kind such as "worksheet", or with ``raw`` the whole content type)."""
     types = pkg.xml("[Content_Types].xml", edit=True)
     for override in types.findall(f"{{{_TYPES}}}Override"):
         if override.get("PartName", "").lower() == "/" + part.lower():
             types.remove(override)
     if kind:
-        ET.SubElement(types, f"{{{_TYPES}}}Override", {"PartName": "/" + part, "ContentType": _CONTENT.format(kind)})
+        ET.SubElement(types, f"{{{_TYPES}}}Override", {"PartName": "/" + part, "ContentType": kind if raw else _CONTENT.format(kind)})
 
 
 def mark_name(spec: SheetSpec) -> str:
@@ -117,8 +118,8 @@ def defined_mark(pkg: Package, spec: SheetSpec) -> str | None:
     return None
 
 
-def set_mark(pkg: Package, spec: SheetSpec, mark: str) -> None:
-    """The hidden defined name that says which ledger state a generated sheet shows."""
+def defined_names(pkg: Package) -> ET.Element:
+    """The workbook's <definedNames>, made where the schema puts it if there is none."""
     root = pkg.xml(pkg.workbook_part, edit=True)
     names = root.find(f"{{{MAIN}}}definedNames")
     if names is None:                    # after sheets, functionGroups, externalReferences
@@ -126,6 +127,12 @@ def set_mark(pkg: Package, spec: SheetSpec, mark: str) -> None:
                   ("sheets", "functionGroups", "externalReferences")]
         names = ET.Element(f"{{{MAIN}}}definedNames")
         root.insert(max(before, default=len(root) - 1) + 1, names)
+    return names
+
+
+def set_mark(pkg: Package, spec: SheetSpec, mark: str) -> None:
+    """The hidden defined name that says which ledger state a generated sheet shows."""
+    names = defined_names(pkg)
     for name in list(names):
         if name.get("name") == mark_name(spec):
             names.remove(name)

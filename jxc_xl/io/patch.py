@@ -19,8 +19,10 @@ from pathlib import Path
 
 from ..sheets.book import find_sheet, free_table_name, generated_repairs, renamed_table
 from ..sheets.contract import SheetSpec
+from ..sheets.layout import Layout
 from . import parts
 from .files import save_atomically
+from .layoutxml import add_charts, drop_drawings, layout_print_names, layout_sheet, set_print_names
 from .package import Package, damaged
 from .sheetdata import generated_sheet, marked, patch_sheet, same, with_marks
 from .styles import Styles, styles_part
@@ -67,8 +69,11 @@ class PatchBook(FileBook):
         return found, max(int(size.group(1) or 1) - 2, 0)
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None) -> None:
-        self._ops.append(("replace_sheet", (spec, note, rows, kept, mark)))
+                      mark: str | None = None, company: str = "") -> None:
+        self._ops.append(("replace_sheet", (spec, note, rows, kept, mark, company)))
+
+    def write_layout(self, layout: Layout) -> None:
+        self._ops.append(("write_layout", (layout,)))
 
     def save(self) -> None:
         if not self._ops:
@@ -111,6 +116,8 @@ class PatchBook(FileBook):
         for name, args in self._ops:
             if name == "replace_sheet":
                 self._write_generated(pkg, styles, *args)
+            elif name == "write_layout":
+                self._write_layout(pkg, styles, *args)
 
     def _sheet_edits(self, pkg: Package) -> dict[str, tuple[dict[int, dict[int, object]], list]]:
         """Per input sheet part: the cells to write (row → col → value), and the marks in order."""
@@ -134,7 +141,7 @@ class PatchBook(FileBook):
         return edits
 
     def _write_generated(self, pkg: Package, styles: Styles, spec: SheetSpec, note: str, rows: list[list],
-                         kept: int, mark: str | None) -> None:
+                         kept: int, mark: str | None, company: str) -> None:
         """A generated sheet written anew; created, or its parts repaired, where it needs it."""
         sheet = find_sheet(self, spec)
         part = dict(pkg.sheets()).get(sheet) if sheet else None
@@ -147,9 +154,24 @@ class PatchBook(FileBook):
             parts.declare(pkg, part, "worksheet")
         rid = self._own_table(pkg, spec, sheet, part, generated_table_ref(spec, kept + len(rows)))
         old = pkg.read(part) if kept else None
-        pkg.put(part, generated_sheet(old, spec, note, rows, styles, rid, kept))
+        pkg.put(part, generated_sheet(old, spec, note, rows, styles, rid, kept, company))
+        set_print_names(pkg, sheet or spec.zh, repeat=(2, 2))
         if mark is not None:
             parts.set_mark(pkg, spec, mark)
+
+    def _write_layout(self, pkg: Package, styles: Styles, layout: Layout) -> None:
+        """A report or printed 单据 sheet written anew (created if missing): its drawings and any
+        table on it dropped, its charts, print area and repeated rows written."""
+        sheet = find_sheet(self, layout.spec) or layout.spec.zh
+        part = dict(pkg.sheets()).get(sheet) or parts.add_sheet(pkg, sheet)
+        if pkg.has(pkg.rels_name(part)):
+            drop_drawings(pkg, part)
+            for t in [t for t in parts.tables(pkg) if t.sheet == part]:
+                parts.unrelate(pkg, part, t.part)
+                pkg.put(t.part, None)
+                parts.declare(pkg, t.part, None)
+        pkg.put(part, layout_sheet(layout, styles, add_charts(pkg, part, layout, sheet)))
+        layout_print_names(pkg, sheet, layout)
 
     def _own_table(self, pkg: Package, spec: SheetSpec, sheet: str | None, part: str, ref: str) -> str:
         """The generated sheet's one Table, named as the contract says, its range ``ref``: the

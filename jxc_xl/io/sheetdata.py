@@ -10,7 +10,8 @@ from xml.sax.saxutils import escape, unescape
 
 from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges
 from ..sheets.contract import SheetSpec
-from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, WARN_FILL, Exact
+from ..sheets.layout import PAGE_FOOTER, page_header
 from ..sheets.cells import EXCEL_EPOCH
 from .package import DOC_REL
 from .parts import WORKSHEET_ROOT
@@ -233,14 +234,23 @@ def _root_with_rels(old: bytes | None) -> tuple[bytes, str]:
     return root[:-1] + f' xmlns:{prefix}="{DOC_REL}">'.encode(), prefix
 
 
+def page_setup_xml(company: str, landscape: bool, fit_width: bool = True) -> str:
+    """How a sheet prints: A4, one page wide, the company and the sheet's name in the page
+    header, 第 n 页，共 N 页 in the footer (the elements after pageMargins, in schema order)."""
+    fit = ' fitToWidth="1" fitToHeight="0"' if fit_width else ""
+    return (f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}"{fit}/>'
+            f"<headerFooter><oddHeader>{escape(page_header(company))}</oddHeader>"
+            f"<oddFooter>{escape(PAGE_FOOTER)}</oddFooter></headerFooter>")
+
+
 def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[list], styles: Styles,
-                     table_rid: str, kept: int = 0) -> bytes:
+                     table_rid: str, kept: int = 0, company: str = "") -> bytes:
     """A generated sheet's XML: note in A1, header in row 2, data below, frozen and protected,
-    its Table; the old sheet's first ``kept`` data rows are taken over as they are."""
+    its Table, set up to print; the old sheet's first ``kept`` data rows are taken over as they are."""
     head_style = styles.style(bold=True, fill=GENERATED_FILL)
     note_style = styles.style(italic_grey=True)
-    kinds = [styles.style(FORMATS[c.kind]) if FORMATS.get(c.kind, "General") != "General" else 0
-             for c in spec.columns]
+    kinds = [styles.style(FORMATS.get(c.kind), fill=WARN_FILL if c.kind == "alert" else None)
+             if c.kind in FORMATS or c.kind == "alert" else 0 for c in spec.columns]
     parts = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
     parts += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
     parts.append(b"</row>")
@@ -254,12 +264,13 @@ def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[li
     root, prefix = _root_with_rels(old if kept else None)
     last = f"{letters[-1]}{max(2, kept + len(rows) + 2)}"
     return b"".join([
-        root, f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/></sheetPr><dimension ref="A1:{last}"/>'
+        root, f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:{last}"/>'
               '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
               f'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
               '<sheetData>'.encode(), *parts,
         b'</sheetData><sheetProtection sheet="1" autoFilter="0" sort="0"/>'
-        b'<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>',
+        b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
+        page_setup_xml(company, len(spec.columns) > 7).encode("utf-8"),
         f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts></worksheet>'.encode()])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 from xml.etree import ElementTree as ET
 
+from ..sheets.format import BORDER_GREY, GREY_TEXT
 from .package import MAIN, Package, damaged
 
 # styleSheet's children in the schema's order: a missing section goes before the first later one
@@ -77,18 +78,21 @@ class Styles:
         return new
 
     def style(self, number_format: str | None = None, bold: bool = False, italic_grey: bool = False,
-              fill: str | None = None) -> int:
+              fill: str | None = None, size: int | None = None, border: bool = False) -> int:
         """The index of a cell style (cellXfs) with these looks."""
         num = self._format(number_format) if number_format else 0
         font = 0
-        if bold:
-            font = self._add("fonts", '<font><b val="1"/></font>')
-        elif italic_grey:
-            font = self._add("fonts", '<font><i val="1"/><color rgb="FF7F7F7F"/></font>')
+        if bold or size or italic_grey:
+            font = self._add("fonts", "<font>" + ('<b val="1"/>' if bold else "") +
+                             ('<i val="1"/>' if italic_grey else "") + (f'<sz val="{size}"/>' if size else "") +
+                             (f'<color rgb="{GREY_TEXT}"/>' if italic_grey else "") + "</font>")
         fill_id = 0 if fill is None else self._add(
             "fills", f'<fill><patternFill patternType="solid"><fgColor rgb="{fill}"/></patternFill></fill>')
-        return self._add("cellXfs", f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="0" '
-                                    f'applyNumberFormat="1" applyFont="1" applyFill="1" xfId="0"/>')
+        border_id = self._add("borders", "<border>" + "".join(
+            f'<{side} style="thin"><color rgb="{BORDER_GREY}"/></{side}>' for side in ("left", "right", "top", "bottom")) +
+            "<diagonal/></border>") if border else 0
+        return self._add("cellXfs", f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="{border_id}" '
+                                    f'applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" xfId="0"/>')
 
     def dxf(self, rgb: str) -> int:
         """A differential style of a solid fill (both colours: Excel reads a conditional

@@ -11,13 +11,16 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
-from ..sheets.contract import (ALL_SHEETS, DOCUMENT_SHEETS, GENERATED, GENERATED_NOTE, INPUTS, ITEMS, PARTIES,
-                       SETTINGS, WAREHOUSES, SheetSpec)
+from ..sheets.contract import (ALL_SHEETS, GENERATED, GENERATED_NOTE, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
+                               SheetSpec)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .files import save_atomically
-from .xlsx import write_generated
+from .xlsx import page_setup, write_generated
 
-TEMPLATE_ROWS = 500          # rows laid out (formats, formulas, drop-downs) in each input table
+# An input table starts with one empty row (its formats and the 金额 formula): Excel's Table grows
+# as a clerk types under it, copying both. Tables pre-sized to hundreds of empty rows printed as
+# pages of empty ruled lines (the demo workbook came to 119 pages).
+TEMPLATE_ROWS = 1
 VALIDATION_ROWS = 5000       # rows the drop-down lists cover, beyond the table as it grows
 
 # list name -> (master sheet, its code column letter)
@@ -43,7 +46,7 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
 """
 
 SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
-                ("结账日期", None), ("语言", "中文"), ("信用控制", "提示")]
+                ("结账日期", None), ("语言", "中文"), ("信用控制", "提示"), ("报表开始", None), ("报表结束", None)]
 
 
 def new_workbook(path: str | Path, company: str = "") -> Path:
@@ -64,14 +67,17 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None)
         guide.cell(r, 1, line)
     guide["A1"].font = Font(bold=True, size=14)
     guide.column_dimensions["A"].width = 120
+    page_setup(guide, company, False, None)
     for spec in ALL_SHEETS:
         ws = wb.create_sheet(spec.zh)
         if spec in GENERATED:
-            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）", [])
+            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）", [], company)
         elif spec is SETTINGS:
             _settings(ws, company)
+            page_setup(ws, company, False, (1, 1))
         else:
             _input_sheet(ws, spec, rows.get(spec.zh, []))
+            page_setup(ws, company, len(spec.columns) > 7, (1, 1))
     for name, (spec, col) in LISTS.items():
         ref = f"OFFSET('{spec.zh}'!${col}$2,0,0,MAX(1,COUNTA('{spec.zh}'!${col}:${col})-1),1)"
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
@@ -88,7 +94,7 @@ def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
         ws.column_dimensions[get_column_letter(c)].width = column.width
         if column.required:
             cell.comment = Comment(f"必填 / required ({column.en})", "jxc")
-    last_row = 1 + max(len(data), TEMPLATE_ROWS if spec in DOCUMENT_SHEETS + INPUTS[3:5] else 1)
+    last_row = 1 + max(len(data), TEMPLATE_ROWS)
     letters = {column.zh: get_column_letter(c) for c, column in enumerate(spec.columns, start=1)}
     for r in range(2, last_row + 1):
         values = data[r - 2] if r - 2 < len(data) else [None] * width
@@ -150,7 +156,8 @@ def _settings(ws, company: str) -> None:
     for r, (key, value) in enumerate(SETTING_ROWS, start=2):
         ws.cell(r, 1, key)
         ws.cell(r, 2, company if key == "公司名称" else value)
-    ws["B6"].number_format = FORMATS["date"]
+    for cell in ("B6", "B9", "B10"):
+        ws[cell].number_format = FORMATS["date"]
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 40
     for cell, choices in (("B4", "移动加权平均,先进先出,月末一次加权平均"), ("B5", "否,是"), ("B7", "中文,English"),

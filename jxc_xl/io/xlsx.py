@@ -18,7 +18,9 @@ from typing import Callable, Iterator
 
 from ..sheets.book import column_letter, column_number, find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
 from ..sheets.contract import SheetSpec
-from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, Exact
+from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
+                             WARN_FILL, Exact)
+from ..sheets.layout import PAGE_FOOTER, Layout, header_sections, page_header
 from .files import save_atomically
 from .package import Package, WorkbookError, check_format, damaged
 from .sheetxml import read_sheet_xml
@@ -151,11 +153,8 @@ class FileBook:
     def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None:
         ws = self.wb[sheet]
         for offset, value in enumerate(values):
-            cell = ws.cell(first_row + offset, col)
-            cell.value = value
-            if isinstance(value, str) and value[:1] in "=+-@":
-                cell.data_type = "s"
-            self._values.pop(sheet, None)
+            put_value(ws, first_row + offset, col, value, None)
+        self._values.pop(sheet, None)
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """The cells at fault get our conditional format; the cells' own formats are not touched,
@@ -184,19 +183,31 @@ class FileBook:
         return None                             # openpyxl rewrites whole sheets
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None) -> None:
+                      mark: str | None = None, company: str = "") -> None:
         assert kept == 0, "this book writes whole sheets (generated_mark is None)"
+        existing = find_sheet(self, spec)
+        old = list(self.wb[existing].tables.values()) if existing else []
+        self._repairs += generated_repairs(spec, existing, [(t.name, [c.name for c in t.tableColumns]) for t in old])
+        ws = self._fresh_sheet(spec)
+        self._free_table_name(spec)
+        write_generated(ws, spec, note, rows, company)
+
+    def write_layout(self, layout: Layout) -> None:
+        """A report or printed 单据 sheet written anew (created if missing): nothing of the sheet
+        before — cells, merges, charts, page breaks — survives into the new one."""
+        write_layout_sheet(self._fresh_sheet(layout.spec), layout)
+
+    def _fresh_sheet(self, spec: SheetSpec):
+        """An empty sheet in place of the spec's sheet (its name and position kept), or a new
+        one at the end: removing the sheet drops whatever was on it at once."""
         wb = self.wb
         existing = find_sheet(self, spec)
         index = wb.sheetnames.index(existing) if existing else len(wb.sheetnames)
-        old = list(wb[existing].tables.values()) if existing else []
-        self._repairs += generated_repairs(spec, existing, [(t.name, [c.name for c in t.tableColumns]) for t in old])
         if existing:
             wb.remove(wb[existing])
-        self._free_table_name(spec)
         ws = wb.create_sheet(existing or spec.zh, index)
-        write_generated(ws, spec, note, rows)
         self._values.pop(ws.title, None)
+        return ws
 
     def _free_table_name(self, spec: SheetSpec) -> None:
         """A table of the user's that holds the generated sheet's table name gets another one."""
@@ -215,37 +226,132 @@ class FileBook:
         save_atomically(self.path, self._wb.save)
 
 
-def write_generated(ws, spec: SheetSpec, note: str, rows: list[list]) -> None:
+def write_generated(ws, spec: SheetSpec, note: str, rows: list[list], company: str = "") -> None:
     """A generated sheet: the note in A1, the header in row 2, data below, protected."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.table import Table as XlTable
     from openpyxl.worksheet.table import TableStyleInfo
     ws.sheet_properties.tabColor = GENERATED_FILL
     ws["A1"] = note
-    ws["A1"].font = Font(italic=True, color="FF7F7F7F")
+    ws["A1"].font = Font(italic=True, color=GREY_TEXT)
     for c, column in enumerate(spec.columns, start=1):
         cell = ws.cell(2, c, column.zh)
         cell.fill = PatternFill("solid", fgColor=GENERATED_FILL)
         cell.font = Font(bold=True)
         ws.column_dimensions[column_letter(c)].width = column.width
     formats = [FORMATS.get(c.kind) for c in spec.columns]
+    alert = PatternFill("solid", fgColor=WARN_FILL)
     for r, row in enumerate(rows, start=3):
         for c, value in enumerate(row, start=1):
-            if value is None:
-                continue
-            cell = ws.cell(r, c, Decimal(value) if type(value) is Exact else value)
-            if isinstance(value, str) and value[:1] in "=+-@":
-                cell.data_type = "s"             # text from the ledger is never a formula
-            if formats[c - 1]:
-                cell.number_format = formats[c - 1]
+            if value is not None:
+                cell = put_value(ws, r, c, value, formats[c - 1])
+                if spec.columns[c - 1].kind == "alert":
+                    cell.fill = alert
     table = XlTable(displayName=spec.en, ref=generated_table_ref(spec, len(rows)))
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight15", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "A3"
+    page_setup(ws, company, len(spec.columns) > 7, (2, 2))
+    _protect(ws)
+
+
+def put_value(ws, row: int, col: int, value: object, number_format: str | None):
+    """A cell written as the ledger means it: exact figures as numbers, text always as text
+    (never a formula), with its number format (None: General)."""
+    cell = ws.cell(row, col)
+    cell.value = Decimal(value) if type(value) is Exact else value
+    if isinstance(value, str) and type(value) is not Exact and value[:1] in "=+-@":
+        cell.data_type = "s"                    # text from the ledger is never a formula
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _protect(ws) -> None:
     ws.protection.sheet = True                  # no password: a guard against typing, not a lock
     ws.protection.autoFilter = False
     ws.protection.sort = False
 
+
 def generated_table_ref(spec: SheetSpec, rows: int) -> str:
     """The Table of a generated sheet: header in row 2, at least one (empty) data row."""
     return f"A2:{column_letter(len(spec.columns))}{max(3, rows + 2)}"
+
+
+def write_layout_sheet(ws, layout: Layout) -> None:
+    """A Layout on an empty openpyxl sheet: cells with their looks, then how it prints, its
+    charts, protected as generated sheets are."""
+    from .charts import chart_object
+    ws.sheet_properties.tabColor = GENERATED_FILL
+    _layout_cells(ws, layout)
+    for c, width in enumerate(layout.widths, start=1):
+        ws.column_dimensions[column_letter(c)].width = width
+    for r1, c1, r2, c2 in layout.merges:
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+    ws.freeze_panes = f"A{layout.freeze + 1}" if layout.freeze else None
+    _layout_page(ws, layout)
+    for chart in layout.charts:
+        ws.add_chart(chart_object(chart, ws.title))
+    if layout.protect:
+        _protect(ws)
+
+
+def _layout_cells(ws, layout: Layout) -> None:
+    looks = _look_styles(ws.parent)
+    for r, row in enumerate(layout.rows, start=1):
+        for c, spec in enumerate(row, start=1):
+            if spec is None:
+                continue
+            cell = put_value(ws, r, c, spec.value, FORMATS.get(spec.kind))
+            for attribute, style in looks[spec.look].items():
+                setattr(cell, attribute, style)
+
+
+def _look_styles(wb) -> dict[str, dict[str, object]]:
+    """Each look of LOOK_STYLES as the openpyxl styles a cell of it gets: the workbook's own
+    font made bold, larger or grey where the look says, a fill, a thin border all round."""
+    from copy import copy
+
+    from openpyxl.styles import Border, PatternFill, Side
+    line = Side(style="thin", color=BORDER_GREY)
+    out: dict[str, dict[str, object]] = {}
+    for look, style in LOOK_STYLES.items():
+        made: dict[str, object] = {}
+        if style.keys() & {"bold", "size", "italic_grey"}:
+            font = made["font"] = copy(wb._fonts[0])
+            font.bold, font.size = style.get("bold", font.bold), style.get("size", font.size)
+            if style.get("italic_grey"):
+                font.italic, font.color = True, GREY_TEXT
+        if style.get("fill"):
+            made["fill"] = PatternFill("solid", fgColor=style["fill"])
+        if style.get("border"):
+            made["border"] = Border(left=line, right=line, top=line, bottom=line)
+        out[look] = made
+    return out
+
+
+def _layout_page(ws, layout: Layout) -> None:
+    from openpyxl.worksheet.pagebreak import Break
+    page_setup(ws, layout.company, layout.landscape, layout.repeat, layout.fit_width)
+    ws.print_area = f"A1:{column_letter(layout.print_width)}{max(len(layout.rows), 1)}"
+    for row in layout.breaks:
+        ws.row_breaks.append(Break(id=row))
+
+
+def page_setup(ws, company: str, landscape: bool, repeat: tuple[int, int] | None, fit_width: bool = True) -> None:
+    """A sheet a clerk can print as it is: A4, one page wide, the rows ``repeat`` on every page,
+    the company and the sheet's name in the page header, 第 n 页，共 N 页 in the footer."""
+    from openpyxl.worksheet.page import PageMargins
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape" if landscape else "portrait"
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        setup.fitToWidth, setup.fitToHeight = 1, 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75, header=0.3, footer=0.3)
+    if repeat:
+        ws.print_title_rows = f"{repeat[0]}:{repeat[1]}"
+    for item, codes in ((ws.oddHeader, page_header(company)), (ws.oddFooter, PAGE_FOOTER)):
+        sections = header_sections(codes)
+        item.left.text, item.center.text, item.right.text = (sections[k] or None for k in "LCR")

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, documents, marks, meta, orders, periods, queries, store
+from . import accounts, batch, checks, documents, marks, meta, orders, periods, queries, reporting, store
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -248,8 +248,30 @@ class Ledger:
     def summary(self, start: dt.date, end: dt.date) -> list[queries.SummaryRow]:
         return queries.summary(self.conn, start, end)
 
-    def gross_profit(self, start: dt.date | None = None, end: dt.date | None = None) -> list[queries.ProfitRow]:
-        return queries.gross_profit(self.conn, start, end)
+    def gross_profit(self, start: dt.date | None = None, end: dt.date | None = None) -> list[reporting.ProfitRow]:
+        return reporting.gross_profit(self.conn, start, end)
+
+    # -- what the reports ask, in scaled integers (see ledger.reporting) --------------------
+    def summary_units(self, start: dt.date, end: dt.date) -> list[tuple]:
+        return queries.summary_units(self.conn, start, end)
+
+    def sales_lines(self, start: dt.date | None, end: dt.date | None) -> list[tuple]:
+        return reporting.sales_lines(self.conn, start, end)
+
+    def key_dates(self, end: dt.date) -> dict[tuple[str, str], tuple]:
+        return reporting.key_dates(self.conn, end)
+
+    def last_receipts(self) -> dict[str, tuple[str, int]]:
+        return reporting.last_receipts(self.conn)
+
+    def party_entries(self, party: str, start: dt.date, end: dt.date) -> tuple[int, list[tuple]]:
+        return reporting.party_entries(self.conn, party, start, end)
+
+    def printable(self, doc_no: str, journal: str | None = None) -> list[sqlite3.Row]:
+        return reporting.printable(self.conn, doc_no, journal)
+
+    def printed_lines(self, doc: int) -> list[sqlite3.Row]:
+        return reporting.printed_lines(self.conn, doc)
 
     # -- checks ----------------------------------------------------------------------------
     def integrity(self) -> list[str]:

@@ -144,6 +144,16 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
     return out
 
 
+# The column (入库 or 出库) a movement counts in, Chinese-style: by what its document is, not by
+# which way the stock moved — a purchase return is a negative 入库, a sales return a negative
+# 出库, a 红字冲销 negative in its original's column. Transfers go by leg, counts by gain or loss
+# (both read through the reversal, which flips them). Needs movements m joined to documents d.
+IN_COLUMN = ("(CASE WHEN d.type IN ('purchase_receipt', 'purchase_return', 'other_receipt', 'opening_stock') THEN 1 "
+             "WHEN d.type IN ('sales_shipment', 'sales_return', 'other_issue') THEN 0 "
+             "WHEN d.type = 'transfer' THEN m.direction * (1 - 2 * d.reversal) > 0 "
+             "ELSE m.qty * (1 - 2 * d.reversal) >= 0 END)")
+
+
 _JOURNAL_ORDER = "m.date, m.pos, m.warehouse, m.id"
 
 
@@ -151,7 +161,8 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
     """Every movement in ledger order with its item × warehouse running balance, the figures as
     exact decimal text rendered by SQLite (the journal is the largest thing ever written out):
     batch, date, type, reversal, 单号, warehouse, item, qty in, qty out, unit cost, value
-    (positive either way), balance qty, balance value.
+    (signed like the quantity in its column), balance qty, balance value. A movement shows in
+    its column as the 进销存汇总 counts it (:data:`IN_COLUMN`): a return or a 红字冲销 negative.
 
     With ``after_batch``: (how many leading rows no batch after it touched, the rows after
     them) — a journal written out at that batch only needs its tail rewritten.
@@ -166,13 +177,12 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
         where, args = "WHERE (m.date, m.pos, m.warehouse, m.id) >= (?, ?, ?, ?)", list(first)
         kept = conn.execute("SELECT COUNT(*) FROM movements m WHERE (m.date, m.pos, m.warehouse, m.id) < "
                             "(?, ?, ?, ?)", args).fetchone()[0]
-    incoming = "m.qty > 0 OR (m.qty = 0 AND m.value >= 0)"
+    sign = f"(CASE WHEN {IN_COLUMN} THEN 1 ELSE -1 END)"
     return kept, conn.execute(
         "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, "
-        f"CASE WHEN m.qty > 0 THEN {scaled_text_sql('m.qty', QTY_PLACES)} END, "
-        f"CASE WHEN m.qty < 0 THEN {scaled_text_sql('-m.qty', QTY_PLACES)} END, "
-        f"{scaled_text_sql('m.unit_cost', UNIT_COST_PLACES)}, "
-        f"{scaled_text_sql(f'CASE WHEN {incoming} THEN m.value ELSE -m.value END', MONEY_PLACES)}, "
+        f"CASE WHEN {IN_COLUMN} THEN {scaled_text_sql('m.qty', QTY_PLACES)} END, "
+        f"CASE WHEN NOT {IN_COLUMN} THEN {scaled_text_sql('-m.qty', QTY_PLACES)} END, "
+        f"{scaled_text_sql('m.unit_cost', UNIT_COST_PLACES)}, {scaled_text_sql(f'{sign} * m.value', MONEY_PLACES)}, "
         f"{scaled_text_sql('m.bal_qty', QTY_PLACES)}, {scaled_text_sql('m.bal_value', MONEY_PLACES)} "
         f"FROM movements m JOIN documents d ON d.id = m.doc {where} ORDER BY {_JOURNAL_ORDER}", args).fetchall()
 
@@ -200,22 +210,31 @@ class SummaryRow:
     close_value: Decimal
 
 
-def summary(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[SummaryRow]:
-    """Every key with movements up to ``end``: the opening balance from each key's last movement
-    before ``start`` (see :func:`balances`), in and out summed over the period's movements only."""
+def summary_units(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[tuple]:
+    """(item, warehouse, opening qty, opening value, in qty, in value, out qty, out value) in
+    scaled integers, per key with a balance at either end or a movement in the period: the
+    opening from each key's last movement before ``start`` (see :func:`balances`), 入库 and 出库
+    summed over the period's movements only, each in its column (:data:`IN_COLUMN`)."""
     opening = {(r[0], r[1]): (r[3], r[4]) for r in balances(conn, start.isoformat())}
-    is_in = "(qty > 0 OR (qty = 0 AND value >= 0))"
     period = {(r[0], r[1]): r[2:] for r in conn.execute(
-        "SELECT item, warehouse, "
-        f"SUM(CASE WHEN {is_in} THEN qty ELSE 0 END), SUM(CASE WHEN {is_in} THEN value ELSE 0 END), "
-        f"-SUM(CASE WHEN NOT {is_in} THEN qty ELSE 0 END), -SUM(CASE WHEN NOT {is_in} THEN value ELSE 0 END) "
-        "FROM movements WHERE date >= ? AND date <= ? GROUP BY item, warehouse",
-        (start.isoformat(), end.isoformat()))}
+        "SELECT m.item, m.warehouse, "
+        f"SUM(CASE WHEN {IN_COLUMN} THEN m.qty ELSE 0 END), SUM(CASE WHEN {IN_COLUMN} THEN m.value ELSE 0 END), "
+        f"-SUM(CASE WHEN NOT {IN_COLUMN} THEN m.qty ELSE 0 END), -SUM(CASE WHEN NOT {IN_COLUMN} THEN m.value ELSE 0 END) "
+        "FROM movements m JOIN documents d ON d.id = m.doc WHERE m.date >= ? AND m.date <= ? "
+        "GROUP BY m.item, m.warehouse", (start.isoformat(), end.isoformat()))}
     out = []
     for key in sorted(opening.keys() | period.keys()):
-        oq, ov = opening.get(key, (0, 0))
-        iq, iv, xq, xv = period.get(key, (0, 0, 0, 0))
-        out.append(SummaryRow(*key, from_qty_units(oq), from_cents(ov), from_qty_units(iq), from_cents(iv),
+        figures = (*opening.get(key, (0, 0)), *period.get(key, (0, 0, 0, 0)))
+        if key in period or any(figures):
+            out.append((*key, *figures))
+    return out
+
+
+def summary(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[SummaryRow]:
+    """进销存汇总 as exact figures: see :func:`summary_units`."""
+    out = []
+    for item, wh, oq, ov, iq, iv, xq, xv in summary_units(conn, start, end):
+        out.append(SummaryRow(item, wh, from_qty_units(oq), from_cents(ov), from_qty_units(iq), from_cents(iv),
                               from_qty_units(xq), from_cents(xv), from_qty_units(oq + iq - xq),
                               from_cents(ov + iv - xv)))
     return out
@@ -233,35 +252,3 @@ def traded(conn: sqlite3.Connection, side: str, start: dt.date | None = None,
         "ON d.id = l.doc WHERE d.type IN (?, ?) AND d.date >= ? AND d.date <= ? GROUP BY l.item",
         (out_type, out_type, out_type, back_type, (start or dt.date.min).isoformat(), day(end))).fetchall()
     return {item: (from_qty_units(qty), from_cents(amount or 0)) for item, qty, amount in rows}
-
-
-@dataclass(frozen=True)
-class ProfitRow:
-    date: str
-    doc_no: str
-    doc_type: str
-    party: str
-    item: str
-    qty: Decimal               # negative on a return or a reversal
-    amount: Decimal
-    cost: Decimal
-    profit: Decimal
-
-
-def gross_profit(conn: sqlite3.Connection, start: dt.date | None = None,
-                 end: dt.date | None = None) -> list[ProfitRow]:
-    """毛利 per sales line: amount − cost of goods sold (returns and reversals count negative)."""
-    rows = conn.execute(
-        "SELECT d.date, d.doc_no, d.type, d.party, l.item, "
-        "SUM(m.qty), l.amount, SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc "
-        "JOIN movements m ON m.line = l.id WHERE d.type IN ('sales_shipment', 'sales_return') "
-        "AND d.date >= ? AND d.date <= ? GROUP BY l.id ORDER BY d.pos, l.line_no",
-        ((start or dt.date.min).isoformat(), day(end))).fetchall()
-    out = []
-    for date, doc_no, doc_type, party, item, qty, amount, value in rows:
-        sign = -1 if doc_type == "sales_return" else 1
-        sold = -from_qty_units(qty)
-        revenue = from_cents(amount) * sign
-        cost = -from_cents(value)
-        out.append(ProfitRow(date, doc_no, doc_type, party, item, sold, revenue, cost, revenue - cost))
-    return out

@@ -31,7 +31,7 @@ def stock_rows(ledger: Ledger) -> list[list]:
         if r is not None and qty == 0 and r.value == 0 and not low and key not in waiting:
             continue
         alert = ("缺货" if qty <= 0 else "低于安全库存" if low is not None and qty < low
-                 else "超过最高库存" if high is not None and qty > high else "")
+                 else "超过最高库存" if high is not None and qty > high else None)
         rows.append([key[1], key[0], item.name if item else "", item.unit if item else "",
                      qty, r.unit_cost if r else None, r.value if r else Decimal(0), low, alert,
                      on_order or None, committed or None, qty - (committed or 0)])

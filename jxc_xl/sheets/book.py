@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .contract import SheetSpec
+from .layout import Layout
 
 HEADER_SEARCH_ROWS = 20
 
@@ -34,9 +35,13 @@ class Book(Protocol):
         a sheet's leading rows and write only the rest; else None."""
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None) -> None:
+                      mark: str | None = None, company: str = "") -> None:
         """Rows 1… of the generated sheet's data, or with ``kept`` the rows after the first ``kept``
-        (only where generated_mark said the book can); ``mark`` is remembered for next time."""
+        (only where generated_mark said the book can); ``mark`` is remembered for next time;
+        ``company`` heads the printed pages."""
+
+    def write_layout(self, layout: Layout) -> None:
+        """A report's or printed 单据's sheet written anew as ``layout`` says (created if missing)."""
 
     def save(self) -> None: ...
 

@@ -69,6 +69,8 @@ def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int =
     return Column(zh, en, required, kind, width, to, level)
 
 
+# a generated money column shows a 9-digit amount with its separators (123,456,789.00) whole
+MONEY_WIDTH = 16
 STATUS = C("状态", "Status", "status", width=40)
 DOC_NO = C("单号", "DocNo", "code", True, 14)
 DATE = C("日期", "Date", "date", True, 12, "date", "header")
@@ -146,17 +148,17 @@ SALES_ORDERS = SheetSpec("销售订单", "SalesOrders", "document", _order("客�
 
 STOCK = SheetSpec("库存", "Stock", "generated", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
-    C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price"), C("库存金额", "Value", "money", width=14),
-    C("安全库存", "MinQty", "qty"), C("预警", "Alert", width=14),
+    C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price", width=14), C("库存金额", "Value", "money", width=MONEY_WIDTH),
+    C("安全库存", "MinQty", "qty"), C("预警", "Alert", "alert", width=14),
     C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")))
 _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 
 
 def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tuple[Column, ...]:
-    return (C(party_zh, party_en), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=14),
-            *(C(zh, en, "money") for zh, en in zip(_AGING, _AGING_EN)),
-            C("信用额度", "CreditLimit", "money"), C("超出额度", "OverLimit", "money"))
+    return (C(party_zh, party_en), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=MONEY_WIDTH),
+            *(C(zh, en, "money", width=MONEY_WIDTH) for zh, en in zip(_AGING, _AGING_EN)),
+            C("信用额度", "CreditLimit", "money", width=MONEY_WIDTH), C("超出额度", "OverLimit", "money", width=MONEY_WIDTH))
 
 
 RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"),
@@ -166,14 +168,46 @@ PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Sup
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
     C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
-    C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price"), C("金额", "Amount", "money", width=14),
-    C("结存数量", "BalanceQty", "qty"), C("结存金额", "BalanceValue", "money", width=14)))
+    C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price", width=14),
+    C("金额", "Amount", "money", width=MONEY_WIDTH), C("结存数量", "BalanceQty", "qty"),
+    C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH)))
 ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订单类型", "OrderType", width=10), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
     C("往来单位", "Party", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20),
     C("订购数量", "Ordered", "qty"), C("已执行数量", "Fulfilled", "qty"), C("未执行数量", "Open", "qty"),
     C("交货日期", "DeliveryDate", "date"), C("逾期天数", "DaysLate", "int", width=8),
     C("订单状态", "OrderState", width=10)), dated_by_today=True, dated_what="逾期天数")
+# Reports (jxc report / 生成报表): written whole from the ledger for a period, with title rows and a
+# 合计 row; 对账单 (jxc statement) and 打印 (jxc print) likewise, for a party or a document.
+_FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningValue", "money"), C("入库数量", "InQty", "qty"),
+            C("入库金额", "InValue", "money"), C("出库数量", "OutQty", "qty"), C("出库金额", "OutValue", "money"),
+            C("期末数量", "ClosingQty", "qty"), C("期末金额", "ClosingValue", "money"))
+SUMMARY = SheetSpec("进销存汇总", "Summary", "report", (
+    C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
+    *_FIGURES))
+_PROFIT = (C("销售数量", "Qty", "qty"), C("销售收入", "Revenue", "money"), C("销售成本", "Cost", "money"),
+           C("毛利", "Profit", "money"), C("毛利率", "Margin", "percent"))
+PROFIT = SheetSpec("毛利", "Profit", "report", (C("商品编码", "SKU"), C("商品名称", "Name", width=20), *_PROFIT))
+PROFIT_BY_CUSTOMER = (C("客户", "Customer"), C("名称", "Name", width=20), *_PROFIT)
+REORDER = SheetSpec("补货建议", "Reorder", "report", (
+    C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("可用数量", "Available", "qty"),
+    C("采购在途", "OnOrder", "qty"), C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"),
+    C("建议采购数量", "SuggestedQty", "qty"), C("最近供应商", "LastSupplier"), C("参考进价", "PurchasePrice", "price"),
+    C("预计金额", "Amount", "money")))
+AGE_BANDS = ((30, "0-30天"), (90, "31-90天"), (180, "91-180天"), (365, "181-365天"), (None, "365天以上"))
+STOCK_AGE = SheetSpec("库龄", "StockAge", "report", (
+    C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("数量", "Qty", "qty"),
+    C("库存金额", "Value", "money"), C("最近入库日期", "LastIn", "date"), C("最近出库日期", "LastOut", "date"),
+    C("未动销天数", "IdleDays", "int"), C("库龄区间", "AgeBand")))
+CHARTS = SheetSpec("图表", "Charts", "report", ())
+STATEMENT = SheetSpec("对账单", "Statement", "report", (
+    C("日期", "Date", "date"), C("单号", "DocNo"), C("单据类型", "DocType"), C("摘要", "Memo", width=24),
+    C("应收增加", "Charged", "money"), C("收回", "Received", "money"), C("应付增加", "Billed", "money"),
+    C("付出", "Paid", "money"), C("余额", "Balance", "money")))
+PRINT = SheetSpec("打印", "Print", "report", (
+    C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
+    C("数量", "Qty", "qty"), C("单价", "UnitPrice", "price"), C("金额", "Amount", "money")))
+REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
 
@@ -197,7 +231,8 @@ SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件":
                 "允许负库存": "allow_negative", "allownegativestock": "allow_negative",
                 "结账日期": "closed_through", "closedthrough": "closed_through",
                 "语言": "language", "language": "language",
-                "信用控制": "credit_control", "creditcontrol": "credit_control"}
+                "信用控制": "credit_control", "creditcontrol": "credit_control",
+                "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to"}
 CREDIT_CONTROL = {"": "warn", "提示": "warn", "warn": "warn", "禁止": "block", "block": "block"}
 
 POSTED = "已过账"

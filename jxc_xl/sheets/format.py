@@ -3,12 +3,31 @@ cell at fault is marked."""
 HEADER_FILL = "FFDDEBF7"       # input headers: light blue
 GENERATED_FILL = "FFE2EFDA"    # generated sheets: light green tab and header
 ERROR_FILL = "FFFFC7CE"        # a cell at fault: light red
+GREY_TEXT = "FF7F7F7F"         # notes and subtitles
+BORDER_GREY = "FFBFBFBF"       # the thin lines round a report's cells
+WARN_FILL = "FFFFEB9C"         # an alert (预警) or an overdue figure: light orange
+# Number formats by column kind: amounts and quantities with thousands separators, unit costs to
+# four decimals (the six stored show in the formula bar), so a column of figures lines up.
 FORMATS = {
     "date": "yyyy-mm-dd",
     "money": "#,##0.00",
     "formula": "#,##0.00",
-    "price": "#,##0.00####",
-    "qty": "General",
+    "price": "#,##0.0000",
+    "qty": "#,##0.00##",
+    "int": "#,##0",
+    "percent": "0.00%",
+}
+# How each look of a report's cell (sheets.layout.LOOKS) shows: bold, font size, grey italics,
+# fill, a thin border all round.
+LOOK_STYLES = {
+    "title": {"bold": True, "size": 14},
+    "subtitle": {"italic_grey": True},
+    "note": {"italic_grey": True},
+    "header": {"bold": True, "fill": GENERATED_FILL, "border": True},
+    "body": {"border": True},
+    "total": {"bold": True, "border": True},
+    "label": {"bold": True},
+    "warn": {"fill": WARN_FILL, "border": True},
 }
 
 

@@ -14,6 +14,7 @@ from openpyxl.comments import Comment
 from jxc_xl import Ledger
 from jxc_xl.app.usecases import refresh_book, verify_book
 from jxc_xl.io.patch import PatchBook as FileBook
+from jxc_xl.sheets.format import WARN_FILL
 
 from ..wb import TODAY, cell, check, error_marks, post, purchase, sale, table_rows, type_rows
 
@@ -356,6 +357,10 @@ def test_reverse_marks_the_rows_and_refreshes(book):
     [row] = table_rows(book, "库存")                      # nothing left, and A001 has a safety stock
     assert (row["数量"], row["库存金额"], row["预警"]) == (0, 0, "缺货")
     assert [r["单据类型"] for r in table_rows(book, "台账")] == ["采购入库", "采购入库（红字冲销）"]
+    # the 红字冲销 shows as a negative in its original's column, not as an issue
+    assert [(r["入库数量"], r["出库数量"], r["金额"]) for r in table_rows(book, "台账")] == [(10, None, 60), (-10, None, -60)]
+    alert = openpyxl.load_workbook(book)["库存"]["I3"]                          # 预警 coloured
+    assert alert.value == "缺货" and alert.fill.fgColor.rgb == WARN_FILL
 
 
 def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):

@@ -18,7 +18,7 @@ from jxc_xl.app.usecases import post_book
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.io.template import new_workbook
 
-from ..wb import cell, masters, post, purchase, table_rows, type_rows
+from ..wb import cell, masters, post, purchase, sale, table_rows, type_rows
 from ..xlengine import app_of, open_book
 
 TODAY = dt.date.today()
@@ -218,7 +218,7 @@ def test_every_button_has_a_route_and_every_route_a_button():
     assert {b.get("tag") for b in buttons} == set(ribbon.ROUTES)
     assert {b.get("onAction") for b in buttons} == {"RibbonJxc.OnAction"}
     assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "关闭订单", "结账", "反结账",
-                                                 "备份", "恢复", "设置", "帮助"}
+                                                 "生成报表", "对账单", "打印单据", "备份", "恢复", "设置", "帮助"}
 
 
 def test_to_excel_keeps_figures_exact_and_text_text():
@@ -289,3 +289,55 @@ def test_close_order_button_closes_the_selected_order_after_asking(small):
     with Ledger.open(_ledger(small)) as ledger:
         assert ledger.order_figures("purchase_orders", "CGDD1")["A001"].open == 0
         assert [a.action for a in ledger.audit_log()] == ["close_order"]
+
+
+def test_report_button_writes_the_reports_jxc_report_writes(small, tmp_path):
+    """生成报表 through Excel (the test engine) and `jxc report` through the file writer give the
+    same five sheets, and the live workbook gets its charts."""
+    from jxc_xl.app.reports import make_reports
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.sheets.contract import REPORTS
+    twin = tmp_path / "twin" / small.name
+    twin.parent.mkdir()
+    shutil.copy(small, twin)
+    shutil.copy(_ledger(small), _ledger(twin))
+    message, _ = press(small, "report")
+    assert message.startswith("报表已生成") and openpyxl.load_workbook(small).active.title == "进销存汇总"
+    assert make_reports(PatchBook(twin), twin).ok
+    ribbon_sheets, file_sheets = contents(small), contents(twin)
+    for spec in REPORTS:
+        assert ribbon_sheets[spec.zh] == file_sheets[spec.zh], spec.zh
+    charts = openpyxl.load_workbook(small)["图表"]._charts           # nothing sold: no top-ten chart
+    assert [type(c).__name__ for c in charts] == ["BarChart", "PieChart"]
+
+
+def test_statement_button_states_the_selected_party(small):
+    message, _ = press(small, "statement", ("商品", 2, 2))
+    assert "请先在“往来单位”表" in message
+    message, _ = press(small, "statement", ("往来单位", 2, 2))                    # S01, the supplier
+    assert message.startswith("对账单已生成：S01") and "期末余额 -96.00" in message
+    rows = [r for r in openpyxl.load_workbook(small)["对账单"].iter_rows(values_only=True) if r[0] == "合计"]
+    assert rows and rows[0][-1] == -96                                          # = JXC_BALANCE: payable negative
+
+
+def test_print_button_prints_the_selected_document(small):
+    message, _ = press(small, "print", ("采购", 2, 2))
+    assert message.startswith("单据 CG1 已填入“打印”表"), message
+    cells = [v for r in openpyxl.load_workbook(small)["打印"].iter_rows(values_only=True) for v in r if v]
+    assert "采购入库单" in cells and "人民币陆拾元整" in cells and "CG1" in cells
+    message, _ = press(small, "print", ("商品", 2, 2))
+    assert "请先在单据表中选中要打印的单据" in message
+
+
+def test_post_button_colours_the_alerts_and_clears_them_when_they_go(small):
+    from jxc_xl.sheets.format import WARN_FILL
+    type_rows(small, "销售", [sale("XS1", TODAY, "A001", 3, 9, wh="WH2")])      # WH2 left with 3, below 5
+    press(small, "post")
+    fills = {(r[0].value, r[1].value): (r[8].value, r[8].fill.fgColor.rgb)
+             for r in openpyxl.load_workbook(small)["库存"].iter_rows(min_row=3)}
+    assert fills[("WH2", "A001")] == ("低于安全库存", WARN_FILL)
+    assert fills[("WH1", "A001")][0] is None and fills[("WH1", "A001")][1] != WARN_FILL
+    type_rows(small, "销售", [sale("XS2", TODAY, "A001", 3, 9, wh="WH2", kind="退货", src="XS1")])
+    press(small, "post")
+    fills = {(r[0].value, r[1].value): r[8].fill.fgColor.rgb for r in openpyxl.load_workbook(small)["库存"].iter_rows(min_row=3)}
+    assert fills[("WH2", "A001")] != WARN_FILL

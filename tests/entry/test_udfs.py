@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from jxc_xl import Ledger, lookup
-from udfs.jxc import JXC_AVAILABLE, JXC_BALANCE, JXC_BOUGHT, JXC_COST, JXC_ONORDER, JXC_SOLD, JXC_STOCK, JXC_VALUE
+from udfs.jxc import (JXC_AVAILABLE, JXC_BALANCE, JXC_BOUGHT, JXC_COST, JXC_ONORDER, JXC_SOLD, JXC_STOCK, JXC_SUMMARY,
+                      JXC_VALUE)
 
 from ..wb import TODAY, masters, post, purchase, sale, type_rows
 from ..xlengine import open_book
@@ -115,3 +116,16 @@ def test_available_is_on_hand_less_open_sales_orders_and_on_order_the_open_purch
         [[12.0], [15.0], ["#N/A 未知商品编码：NOPE"]]
     assert JXC_AVAILABLE([["A001"]], "WH1", caller=caller) == [[6.0 - 4.0]]
     assert JXC_ONORDER([["A001"]], caller=caller) == [[7.0]] and JXC_ONORDER([["A001"]], "WH1", caller=caller) == [[0.0]]
+
+
+def test_summary_gives_the_eight_figures_returns_negative_in_their_own_column(books):
+    """A001: receipts 10 @4 (WH1) and 10 @5 (WH2), 2 returned to the supplier (at 4: −2, −8.00
+    入库), 3 shipped (12.00 at cost), 1 of them returned (−1, −4.00 出库)."""
+    caller = caller_of(books)
+    end = dt.date(2026, 11, 30)
+    assert JXC_SUMMARY([["A001"]], D1, end, caller=caller) == [[0.0, 0.0, 18.0, 82.0, 2.0, 8.0, 16.0, 74.0]]
+    assert JXC_SUMMARY([["A001"]], D1, end, "WH1", caller=caller) == [[0.0, 0.0, 8.0, 32.0, 2.0, 8.0, 6.0, 24.0]]
+    assert JXC_SUMMARY([["A001"]], D3, end, caller=caller) == [[17.0, 78.0, -2.0, -8.0, -1.0, -4.0, 16.0, 74.0]]
+    [unknown] = JXC_SUMMARY([["NOPE"]], D1, end, caller=caller)
+    assert unknown == ["#N/A 未知商品编码：NOPE"] * 8
+    assert JXC_SUMMARY([["A001"]], None, end, caller=caller)[0][0].startswith("#JXC! ")

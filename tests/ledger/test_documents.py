@@ -412,6 +412,24 @@ def test_period_summary_balances(ledger):
     assert (row.out_qty, row.out_value, row.close_qty, row.close_value) == (15, D(45), 5, D(15))
 
 
+def test_summary_puts_returns_and_reversals_negative_in_their_own_column(ledger):
+    """Chinese practice: a purchase return is a negative 入库, a sales return a negative 出库, a
+    红字冲销 negative in its original's column — never the opposite direction."""
+    post_ok(ledger, "| 2026-02-01 | 采购入库 | P1 | S1 | W1 | | A | 10 | 4 | | |\n"
+                    "| 2026-02-02 | 采购退货 | R1 | S1 | W1 | | A | 2  | 4 | | P1 |\n"
+                    "| 2026-02-03 | 销售出库 | S1 | C1 | W1 | | A | 5  | 9 | | |\n"
+                    "| 2026-02-04 | 销售退货 | SR1 | C1 | W1 | | A | 1 | 9 | | S1 |\n"
+                    "| 2026-02-05 | 销售出库 | S2 | C1 | W1 | | A | 3  | 9 | | |")
+    assert ledger.reverse("S2").posted == ["S2"]
+    [row] = ledger.summary(day("2026-02-01"), day("2026-02-28"))
+    assert (row.in_qty, row.in_value) == (8, D("32.00"))              # 10 − 2
+    assert (row.out_qty, row.out_value) == (4, D("16.00"))            # 5 − 1 + 3 − 3
+    assert (row.close_qty, row.close_value) == (4, D("16.00"))
+    journal = [(r[2], r[3], r[7], r[8], r[10]) for r in ledger.journal()[1]]
+    assert journal[-2:] == [("sales_shipment", 0, None, "3.0000", "12.00"), ("sales_shipment", 1, None, "-3.0000", "-12.00")]
+    assert journal[1] == ("purchase_return", 0, "-2.0000", None, "-8.00")
+
+
 def test_stock_card_runs_the_balance(ledger):
     post_ok(ledger, SALES)
     card = ledger.stock_card("A", "W1")

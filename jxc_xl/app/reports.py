@@ -1,0 +1,84 @@
+"""报表, 对账单, 打印单据 from a workbook: read the ledger (read-only), write the sheets. Each
+answers with a :class:`~jxc_xl.app.tools.Done`."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..ledger import Ledger
+from ..reports.forms import document_layout, statement_layout
+from ..reports.layouts import Heading
+from ..reports.period import period_reports
+from ..sheets.book import Book
+from ..sheets.contract import BY_JOURNAL, REPORTS
+from ..sheets.layout import Layout
+from .settings import BookSettings, read_settings
+from .tools import Done, existing_ledger
+
+
+def period(settings: BookSettings, start: dt.date | None, end: dt.date | None,
+           today: dt.date) -> tuple[dt.date, dt.date]:
+    """The reports' period: as asked, else 设置's 报表开始/报表结束, else this month up to today."""
+    end = end or settings.report_to or today
+    return start or settings.report_from or end.replace(day=1), end
+
+
+def _heading(settings: BookSettings, start: dt.date, end: dt.date, now: dt.datetime | None) -> Heading:
+    return Heading(settings.company, f"{start.isoformat()} 至 {end.isoformat()}", now or dt.datetime.now())
+
+
+def _open(book: Book, book_path: Path) -> Ledger:
+    return Ledger.open(existing_ledger(book, book_path), create=False, read_only=True)
+
+
+def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
+                 today: dt.date | None = None, now: dt.datetime | None = None) -> Done:
+    """生成报表: 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period, written anew."""
+    settings = read_settings(book, book_path)
+    start, end = period(settings, start, end, today or dt.date.today())
+    if start > end:
+        return Done(f"报表期间不对：开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}", False)
+    with _open(book, book_path) as ledger:
+        for layout in period_reports(ledger, _heading(settings, start, end, now), start, end):
+            book.write_layout(layout)
+    book.save()
+    return Done(f"报表已生成（{start.isoformat()} 至 {end.isoformat()}）：" + "、".join(s.zh for s in REPORTS))
+
+
+def write_statement(book: Book, book_path: Path, party: str, start: dt.date | None = None,
+                    end: dt.date | None = None, today: dt.date | None = None,
+                    now: dt.datetime | None = None) -> Done:
+    """对账单 of one party (by code or exact name) for the period."""
+    settings = read_settings(book, book_path)
+    start, end = period(settings, start, end, today or dt.date.today())
+    with _open(book, book_path) as ledger:
+        masters = ledger.masters()
+        code = next((c for c, p in masters.parties.items() if str(party).strip() in (c, p.name)), None)
+        if code is None:
+            return Done(f"未知往来单位“{party}”：请填写“往来单位”表中的编码或名称", False)
+        opening, entries = ledger.party_entries(code, start, end)
+        layout = statement_layout(_heading(settings, start, end, now), code, masters, opening, entries)
+        closing = ledger.balance(code, end)
+    book.write_layout(layout)
+    book.save()
+    return Done(f"对账单已生成：{code} {masters.parties[code].name}，{start.isoformat()} 至 {end.isoformat()}，"
+                f"期末余额 {closing:,.2f}（应收为正，应付为负）")
+
+
+def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None = None) -> tuple[Done, Layout | None]:
+    """打印单据: the posted document fills the 打印 sheet as its 单据 (and the layout is returned,
+    for a PDF). ``sheet`` (a document sheet's name) picks among documents of the same 单号."""
+    settings = read_settings(book, book_path)
+    journal = next((j for j, spec in BY_JOURNAL.items() if sheet in (spec.zh, spec.en)), None) if sheet else None
+    with _open(book, book_path) as ledger:
+        found = ledger.printable(str(doc_no).strip(), journal)
+        if len(found) != 1:
+            where = "、".join(BY_JOURNAL[d["journal"]].zh for d in found)
+            return Done(f"单号 {doc_no} 在 {where} 表中都有：请在要打印的那张表上选中它" if found else
+                        f"找不到已过账的单号 {doc_no}：只有过账后的单据能打印", False), None
+        doc = found[0]
+        layout = document_layout(settings.company, doc, ledger.printed_lines(doc["id"]), ledger.masters(),
+                                 doc["reversed_by"] is not None)
+    book.write_layout(layout)
+    book.save()
+    return Done(f"单据 {doc['doc_no']} 已填入“打印”表：可直接打印（A4，每页 12 行）"), layout

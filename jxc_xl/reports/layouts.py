@@ -1,0 +1,62 @@
+"""Report tables placed on a sheet: the title rows every report starts with, one or more tables
+each with its header and 合计 row, and how the sheet prints (see sheets.layout)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..sheets.contract import Column, SheetSpec
+from ..sheets.layout import Cell, Chart, Layout, fit_widths
+
+TOTAL = "合计"
+NOTE = "由系统根据账簿生成，每次生成整表重写，请勿在此录入"
+
+
+@dataclass
+class Heading:
+    """What a report's title rows say: who, what, for which period, made when."""
+
+    company: str
+    period: str                     # e.g. 2026-08-01 至 2026-08-31
+    made: dt.datetime
+
+    def rows(self, title: str, extra: str = "") -> list[list[Cell | None]]:
+        said = f"期间：{self.period}　　生成时间：{self.made:%Y-%m-%d %H:%M}" + (f"　　{extra}" if extra else "")
+        return [[Cell(self.company or title, "title")], [Cell(title, "title")], [Cell(said, "subtitle")],
+                [Cell(NOTE, "note")]]
+
+
+@dataclass
+class Block:
+    """One table on a report sheet: a caption above it (optional), its header, its rows and, when
+    its figures add up, the 合计 row (None in a cell: nothing to add there)."""
+
+    columns: tuple[Column, ...]
+    rows: list[list]
+    total: list | None = None
+    caption: str = ""
+    looks: dict[int, str] = field(default_factory=dict)     # column → look of its non-empty cells (预警)
+
+    def cells(self) -> list[list[Cell | None]]:
+        out: list[list[Cell | None]] = [[Cell(self.caption, "label")]] if self.caption else []
+        out.append([Cell(c.zh, "header") for c in self.columns])
+        for row in self.rows:
+            out.append([Cell(v, self.looks.get(i, "body") if v not in (None, "") else "body", c.kind)
+                        for i, (v, c) in enumerate(zip(row, self.columns))])
+        if self.total is not None:
+            out.append([Cell(v, "total", c.kind) for v, c in zip(self.total, self.columns)])
+        return out
+
+
+def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra: str = "",
+                  charts: list[Chart] | None = None) -> Layout:
+    """A report sheet: the title rows, then each block after a blank row; the first block's
+    header frozen and printed on every page, landscape when it is wide."""
+    rows = heading.rows(spec.zh, extra)
+    header_row = len(rows) + 2 + (1 if blocks and blocks[0].caption else 0)     # after a blank row
+    for block in blocks:
+        rows += [[]] if rows[-1] else []
+        rows += block.cells()
+    width = max((len(b.columns) for b in blocks), default=1)
+    return Layout(spec, rows, fit_widths(rows), company=heading.company, repeat=(header_row, header_row),
+                  freeze=header_row, landscape=width > 7, charts=charts or [])

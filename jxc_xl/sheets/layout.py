@@ -1,0 +1,123 @@
+"""A report or a printed 单据 as data: rows of cells, each with a look and a number format, and
+how the sheet prints. The reports room builds a Layout; each Book renders it (the file writer as
+XML, the live workbook through xlwings), so what a sheet holds is decided once."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from dataclasses import dataclass, field
+
+from .contract import SheetSpec
+
+CHART_COLUMNS = 8
+LOOKS = ("title", "subtitle", "note", "header", "body", "total", "label", "warn")
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object
+    look: str = "body"          # one of LOOKS
+    kind: str = "text"          # a Column kind (its number format, sheets.format.FORMATS), or "percent"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart over cells of its own sheet: categories in ``category_col``, one series
+    per column of ``value_cols`` named by its cell in ``header_row``, values in rows first..last."""
+
+    kind: str                   # "bar", "line" or "pie"
+    title: str
+    anchor: str                 # the cell its top-left corner sits on
+    header_row: int
+    first_row: int
+    last_row: int
+    category_col: int
+    value_cols: tuple[int, ...]
+
+
+@dataclass
+class Layout:
+    """A whole sheet, row 1 first (None: an empty cell)."""
+
+    spec: SheetSpec
+    rows: list[list[Cell | None]]
+    widths: list[float]
+    company: str = ""           # in the printed page's header, beside the sheet's name
+    repeat: tuple[int, int] | None = None   # rows printed again at the top of every page
+    freeze: int = 0             # rows frozen at the top of the window
+    landscape: bool = False
+    fit_width: bool = True      # printed one page wide
+    breaks: list[int] = field(default_factory=list)   # a new page starts after each of these rows
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)   # r1, c1, r2, c2
+    charts: list[Chart] = field(default_factory=list)
+    protect: bool = True
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=1)
+
+    @property
+    def print_width(self) -> int:
+        """The columns that print: the cells', and the charts' (a chart spans about 8 columns)."""
+        from .book import cell_range
+        return max([self.width, *(cell_range(c.anchor)[1] + CHART_COLUMNS for c in self.charts)])
+
+
+def text_width(value: object) -> int:
+    """How many character widths a value takes on screen: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+
+
+def fit_widths(rows: list[list[Cell | None]], least: float = 6, most: float = 50) -> list[float]:
+    """Column widths that show every cell whole (a 9-digit amount with its separators, a long
+    name), a title row excepted: titles run over the empty cells beside them."""
+    widths: list[float] = []
+    for row in rows:
+        for c, cell in enumerate(row):
+            if cell is None or cell.look in ("title", "subtitle", "note", "label"):
+                continue
+            while len(widths) <= c:
+                widths.append(least)
+            widths[c] = min(max(widths[c], shown_width(cell) + 2), most)
+    return widths
+
+
+def shown_width(cell: Cell) -> int:
+    """The width of a cell as its number format shows it (thousands separators, fixed decimals)."""
+    value = cell.value
+    if value is None or value == "":
+        return 0
+    if cell.kind == "date":
+        return 10
+    if isinstance(value, str) and type(value) is str or isinstance(value, bool):
+        return text_width(value)
+    number = Decimal(str(value))
+    digits = len(str(abs(int(number))))
+    return digits + (digits - 1) // 3 + _DECIMALS.get(cell.kind, 3) + (number < 0)
+
+
+_DECIMALS = {"price": 5, "percent": 4, "int": 0}
+
+
+def page_header(company: str) -> str:
+    """The printed page's header (company left, sheet name centred) in Excel's codes."""
+    left = "&L" + company.replace("&", "&&") if company else ""
+    return f"{left}&C&A"
+
+
+PAGE_FOOTER = "&C第 &P 页，共 &N 页"
+_SECTION = re.compile(r"&&|&([LCR])|[^&]+|&.?", re.S)
+
+
+def header_sections(codes: str) -> dict[str, str]:
+    """A page header or footer in Excel's codes ("&L左&C&A") split into its left, centre and
+    right sections, as Excel's PageSetup (LeftHeader, CenterHeader…) takes them; "&&" is a
+    literal ampersand, not a section code. Text before any section code is centred."""
+    sections, at = {"L": "", "C": "", "R": ""}, "C"
+    for match in _SECTION.finditer(codes):
+        if match.group(1):
+            at = match.group(1)
+        else:
+            sections[at] += match.group(0)
+    return sections

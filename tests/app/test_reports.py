@@ -1,0 +1,290 @@
+"""报表, 对账单 and 打印单据 on a workbook typed the way a clerk would: every figure of every report
+sheet against the ledger (recomputed here from the stock card and the sales lines, not by the
+code that wrote it), Chinese sign conventions, the 合计 rows, printing to PDF."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from collections import defaultdict
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from jxc_xl import Ledger, lookup
+from jxc_xl.app.reports import make_reports, print_document, write_statement
+from jxc_xl.app.usecases import reverse_book
+from jxc_xl.io.patch import PatchBook
+from jxc_xl.sheets.contract import PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY
+
+from ..wb import TODAY, post, purchase, sale, type_rows
+
+d = dt.date
+START, END = d(2026, 11, 1), d(2026, 11, 30)
+MADE = dt.datetime(2026, 11, 30, 18, 0)
+
+
+@pytest.fixture
+def books(book):
+    """A month with every kind of movement: an opening, a purchase and its return, a transfer,
+    a sale and its return, a sale reversed (红字冲销), a count loss, a receipt back-dated before
+    them, an open purchase order; and an item (B002) with opening stock only."""
+    type_rows(book, "商品", [{"商品编码": "B002", "商品名称": "香蕉", "单位": "箱", "参考进价": 2.2, "安全库存": 10,
+                             "最高库存": 30}], start=3)
+    type_rows(book, "期初库存", [{"日期": d(2026, 10, 1), "仓库": "WH1", "商品编码": "A001", "数量": 10, "单位成本": 3},
+                             {"日期": d(2026, 10, 1), "仓库": "WH2", "商品编码": "B002", "数量": 4, "单位成本": 2}])
+    type_rows(book, "期初往来", [{"日期": d(2026, 10, 1), "往来单位": "C01", "应收": 500}])
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 20, 4),
+                           purchase("CG2", d(2026, 11, 5), "A001", 2, 4, kind="退货", src="CG1")])
+    type_rows(book, "调拨", [{"单号": "DB1", "日期": d(2026, 11, 6), "调出仓库": "WH1", "调入仓库": "WH2",
+                            "商品编码": "A001", "数量": 5}])
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 8), "A001", 6, 9), sale("XS2", d(2026, 11, 10), "A001", 1, 9,
+                                                                      kind="退货", src="XS1"),
+                           sale("XS3", d(2026, 11, 12), "A001", 3, 10, customer="C02")])
+    type_rows(book, "盘点", [{"单号": "PD1", "日期": d(2026, 11, 15), "仓库": "WH1", "商品编码": "A001", "实盘数量": 19}])
+    type_rows(book, "收付款", [{"单号": "SK1", "日期": d(2026, 11, 20), "业务类型": "收款", "往来单位": "C01", "金额": 20}])
+    type_rows(book, "采购订单", [{"单号": "CGDD1", "日期": d(2026, 11, 20), "供应商": "S01", "仓库": "WH2",
+                              "商品编码": "B002", "数量": 5, "单价": 2.5}])
+    assert post(book).exit_code == 0
+    assert reverse_book(PatchBook(book), book, "XS3", today=TODAY).posted == 1
+    type_rows(book, "采购", [purchase("CG0", d(2026, 11, 1), "A001", 2, 5)])      # back-dated before them all
+    assert post(book).exit_code == 0
+    done = make_reports(PatchBook(book), book, START, END, now=MADE)
+    assert done.ok, done.message
+    return book
+
+
+def _ledger(book) -> Ledger:
+    return Ledger.open(book.with_name(book.stem + ".jxc.db"), read_only=True)
+
+
+def report_table(book, sheet: str, columns, caption: str | None = None) -> tuple[list[dict], dict]:
+    """A report table's rows as dicts of exact figures, and its 合计 row (None: none)."""
+    ws = openpyxl.load_workbook(book)[sheet]
+    names = [c.zh for c in columns]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    at = next(i for i, r in enumerate(rows) if r[:len(names)] == names and
+              (caption is None or rows[i - 1][0] == caption))
+    found, total = [], None
+    for r in rows[at + 1:]:
+        if not any(v is not None for v in r[:len(names)]):
+            break
+        row = {n: Decimal(str(v)) if isinstance(v, (int, float)) else v for n, v in zip(names, r)}
+        if row[names[0]] == "合计":
+            total = row
+            break
+        found.append(row)
+    return found, total
+
+
+def expected_summary(ledger: Ledger, start: dt.date = START, end: dt.date = END) -> dict[tuple[str, str], list[Decimal]]:
+    """进销存汇总 from the stock card: a document's column by what it is (a return or a 红字冲销
+    negative in its original's column; transfers by leg, counts by gain or loss)."""
+    in_types = {"purchase_receipt", "purchase_return", "other_receipt", "opening_stock"}
+    out_types = {"sales_shipment", "sales_return", "other_issue"}
+    figures: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 8)
+    for r in ledger.stock(as_of=start - dt.timedelta(days=1)):
+        figures[(r.warehouse, r.item)][0:2] = [r.qty, r.value]
+    for c in ledger.stock_card(start=start, end=end):
+        for warehouse in [c.warehouse]:
+            moved = c.in_qty - c.out_qty
+            went_in = (moved > 0) != c.reversal
+            column = (c.doc_type in in_types or (c.doc_type not in out_types and went_in))
+            sign = 1 if column else -1
+            at = 2 if column else 4
+            f = figures[(warehouse, c.item)]
+            f[at] += sign * moved
+            f[at + 1] += sign * c.value
+    for (warehouse, item), f in figures.items():
+        f[6], f[7] = f[0] + f[2] - f[4], f[1] + f[3] - f[5]
+    return {k: v for k, v in figures.items() if any(v)}
+
+
+def test_summary_equals_the_ledger_with_returns_and_reversals_negative_in_their_own_column(books):
+    rows, total = report_table(books, "进销存汇总", SUMMARY.columns)
+    shown = {(r["仓库"], r["商品编码"]): [r[c.zh] for c in SUMMARY.columns[4:]] for r in rows}
+    with _ledger(books) as ledger:
+        assert shown == expected_summary(ledger)
+        closing = {(s.warehouse, s.item): [s.qty, s.value] for s in ledger.stock(as_of=END) if s.qty or s.value}
+    assert {k: v[6:] for k, v in shown.items() if any(v[6:])} == closing
+    # A001 in WH1: 10 opening; in 2 (CG0) + 20 (CG1) − 2 (its return); out 5 (transfer) + 6 − 1 (XS1, its
+    # return) + 3 − 3 (XS3 and its 红字冲销) + 1 (the count's loss); 19 left
+    assert shown[("WH1", "A001")][0::2] == [10, 20, 11, 19]
+    assert shown[("WH2", "B002")] == [4, Decimal("8.00"), 0, 0, 0, 0, 4, Decimal("8.00")]   # opening only
+    assert [total[c.zh] for c in SUMMARY.columns[4:]] == [sum(v[i] for v in shown.values()) for i in range(8)]
+    ws = openpyxl.load_workbook(books)["进销存汇总"]
+    assert ws["A1"].value == ws["A2"].value == "进销存汇总"                 # no 公司名称 set: the title twice
+    assert "2026-11-01 至 2026-11-30" in ws["A3"].value and "2026-11-30 18:00" in ws["A3"].value
+    assert ws.freeze_panes == "A7" and ws.print_title_rows == "$6:$6"
+    assert ws["F7"].number_format == "#,##0.00" and ws["E7"].number_format == "#,##0.00##"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+
+
+def test_a_period_with_no_movement_shows_its_balances_only(book):
+    type_rows(book, "期初库存", [{"日期": d(2026, 10, 1), "仓库": "WH1", "商品编码": "A001", "数量": 3, "单位成本": 2}])
+    assert post(book).exit_code == 0
+    assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
+    rows, total = report_table(book, "进销存汇总", SUMMARY.columns)
+    assert [[r[c.zh] for c in SUMMARY.columns[4:]] for r in rows] == [[3, Decimal("6.00"), 0, 0, 0, 0, 3, Decimal("6.00")]]
+    assert report_table(book, "毛利", PROFIT.columns, "按商品") == ([], {**{c.zh: None for c in PROFIT.columns},
+                                                                   "商品编码": "合计", "销售数量": 0, "销售收入": 0,
+                                                                   "销售成本": 0, "毛利": 0})
+
+
+def test_profit_by_item_and_by_customer_nets_returns_and_reversals(books):
+    with _ledger(books) as ledger:
+        lines = ledger.gross_profit(START, END)
+    for columns, caption, key in ((PROFIT.columns, "按商品", "item"), (PROFIT_BY_CUSTOMER, "按客户", "party")):
+        rows, total = report_table(books, "毛利", columns, caption)
+        want = defaultdict(lambda: [Decimal(0)] * 4)
+        for line in lines:
+            f = want[getattr(line, key)]
+            f[:] = [f[0] + line.qty, f[1] + line.amount, f[2] + line.cost, f[3] + line.profit]
+        want = {k: v for k, v in want.items() if any(v[:3])}
+        assert {r[columns[0].zh]: [r["销售数量"], r["销售收入"], r["销售成本"], r["毛利"]] for r in rows} == want
+        for r in rows:
+            assert r["毛利率"] == (r["毛利"] / r["销售收入"]).quantize(Decimal("0.0001"))
+        assert total["毛利"] == sum(v[3] for v in want.values())
+    rows, _ = report_table(books, "毛利", PROFIT_BY_CUSTOMER, "按客户")
+    assert [r["客户"] for r in rows] == ["C01"]                 # C02's only sale was reversed: nothing left
+    assert rows[0]["销售数量"] == 5 and rows[0]["销售收入"] == Decimal("45.00")   # 6 sold, 1 returned
+
+
+def test_reorder_counts_open_orders_and_suggests_up_to_the_maximum(books):
+    rows, total = report_table(books, "补货建议", REORDER.columns)
+    # B002: 4 on hand, 5 on order, safety 10: buy 30 − 4 − 5 = 21 at its 参考进价 2.20; A001 (19 + 5) is fine
+    assert [[r[c.zh] for c in REORDER.columns] for r in rows] == [
+        ["B002", "香蕉", 4, 5, 10, 30, 21, None, Decimal("2.2"), Decimal("46.2")]]
+    assert total["预计金额"] == Decimal("46.2")
+
+
+def test_stock_age_dates_and_bands(books):
+    rows, total = report_table(books, "库龄", STOCK_AGE.columns)
+    found = {(r["仓库"], r["商品编码"]): (r["最近入库日期"], r["最近出库日期"], r["未动销天数"], r["库龄区间"]) for r in rows}
+    at = dt.datetime
+    assert found[("WH1", "A001")] == (at(2026, 11, 2), at(2026, 11, 15), 22, "0-30天")   # last sale XS1 (XS3 reversed)
+    assert found[("WH2", "A001")] == (at(2026, 11, 6), None, 24, "0-30天")              # came by transfer
+    assert found[("WH2", "B002")] == (at(2026, 10, 1), None, 60, "31-90天")             # opening stock only
+    with _ledger(books) as ledger:
+        assert total["库存金额"] == sum(s.value for s in ledger.stock(as_of=END) if s.qty > 0)
+
+
+def test_statement_closes_on_the_balance_the_worksheet_function_gives(books):
+    assert write_statement(PatchBook(books), books, "朝阳超市", START, END, now=MADE).ok
+    from jxc_xl.sheets.contract import STATEMENT
+    columns = tuple(c for c in STATEMENT.columns if c.zh not in ("应付增加", "付出"))
+    rows, total = report_table(books, "对账单", columns, "往来单位：C01 朝阳超市")
+    assert [(r["单号"], r["应收增加"], r["收回"], r["余额"]) for r in rows] == [
+        (None, None, None, Decimal("500")), ("XS1", Decimal("54"), None, Decimal("554")),
+        ("XS2", Decimal("-9"), None, Decimal("545")), ("SK1", None, Decimal("20"), Decimal("525"))]
+    [[balance]] = [lookup.balance(books.with_name(books.stem + ".jxc.db"), ["C01"], END)]
+    assert total["余额"] == balance == Decimal("525.00")
+    assert (total["应收增加"], total["收回"]) == (Decimal("45"), Decimal("20"))
+    assert not write_statement(PatchBook(books), books, "无此单位", START, END).ok
+
+
+def _pdf_text(pdf) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_printed_document_fills_the_print_sheet_and_its_pdf_says_the_amount_in_words(books, tmp_path):
+    from jxc_xl.io.pdf import layout_pdf
+    assert shutil.which("soffice") and shutil.which("pdftotext"), "LibreOffice and poppler-utils must be installed"
+    done, layout = print_document(PatchBook(books), books, "XS1")
+    assert done.ok, done.message
+    ws = openpyxl.load_workbook(books)["打印"]
+    cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "销售出库单（送货单）" in cells and "人民币伍拾肆元整" in cells and "制单人：" + _poster(books) in cells
+    assert ws.print_area and ws.print_title_rows
+    text = _pdf_text(layout_pdf(layout, tmp_path / "XS1.pdf"))
+    for words in ("销售出库单", "XS1", "朝阳超市", "苹果", "54.00", "人民币伍拾肆元整", "第 1 页，共 1 页"):
+        assert words in text
+    assert not print_document(PatchBook(books), books, "NOPE")[0].ok
+
+
+def _poster(book) -> str:
+    with _ledger(book) as ledger:
+        [doc] = ledger.printable("XS1")
+        return doc["user"]
+
+
+def test_a_long_document_prints_twelve_lines_a_page_with_its_head_on_each(book, tmp_path):
+    from jxc_xl.io.pdf import layout_pdf
+    type_rows(book, "商品", [{"商品编码": f"K{n:02d}", "商品名称": f"商品{n}"} for n in range(13)])
+    type_rows(book, "采购", [purchase("CG9", d(2026, 11, 2), f"K{n:02d}", 1, Decimal("10005.07") if n == 0 else 0)
+                           for n in range(13)])
+    assert post(book).exit_code == 0
+    done, layout = print_document(PatchBook(book), book, "CG9")
+    pages = _pdf_text(layout_pdf(layout, tmp_path / "CG9.pdf")).split("\f")
+    assert len([p for p in pages if p.strip()]) == 2
+    assert all("采购入库单" in p and "商品编码" in p for p in pages[:2])
+    assert "人民币壹万零伍元零柒分" in pages[1] and "K12" in pages[1] and "K11" in pages[0]
+
+
+def test_reports_period_comes_from_the_settings_else_this_month(books):
+    from jxc_xl.app.settings import read_settings
+    from jxc_xl.app.reports import period
+    settings = read_settings(PatchBook(books), books)
+    assert period(settings, None, None, d(2026, 12, 9)) == (d(2026, 12, 1), d(2026, 12, 9))
+    type_rows(books, "设置", [{"项目": "报表开始", "值": d(2026, 11, 1)}, {"项目": "报表结束", "值": "2026-11-15"}])
+    settings = read_settings(PatchBook(books), books)
+    assert period(settings, None, None, d(2026, 12, 9)) == (d(2026, 11, 1), d(2026, 11, 15))
+    assert not make_reports(PatchBook(books), books, d(2026, 12, 1), d(2026, 11, 1)).ok
+
+
+def test_libreoffice_opens_the_reports_and_draws_the_charts(books, tmp_path):
+    """The whole workbook with its reports converts in LibreOffice; the 图表 page carries the
+    three charts' drawings (coloured bars and slices), not just their tables."""
+    from PIL import Image
+    out = tmp_path / "pdf"
+    done = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(out), str(books)],
+                          capture_output=True, text=True, timeout=300)
+    pdf = out / (books.stem + ".pdf")
+    assert pdf.is_file(), done.stderr
+    pages = _pdf_text(pdf).split("\f")
+    [at] = [n for n, p in enumerate(pages, start=1) if "近 12 个月销售收入与毛利" in p and "月份" in p]
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(at), "-l", str(at), str(pdf), str(tmp_path / "charts")],
+                   check=True)
+    [png] = tmp_path.glob("charts*.png")
+    data = Image.open(png).convert("RGB").tobytes()
+    coloured = sum(1 for rgb in zip(data[0::3], data[1::3], data[2::3]) if max(rgb) - min(rgb) > 80)
+    assert coloured > 500, "the 图表 page shows no chart"
+
+
+def test_the_demos_reports_statement_and_print_equal_its_ledger(tmp_path):
+    """`jxc demo` writes the quarter's reports, 朝阳超市's 对账单 and a printed 单据; each agrees with
+    the ledger, and `jxc report/statement/print` say clearly what they did or why not."""
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    from jxc_xl.demo import END as last, PRINTED, START as first, STATEMENT_PARTY
+    from jxc_xl.sheets.contract import STATEMENT
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", str(tmp_path)]).exit_code == 0
+    book = tmp_path / "demo.xlsx"
+    rows, total = report_table(book, "进销存汇总", SUMMARY.columns)
+    with _ledger(book) as ledger:
+        assert {(r["仓库"], r["商品编码"]): [r[c.zh] for c in SUMMARY.columns[4:]] for r in rows} == \
+            expected_summary(ledger, first, last)
+        lines = ledger.gross_profit(first, last)
+        stock = [s for s in ledger.stock(as_of=last) if s.qty > 0]
+    _, profit_total = report_table(book, "毛利", PROFIT.columns, "按商品")
+    assert (profit_total["销售收入"], profit_total["毛利"]) == (sum(p.amount for p in lines), sum(p.profit for p in lines))
+    _, by_customer = report_table(book, "毛利", PROFIT_BY_CUSTOMER, "按客户")
+    assert by_customer["毛利"] == profit_total["毛利"]
+    age, age_total = report_table(book, "库龄", STOCK_AGE.columns)
+    assert len(age) == len(stock) and age_total["库存金额"] == sum(s.value for s in stock)
+    columns = tuple(c for c in STATEMENT.columns if c.zh not in ("应付增加", "付出"))
+    _, closing = report_table(book, "对账单", columns, "往来单位：C01 朝阳超市")
+    [[balance]] = [lookup.balance(tmp_path / "demo.jxc.db", [STATEMENT_PARTY], last)]
+    assert closing["余额"] == balance
+    printed = [v for r in openpyxl.load_workbook(book)["打印"].iter_rows(values_only=True) for v in r if v]
+    assert PRINTED in printed and any(str(v).startswith("人民币") for v in printed)
+    for args, code, said in ((["report", str(book), "--from", "2026-09-01", "--to", "2026-09-30"], 0, "报表已生成"),
+                             (["statement", str(book), "S01"], 0, "对账单已生成：S01"),
+                             (["statement", str(book), "无此单位"], 1, "未知往来单位"),
+                             (["print", str(book), "NOPE"], 1, "找不到已过账的单号 NOPE"),
+                             (["report", str(tmp_path / "none.xlsx")], 2, "找不到工作簿")):
+        result = runner.invoke(main, args)
+        assert result.exit_code == code and said in result.output, result.output
