@@ -233,16 +233,29 @@ def test_reports_period_comes_from_the_settings_else_this_month(books):
     assert not make_reports(PatchBook(books), books, d(2026, 12, 1), d(2026, 11, 1)).ok
 
 
-def test_libreoffice_opens_the_reports_and_draws_the_charts(books, tmp_path):
-    """The whole workbook with its reports converts in LibreOffice; the 图表 page carries the
-    three charts' drawings (coloured bars and slices), not just their tables."""
-    from PIL import Image
-    out = tmp_path / "pdf"
+def _libreoffice(book, tmp_path, to: str):
+    out = tmp_path / to
     done = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                           "--convert-to", "pdf", "--outdir", str(out), str(books)],
-                          capture_output=True, text=True, timeout=300)
-    pdf = out / (books.stem + ".pdf")
-    assert pdf.is_file(), done.stderr
+                           "--convert-to", to, "--outdir", str(out), str(book)], capture_output=True, text=True,
+                          timeout=300)
+    made = out / f"{book.stem}.{to}"
+    assert made.is_file(), done.stderr
+    return made
+
+
+def test_libreoffice_opens_the_reports_computes_the_formulas_and_draws_the_charts(books, tmp_path):
+    """The workbook with its reports, 对账单 and 打印 opens in LibreOffice, which computes its
+    formulas and keeps the figures; the 图表 page carries the charts' drawings (coloured bars and
+    slices), not just their tables."""
+    from PIL import Image
+    assert write_statement(PatchBook(books), books, "C01", START, END).ok and print_document(PatchBook(books), books, "CG1")[0].ok
+    again = openpyxl.load_workbook(_libreoffice(books, tmp_path, "xlsx"), data_only=True)
+    assert again["采购"]["I2"].value == 80                                   # 金额 = 数量 × 单价, computed
+    for sheet in ("进销存汇总", "毛利", "补货建议", "库龄", "图表", "对账单", "打印"):
+        assert again[sheet]["A2"].value is not None
+    assert report_table(books, "进销存汇总", SUMMARY.columns)[1]["期末金额"] == \
+        Decimal(str([r for r in again["进销存汇总"].iter_rows(values_only=True) if r[0] == "合计"][0][11]))
+    pdf = _libreoffice(books, tmp_path, "pdf")
     pages = _pdf_text(pdf).split("\f")
     [at] = [n for n, p in enumerate(pages, start=1) if "近 12 个月销售收入与毛利" in p and "月份" in p]
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(at), "-l", str(at), str(pdf), str(tmp_path / "charts")],
