@@ -17,10 +17,16 @@ from .tools import Done, existing_ledger
 
 
 def period(settings: BookSettings, start: dt.date | None, end: dt.date | None,
-           today: dt.date) -> tuple[dt.date, dt.date]:
-    """The reports' period: as asked, else 设置's 报表开始/报表结束, else this month up to today."""
+           today: dt.date) -> tuple[dt.date, dt.date] | Done:
+    """The reports' period: as asked, else 设置's 报表开始/报表结束, else this month up to today;
+    or (a Done that did not go through) why there is none."""
+    if settings.report_problems and not (start and end):
+        return Done(settings.report_problems[0], False)
     end = end or settings.report_to or today
-    return start or settings.report_from or end.replace(day=1), end
+    start = start or settings.report_from or end.replace(day=1)
+    if start > end:
+        return Done(f"报表期间不对：开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}", False)
+    return start, end
 
 
 def _heading(settings: BookSettings, start: dt.date, end: dt.date, now: dt.datetime | None) -> Heading:
@@ -35,9 +41,10 @@ def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end:
                  today: dt.date | None = None, now: dt.datetime | None = None) -> Done:
     """生成报表: 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period, written anew."""
     settings = read_settings(book, book_path)
-    start, end = period(settings, start, end, today or dt.date.today())
-    if start > end:
-        return Done(f"报表期间不对：开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}", False)
+    found = period(settings, start, end, today or dt.date.today())
+    if isinstance(found, Done):
+        return found
+    start, end = found
     with _open(book, book_path) as ledger:
         for layout in period_reports(ledger, _heading(settings, start, end, now), start, end):
             book.write_layout(layout)
@@ -50,12 +57,17 @@ def write_statement(book: Book, book_path: Path, party: str, start: dt.date | No
                     now: dt.datetime | None = None) -> Done:
     """对账单 of one party (by code or exact name) for the period."""
     settings = read_settings(book, book_path)
-    start, end = period(settings, start, end, today or dt.date.today())
+    found = period(settings, start, end, today or dt.date.today())
+    if isinstance(found, Done):
+        return found
+    start, end = found
     with _open(book, book_path) as ledger:
         masters = ledger.masters()
-        code = next((c for c, p in masters.parties.items() if str(party).strip() in (c, p.name)), None)
+        code = masters.code("party", str(party))
         if code is None:
-            return Done(f"未知往来单位“{party}”：请填写“往来单位”表中的编码或名称", False)
+            shared = masters.is_ambiguous("party", str(party))
+            return Done(f"名称“{party}”对应多个往来单位：请填写编码" if shared else
+                        f"未知往来单位“{party}”：请填写“往来单位”表中的编码或名称", False)
         opening, entries = ledger.party_entries(code, start, end)
         layout = statement_layout(_heading(settings, start, end, now), code, masters, opening, entries)
         closing = ledger.balance(code, end)
@@ -69,13 +81,16 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
     """打印单据: the posted document fills the 打印 sheet as its 单据 (and the layout is returned,
     for a PDF). ``sheet`` (a document sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
-    journal = next((j for j, spec in BY_JOURNAL.items() if sheet in (spec.zh, spec.en)), None) if sheet else None
+    journal = next((j for j, spec in BY_JOURNAL.items() if str(sheet).strip().lower() in (spec.zh, spec.en.lower())),
+                   None) if sheet else None
+    if sheet and journal is None:
+        return Done(f"没有单据表“{sheet}”：应为 " + "、".join(spec.zh for spec in BY_JOURNAL.values()), False), None
     with _open(book, book_path) as ledger:
         found = ledger.printable(str(doc_no).strip(), journal)
         if len(found) != 1:
             where = "、".join(BY_JOURNAL[d["journal"]].zh for d in found)
-            return Done(f"单号 {doc_no} 在 {where} 表中都有：请在要打印的那张表上选中它" if found else
-                        f"找不到已过账的单号 {doc_no}：只有过账后的单据能打印", False), None
+            return Done(f"单号 {doc_no} 在 {where} 表中都有：请指明是哪张表的（在该表中选中它，或命令行加 --sheet 表名）"
+                        if found else f"找不到已过账的单号 {doc_no}：只有过账后的单据能打印", False), None
         doc = found[0]
         layout = document_layout(settings.company, doc, ledger.printed_lines(doc["id"]), ledger.masters(),
                                  doc["reversed_by"] is not None)

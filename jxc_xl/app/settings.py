@@ -30,6 +30,7 @@ class BookSettings:
     credit_block: bool = False          # 信用控制 = 禁止: a shipment over the customer's 信用额度 is refused
     report_from: dt.date | None = None  # 报表开始 / 报表结束: the reports' period
     report_to: dt.date | None = None
+    report_problems: list[str] = field(default_factory=list)   # a report date 设置 holds that is no date
     english: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -52,6 +53,8 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
             setattr(s, key, to_date(raw[key]))
             if getattr(s, key) is None:
                 s.problems.append(f"设置：{name}“{raw[key]}”不是有效日期")
+                if key.startswith("report"):
+                    s.report_problems.append(s.problems[-1] + "：请改正或清空")
     control = str(raw.get("credit_control") or "").strip().lower()
     if control not in CREDIT_CONTROL:
         s.problems.append(f"设置：信用控制“{raw['credit_control']}”无效，应为 提示 / 禁止")

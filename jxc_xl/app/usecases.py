@@ -24,7 +24,7 @@ from .statuses import StatusWriter
 from ..sheets.book import Book, Table, read_table
 from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec
 from ..sheets.format import Exact
-from ..reports.generate import generated, journal_since, summaries
+from ..reports.generate import generated, journal_mark, journal_since, summaries
 
 
 @dataclass
@@ -267,5 +267,5 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
         aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
         book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
-    mark = None if ledger.path == MEMORY else ledger.generation()     # no ledger file: nothing to be from
+    mark = None if ledger.path == MEMORY else journal_mark(ledger)     # no ledger file: nothing to be from
     book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)

@@ -12,7 +12,7 @@ from ..sheets.format import FORMATS, GENERATED_FILL, LOOK_STYLES, Exact
 from ..sheets.layout import Cell, Layout
 from . import parts
 from .charts import chart_object
-from .package import MAIN, Package
+from .package import MAIN, Package, resolve
 from .sheetdata import cell_xml, page_setup_xml
 from .styles import Styles
 
@@ -69,18 +69,27 @@ def _tail(layout: Layout, drawing_rid: str | None) -> str:
         f'<drawing r:id="{drawing_rid}"/>' if drawing_rid else ""])
 
 
-def drop_drawings(pkg: Package, part: str) -> None:
-    """The sheet's drawings, their charts and their relationships removed (a report sheet's
-    charts are written anew each time)."""
-    for _, drawing in pkg.targets(part, "drawing"):
-        if pkg.has(pkg.rels_name(drawing)):
-            for _, chart in pkg.targets(drawing, "chart"):
-                pkg.put(chart, None)
-                parts.declare(pkg, chart, None)
-            pkg.put(pkg.rels_name(drawing), None)
-        pkg.put(drawing, None)
-        parts.declare(pkg, drawing, None)
-        parts.unrelate(pkg, part, drawing)
+def drop_relations(pkg: Package, part: str) -> None:
+    """Everything the sheet referred to, gone with the sheet's old XML: its drawings with their
+    charts, its tables, comments and their VML, printer settings, hyperlinks — a report sheet is
+    written whole, so nothing of it may be left related and unreferenced."""
+    for rel in pkg.relationships(part):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = resolve(part, rel.get("Target", ""))
+        if pkg.has(pkg.rels_name(target)):
+            for _, chart in pkg.targets(target, "chart"):
+                _drop(pkg, chart)
+            pkg.put(pkg.rels_name(target), None)
+        _drop(pkg, target)
+    if pkg.has(pkg.rels_name(part)):
+        pkg.put(pkg.rels_name(part), None)
+
+
+def _drop(pkg: Package, part: str) -> None:
+    if pkg.has(part):
+        pkg.put(part, None)
+    parts.declare(pkg, part, None)
 
 
 def add_charts(pkg: Package, part: str, layout: Layout, sheet: str) -> str | None:

@@ -4,6 +4,7 @@ through ``xml.etree`` elements of the small parts (see :class:`~.package.Package
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
@@ -40,6 +41,24 @@ def tables(pkg: Package) -> list[TablePart]:
                                     root.get("name") or root.get("displayName") or "",
                                     [c.get("name", "") for c in root.iter(f"{{{MAIN}}}tableColumn")]))
     return found
+
+
+def grow_tables(pkg: Package, sheet: str, last_row: int) -> None:
+    """The sheet's Tables reaching down to ``last_row`` at least: rows jxc wrote under a Table
+    (a 盘点表 it filled, rows a clerk typed below it where nothing grew it) become its rows, with
+    its banding, filter and sorting."""
+    for table in tables(pkg):
+        if table.sheet != sheet:
+            continue
+        root = pkg.xml(table.part)
+        first, _, last = root.get("ref", "").partition(":")
+        found = re.fullmatch(r"([A-Z]+)(\d+)", last)
+        if found and int(found.group(2)) < last_row and re.fullmatch(r"[A-Z]+\d+", first):
+            ref = f"{first}:{found.group(1)}{last_row}"
+            root = pkg.xml(table.part, edit=True)
+            root.set("ref", ref)
+            for auto in root.iter(f"{{{MAIN}}}autoFilter"):
+                auto.set("ref", ref)
 
 
 def table_xml(spec: SheetSpec, table_id: int, ref: str) -> bytes:

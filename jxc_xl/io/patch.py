@@ -22,7 +22,7 @@ from ..sheets.contract import SheetSpec
 from ..sheets.layout import Layout
 from . import parts
 from .files import save_atomically
-from .layoutxml import add_charts, drop_drawings, layout_print_names, layout_sheet, set_print_names
+from .layoutxml import add_charts, drop_relations, layout_print_names, layout_sheet, set_print_names
 from .package import Package, damaged
 from .sheetdata import generated_sheet, marked, patch_sheet, same, with_marks
 from .styles import Styles, styles_part
@@ -106,6 +106,7 @@ class PatchBook(FileBook):
                 raise damaged(pkg.path, part)
             if edits:
                 xml = patch_sheet(xml, edits)
+                parts.grow_tables(pkg, part, max(edits))
             if marks:
                 cells = marked(xml)
                 for at_fault, rows in marks:
@@ -160,16 +161,11 @@ class PatchBook(FileBook):
             parts.set_mark(pkg, spec, mark)
 
     def _write_layout(self, pkg: Package, styles: Styles, layout: Layout) -> None:
-        """A report or printed 单据 sheet written anew (created if missing): its drawings and any
-        table on it dropped, its charts, print area and repeated rows written."""
+        """A report or printed 单据 sheet written anew (created if missing): whatever it related to
+        dropped, its charts, print area and repeated rows written."""
         sheet = find_sheet(self, layout.spec) or layout.spec.zh
         part = dict(pkg.sheets()).get(sheet) or parts.add_sheet(pkg, sheet)
-        if pkg.has(pkg.rels_name(part)):
-            drop_drawings(pkg, part)
-            for t in [t for t in parts.tables(pkg) if t.sheet == part]:
-                parts.unrelate(pkg, part, t.part)
-                pkg.put(t.part, None)
-                parts.declare(pkg, t.part, None)
+        drop_relations(pkg, part)
         pkg.put(part, layout_sheet(layout, styles, add_charts(pkg, part, layout, sheet)))
         layout_print_names(pkg, sheet, layout)
 

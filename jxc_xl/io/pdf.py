@@ -31,9 +31,12 @@ def layout_pdf(layout: Layout, target: Path) -> Path:
         book = PatchBook(book_path)
         book.write_layout(layout)
         book.save()
-        done = subprocess.run([soffice, f"-env:UserInstallation={Path(folder, 'profile').as_uri()}", "--headless",
-                               "--convert-to", "pdf", "--outdir", folder, str(book_path)],
-                              capture_output=True, text=True, timeout=TIMEOUT)
+        try:
+            done = subprocess.run([soffice, f"-env:UserInstallation={Path(folder, 'profile').as_uri()}", "--headless",
+                                   "--convert-to", "pdf", "--outdir", folder, str(book_path)],
+                                  capture_output=True, text=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise PdfError(f"LibreOffice 在 {TIMEOUT} 秒内没有生成 PDF：请关闭其他 LibreOffice 窗口后再试") from exc
         made = Path(folder) / f"{target.stem}.pdf"
         if not made.is_file():
             raise PdfError(f"LibreOffice 没能生成 PDF：{(done.stderr or done.stdout).strip()[:200]}")

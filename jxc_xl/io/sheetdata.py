@@ -71,7 +71,24 @@ def patch_sheet(xml: bytes, edits: dict[int, dict[int, object]]) -> bytes:
     new = _patch_found_rows(body, edits)
     if new is None:
         new = _patch_all_rows(body, edits)
-    return xml[:body_start] + new + xml[body_end:]
+    last_col = max((c for cells in edits.values() for c in cells), default=1)
+    return _dimension(xml[:body_start], max(edits, default=1), last_col) + new + xml[body_end:]
+
+
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _dimension(head: bytes, last_row: int, last_col: int) -> bytes:
+    """The sheet's used range (<dimension>) grown to take in cells written beyond it."""
+    found = _DIMENSION.search(head)
+    if found is None:
+        return head
+    col, row = found.group(3) or found.group(1), int(found.group(4) or found.group(2))
+    if last_row <= row and last_col <= column_number(col.decode()):
+        return head
+    end = f"{column_letter(max(last_col, column_number(col.decode())))}{max(last_row, row)}".encode()
+    return head[:found.start()] + b'<dimension ref="' + found.group(1) + found.group(2) + b":" + end + b'"' + \
+        head[found.end():]
 
 
 def _patch_found_rows(body: bytes, edits: dict) -> bytes | None:

@@ -261,8 +261,11 @@ class Ledger:
     def key_dates(self, end: dt.date) -> dict[tuple[str, str], tuple]:
         return reporting.key_dates(self.conn, end)
 
-    def last_receipts(self) -> dict[str, tuple[str, int]]:
-        return reporting.last_receipts(self.conn)
+    def last_receipts(self, items: list[str]) -> dict[str, tuple[str, int]]:
+        return reporting.last_receipts(self.conn, items)
+
+    def sales_by_month(self, start: dt.date, end: dt.date) -> list[tuple]:
+        return reporting.sales_by_month(self.conn, start, end)
 
     def party_entries(self, party: str, start: dt.date, end: dt.date) -> tuple[int, list[tuple]]:
         return reporting.party_entries(self.conn, party, start, end)

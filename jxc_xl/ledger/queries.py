@@ -72,13 +72,13 @@ def balances(conn: sqlite3.Connection, before: str, item: str | None = None,
     in about 0.1 s, where summing the movements took 4 s."""
     where, args = filters(**{"k.item": item, "k.warehouse": warehouse})
     return conn.execute(
-        f"SELECT k.item, k.warehouse, m.pos, m.bal_qty, m.bal_value, m.last_unit FROM {_keys(conn)} k "
+        f"SELECT k.item, k.warehouse, m.pos, m.bal_qty, m.bal_value, m.last_unit FROM {key_table(conn)} k "
         "JOIN movements m ON m.id = (SELECT id FROM movements WHERE item = k.item AND warehouse = k.warehouse "
         f"AND pos < ? ORDER BY pos DESC LIMIT 1) WHERE 1{where} ORDER BY k.item, k.warehouse",
         [before, *args]).fetchall()
 
 
-def _keys(conn: sqlite3.Connection) -> str:
+def key_table(conn: sqlite3.Connection) -> str:
     """The item × warehouse keys: their table, or (a ledger too old to have it, read as it is)
     the movements' own."""
     if has_table(conn, "stock_keys"):

@@ -53,11 +53,12 @@ TITLES = {DocType.purchase_receipt: "采购入库单", DocType.purchase_return: 
           DocType.other_issue: "其他出库单", DocType.customer_receipt: "收款单", DocType.supplier_payment: "付款单",
           DocType.purchase_order: "采购订单", DocType.sales_order: "销售订单", DocType.opening_stock: "期初库存单",
           DocType.opening_balance: "期初往来单"}
+_SIDES = {"AR": "应收", "AP": "应付"}
 LINES_PER_PAGE = 12
 SIGNATURES = ("制单人", "审核", "仓管", None, "经手人", None, "签收")     # by column: 单位 and 单价 are narrow
 
 
-def document_layout(company: str, doc: sqlite3.Row, lines: list[sqlite3.Row], masters: Masters,
+def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters: Masters,
                     reversed_: bool) -> Layout:
     """The printed 单据: its head (repeated on each page), up to 12 lines a page, then 合计 in
     figures and in 大写, 制单人 (who posted it) and the signature lines."""
@@ -66,21 +67,21 @@ def document_layout(company: str, doc: sqlite3.Row, lines: list[sqlite3.Row], ma
     head = [[Cell(company, "title")], [Cell(TITLES[kind] + ("（已红字冲销）" if reversed_ else ""), "title")],
             *_fields(doc, masters), [Cell(c.zh, "header") for c in PRINT.columns]]
     body, total, count = [], 0, 0
-    for line in lines:
-        item = masters.items.get(line["item"])
-        body.append([Cell(line["item"]), Cell(item.name if item else ""), Cell(item.spec if item else ""),
-                     Cell(item.unit if item else ""), Cell(Exact(from_qty_units(line["qty"])), kind="qty"),
-                     _figure(line["price"], from_unit_cost_units, "price"),
-                     _figure(line["amount"], from_cents, "money")])
-        total += line["amount"] or 0
-        count += line["qty"] or 0
-    if not kind.has_lines:
+    for item_code, qty, price, amount in lines:
+        item = masters.items.get(item_code)
+        words = (item.name, item.spec, item.unit) if item else (_SIDES.get(item_code, ""), "", "")
+        body.append([Cell(item_code if item else ""), *(Cell(w) for w in words),
+                     _figure(qty, from_qty_units, "qty"), _figure(price, from_unit_cost_units, "price"),
+                     _figure(amount, from_cents, "money")])
+        total += amount or 0
+        count += qty or 0
+    if not lines:                                                # a payment: its amount and 结算方式
         total = doc["amount"] or 0
-        body.append([Cell(kind.label), Cell(doc["method"] or ""), None, None, None, None,
+        body.append([None, Cell(kind.label), Cell(doc["method"] or ""), None, None, None,
                      Cell(Exact(from_cents(total)), kind="money")])
     amount = from_cents(total)
     foot = [[Cell(TOTAL, "total"), None, None, None,
-             Cell(Exact(from_qty_units(count)), "total", "qty") if kind.has_lines else None, None,
+             Cell(Exact(from_qty_units(count)), "total", "qty") if count else None, None,
              Cell(Exact(amount), "total", "money")],
             [Cell("合计金额（大写）", "label"), Cell("人民币" + rmb_words(amount), "label")],
             [Cell(f"备注：{doc['note'] or ''}")], [],

@@ -18,6 +18,7 @@ TOP = 10
 
 def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date) -> list[Layout]:
     masters = ledger.masters()
+    held = ledger.stock(as_of=end)
     lines = tables.sales(ledger, start, end)
     by_item = tables.profit(lines, "item", {s: i.name for s, i in masters.items.items()})
     by_party = tables.profit(lines, "party", {c: p.name for c, p in masters.parties.items()})
@@ -27,34 +28,34 @@ def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.dat
                                         Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户")]),
         report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters))],
                       extra="可用数量、采购在途为生成时的数"),
-        report_layout(STOCK_AGE, heading, [Block(STOCK_AGE.columns, *tables.stock_age(ledger, masters, end))],
+        report_layout(STOCK_AGE, heading, [Block(STOCK_AGE.columns, *tables.stock_age(ledger, masters, held, end))],
                       extra=f"库存截至 {end.isoformat()}"),
-        charts(ledger, masters, heading, by_item[2], end)]
+        charts(ledger, masters, heading, by_item[2], held, end)]
 
 
-def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, end: dt.date) -> Layout:
+def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: list, end: dt.date) -> Layout:
     """图表: three small tables and a native chart beside each — sales and gross profit of the
     last 12 months, the ten items with the most gross profit, stock value by 类别."""
-    lines = tables.sales(ledger, tables.first_of_year_back(end), end)
     top = by_item.sort_values("profit", ascending=False, kind="stable").head(TOP)
     names = {s: i.name for s, i in masters.items.items()}
-    blocks = [Block(MONTHS, tables.months(lines, end), caption="近 12 个月销售收入与毛利"),
+    blocks = [Block(MONTHS, tables.months(ledger, end), caption="近 12 个月销售收入与毛利"),
               Block(TOP_ITEMS, [[r.item, names.get(r.item, ""), tables.money(r.profit)] for r in top.itertuples()],
                     caption=f"毛利最高的 {TOP} 个商品（本期）"),
-              Block(CATEGORIES, tables.by_category(ledger, masters, end), caption=f"各类别库存金额（{end.isoformat()}）")]
+              Block(CATEGORIES, tables.by_category(masters, held), caption=f"各类别库存金额（{end.isoformat()}）")]
     layout = report_layout(CHARTS, heading, blocks)
-    layout.charts = _charts(layout, blocks)
-    layout.landscape, layout.freeze, layout.repeat = True, 0, None
+    layout.charts, layout.breaks = _charts(layout, blocks)
+    layout.landscape, layout.freeze = True, 0
     return layout
 
 
 _CHART_ROWS = 17            # a chart is about 16 rows tall: each table gets at least that many
 
 
-def _charts(layout: Layout, blocks: list[Block]) -> list[Chart]:
-    """A chart beside each table, its rows padded so the charts do not overlap."""
+def _charts(layout: Layout, blocks: list[Block]) -> tuple[list[Chart], list[int]]:
+    """A chart beside each table, its rows padded so the charts do not overlap; and the page
+    breaks that keep each table and its chart on a page of their own."""
     kinds = (("bar", "近 12 个月销售收入与毛利", (2, 3)), ("bar", "毛利最高的商品", (3,)), ("pie", "各类别库存金额", (2,)))
-    found, row = [], 0
+    found, row, breaks = [], 0, []
     for block, (kind, title, values) in zip(blocks, kinds):
         header = next(r for r in range(row, len(layout.rows)) if layout.rows[r][:1] and
                       layout.rows[r][0].look == "header") + 1
@@ -64,4 +65,5 @@ def _charts(layout: Layout, blocks: list[Block]) -> list[Chart]:
         pad = max(0, header - 1 + _CHART_ROWS - last)
         layout.rows[last:last] = [[] for _ in range(pad)]
         row = last + pad
-    return found
+        breaks.append(row)
+    return found, breaks[:-1]

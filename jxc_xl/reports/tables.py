@@ -13,6 +13,7 @@ from ..domain.money import (from_cents, from_qty_units, from_unit_cost_units, mu
                             to_unit_cost_units)
 from ..domain.validate import Masters
 from ..ledger import Ledger
+from ..ledger.queries import StockRow
 from ..sheets.contract import AGE_BANDS
 from ..sheets.format import Exact
 from .layouts import TOTAL
@@ -101,17 +102,18 @@ def reorder(ledger: Ledger, masters: Masters) -> tuple[list[list], list]:
     waiting = pd.DataFrame([(kind, item, units) for (kind, item, _), units in ledger.open_quantities().items()],
                            columns=["kind", "item", "units"]).astype({"units": "int64"})
     open_by = waiting.groupby(["kind", "item"])["units"].sum().to_dict()
-    last = ledger.last_receipts()
-    rows, total = [], 0
+    short = []
     for sku, item in sorted(masters.items.items()):
         if item.min_qty is None or item.inactive:
             continue
         available = held.get(sku, 0) - open_by.get((DocType.sales_order.value, sku), 0)
         on_order = open_by.get((DocType.purchase_order.value, sku), 0)
-        low = to_qty_units(item.min_qty)
-        if available + on_order >= low:
-            continue
-        top = to_qty_units(item.max_qty) if item.max_qty is not None else 2 * low
+        if available + on_order < to_qty_units(item.min_qty):
+            short.append((sku, item, available, on_order))
+    last = ledger.last_receipts([sku for sku, *_ in short])
+    rows, total = [], 0
+    for sku, item, available, on_order in short:
+        top = to_qty_units(item.max_qty if item.max_qty is not None else 2 * item.min_qty)
         wanted = max(top - available - on_order, 0)
         supplier, last_price = last.get(sku, ("", None))
         unit = item.purchase_price if item.purchase_price is not None else (
@@ -131,12 +133,12 @@ def _party_name(masters: Masters, code: str) -> str:
 
 
 # -- 库龄 ------------------------------------------------------------------------------------------
-def stock_age(ledger: Ledger, masters: Masters, end: dt.date) -> tuple[list[list], list]:
-    """Item × warehouse with stock at ``end``: its last 入库 and 出库, days since it last sold
-    (else since it first came in) and the band those days fall in."""
+def stock_age(ledger: Ledger, masters: Masters, held: list[StockRow], end: dt.date) -> tuple[list[list], list]:
+    """Item × warehouse with stock at ``end`` (``held``: the stock then): its last 入库 and 出库,
+    days since it last sold (else since it first came in) and the band those days fall in."""
     dates = ledger.key_dates(end)
     rows, sums = [], [0, 0]
-    for r in sorted(ledger.stock(as_of=end), key=lambda r: (r.warehouse, r.item)):
+    for r in sorted(held, key=lambda r: (r.warehouse, r.item)):
         if r.qty <= 0:
             continue
         first_in, last_in, last_out, last_sale = dates.get((r.item, r.warehouse), (None,) * 4)
@@ -160,17 +162,14 @@ def _day(text: str | None) -> dt.date | None:
 
 
 # -- 图表's data -------------------------------------------------------------------------------------
-def months(lines: pd.DataFrame, end: dt.date) -> list[list]:
-    """The 12 months up to ``end``'s: 月份, 销售收入, 毛利 (a month with no sales shows 0)."""
-    wanted = [_month_back(end, n) for n in range(11, -1, -1)]
-    lines = lines.assign(month=lines.date.str[:7], profit=lines.amount - lines.cost)
-    grouped = lines.groupby("month")[["amount", "profit"]].sum().reindex(wanted, fill_value=0)
-    return [[month, money(r.amount), money(r.profit)] for month, r in zip(wanted, grouped.itertuples())]
-
-
-def first_of_year_back(end: dt.date) -> dt.date:
-    """The first day of the 12-month window the monthly chart shows."""
-    return dt.date.fromisoformat(_month_back(end, 11) + "-01")
+def months(ledger: Ledger, end: dt.date) -> list[list]:
+    """The 12 months up to ``end``'s (none before year 1): 月份, 销售收入, 毛利 (a month with no
+    sales shows 0)."""
+    wanted = [_month_back(end, n) for n in range(min(11, end.year * 12 + end.month - 13), -1, -1)]
+    frame = pd.DataFrame(ledger.sales_by_month(dt.date.fromisoformat(wanted[0] + "-01"), end),
+                         columns=["month", "amount", "cost"]).astype({"amount": "int64", "cost": "int64"})
+    grouped = frame.set_index("month").reindex(wanted, fill_value=0)
+    return [[month, money(r.amount), money(r.amount - r.cost)] for month, r in zip(wanted, grouped.itertuples())]
 
 
 def _month_back(day: dt.date, n: int) -> str:
@@ -178,9 +177,9 @@ def _month_back(day: dt.date, n: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def by_category(ledger: Ledger, masters: Masters, end: dt.date) -> list[list]:
-    """Stock value at ``end`` per 类别 (none given: 未分类), largest first."""
+def by_category(masters: Masters, held: list[StockRow]) -> list[list]:
+    """The value of the stock ``held`` per 类别 (none given: 未分类), largest first."""
     frame = pd.DataFrame([((masters.items[r.item].category if r.item in masters.items else "") or "未分类",
-                           to_cents(r.value)) for r in ledger.stock(as_of=end)], columns=["category", "value"])
+                           to_cents(r.value)) for r in held], columns=["category", "value"])
     grouped = frame.astype({"value": "int64"}).groupby("category")["value"].sum().sort_values(ascending=False, kind="stable")
     return [[category, money(value)] for category, value in grouped.items() if value]

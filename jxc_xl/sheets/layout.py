@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .contract import SheetSpec
 
@@ -14,8 +14,9 @@ CHART_COLUMNS = 8
 LOOKS = ("title", "subtitle", "note", "header", "body", "total", "label", "warn")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One cell (a tuple: a report makes one for every figure it shows)."""
+
     value: object
     look: str = "body"          # one of LOOKS
     kind: str = "text"          # a Column kind (its number format, sheets.format.FORMATS), or "percent"
@@ -71,30 +72,42 @@ def text_width(value: object) -> int:
 
 def fit_widths(rows: list[list[Cell | None]], least: float = 6, most: float = 50) -> list[float]:
     """Column widths that show every cell whole (a 9-digit amount with its separators, a long
-    name), a title row excepted: titles run over the empty cells beside them."""
-    widths: list[float] = []
+    name), titles and captions excepted: they run over the empty cells beside them.
+
+    Each column's cells are measured longest text first, and only while one could still be the
+    widest (text takes at most two widths a character, a figure less than that plus 6): a
+    report of 15,000 rows is measured in a few dozen cells a column, not all of them."""
+    columns: dict[int, list[Cell]] = {}
     for row in rows:
         for c, cell in enumerate(row):
-            if cell is None or cell.look in ("title", "subtitle", "note", "label"):
-                continue
-            while len(widths) <= c:
-                widths.append(least)
-            widths[c] = min(max(widths[c], shown_width(cell) + 2), most)
+            if cell is not None and cell.look not in ("title", "subtitle", "note", "label"):
+                columns.setdefault(c, []).append(cell)
+    widths = []
+    for c in range(max(columns, default=-1) + 1):
+        widest = 0
+        for size, cell in sorted(((len(str(cell.value)), cell) for cell in columns.get(c, ())),
+                                 key=lambda pair: pair[0], reverse=True):
+            if 2 * size + 6 <= widest:
+                break
+            widest = max(widest, shown_width(cell))
+        widths.append(min(max(least, widest + 2), most))
     return widths
 
 
 def shown_width(cell: Cell) -> int:
-    """The width of a cell as its number format shows it (thousands separators, fixed decimals)."""
+    """The width of a cell as its number format shows it (thousands separators, fixed decimals).
+    Worked out from the figure's text: a report has a cell like this for every figure it shows."""
     value = cell.value
     if value is None or value == "":
         return 0
     if cell.kind == "date":
         return 10
-    if isinstance(value, str) and type(value) is str or isinstance(value, bool):
+    if type(value) is str or isinstance(value, bool):
         return text_width(value)
-    number = Decimal(str(value))
-    digits = len(str(abs(int(number))))
-    return digits + (digits - 1) // 3 + _DECIMALS.get(cell.kind, 3) + (number < 0)
+    text = value if isinstance(value, str) else format(value, "f")
+    negative = text.startswith("-")
+    digits = len(text.lstrip("-").split(".")[0]) or 1
+    return digits + (digits - 1) // 3 + _DECIMALS.get(cell.kind, 3) + negative
 
 
 _DECIMALS = {"price": 5, "percent": 4, "int": 0}

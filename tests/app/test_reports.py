@@ -15,6 +15,7 @@ import pytest
 from jxc_xl import Ledger, lookup
 from jxc_xl.app.reports import make_reports, print_document, write_statement
 from jxc_xl.app.usecases import reverse_book
+from jxc_xl.domain.words import rmb_words
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.sheets.contract import PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY
 
@@ -257,13 +258,15 @@ def test_libreoffice_opens_the_reports_computes_the_formulas_and_draws_the_chart
         Decimal(str([r for r in again["进销存汇总"].iter_rows(values_only=True) if r[0] == "合计"][0][11]))
     pdf = _libreoffice(books, tmp_path, "pdf")
     pages = _pdf_text(pdf).split("\f")
-    [at] = [n for n, p in enumerate(pages, start=1) if "近 12 个月销售收入与毛利" in p and "月份" in p]
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(at), "-l", str(at), str(pdf), str(tmp_path / "charts")],
-                   check=True)
-    [png] = tmp_path.glob("charts*.png")
-    data = Image.open(png).convert("RGB").tobytes()
-    coloured = sum(1 for rgb in zip(data[0::3], data[1::3], data[2::3]) if max(rgb) - min(rgb) > 80)
-    assert coloured > 500, "the 图表 page shows no chart"
+    captions = ("近 12 个月销售收入与毛利", "毛利最高的 10 个商品", "各类别库存金额")
+    for caption in captions:                                  # each table and its chart on a page of its own
+        [at] = [n for n, p in enumerate(pages, start=1) if caption in p]
+        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(at), "-l", str(at), str(pdf),
+                        str(tmp_path / f"charts{at}")], check=True)
+        [png] = tmp_path.glob(f"charts{at}*.png")
+        data = Image.open(png).convert("RGB").tobytes()
+        coloured = sum(1 for rgb in zip(data[0::3], data[1::3], data[2::3]) if max(rgb) - min(rgb) > 80)
+        assert coloured > 100, f"the page of {caption} shows no chart"
 
 
 def test_the_demos_reports_statement_and_print_equal_its_ledger(tmp_path):
@@ -301,3 +304,54 @@ def test_the_demos_reports_statement_and_print_equal_its_ledger(tmp_path):
                              (["report", str(tmp_path / "none.xlsx")], 2, "找不到工作簿")):
         result = runner.invoke(main, args)
         assert result.exit_code == code and said in result.output, result.output
+
+
+def _moved(book, doc_no: str) -> tuple[Decimal, Decimal]:
+    """(quantity, value) of a document's first movement, from the stock card: out or in."""
+    with _ledger(book) as ledger:
+        c = next(c for c in ledger.stock_card() if c.doc_no == doc_no)
+    return c.in_qty - c.out_qty, c.value
+
+
+@pytest.mark.parametrize("doc_no, title, kind", [("DB1", "调拨单", "transfer"), ("PD1", "盘点单", "count"),
+                                                 ("期初-2026-10-01-C01", "期初往来单", "opening"),
+                                                 ("SK1", "收款单", "payment")])
+def test_every_kind_of_document_prints_its_figures_and_total(books, doc_no, title, kind):
+    """A stock document prints the cost its movements carried (a count its difference, signed),
+    an opening balance its 应收, a payment its amount — never a 合计 of 零元整 for want of a price."""
+    done, layout = print_document(PatchBook(books), books, doc_no)
+    assert done.ok, done.message
+    rows = [[c.value if c else None for c in row] for row in layout.rows]
+    assert title in rows[1][0]
+    header = next(i for i, r in enumerate(rows) if r[:1] == ["商品编码"])
+    line = rows[header + 1]
+    figures = [Decimal(str(v)) if v is not None else None for v in line[4:7]]
+    if kind == "transfer":                                        # DB1 sends 5 out of WH1, at their cost
+        qty, value = _moved(books, doc_no)
+        assert line[0] == "A001" and figures[0] == -qty == 5 and figures[2] == -value
+    elif kind == "count":                                         # PD1 found one short: its loss, signed
+        qty, value = _moved(books, doc_no)
+        assert line[0] == "A001" and figures[0] == qty == -1 and figures[2] == value < 0
+    else:
+        assert figures[2] == Decimal(500 if kind == "opening" else 20)
+    [summed] = [r for r in rows if r[:1] == ["合计"]]
+    words = next(r[1] for r in rows if r[:1] == ["合计金额（大写）"])
+    assert Decimal(str(summed[6])) == figures[2] != 0 and words == "人民币" + rmb_words(figures[2])
+
+
+def test_report_periods_parties_and_sheets_that_cannot_be_are_said_not_guessed(books):
+    book = PatchBook(books)
+    assert "晚于结束日期" in write_statement(book, books, "C01", END, START).message
+    type_rows(books, "往来单位", [{"编码": "C09", "名称": "朝阳超市", "类型": "客户"}])      # a second 朝阳超市
+    assert post(books).exit_code == 0
+    done = write_statement(PatchBook(books), books, "朝阳超市", START, END)
+    assert not done.ok and "对应多个往来单位" in done.message
+    assert write_statement(PatchBook(books), books, "C01", START, END).ok                 # the code still works
+    type_rows(books, "设置", [{"项目": "报表开始", "值": "2026-8-1x"}])
+    done = make_reports(PatchBook(books), books)
+    assert not done.ok and "报表开始“2026-8-1x”不是有效日期" in done.message
+    assert make_reports(PatchBook(books), books, START, END).ok                           # given dates: fine
+    done, _ = print_document(PatchBook(books), books, "XS1", sheet="不存在")
+    assert not done.ok and "没有单据表“不存在”" in done.message
+    ws = openpyxl.load_workbook(books)["毛利"]                 # two tables: the second starts a page
+    assert ws.print_title_rows is None and len(ws.row_breaks.brk) == 1

@@ -456,6 +456,28 @@ def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monk
     assert written[-1] == 1 and journal_in_sheet(book) == journal_in_full(book.with_name("other.xlsx"))
 
 
+def test_a_journal_written_in_an_earlier_format_is_rewritten_in_full(book, monkeypatch):
+    """A 台账 whose mark names this ledger but not the way rows are shown now (one written before
+    returns showed as negative 入库) keeps none of its rows: no sheet mixes two sign rules."""
+    import zipfile
+    from jxc_xl.io import sheetdata as patch
+    from jxc_xl.reports.generate import JOURNAL_FORMAT
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    post(book)
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(JOURNAL_FORMAT.encode(), b"")   # as an older jxc wrote it
+    with zipfile.ZipFile(book, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    written = []
+    real = patch._data_rows
+    monkeypatch.setattr(patch, "_data_rows", lambda rows, *a: written.append(len(rows)) or real(rows, *a))
+    type_rows(book, "采购", [purchase("CG2", d(2026, 11, 2), "A001", 1, 5)])
+    post(book)
+    assert written[-1] == 2 and journal_in_sheet(book) == journal_in_full(book)
+
+
 def test_english_statuses_when_the_language_is_english(book):
     type_rows(book, "设置", [{"项目": "语言", "值": "English"}], start=7)
     rows = type_rows(book, "采购", [GOOD, purchase("CG9", d(2026, 11, 2), "NOPE", 1, 6)])

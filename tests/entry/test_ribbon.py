@@ -236,6 +236,9 @@ def test_count_sheet_and_backup_commands_run_the_same_use_cases(small):
     result = CliRunner().invoke(main, ["count-sheet", str(small), "门店仓"])      # by name
     assert result.exit_code == 0 and "仓库 WH2 的 1 个商品" in result.output
     assert cell(small, "盘点", 2, "商品编码") == "A001" and cell(small, "盘点", 2, "账面数量") == 6
+    assert CliRunner().invoke(main, ["count-sheet", str(small), "WH1"]).exit_code == 0    # rows 3–4: the table grows
+    ws = openpyxl.load_workbook(small)["盘点"]
+    assert ws.tables["Counts"].ref == "A1:I4" and ws.max_row == 4 and ws.cell(4, 4).value == "B002"
     result = CliRunner().invoke(main, ["count-sheet", str(small), "WH9"])
     assert "未知仓库“WH9”" in result.output
     result = CliRunner().invoke(main, ["backup", str(small)])

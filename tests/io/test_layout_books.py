@@ -14,10 +14,9 @@ import pytest
 
 from jxc_xl.io.excel import XlwingsBook
 from jxc_xl.io.xlsx import FileBook
-from jxc_xl.sheets.layout import header_sections
 from jxc_xl.sheets.contract import RECEIVABLES, SUMMARY
 from jxc_xl.sheets.format import FORMATS, GENERATED_FILL, Exact
-from jxc_xl.sheets.layout import Cell, Chart, Layout
+from jxc_xl.sheets.layout import Cell, Chart, Layout, header_sections
 
 from ..xlengine import open_book
 
@@ -209,3 +208,33 @@ def pdf_text(path: Path, out: Path) -> str:
     pdf = out / (path.stem + ".pdf")
     assert done.returncode == 0 and pdf.exists(), done.stdout + done.stderr
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_fast_writer_rewrites_a_report_sheet_without_what_was_related_to_it(tmp_path):
+    """A note a user put on a report sheet (a comment and its VML drawing) goes with the sheet's
+    old cells: the rewritten sheet relates to its own drawing only, and opens."""
+    import zipfile
+    from openpyxl.comments import Comment
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.io.template import new_workbook
+    path = new_workbook(tmp_path / "book.xlsx")
+    for _ in range(2):
+        book = PatchBook(path)
+        book.write_layout(report())
+        book.save()
+        wb = openpyxl.load_workbook(path)
+        wb[SHEET]["A2"].comment = Comment("看这里", "老板")
+        wb.save(path)
+    book = PatchBook(path)
+    book.write_layout(shorter())
+    book.save()
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        sheet = next(n for n in names if n.startswith("xl/worksheets/sheet") and SHEET.encode() in z.read("xl/workbook.xml")
+                     and b"\xe7\x9f\xad\xe8\xa1\xa8" in z.read(n))                     # the sheet holding 短表
+        rels = z.read(sheet.replace("worksheets/", "worksheets/_rels/") + ".rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+    assert "comments" not in rels and "vmlDrawing" not in rels and rels.count("Relationship ") == 1
+    assert sum(n.startswith("xl/charts/") for n in names) == 1 and "/xl/charts/chart2.xml" not in types
+    wb = openpyxl.load_workbook(path)
+    assert wb[SHEET]["A2"].comment is None and len(wb[SHEET]._charts) == 1
