@@ -295,6 +295,16 @@ def statement(book: str, party: str, start: dt.datetime | None, end: dt.datetime
     _done(_on_book(book, lambda b, p: write_statement(b, p, party, _day(start), _day(end))))
 
 
+@main.command()
+@click.argument("book")
+@click.option("--from", "start", type=_DAY, help="开始日期（默认最早的记录）")
+@click.option("--to", "end", type=_DAY, help="结束日期（默认今天）")
+def audit(book: str, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """操作日志: who posted, reversed, closed, reopened or was refused what, when, from which workbook and computer."""
+    from .app.reports import write_audit
+    _done(_on_book(book, lambda b, p: write_audit(b, p, _day(start), _day(end))))
+
+
 @main.command("print")
 @click.argument("book")
 @click.argument("doc_no")

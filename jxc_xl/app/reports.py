@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..ledger import Ledger
-from ..reports.forms import document_layout, statement_layout
+from ..reports.forms import audit_layout, document_layout, statement_layout
 from ..reports.layouts import Heading
 from ..reports.period import period_reports
 from ..sheets.book import Book
@@ -75,6 +75,23 @@ def write_statement(book: Book, book_path: Path, party: str, start: dt.date | No
     book.save()
     return Done(f"对账单已生成：{code} {masters.parties[code].name}，{start.isoformat()} 至 {end.isoformat()}，"
                 f"期末余额 {closing:,.2f}（应收为正，应付为负）")
+
+
+def write_audit(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
+                today: dt.date | None = None, now: dt.datetime | None = None) -> Done:
+    """操作日志: who posted, reversed, closed or reopened what, when, from where, in the period
+    (default: everything up to today)."""
+    end = end or today or dt.date.today()
+    start = start or dt.date.min
+    if start > end:
+        return Done(f"期间不对：开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}", False)
+    settings = read_settings(book, book_path)
+    with _open(book, book_path) as ledger:
+        entries = ledger.audit_log(start=start, end=end)
+    shown = f"{'' if start == dt.date.min else start.isoformat()} 至 {end.isoformat()}".strip()
+    book.write_layout(audit_layout(Heading(settings.company, shown, now or dt.datetime.now()), entries))
+    book.save()
+    return Done(f"操作日志已生成：{len(entries)} 条（{shown}）")
 
 
 def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None = None) -> tuple[Done, Layout | None]:

@@ -136,8 +136,9 @@ class Ledger:
         Returns whether anything was reopened (``through`` earlier than the closed date)."""
         return periods.reopen(self, through, user, workbook)
 
-    def audit_log(self) -> list[AuditRow]:
-        return meta.audit_log(self)
+    def audit_log(self, actions: tuple[str, ...] = (), start: dt.date | None = None,
+                  end: dt.date | None = None) -> list[AuditRow]:
+        return meta.audit_log(self, actions, start, end)
 
     # -- masters ---------------------------------------------------------------------------
     def upsert_masters(self, items: list[Item] = (), parties: list[Party] = (),

@@ -35,12 +35,30 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
         writer = Writer(ledger.conn, masters, settings, stamp)
         writer.credit_block = credit_block
         outcomes.update(_post_all(writer, checked, latest))
+        result.outcomes = [outcomes[i] for i in sorted(outcomes)]
         if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
             result.batch = stamp.batch
+            _log(ledger, "post", result, user, workbook)          # with the batch, or not at all
         else:
             tx.rollback()
-    result.outcomes = [outcomes[i] for i in sorted(outcomes)]
+    if result.batch is None and not dry_run and any(o.status == "error" for o in result.outcomes):
+        with ledger._transaction():
+            _log(ledger, "post_refused", result, user, workbook)
     return result
+
+
+def _log(ledger: Ledger, action: str, result: PostResult, user: str | None, workbook: str) -> None:
+    """The audit row of a post: its batch, what it posted and what it refused (单号, the first few)."""
+    def few(status: str) -> tuple[int, str]:
+        found = [o.doc_no for o in result.outcomes if o.status == status]
+        return len(found), "、".join(found[:_FEW]) + (" …" if len(found) > _FEW else "")
+    (posted, names), (refused, others) = few("posted"), few("error")
+    detail = (f"批次 {result.batch}：过账 {posted} 张（{names}）" if posted else "没有过账") + \
+        (f"；拒绝 {refused} 张（{others}）" if refused else "")
+    meta.log(ledger, action, detail, user, workbook)
+
+
+_FEW = 10
 
 
 def _outcome(doc: Document, status: str, problems: list[Problem] = ()) -> Outcome:
@@ -139,15 +157,20 @@ def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | No
         original = found[0] if found else None
         date = date or (dt.date.fromisoformat(original["date"]) if original else None)
         problem = _reversal_problem(ledger, doc_no, found, date)
-        if problem:
+        refused = [problem] if problem else []
+        if not refused:
+            stamp = _stamp(ledger.conn, user, workbook)
+            refused = Writer(ledger.conn, ledger.masters(), ledger.settings, stamp).reverse(original, date)
+        if refused:
             tx.rollback()
-            return PostResult(None, [Outcome(doc_no, journal or "", "error", (problem,))])
-        stamp = _stamp(ledger.conn, user, workbook)
-        problems = Writer(ledger.conn, ledger.masters(), ledger.settings, stamp).reverse(original, date)
-        if problems:
-            tx.rollback()
-            return PostResult(None, [Outcome(doc_no, original["journal"], "error", tuple(problems))])
-    return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
+        else:
+            meta.log(ledger, "reverse", f"批次 {stamp.batch}：{doc_no}（{original['journal']}）冲销日期 {date}", user,
+                     workbook)
+            return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
+    with ledger._transaction():
+        meta.log(ledger, "reverse_refused", f"{doc_no}：{refused[0].message}", user, workbook)
+    return PostResult(None, [Outcome(doc_no, original["journal"] if original else journal or "", "error",
+                                     tuple(refused))])
 
 
 def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], date: dt.date | None) -> Problem | None:

@@ -83,9 +83,13 @@ def log(ledger: Ledger, action: str, detail: str, user: str | None, workbook: st
                          workbook, platform.node()))
 
 
-def audit_log(ledger: Ledger) -> list[AuditRow]:
-    """The audit log, oldest first (empty on an older ledger read as it is)."""
+def audit_log(ledger: Ledger, actions: tuple[str, ...] = (), start: dt.date | None = None,
+              end: dt.date | None = None) -> list[AuditRow]:
+    """The audit log, oldest first: every entry, or those of ``actions``, from ``start`` to
+    ``end`` inclusive (empty on an older ledger read as it is)."""
     if ledger.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone() is None:
         return []
+    where = f" AND action IN ({','.join('?' * len(actions))})" if actions else ""
     return [AuditRow(*r) for r in ledger.conn.execute(
-        "SELECT at, user, action, detail, workbook, machine FROM audit ORDER BY id")]
+        f"SELECT at, user, action, detail, workbook, machine FROM audit WHERE at >= ? AND at < ?{where} ORDER BY id",
+        [(start or dt.date.min).isoformat(), (end + dt.timedelta(days=1)).isoformat() if end else "9999", *actions])]

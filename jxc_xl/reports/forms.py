@@ -8,7 +8,7 @@ from ..domain.model import DocType
 from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
 from ..domain.validate import Masters
 from ..domain.words import rmb_words
-from ..sheets.contract import PRINT, STATEMENT
+from ..sheets.contract import ACTIONS, AUDIT_LOG, PRINT, STATEMENT
 from ..sheets.format import Exact
 from ..sheets.layout import Cell, Layout
 from .layouts import TOTAL, Block, Heading, report_layout
@@ -45,6 +45,13 @@ def statement_layout(heading: Heading, code: str, masters: Masters, opening: int
     name = f"{code} {party.name}" if party else code
     return report_layout(STATEMENT, heading, [Block(columns, rows, total, caption=f"往来单位：{name}")],
                          extra="余额：应收为正，应付为负")
+
+
+def audit_layout(heading: Heading, entries: list) -> Layout:
+    """操作日志: every entry of the audit log in the period, oldest first."""
+    rows = [[dt.datetime.fromisoformat(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user, ACTIONS.get(e.action, e.action),
+             e.detail, e.workbook, e.machine] for e in entries]
+    return report_layout(AUDIT_LOG, heading, [Block(AUDIT_LOG.columns, rows)], extra=f"共 {len(rows)} 条")
 
 
 TITLES = {DocType.purchase_receipt: "采购入库单", DocType.purchase_return: "采购退货单",

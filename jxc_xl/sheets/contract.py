@@ -207,6 +207,13 @@ STATEMENT = SheetSpec("对账单", "Statement", "report", (
 PRINT = SheetSpec("打印", "Print", "report", (
     C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("单价", "UnitPrice", "price"), C("金额", "Amount", "money")))
+AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
+    C("时间", "At", width=20), C("用户", "User"), C("操作", "Action"), C("内容", "Detail", width=50),
+    C("工作簿", "Workbook", width=20), C("电脑", "Machine", width=16)))
+# what the audit log's actions are called on 操作日志
+ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字冲销", "reverse_refused": "冲销被拒",
+           "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
+           "restore": "恢复账簿"}
 REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))

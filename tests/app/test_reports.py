@@ -355,3 +355,16 @@ def test_report_periods_parties_and_sheets_that_cannot_be_are_said_not_guessed(b
     assert not done.ok and "没有单据表“不存在”" in done.message
     ws = openpyxl.load_workbook(books)["毛利"]                 # two tables: the second starts a page
     assert ws.print_title_rows is None and len(ws.row_breaks.brk) == 1
+
+
+def test_the_audit_log_sheet_lists_who_did_what_and_when(books):
+    from jxc_xl.app.reports import write_audit
+    from jxc_xl.sheets.contract import AUDIT_LOG
+    done = write_audit(PatchBook(books), books)                         # up to today: everything
+    assert done.ok and done.message.startswith("操作日志已生成：3 条")
+    rows, _ = report_table(books, "操作日志", AUDIT_LOG.columns)
+    assert [r["操作"] for r in rows] == ["过账", "红字冲销", "过账"]               # the month, the 红字冲销 of XS3, CG0
+    assert rows[1]["内容"].startswith("批次 2：XS3") and all(r["工作簿"] == books.name for r in rows)
+    assert all(r["用户"] and r["电脑"] and r["时间"] for r in rows)
+    assert write_audit(PatchBook(books), books, d(2999, 1, 1), d(2999, 1, 2)).message.startswith("操作日志已生成：0 条")
+    assert not write_audit(PatchBook(books), books, END, START).ok

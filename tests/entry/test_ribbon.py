@@ -278,7 +278,7 @@ def test_close_and_reopen_buttons_close_last_month_and_reopen_it_after_asking(sm
     assert len(list((small.parent / "备份").glob("*.db"))) == 1
     with Ledger.open(_ledger(small)) as ledger:
         assert ledger.settings.closed_through == month_end.replace(day=1) - dt.timedelta(days=1)
-        assert [a.action for a in ledger.audit_log()] == ["close", "reopen"]
+        assert [a.action for a in ledger.audit_log(("close", "reopen"))] == ["close", "reopen"]
 
 
 def test_close_order_button_closes_the_selected_order_after_asking(small):
@@ -291,7 +291,7 @@ def test_close_order_button_closes_the_selected_order_after_asking(small):
     assert "CGDD1" in app.alerts[0][0] and message.startswith("订单 CGDD1 已关闭"), message
     with Ledger.open(_ledger(small)) as ledger:
         assert ledger.order_figures("purchase_orders", "CGDD1")["A001"].open == 0
-        assert [a.action for a in ledger.audit_log()] == ["close_order"]
+        assert [a.action for a in ledger.audit_log(("close_order",))] == ["close_order"]
 
 
 def test_report_button_writes_the_reports_jxc_report_writes(small, tmp_path):

@@ -30,7 +30,7 @@ def test_a_close_stores_the_months_stock_and_balances_and_is_logged(ledger):
     assert [tuple(r) for r in stock] == [("A", "W1", 60000, 3000)]          # 6 left, worth 30.00 (not CG2's)
     owed = ledger.conn.execute("SELECT party, side, amount FROM closing_balances ORDER BY party").fetchall()
     assert [tuple(r) for r in owed] == [("C1", "AR", 3600), ("S1", "AP", 5000)]
-    [entry] = ledger.audit_log()
+    [entry] = ledger.audit_log(("close", "reopen"))
     assert (entry.action, entry.user, entry.detail) == ("close", "王会计", "- → 2026-10-31")
     assert ledger.verify() == []
     late = docs(HEAD + "| 2026-10-20 | 采购入库 | CG9 | S1 | W1 | | A | 1 | 5 | | |")
@@ -55,7 +55,7 @@ def test_negative_stock_at_the_months_end_stops_the_close(tmp_path):
         [problem] = ledger.close_month(OCTOBER)
         assert problem.code == "close_negative"
         assert problem.message.startswith("结账前检查：商品“A”在仓库“W1”2026-10-31 的结存为负数（-4）")
-        assert ledger.settings.closed_through is None and ledger.audit_log() == []
+        assert ledger.settings.closed_through is None and ledger.audit_log(("close",)) == []
         post_ok(ledger, "| 2026-10-01 | 采购入库 | CG1 | S1 | W1 | | A | 4 | 5 | | |")
         assert ledger.close_month(OCTOBER) == []
 

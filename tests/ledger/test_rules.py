@@ -105,7 +105,7 @@ def test_reopen_is_the_only_way_back_and_is_logged_with_who_and_when(ledger):
     post_ok(ledger, "| 2026-11-05 | 采购入库 | CG1 | S1 | W1 | | A | 1 | 5 | | |")
     assert ledger.close_period(day("2026-11-30"), user="王会计") is True
     assert ledger.reopen(None, user="李主管") is True and ledger.settings.closed_through is None
-    log = ledger.audit_log()
+    log = ledger.audit_log(("close", "reopen"))
     assert [(a.action, a.user, a.detail) for a in log] == [
         ("close", "王会计", "- → 2026-11-10"), ("reopen", "李主管", "2026-11-10 → 2026-10-31"),
         ("close", "王会计", "2026-10-31 → 2026-11-30"), ("reopen", "李主管", "2026-11-30 → -")]
@@ -185,3 +185,24 @@ def test_the_limits_keep_every_stored_figure_inside_sqlite_integers():
     assert to_qty_units(MAX_QTY - top) * 10**5 < 2**63
     assert to_cents(MAX_AMOUNT - top) * 10**6 < 2**63
     assert to_unit_cost_units(MAX_UNIT_PRICE - top) * 10**4 < 2**63
+
+
+def test_every_post_reversal_and_refused_attempt_is_in_the_audit_log(ledger):
+    """Who did what to the books, when, from which workbook and machine: a post with its batch
+    and 单号 (written with the batch, so neither exists without the other), a refused post, a
+    reversal, a refused reversal. A dry run is no attempt and leaves no trace."""
+    ledger.post(docs(HEAD + SALE_AND_RETURN), user="王会计", workbook="账本.xlsx", dry_run=True)
+    assert ledger.audit_log() == []
+    ledger.post(docs(HEAD + SALE_AND_RETURN + "\n| 2026-01-07 | 销售出库 | XS2 | C1 | W1 | | NOPE | 1 | 9 | | |"),
+                user="王会计", workbook="账本.xlsx")
+    ledger.post(docs(HEAD + "| 2026-01-08 | 销售出库 | XS3 | C9 | W1 | | A | 1 | 9 | | |"), user="王会计")
+    assert not ledger.reverse("XS1", user="李会计").ok                  # its return stands on it
+    assert ledger.reverse("XT1", user="李会计", workbook="账本.xlsx").ok
+    log = ledger.audit_log()
+    assert [(a.action, a.user) for a in log] == [("post", "王会计"), ("post_refused", "王会计"),
+                                                 ("reverse_refused", "李会计"), ("reverse", "李会计")]
+    assert log[0].detail == "批次 1：过账 3 张（CG1、XS1、XT1）；拒绝 1 张（XS2）" and log[0].workbook == "账本.xlsx"
+    assert log[1].detail == "没有过账；拒绝 1 张（XS3）" and "XT1" in log[2].detail
+    assert log[3].detail.startswith("批次 2：XT1") and all(a.machine for a in log)
+    assert [a.action for a in ledger.audit_log(("reverse",))] == ["reverse"]
+    assert ledger.audit_log(start=day("2999-01-01")) == []
