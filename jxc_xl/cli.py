@@ -390,3 +390,54 @@ def ledger_stock(path: str, as_of: dt.datetime | None, by_item: bool) -> None:
         rows = _guarded(lambda: led.stock(as_of.date() if as_of else None, by_item=by_item))
     for r in rows:
         click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, r.qty, r.unit_cost, r.value)))
+
+
+@main.group()
+def users() -> None:
+    """The ledger's users and their roles: 采购 销售 仓管 财务 老板 管理员 (once a ledger has users, each
+    posts only what the role may; on an SQLite ledger whoever holds the file holds the books)."""
+
+
+def _users_ledger(path: str) -> Ledger:
+    return _guarded(lambda: Ledger.open(path, create=False), Path(path).resolve().parent)
+
+
+def _refused(problem) -> None:
+    if problem is not None:
+        click.echo(problem.message)
+        sys.exit(1)
+
+
+@users.command("add")
+@click.argument("path")
+@click.argument("name")
+@click.option("--role", required=True, help="采购|销售|仓管|财务|老板|管理员")
+@click.option("--user", default=None, help="谁在添加（默认当前登录名）；须是管理员，第一个用户除外")
+def users_add(path: str, name: str, role: str, user: str | None) -> None:
+    """Add NAME (or enable them again) with a role, in the ledger at PATH."""
+    with _users_ledger(path) as led:
+        _refused(led.add_user(name, role, by=user))
+    click.echo(f"已添加用户 {name}（{role}）")
+
+
+@users.command("disable")
+@click.argument("path")
+@click.argument("name")
+@click.option("--user", default=None, help="谁在停用（须是管理员）")
+def users_disable(path: str, name: str, user: str | None) -> None:
+    """Disable NAME: they post nothing more (what they posted stands)."""
+    with _users_ledger(path) as led:
+        _refused(led.disable_user(name, by=user))
+    click.echo(f"已停用用户 {name}")
+
+
+@users.command("list")
+@click.argument("path")
+def users_list(path: str) -> None:
+    """The ledger's users, their roles, whether active, who added them and when."""
+    with _open(path) as led:
+        found = led.users()
+    for u in found:
+        click.echo(f"{u.name}\t{u.label}\t{'在用' if u.active else '已停用'}\t{u.added_at}\t{u.added_by}")
+    if not found:
+        click.echo("账簿还没有用户：任何人都能过账（添加第一个用户须是管理员：jxc users add 账簿 名字 --role 管理员）")

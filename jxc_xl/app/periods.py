@@ -115,6 +115,10 @@ def reopen_month(book: Book, book_path: Path, month: str, user: str | None = Non
         return Done(f"{month} 没有结账（账簿结账至 {shown}），无需反结账", False)
     if closed > span[1]:
         return Done(f"只能反结账最近结账的月份 {closed:%Y-%m}：请先反结账它，再反结账 {month}", False)
+    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
+        refused = ledger.refusal(user, "close")
+    if refused:
+        return Done(refused.message, False)
     saved = backup_ledger(book, book_path)
     if not saved.ok:
         return Done(f"反结账前的备份没有成功，未反结账：{saved.message}", False)

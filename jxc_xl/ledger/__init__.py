@@ -22,7 +22,7 @@ from pathlib import Path
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, documents, marks, meta, orders, periods, queries, reporting, store
+from . import accounts, batch, checks, documents, marks, meta, orders, periods, queries, reporting, store, users
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -123,7 +123,13 @@ class Ledger:
 
     def close_month(self, through: dt.date, user: str | None = None, workbook: str = "") -> list[Problem]:
         """结账 through ``through`` after the ledger's own checks: [] when closed, else what to fix
-        first (nothing closed). The workbook's checks (unposted rows) are the caller's."""
+        first (nothing closed). The workbook's checks (unposted rows) are the caller's; a user
+        whose role may not close is refused (and that is logged)."""
+        refused = self.refusal(user, "close")
+        if refused:
+            with self._transaction():
+                meta.log(self, "close_refused", f"{through.isoformat()}：{refused.message}", user, workbook)
+            return [refused]
         found = periods.close(self, through, user, workbook, checked=True)
         if found is None:
             closed = self.settings.closed_through
@@ -133,8 +139,25 @@ class Ledger:
 
     def reopen(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
         """反结账 back to ``through`` (None: nothing closed); logged with who, when and where.
-        Returns whether anything was reopened (``through`` earlier than the closed date)."""
+        Returns whether anything was reopened (``through`` earlier than the closed date); a user
+        whose role may not (see :meth:`refusal`) reopens nothing."""
+        if self.refusal(user, "close"):
+            return False
         return periods.reopen(self, through, user, workbook)
+
+    def refusal(self, user: str | None, act: str) -> Problem | None:
+        """Why ``user`` may not ``act`` ("reverse", "close" — 结账 and 反结账 —, "users"), if they may not."""
+        return users.refusal(self.conn, user, act)
+
+    # -- users and their roles (see ledger.users, domain.roles) -------------------------------
+    def users(self) -> list[users.User]:
+        return users.all_users(self.conn)
+
+    def add_user(self, name: str, role: str, by: str | None = None, workbook: str = "") -> Problem | None:
+        return users.add(self, name, role, by, workbook)
+
+    def disable_user(self, name: str, by: str | None = None, workbook: str = "") -> Problem | None:
+        return users.disable(self, name, by, workbook)
 
     def audit_log(self, actions: tuple[str, ...] = (), start: dt.date | None = None,
                   end: dt.date | None = None) -> list[AuditRow]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..domain.model import ORDER_TYPES, Document
 from ..domain.problems import Problem
+from ..domain.roles import LABELS, can_do, may_post
 from ..domain.validate import Masters, check_reversal_date, validate
-from . import meta, orders
+from . import meta, orders, users
 from .posting import Stamp, Writer, dependents, doc_pos
 from .recost import recost
 from .results import Outcome, PostResult
@@ -30,7 +31,7 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
     with ledger._transaction() as tx:
         masters, settings = masters or ledger.masters(), ledger.settings
         latest = ledger.latest_documents({(doc.journal, doc.doc_no) for doc in documents})
-        outcomes, checked = _check_all(documents, masters, settings.closed_through, latest)
+        outcomes, checked = _check_all(documents, masters, settings.closed_through, latest, _permission(ledger, user))
         stamp = _stamp(ledger.conn, user, workbook)
         writer = Writer(ledger.conn, masters, settings, stamp)
         writer.credit_block = credit_block
@@ -45,6 +46,11 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
         with ledger._transaction():
             _log(ledger, "post_refused", result, user, workbook)
     return result
+
+
+def _order_stub(order: sqlite3.Row) -> Document:
+    """An order as a document of its type, for the question who may close it."""
+    return Document(type=order["type"], doc_no=order["doc_no"], date=dt.date.fromisoformat(order["date"]))
 
 
 def _log(ledger: Ledger, action: str, result: PostResult, user: str | None, workbook: str) -> None:
@@ -65,8 +71,22 @@ def _outcome(doc: Document, status: str, problems: list[Problem] = ()) -> Outcom
     return Outcome(doc.doc_no, doc.journal, status, tuple(problems), doc.where())
 
 
+def _permission(ledger: Ledger, user: str | None) -> Callable[[Document], Problem | None]:
+    """Why the posting user may not post a document, if they may not: not an active user of a
+    ledger that has users, or a role that does not post its type (see domain.roles)."""
+    name = meta.user_name(user)
+    role = users.role_of(ledger.conn, name)
+    if role == "":
+        return lambda doc: None
+    if role is None:
+        return lambda doc: Problem("user_unknown", doc.doc_no, field="用户", args={"value": name})
+    return lambda doc: None if may_post(role, doc.type) else Problem(
+        "role_denied", doc.doc_no, field="业务类型", args={"value": name, "role": LABELS[role],
+                                                        "doc_type": doc.type.label, "allowed": can_do(role)})
+
+
 def _check_all(documents: list[Document], masters: Masters, closed: dt.date | None,
-               latest: Latest) -> tuple[dict[int, Outcome], list]:
+               latest: Latest, deny: Callable[[Document], Problem | None]) -> tuple[dict[int, Outcome], list]:
     """Outcomes of the documents already posted or in error; the others, validated and in
     ledger order, with their fingerprints: (index in the batch, document, fingerprint)."""
     outcomes: dict[int, Outcome] = {}
@@ -78,6 +98,10 @@ def _check_all(documents: list[Document], masters: Masters, closed: dt.date | No
         found = latest.get(key)
         if found is not None and found["fingerprint"] == raw:   # typed by code and unchanged: nothing to do
             outcomes[i] = _outcome(doc, "already")
+            continue
+        refused = deny(doc)
+        if refused is not None:
+            outcomes[i] = _outcome(doc, "error", [refused])
             continue
         resolved, problems = validate(doc, masters, closed)
         fingerprint = raw if resolved is doc else resolved.fingerprint()
@@ -156,7 +180,7 @@ def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | No
             [doc_no, *args]).fetchall()
         original = found[0] if found else None
         date = date or (dt.date.fromisoformat(original["date"]) if original else None)
-        problem = _reversal_problem(ledger, doc_no, found, date)
+        problem = users.refusal(ledger.conn, user, "reverse") or _reversal_problem(ledger, doc_no, found, date)
         refused = [problem] if problem else []
         if not refused:
             stamp = _stamp(ledger.conn, user, workbook)
@@ -215,6 +239,8 @@ def close_order(ledger: Ledger, doc_no: str, journal: str | None, user: str | No
             refused = problem("order_not_found") if not found else problem("ambiguous", expected="、".join(journals))
         elif closed and date <= closed:
             refused = problem("closed_period", "日期", closed=closed.isoformat())
+        elif (denied := _permission(ledger, user)(_order_stub(found[0]))) and users.refusal(ledger.conn, user, "close"):
+            refused = [denied]                   # 关闭订单: the department that posts the order, or 财务
         else:
             who = meta.user_name(user)
             count = (orders.undo_close(ledger.conn, found[0], who) if undo

@@ -16,7 +16,7 @@ from .errors import LedgerError
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
@@ -71,6 +71,8 @@ TABLES: dict[str, dict] = {
                            "reopened_at": str, "reopened_by": str}, "pk": "id"},
     "closing_stock": {"columns": {"close": int, "item": str, "warehouse": str, "qty": int, "value": int},
                       "pk": ("close", "item", "warehouse")},
+    # The ledger's users and their roles (once there is one, who may post what is enforced).
+    "users": {"columns": {"name": str, "role": str, "active": int, "added_at": str, "added_by": str}, "pk": "name"},
     "closing_balances": {"columns": {"close": int, "party": str, "side": str, "amount": int},
                          "pk": ("close", "party", "side")},
     # 关闭订单 (短交/结案): what each item of an order had open when it was closed, until undone.
@@ -151,7 +153,7 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
-_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes"}
+_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users"}
 _LATER_COLUMNS = {"lines": {"order_line", "delivery_date"}, "documents": {"credit_over"}}
 
 
@@ -226,7 +228,12 @@ def _upgrade_to_6(db: sqlite_utils.Database) -> None:
     _indexes(db)
 
 
-_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6]     # _UPGRADES[v - 1] takes version v to v + 1
+def _upgrade_to_7(db: sqlite_utils.Database) -> None:
+    """Version 6 ledgers: the users and their roles."""
+    _table(db, "users")
+
+
+_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6, _upgrade_to_7]     # _UPGRADES[v - 1] takes version v to v + 1
 
 
 class Transaction:

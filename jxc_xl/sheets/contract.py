@@ -213,7 +213,8 @@ AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
 # what the audit log's actions are called on 操作日志
 ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字冲销", "reverse_refused": "冲销被拒",
            "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
-           "restore": "恢复账簿"}
+           "restore": "恢复账簿", "close_refused": "结账被拒", "user_add": "添加用户", "user_disable": "停用用户",
+           "user_refused": "用户管理被拒"}
 REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))

@@ -506,3 +506,27 @@ def test_the_journal_sheet_always_equals_the_whole_journal(tmp_path_factory, bat
         type_rows(book, "采购", rows)
         assert post(book).exit_code == 0
         assert journal_in_sheet(book) == journal_in_full(book)
+
+
+def test_a_clerk_posts_only_what_the_role_may_and_the_row_says_why(book):
+    """Once the ledger has users, a 销售 clerk's 过账 posts the sales rows and marks a purchase row
+    with who may not post it and what the role may; 财务 then posts it. `jxc users` keeps the list."""
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    post(book)                                                    # the ledger, empty
+    path = str(book.with_name(book.stem + ".jxc.db"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["users", "add", path, "管家", "--role", "管理员", "--user", "管家"]).exit_code == 0
+    for name, role in (("小销", "销售"), ("小采", "采购")):
+        assert runner.invoke(main, ["users", "add", path, name, "--role", role, "--user", "管家"]).exit_code == 0
+    refused = runner.invoke(main, ["users", "add", path, "外人", "--role", "老板", "--user", "小销"])
+    assert refused.exit_code == 1 and "不能管理用户" in refused.output
+    rows = type_rows(book, "采购", [GOOD])
+    sold = type_rows(book, "销售", [sale("XS1", d(2026, 11, 3), "A001", 1, 9)])
+    assert post(book, user="小销").exit_code == 1
+    assert status(book, "采购", rows[0]).startswith("错误：用户“小销”（销售）不能过账采购入库：销售可以销售出库")
+    assert status(book, "销售", sold[0]).startswith("错误：")             # nothing in stock yet to ship
+    assert post(book, user="小采").exit_code == 1                # the sale now waits for 小销
+    assert status(book, "采购", rows[0]).startswith("已过账") and status(book, "销售", sold[0]).startswith("错误：用户“小采”")
+    listed = runner.invoke(main, ["users", "list", path]).output
+    assert "小销\t销售\t在用" in listed and "管家\t管理员\t在用" in listed

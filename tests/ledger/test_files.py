@@ -261,7 +261,7 @@ def test_restore_refuses_a_backup_that_is_not_good(tmp_path, damage):
         backup.unlink()
     else:
         with sqlite3.connect(backup) as conn:
-            conn.execute("CREATE TABLE users (id)" if damage == "foreign" else
+            conn.execute("CREATE TABLE other_programs_table (id)" if damage == "foreign" else
                          "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
             if damage == "foreign":
                 conn.execute("DROP TABLE documents")

@@ -206,3 +206,52 @@ def test_every_post_reversal_and_refused_attempt_is_in_the_audit_log(ledger):
     assert log[3].detail.startswith("批次 2：XT1") and all(a.machine for a in log)
     assert [a.action for a in ledger.audit_log(("reverse",))] == ["reverse"]
     assert ledger.audit_log(start=day("2999-01-01")) == []
+
+
+def test_once_a_ledger_has_users_each_posts_only_what_its_role_may(ledger):
+    """采购 posts purchases, 销售 sales, 财务 reverses and closes; someone not a user, or disabled,
+    posts nothing; each refusal names the role and what it may do, and is in the audit log. A
+    ledger without users is open to whoever holds it, as before."""
+    post_ok(ledger, "| 2026-01-02 | 采购入库 | CG0 | S1 | W1 | | A | 10 | 5 | | |")          # no users yet
+    assert ledger.add_user("老王", "财务", by="老王").code == "bad_value"                    # the first must be 管理员
+    assert ledger.add_user("管家", "管理员", by="管家") is None
+    assert ledger.add_user("小采", "采购", by="管家") is None and ledger.add_user("小销", "销售", by="管家") is None
+    assert ledger.add_user("老王", "财务", by="管家") is None
+    assert ledger.add_user("小销2", "销售", by="小采").code == "act_denied"                   # only 管理员 adds users
+    purchase = docs(HEAD + "| 2026-01-03 | 采购入库 | CG1 | S1 | W1 | | A | 10 | 5 | | |")
+    [refused] = ledger.post(purchase, user="小销").outcomes
+    assert refused.status == "error" and refused.problems[0].message == (
+        "用户“小销”（销售）不能过账采购入库：销售可以销售出库、销售退货、销售订单。请由有权限的人过账，或请管理员调整角色。")
+    assert ledger.post(purchase, user="小采").ok
+    assert ledger.post(docs(HEAD + "| 2026-01-04 | 销售出库 | XS1 | C1 | W1 | | A | 2 | 9 | | |"), user="小销").ok
+    assert only_problem(ledger.post(docs(HEAD + "| 2026-01-05 | 销售出库 | XS2 | C1 | W1 | | A | 1 | 9 | | |"),
+                                    user="路人")).code == "user_unknown"
+    assert only_problem(ledger.reverse("XS1", user="小销")).code == "act_denied"
+    assert ledger.reverse("XS1", user="老王").ok
+    [closing] = ledger.close_month(day("2026-01-31"), user="小采")
+    assert closing.code == "act_denied" and ledger.settings.closed_through is None
+    assert ledger.disable_user("小采", by="管家") is None
+    assert only_problem(ledger.post(docs(HEAD + "| 2026-01-06 | 采购入库 | CG2 | S1 | W1 | | A | 1 | 5 | | |"),
+                                    user="小采")).code == "user_unknown"
+    assert {(u.name, u.label, u.active) for u in ledger.users()} == {
+        ("管家", "管理员", True), ("小采", "采购", False), ("小销", "销售", True), ("老王", "财务", True)}
+    refusals = [a.action for a in ledger.audit_log(("post_refused", "reverse_refused", "close_refused", "user_refused"))]
+    assert refusals == ["user_refused", "post_refused", "post_refused", "reverse_refused", "close_refused", "post_refused"]
+
+
+def test_orders_are_closed_by_their_department_or_finance_and_months_reopened_by_finance(ledger):
+    for name, role in (("管家", "管理员"), ("小采", "采购"), ("小销", "销售"), ("老王", "财务")):
+        assert ledger.add_user(name, role, by="管家") is None
+    order = "| 2026-01-02 | 采购订单 | PO1 | S1 | W1 | | A | 10 | 5 | | |"
+    assert ledger.post(docs(HEAD + order), user="小采").ok
+    assert only_problem_of(ledger.close_order("PO1", user="小销", date=day("2026-01-03"))) == "role_denied"
+    assert ledger.close_order("PO1", user="小采", date=day("2026-01-03")) == []
+    assert ledger.close_order("PO1", user="老王", date=day("2026-01-03"), undo=True) == []
+    assert ledger.close_month(day("2026-01-31"), user="老王") == []
+    assert ledger.reopen(None, user="小采") is False and ledger.settings.closed_through == day("2026-01-31")
+    assert ledger.reopen(None, user="老王") is True and ledger.settings.closed_through is None
+
+
+def only_problem_of(problems) -> str:
+    [problem] = problems
+    return problem.code

@@ -1,0 +1,37 @@
+"""A 进销存's departments as roles, and what each may do to the books.
+
+采购 posts what it orders and receives, 销售 what it sells, 仓管 what moves between and within
+warehouses, 财务 the money, the openings, the 红字冲销 and the month's close; 老板 reads; 管理员
+keeps the list of users. Used once a ledger has users at all: a ledger without any (one clerk,
+one PC) is open to whoever holds its file, as it always was."""
+from __future__ import annotations
+
+from .model import DocType
+
+ROLES = {"采购": "purchasing", "purchasing": "purchasing", "销售": "sales", "sales": "sales",
+         "仓管": "warehouse", "warehouse": "warehouse", "财务": "finance", "finance": "finance",
+         "老板": "owner", "owner": "owner", "管理员": "admin", "admin": "admin"}
+LABELS = {"purchasing": "采购", "sales": "销售", "warehouse": "仓管", "finance": "财务", "owner": "老板", "admin": "管理员"}
+POSTS = {
+    "purchasing": {DocType.purchase_order, DocType.purchase_receipt, DocType.purchase_return},
+    "sales": {DocType.sales_order, DocType.sales_shipment, DocType.sales_return},
+    "warehouse": {DocType.transfer, DocType.stock_count, DocType.other_receipt, DocType.other_issue},
+    "finance": {DocType.customer_receipt, DocType.supplier_payment, DocType.opening_stock, DocType.opening_balance},
+    "owner": set(), "admin": set()}
+# what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users)
+ACTS = {"finance": {"reverse", "close"}, "admin": {"users"}}
+ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户"}
+
+
+def may_post(role: str, doc_type: DocType) -> bool:
+    return doc_type in POSTS[role]
+
+
+def may(role: str, act: str) -> bool:
+    return act in ACTS.get(role, set())
+
+
+def can_do(role: str) -> str:
+    """What the role may do, in a clerk's words (for the message that refuses it something)."""
+    things = [t.label for t in DocType if t in POSTS[role]] + [ACT_LABELS[a] for a in sorted(ACTS.get(role, ()))]
+    return "、".join(things) or "只能查看和出报表"
