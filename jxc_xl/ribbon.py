@@ -210,10 +210,7 @@ def reopen(ctx: Context) -> str:
 @route("report")
 def report(ctx: Context) -> str:
     """生成报表 for 设置's 报表开始/报表结束 (else this month), then show 进销存汇总."""
-    done = reports.make_reports(ctx.book, ctx.path)
-    if done.ok:
-        _show(ctx, "进销存汇总", "Summary", "")
-    return done.message
+    return _then_show(ctx, reports.make_reports(ctx.book, ctx.path), "进销存汇总", "Summary")
 
 
 @route("statement")
@@ -223,10 +220,7 @@ def statement(ctx: Context) -> str:
         ("编码", (PARTIES,)), ("客户", DOCUMENT_SHEETS), ("供应商", DOCUMENT_SHEETS), ("往来单位", DOCUMENT_SHEETS)))), None)
     if not found:
         return "请先在“往来单位”表（或单据表）中选中一个往来单位的行，再点 对账单"
-    done = reports.write_statement(ctx.book, ctx.path, found[1])
-    if done.ok:
-        _show(ctx, "对账单", "Statement", "")
-    return done.message
+    return _then_show(ctx, reports.write_statement(ctx.book, ctx.path, found[1]), "对账单", "Statement")
 
 
 @route("print")
@@ -235,9 +229,13 @@ def print_(ctx: Context) -> str:
     found = ctx.selected_code("单号", DOCUMENT_SHEETS)
     if not found:
         return "请先在单据表中选中要打印的单据的一行，再点 打印单据"
-    done, _ = reports.print_document(ctx.book, ctx.path, found[1], found[0])
+    return _then_show(ctx, reports.print_document(ctx.book, ctx.path, found[1], found[0])[0], "打印", "Print")
+
+
+def _then_show(ctx: Context, done: tools.Done, zh: str, en: str) -> str:
+    """What a tool said; the sheet it wrote brought to the front when it went through."""
     if done.ok:
-        _show(ctx, "打印", "Print", "")
+        _show(ctx, zh, en, "")
     return done.message
 
 

@@ -29,6 +29,14 @@ def period(settings: BookSettings, start: dt.date | None, end: dt.date | None,
     return start, end
 
 
+def _period_of(book: Book, book_path: Path, start: dt.date | None, end: dt.date | None,
+               today: dt.date | None) -> tuple[BookSettings, dt.date, dt.date] | Done:
+    """The workbook's settings and the period asked for, or why there is none."""
+    settings = read_settings(book, book_path)
+    found = period(settings, start, end, today or dt.date.today())
+    return found if isinstance(found, Done) else (settings, *found)
+
+
 def _heading(settings: BookSettings, start: dt.date, end: dt.date, now: dt.datetime | None) -> Heading:
     return Heading(settings.company, f"{start.isoformat()} 至 {end.isoformat()}", now or dt.datetime.now())
 
@@ -40,11 +48,10 @@ def _open(book: Book, book_path: Path) -> Ledger:
 def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
                  today: dt.date | None = None, now: dt.datetime | None = None) -> Done:
     """生成报表: 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period, written anew."""
-    settings = read_settings(book, book_path)
-    found = period(settings, start, end, today or dt.date.today())
+    found = _period_of(book, book_path, start, end, today)
     if isinstance(found, Done):
         return found
-    start, end = found
+    settings, start, end = found
     with _open(book, book_path) as ledger:
         for layout in period_reports(ledger, _heading(settings, start, end, now), start, end):
             book.write_layout(layout)
@@ -56,11 +63,10 @@ def write_statement(book: Book, book_path: Path, party: str, start: dt.date | No
                     end: dt.date | None = None, today: dt.date | None = None,
                     now: dt.datetime | None = None) -> Done:
     """对账单 of one party (by code or exact name) for the period."""
-    settings = read_settings(book, book_path)
-    found = period(settings, start, end, today or dt.date.today())
+    found = _period_of(book, book_path, start, end, today)
     if isinstance(found, Done):
         return found
-    start, end = found
+    settings, start, end = found
     with _open(book, book_path) as ledger:
         masters = ledger.masters()
         code = masters.code("party", str(party))
