@@ -3,7 +3,7 @@ each with its header and 合计 row, and how the sheet prints (see sheets.layout
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..sheets.contract import Column, SheetSpec
 from ..sheets.layout import Cell, Chart, Layout, fit_widths
@@ -35,14 +35,12 @@ class Block:
     rows: list[list]
     total: list | None = None
     caption: str = ""
-    looks: dict[int, str] = field(default_factory=dict)     # column → look of its non-empty cells (预警)
 
     def cells(self) -> list[list[Cell | None]]:
         out: list[list[Cell | None]] = [[Cell(self.caption, "label")]] if self.caption else []
         out.append([Cell(c.zh, "header") for c in self.columns])
         for row in self.rows:
-            out.append([Cell(v, self.looks.get(i, "body") if v not in (None, "") else "body", c.kind)
-                        for i, (v, c) in enumerate(zip(row, self.columns))])
+            out.append([Cell(v, "body", c.kind) for v, c in zip(row, self.columns)])
         if self.total is not None:
             out.append([Cell(v, "total", c.kind) for v, c in zip(self.total, self.columns)])
         return out

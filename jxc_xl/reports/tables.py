@@ -38,11 +38,9 @@ def margin(profit: int, revenue: int) -> Exact | None:
     return Exact((Decimal(int(profit)) / Decimal(int(revenue))).quantize(Decimal("0.0001"), ROUND_HALF_UP))
 
 
-def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
-    """A frame of the ledger's rows; its figure columns (all but the first ``text`` ones) int64."""
-    frame = pd.DataFrame(list(rows), columns=columns)
-    figures = [c for c in columns if c.endswith(("_qty", "_value", "qty", "amount", "cost", "value"))]
-    return frame.astype({c: "int64" for c in figures})
+def _frame(rows: list, texts: list[str], figures: list[str]) -> pd.DataFrame:
+    """A frame of the ledger's rows: its ``texts`` columns, then its ``figures`` as int64."""
+    return pd.DataFrame(list(rows), columns=texts + figures).astype({c: "int64" for c in figures})
 
 
 def _sums(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
@@ -55,7 +53,7 @@ SUMMARY_FIGURES = ["open_qty", "open_value", "in_qty", "in_value", "out_qty", "o
 
 def summary(ledger: Ledger, masters: Masters, start: dt.date, end: dt.date) -> tuple[list[list], list]:
     """Rows by 仓库 then 商品编码, and the 合计 row: 期初 + 入库 − 出库 = 期末 on every row."""
-    frame = _frame(ledger.summary_units(start, end), ["item", "warehouse", *SUMMARY_FIGURES[:6]])
+    frame = _frame(ledger.summary_units(start, end), ["item", "warehouse"], SUMMARY_FIGURES[:6])
     frame["close_qty"] = frame.open_qty + frame.in_qty - frame.out_qty
     frame["close_value"] = frame.open_value + frame.in_value - frame.out_value
     frame = frame.sort_values(["warehouse", "item"], kind="stable")
@@ -75,7 +73,7 @@ def _item_words(masters: Masters, sku: str) -> tuple[str, str]:
 # -- 毛利 ------------------------------------------------------------------------------------------
 def sales(ledger: Ledger, start: dt.date | None, end: dt.date) -> pd.DataFrame:
     """The period's sales lines: date, 单号, party, item, qty, amount, cost (a return negative)."""
-    return _frame(ledger.sales_lines(start, end), ["date", "doc_no", "party", "item", "qty", "amount", "cost"])
+    return _frame(ledger.sales_lines(start, end), ["date", "doc_no", "party", "item"], ["qty", "amount", "cost"])
 
 
 def profit(lines: pd.DataFrame, by: str, names: dict[str, str]) -> tuple[list[list], list, pd.DataFrame]:

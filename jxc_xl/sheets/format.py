@@ -17,7 +17,7 @@ FORMATS = {
     "int": "#,##0",
     "percent": "0.00%",
 }
-# How each look of a report's cell (sheets.layout.LOOKS) shows: bold, font size, grey italics,
+# How each look of a report's cell (sheets.layout.Cell.look) shows: bold, font size, grey italics,
 # fill, a thin border all round.
 LOOK_STYLES = {
     "title": {"bold": True, "size": 14},

@@ -11,14 +11,13 @@ from typing import NamedTuple
 from .contract import SheetSpec
 
 CHART_COLUMNS = 8
-LOOKS = ("title", "subtitle", "note", "header", "body", "total", "label", "warn")
 
 
 class Cell(NamedTuple):
     """One cell (a tuple: a report makes one for every figure it shows)."""
 
     value: object
-    look: str = "body"          # one of LOOKS
+    look: str = "body"          # one of sheets.format.LOOK_STYLES
     kind: str = "text"          # a Column kind (its number format, sheets.format.FORMATS), or "percent"
 
 
