@@ -9,7 +9,8 @@ measured in the same run:
   * post 500 new lines into the workbook that now holds N posted lines;
   * a worksheet function's (JXC_STOCK) cached lookup per call, against a fresh ledger query;
   * the engine alone (Ledger.post of documents already built) against a raw executemany of the
-    same rows, and a receipt back-dated before N later movements of its item;
+    same rows, the same documents into a ledger on a PostgreSQL server, and a receipt back-dated
+    before N later movements of its item;
   * with ``--ledger-size M``: stock as of a date (all keys, one item), a month's 进销存汇总 and
     AR aging on a ledger of M movements built through Ledger.post.
 Each post is `jxc post` in a fresh process, as a clerk (or the ribbon's RunPython) runs it; its
@@ -18,6 +19,7 @@ peak memory (the child's maximum resident set) is printed beside its time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import datetime as dt
 import os
@@ -180,15 +182,37 @@ def masters(ledger, items: int, warehouses: int = 1, parties: int = 1) -> None:
 
 
 def engine(folder: Path, items: int, purchases, sales, t_raw: float) -> None:
-    """Ledger.post of the rows as built documents (no workbook), against the raw executemany."""
+    """Ledger.post of the rows as built documents (no workbook), against the raw executemany;
+    and the same documents posted into a ledger on a PostgreSQL server (a throwaway one started
+    here, on this machine: the rate without a network between PC and server)."""
     from jxc_xl import Ledger
     docs = documents(purchases, sales)
+    lines = len(purchases) + len(sales)
     with Ledger.open(folder / "engine.jxc.db") as ledger:
         masters(ledger, items)
         t = timed(lambda: ledger.post(docs))
-        assert ledger.conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0] == len(purchases) + len(sales)
-    print(f"engine: Ledger.post of {len(purchases) + len(sales):,} lines: {t:7.2f} s   (raw executemany "
+        assert ledger.conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0] == lines
+    print(f"engine: Ledger.post of {lines:,} lines: {t:7.2f} s   (raw executemany "
           f"{t_raw:.2f} s: rate ×{t_raw / t:.3f} of it, target ≥ 0.25)")
+    with server_ledger(folder) as url, Ledger.open(url) as ledger:
+        masters(ledger, items)
+        t_server = timed(lambda: ledger.post(docs))
+        assert ledger.conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0] == lines
+    print(f"engine on PostgreSQL: the same {lines:,} lines: {t_server:7.2f} s = {lines / t_server:,.0f} lines/s   "
+          f"(SQLite {lines / t:,.0f} lines/s: ×{t / t_server:.2f} of it)")
+
+
+@contextlib.contextmanager
+def server_ledger(folder: Path):
+    """A new database on a PostgreSQL server started for the run (the tests' own), as its owner."""
+    from tests.pgserver import Server
+    server = Server.start(folder / "postgres")
+    try:
+        server.add_role("bench", "bench", createrole=True)
+        os.environ["PGPASSFILE"] = str(server.pgpass)
+        yield server.url(server.new_database("bench"), "bench")
+    finally:
+        server.stop()
 
 
 def back_dated(folder: Path, moves: int) -> None:

@@ -7,6 +7,7 @@ the line names, so a script can tell a crash from a typo and a clerk has somethi
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ import click
 from . import __version__
 from .app.crash import log_crash
 from .ledger import Ledger, LedgerError
+from .ledger.schema import SCHEMA_VERSION
+from .ledger.store import is_server
 
 
 def _fail(message: str) -> None:
@@ -356,11 +359,49 @@ def _in_excel(action):
 
 @main.group()
 def ledger() -> None:
-    """Work on a ledger file (.jxc.db) directly."""
+    """Work on a ledger directly: a file (.jxc.db) or a server's postgresql://user@host/db."""
+
+
+def _folder(path: str) -> Path:
+    """Where a crash report about the ledger at ``path`` goes: beside the file, else here."""
+    return Path.cwd() if is_server(path) else Path(path).resolve().parent
 
 
 def _open(path: str) -> Ledger:
-    return _guarded(lambda: Ledger.open(path, create=False, read_only=True), Path(path).resolve().parent)
+    return _guarded(lambda: Ledger.open(path, create=False, read_only=True), _folder(path))
+
+
+@ledger.command("init")
+@click.argument("path")
+def ledger_init(path: str) -> None:
+    """Set up a new ledger: the tables in an empty server database (run as its owner, a role
+    that may create roles: the departments' roles and what each may do come with it), or a file."""
+    with _guarded(lambda: Ledger.open(path), _folder(path)) as led:
+        click.echo(f"账簿已就绪 / ledger ready: {led.path}（版本 / schema {SCHEMA_VERSION}）")
+
+
+@ledger.command("upgrade")
+@click.argument("path")
+def ledger_upgrade(path: str) -> None:
+    """Bring a ledger made by an earlier jxc-xl to this version (and its server grants up to date)."""
+    with _guarded(lambda: Ledger.open(path, create=False), _folder(path)) as led:
+        click.echo(f"账簿已是最新版本 / ledger up to date: {led.path}（版本 / schema {SCHEMA_VERSION}）")
+
+
+@ledger.command("copy")
+@click.argument("source")
+@click.argument("target")
+def ledger_copy(source: str, target: str) -> None:
+    """Copy the whole ledger SOURCE into the new, empty TARGET (a file to a server or back),
+    checked equal table by table before it is committed, then its figures recomputed."""
+    if not is_server(target) and Path(target).exists() and Path(target).stat().st_size:
+        _fail(f"{target} 已存在：只能复制到新的空账簿 / already exists")
+    with _guarded(lambda: Ledger.open(source, create=False), _folder(source)) as src, \
+            _guarded(lambda: Ledger.open(target), _folder(target)) as dst:
+        copied = _guarded(lambda: src.copy_to(dst), _folder(target))
+    rows = "，".join(f"{table} {n}" for table, n in copied.rows.items() if n)
+    click.echo(f"已复制 / copied: {source} → {target}（{rows}）；逐表核对一致 / every table read back equal")
+    _differences(copied.differences, "复制后的账簿自检通过 / the copy verified")
 
 
 @ledger.command("verify")
@@ -399,7 +440,7 @@ def users() -> None:
 
 
 def _users_ledger(path: str) -> Ledger:
-    return _guarded(lambda: Ledger.open(path, create=False), Path(path).resolve().parent)
+    return _guarded(lambda: Ledger.open(path, create=False), _folder(path))
 
 
 def _refused(problem) -> None:
@@ -413,10 +454,16 @@ def _refused(problem) -> None:
 @click.argument("name")
 @click.option("--role", required=True, help="采购|销售|仓管|财务|老板|管理员")
 @click.option("--user", default=None, help="谁在添加（默认当前登录名）；须是管理员，第一个用户除外")
-def users_add(path: str, name: str, role: str, user: str | None) -> None:
-    """Add NAME (or enable them again) with a role, in the ledger at PATH."""
+@click.option("--password", is_flag=True, help="服务器账簿：为 NAME 的数据库登录设密码（提示输入，或取环境变量 JXC_NEW_PASSWORD）")
+def users_add(path: str, name: str, role: str, user: str | None, password: bool) -> None:
+    """Add NAME (or enable them again) with a role, in the ledger at PATH. On a server NAME is
+    also a database login in the department's role (the server enforces what it may do)."""
+    secret = None
+    if password:
+        secret = os.environ.get("JXC_NEW_PASSWORD") or click.prompt(f"{name} 的密码 / password", hide_input=True,
+                                                                     confirmation_prompt=True)
     with _users_ledger(path) as led:
-        _refused(led.add_user(name, role, by=user))
+        _refused(_guarded(lambda: led.add_user(name, role, by=user, password=secret)))
     click.echo(f"已添加用户 {name}（{role}）")
 
 
@@ -427,7 +474,7 @@ def users_add(path: str, name: str, role: str, user: str | None) -> None:
 def users_disable(path: str, name: str, user: str | None) -> None:
     """Disable NAME: they post nothing more (what they posted stands)."""
     with _users_ledger(path) as led:
-        _refused(led.disable_user(name, by=user))
+        _refused(_guarded(lambda: led.disable_user(name, by=user)))
     click.echo(f"已停用用户 {name}")
 
 

@@ -1,8 +1,9 @@
 """What the worksheet functions answer (=JXC_STOCK(A2:A500) …), a whole column per call.
 
 Excel recalculates a sheet of these functions often, so each ledger gets one cached, read-only
-connection and its answers are kept until another connection commits — ``PRAGMA data_version``
-tells, so an answer is never stale after a post. Unknown codes and bad arguments come back as
+connection and its answers are kept until another connection commits — the engine's change
+counter tells (SQLite's data_version; a server ledger's counter every write moves, so another
+clerk's post on another PC is noticed), so an answer is never stale after a post. Unknown codes and bad arguments come back as
 Excel-style error texts in their own cell, never as an exception.
 """
 from __future__ import annotations
@@ -14,28 +15,29 @@ from pathlib import Path
 from typing import Callable
 
 from .domain.money import from_cents, from_qty_units
-from .ledger import accounts, orders, queries
+from .ledger import LedgerError, accounts, orders, queries, store, users
+from .ledger.errors import file_error
 from .sheets.cells import to_code, to_date
 
 UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
            "warehouses": "#N/A 未知仓库：{}"}
 BAD_DATE = "#VALUE! 日期看不懂：{}（请写成 2026-11-21）"
 NO_LEDGER = "#REF! 找不到账簿 {}：请先过账，或在设置表写对“账簿文件”"
+NO_COSTS = "#权限 采购、销售看不到成本"
 
 
 class Reader:
     """One read-only connection to a ledger, and the answers computed since it last changed."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
+    def __init__(self, location: Path | str):
+        self.path = location
+        self.conn = store.open_connection(location, create=False, read_only=True)
         self.version: int | None = None
         self.answers: dict[tuple, object] = {}
 
     def refresh(self) -> "Reader":
         """Forget every answer if another connection committed since the last call."""
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        version = self.conn.changes()
         if version != self.version:
             self.answers.clear()
             self.version = version
@@ -45,6 +47,11 @@ class Reader:
         if key not in self.answers:
             self.answers[key] = compute(self.conn)
         return self.answers[key]
+
+    @property
+    def costs(self) -> bool:
+        """Whether this computer's user (a server's login) is shown what things cost."""
+        return self.memo(("costs",), lambda conn: users.shows_costs(conn, None))
 
     def codes(self, table: str) -> dict[str, str]:
         """Code → code and exact name → code, as the workbook accepts either."""
@@ -61,12 +68,19 @@ _readers: dict[str, Reader] = {}
 def reader(path: str | Path) -> Reader | str:
     """The ledger's cached reader, up to date (one check per call), or the error text to show."""
     found = _readers.get(str(path))
-    if found is None:
-        full = Path(path).resolve()
-        if not full.is_file():
-            return NO_LEDGER.format(full.name)
-        found = _readers[str(path)] = next((r for r in _readers.values() if r.path == full), None) or Reader(full)
-    return found.refresh()
+    try:
+        if found is None:
+            full = str(path) if store.is_server(path) else Path(path).resolve()
+            if not store.is_server(path) and not full.is_file():
+                return NO_LEDGER.format(full.name)
+            found = _readers[str(path)] = next((r for r in _readers.values() if r.path == full), None) or Reader(full)
+        return found.refresh()
+    except Exception as exc:              # noqa: BLE001 — a cell shows the error, never a traceback
+        error = exc if isinstance(exc, LedgerError) else file_error(str(path), exc)
+        if error is None:
+            raise
+        _readers.pop(str(path), None)       # the next call connects afresh (the server may be back)
+        return f"#REF! {error.message}"
 
 
 def _resolve(r: Reader, table: str, value: object) -> tuple[str | None, str | None]:
@@ -94,8 +108,8 @@ def stock(path: str | Path, skus: list, warehouse: object = None, as_of: object 
         return [r] * len(skus)
     wh, problem = _resolve(r, "warehouses", warehouse)
     day, bad = _date(as_of)
-    if problem or bad:
-        return [problem or bad] * len(skus)
+    if problem or bad or (figure != "qty" and not r.costs):
+        return [problem or bad or NO_COSTS] * len(skus)
     table = r.memo(("stock", wh, day), lambda conn: {
         row.item: row for row in queries.stock(conn, day, warehouse=wh, by_item=wh is None)})
     out = []
@@ -200,8 +214,9 @@ def summary(path: str | Path, skus: list, start: object, end: object, warehouse:
             out.append([unknown or ""] * 8)
             continue
         oq, ov, iq, iv, xq, xv = table.get(sku, [0] * 6)
-        out.append([convert(n) for convert, n in zip((from_qty_units, from_cents) * 4,
-                                                     (oq, ov, iq, iv, xq, xv, oq + iq - xq, ov + iv - xv))])
+        out.append([convert(n) if r.costs or convert is from_qty_units else NO_COSTS
+                    for convert, n in zip((from_qty_units, from_cents) * 4,
+                                          (oq, ov, iq, iv, xq, xv, oq + iq - xq, ov + iv - xv))])
     return out
 
 

@@ -63,6 +63,11 @@ class Context:
         sh.activate()
         sh.range(f"{row}:{row}").select()
 
+    def progress(self, step: str, done: int, total: int) -> None:
+        """A run's step in Excel's status bar, so a long post (or one waiting on another clerk's)
+        says what it is doing instead of looking frozen."""
+        self.xl.app.status_bar = f"进销存：{step}（{done}/{total}）" if step else False
+
     def tell(self, message: str, ask: bool = False) -> str:
         self.xl.app.status_bar = message.splitlines()[0]
         return self.xl.app.alert(message, TITLE, buttons="yes_no" if ask else "ok", mode="info")
@@ -114,13 +119,13 @@ def _outcome(ctx: Context, report: usecases.Report, done: str) -> str:
 
 @route("validate")
 def validate(ctx: Context) -> str:
-    report = usecases.validate_book(ctx.book, ctx.path, user=getpass.getuser())
+    report = usecases.validate_book(ctx.book, ctx.path, user=getpass.getuser(), progress=ctx.progress)
     return _outcome(ctx, report, "校验完成，未过账。" if report.error_rows else "校验完成：没有错误，可以过账。")
 
 
 @route("post")
 def post(ctx: Context) -> str:
-    report = usecases.post_book(ctx.book, ctx.path, user=getpass.getuser())
+    report = usecases.post_book(ctx.book, ctx.path, user=getpass.getuser(), progress=ctx.progress)
     return _outcome(ctx, report, f"过账完成：{report.posted} 张单据已过账，{report.already} 张已过账未变。")
 
 

@@ -34,6 +34,22 @@ def type_rows(path: Path, sheet: str, rows: list[dict], start: int | None = None
     return used
 
 
+def ledger_at(book: Path) -> Path | str:
+    """Where the workbook's ledger is, as 设置 says: the file beside it, or a server's URL."""
+    from jxc_xl.app.settings import read_settings
+    return read_settings(FileBook(book), book).ledger
+
+
+def posted_anything(book: Path) -> bool:
+    """Whether anything is posted to the workbook's ledger (a file never made: nothing)."""
+    from jxc_xl import Ledger
+    where = ledger_at(book)
+    if isinstance(where, Path) and not where.exists():
+        return False
+    with Ledger.open(where, create=False, read_only=True) as ledger:
+        return ledger.has_postings()
+
+
 def cell(path: Path, sheet: str, row: int, header: str, data_only: bool = False) -> object:
     ws = openpyxl.load_workbook(path, data_only=data_only)[sheet]
     header_row = next(r for r in range(1, 21) if header in [c.value for c in ws[r]])

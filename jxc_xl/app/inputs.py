@@ -31,6 +31,10 @@ class Steps:
         self.progress(step, self.done, self.total)
         self.done = min(self.done + 1, self.total)
 
+    def say(self, what: str) -> None:
+        """Something the user should know while the current step lasts (it does not advance)."""
+        self.progress(what, self.done, self.total)
+
     def finish(self) -> None:
         self.progress("", self.total, self.total)
 MASTER_PARSERS = ((ITEMS, parse.parse_items), (PARTIES, parse.parse_parties), (WAREHOUSES, parse.parse_warehouses))

@@ -19,7 +19,7 @@ def close_order(book: Book, book_path: Path, doc_no: str, undo: bool = False, us
         problems = ledger.close_order(doc_no, user=user, workbook=book.name, date=today, undo=undo)
         if problems:
             return Done("\n".join(p.message_en if settings.english else p.message for p in problems), False)
-        refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company)
+        refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
     book.save()
     if undo:
         return Done(f"订单 {doc_no} 已取消关闭：未执行的数量重新计入采购在途/销售待发（已记录操作人和时间）")

@@ -3,6 +3,7 @@
 The workbook is only a request: a cell can be cleared or a workbook e-mailed from elsewhere,
 so the ledger decides. Its closed-through date only moves forward (反结账 is a command of its
 own), and a ledger outside the workbook's folder is opened only where this computer allows it.
+账簿文件 is a file beside the workbook, or a PostgreSQL server's URL (its password never in it).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ledger import Ledger, LedgerError
+from ..ledger.store import is_server
 from ..sheets import parse
 from ..sheets.cells import to_date
 from ..sheets.book import Book, Table, read_table
@@ -23,7 +25,7 @@ LEDGER_FOLDERS = "JXC_LEDGER_FOLDERS"     # the folders, beside the workbook's o
 @dataclass
 class BookSettings:
     company: str = ""
-    ledger: Path | None = None
+    ledger: Path | str | None = None    # a file, or a server's postgresql:// URL
     cost_method: str | None = None
     allow_negative: bool | None = None
     closed_through: dt.date | None = None
@@ -39,7 +41,8 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
     table = read_table(book, SETTINGS)
     raw = parse.parse_settings(table if isinstance(table, Table) else None)
     s = BookSettings(company=str(raw.get("company") or ""))
-    s.ledger = book_path.parent / (str(raw["ledger"]).strip() if raw.get("ledger") else book_path.stem + ".jxc.db")
+    given = str(raw.get("ledger") or "").strip()
+    s.ledger = given if is_server(given) else book_path.parent / (given or book_path.stem + ".jxc.db")
     if raw.get("cost_method") not in (None, ""):
         s.cost_method = parse.setting_method(raw["cost_method"])
         if s.cost_method is None:
@@ -71,7 +74,10 @@ def allowed_folders(book_path: Path) -> list[Path]:
 
 def check_location(settings: BookSettings, book_path: Path) -> None:
     """A workbook received by e-mail must not make 过账 open a file anywhere on this computer:
-    a ledger outside the workbook's folder needs a setting made on the computer, not in the file."""
+    a ledger outside the workbook's folder needs a setting made on the computer, not in the file.
+    (A server lets in only the logins it knows, with the password this computer keeps.)"""
+    if is_server(settings.ledger):
+        return
     path = settings.ledger.resolve()
     if not any(path.is_relative_to(folder) for folder in allowed_folders(book_path)):
         raise LedgerError("outside", path, variable=LEDGER_FOLDERS)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .inputs import read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult, restore
+from ..ledger.store import is_server, name_of
 from .settings import read_settings
 from .statuses import StatusWriter, write_block
 from .usecases import Report, bulk, open_ledger, refresh_sheets
@@ -95,20 +96,26 @@ def _first_free_row(table: Table) -> int:
     return max(filled, default=table.header_row) + 1
 
 
-def existing_ledger(book: Book, book_path: Path) -> Path:
+def existing_ledger(book: Book, book_path: Path) -> Path | str:
     settings = read_settings(book, book_path)
-    if not settings.ledger.is_file():
+    if not is_server(settings.ledger) and not settings.ledger.is_file():
         raise LedgerError("missing", settings.ledger)
     return settings.ledger
 
 
+def backup_folder(ledger: Path | str, book_path: Path) -> Path:
+    """备份 beside the ledger file; a server ledger's backups (SQLite copies) beside the workbook."""
+    return (book_path.parent if is_server(ledger) else ledger.parent) / BACKUP_FOLDER
+
+
 def backup_ledger(book: Book, book_path: Path, now: dt.datetime | None = None) -> Done:
     """备份: a checked copy of the ledger in the 备份 folder beside it, under a name no other
-    backup has (two in the same second get -2, -3 …)."""
+    backup has (two in the same second get -2, -3 …). A server's books are copied into an
+    SQLite file there, checked equal to them."""
     path = existing_ledger(book, book_path)
-    folder = path.parent / BACKUP_FOLDER
+    folder = backup_folder(path, book_path)
     folder.mkdir(exist_ok=True)
-    stem = f"{path.stem}-{(now or dt.datetime.now()):%Y%m%d-%H%M%S}"
+    stem = f"{name_of(path)}-{(now or dt.datetime.now()):%Y%m%d-%H%M%S}"
     for n in range(1, 1000):
         target = folder / (f"{stem}.db" if n == 1 else f"{stem}-{n}.db")
         try:
@@ -125,7 +132,7 @@ def backup_ledger(book: Book, book_path: Path, now: dt.datetime | None = None) -
 
 def latest_backup(book: Book, book_path: Path) -> Path | None:
     """The newest backup in the ledger's 备份 folder (what the ribbon's 恢复 offers)."""
-    folder = read_settings(book, book_path).ledger.parent / BACKUP_FOLDER
+    folder = backup_folder(read_settings(book, book_path).ledger, book_path)
     found = sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
     return found[-1] if found else None
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, no_progress, read_input, read_sheets
 from ..ledger import Ledger, LedgerError
-from ..ledger.store import MEMORY
+from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec
+from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, without_costs
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -73,6 +73,8 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
     """
     check_location(settings, book_path)
     path = settings.ledger
+    if is_server(path):              # made by `jxc ledger init`, never by a clerk's post
+        return Ledger.open(path, create=False, read_only=read_only), []
     if path.is_file():
         return Ledger.open(path, create=False, read_only=read_only), []
     posted = sheets.posted_rows() if sheets else 0
@@ -112,6 +114,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         return report
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
+    ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
         problems, notes = apply_settings(ledger, settings)
         data = read_input(book, sheets, steps, ledger.digests())
@@ -135,13 +138,16 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
             ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
                                      if p.digest and (p.journal, p.doc_no) in settled])
             steps("刷新库存、往来和台账")
-            refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company)
+            refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
         _totals(report, ledger)
     steps("保存工作簿")
     book.save()
     steps.finish()
     report.notes += book.repairs()
     return report
+
+
+WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
 
 
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
@@ -159,12 +165,12 @@ def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets
 
 
 @bulk()
-def refresh_book(book: Book, book_path: Path, today: dt.date | None = None) -> Report:
-    """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger."""
+def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user: str | None = None) -> Report:
+    """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger (as ``user`` may see them)."""
     settings = read_settings(book, book_path)
     ledger, notes = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
-        refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company)
+        refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company, user=user)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), notes=notes)
         _totals(report, ledger)
     book.save()
@@ -193,7 +199,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
             writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
             writer.run(rows)
             writer.write(book, report)
-            refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company)
+            refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
         _totals(report, ledger)
     book.save()
     return report
@@ -258,14 +264,26 @@ def _shown(value: object) -> str:
     return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
 
 
-def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = False, company: str = "") -> None:
+def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = False, company: str = "",
+                   user: str | None = None) -> None:
     """The generated sheets; 台账 only from its first row a later batch touched, when the book
     can keep the rows before it (``whole``: every row, as 刷新 promises). ``company`` heads
-    their printed pages."""
+    their printed pages; ``user`` sees them with or without what things cost (see roles)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    costs = ledger.sees_costs(user)
     for spec, rows in summaries(ledger, today):
         aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
+        spec, rows = shown(spec, rows, costs)
         book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows, company=company)
-    kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL))
-    mark = None if ledger.path == MEMORY else journal_mark(ledger)     # no ledger file: nothing to be from
-    book.replace_sheet(JOURNAL, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)
+    kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
+    mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
+    spec, rows = shown(JOURNAL, rows, costs)
+    book.replace_sheet(spec, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)
+
+
+def shown(spec: SheetSpec, rows: list[list], costs: bool) -> tuple[SheetSpec, list[list]]:
+    """A generated sheet as its reader sees it: without its cost columns for 采购 and 销售."""
+    if costs:
+        return spec, rows
+    columns, rows = without_costs(spec.columns, rows)
+    return replace(spec, columns=columns), rows

@@ -137,7 +137,8 @@ def qty_text(units: int) -> str:
 
 def scaled_text_sql(expr: str, places: int) -> str:
     """SQL rendering the scaled integer ``expr`` as exact decimal text (12345, 2 → '123.45'):
-    SQLite writes out a whole column of stored figures with no Decimal made."""
+    the database writes out a whole column of stored figures with no Decimal made (SQL both
+    SQLite and PostgreSQL speak: the fraction's leading zeros come from adding the scale)."""
     scale = 10**places
-    return (f"printf('%s%d.%0{places}d', CASE WHEN ({expr}) < 0 THEN '-' ELSE '' END, "
-            f"abs({expr}) / {scale}, abs({expr}) % {scale})")
+    return (f"(CASE WHEN ({expr}) < 0 THEN '-' ELSE '' END || CAST(abs({expr}) / {scale} AS TEXT) || '.' || "
+            f"substr(CAST({scale} + abs({expr}) % {scale} AS TEXT), 2))")

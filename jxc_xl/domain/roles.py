@@ -23,6 +23,15 @@ ACTS = {"finance": {"reverse", "close"}, "admin": {"users"}}
 ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户"}
 
 
+# who sees what things cost (成本单价, 库存金额, 销售成本, 毛利): not 采购 and 销售
+SEES_COSTS = {"warehouse", "finance", "owner", "admin"}
+
+
+def sees_costs(role: str | None) -> bool:
+    """"" is a ledger without users (everyone sees everything); None someone not a user."""
+    return role == "" or role in SEES_COSTS
+
+
 def may_post(role: str, doc_type: DocType) -> bool:
     return doc_type in POSTS[role]
 

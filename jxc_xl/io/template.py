@@ -43,6 +43,8 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
    月末点“进销存 → 结账”（jxc close 工作簿.xlsx 2026-11）：检查通过后该月及以前的单据不能再过账或冲销，
    “结账日期”由系统写入，只作显示，手工修改不起作用；需要更正时点“反结账”（先自动备份账簿，只能反结账最近结账的月份）。
 7. 账簿文件（默认与工作簿同名、扩展名 .jxc.db，放在工作簿旁边）是真正的账；请定期备份，不要放在网络共享盘上。
+   多人共用一套账时，填账簿服务器的地址 postgresql://自己的登录名@服务器:5432/库名（密码不写在这里，
+   放在本机的 pgpass 文件中），每人按部门角色过账（见 README“多人使用”）。
 """
 
 SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
@@ -165,7 +167,8 @@ def _settings(ws, company: str) -> None:
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         dv.add(cell)
         ws.add_data_validation(dv)
-    ws["D1"] = "账簿文件留空 = 与工作簿同名的 .jxc.db 文件（放在工作簿旁边）。成本方法在账簿有过账后不能更改。"
+    ws["D1"] = ("账簿文件留空 = 与工作簿同名的 .jxc.db 文件（放在工作簿旁边）；多人共用填服务器地址 "
+                "postgresql://登录名@服务器/库名（不写密码）。成本方法在账簿有过账后不能更改。")
     ws["D1"].font = Font(italic=True, color="FF7F7F7F")
     ws.add_table(_plain_table("Settings", f"A1:B{len(SETTING_ROWS) + 1}"))
 

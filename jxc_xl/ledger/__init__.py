@@ -1,4 +1,5 @@
-"""The ledger: an append-only SQLite file of posted documents and the costs they carry.
+"""The ledger: an append-only record of posted documents and the costs they carry, in an SQLite
+file or on a PostgreSQL server.
 
 Open it, give it the masters, post documents, ask it questions::
 
@@ -18,11 +19,12 @@ import inspect
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import accounts, batch, checks, copying, documents, marks, meta, orders, periods, queries, reporting, store, users
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -38,7 +40,7 @@ def _file_errors(cls):
         def guarded(self, *args, **kwargs):
             try:
                 return method(self, *args, **kwargs)
-            except sqlite3.Error as exc:
+            except Exception as exc:
                 error = file_error(self.path, exc)
                 if error is None:
                     raise
@@ -53,12 +55,18 @@ def _file_errors(cls):
 
 @_file_errors
 class Ledger:
-    """One SQLite ledger file. Every write is one ``BEGIN IMMEDIATE`` transaction."""
+    """One ledger, a file or a server's. Every write is one transaction holding the ledger's
+    write lock; ``waiting`` (if set) is told when it must wait for another clerk's to end.
 
-    def __init__(self, conn: sqlite3.Connection, path: str = store.MEMORY, read_only: bool = False):
+    On a server the user is the database login (who the server let in), whatever name the
+    caller gives; on a file it is the name given (else this computer's login)."""
+
+    def __init__(self, conn, path: str = store.MEMORY, read_only: bool = False):
         self.conn = conn
         self.path = path
         self.read_only = read_only
+        self.login = conn.login()
+        self.waiting: Callable[[], None] | None = None
 
     @classmethod
     def open(cls, path: str | Path, cost_method: CostMethod | str | None = None,
@@ -73,7 +81,8 @@ class Ledger:
         """
         if read_only and (cost_method is not None or allow_negative is not None):
             raise ValueError("a ledger opened read-only takes no settings")
-        ledger = cls(store.open_connection(Path(path), create, read_only), str(path), read_only)
+        conn = store.open_connection(path, create, read_only)
+        ledger = cls(conn, getattr(conn, "url", str(path)), read_only)
         for problem in (cost_method is not None and ledger.set_cost_method(cost_method),
                         allow_negative is not None and ledger.set_allow_negative(allow_negative)):
             if problem:
@@ -92,7 +101,14 @@ class Ledger:
     def _transaction(self) -> Transaction:
         if self.read_only:
             raise LedgerError("read_only", self.path)
-        return Transaction(self.conn)
+        return Transaction(self.conn, self.waiting)
+
+    def _who(self, user: str | None) -> str | None:
+        return self.login or user
+
+    @property
+    def server(self) -> bool:
+        return self.conn.engine != "sqlite"
 
     def _meta(self, key: str) -> str | None:
         return meta.get(self, key)
@@ -119,12 +135,13 @@ class Ledger:
     def close_period(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
         """Close the books through ``through`` without the pre-close checks (see :meth:`close_month`);
         returns whether it moved (only ever forward: an earlier date or None leaves it as it is)."""
-        return through is not None and periods.close(self, through, user, workbook, checked=False) == []
+        return through is not None and periods.close(self, through, self._who(user), workbook, checked=False) == []
 
     def close_month(self, through: dt.date, user: str | None = None, workbook: str = "") -> list[Problem]:
         """结账 through ``through`` after the ledger's own checks: [] when closed, else what to fix
         first (nothing closed). The workbook's checks (unposted rows) are the caller's; a user
         whose role may not close is refused (and that is logged)."""
+        user = self._who(user)
         refused = self.refusal(user, "close")
         if refused:
             with self._transaction():
@@ -141,23 +158,29 @@ class Ledger:
         """反结账 back to ``through`` (None: nothing closed); logged with who, when and where.
         Returns whether anything was reopened (``through`` earlier than the closed date); a user
         whose role may not (see :meth:`refusal`) reopens nothing."""
+        user = self._who(user)
         if self.refusal(user, "close"):
             return False
         return periods.reopen(self, through, user, workbook)
 
     def refusal(self, user: str | None, act: str) -> Problem | None:
         """Why ``user`` may not ``act`` ("reverse", "close" — 结账 and 反结账 —, "users"), if they may not."""
-        return users.refusal(self.conn, user, act)
+        return users.refusal(self.conn, self._who(user), act)
 
     # -- users and their roles (see ledger.users, domain.roles) -------------------------------
+    def sees_costs(self, user: str | None = None) -> bool:
+        """Whether ``user`` is shown what things cost: not 采购 or 销售 (anyone, without users)."""
+        return users.shows_costs(self.conn, user)
+
     def users(self) -> list[users.User]:
         return users.all_users(self.conn)
 
-    def add_user(self, name: str, role: str, by: str | None = None, workbook: str = "") -> Problem | None:
-        return users.add(self, name, role, by, workbook)
+    def add_user(self, name: str, role: str, by: str | None = None, workbook: str = "",
+                 password: str | None = None) -> Problem | None:
+        return users.add(self, name, role, self._who(by), workbook, password)
 
     def disable_user(self, name: str, by: str | None = None, workbook: str = "") -> Problem | None:
-        return users.disable(self, name, by, workbook)
+        return users.disable(self, name, self._who(by), workbook)
 
     def audit_log(self, actions: tuple[str, ...] = (), start: dt.date | None = None,
                   end: dt.date | None = None) -> list[AuditRow]:
@@ -186,18 +209,18 @@ class Ledger:
         A shipment that takes a customer over its 信用额度 posts and records by how much, or with
         ``credit_block`` (信用控制 = 禁止) is refused.
         """
-        return batch.post(self, documents, user, workbook, masters, dry_run, credit_block)
+        return batch.post(self, documents, self._who(user), workbook, masters, dry_run, credit_block)
 
     def reverse(self, doc_no: str, journal: str | None = None, date: dt.date | None = None,
                 user: str | None = None, workbook: str = "") -> PostResult:
         """红字冲销: post the exact opposite of a posted document, dated ``date`` (default its own)."""
-        return batch.reverse(self, doc_no, journal, date, user, workbook)
+        return batch.reverse(self, doc_no, journal, date, self._who(user), workbook)
 
     # -- posted documents ------------------------------------------------------------------
     def close_order(self, doc_no: str, journal: str | None = None, user: str | None = None, workbook: str = "",
                     date: dt.date | None = None, undo: bool = False) -> list[Problem]:
         """关闭订单: close what the order ``doc_no`` still has open (``undo``: reopen it); logged."""
-        return batch.close_order(self, doc_no, journal, user, workbook, date, undo)
+        return batch.close_order(self, doc_no, journal, self._who(user), workbook, date, undo)
 
     def order_figures(self, journal: str, doc_no: str) -> dict[str, orders.Figures]:
         """item → ordered, fulfilled, closed and open of a standing order ({} when none stands)."""
@@ -313,8 +336,16 @@ class Ledger:
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check
-        found wrong (nothing)."""
-        return checks.backup(self.conn, Path(target))
+        found wrong (nothing). A server's books are copied into a new SQLite file there."""
+        if not self.server:
+            return checks.backup(self.conn, Path(target))
+        with Ledger.open(target) as copy:
+            return self.copy_to(copy).differences
+
+    def copy_to(self, target: "Ledger") -> copying.Copied:
+        """Every row of these books into the new ``target`` (another engine, as like as not),
+        read back equal before it is committed; its figures then recomputed."""
+        return copying.copy(self, target)
 
 
 def restore(ledger_path: str | Path, backup_path: str | Path, user: str | None = None,
@@ -324,6 +355,8 @@ def restore(ledger_path: str | Path, backup_path: str | Path, user: str | None =
     restore is written to its audit log. LedgerError when the backup is not a good jxc
     ledger, or the ledger is busy with a post, is another program's or newer.
     """
+    if store.is_server(ledger_path):
+        raise LedgerError("server_restore", ledger_path)
     ledger_path, backup_path = Path(ledger_path), Path(backup_path)
     aside = store.restore(ledger_path, backup_path)
     with Ledger.open(ledger_path, create=False) as ledger, ledger._transaction():

@@ -90,9 +90,10 @@ def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
     which = "CASE " + " ".join(f"WHEN due >= ? THEN {i}" for i in range(len(edges))) + f" ELSE {len(edges)} END"
     sums: dict[str, dict] = {}
     for p, index, debit, credit in conn.execute(
-            f"SELECT party, {which}, SUM(MAX(net, 0)), SUM(MAX(-net, 0)) FROM (SELECT party, "
+            f"SELECT party, {which}, SUM(CASE WHEN net > 0 THEN net ELSE 0 END), "
+            "SUM(CASE WHEN net < 0 THEN -net ELSE 0 END) FROM (SELECT party, "
             "COALESCE(link, id) AS entry, MIN(due_date) AS due, SUM(amount) AS net FROM party_entries "
-            f"WHERE side = ? AND date <= ?{where} GROUP BY party, entry) GROUP BY party, 2 ORDER BY party",
+            f"WHERE side = ? AND date <= ?{where} GROUP BY party, entry) AS owed GROUP BY party, 2 ORDER BY party",
             [*edges, side, as_of.isoformat(), *args]):
         found = sums.setdefault(p, {"credit": 0})
         found[BUCKETS[index]] = debit

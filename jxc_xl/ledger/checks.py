@@ -12,12 +12,14 @@ from .schema import has_table
 _RUNNING = (
     "SELECT item, warehouse, pos, bal_qty, bal_value, rq, rv FROM (SELECT item, warehouse, pos, "
     "bal_qty, bal_value, SUM(qty) OVER w AS rq, SUM(value) OVER w AS rv FROM movements "
-    "WINDOW w AS (PARTITION BY item, warehouse ORDER BY pos ROWS UNBOUNDED PRECEDING)) "
+    "WINDOW w AS (PARTITION BY item, warehouse ORDER BY pos ROWS UNBOUNDED PRECEDING)) AS running "
     "WHERE bal_qty != rq OR bal_value != rv")
 
 
-def integrity(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+def integrity(conn) -> list[str]:
+    """What the engine finds damaged in its own storage (SQLite's quick check; a server keeps
+    its files whole itself)."""
+    return conn.damage()
 
 
 def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
@@ -36,7 +38,7 @@ def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
     return differences
 
 
-def backup(conn: sqlite3.Connection, target: Path) -> list[str]:
+def backup(conn, target: Path) -> list[str]:
     """SQLite's online backup (safe while another program posts) to ``target``, then checked."""
     target.parent.mkdir(parents=True, exist_ok=True)
     copy = sqlite3.connect(str(target))

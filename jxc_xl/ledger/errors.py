@@ -35,6 +35,20 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "The workbook has posted rows ({posted}) but its ledger is not at {path}: put the ledger back there or point 账簿文件 (Ledger) in the Settings sheet at it; to start a new ledger for these rows deliberately, run `jxc post --new-ledger` (they are posted again into it)"),
     "outside": ("账簿 {path} 不在工作簿所在的文件夹中：为防止收到的工作簿改写本机的其他文件，账簿须放在工作簿旁边；确需放在别处，请在本机把那个文件夹加入环境变量 {variable}",
                 "Ledger {path} is outside the workbook's folder: so that a workbook from elsewhere cannot write to other files on this computer, the ledger must be beside it; to keep it elsewhere, add its folder to the {variable} environment variable on this computer"),
+    "server": ("连不上账簿服务器 {path}（{detail}）：请检查网络、服务器地址和本机的 pgpass 密码文件（或 PGPASSWORD）",
+               "Cannot use the ledger server {path} ({detail}): check the network, the server's address and this computer's pgpass file (or PGPASSWORD)"),
+    "password_in_url": ("账簿地址 {path} 里写了密码：密码不能存放在工作簿中，请从地址中删去，改放在本机的 pgpass 文件或环境变量 PGPASSWORD 中",
+                        "The ledger address {path} holds a password: a password must not be kept in a workbook; remove it and put it in this computer's pgpass file or PGPASSWORD"),
+    "denied": ("账簿服务器 {path} 拒绝了这项操作（{detail}）：您的数据库账号没有这个权限，请找管理员",
+               "The ledger server {path} refused this ({detail}): your database login may not do it; ask the administrator"),
+    "not_empty": ("账簿 {path} 已有内容：只能复制到新的空账簿（新文件，或服务器上新建的空数据库）",
+                  "Ledger {path} is not empty: a ledger can only be copied into a new, empty one (a new file, or a new empty database on the server)"),
+    "copy_differs": ("复制到 {path} 后核对不一致（{detail}），已撤销复制：请把这一行报告给技术支持",
+                     "The copy to {path} did not read back equal ({detail}) and was undone: please report this line to support"),
+    "server_empty": ("服务器账簿 {path} 还没有建立：请管理员先运行 jxc ledger init {path}（或 jxc ledger copy 把现有账簿复制过去）",
+                     "The server ledger {path} has not been set up: an administrator runs `jxc ledger init {path}` first (or `jxc ledger copy` to move existing books there)"),
+    "server_restore": ("服务器账簿 {path} 不能在这里用备份替换：请用 jxc ledger copy 把备份复制到服务器上新建的空数据库，再把设置表的“账簿文件”指向它",
+                       "A server ledger {path} is not replaced from a backup here: copy the backup into a new empty database on the server with `jxc ledger copy`, then point 账簿文件 (Ledger) in the Settings sheet at it"),
     "bad_backup": ("备份 {path} 不能用来恢复（{detail}）：请选择“备份”文件夹中的另一个备份",
                    "Backup {path} cannot be restored ({detail}): choose another backup from the 备份 folder"),
 }
@@ -55,8 +69,14 @@ class LedgerError(Exception):
         super().__init__(f"{self.message} / {self.message_en}")
 
 
-def file_error(path: str | Path, exc: sqlite3.Error) -> LedgerError | None:
-    """The LedgerError an SQLite error stands for, or None when it is not about the file."""
+def file_error(path: str | Path, exc: Exception) -> LedgerError | None:
+    """The LedgerError an SQLite or server error stands for, or None when it is not about the
+    books' file or server."""
+    if type(exc).__module__.startswith("psycopg"):
+        from . import postgres
+        return postgres.error(str(path), exc)
+    if not isinstance(exc, sqlite3.Error):
+        return None
     code = getattr(exc, "sqlite_errorcode", None)
     kind = None if code is None else _FILE_CODES.get(code & 0xFF)
     if kind is None and "locked" in str(exc):

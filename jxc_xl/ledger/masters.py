@@ -8,10 +8,15 @@ from ..domain.money import (from_cents, from_qty_units, from_unit_cost_units, to
                             to_unit_cost_units)
 from ..domain.problems import Problem
 from ..domain.validate import Masters, check_items, check_parties
+from .schema import TABLES, upsert
 
 
 def _opt(value, convert):
     return None if value is None else convert(value)
+
+
+_UPSERT = {name: upsert(name, tuple(TABLES[name]["columns"]), TABLES[name]["pk"])
+           for name in ("items", "parties", "warehouses")}
 
 
 def write(conn: sqlite3.Connection, items: list[Item], parties: list[Party],
@@ -22,15 +27,15 @@ def write(conn: sqlite3.Connection, items: list[Item], parties: list[Party],
     items = [i for i in items if i.sku not in {p.doc_no for p in item_problems}]
     parties = [p for p in parties if p.code not in {p.doc_no for p in party_problems}]
     conn.executemany(
-        "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        _UPSERT["items"],
         [(i.sku, i.name, i.spec, i.unit, i.category, i.barcode, _opt(i.purchase_price, to_unit_cost_units),
           _opt(i.sale_price, to_unit_cost_units), _opt(i.min_qty, to_qty_units), _opt(i.max_qty, to_qty_units),
           int(i.inactive)) for i in items])
     conn.executemany(
-        "INSERT OR REPLACE INTO parties VALUES (?,?,?,?,?,?,?,?)",
+        _UPSERT["parties"],
         [(p.code, p.name, p.kind.value, p.contact, p.phone, p.address, _opt(p.credit_limit, to_cents),
           p.terms_days) for p in parties])
-    conn.executemany("INSERT OR REPLACE INTO warehouses VALUES (?,?)", [(w.code, w.name) for w in warehouses])
+    conn.executemany(_UPSERT["warehouses"], [(w.code, w.name) for w in warehouses])
     return item_problems + party_problems
 
 

@@ -14,6 +14,7 @@ from ..domain.model import CostMethod
 from ..domain.problems import Problem
 from .recost import Settings
 from .results import AuditRow
+from .schema import has_table, upsert
 
 if TYPE_CHECKING:
     from . import Ledger
@@ -38,7 +39,7 @@ def get(ledger: Ledger, key: str) -> str | None:
 
 def put(ledger: Ledger, key: str, value: str | None) -> None:
     """Inside the caller's transaction."""
-    ledger.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    ledger.conn.execute(upsert("meta", ("key", "value"), "key"), (key, value))
 
 
 def read(ledger: Ledger) -> Settings:
@@ -78,7 +79,7 @@ def now() -> str:
 
 def log(ledger: Ledger, action: str, detail: str, user: str | None, workbook: str) -> None:
     """One audit row, inside the caller's transaction."""
-    ledger.conn.execute("INSERT INTO audit(at, user, action, detail, workbook, machine) VALUES (?,?,?,?,?,?)",
+    ledger.conn.execute('INSERT INTO audit(at, "user", action, detail, workbook, machine) VALUES (?,?,?,?,?,?)',
                         (now(), user_name(user), action, detail,
                          workbook, platform.node()))
 
@@ -87,9 +88,9 @@ def audit_log(ledger: Ledger, actions: tuple[str, ...] = (), start: dt.date | No
               end: dt.date | None = None) -> list[AuditRow]:
     """The audit log, oldest first: every entry, or those of ``actions``, from ``start`` to
     ``end`` inclusive (empty on an older ledger read as it is)."""
-    if ledger.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone() is None:
+    if not has_table(ledger.conn, "audit"):
         return []
     where = f" AND action IN ({','.join('?' * len(actions))})" if actions else ""
     return [AuditRow(*r) for r in ledger.conn.execute(
-        f"SELECT at, user, action, detail, workbook, machine FROM audit WHERE at >= ? AND at < ?{where} ORDER BY id",
+        f'SELECT at, "user", action, detail, workbook, machine FROM audit WHERE at >= ? AND at < ?{where} ORDER BY id',
         [(start or dt.date.min).isoformat(), (end + dt.timedelta(days=1)).isoformat() if end else "9999", *actions])]

@@ -29,7 +29,7 @@ _FULFILLED = (
     f"(SELECT id FROM lines WHERE doc = o.doc AND item = o.item) AND {STANDING.format(d='fd')})")
 _CLOSES = "FROM order_closes c WHERE c.doc = o.doc AND c.item = o.item AND c.undone_at IS NULL"
 _FIGURES = (f"SELECT o.item, SUM(o.qty), {_FULFILLED}, (SELECT COALESCE(SUM(c.qty), 0) {_CLOSES}), MIN(o.id) "
-            "FROM lines o WHERE o.doc = ? GROUP BY o.item")
+            "FROM lines o WHERE o.doc = ? GROUP BY o.doc, o.item")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def close(conn: sqlite3.Connection, order: sqlite3.Row, date: dt.date, user: str
     """Close what each item of ``order`` still has open (短交/结案); returns how many items."""
     rows = [(order["id"], f.item, f.open, date.isoformat(), meta.now(), user, workbook)
             for f in figures(conn, order["id"]).values() if f.open > 0]
-    conn.executemany("INSERT INTO order_closes (doc, item, qty, date, at, user, workbook) VALUES (?,?,?,?,?,?,?)", rows)
+    conn.executemany('INSERT INTO order_closes (doc, item, qty, date, at, "user", workbook) VALUES (?,?,?,?,?,?,?)', rows)
     return len(rows)
 
 
@@ -97,17 +97,16 @@ class OrderLine:
 
 _ALL = (
     "SELECT d.type, d.doc_no, d.date, d.party, d.warehouse, o.item, MIN(o.delivery_date), SUM(o.qty), "
-    f"{_FULFILLED}, (SELECT COALESCE(SUM(c.qty), 0) {_CLOSES}), NULLIF(MAX("
-    f"COALESCE((SELECT MAX(c.date) {_CLOSES}), ''), COALESCE((SELECT MAX(fd.date) FROM lines f JOIN documents fd "
-    "ON fd.id = f.doc WHERE f.order_line IN (SELECT id FROM lines WHERE doc = o.doc AND item = o.item) "
-    f"AND {STANDING.format(d='fd')}), '')), '') "
+    f"{_FULFILLED}, (SELECT COALESCE(SUM(c.qty), 0) {_CLOSES}), (SELECT MAX(c.date) {_CLOSES}), "
+    "(SELECT MAX(fd.date) FROM lines f JOIN documents fd ON fd.id = f.doc WHERE f.order_line IN "
+    f"(SELECT id FROM lines WHERE doc = o.doc AND item = o.item) AND {STANDING.format(d='fd')}) "
     "FROM lines o JOIN documents d ON d.id = o.doc WHERE d.type IN ('purchase_order', 'sales_order') "
-    f"AND {STANDING.format(d='d')} GROUP BY o.doc, o.item ORDER BY d.type, d.date, d.doc_no, MIN(o.line_no)")
+    f"AND {STANDING.format(d='d')} GROUP BY d.id, o.doc, o.item ORDER BY d.type, d.date, d.doc_no, MIN(o.line_no)")
 
 
 def order_lines(conn: sqlite3.Connection) -> list[OrderLine]:
     """Every item of every standing order, with what it ordered, fulfilled and closed."""
-    return [OrderLine(*r) for r in conn.execute(_ALL)]
+    return [OrderLine(*r[:-2], max(r[-2] or "", r[-1] or "") or None) for r in conn.execute(_ALL)]
 
 
 def open_quantities(conn: sqlite3.Connection) -> dict[tuple[str, str, str], int]:

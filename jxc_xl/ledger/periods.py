@@ -80,12 +80,12 @@ _OWED = "SELECT party, side, SUM(amount) FROM party_entries WHERE date <= ? GROU
 
 
 def _snapshot(conn: sqlite3.Connection, through: dt.date, user: str, workbook: str) -> None:
-    close_id = conn.execute("INSERT INTO closes (through, closed_at, user, workbook) VALUES (?, ?, ?, ?)",
-                            (through.isoformat(), meta.now(), user, workbook)).lastrowid
+    close_id = conn.execute('INSERT INTO closes (through, closed_at, "user", workbook) VALUES (?, ?, ?, ?) '
+                            "RETURNING id", (through.isoformat(), meta.now(), user, workbook)).fetchone()[0]
     conn.executemany("INSERT INTO closing_stock (close, item, warehouse, qty, value) VALUES (?, ?, ?, ?, ?)",
                      [(close_id, item, wh, qty, value) for item, wh, _, qty, value, _ in
                       balances(conn, pos_before(through))])
-    conn.execute(f"INSERT INTO closing_balances (close, party, side, amount) SELECT ?, * FROM ({_OWED})",
+    conn.execute(f"INSERT INTO closing_balances (close, party, side, amount) SELECT ?, o.* FROM ({_OWED}) AS o",
                  (close_id, through.isoformat()))
 
 

@@ -19,7 +19,7 @@ from ..domain.problems import Problem
 from ..domain.validate import Masters
 from . import orders
 from .recost import Failure, Key, Settings, recost
-from .schema import TABLES
+from .schema import TABLES, quoted
 
 # Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts last.
 RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.purchase_order: 0, DocType.sales_order: 0,
@@ -103,11 +103,11 @@ class Writer:
         for table, rows in self._pending.items():
             if rows:
                 columns = _WRITTEN[table]
-                self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                self.conn.executemany(f"INSERT INTO {table} ({', '.join(map(quoted, columns))}) VALUES "
                                       f"({', '.join('?' * len(columns))})",
                                       [tuple(map(row.get, columns)) for row in rows])
                 if table == "movements":
-                    self.conn.executemany("INSERT OR IGNORE INTO stock_keys (item, warehouse) VALUES (?, ?)",
+                    self.conn.executemany("INSERT INTO stock_keys (item, warehouse) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                           {(row["item"], row["warehouse"]) for row in rows})
                 rows.clear()
 

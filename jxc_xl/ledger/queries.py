@@ -74,7 +74,7 @@ def balances(conn: sqlite3.Connection, before: str, item: str | None = None,
     return conn.execute(
         f"SELECT k.item, k.warehouse, m.pos, m.bal_qty, m.bal_value, m.last_unit FROM {key_table(conn)} k "
         "JOIN movements m ON m.id = (SELECT id FROM movements WHERE item = k.item AND warehouse = k.warehouse "
-        f"AND pos < ? ORDER BY pos DESC LIMIT 1) WHERE 1{where} ORDER BY k.item, k.warehouse",
+        f"AND pos < ? ORDER BY pos DESC LIMIT 1) WHERE true{where} ORDER BY k.item, k.warehouse",
         [before, *args]).fetchall()
 
 
@@ -148,10 +148,10 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
 # which way the stock moved — a purchase return is a negative 入库, a sales return a negative
 # 出库, a 红字冲销 negative in its original's column. Transfers go by leg, counts by gain or loss
 # (both read through the reversal, which flips them). Needs movements m joined to documents d.
-IN_COLUMN = ("(CASE WHEN d.type IN ('purchase_receipt', 'purchase_return', 'other_receipt', 'opening_stock') THEN 1 "
-             "WHEN d.type IN ('sales_shipment', 'sales_return', 'other_issue') THEN 0 "
-             "WHEN d.type = 'transfer' THEN m.direction * (1 - 2 * d.reversal) > 0 "
-             "ELSE m.qty * (1 - 2 * d.reversal) >= 0 END)")
+_RECEIVED = "'purchase_receipt', 'purchase_return', 'other_receipt', 'opening_stock'"
+_ISSUED = "'sales_shipment', 'sales_return', 'other_issue'"
+IN_COLUMN = (f"(d.type IN ({_RECEIVED}) OR (d.type = 'transfer' AND m.direction * (1 - 2 * d.reversal) > 0) "
+             f"OR (d.type NOT IN ({_RECEIVED}, {_ISSUED}, 'transfer') AND m.qty * (1 - 2 * d.reversal) >= 0))")
 
 
 _JOURNAL_ORDER = "m.date, m.pos, m.warehouse, m.id"

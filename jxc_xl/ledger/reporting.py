@@ -23,7 +23,7 @@ def sales_lines(conn: sqlite3.Connection, start: dt.date | None, end: dt.date | 
         "CASE d.type WHEN 'sales_return' THEN -l.amount ELSE l.amount END, -SUM(m.value) "
         "FROM lines l JOIN documents d ON d.id = l.doc JOIN movements m ON m.line = l.id "
         "WHERE d.type IN ('sales_shipment', 'sales_return') AND d.date >= ? AND d.date <= ? "
-        "GROUP BY l.id ORDER BY d.pos, l.line_no", ((start or dt.date.min).isoformat(), day(end))).fetchall()
+        "GROUP BY l.id, d.id ORDER BY d.pos, l.line_no", ((start or dt.date.min).isoformat(), day(end))).fetchall()
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,18 @@
-"""The ledger's tables, created with sqlite-utils. Numbers are scaled integers (see money).
+"""The ledger's tables, the same on SQLite and PostgreSQL. Numbers are scaled integers (see money).
 
-A ledger says what it is in its SQLite header: ``application_id`` is :data:`APPLICATION_ID`
-and ``user_version`` the schema version, so that no other program's database is ever taken
-for one (and ``file`` or any SQLite tool can tell). The version is also kept in ``meta``,
-which is how ledgers made before the stamp are recognised.
+A ledger keeps its schema version in ``meta``; an SQLite file also says what it is in its header
+(``application_id``, ``user_version``) so that no other program's database is ever taken for one.
+The tables are made from :data:`TABLES` by one DDL for both engines (sqlite-utils, which made them
+before, speaks SQLite only); each engine's column types come with its connection.
 """
 from __future__ import annotations
 
-import sqlite3
 import uuid
-from typing import TYPE_CHECKING
+from typing import Callable
 
 from .errors import LedgerError
 
-if TYPE_CHECKING:
-    import sqlite_utils
-
 SCHEMA_VERSION = 7
-APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -78,7 +73,7 @@ TABLES: dict[str, dict] = {
     # 关闭订单 (短交/结案): what each item of an order had open when it was closed, until undone.
     "order_closes": {"columns": {"id": int, "doc": int, "item": str, "qty": int, "date": str, "at": str,
                                  "user": str, "workbook": str, "undone_at": str, "undone_by": str}, "pk": "id"},
-    # Who did what to the books, when and from where: closing and reopening periods so far.
+    # Who did what to the books, when and from where: posts, reversals, closes, users, refusals.
     "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
                           "workbook": str, "machine": str}, "pk": "id"},
 }
@@ -99,38 +94,36 @@ INDEXES = [
 ]
 
 
-def identify(conn: sqlite3.Connection, path: str) -> int | None:
+
+
+def identify(conn, path: str) -> int | None:
     """The schema version of the jxc ledger behind ``conn``, or None for an empty database.
 
     A database that holds tables and is not ours (another application id, or none and no
     jxc ``meta``/``documents``/``movements``) is refused before anything is written to it.
     """
-    app = conn.execute("PRAGMA application_id").fetchone()[0]
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if app not in (0, APPLICATION_ID):
+    header, tables = conn.header(), conn.tables()
+    if header == "other":
         raise LedgerError("foreign", path)
     if not tables:
         return None
     version = None
-    if {"meta", "documents", "movements"} <= tables:
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.OperationalError:        # a "meta" table of some other shape
-            row = None
+    if {"meta", "documents", "movements"} <= tables and {"key", "value"} <= conn.columns("meta"):
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = int(row[0]) if row is not None and str(row[0]).isdigit() and int(row[0]) > 0 else None
     if version is None:
-        raise LedgerError("corrupt" if app else "foreign", path, detail="meta.schema_version")
+        raise LedgerError("corrupt" if header == "jxc" else "foreign", path, detail="meta.schema_version")
     if version > SCHEMA_VERSION:
         raise LedgerError("newer", path, version=version, known=SCHEMA_VERSION)
     return version
 
 
-def build(conn: sqlite3.Connection, path: str, create: bool = True) -> None:
+def build(conn, path: str, create: bool = True) -> None:
     """Create the schema of a new ledger or upgrade an old one, in one write transaction.
 
-    Several processes may open the same new file at once: the first to get the write lock
-    creates everything; the others wait on it (busy timeout), look again inside their own
-    transaction, and find the ledger made.
+    Several processes may open the same new ledger at once: the first to get the write lock
+    creates everything; the others wait on it, look again inside their own transaction, and
+    find the ledger made.
     """
     with Transaction(conn):
         version = identify(conn, path)
@@ -138,18 +131,13 @@ def build(conn: sqlite3.Connection, path: str, create: bool = True) -> None:
             raise LedgerError("missing", path)
         if version is not None and version >= SCHEMA_VERSION:
             return
-        import sqlite_utils            # only to create or upgrade: importing it costs every run 0.18 s
-        if version is None:
-            _create(sqlite_utils.Database(conn))
-        else:
-            db = sqlite_utils.Database(conn)
-            for upgrade in _UPGRADES[version - 1:]:
-                upgrade(db)
+        for step in [_create] if version is None else _UPGRADES[version - 1:]:
+            step(conn)
         _stamp(conn)
 
 
-def has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+def has_table(conn, name: str) -> bool:
+    return name in conn.tables()
 
 
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
@@ -157,101 +145,130 @@ _LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", 
 _LATER_COLUMNS = {"lines": {"order_line", "delivery_date"}, "documents": {"credit_over"}}
 
 
-def readable(conn: sqlite3.Connection) -> bool:
+def readable(conn) -> bool:
     """Whether the tables and columns the questions read are all there (an older ledger
     opened read-only, which cannot be upgraded)."""
     for name, spec in TABLES.items():
-        have = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
-        if name not in _LATER and not set(spec["columns"]) - _LATER_COLUMNS.get(name, set()) <= have:
+        if name not in _LATER and not set(spec["columns"]) - _LATER_COLUMNS.get(name, set()) <= conn.columns(name):
             return False
     return True
 
 
-def _create(db: sqlite_utils.Database) -> None:
+def quoted(column: str) -> str:
+    """A column name as SQL writes it: ``user`` is a keyword to PostgreSQL."""
+    return f'"{column}"' if column == "user" else column
+
+
+def upsert(table: str, columns: tuple[str, ...] | list[str], key: tuple[str, ...] | str) -> str:
+    """INSERT … ON CONFLICT DO UPDATE of every other column: the one upsert both engines know."""
+    key = (key,) if isinstance(key, str) else key
+    rest = [c for c in columns if c not in key]
+    action = f"DO UPDATE SET {', '.join(f'{quoted(c)} = excluded.{quoted(c)}' for c in rest)}" if rest else "DO NOTHING"
+    return (f"INSERT INTO {table} ({', '.join(map(quoted, columns))}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({', '.join(key)}) {action}")
+
+
+def _create(conn) -> None:
     for name in TABLES:
-        _table(db, name)
-    _indexes(db)
+        _table(conn, name)
+    _indexes(conn)
 
 
-def _table(db: sqlite_utils.Database, name: str) -> None:
-    spec = TABLES[name]
+def _table(conn, name: str) -> None:
+    """``CREATE TABLE`` from the spec; a single integer ``id`` key numbers itself (SQLite's rowid,
+    a PostgreSQL identity) when an insert leaves it out."""
+    spec, types = TABLES[name], conn.types
     pk = spec["pk"]
-    db[name].create(spec["columns"], pk=pk, not_null=set(pk) if isinstance(pk, tuple) else {pk}, if_not_exists=True)
+    columns = []
+    for column, kind in spec["columns"].items():
+        if column == pk and kind is int:
+            columns.append(f"id {conn.serial}")
+        else:
+            columns.append(f"{quoted(column)} {types[kind]}{' PRIMARY KEY' if column == pk else ''}")
+    if isinstance(pk, tuple):
+        columns.append(f"PRIMARY KEY ({', '.join(pk)})")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(columns)})")
 
 
-def _stamp(conn: sqlite3.Connection) -> None:
-    """Mark the file as a jxc ledger of this schema version (header and meta)."""
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex[:12],))
+def _stamp(conn) -> None:
+    """Mark the database as a jxc ledger of this schema version."""
+    conn.stamp(SCHEMA_VERSION)
+    conn.execute(upsert("meta", ("key", "value"), "key"), ("schema_version", str(SCHEMA_VERSION)))
+    conn.execute("INSERT INTO meta(key, value) VALUES ('ledger_id', ?) ON CONFLICT (key) DO NOTHING",
+                 (uuid.uuid4().hex[:12],))
+    conn.secure()
 
 
-def _indexes(db: sqlite_utils.Database) -> None:
+def _indexes(conn) -> None:
+    """Named as sqlite-utils named them, so ledgers it made have the same indexes."""
     for table, columns, unique in INDEXES:
-        db[table].create_index(columns, unique=unique, if_not_exists=True)
+        conn.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS idx_{table}_{'_'.join(columns)} "
+                     f"ON {table} ({', '.join(columns)})")
 
 
-def _upgrade_to_2(db: sqlite_utils.Database) -> None:
+def _upgrade_to_2(conn) -> None:
     """Version 1 ledgers: every movement counts as written by its own batch; the journal index."""
-    db.conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
-    db.conn.execute("UPDATE movements SET touched = batch")
-    _indexes(db)
+    conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
+    conn.execute("UPDATE movements SET touched = batch")
+    _indexes(conn)
 
 
-def _upgrade_to_3(db: sqlite_utils.Database) -> None:
+def _upgrade_to_3(conn) -> None:
     """Version 2 ledgers: the audit table (the header stamp and ledger id come with _stamp)."""
-    _table(db, "audit")
+    _table(conn, "audit")
 
 
-def _upgrade_to_4(db: sqlite_utils.Database) -> None:
+def _upgrade_to_4(conn) -> None:
     """Version 3 ledgers: the item × warehouse keys, from the movements."""
-    _table(db, "stock_keys")
-    db.conn.execute("INSERT OR IGNORE INTO stock_keys SELECT DISTINCT item, warehouse FROM movements")
+    _table(conn, "stock_keys")
+    conn.execute("INSERT INTO stock_keys SELECT DISTINCT item, warehouse FROM movements WHERE true "
+                 "ON CONFLICT DO NOTHING")
 
 
-def _upgrade_to_5(db: sqlite_utils.Database) -> None:
+def _upgrade_to_5(conn) -> None:
     """Version 4 ledgers: the closes and their snapshots (a date closed before has none: it
     stands as it is, and the next close takes a snapshot)."""
     for name in ("closes", "closing_stock", "closing_balances"):
-        _table(db, name)
+        _table(conn, name)
 
 
-def _upgrade_to_6(db: sqlite_utils.Database) -> None:
+def _upgrade_to_6(conn) -> None:
     """Version 5 ledgers: orders — the order line a line fulfils, an order line's delivery date,
     and the order closes; by how much a shipment went over its customer's credit limit."""
-    for table, column, kind in (("lines", "order_line", "INTEGER"), ("lines", "delivery_date", "TEXT"),
-                                ("documents", "credit_over", "INTEGER")):
-        if column not in {r[1] for r in db.conn.execute(f"PRAGMA table_info({table})")}:
-            db.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-    _table(db, "order_closes")
-    _indexes(db)
+    for table, column, kind in (("lines", "order_line", int), ("lines", "delivery_date", str),
+                                ("documents", "credit_over", int)):
+        if column not in conn.columns(table):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {conn.types[kind]}")
+    _table(conn, "order_closes")
+    _indexes(conn)
 
 
-def _upgrade_to_7(db: sqlite_utils.Database) -> None:
+def _upgrade_to_7(conn) -> None:
     """Version 6 ledgers: the users and their roles."""
-    _table(db, "users")
+    _table(conn, "users")
 
 
-_UPGRADES = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6, _upgrade_to_7]     # _UPGRADES[v - 1] takes version v to v + 1
+# _UPGRADES[v - 1] takes version v to v + 1
+_UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
+                             _upgrade_to_7]
 
 
 class Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (or when asked)."""
+    """A write transaction (the engine's write lock taken) committed at the end, or rolled back
+    on any exception (or when asked). ``waiting`` is told when another post holds the lock."""
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
+    def __init__(self, conn, waiting: Callable[[], None] | None = None):
+        self.conn, self.waiting = conn, waiting
         self._rolled_back = False
 
     def __enter__(self) -> "Transaction":
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.begin(self.waiting)
         return self
 
     def rollback(self) -> None:
-        self.conn.execute("ROLLBACK")
+        self.conn.end(commit=False)
         self._rolled_back = True
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._rolled_back:
-            return
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self._rolled_back:
+            self.conn.end(commit=exc_type is None)

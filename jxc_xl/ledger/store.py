@@ -1,4 +1,5 @@
-"""The one place a ledger file is opened, and restored from a backup.
+"""The one place a ledger is opened — a file, or a server (:mod:`.postgres`) — and a file
+restored from a backup.
 
 Opening looks before it writes: a file that is not an SQLite database, another program's
 database, a damaged or a newer ledger is refused with a :class:`LedgerError` and left exactly
@@ -12,24 +13,41 @@ import datetime as dt
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import schema
 from .errors import LedgerError, file_error
+from .sqlite import BUSY_SECONDS, Connection
 
-BUSY_SECONDS = 30
 MEMORY = ":memory:"
 _MAGIC = b"SQLite format 3\x00"
 
 
-def open_connection(path: Path, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
+def is_server(location: object) -> bool:
+    """Whether a ledger location (设置's 账簿文件) names a PostgreSQL server, not a file."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def name_of(location: Path | str) -> str:
+    """A ledger's short name (its backups' file names begin with it): the file's, the database's."""
+    if is_server(location):
+        return urlsplit(str(location)).path.strip("/") or "ledger"
+    return Path(location).stem
+
+
+def open_connection(path: Path | str, create: bool = True, read_only: bool = False) -> Connection:
     """A connection to the jxc ledger at ``path``, created (if ``create``) or upgraded as needed.
 
     ``read_only`` never creates, upgrades or writes; an older ledger it can still read is
     read as it is. Raises LedgerError for every file-level problem. ``:memory:`` is a new
-    ledger held in memory only (a dry run with no ledger file yet).
+    ledger held in memory only (a dry run with no ledger file yet); a ``postgresql://`` URL
+    a ledger on a server.
     """
+    if is_server(path):
+        return _open_server(str(path), create, read_only)
+    path = Path(path)
     if str(path) == MEMORY:
-        conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(MEMORY, isolation_level=None, check_same_thread=False, factory=Connection)
         conn.row_factory = sqlite3.Row
         schema.build(conn, MEMORY)
         return conn
@@ -53,7 +71,26 @@ def open_connection(path: Path, create: bool = True, read_only: bool = False) ->
         raise
 
 
-def _inspect(conn: sqlite3.Connection, path: Path, read_only: bool) -> int | None:
+def _open_server(url: str, create: bool, read_only: bool):
+    """The server ledger at ``url``: made (``create``) in an empty database, upgraded when older."""
+    from . import postgres
+    conn = postgres.connect(url, read_only)
+    try:
+        version = schema.identify(conn, conn.url)
+        if version is None and (read_only or not create):
+            raise LedgerError("server_empty", conn.url)
+        if not read_only and (version is None or version < schema.SCHEMA_VERSION):
+            schema.build(conn, conn.url, create)
+        return conn
+    except BaseException as exc:
+        conn.close()
+        error = file_error(conn.url, exc) if isinstance(exc, Exception) else None
+        if error is not None:
+            raise error from exc
+        raise
+
+
+def _inspect(conn, path: Path | str, read_only: bool) -> int | None:
     """The ledger's schema version (None: a new, empty file); read-only, also whether it can
     be read as it is."""
     version = schema.identify(conn, str(path))
@@ -73,7 +110,7 @@ def connect(path: Path, read_only: bool = False, timeout: float = BUSY_SECONDS,
     conn = None
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}{query}", uri=True, isolation_level=None,
-                               timeout=timeout, check_same_thread=False)
+                               timeout=timeout, check_same_thread=False, factory=Connection)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")

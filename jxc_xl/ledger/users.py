@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..domain.problems import Problem
-from ..domain.roles import ACT_LABELS, LABELS, ROLES, can_do, may
+from ..domain.roles import ACT_LABELS, LABELS, ROLES, can_do, may, sees_costs
 from . import meta
-from .schema import has_table
+from .schema import has_table, upsert
 
 if TYPE_CHECKING:
     from . import Ledger
@@ -37,11 +37,17 @@ def all_users(conn: sqlite3.Connection) -> list[User]:
 
 
 def role_of(conn: sqlite3.Connection, name: str) -> str | None:
-    """The role of an active user; "" when the ledger has no users (nothing is enforced)."""
+    """The role of an active user; "" when the ledger has no users (nothing is enforced), or for
+    the server login that owns the books (the server lets it do anything, as a file's holder)."""
     found = all_users(conn)
-    if not found:
+    if not found or name == conn.owner():
         return ""
     return next((u.role for u in found if u.name == name and u.active), None)
+
+
+def shows_costs(conn, user: str | None) -> bool:
+    """Whether what things cost is shown to ``user`` (the server's login, on a server)."""
+    return sees_costs(role_of(conn, conn.login() or meta.user_name(user)))
 
 
 def refusal(conn: sqlite3.Connection, user: str | None, act: str) -> Problem | None:
@@ -56,9 +62,11 @@ def refusal(conn: sqlite3.Connection, user: str | None, act: str) -> Problem | N
                                        "allowed": can_do(role)})
 
 
-def add(ledger: Ledger, name: str, role: str, by: str | None, workbook: str = "") -> Problem | None:
+def add(ledger: Ledger, name: str, role: str, by: str | None, workbook: str = "",
+        password: str | None = None) -> Problem | None:
     """A new user (or a disabled one back, in this role): by an admin, or — the ledger having no
-    users yet — the first user, who must be an admin (no one could add users after)."""
+    users yet — the first user, who must be an admin (no one could add users after). On a server
+    the user is also a database login in the department's role (``password`` its password)."""
     code = ROLES.get(role.strip().lower()) if role else None
     if not name.strip():
         return Problem("required", field="用户名")
@@ -69,8 +77,9 @@ def add(ledger: Ledger, name: str, role: str, by: str | None, workbook: str = ""
             return Problem("bad_value", field="角色", args={"value": role, "expected": "管理员（第一个用户须是管理员）"})
         problem = refusal(ledger.conn, by, "users")
         if problem is None:
-            ledger.conn.execute("INSERT OR REPLACE INTO users(name, role, active, added_at, added_by) VALUES (?,?,1,?,?)",
-                                (name.strip(), code, meta.now(), meta.user_name(by)))
+            ledger.conn.execute(upsert("users", ("name", "role", "active", "added_at", "added_by"), "name"),
+                                (name.strip(), code, 1, meta.now(), meta.user_name(by)))
+            ledger.conn.enrol(name.strip(), code, password)
         meta.log(ledger, "user_refused" if problem else "user_add", f"{name}（{LABELS[code]}）", by, workbook)
     return problem
 
@@ -82,5 +91,6 @@ def disable(ledger: Ledger, name: str, by: str | None, workbook: str = "") -> Pr
         problem = refusal(ledger.conn, by, "users")
         if problem is None:
             ledger.conn.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))
+            ledger.conn.disable(name)
         meta.log(ledger, "user_refused" if problem else "user_disable", name, by, workbook)
     return problem

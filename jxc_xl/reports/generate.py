@@ -86,20 +86,23 @@ def journal_rows(ledger: Ledger, after_batch: int | None = None) -> tuple[int, l
 
 
 # The way 台账 shows a movement, in its mark: rows written another way (before returns and 红字冲销
-# showed negative in their own column) are never kept, the whole sheet is written again.
+# showed negative in their own column; with or without the cost columns) are never kept, the whole
+# sheet is written again.
 JOURNAL_FORMAT = "台账2|"
+NO_COSTS = "台账2-|"
 
 
-def journal_mark(ledger: Ledger) -> str:
-    return JOURNAL_FORMAT + ledger.generation()
+def journal_mark(ledger: Ledger, costs: bool = True) -> str:
+    return (JOURNAL_FORMAT if costs else NO_COSTS) + ledger.generation()
 
 
-def journal_since(ledger: Ledger, held: tuple[str, int] | None) -> tuple[int, list[list]]:
+def journal_since(ledger: Ledger, held: tuple[str, int] | None, costs: bool = True) -> tuple[int, list[list]]:
     """What a 台账 sheet written out at ``held`` = (its mark, rows it holds) needs: how many of
     its rows stay, and the rows after them. A mark that is not this ledger's history in this
     format, or a sheet shorter than the rows it should keep, gets the whole journal."""
-    mine = held is not None and held[0].startswith(JOURNAL_FORMAT)
-    batch = ledger.batch_of(held[0].removeprefix(JOURNAL_FORMAT)) if mine else None
+    form = JOURNAL_FORMAT if costs else NO_COSTS
+    mine = held is not None and held[0].startswith(form)
+    batch = ledger.batch_of(held[0].removeprefix(form)) if mine else None
     if batch is not None:
         kept, rows = journal_rows(ledger, batch)
         if kept <= held[1]:

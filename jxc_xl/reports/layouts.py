@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..sheets.contract import Column, SheetSpec
+from ..sheets.contract import Column, SheetSpec, without_costs
 from ..sheets.layout import Cell, Chart, Layout, fit_widths
 
 TOTAL = "合计"
@@ -35,6 +35,12 @@ class Block:
     rows: list[list]
     total: list | None = None
     caption: str = ""
+
+    def without_costs(self) -> "Block":
+        """The table as 采购 and 销售 see it: its cost columns left out."""
+        columns, rows = without_costs(self.columns, self.rows)
+        total = None if self.total is None else without_costs(self.columns, [self.total])[1][0]
+        return Block(columns, rows, total, self.caption)
 
     def cells(self) -> list[list[Cell | None]]:
         out: list[list[Cell | None]] = [[Cell(self.caption, "label")]] if self.caption else []

@@ -10,40 +10,51 @@ from ..sheets.layout import Chart, Layout
 from . import tables
 from .layouts import Block, Heading, report_layout
 
-MONTHS = (C("月份", "Month"), C("销售收入", "Revenue", "money"), C("毛利", "Profit", "money"))
-TOP_ITEMS = (C("商品编码", "SKU"), C("商品名称", "Name"), C("毛利", "Profit", "money"))
-CATEGORIES = (C("类别", "Category"), C("库存金额", "Value", "money"))
+MONTHS = (C("月份", "Month"), C("销售收入", "Revenue", "money"), C("毛利", "Profit", "money", cost=True))
+TOP_ITEMS = (C("商品编码", "SKU"), C("商品名称", "Name"), C("毛利", "Profit", "money", cost=True))
+CATEGORIES = (C("类别", "Category"), C("库存金额", "Value", "money", cost=True))
 TOP = 10
 
 
-def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date) -> list[Layout]:
+def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date, costs: bool = True) -> list[Layout]:
+    """The five reports; ``costs`` False (采购, 销售) leaves out every cost figure — 期初/入库/出库/期末
+    金额, 销售成本, 毛利, 毛利率, 库存金额 — and the charts drawn from them."""
     masters = ledger.masters()
     held = ledger.stock(as_of=end)
     lines = tables.sales(ledger, start, end)
     by_item = tables.profit(lines, "item", {s: i.name for s, i in masters.items.items()})
     by_party = tables.profit(lines, "party", {c: p.name for c, p in masters.parties.items()})
+
+    def shown(*blocks: Block) -> list[Block]:
+        return list(blocks) if costs else [b.without_costs() for b in blocks]
     return [
-        report_layout(SUMMARY, heading, [Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end))]),
-        report_layout(PROFIT, heading, [Block(PROFIT.columns, *by_item[:2], caption="按商品"),
-                                        Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户")]),
+        report_layout(SUMMARY, heading, shown(Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end)))),
+        report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品"),
+                                             Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户"))),
         report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters))],
                       extra="可用数量、采购在途为生成时的数"),
-        report_layout(STOCK_AGE, heading, [Block(STOCK_AGE.columns, *tables.stock_age(ledger, masters, held, end))],
+        report_layout(STOCK_AGE, heading, shown(Block(STOCK_AGE.columns,
+                                                      *tables.stock_age(ledger, masters, held, end))),
                       extra=f"库存截至 {end.isoformat()}"),
-        charts(ledger, masters, heading, by_item[2], held, end)]
+        charts(ledger, masters, heading, by_item[2], held, end, costs)]
 
 
-def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: list, end: dt.date) -> Layout:
+def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: list, end: dt.date,
+           costs: bool = True) -> Layout:
     """图表: three small tables and a native chart beside each — sales and gross profit of the
-    last 12 months, the ten items with the most gross profit, stock value by 类别."""
+    last 12 months, the ten items with the most gross profit, stock value by 类别 — or, for
+    those not shown costs, the months' sales alone."""
     top = by_item.sort_values("profit", ascending=False, kind="stable").head(TOP)
     names = {s: i.name for s, i in masters.items.items()}
     blocks = [Block(MONTHS, tables.months(ledger, end), caption="近 12 个月销售收入与毛利"),
               Block(TOP_ITEMS, [[r.item, names.get(r.item, ""), tables.money(r.profit)] for r in top.itertuples()],
                     caption=f"毛利最高的 {TOP} 个商品（本期）"),
               Block(CATEGORIES, tables.by_category(masters, held), caption=f"各类别库存金额（{end.isoformat()}）")]
+    kinds = _KINDS
+    if not costs:
+        blocks, kinds = [Block(MONTHS[:2], [r[:2] for r in blocks[0].rows], caption="近 12 个月销售收入")], _SALES_ONLY
     layout = report_layout(CHARTS, heading, blocks)
-    layout.charts, layout.breaks = _charts(layout, blocks)
+    layout.charts, layout.breaks = _charts(layout, blocks, kinds)
     layout.landscape, layout.freeze = True, 0
     return layout
 
@@ -51,10 +62,13 @@ def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: li
 _CHART_ROWS = 17            # a chart is about 16 rows tall: each table gets at least that many
 
 
-def _charts(layout: Layout, blocks: list[Block]) -> tuple[list[Chart], list[int]]:
+_KINDS = (("bar", "近 12 个月销售收入与毛利", (2, 3)), ("bar", "毛利最高的商品", (3,)), ("pie", "各类别库存金额", (2,)))
+_SALES_ONLY = (("bar", "近 12 个月销售收入", (2,)),)
+
+
+def _charts(layout: Layout, blocks: list[Block], kinds: tuple) -> tuple[list[Chart], list[int]]:
     """A chart beside each table, its rows padded so the charts do not overlap; and the page
     breaks that keep each table and its chart on a page of their own."""
-    kinds = (("bar", "近 12 个月销售收入与毛利", (2, 3)), ("bar", "毛利最高的商品", (3,)), ("pie", "各类别库存金额", (2,)))
     found, row, breaks = [], 0, []
     for block, (kind, title, values) in zip(blocks, kinds):
         header = next(r for r in range(row, len(layout.rows)) if layout.rows[r][:1] and

@@ -21,6 +21,7 @@ class Column:
     # ("line") the column fills; "type" is read through the sheet's 业务类型 words
     to: str = ""
     level: str = ""
+    cost: bool = False        # a cost figure: left out for 采购 and 销售 (see domain.roles.sees_costs)
 
     def matches(self, header: object) -> bool:
         text = str(header).strip().lower() if header is not None else ""
@@ -65,8 +66,16 @@ class SheetSpec:
 
 
 def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12, to: str = "",
-      level: str = "") -> Column:
-    return Column(zh, en, required, kind, width, to, level)
+      level: str = "", cost: bool = False) -> Column:
+    return Column(zh, en, required, kind, width, to, level, cost)
+
+
+def without_costs(columns: tuple[Column, ...], rows: list[list]) -> tuple[tuple[Column, ...], list[list]]:
+    """Columns and rows as 采购 and 销售 see them: the cost figures left out."""
+    keep = [i for i, c in enumerate(columns) if not c.cost]
+    if len(keep) == len(columns):
+        return columns, rows
+    return tuple(columns[i] for i in keep), [[r[i] for i in keep if i < len(r)] for r in rows]
 
 
 # a generated money column shows a 9-digit amount with its separators (123,456,789.00) whole
@@ -148,8 +157,8 @@ SALES_ORDERS = SheetSpec("销售订单", "SalesOrders", "document", _order("客�
 
 STOCK = SheetSpec("库存", "Stock", "generated", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
-    C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price", width=14), C("库存金额", "Value", "money", width=MONEY_WIDTH),
-    C("安全库存", "MinQty", "qty"), C("预警", "Alert", "alert", width=14),
+    C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
+    C("库存金额", "Value", "money", width=MONEY_WIDTH, cost=True), C("安全库存", "MinQty", "qty"), C("预警", "Alert", "alert", width=14),
     C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")))
 _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
@@ -168,9 +177,9 @@ PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Sup
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
     C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
-    C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price", width=14),
-    C("金额", "Amount", "money", width=MONEY_WIDTH), C("结存数量", "BalanceQty", "qty"),
-    C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH)))
+    C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
+    C("金额", "Amount", "money", width=MONEY_WIDTH, cost=True), C("结存数量", "BalanceQty", "qty"),
+    C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH, cost=True)))
 ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订单类型", "OrderType", width=10), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
     C("往来单位", "Party", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20),
@@ -179,14 +188,15 @@ ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订单状态", "OrderState", width=10)), dated_by_today=True, dated_what="逾期天数")
 # Reports (jxc report / 生成报表): written whole from the ledger for a period, with title rows and a
 # 合计 row; 对账单 (jxc statement) and 打印 (jxc print) likewise, for a party or a document.
-_FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningValue", "money"), C("入库数量", "InQty", "qty"),
-            C("入库金额", "InValue", "money"), C("出库数量", "OutQty", "qty"), C("出库金额", "OutValue", "money"),
-            C("期末数量", "ClosingQty", "qty"), C("期末金额", "ClosingValue", "money"))
+_FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningValue", "money", cost=True),
+            C("入库数量", "InQty", "qty"), C("入库金额", "InValue", "money", cost=True), C("出库数量", "OutQty", "qty"),
+            C("出库金额", "OutValue", "money", cost=True), C("期末数量", "ClosingQty", "qty"),
+            C("期末金额", "ClosingValue", "money", cost=True))
 SUMMARY = SheetSpec("进销存汇总", "Summary", "report", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
     *_FIGURES))
-_PROFIT = (C("销售数量", "Qty", "qty"), C("销售收入", "Revenue", "money"), C("销售成本", "Cost", "money"),
-           C("毛利", "Profit", "money"), C("毛利率", "Margin", "percent"))
+_PROFIT = (C("销售数量", "Qty", "qty"), C("销售收入", "Revenue", "money"), C("销售成本", "Cost", "money", cost=True),
+           C("毛利", "Profit", "money", cost=True), C("毛利率", "Margin", "percent", cost=True))
 PROFIT = SheetSpec("毛利", "Profit", "report", (C("商品编码", "SKU"), C("商品名称", "Name", width=20), *_PROFIT))
 PROFIT_BY_CUSTOMER = (C("客户", "Customer"), C("名称", "Name", width=20), *_PROFIT)
 REORDER = SheetSpec("补货建议", "Reorder", "report", (
@@ -197,7 +207,7 @@ REORDER = SheetSpec("补货建议", "Reorder", "report", (
 AGE_BANDS = ((30, "0-30天"), (90, "31-90天"), (180, "91-180天"), (365, "181-365天"), (None, "365天以上"))
 STOCK_AGE = SheetSpec("库龄", "StockAge", "report", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("数量", "Qty", "qty"),
-    C("库存金额", "Value", "money"), C("最近入库日期", "LastIn", "date"), C("最近出库日期", "LastOut", "date"),
+    C("库存金额", "Value", "money", cost=True), C("最近入库日期", "LastIn", "date"), C("最近出库日期", "LastOut", "date"),
     C("未动销天数", "IdleDays", "int"), C("库龄区间", "AgeBand")))
 CHARTS = SheetSpec("图表", "Charts", "report", ())
 STATEMENT = SheetSpec("对账单", "Statement", "report", (

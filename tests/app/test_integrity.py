@@ -13,14 +13,14 @@ from click.testing import CliRunner
 from jxc_xl import Ledger
 from jxc_xl.cli import main
 
-from ..wb import TODAY, cell, post, purchase, sale, table_rows, type_rows
+from ..wb import TODAY, cell, post, purchase, sale, table_rows, type_rows, ledger_at, posted_anything
 
 d = dt.date
 JXC = [sys.executable, "-m", "jxc_xl"]
 
 
 def ledger_path(book):
-    return book.with_name(book.stem + ".jxc.db")
+    return ledger_at(book)
 
 
 def status(book, sheet, row):
@@ -36,7 +36,8 @@ def stocked(book, qty=100):
 
 
 # -- 2, 17: a workbook separated from its ledger ---------------------------------------------------
-def test_a_workbook_copied_without_its_ledger_is_refused_until_asked_for_a_new_ledger(book, tmp_path):
+def test_a_workbook_copied_without_its_ledger_is_refused_until_asked_for_a_new_ledger(file_book, tmp_path):
+    book = file_book
     stocked(book)
     type_rows(book, "销售", [sale("XS1", d(2026, 11, 2), "A001", 30, 9)])
     assert post(book).exit_code == 0
@@ -58,7 +59,8 @@ def test_a_workbook_copied_without_its_ledger_is_refused_until_asked_for_a_new_l
         assert ledger.stock()[0].qty == 70
 
 
-def test_verify_validate_and_refresh_create_no_ledger_and_leave_a_first_post_possible(book):
+def test_verify_validate_and_refresh_create_no_ledger_and_leave_a_first_post_possible(file_book):
+    book = file_book
     stocked(book)
     for command in ("validate", "verify", "refresh"):
         assert jxc(command, book).returncode == 0, command
@@ -75,7 +77,8 @@ def reopen(book, month, *more):
     return CliRunner().invoke(main, ["reopen", str(book), month, *more])
 
 
-def test_a_typed_or_cleared_closing_date_changes_nothing_only_close_and_reopen_do(book):
+def test_a_typed_or_cleared_closing_date_changes_nothing_only_close_and_reopen_do(file_book):
+    book = file_book
     stocked(book)
     assert post(book).exit_code == 0
     type_rows(book, "设置", [{"项目": "结账日期", "值": d(2026, 11, 10)}], start=6)   # typed: shows only
@@ -166,7 +169,7 @@ def test_a_missing_master_sheet_stops_the_run_before_anything_posts(book):
     assert done.returncode == 1
     assert done.stdout.splitlines()[0].strip().startswith("缺少“商品”表")
     assert book.read_bytes() == before
-    assert not ledger_path(book).exists() or not Ledger.open(ledger_path(book)).has_postings()
+    assert not posted_anything(book)
 
 
 # -- 6: duplicate master codes ---------------------------------------------------------------------------
@@ -240,7 +243,8 @@ def test_amounts_excel_calculated_since_posting_do_not_make_a_document_look_edit
 
 
 # -- 19: where the ledger may be ----------------------------------------------------------------------------
-def test_a_ledger_outside_the_workbooks_folder_needs_this_computers_permission(book, tmp_path, monkeypatch):
+def test_a_ledger_outside_the_workbooks_folder_needs_this_computers_permission(file_book, tmp_path, monkeypatch):
+    book = file_book
     stocked(book)
     (tmp_path / "books").mkdir()
     book = shutil.move(book, tmp_path / "books" / book.name)
@@ -303,7 +307,8 @@ def test_an_unexpected_failure_is_one_line_exit_2_and_a_log(book, monkeypatch):
 
 
 # -- 23: backups and restore ---------------------------------------------------------------------------
-def test_two_backups_in_one_second_are_two_files_and_restore_brings_one_back(book):
+def test_two_backups_in_one_second_are_two_files_and_restore_brings_one_back(file_book):
+    book = file_book
     stocked(book)
     post(book)
     from jxc_xl.app.tools import backup_ledger, restore_ledger

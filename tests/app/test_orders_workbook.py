@@ -4,7 +4,7 @@ import datetime as dt
 
 from jxc_xl import Ledger
 
-from ..wb import cell, post, purchase, type_rows
+from ..wb import cell, post, purchase, type_rows, ledger_at
 
 d = dt.date
 
@@ -25,7 +25,7 @@ def test_an_order_and_its_receipts_typed_into_the_workbook(book):
     assert cell(book, "采购", receipts[0], "状态").startswith("已过账")
     assert cell(book, "采购", receipts[1], "状态") == \
         "错误：订单“CGDD1”的商品“A001”尚未执行 4，本单要执行 5：请减少数量，或另开订单。"
-    with Ledger.open(book.with_name("账本.jxc.db")) as ledger:
+    with Ledger.open(ledger_at(book)) as ledger:
         figures = ledger.order_figures("purchase_orders", "CGDD1")
         assert {item: f.open // 10000 for item, f in figures.items()} == {"A001": 4, "B002": 4}
         assert ledger.stock(item="A001")[0].qty == 6                      # the order itself moved nothing

@@ -19,7 +19,7 @@ from jxc_xl.domain.words import rmb_words
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.sheets.contract import PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY
 
-from ..wb import TODAY, post, purchase, sale, type_rows
+from ..wb import TODAY, post, purchase, sale, type_rows, ledger_at
 
 d = dt.date
 START, END = d(2026, 11, 1), d(2026, 11, 30)
@@ -57,7 +57,7 @@ def books(book):
 
 
 def _ledger(book) -> Ledger:
-    return Ledger.open(book.with_name(book.stem + ".jxc.db"), read_only=True)
+    return Ledger.open(ledger_at(book), read_only=True)
 
 
 def report_table(book, sheet: str, columns, caption: str | None = None) -> tuple[list[dict], dict]:
@@ -179,7 +179,7 @@ def test_statement_closes_on_the_balance_the_worksheet_function_gives(books):
     assert [(r["单号"], r["应收增加"], r["收回"], r["余额"]) for r in rows] == [
         (None, None, None, Decimal("500")), ("XS1", Decimal("54"), None, Decimal("554")),
         ("XS2", Decimal("-9"), None, Decimal("545")), ("SK1", None, Decimal("20"), Decimal("525"))]
-    [[balance]] = [lookup.balance(books.with_name(books.stem + ".jxc.db"), ["C01"], END)]
+    [[balance]] = [lookup.balance(ledger_at(books), ["C01"], END)]
     assert total["余额"] == balance == Decimal("525.00")
     assert (total["应收增加"], total["收回"]) == (Decimal("45"), Decimal("20"))
     assert not write_statement(PatchBook(books), books, "无此单位", START, END).ok

@@ -16,14 +16,14 @@ from jxc_xl.app.usecases import refresh_book, verify_book
 from jxc_xl.io.patch import PatchBook as FileBook
 from jxc_xl.sheets.format import WARN_FILL
 
-from ..wb import TODAY, cell, check, error_marks, post, purchase, sale, table_rows, type_rows
+from ..wb import TODAY, cell, check, error_marks, post, purchase, sale, table_rows, type_rows, ledger_at, posted_anything
 
 D = Decimal
 d = dt.date
 
 
 def ledger_of(book):
-    return Ledger.open(book.with_name(book.stem + ".jxc.db"))
+    return Ledger.open(ledger_at(book))
 
 
 def status(book, sheet, row):
@@ -105,7 +105,7 @@ def test_validate_marks_errors_and_posts_nothing(book):
     assert report.exit_code == 1
     assert status(book, "采购", 2) == ""
     assert "库存不足" in status(book, "销售", 2)                # found by a rolled-back posting
-    assert not book.with_name(book.stem + ".jxc.db").exists() or ledger_of(book).has_postings() is False
+    assert not posted_anything(book)
 
 
 def test_fixed_row_posts_next_time_and_its_highlight_clears(book):
@@ -158,7 +158,7 @@ def test_bad_input(book, sheet, rows, bad_row, field, words):
 def test_date_in_a_closed_period(book):
     from jxc_xl import Ledger
     post(book)                                               # the ledger made
-    with Ledger.open(book.with_name(book.stem + ".jxc.db")) as ledger:
+    with Ledger.open(ledger_at(book)) as ledger:
         assert ledger.close_month(d(2026, 10, 31)) == []
     [row] = type_rows(book, "采购", [purchase("CG1", d(2026, 10, 31), "A001", 1, 6)])
     post(book)
@@ -243,7 +243,8 @@ def test_saved_atomically_with_a_backup(book):
     assert not [p for p in book.parent.iterdir() if p.name.startswith(".~")]
 
 
-def test_open_in_another_program_or_read_only_is_a_clear_error(book, monkeypatch):
+def test_open_in_another_program_or_read_only_is_a_clear_error(file_book, monkeypatch):
+    book = file_book
     from click.testing import CliRunner
     from jxc_xl.cli import main
     type_rows(book, "采购", [GOOD])
@@ -262,7 +263,7 @@ def test_open_in_another_program_or_read_only_is_a_clear_error(book, monkeypatch
         assert result.exit_code == 2 and "只读" in result.output
     finally:
         os.chmod(book, 0o644)
-    assert not book.with_name(book.stem + ".jxc.db").exists() or not ledger_of(book).has_postings()
+    assert not posted_anything(book)
 
 
 def test_a_failed_save_after_posting_is_re_marked_from_the_ledger(book, monkeypatch):
@@ -389,7 +390,7 @@ def test_the_fast_writer_edits_the_file_without_openpyxl(book, monkeypatch):
 def journal_in_full(book) -> list[list]:
     """What 台账 must hold: the whole journal from the ledger, as openpyxl reads numbers back."""
     from jxc_xl.reports.generate import journal_rows
-    with Ledger.open(book.with_name(book.stem + ".jxc.db")) as ledger:
+    with Ledger.open(ledger_at(book)) as ledger:
         rows = journal_rows(ledger)[1]
     return [[float(v) if type(v).__name__ == "Exact" else v for v in r] for r in rows]
 
@@ -422,10 +423,11 @@ def test_the_journal_keeps_its_untouched_rows_and_rewrites_from_the_first_touche
     assert written[-1] == 5 and journal_in_sheet(book) == journal_in_full(book)
 
 
-def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
+def test_a_restored_ledger_backup_gets_the_journal_rewritten(file_book, monkeypatch):
     """Batch numbers come again after a backup is restored: the mark's batch time tells them apart."""
+    book = file_book
     from jxc_xl.io import sheetdata as patch
-    ledger = book.with_name(book.stem + ".jxc.db")
+    ledger = ledger_at(book)
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
     post(book)
     saved = ledger.read_bytes()
@@ -443,7 +445,8 @@ def test_a_restored_ledger_backup_gets_the_journal_rewritten(book, monkeypatch):
     assert written[-1] == 2 and journal_in_sheet(book) == journal_in_full(book)
 
 
-def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monkeypatch):
+def test_a_journal_from_another_ledger_is_rewritten_in_full(file_book, tmp_path, monkeypatch):
+    book = file_book
     from jxc_xl.io import sheetdata as patch
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
     post(book)
@@ -453,7 +456,7 @@ def test_a_journal_from_another_ledger_is_rewritten_in_full(book, tmp_path, monk
     real = patch._data_rows
     monkeypatch.setattr(patch, "_data_rows", lambda rows, *a: written.append(len(rows)) or real(rows, *a))
     post(book, new_ledger=True)                   # the same rows, now in a new, different ledger
-    assert written[-1] == 1 and journal_in_sheet(book) == journal_in_full(book.with_name("other.xlsx"))
+    assert written[-1] == 1 and journal_in_sheet(book) == journal_in_full(book)         # 设置 names other.jxc.db now
 
 
 def test_a_journal_written_in_an_earlier_format_is_rewritten_in_full(book, monkeypatch):
@@ -508,13 +511,14 @@ def test_the_journal_sheet_always_equals_the_whole_journal(tmp_path_factory, bat
         assert journal_in_sheet(book) == journal_in_full(book)
 
 
-def test_a_clerk_posts_only_what_the_role_may_and_the_row_says_why(book):
+def test_a_clerk_posts_only_what_the_role_may_and_the_row_says_why(file_book):
     """Once the ledger has users, a 销售 clerk's 过账 posts the sales rows and marks a purchase row
     with who may not post it and what the role may; 财务 then posts it. `jxc users` keeps the list."""
+    book = file_book
     from click.testing import CliRunner
     from jxc_xl.cli import main
     post(book)                                                    # the ledger, empty
-    path = str(book.with_name(book.stem + ".jxc.db"))
+    path = str(ledger_at(book))
     runner = CliRunner()
     assert runner.invoke(main, ["users", "add", path, "管家", "--role", "管理员", "--user", "管家"]).exit_code == 0
     for name, role in (("小销", "销售"), ("小采", "采购")):

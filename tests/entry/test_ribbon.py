@@ -18,7 +18,7 @@ from jxc_xl.app.usecases import post_book
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.io.template import new_workbook
 
-from ..wb import cell, masters, post, purchase, sale, table_rows, type_rows
+from ..wb import cell, masters, post, purchase, sale, table_rows, type_rows, ledger_at
 from ..xlengine import app_of, open_book
 
 TODAY = dt.date.today()
@@ -84,7 +84,7 @@ def test_post_button_ends_where_jxc_post_ends(demo_pair):
 
 
 def _ledger(book: Path) -> Path:
-    return book.with_name(book.stem + ".jxc.db")
+    return ledger_at(book)
 
 
 def test_validate_button_marks_errors_and_posts_nothing(demo_pair):

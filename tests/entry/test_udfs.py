@@ -12,7 +12,7 @@ from jxc_xl import Ledger, lookup
 from udfs.jxc import (JXC_AVAILABLE, JXC_BALANCE, JXC_BOUGHT, JXC_COST, JXC_ONORDER, JXC_SOLD, JXC_STOCK, JXC_SUMMARY,
                       JXC_VALUE)
 
-from ..wb import TODAY, masters, post, purchase, sale, type_rows
+from ..wb import TODAY, masters, post, purchase, sale, type_rows, ledger_at
 from ..xlengine import open_book
 
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 10), dt.date(2026, 11, 20)
@@ -37,7 +37,7 @@ def caller_of(path):
 
 def test_stock_cost_and_value_answer_a_cell_and_a_column(books):
     caller = caller_of(books)
-    with Ledger.open(books.with_name(books.stem + ".jxc.db")) as ledger:
+    with Ledger.open(ledger_at(books)) as ledger:
         a_all = ledger.stock(item="A001", by_item=True)[0]
         a_wh2 = ledger.stock(item="A001", warehouse="WH2")[0]
     assert JXC_STOCK([["A001"]], caller=caller) == [[float(a_all.qty)]] == [[16.0]]   # 10 − 2 + 10 − 3 + 1
@@ -93,7 +93,7 @@ def test_a_cached_answer_is_kept_until_the_ledger_changes(books, monkeypatch):
     computed = []
     real = lookup.queries.stock
     monkeypatch.setattr(lookup.queries, "stock", lambda *a, **k: computed.append(a) or real(*a, **k))
-    ledger = books.with_name(books.stem + ".jxc.db")
+    ledger = ledger_at(books)
     mine = lambda: [a for a in computed if a[0] is lookup.reader(ledger).conn]   # noqa: E731 — not the post's
     assert lookup.stock(ledger, ["A001"]) == [Decimal("16")]
     assert lookup.stock(ledger, ["A001", "B002"]) == [Decimal("16"), Decimal("15")]

@@ -157,9 +157,10 @@ def _holding(path, sql: str):
     return holder
 
 
-def test_a_setting_is_decided_on_what_another_process_committed_meanwhile(ledger, ledger_path):
+def test_a_setting_is_decided_on_what_another_process_committed_meanwhile(ledger_file):
     """The check and the change are one transaction: a close that another process moved further
     meanwhile is not moved back, and a method is not changed under a post that just landed."""
+    ledger_path, ledger = ledger_file, Ledger.open(ledger_file)
     holder = _holding(ledger_path, "INSERT OR REPLACE INTO meta(key, value) VALUES ('closed_through', '2026-11-30')")
     assert ledger.close_period(dt.date(2026, 11, 10)) is False
     holder.wait()

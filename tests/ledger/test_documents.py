@@ -6,6 +6,7 @@ import pytest
 
 from jxc_xl import Document, Ledger, Line
 
+from ..conftest import named
 from ..dsl import docs, expect, stock_rows
 
 D = Decimal
@@ -325,10 +326,10 @@ def test_every_ledger_row_is_traceable_to_batch_user_and_source_row(ledger):
     result = ledger.post(docs(HEAD + SALES, sheet="销售"), user="王会计", workbook="t.xlsx")
     rows = ledger.conn.execute("SELECT m.batch, m.user, m.posted_at, m.workbook, m.sheet, m.row, d.doc_no "
                                "FROM movements m JOIN documents d ON d.id = m.doc ORDER BY m.pos").fetchall()
-    assert {(r[0], r[1], r[3], r[4]) for r in rows} == {(result.batch, "王会计", "t.xlsx", "销售")}
+    assert {(r[0], r[1], r[3], r[4]) for r in rows} == {(result.batch, named(ledger, "王会计"), "t.xlsx", "销售")}
     assert [(r[6], r[5]) for r in rows] == [("P1", 2), ("S1", 3), ("P2", 4)]
     entries = ledger.conn.execute("SELECT batch, user, sheet FROM party_entries").fetchall()
-    assert {tuple(e) for e in entries} == {(result.batch, "王会计", "销售")}
+    assert {tuple(e) for e in entries} == {(result.batch, named(ledger, "王会计"), "销售")}
 
 
 def test_crash_mid_batch_leaves_the_ledger_as_it_was(ledger, monkeypatch):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from jxc_xl import Ledger
 
-from ..conftest import standard_masters
+from ..conftest import named, standard_masters
 from ..dsl import docs
 from .test_documents import HEAD, only_problem, post_ok
 
@@ -31,7 +31,7 @@ def test_a_close_stores_the_months_stock_and_balances_and_is_logged(ledger):
     owed = ledger.conn.execute("SELECT party, side, amount FROM closing_balances ORDER BY party").fetchall()
     assert [tuple(r) for r in owed] == [("C1", "AR", 3600), ("S1", "AP", 5000)]
     [entry] = ledger.audit_log(("close", "reopen"))
-    assert (entry.action, entry.user, entry.detail) == ("close", "王会计", "- → 2026-10-31")
+    assert (entry.action, entry.user, entry.detail) == ("close", named(ledger, "王会计"), "- → 2026-10-31")
     assert ledger.verify() == []
     late = docs(HEAD + "| 2026-10-20 | 采购入库 | CG9 | S1 | W1 | | A | 1 | 5 | | |")
     assert only_problem(ledger.post(late)).code == "closed_period"
@@ -87,7 +87,7 @@ def test_a_reopened_months_snapshot_stops_standing_and_the_next_close_takes_a_ne
                                    "WHERE c.reopened_at IS NULL").fetchall()
     assert [r[0] for r in standing] == [100000]
     reopened = ledger.conn.execute("SELECT reopened_by FROM closes WHERE reopened_at IS NOT NULL").fetchall()
-    assert [r[0] for r in reopened] == ["李主管"]
+    assert [r[0] for r in reopened] == [named(ledger, "李主管")]
 
 
 def test_posting_after_a_close_keeps_the_snapshot_true(ledger):

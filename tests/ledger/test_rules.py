@@ -11,6 +11,7 @@ from jxc_xl import Item, Ledger, Party
 from jxc_xl.domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, within
 from jxc_xl.domain.validate import Masters
 
+from ..conftest import named
 from ..dsl import docs, stock_rows
 from .test_documents import HEAD, only_problem, post_ok
 
@@ -107,8 +108,8 @@ def test_reopen_is_the_only_way_back_and_is_logged_with_who_and_when(ledger):
     assert ledger.reopen(None, user="李主管") is True and ledger.settings.closed_through is None
     log = ledger.audit_log(("close", "reopen"))
     assert [(a.action, a.user, a.detail) for a in log] == [
-        ("close", "王会计", "- → 2026-11-10"), ("reopen", "李主管", "2026-11-10 → 2026-10-31"),
-        ("close", "王会计", "2026-10-31 → 2026-11-30"), ("reopen", "李主管", "2026-11-30 → -")]
+        ("close", named(ledger, "王会计"), "- → 2026-11-10"), ("reopen", named(ledger, "李主管"), "2026-11-10 → 2026-10-31"),
+        ("close", named(ledger, "王会计"), "2026-10-31 → 2026-11-30"), ("reopen", named(ledger, "李主管"), "2026-11-30 → -")]
     assert log[1].workbook == "账本.xlsx" and all(a.machine for a in log)
     assert all(dt.datetime.fromisoformat(a.at) for a in log)
 
@@ -199,8 +200,8 @@ def test_every_post_reversal_and_refused_attempt_is_in_the_audit_log(ledger):
     assert not ledger.reverse("XS1", user="李会计").ok                  # its return stands on it
     assert ledger.reverse("XT1", user="李会计", workbook="账本.xlsx").ok
     log = ledger.audit_log()
-    assert [(a.action, a.user) for a in log] == [("post", "王会计"), ("post_refused", "王会计"),
-                                                 ("reverse_refused", "李会计"), ("reverse", "李会计")]
+    assert [(a.action, a.user) for a in log] == [("post", named(ledger, "王会计")), ("post_refused", named(ledger, "王会计")),
+                                                 ("reverse_refused", named(ledger, "李会计")), ("reverse", named(ledger, "李会计"))]
     assert log[0].detail == "批次 1：过账 3 张（CG1、XS1、XT1）；拒绝 1 张（XS2）" and log[0].workbook == "账本.xlsx"
     assert log[1].detail == "没有过账；拒绝 1 张（XS3）" and "XT1" in log[2].detail
     assert log[3].detail.startswith("批次 2：XT1") and all(a.machine for a in log)
@@ -208,10 +209,11 @@ def test_every_post_reversal_and_refused_attempt_is_in_the_audit_log(ledger):
     assert ledger.audit_log(start=day("2999-01-01")) == []
 
 
-def test_once_a_ledger_has_users_each_posts_only_what_its_role_may(ledger):
+def test_once_a_ledger_has_users_each_posts_only_what_its_role_may(file_ledger):
     """采购 posts purchases, 销售 sales, 财务 reverses and closes; someone not a user, or disabled,
     posts nothing; each refusal names the role and what it may do, and is in the audit log. A
     ledger without users is open to whoever holds it, as before."""
+    ledger = file_ledger
     post_ok(ledger, "| 2026-01-02 | 采购入库 | CG0 | S1 | W1 | | A | 10 | 5 | | |")          # no users yet
     assert ledger.add_user("老王", "财务", by="老王").code == "bad_value"                    # the first must be 管理员
     assert ledger.add_user("管家", "管理员", by="管家") is None
@@ -239,7 +241,8 @@ def test_once_a_ledger_has_users_each_posts_only_what_its_role_may(ledger):
     assert refusals == ["user_refused", "post_refused", "post_refused", "reverse_refused", "close_refused", "post_refused"]
 
 
-def test_orders_are_closed_by_their_department_or_finance_and_months_reopened_by_finance(ledger):
+def test_orders_are_closed_by_their_department_or_finance_and_months_reopened_by_finance(file_ledger):
+    ledger = file_ledger
     for name, role in (("管家", "管理员"), ("小采", "采购"), ("小销", "销售"), ("老王", "财务")):
         assert ledger.add_user(name, role, by="管家") is None
     order = "| 2026-01-02 | 采购订单 | PO1 | S1 | W1 | | A | 10 | 5 | | |"

@@ -1,0 +1,165 @@
+"""Issue 13: the ledger on a PostgreSQL server — moving books there and back, what the server
+itself refuses a department, who a post is recorded for, and the worksheet functions' counter.
+
+A real server (started by the session's ``pg_server`` fixture), real logins with passwords kept
+in a pgpass file, real connections.
+"""
+import datetime as dt
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from jxc_xl import Ledger, LedgerError, lookup
+from jxc_xl.cli import main
+from jxc_xl.ledger.copying import differences
+
+from ..conftest import standard_masters
+from ..dsl import docs, stock_rows
+from .test_documents import HEAD, SALES
+
+BOOKS = SALES + ("| 2026-01-03 | 采购入库 | P0  | S2 | W2 | | B | 4  | 2.5 | | |\n"     # back-dated
+                 "| 2026-01-08 | 调拨     | T1  |    | W1 | W2 | A | 3 | | | |\n"
+                 "| 2026-01-09 | 收款     | R1  | C1 |    | | | | 20 | | |\n")
+
+
+def _books(ledger: Ledger) -> None:
+    standard_masters(ledger)
+    result = ledger.post(docs(HEAD + BOOKS), user="王会计", workbook="账本.xlsx")
+    assert result.ok, [str(p) for p in result.problems]
+    ledger.close_period(dt.date(2026, 1, 5), user="王会计")
+
+
+def test_books_move_to_the_server_and_back_equal_figure_for_figure(tmp_path, server_ledger):
+    """jxc ledger copy: file → server → file; each copy reads back equal table by table, its
+    figures verify, and posting goes on where it stopped (batch and log numbers included)."""
+    first, back = tmp_path / "books.jxc.db", tmp_path / "back.jxc.db"
+    with Ledger.open(first) as ledger:
+        _books(ledger)
+    run = CliRunner().invoke(main, ["ledger", "copy", str(first), server_ledger])
+    assert run.exit_code == 0, run.output
+    assert "逐表核对一致" in run.output and "复制后的账簿自检通过" in run.output
+    run = CliRunner().invoke(main, ["ledger", "copy", server_ledger, str(back)])
+    assert run.exit_code == 0, run.output
+    with Ledger.open(first, read_only=True) as one, Ledger.open(server_ledger) as server, \
+            Ledger.open(back, read_only=True) as other:
+        assert differences(one, server) == [] and differences(one, other) == []
+        assert stock_rows(server) == stock_rows(one) and server.totals() == one.totals()
+        assert server.balance("C1") == one.balance("C1") and server.settings == one.settings
+        assert server.generation() == one.generation()          # a 台账 written from the file refreshes on
+        later = server.post(docs(HEAD + "| 2026-01-10 | 销售出库 | S2 | C1 | W2 | | A | 1 | 9 | | |"))
+        assert later.ok and later.batch == 2 and server.verify() == []
+        assert [a.action for a in server.audit_log()][-1] == "post"
+    again = CliRunner().invoke(main, ["ledger", "copy", str(first), server_ledger])
+    assert again.exit_code == 2 and "已有内容" in again.output          # never merged into books
+
+
+def test_init_upgrade_and_what_an_empty_or_unreachable_server_says(server_ledger, pg_server):
+    """An empty database is no ledger until `jxc ledger init`; a password in the URL is refused;
+    a server that is not there is one line, exit 2."""
+    with pytest.raises(LedgerError, match="jxc ledger init"):
+        Ledger.open(server_ledger, create=False)
+    assert CliRunner().invoke(main, ["ledger", "init", server_ledger]).exit_code == 0
+    run = CliRunner().invoke(main, ["ledger", "upgrade", server_ledger])
+    assert run.exit_code == 0 and "版本" in run.output
+    with pytest.raises(LedgerError, match="pgpass"):
+        Ledger.open(server_ledger.replace("jxc_owner@", "jxc_owner:secret@"))
+    gone = CliRunner().invoke(main, ["ledger", "stock", f"postgresql://jxc_owner@127.0.0.1:1/{pg_server.port}"])
+    assert gone.exit_code == 2 and "连不上账簿服务器" in gone.output and "Traceback" not in gone.output
+
+
+@pytest.fixture
+def departments(server_ledger, pg_server):
+    """A server ledger with books, and logins for 管家 (管理员), 小销 (销售) and 老王 (财务)."""
+    with Ledger.open(server_ledger) as owner:
+        _books(owner)
+        for name, role in (("管家", "管理员"), ("小销", "销售"), ("老王", "财务")):
+            assert owner.add_user(name, role, password=f"{name}-pw") is None
+            pg_server.remember(name, f"{name}-pw")
+    return lambda name: server_ledger.replace("jxc_owner@", f"{quote(name, safe='')}@")
+
+
+def test_the_server_refuses_a_sales_login_what_its_department_may_not_do(departments):
+    """Connected straight to the server, past jxc: 小销 cannot delete, change a quantity, touch
+    the audit log or insert a purchase; a sale of its own it may insert."""
+    with psycopg.connect(departments("小销"), autocommit=True) as conn:
+        for sql in ("DELETE FROM movements", "DELETE FROM documents WHERE doc_no = 'P1'",
+                    "UPDATE lines SET qty = qty * 2", "UPDATE movements SET base_qty = 0",
+                    "UPDATE audit SET detail = ''", "DELETE FROM audit", "UPDATE users SET role = 'admin'",
+                    "INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos) "
+                    "VALUES (900, 'purchases', 'X1', 1, 0, 'purchase_receipt', '2026-01-20', 'x')",
+                    "UPDATE meta SET value = 'fifo' WHERE key = 'cost_method'"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+        with conn.transaction(force_rollback=True):
+            conn.execute("INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos) "
+                         "VALUES (901, 'sales', 'X2', 1, 0, 'sales_shipment', '2026-01-20', 'x')")
+            conn.execute("UPDATE movements SET touched = touched")        # recosting's columns it may
+    with psycopg.connect(departments("老王"), autocommit=True) as conn:
+        with conn.transaction(force_rollback=True):                       # 财务 reverses what others posted
+            conn.execute("UPDATE documents SET reversed_by = NULL WHERE doc_no = 'S1'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos) "
+                         "VALUES (902, 'sales', 'X3', 1, 0, 'sales_shipment', '2026-01-20', 'x')")
+
+
+def test_a_login_posts_as_itself_and_only_its_departments_documents(departments):
+    """Through jxc, the name a workbook gives does not matter: the login is who posted; a
+    purchase is refused on its row naming the role; a back-dated sale recosts what others posted."""
+    with Ledger.open(departments("小销"), create=False) as clerk:
+        assert clerk.login == "小销"
+        result = clerk.post(docs(HEAD + "| 2026-01-06 | 销售出库 | S9 | C2 | W1 | | A | 1 | 9 | | |\n"
+                                        "| 2026-01-06 | 采购入库 | P9 | S1 | W1 | | A | 1 | 9 | | |"), user="老板")
+        assert result.posted == ["S9"] and "销售" in str(result.problems[0]) and "采购入库" in str(result.problems[0])
+        assert clerk.verify() == []
+        assert clerk.conn.execute("SELECT DISTINCT \"user\" FROM movements WHERE batch = ?",
+                                  (result.batch,)).fetchall() == [("小销",)]
+        assert not clerk.reverse("S1").ok                                   # 财务's, not 销售's
+        assert clerk.sees_costs("老板") is False                             # the login's role, not the name
+    lookup._readers.clear()
+    assert lookup.stock(departments("小销"), ["A"], figure="value") == [lookup.NO_COSTS]
+    assert lookup.stock(departments("老王"), ["A"], figure="value") != [lookup.NO_COSTS]
+    lookup._readers.clear()
+    with Ledger.open(departments("老王"), create=False) as finance:
+        assert finance.reverse("S9").ok and finance.verify() == []
+        assert [(a.user, a.action) for a in finance.audit_log()][-3:] == [
+            ("小销", "post"), ("小销", "reverse_refused"), ("老王", "reverse")]
+
+
+def test_users_disabled_on_the_server_can_no_longer_log_in(departments):
+    with Ledger.open(departments("管家"), create=False) as admin:
+        assert admin.disable_user("小销") is None
+    with pytest.raises(LedgerError, match="连不上账簿服务器"):
+        Ledger.open(departments("小销"), create=False)
+
+
+def test_worksheet_functions_notice_another_clerks_post(server_ledger):
+    """The cached reader keeps its answers until the server's change counter moves."""
+    with Ledger.open(server_ledger) as ledger:
+        _books(ledger)
+        before = lookup.stock(server_ledger, ["A"])
+        counter = lookup.reader(server_ledger).version
+        assert lookup.stock(server_ledger, ["A"]) == before and lookup.reader(server_ledger).version == counter
+        ledger.post(docs(HEAD + "| 2026-01-20 | 采购入库 | P7 | S1 | W1 | | A | 5 | 5 | | |"))
+        assert lookup.stock(server_ledger, ["A"]) == [before[0] + 5]
+        assert lookup.reader(server_ledger).version > counter
+
+
+def test_a_server_books_backup_is_a_checked_file_beside_the_workbook(tmp_path, server_ledger):
+    """备份 of a workbook whose books are on a server: an SQLite copy in 备份 beside the workbook,
+    equal to the server's; 恢复 onto the server is refused with what to do instead."""
+    from ..conftest import _new_book
+    from ..wb import post, purchase, type_rows
+    book = _new_book(tmp_path)
+    Ledger.open(server_ledger).close()
+    type_rows(book, "设置", [{"项目": "账簿文件", "值": server_ledger}], start=3)
+    type_rows(book, "采购", [purchase("CG1", dt.date(2026, 11, 2), "A001", 10, 4)])
+    assert post(book).exit_code == 0
+    run = CliRunner().invoke(main, ["backup", str(book)])
+    assert run.exit_code == 0, run.output
+    [copy] = (tmp_path / "备份").glob("ledger_*.db")
+    with Ledger.open(copy, read_only=True) as kept, Ledger.open(server_ledger, read_only=True) as books:
+        assert differences(kept, books) == [] and stock_rows(kept) == stock_rows(books) != []
+    refused = CliRunner().invoke(main, ["restore", str(book), str(copy)])
+    assert refused.exit_code == 2 and "jxc ledger copy" in refused.output
