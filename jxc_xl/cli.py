@@ -385,6 +385,7 @@ def ledger_init(path: str) -> None:
 def ledger_upgrade(path: str) -> None:
     """Bring a ledger made by an earlier jxc-xl to this version (and its server grants up to date)."""
     with _guarded(lambda: Ledger.open(path, create=False), _folder(path)) as led:
+        _guarded(led.enforce)
         click.echo(f"账簿已是最新版本 / ledger up to date: {led.path}（版本 / schema {SCHEMA_VERSION}）")
 
 

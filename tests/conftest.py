@@ -5,6 +5,7 @@ import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -38,10 +39,20 @@ def pg_server(tmp_path_factory):
     try:
         server.add_role(OWNER, "owner-secret", createrole=True)
         os.environ["PGPASSFILE"] = str(server.pgpass)
+        os.environ["JXC_LEDGER_SERVERS"] = server.host          # this computer posts to it
         yield server
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def login(ledger: Ledger, server, name: str, role: str) -> str:
+    """``name`` a user of the server ledger in ``role``, logging in with the password "<name>-pw"
+    (set when the server first makes the login: the same clerk on its other ledgers keeps it)."""
+    known = ledger.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)).fetchone()
+    assert ledger.add_user(name, role, password=None if known else f"{name}-pw") is None
+    server.remember(name, f"{name}-pw")
+    return ledger.path.replace(f"{quote(ledger.login, safe='')}@", f"{quote(name, safe='')}@")
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ class App(base_classes.App):
     def __init__(self):
         self._books = Books(self)
         self._status = False
+        self.statuses: list = []          # every status bar text shown, in order
         self._selection = None
         self.alerts: list[tuple[str, str, str]] = []     # (prompt, title, buttons) shown
         self.answers: list[str] = []                     # what the user clicks, in order
@@ -103,6 +104,7 @@ class App(base_classes.App):
     @status_bar.setter
     def status_bar(self, value):
         self._status = value
+        self.statuses.append(value)
 
     @property
     def selection(self):

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..ledger import Ledger, LedgerError
 from ..ledger.store import is_server
@@ -20,6 +21,7 @@ from ..sheets.book import Book, Table, read_table
 from ..sheets.contract import CREDIT_CONTROL, SETTING_KEYS, SETTINGS
 
 LEDGER_FOLDERS = "JXC_LEDGER_FOLDERS"     # the folders, beside the workbook's own, a ledger may be in
+LEDGER_SERVERS = "JXC_LEDGER_SERVERS"     # the ledger servers this computer posts to (host names)
 
 
 @dataclass
@@ -72,11 +74,20 @@ def allowed_folders(book_path: Path) -> list[Path]:
     return [book_path.resolve().parent, *(p.resolve() for p in extra)]
 
 
+def allowed_servers() -> set[str]:
+    """The hosts this computer's JXC_LEDGER_SERVERS names (comma separated)."""
+    return {h.strip().lower() for h in os.environ.get(LEDGER_SERVERS, "").split(",") if h.strip()}
+
+
 def check_location(settings: BookSettings, book_path: Path) -> None:
     """A workbook received by e-mail must not make 过账 open a file anywhere on this computer:
     a ledger outside the workbook's folder needs a setting made on the computer, not in the file.
-    (A server lets in only the logins it knows, with the password this computer keeps.)"""
+    Likewise a server not named in this computer's JXC_LEDGER_SERVERS (the workbook would hand it
+    this computer's login)."""
     if is_server(settings.ledger):
+        host = urlsplit(settings.ledger).hostname or ""
+        if host not in allowed_servers():
+            raise LedgerError("server_elsewhere", settings.ledger, variable=LEDGER_SERVERS)
         return
     path = settings.ledger.resolve()
     if not any(path.is_relative_to(folder) for folder in allowed_folders(book_path)):
@@ -88,12 +99,17 @@ def apply_settings(ledger: Ledger, settings: BookSettings) -> tuple[list[str], l
     anything is posted. The closed-through date is the ledger's: one typed or cleared in 设置 only
     shows, and a disagreement is noted (结账 is `jxc close`, 反结账 `jxc reopen`)."""
     problems, notes = list(settings.problems), []
-    if settings.cost_method:
-        problem = ledger.set_cost_method(settings.cost_method)
-        if problem:
-            problems.append("设置：" + problem.message)
-    if settings.allow_negative is not None and settings.allow_negative != ledger.settings.allow_negative:
-        ledger.set_allow_negative(settings.allow_negative)
+    try:
+        if settings.cost_method:
+            problem = ledger.set_cost_method(settings.cost_method)
+            if problem:
+                problems.append("设置：" + problem.message)
+        if settings.allow_negative is not None and settings.allow_negative != ledger.settings.allow_negative:
+            ledger.set_allow_negative(settings.allow_negative)
+    except LedgerError as exc:          # a server's books: only its 管理员 changes their settings
+        if exc.kind != "denied":
+            raise
+        notes.append("设置：成本方法或允许负库存与账簿不同，以账簿为准（服务器账簿的设置只有管理员能改）")
     closed = ledger.settings.closed_through
     if settings.closed_through != closed:
         shown = settings.closed_through.isoformat() if settings.closed_through else "空"

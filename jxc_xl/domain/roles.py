@@ -28,7 +28,7 @@ SEES_COSTS = {"warehouse", "finance", "owner", "admin"}
 
 
 def sees_costs(role: str | None) -> bool:
-    """"" is a ledger without users (everyone sees everything); None someone not a user."""
+    """Role "" is a ledger without users (everyone sees everything); None someone not a user."""
     return role == "" or role in SEES_COSTS
 
 

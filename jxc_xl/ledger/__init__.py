@@ -168,6 +168,12 @@ class Ledger:
         return users.refusal(self.conn, self._who(user), act)
 
     # -- users and their roles (see ledger.users, domain.roles) -------------------------------
+    def enforce(self) -> None:
+        """Make the server's departments, grants and row security again, as this version makes
+        them (``jxc ledger upgrade``); nothing on a file, where the roles are advisory."""
+        with self._transaction():
+            self.conn.secure()
+
     def sees_costs(self, user: str | None = None) -> bool:
         """Whether ``user`` is shown what things cost: not 采购 or 销售 (anyone, without users)."""
         return users.shows_costs(self.conn, user)

@@ -28,9 +28,9 @@ class Copied:
 
 def copy(source: Ledger, target: Ledger) -> Copied:
     """Copy every row of ``source`` into the new ``target``; committed only when every table reads
-    back equal to the source's. A target that already holds documents, masters or users is
-    refused (nothing is merged)."""
-    if any(target.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in ("batches", "items", "users")):
+    back equal to the source's. A target that holds anything but its own settings is refused
+    (nothing is merged)."""
+    if any(target.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in TABLES if t != "meta"):
         raise LedgerError("not_empty", target.path)
     done = Copied()
     source.conn.begin_read()          # one snapshot of the source: posts meanwhile are not half-copied

@@ -1,19 +1,30 @@
 """What the server itself lets each department do to the books (PostgreSQL only).
 
 Every department of :mod:`jxc_xl.domain.roles` is a group role of its own database
-(``<database>_sales`` …); each clerk logs in as a role that is a member of their department's.
-The grants make the ledger append-only for every one of them — no DELETE anywhere; UPDATE only
-of the columns posting rewrites (a movement's costs and balances when a back-dated document
-recosts it, a document's digest, the 红字冲销 mark, a close's reopening); the audit log is
-insert-only — and row-level security lets a department insert only the document types it may
-post (its lines, movements and account entries only under such a document). The ledger's owner
-(who ran ``jxc ledger init``) is not bound by them: it creates, upgrades and copies the books.
-All of it comes from the roles' table, so the server and :mod:`.users` enforce the same rules.
+(``<database>_sales`` …); each clerk logs in as a role that is a member of their department's,
+made only through :func:`enrol` (a function the owner's rights run, which a 管理员 may call; no
+管理员 may create roles itself). Whatever program a clerk connects with:
+
+* nothing is deleted, by anyone; the audit log and the batches are insert-only;
+* a row a clerk inserts is signed with the clerk's own login, numbered next (no id can be
+  taken ahead of the books), and belongs to the batch the clerk is posting; a document is of a
+  type the department posts, in its own journal, dated after the closed period, and a 红字冲销
+  only from 财务; lines, movements and account entries only under such a document;
+* UPDATE is only of what posting rewrites: a movement's costs and balances when a back-dated
+  document recosts it (open period only, stamped with the batch that did it — verify() holds
+  every figure to the movements' inputs), a document's digest, 财务's 红字冲销 mark, a close's
+  reopening, 财务's closing date and 管理员's cost method and negative-stock setting.
+
+Masters (商品, 往来单位, 仓库) come from each clerk's workbook and are written by every department
+that posts. The ledger's owner (who ran ``jxc ledger init``) is bound by none of this: it
+creates, upgrades and copies the books. All of it is made from the roles' table, so the server
+and :mod:`.users` enforce the same departments.
 """
 from __future__ import annotations
 
-from ..domain.model import ORDER_TYPES
+from ..domain.model import ORDER_TYPES, DocType
 from ..domain.roles import ACTS, LABELS, POSTS
+from .errors import LedgerError
 from .schema import TABLES
 
 _COSTS = "qty, value, unit_cost, bal_qty, bal_value, last_unit, touched"
@@ -27,7 +38,13 @@ _ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
          "close": {"closes": "INSERT, UPDATE (reopened_at, reopened_by)", "closing_stock": "INSERT",
                    "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS},
          "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"}}
-_UNDER_DOCUMENT = ("lines", "movements", "party_entries")     # rows that belong to one document
+# the settings (meta keys) each act writes
+_SETTINGS = {"close": ("closed_through",), "users": ("cost_method", "allow_negative")}
+
+_MINE = "\"user\" = session_user"
+_CURRENT = "(SELECT MAX(id) FROM batches)"
+_MY_BATCH = f"(SELECT \"user\" FROM batches WHERE id = {_CURRENT}) = session_user"
+_OPEN = "COALESCE((SELECT value FROM meta WHERE key = 'closed_through'), '')"
 
 
 def ident(name: str) -> str:
@@ -41,6 +58,8 @@ def group(conn, code: str) -> str:
 
 def apply(conn) -> None:
     """Make the department roles and grant them what they may (again, after an upgrade)."""
+    if len(group(conn, "purchasing").encode()) > 63:          # PostgreSQL would cut the names short
+        raise LedgerError("server", conn.url, detail="数据库名太长（最多 52 字节）/ the database name is too long")
     tables = [*TABLES, "jxc_changes"]
     for code in LABELS:
         name = ident(group(conn, code))
@@ -48,17 +67,17 @@ def apply(conn) -> None:
             conn.execute(f"CREATE ROLE {name} NOLOGIN")
         conn.execute(f"REVOKE ALL ON {', '.join(tables)} FROM {name}")
         conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {name}")
-        for table, privilege in _privileges(code).items():
-            for one in privilege:
+        for table, privileges in _privileges(code).items():
+            for one in privileges:
                 conn.execute(f"GRANT {one} ON {table} TO {name}")
         conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {ident(_schema(conn))} TO {name}")
     _row_security(conn)
+    _enrolment(conn)
 
 
 def _privileges(code: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    parts = [_EVERYONE, _POSTING if POSTS[code] else {},
-             _ORDERS if POSTS[code] & set(ORDER_TYPES) else {},
+    parts = [_EVERYONE, _POSTING if POSTS[code] else {}, _ORDERS if POSTS[code] & ORDER_TYPES else {},
              *(_ACTS[a] for a in sorted(ACTS.get(code, ())))]
     for part in parts:
         for table, privilege in part.items():
@@ -66,59 +85,161 @@ def _privileges(code: str) -> dict[str, list[str]]:
     return found
 
 
-def _posted_types(code: str) -> str:
-    """The documents department ``code`` may insert, as SQL: its types, and 红字冲销 of any if
-    it may reverse."""
-    types = ", ".join(f"'{t.value}'" for t in sorted(POSTS[code], key=lambda t: t.value)) or "NULL"
-    return f"(type IN ({types}){' OR reversal = 1' if 'reverse' in ACTS.get(code, ()) else ''})"
+def _documents(code: str) -> str:
+    """The documents department ``code`` may insert, as SQL: its types each in its own journal,
+    and — if it may reverse — the 红字冲销 of any type."""
+    def pairs(types) -> str:
+        return ", ".join(f"('{t.value}', '{t.journal}')" for t in sorted(types, key=lambda t: t.value))
+    own = f"(type, journal) IN ({pairs(POSTS[code])}) AND reversal = 0"
+    if "reverse" not in ACTS.get(code, ()):
+        return f"({own})"
+    return f"({own} OR (type, journal) IN ({pairs(DocType)}) AND reversal = 1)"
+
+
+def _next(table: str) -> str:
+    """The row is numbered next: no id taken ahead of the books (the ledger numbers its rows)."""
+    return f"id = (SELECT COALESCE(MAX(x.id), 0) + 1 FROM {table} x)"
+
+
+def _numbered(table: str) -> str:
+    """The row took the number the table's own sequence gave it, in this session."""
+    return f"id = currval(pg_get_serial_sequence('{table}', 'id'))"
+
+
+def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
+    """table → (policy, command, to whom, its USING / WITH CHECK) for every table under
+    row-level security."""
+    found: dict[str, list] = {table: [("jxc_read", "SELECT", "PUBLIC", "USING (true)")] for table in _SECURED}
+    mine_now = f"{_MINE} AND batch = {_CURRENT}"
+    found["batches"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_next('batches')})"))
+    found["audit"].append(("jxc_log", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('audit')})"))
+    found["documents"].append(("jxc_mark", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (true)"))
+    found["movements"].append(("jxc_recost", "UPDATE", "PUBLIC",
+                               f"USING (date > {_OPEN}) WITH CHECK (date > {_OPEN} AND touched = {_CURRENT} "
+                               f"AND {_MY_BATCH})"))
+    for table in _UNDER_DOCUMENT:
+        found[table].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({mine_now} AND {_next(table)} AND EXISTS "
+                             f"(SELECT 1 FROM documents d WHERE d.id = doc AND d.\"user\" = session_user "
+                             f"AND d.batch = {_CURRENT}))"))
+    for code in LABELS:
+        to, acts = ident(group(conn, code)), ACTS.get(code, set())
+        if POSTS[code]:
+            found["documents"].append((f"jxc_posts_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
+                                       f"{_next('documents')} AND date > {_OPEN} AND {_documents(code)})"))
+        if POSTS[code] & ORDER_TYPES or "close" in acts:
+            orders = "true" if "close" in acts else " OR ".join(
+                f"d.type = '{t.value}'" for t in sorted(POSTS[code] & ORDER_TYPES, key=lambda t: t.value))
+            found["order_closes"].append((f"jxc_closes_{code}", "INSERT", to, f"WITH CHECK ({_MINE} AND "
+                                          f"{_numbered('order_closes')} AND EXISTS (SELECT 1 FROM documents d "
+                                          f"WHERE d.id = doc AND ({orders})))"))
+        keys = ", ".join(f"'{k}'" for act in sorted(acts) for k in _SETTINGS.get(act, ()))
+        if keys:
+            found["meta"] += [(f"jxc_set_{code}", "INSERT", to, f"WITH CHECK (key IN ({keys}))"),
+                              (f"jxc_change_{code}", "UPDATE", to, f"USING (key IN ({keys})) WITH CHECK (key IN ({keys}))")]
+    found["order_closes"].append(("jxc_undo", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (undone_by = session_user)"))
+    found["closes"] += [("jxc_close", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('closes')})"),
+                        ("jxc_reopen", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (reopened_by = session_user)")]
+    for table in ("closing_stock", "closing_balances"):
+        found[table].append(("jxc_snapshot", "INSERT", "PUBLIC",
+                             "WITH CHECK (close = currval(pg_get_serial_sequence('closes', 'id')))"))
+    return found
+
+
+_UNDER_DOCUMENT = ("lines", "movements", "party_entries")          # rows that belong to one document
+_SECURED = ("batches", "audit", "documents", *_UNDER_DOCUMENT, "order_closes", "closes", "closing_stock",
+            "closing_balances", "meta")
 
 
 def _row_security(conn) -> None:
-    for table in ("documents", *_UNDER_DOCUMENT):
+    """Row-level security on the tables a clerk writes (its policies made again, whole, on each
+    upgrade). Privileges say which columns; these say which rows."""
+    for table, policies in _policies(conn).items():
         conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        for policy, rule in (("jxc_read", "FOR SELECT USING (true)"),
-                             ("jxc_recost", "FOR UPDATE USING (true) WITH CHECK (true)")):
-            conn.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
-            conn.execute(f"CREATE POLICY {policy} ON {table} {rule}")
-        for code in (c for c in LABELS if POSTS[c]):
-            allowed = _posted_types(code)
-            check = allowed if table == "documents" else (
-                f"EXISTS (SELECT 1 FROM documents d WHERE d.id = doc AND {allowed.replace('type', 'd.type').replace('reversal', 'd.reversal')})")
-            policy = ident(f"jxc_posts_{code}")
-            conn.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
-            conn.execute(f"CREATE POLICY {policy} ON {table} FOR INSERT TO {ident(group(conn, code))} WITH CHECK ({check})")
+        for (name,) in conn.execute("SELECT policyname FROM pg_policies WHERE schemaname = current_schema() "
+                                    "AND tablename = ?", (table,)).fetchall():
+            conn.execute(f"DROP POLICY {ident(name)} ON {table}")
+        for name, command, to, rule in policies:
+            conn.execute(f"CREATE POLICY {ident(name)} ON {table} FOR {command} TO {to} {rule}")
 
 
 def _schema(conn) -> str:
     return conn.execute("SELECT current_schema()").fetchone()[0]
 
 
+# -- logins --------------------------------------------------------------------------------------------
+def _enrolment(conn) -> None:
+    """``jxc_enrol`` and ``jxc_disable``, run with the owner's rights for the owner and 管理员
+    only. They never touch the owner or a server's administrative login; ``jxc_logins`` keeps the
+    logins this ledger made, the only ones whose password or login they set — a login made
+    elsewhere (the same clerk on another ledger of the server) only gains or loses this ledger's
+    departments."""
+    groups = ", ".join(f"'{group(conn, code)}'" for code in LABELS)
+    admin, owner = group(conn, "admin"), conn.owner()
+    guard = (f"IF session_user <> {_quote(owner)} AND NOT pg_has_role(session_user, {_quote(admin)}, 'MEMBER') THEN "
+             "RAISE insufficient_privilege USING MESSAGE = '只有管理员可以管理用户 / only an administrator manages users'; "
+             "END IF; "
+             f"IF who = {_quote(owner)} OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = who AND (rolsuper OR "
+             "rolcreaterole OR rolbypassrls)) THEN RAISE insufficient_privilege USING MESSAGE = "
+             "format('%s 是服务器的管理登录，不能作为用户 / %s is an administrative login', who, who); END IF; "
+             "ours := EXISTS (SELECT 1 FROM jxc_logins WHERE name = who); "
+             "found := EXISTS (SELECT 1 FROM pg_roles WHERE rolname = who);")
+    conn.execute("CREATE TABLE IF NOT EXISTS jxc_logins (name TEXT PRIMARY KEY)")
+    conn.execute("REVOKE ALL ON jxc_logins FROM PUBLIC")
+    conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_enrol(who text, dept text, secret text) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {ident(_schema(conn))} AS $$
+        DECLARE g text; ours boolean; found boolean;
+        BEGIN
+            {guard}
+            IF {_quote(conn.raw.info.dbname)} || '_' || dept NOT IN ({groups}) THEN
+                RAISE invalid_parameter_value USING MESSAGE = dept;
+            END IF;
+            IF found AND NOT ours AND secret IS NOT NULL THEN
+                RAISE insufficient_privilege USING MESSAGE = format(
+                    '%s 是服务器上已有的登录（不是本账簿建立的），不能在这里改它的密码 / %s is a login this ledger did not make: its password is not set here', who, who);
+            END IF;
+            IF NOT found THEN
+                EXECUTE format('CREATE ROLE %I LOGIN', who);
+                INSERT INTO jxc_logins VALUES (who);
+            ELSIF ours THEN
+                EXECUTE format('ALTER ROLE %I LOGIN', who);
+            END IF;
+            IF secret IS NOT NULL THEN
+                EXECUTE format('ALTER ROLE %I PASSWORD %L', who, secret);
+            END IF;
+            FOREACH g IN ARRAY ARRAY[{groups}] LOOP
+                EXECUTE format('REVOKE %I FROM %I', g, who);
+            END LOOP;
+            EXECUTE format('GRANT %I TO %I', {_quote(conn.raw.info.dbname)} || '_' || dept, who);
+        END $$""")
+    conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_disable(who text) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {ident(_schema(conn))} AS $$
+        DECLARE g text; ours boolean; found boolean;
+        BEGIN
+            {guard}
+            IF found THEN
+                FOREACH g IN ARRAY ARRAY[{groups}] LOOP
+                    EXECUTE format('REVOKE %I FROM %I', g, who);
+                END LOOP;
+            END IF;
+            IF ours THEN
+                EXECUTE format('ALTER ROLE %I NOLOGIN', who);
+            END IF;
+        END $$""")
+    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)"):
+        conn.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        conn.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {ident(admin)}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def enrol(conn, name: str, code: str, password: str | None) -> None:
     """Let ``name`` log in as a member of department ``code`` only (made if new; a password
     given is set; a former department's membership is taken away)."""
-    role = ident(name)
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)).fetchone() is None:
-        conn.execute(f"CREATE ROLE {role} LOGIN")
-    else:
-        conn.execute(f"ALTER ROLE {role} LOGIN")
-    if password:
-        conn.execute(f"ALTER ROLE {role} PASSWORD {_literal(conn, password)}")
-    for other in LABELS:
-        conn.execute(f"REVOKE {ident(group(conn, other))} FROM {role}")
-    conn.execute(f"GRANT {ident(group(conn, code))} TO {role}")
-    if code == "admin":
-        conn.execute(f"ALTER ROLE {role} CREATEROLE")
+    conn.execute("SELECT jxc_enrol(?, ?, ?)", (name, code, password))
 
 
 def disable(conn, name: str) -> None:
     """``name`` can no longer log in, nor act through a department."""
-    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)).fetchone() is not None:
-        conn.execute(f"ALTER ROLE {ident(name)} NOLOGIN")
-        for other in LABELS:
-            conn.execute(f"REVOKE {ident(group(conn, other))} FROM {ident(name)}")
-
-
-def _literal(conn, text: str) -> str:
-    """A string literal quoted by libpq (ALTER ROLE takes no parameters)."""
-    from psycopg import sql
-    return sql.Literal(text).as_string(conn.raw)
+    conn.execute("SELECT jxc_disable(?)", (name,))

@@ -26,6 +26,8 @@ from psycopg.types.numeric import NumericLoader
 from .errors import LedgerError
 
 LOCK_SECONDS = 120
+IDLE_SECONDS = 600              # a PC gone mid-post holds the books no longer than this
+_KEPT = ("user", "host", "port", "dbname", "sslmode")     # all a workbook's URL may say to libpq
 _POST_LOCK = 0x4A58434C         # "JXCL": the one advisory lock a write transaction takes
 
 
@@ -47,12 +49,18 @@ def connect(url: str, read_only: bool = False) -> "Connection":
     if info.get("password"):
         raise LedgerError("password_in_url", shown(url))
     try:
-        raw = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="jxc-xl")
+        raw = psycopg.connect(**{k: v for k, v in info.items() if k in _KEPT}, autocommit=True, connect_timeout=10,
+                              application_name="jxc-xl", keepalives=1, keepalives_idle=30, keepalives_interval=10,
+                              keepalives_count=3)
     except psycopg.Error as exc:
         raise LedgerError("server", shown(url), detail=_first_line(exc)) from exc
+    if raw.info.parameter_status("server_encoding") != "UTF8":
+        raw.close()
+        raise LedgerError("server", shown(url), detail="数据库编码须为 UTF8 / the database's encoding must be UTF8")
     raw.adapters.register_loader("numeric", _WholeNumeric)
     raw.row_factory = _rows
     raw.execute(f"SET lock_timeout = '{LOCK_SECONDS}s'")
+    raw.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_SECONDS}s'")
     if read_only:
         raw.execute("SET default_transaction_read_only = on")
     return Connection(raw, shown(url))
@@ -85,29 +93,41 @@ class Connection:
     def begin(self, waiting: Callable[[], None] | None = None) -> None:
         """Begin, and take the ledger's write lock; when another clerk's post holds it, say so
         (``waiting``) and wait for it (up to :data:`LOCK_SECONDS`)."""
-        self.raw.execute("BEGIN")
-        if not self.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (_POST_LOCK,)).fetchone()[0]:
-            if waiting is not None:
-                waiting()
-            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (_POST_LOCK,))
+        self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")   # what it reads after the lock: now
+        try:
+            if not self.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (_POST_LOCK,)).fetchone()[0]:
+                if waiting is not None:
+                    waiting()
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (_POST_LOCK,))
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
 
     def begin_read(self) -> None:
         """One snapshot for every statement until ROLLBACK (a copy reads many pages)."""
         self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
     def end(self, commit: bool) -> None:
-        if commit:
-            self.raw.execute("UPDATE jxc_changes SET n = n + 1")
-        self.raw.execute("COMMIT" if commit else "ROLLBACK")
+        """Commit (moving the change counter with it) or roll back; a failed commit rolls back,
+        so the lock is never left held by a connection that goes on."""
+        try:
+            if commit:
+                self.raw.execute("UPDATE jxc_changes SET n = n + 1")
+            self.raw.execute("COMMIT" if commit else "ROLLBACK")
+        except BaseException:
+            if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                self.raw.execute("ROLLBACK")
+            raise
 
     def tables(self) -> set[str]:
         return {r[0] for r in self.raw.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
 
     def columns(self, table: str) -> set[str]:
-        return {r[0] for r in self.raw.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = %s", (table,))}
+        return {r[0] for r in self.raw.execute(        # the catalog: whatever the login may read
+            "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace "
+            "AND a.attnum > 0 AND NOT a.attisdropped", (table,))}
 
     def header(self) -> str:
         return ""               # a server database has no header: its tables say what it is
@@ -178,7 +198,9 @@ class _WholeNumeric(NumericLoader):
 
 @functools.lru_cache(maxsize=512)
 def _row_class(names: tuple[str, ...]) -> type:
-    index = {n: i for i, n in enumerate(names)}
+    index: dict[str, int] = {}
+    for i, n in enumerate(names):
+        index.setdefault(n, i)          # a name twice: the first, as sqlite3.Row answers
     get = tuple.__getitem__
 
     def item(self, key):
@@ -197,7 +219,7 @@ def _first_line(exc: BaseException) -> str:
 
 # SQLSTATE classes of a server error that is about the books' access, not about our code.
 _KINDS = {pg_errors.InsufficientPrivilege: "denied", pg_errors.LockNotAvailable: "locked",
-          pg_errors.QueryCanceled: "locked", psycopg.OperationalError: "server"}
+          psycopg.OperationalError: "server"}
 
 
 def error(url: str, exc: BaseException) -> LedgerError | None:

@@ -78,6 +78,9 @@ def test_post_button_ends_where_jxc_post_ends(demo_pair):
     assert f"第一处：{sheet} 第 {row} 行" in message and text in message
     assert app.alerts[-1][0] == message and app.status_bar == message.splitlines()[0]
     assert (app.selection.sheet.name, app.selection.row) == (sheet, row)
+    # the run's steps went by in the status bar (a post waiting on another clerk's says so there)
+    steps = [s for s in app.statuses if s]
+    assert any(s.startswith("进销存：过账") for s in steps) and any(s.startswith("进销存：保存工作簿") for s in steps)
     # generated sheets come back protected, as the template makes them
     wb = openpyxl.load_workbook(by_excel)
     assert all(wb[name].protection.sheet for name in ("库存", "应收", "应付", "台账"))

@@ -17,7 +17,7 @@ import pytest
 
 from jxc_xl import Ledger
 
-from ..conftest import standard_masters
+from ..conftest import login, standard_masters
 from ..dsl import docs, stock_rows
 from .test_concurrency import _collect
 from .test_documents import HEAD
@@ -29,13 +29,14 @@ SEED = "".join(f"| 2026-01-31 | 采购入库 | OPEN-{item}{wh} | S1 | {wh} | | {
 
 
 def clerk_rows(clerk: int) -> list[str]:
-    """A clerk's documents, in the order the clerk posts them: February, any day, any key."""
+    """A clerk's documents, in the order the clerk posts them: February, any day, any key; an
+    even clerk is 采购's (receipts), an odd one 销售's (shipments)."""
     rng = random.Random(clerk)
     rows = []
     for k in range(DOCS):
         day = dt.date(2026, 2, 1) + dt.timedelta(days=rng.randrange(28))
         key = f"| {rng.choice(('W1', 'W2'))} | | {rng.choice('AB')}"
-        if rng.random() < 0.6:
+        if clerk % 2 == 0:
             rows.append(f"| {day} | 采购入库 | P{clerk}-{k:04d} | S1 {key} | {rng.randint(1, 20)} | "
                         f"{rng.choice(('4', '5.5', '6.25', '7.125'))} | | |\n")
         else:
@@ -73,14 +74,26 @@ def _figures(ledger: Ledger) -> list[tuple]:
         "m.bal_value FROM movements m JOIN documents d ON d.id = m.doc JOIN lines l ON l.id = m.line"))
 
 
+def _logins(request, url: str, clerks: int) -> list[str]:
+    """Each clerk's own login to the server ledger at ``url``: 采购 and 销售 by turns."""
+    server = request.getfixturevalue("pg_server")
+    with Ledger.open(url) as owner:
+        login(owner, server, "管家", "管理员")
+        return [login(owner, server, f"{url.rsplit('/', 1)[1]}_clerk{c}", "销售" if c % 2 else "采购")
+                for c in range(clerks)]
+
+
 @pytest.mark.parametrize("engine, clerks", [("postgres", 4), ("sqlite", 2)])
 def test_clerks_posting_at_once_leave_the_books_one_ordered_post_would(engine, clerks, tmp_path, request):
+    """On the server each clerk logs in as a 采购 or 销售 login of its own, so every post — and
+    every recosting of another department's movements — passes the server's row-level security."""
     where = request.getfixturevalue("server_ledger") if engine == "postgres" else str(tmp_path / "shop.jxc.db")
     with Ledger.open(where) as ledger:
         standard_masters(ledger)
         assert ledger.post(docs(HEAD + SEED)).ok
+    logins = _logins(request, where, clerks) if engine == "postgres" else [where] * clerks
     barrier, results = SPAWN.Barrier(clerks), SPAWN.Queue()
-    workers = [SPAWN.Process(target=_clerk, args=(where, c, barrier, results)) for c in range(clerks)]
+    workers = [SPAWN.Process(target=_clerk, args=(logins[c], c, barrier, results)) for c in range(clerks)]
     started = time.monotonic()
     for p in workers:
         p.start()

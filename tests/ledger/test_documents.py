@@ -469,7 +469,9 @@ def test_movements_remember_the_batch_that_last_wrote_them(ledger):
     assert ledger.batch_of(ledger.generation().rsplit(":", 3)[0] + ":3:2000-01-01T00:00:00") is None
 
 
-def test_a_version_1_ledger_is_upgraded_on_opening(ledger_path):
+def test_a_version_1_ledger_is_upgraded_on_opening(ledger_file):
+    """(Ledgers of version 1 were files: a server ledger starts at the version that made it.)"""
+    ledger_path = ledger_file
     with Ledger.open(ledger_path) as led:
         from ..conftest import standard_masters
         standard_masters(led)

@@ -15,7 +15,7 @@ from jxc_xl import Ledger, LedgerError, lookup
 from jxc_xl.cli import main
 from jxc_xl.ledger.copying import differences
 
-from ..conftest import standard_masters
+from ..conftest import login, standard_masters
 from ..dsl import docs, stock_rows
 from .test_documents import HEAD, SALES
 
@@ -61,8 +61,14 @@ def test_init_upgrade_and_what_an_empty_or_unreachable_server_says(server_ledger
     with pytest.raises(LedgerError, match="jxc ledger init"):
         Ledger.open(server_ledger, create=False)
     assert CliRunner().invoke(main, ["ledger", "init", server_ledger]).exit_code == 0
-    run = CliRunner().invoke(main, ["ledger", "upgrade", server_ledger])
-    assert run.exit_code == 0 and "版本" in run.output
+    sales = f"{server_ledger.rsplit('/', 1)[1]}_sales"
+    granted = f"SELECT has_table_privilege('{sales}', 'documents', 'INSERT')"
+    with psycopg.connect(server_ledger, autocommit=True) as conn:
+        conn.execute(f'REVOKE INSERT ON documents FROM "{sales}"')
+        assert conn.execute(granted).fetchone()[0] is False
+        run = CliRunner().invoke(main, ["ledger", "upgrade", server_ledger])
+        assert run.exit_code == 0 and "版本" in run.output
+        assert conn.execute(granted).fetchone()[0] is True              # the grants made again
     with pytest.raises(LedgerError, match="pgpass"):
         Ledger.open(server_ledger.replace("jxc_owner@", "jxc_owner:secret@"))
     gone = CliRunner().invoke(main, ["ledger", "stock", f"postgresql://jxc_owner@127.0.0.1:1/{pg_server.port}"])
@@ -75,33 +81,83 @@ def departments(server_ledger, pg_server):
     with Ledger.open(server_ledger) as owner:
         _books(owner)
         for name, role in (("管家", "管理员"), ("小销", "销售"), ("老王", "财务")):
-            assert owner.add_user(name, role, password=f"{name}-pw") is None
-            pg_server.remember(name, f"{name}-pw")
+            login(owner, pg_server, name, role)
     return lambda name: server_ledger.replace("jxc_owner@", f"{quote(name, safe='')}@")
 
 
+def _document(no: int, doc_type: str = "sales_shipment", journal: str = "sales", date: str = "2026-01-20",
+              user: str = "小销", reversal: int = 0) -> str:
+    """A document row typed straight into the table, numbered next, in the login's latest batch."""
+    return ("INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos, batch, \"user\") "
+            f"VALUES ((SELECT MAX(id) + 1 FROM documents), '{journal}', 'X{no}', 1, {reversal}, '{doc_type}', "
+            f"'{date}', 'x', (SELECT MAX(id) FROM batches), '{user}')")
+
+
+NEW_BATCH = ("INSERT INTO batches (id, posted_at, \"user\") VALUES "
+             "((SELECT MAX(id) + 1 FROM batches), '2026-01-20T09:00:00', session_user)")
+
+
 def test_the_server_refuses_a_sales_login_what_its_department_may_not_do(departments):
-    """Connected straight to the server, past jxc: 小销 cannot delete, change a quantity, touch
-    the audit log or insert a purchase; a sale of its own it may insert."""
+    """Connected straight to the server, past jxc, 小销 cannot delete, change a quantity or the
+    log, sign as someone else, take ids ahead, post a purchase, a 红字冲销, into the closed
+    period or into another journal, add rows under a document it did not post, or change a
+    setting; a sale of its own, in a batch of its own, it may insert."""
+    refused = ["DELETE FROM movements", "DELETE FROM documents WHERE doc_no = 'P1'", "DELETE FROM audit",
+               "UPDATE lines SET qty = qty * 2", "UPDATE movements SET base_qty = 0",
+               "UPDATE audit SET detail = ''", "UPDATE users SET role = 'admin'",
+               "UPDATE meta SET value = 'fifo' WHERE key = 'cost_method'",
+               "INSERT INTO audit (at, \"user\", action) VALUES ('2026-01-01', '老王', 'close')",
+               "INSERT INTO audit (id, at, \"user\", action) VALUES (999999, '2026-01-01', '小销', 'x')",
+               "INSERT INTO batches (id, posted_at, \"user\") VALUES (9223372036854775807, 'x', '小销')",
+               _document(1, "purchase_receipt", "purchases"), _document(2, reversal=1),
+               _document(3, date="2026-01-04"), _document(4, journal="purchases"), _document(5, user="老王"),
+               "INSERT INTO party_entries (id, doc, date, party, side, amount, batch, \"user\") VALUES "
+               "((SELECT MAX(id) + 1 FROM party_entries), (SELECT id FROM documents WHERE doc_no = 'S1'), "
+               "'2026-01-20', 'C1', 'AR', -100000, (SELECT MAX(id) FROM batches), '小销')",
+               "SELECT jxc_enrol('小销', 'finance', NULL)"]
     with psycopg.connect(departments("小销"), autocommit=True) as conn:
-        for sql in ("DELETE FROM movements", "DELETE FROM documents WHERE doc_no = 'P1'",
-                    "UPDATE lines SET qty = qty * 2", "UPDATE movements SET base_qty = 0",
-                    "UPDATE audit SET detail = ''", "DELETE FROM audit", "UPDATE users SET role = 'admin'",
-                    "INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos) "
-                    "VALUES (900, 'purchases', 'X1', 1, 0, 'purchase_receipt', '2026-01-20', 'x')",
-                    "UPDATE meta SET value = 'fifo' WHERE key = 'cost_method'"):
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(NEW_BATCH)
+        for sql in refused:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
                 conn.execute(sql)
         with conn.transaction(force_rollback=True):
-            conn.execute("INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos) "
-                         "VALUES (901, 'sales', 'X2', 1, 0, 'sales_shipment', '2026-01-20', 'x')")
-            conn.execute("UPDATE movements SET touched = touched")        # recosting's columns it may
+            conn.execute(_document(9))
+        changed = conn.execute("UPDATE movements SET value = 0 WHERE date <= '2026-01-05'")
+        assert changed.rowcount == 0                                      # the closed period is out of reach
+        # recosting must rewrite open movements' costs: a clerk can, only signed with a batch of its
+        # own, and verify() recomputes every cost from the movements' inputs
+        tampered = "UPDATE movements SET value = 1 WHERE doc = (SELECT id FROM documents WHERE doc_no = 'P2')"
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute(tampered)                                        # touched left as it was
+        conn.execute(tampered.replace("value = 1", "value = 1, touched = (SELECT MAX(id) FROM batches)"))
+    with Ledger.open(departments("老王"), create=False, read_only=True) as ledger:
+        assert ledger.verify() != []
+        assert ledger.conn.execute("SELECT DISTINCT b.\"user\" FROM movements m JOIN batches b ON b.id = m.touched "
+                                   "JOIN documents d ON d.id = m.doc WHERE d.doc_no = 'P2'").fetchall() == [("小销",)]
     with psycopg.connect(departments("老王"), autocommit=True) as conn:
+        conn.execute(NEW_BATCH)
         with conn.transaction(force_rollback=True):                       # 财务 reverses what others posted
             conn.execute("UPDATE documents SET reversed_by = NULL WHERE doc_no = 'S1'")
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos) "
-                         "VALUES (902, 'sales', 'X3', 1, 0, 'sales_shipment', '2026-01-20', 'x')")
+            conn.execute(_document(10, user="老王", reversal=1))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute(_document(11, user="老王"))                     # a sale is 销售's
+        assert conn.execute("UPDATE meta SET value = 'fifo' WHERE key = 'cost_method'").rowcount == 0
+
+
+def test_an_administrator_manages_logins_and_nothing_else_on_the_server(departments, pg_server):
+    """管家 (管理员) adds and disables logins through jxc, but cannot make itself the owner, touch
+    the owner's login or a login this ledger did not make, or create roles of its own."""
+    pg_server.add_role("其他程序", "other-pw")
+    with psycopg.connect(departments("管家"), autocommit=True) as conn:
+        for sql in ("GRANT jxc_owner TO 管家", "CREATE ROLE evil LOGIN",
+                    "SELECT jxc_enrol('jxc_owner', 'sales', 'pwned')", "SELECT jxc_enrol('其他程序', 'sales', 'x')",
+                    "SELECT jxc_disable('jxc_owner')", "ALTER ROLE 老王 PASSWORD 'pwned'"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+    with Ledger.open(departments("管家"), create=False) as admin:
+        login(admin, pg_server, "小仓", "仓管")
+    with Ledger.open(departments("小仓"), create=False) as clerk:
+        assert clerk.login == "小仓" and clerk.refusal("小仓", "close") is not None
 
 
 def test_a_login_posts_as_itself_and_only_its_departments_documents(departments):
@@ -130,7 +186,7 @@ def test_a_login_posts_as_itself_and_only_its_departments_documents(departments)
 def test_users_disabled_on_the_server_can_no_longer_log_in(departments):
     with Ledger.open(departments("管家"), create=False) as admin:
         assert admin.disable_user("小销") is None
-    with pytest.raises(LedgerError, match="连不上账簿服务器"):
+    with pytest.raises(LedgerError, match="连不上账簿服务器|没有这个权限"):     # made here / on another ledger
         Ledger.open(departments("小销"), create=False)
 
 
@@ -163,3 +219,27 @@ def test_a_server_books_backup_is_a_checked_file_beside_the_workbook(tmp_path, s
         assert differences(kept, books) == [] and stock_rows(kept) == stock_rows(books) != []
     refused = CliRunner().invoke(main, ["restore", str(book), str(copy)])
     assert refused.exit_code == 2 and "jxc ledger copy" in refused.output
+
+
+def test_a_clerks_workbook_posts_to_allowed_servers_only_and_its_settings_give_way(tmp_path, departments, monkeypatch):
+    """A workbook naming a server this computer does not post to is refused before connecting;
+    a 销售 clerk's 设置 asking for other settings than the books' is told the books' stand, and
+    the sale posts."""
+    from ..conftest import _new_book
+    from ..wb import post, sale, type_rows
+    book = _new_book(tmp_path).rename(tmp_path / "销售部.xlsx")      # 销售's own workbook
+    type_rows(book, "设置", [{"项目": "账簿文件", "值": departments("小销")}], start=3)
+    type_rows(book, "设置", [{"项目": "允许负库存", "值": "是"}], start=5)
+    type_rows(book, "商品", [{"商品编码": "A", "商品名称": "苹果", "单位": "箱"}])       # as the books know them
+    type_rows(book, "往来单位", [{"编码": "C1", "名称": "第一百货", "类型": "客户", "账期天数": 30, "信用额度": 50000}])
+    type_rows(book, "仓库", [{"编码": "W1", "名称": "总仓"}])
+    type_rows(book, "销售", [sale("XS1", dt.date(2026, 1, 20), "A", 1, 9, customer="C1", wh="W1")])
+    monkeypatch.setenv("JXC_LEDGER_SERVERS", "books.example.com")
+    with pytest.raises(LedgerError, match="JXC_LEDGER_SERVERS"):
+        post(book)
+    monkeypatch.setenv("JXC_LEDGER_SERVERS", "books.example.com, 127.0.0.1")
+    report = post(book)
+    assert report.exit_code == 0 and report.posted == 1, (report.error_rows, report.sheet_problems)
+    assert any("以账簿为准" in note for note in report.notes)
+    with Ledger.open(departments("老王"), create=False, read_only=True) as books:
+        assert books.settings.allow_negative is False
