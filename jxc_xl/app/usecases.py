@@ -120,8 +120,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         data = read_input(book, sheets, steps, ledger.digests())
         report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
         if not dry_run:
-            m = data.masters
-            ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
+            report.notes += _store_masters(ledger, data)
         documents = [p.document for p in data.docs if p.document is not None]
         steps(f"过账 {len(documents)} 张单据")
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
@@ -148,6 +147,19 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
+
+
+def _store_masters(ledger: Ledger, data: Input) -> list[str]:
+    """The workbook's masters into the books; a server's refuses them from a user whose
+    department posts nothing (老板, 管理员): then the books' stand, and that is said."""
+    m = data.masters
+    try:
+        ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
+    except LedgerError as exc:
+        if exc.kind != "denied":
+            raise
+        return ["商品、往来单位、仓库以账簿为准（您的部门不过账，不能修改它们）"]
+    return []
 
 
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:

@@ -44,6 +44,8 @@ _SETTINGS = {"close": ("closed_through",), "users": ("cost_method", "allow_negat
 _MINE = "\"user\" = session_user"
 _CURRENT = "(SELECT MAX(id) FROM batches)"
 _MY_BATCH = f"(SELECT \"user\" FROM batches WHERE id = {_CURRENT}) = session_user"
+# the receivable (AR) and payable (AP) entries each department's documents make
+_SIDES = {"purchasing": "'AP'", "sales": "'AR'", "finance": "'AR', 'AP'"}
 _OPEN = "COALESCE((SELECT value FROM meta WHERE key = 'closed_through'), '')"
 
 
@@ -51,9 +53,13 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+MARK = "jxc-xl department"       # the comment on every group role apply() makes
+
+
 def group(conn, code: str) -> str:
-    """The database's group role of department ``code``."""
-    return f"{conn.raw.info.dbname}_{code}"
+    """The database's group role of department ``code`` ("jxc:sales"): a colon keeps it apart
+    from any login name, the owner's included."""
+    return f"{conn.raw.info.dbname}:{code}"
 
 
 def apply(conn) -> None:
@@ -63,8 +69,14 @@ def apply(conn) -> None:
     tables = [*TABLES, "jxc_changes"]
     for code in LABELS:
         name = ident(group(conn, code))
-        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (group(conn, code),)).fetchone() is None:
+        found = conn.execute("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = ?",
+                             (group(conn, code),)).fetchone()
+        if found is None:
             conn.execute(f"CREATE ROLE {name} NOLOGIN")
+            conn.execute(f"COMMENT ON ROLE {name} IS {_quote(MARK)}")
+        elif found[0] != MARK:                  # a role of the same name that is not ours: never grant it
+            raise LedgerError("server", conn.url, detail=f"服务器上已有名为 {group(conn, code)} 的其他角色 / "
+                                                          f"another role is named {group(conn, code)}")
         conn.execute(f"REVOKE ALL ON {', '.join(tables)} FROM {name}")
         conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {name}")
         for table, privileges in _privileges(code).items():
@@ -110,33 +122,41 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
     """table → (policy, command, to whom, its USING / WITH CHECK) for every table under
     row-level security."""
     found: dict[str, list] = {table: [("jxc_read", "SELECT", "PUBLIC", "USING (true)")] for table in _SECURED}
-    mine_now = f"{_MINE} AND batch = {_CURRENT}"
+    mine_now = f"{_MINE} AND batch = {_CURRENT} AND {_MY_BATCH}"
     found["batches"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_next('batches')})"))
     found["audit"].append(("jxc_log", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('audit')})"))
     found["documents"].append(("jxc_mark", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (true)"))
     found["movements"].append(("jxc_recost", "UPDATE", "PUBLIC",
                                f"USING (date > {_OPEN}) WITH CHECK (date > {_OPEN} AND touched = {_CURRENT} "
                                f"AND {_MY_BATCH})"))
-    for table in _UNDER_DOCUMENT:
-        found[table].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({mine_now} AND {_next(table)} AND EXISTS "
-                             f"(SELECT 1 FROM documents d WHERE d.id = doc AND d.\"user\" = session_user "
-                             f"AND d.batch = {_CURRENT}))"))
+    under = (f"EXISTS (SELECT 1 FROM documents d WHERE d.id = doc AND d.\"user\" = session_user "
+             f"AND d.batch = {_CURRENT})")
+    for table in ("lines", "movements"):
+        dated = f" AND date > {_OPEN}" if table == "movements" else ""
+        found[table].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({mine_now} AND {_next(table)} AND "
+                                                             f"{under}{dated})"))
     for code in LABELS:
         to, acts = ident(group(conn, code)), ACTS.get(code, set())
         if POSTS[code]:
             found["documents"].append((f"jxc_posts_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                        f"{_next('documents')} AND date > {_OPEN} AND {_documents(code)})"))
+        if code in _SIDES:
+            found["party_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
+                                           f"{_next('party_entries')} AND {under} AND date > {_OPEN} AND "
+                                           f"side IN ({_SIDES[code]}))"))
         if POSTS[code] & ORDER_TYPES or "close" in acts:
             orders = "true" if "close" in acts else " OR ".join(
                 f"d.type = '{t.value}'" for t in sorted(POSTS[code] & ORDER_TYPES, key=lambda t: t.value))
-            found["order_closes"].append((f"jxc_closes_{code}", "INSERT", to, f"WITH CHECK ({_MINE} AND "
-                                          f"{_numbered('order_closes')} AND EXISTS (SELECT 1 FROM documents d "
-                                          f"WHERE d.id = doc AND ({orders})))"))
+            its = f"EXISTS (SELECT 1 FROM documents d WHERE d.id = doc AND ({orders}))"
+            found["order_closes"] += [(f"jxc_closes_{code}", "INSERT", to,
+                                       f"WITH CHECK ({_MINE} AND {_numbered('order_closes')} AND {its})"),
+                                      (f"jxc_undo_{code}", "UPDATE", to,
+                                       f"USING ({its}) WITH CHECK (undone_by = session_user AND {its})")]
         keys = ", ".join(f"'{k}'" for act in sorted(acts) for k in _SETTINGS.get(act, ()))
-        if keys:
-            found["meta"] += [(f"jxc_set_{code}", "INSERT", to, f"WITH CHECK (key IN ({keys}))"),
-                              (f"jxc_change_{code}", "UPDATE", to, f"USING (key IN ({keys})) WITH CHECK (key IN ({keys}))")]
-    found["order_closes"].append(("jxc_undo", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (undone_by = session_user)"))
+        if keys:            # (the cost method only while nothing is posted, as jxc itself refuses it after)
+            allowed = (f"key IN ({keys}) AND (key <> 'cost_method' OR NOT EXISTS (SELECT 1 FROM documents))")
+            found["meta"] += [(f"jxc_set_{code}", "INSERT", to, f"WITH CHECK ({allowed})"),
+                              (f"jxc_change_{code}", "UPDATE", to, f"USING ({allowed}) WITH CHECK ({allowed})")]
     found["closes"] += [("jxc_close", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('closes')})"),
                         ("jxc_reopen", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (reopened_by = session_user)")]
     for table in ("closing_stock", "closing_balances"):
@@ -174,23 +194,26 @@ def _enrolment(conn) -> None:
     elsewhere (the same clerk on another ledger of the server) only gains or loses this ledger's
     departments."""
     groups = ", ".join(f"'{group(conn, code)}'" for code in LABELS)
-    admin, owner = group(conn, "admin"), conn.owner()
-    guard = (f"IF session_user <> {_quote(owner)} AND NOT pg_has_role(session_user, {_quote(admin)}, 'MEMBER') THEN "
-             "RAISE insufficient_privilege USING MESSAGE = '只有管理员可以管理用户 / only an administrator manages users'; "
-             "END IF; "
-             f"IF who = {_quote(owner)} OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = who AND (rolsuper OR "
-             "rolcreaterole OR rolbypassrls)) THEN RAISE insufficient_privilege USING MESSAGE = "
-             "format('%s 是服务器的管理登录，不能作为用户 / %s is an administrative login', who, who); END IF; "
-             "ours := EXISTS (SELECT 1 FROM jxc_logins WHERE name = who); "
-             "found := EXISTS (SELECT 1 FROM pg_roles WHERE rolname = who);")
+    admin, owner, schema = group(conn, "admin"), conn.owner(), ident(_schema(conn))
+    logins, roles = f"{schema}.jxc_logins", "pg_catalog.pg_roles"      # named whole: no temp table stands in
+    guard = (f"IF session_user <> {_quote(owner)} AND NOT pg_catalog.pg_has_role(session_user, {_quote(admin)}, "
+             "'MEMBER') THEN RAISE insufficient_privilege USING MESSAGE = "
+             "'只有管理员可以管理用户 / only an administrator manages users'; END IF; "
+             f"ours := EXISTS (SELECT 1 FROM {logins} WHERE name = who); "
+             f"found := EXISTS (SELECT 1 FROM {roles} WHERE rolname = who); "
+             f"IF who = {_quote(owner)} OR who LIKE 'pg\\_%' OR EXISTS (SELECT 1 FROM {roles} r WHERE r.rolname = who AND "
+             "(r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR NOT (r.rolcanlogin OR ours) OR "
+             f"pg_catalog.shobj_description(r.oid, 'pg_authid') = {_quote(MARK)})) THEN "
+             "RAISE insufficient_privilege USING MESSAGE = "
+             "format('%s 不是可以作为用户的登录 / %s is not a login that can be a user', who, who); END IF;")
     conn.execute("CREATE TABLE IF NOT EXISTS jxc_logins (name TEXT PRIMARY KEY)")
     conn.execute("REVOKE ALL ON jxc_logins FROM PUBLIC")
     conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_enrol(who text, dept text, secret text) RETURNS void
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {ident(_schema(conn))} AS $$
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {schema}, pg_temp AS $$
         DECLARE g text; ours boolean; found boolean;
         BEGIN
             {guard}
-            IF {_quote(conn.raw.info.dbname)} || '_' || dept NOT IN ({groups}) THEN
+            IF {_quote(conn.raw.info.dbname)} || ':' || dept NOT IN ({groups}) THEN
                 RAISE invalid_parameter_value USING MESSAGE = dept;
             END IF;
             IF found AND NOT ours AND secret IS NOT NULL THEN
@@ -199,7 +222,7 @@ def _enrolment(conn) -> None:
             END IF;
             IF NOT found THEN
                 EXECUTE format('CREATE ROLE %I LOGIN', who);
-                INSERT INTO jxc_logins VALUES (who);
+                INSERT INTO {logins} VALUES (who);
             ELSIF ours THEN
                 EXECUTE format('ALTER ROLE %I LOGIN', who);
             END IF;
@@ -209,10 +232,10 @@ def _enrolment(conn) -> None:
             FOREACH g IN ARRAY ARRAY[{groups}] LOOP
                 EXECUTE format('REVOKE %I FROM %I', g, who);
             END LOOP;
-            EXECUTE format('GRANT %I TO %I', {_quote(conn.raw.info.dbname)} || '_' || dept, who);
+            EXECUTE format('GRANT %I TO %I', {_quote(conn.raw.info.dbname)} || ':' || dept, who);
         END $$""")
     conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_disable(who text) RETURNS void
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {ident(_schema(conn))} AS $$
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {schema}, pg_temp AS $$
         DECLARE g text; ours boolean; found boolean;
         BEGIN
             {guard}

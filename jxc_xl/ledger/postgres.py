@@ -16,7 +16,7 @@ import functools
 import re
 from decimal import Decimal
 from typing import Callable, Iterable
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -48,6 +48,9 @@ def connect(url: str, read_only: bool = False) -> "Connection":
         raise LedgerError("server", url, detail=str(exc)) from exc
     if info.get("password"):
         raise LedgerError("password_in_url", shown(url))
+    asked = {k for k, _ in parse_qsl(urlsplit(url).query)}
+    if asked - {"sslmode"} or "," in info.get("host", ""):        # host, port… only where 设置 shows them
+        raise LedgerError("server", shown(url), detail="地址里只能写用户、服务器、端口、库名（和 sslmode）")
     try:
         raw = psycopg.connect(**{k: v for k, v in info.items() if k in _KEPT}, autocommit=True, connect_timeout=10,
                               application_name="jxc-xl", keepalives=1, keepalives_idle=30, keepalives_interval=10,

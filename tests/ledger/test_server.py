@@ -61,7 +61,7 @@ def test_init_upgrade_and_what_an_empty_or_unreachable_server_says(server_ledger
     with pytest.raises(LedgerError, match="jxc ledger init"):
         Ledger.open(server_ledger, create=False)
     assert CliRunner().invoke(main, ["ledger", "init", server_ledger]).exit_code == 0
-    sales = f"{server_ledger.rsplit('/', 1)[1]}_sales"
+    sales = f"{server_ledger.rsplit('/', 1)[1]}:sales"
     granted = f"SELECT has_table_privilege('{sales}', 'documents', 'INSERT')"
     with psycopg.connect(server_ledger, autocommit=True) as conn:
         conn.execute(f'REVOKE INSERT ON documents FROM "{sales}"')
@@ -71,6 +71,8 @@ def test_init_upgrade_and_what_an_empty_or_unreachable_server_says(server_ledger
         assert conn.execute(granted).fetchone()[0] is True              # the grants made again
     with pytest.raises(LedgerError, match="pgpass"):
         Ledger.open(server_ledger.replace("jxc_owner@", "jxc_owner:secret@"))
+    with pytest.raises(LedgerError, match="只能写用户"):             # the host a workbook shows is the host
+        Ledger.open(server_ledger + "?host=127.0.0.2")
     gone = CliRunner().invoke(main, ["ledger", "stock", f"postgresql://jxc_owner@127.0.0.1:1/{pg_server.port}"])
     assert gone.exit_code == 2 and "连不上账簿服务器" in gone.output and "Traceback" not in gone.output
 
@@ -122,6 +124,13 @@ def test_the_server_refuses_a_sales_login_what_its_department_may_not_do(departm
                 conn.execute(sql)
         with conn.transaction(force_rollback=True):
             conn.execute(_document(9))
+        entry = ("INSERT INTO party_entries (id, doc, date, party, side, amount, batch, \"user\") VALUES "
+                 "((SELECT MAX(id) + 1 FROM party_entries), (SELECT MAX(id) FROM documents), '{date}', 'C1', '{side}', "
+                 "-100, (SELECT MAX(id) FROM batches), '小销')")
+        for date, side in (("2026-01-01", "AR"), ("2026-01-20", "AP")):  # closed period; a payable is not 销售's
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction(force_rollback=True):
+                conn.execute(_document(12))
+                conn.execute(entry.format(date=date, side=side))
         changed = conn.execute("UPDATE movements SET value = 0 WHERE date <= '2026-01-05'")
         assert changed.rowcount == 0                                      # the closed period is out of reach
         # recosting must rewrite open movements' costs: a clerk can, only signed with a batch of its
@@ -135,6 +144,8 @@ def test_the_server_refuses_a_sales_login_what_its_department_may_not_do(departm
         assert ledger.conn.execute("SELECT DISTINCT b.\"user\" FROM movements m JOIN batches b ON b.id = m.touched "
                                    "JOIN documents d ON d.id = m.doc WHERE d.doc_no = 'P2'").fetchall() == [("小销",)]
     with psycopg.connect(departments("老王"), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute(_document(13, user="老王", reversal=1))          # into 小销's batch
         conn.execute(NEW_BATCH)
         with conn.transaction(force_rollback=True):                       # 财务 reverses what others posted
             conn.execute("UPDATE documents SET reversed_by = NULL WHERE doc_no = 'S1'")
@@ -147,13 +158,19 @@ def test_the_server_refuses_a_sales_login_what_its_department_may_not_do(departm
 def test_an_administrator_manages_logins_and_nothing_else_on_the_server(departments, pg_server):
     """管家 (管理员) adds and disables logins through jxc, but cannot make itself the owner, touch
     the owner's login or a login this ledger did not make, or create roles of its own."""
-    pg_server.add_role("其他程序", "other-pw")
+    if not pg_server.superuser().execute("SELECT 1 FROM pg_roles WHERE rolname = '其他程序'").fetchone():
+        pg_server.add_role("其他程序", "other-pw")
+    database = departments("管家").rsplit("/", 1)[1]
     with psycopg.connect(departments("管家"), autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE jxc_logins (name text)")        # a stand-in the function must not see
+        conn.execute("INSERT INTO jxc_logins VALUES ('其他程序'), ('jxc_owner')")
         for sql in ("GRANT jxc_owner TO 管家", "CREATE ROLE evil LOGIN",
                     "SELECT jxc_enrol('jxc_owner', 'sales', 'pwned')", "SELECT jxc_enrol('其他程序', 'sales', 'x')",
+                    f"SELECT jxc_enrol('{database}:sales', 'admin', NULL)", "SELECT jxc_enrol('pg_monitor', 'sales', NULL)",
                     "SELECT jxc_disable('jxc_owner')", "ALTER ROLE 老王 PASSWORD 'pwned'"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(sql)
+        assert conn.execute("UPDATE meta SET value = 'fifo' WHERE key = 'cost_method'").rowcount == 0   # posted
     with Ledger.open(departments("管家"), create=False) as admin:
         login(admin, pg_server, "小仓", "仓管")
     with Ledger.open(departments("小仓"), create=False) as clerk:
@@ -243,3 +260,28 @@ def test_a_clerks_workbook_posts_to_allowed_servers_only_and_its_settings_give_w
     assert any("以账簿为准" in note for note in report.notes)
     with Ledger.open(departments("老王"), create=False, read_only=True) as books:
         assert books.settings.allow_negative is False
+    type_rows(book, "设置", [{"项目": "账簿文件", "值": departments("管家")}], start=3)
+    report = post(book)                       # 管理员's department posts nothing: the masters stay the books'
+    assert report.exit_code == 0 and any("您的部门不过账" in note for note in report.notes), report.notes
+
+
+def test_the_readmes_set_up_works_as_written(pg_server):
+    """Database jxc owned by jxc_owner, as the README sets it up: init, users, the owner's post —
+    and the 老板 department's role is not the owner's login."""
+    with pg_server.superuser() as su:
+        su.execute("DROP DATABASE IF EXISTS jxc WITH (FORCE)")
+        su.execute("CREATE DATABASE jxc OWNER jxc_owner")
+    url = pg_server.url("jxc", "jxc_owner")
+    try:
+        for args in (["ledger", "init", url], ["users", "add", url, "管家", "--role", "管理员"],
+                     ["users", "add", url, "小销", "--role", "销售"]):
+            run = CliRunner().invoke(main, args)
+            assert run.exit_code == 0, run.output
+        with Ledger.open(url, create=False) as owner:
+            _books(owner)
+            assert owner.verify() == []
+            member = owner.conn.execute("SELECT pg_has_role('jxc_owner', 'jxc:owner', 'MEMBER')").fetchone()[0]
+            assert member is False
+    finally:
+        with pg_server.superuser() as su:
+            su.execute("DROP DATABASE jxc WITH (FORCE)")
