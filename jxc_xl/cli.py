@@ -427,11 +427,13 @@ def _differences(differences: list[str], verified: str) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="库存截至日期 (YYYY-MM-DD)")
 @click.option("--by-item", is_flag=True, help="按商品汇总各仓库")
 def ledger_stock(path: str, as_of: dt.datetime | None, by_item: bool) -> None:
-    """Print stock on hand: warehouse, SKU, quantity, unit cost, value."""
+    """Print stock on hand: warehouse, SKU, quantity, unit cost, value (the last two not for 采购 and 销售)."""
     with _open(path) as led:
         rows = _guarded(lambda: led.stock(as_of.date() if as_of else None, by_item=by_item))
+        costs = _guarded(led.sees_costs)
     for r in rows:
-        click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, r.qty, r.unit_cost, r.value)))
+        figures = (r.qty, r.unit_cost, r.value) if costs else (r.qty,)
+        click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, *figures)))
 
 
 @main.group()

@@ -69,6 +69,15 @@ def test_sales_and_purchasing_get_the_sheets_and_reports_without_costs(staffed):
         next(c for c in JOURNAL.columns if c.zh == "结存金额"))] is not None
 
 
+def test_jxc_ledger_stock_prints_costs_only_to_those_who_see_them(staffed, monkeypatch):
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    for user, fields in (("小销", 3), ("老王", 5)):
+        monkeypatch.setenv("LOGNAME", user)
+        run = CliRunner().invoke(main, ["ledger", "stock", str(ledger_at(staffed))])
+        assert run.exit_code == 0 and [len(line.split("\t")) for line in run.output.splitlines()] == [fields]
+
+
 def test_worksheet_functions_answer_cost_figures_with_no_permission(staffed, monkeypatch):
     lookup._readers.clear()
     path = ledger_at(staffed)
