@@ -85,3 +85,62 @@ def test_fortune_stores(tmp_path, method, cogs, ending):
     assert sold.quantize(places) == Decimal(cogs)
     assert row.value.quantize(places) == Decimal(ending)
     assert sold + row.value == Decimal("60400.00")      # nothing lost to rounding
+
+
+# -- conventions other projects' own test suites hold (issue 21.4) ----------------------------
+def test_moving_average_costs_each_issue_at_the_receipt_rate(tmp_path):
+    """7 units bought for 24.46, then 70 sales of 0.1 (the case Odoo's AVCO and ERPNext's moving
+    average cost as 69 at 0.35 and a last 0.31): the rate 24.46 / 7 = 3.494286 holds from the
+    receipt to the next one; 0.1 × 3.494286 = 0.35 each, and the sale that empties the balance
+    takes the 24.46 − 69 × 0.35 = 0.31 left. The stock card shows the rate on every sale."""
+    from jxc_xl import Document, Line
+    ledger = Ledger.open(tmp_path / "avco.jxc.db", cost_method="moving_average")
+    standard_masters(ledger)
+    day = dt.date(2026, 11, 2)
+    buy = Document(type="purchase_receipt", doc_no="P1", date=day, party="S1", warehouse="W1",
+                   lines=(Line(item="A", qty=Decimal(7), price=Decimal("3.494286"), amount=Decimal("24.46")),))
+    sales = [Document(type="sales_shipment", doc_no=f"S{n:02d}", date=day, party="C1", warehouse="W1",
+                      lines=(Line(item="A", qty=Decimal("0.1"), price=Decimal(1)),)) for n in range(1, 71)]
+    result = ledger.post([buy, *sales])
+    assert result.ok, result.problems
+    out = [c for c in ledger.stock_card("A", "W1") if c.out_qty]
+    assert [c.value for c in out] == [Decimal("-0.35")] * 69 + [Decimal("-0.31")]
+    assert {c.unit_cost for c in out[:-1]} == {Decimal("3.5")}      # 0.35 / 0.1, as each sale moved
+    assert sum(p.cost for p in ledger.gross_profit()) == Decimal("24.46")
+    assert (out[-1].bal_qty, out[-1].bal_value) == (0, 0)
+    assert ledger.verify() == []
+
+
+NEGATIVE_FIFO = """
+| date       | type     | no | party | wh | item | qty | price |
+| 2026-05-01 | 采购入库 | P1 | S1    | W1 | A    | 10  | 10    |
+| 2026-05-02 | 销售出库 | S1 | C1    | W1 | A    | 15  | 20    |
+| 2026-05-03 | 销售出库 | S2 | C1    | W1 | A    | 5   | 20    |
+| 2026-05-04 | 采购入库 | P2 | S1    | W1 | A    | 15  | 15    |
+| 2026-05-05 | 采购入库 | P3 | S1    | W1 | B    | 10  | 10    |
+| 2026-05-06 | 采购入库 | P4 | S1    | W1 | B    | 10  | 12    |
+| 2026-05-07 | 销售出库 | S3 | C1    | W1 | B    | 25  | 20    |
+| 2026-05-08 | 销售出库 | S4 | C1    | W1 | B    | 1   | 20    |
+| 2026-05-09 | 采购入库 | P5 | S1    | W1 | B    | 15  | 15    |
+"""
+
+
+def test_fifo_with_negative_stock_costs_what_is_beyond_at_the_last_consumed_layer(tmp_path):
+    """Negative stock allowed. Item A is ERPNext's test_negative_fifo_valuation case
+    (test_stock_ledger_entry.py, described, not copied): 10 @ 10 in, 15 out leaves −5 worth −50,
+    5 more out −10 worth −100, then 15 @ 15 in leaves 5 worth 75 (the receipt moves 175).
+    Item B has two layers, where the rule shows (Odoo's FIFO values the shortfall at the last
+    FIFO price it took): 10 @ 10 and 10 @ 12 in, 25 out costs 100 + 120 + 5 × 12 = 280 — not
+    5 × 11.00, the average of what was left (275) — leaving −5 worth −60; 1 more out costs 12;
+    15 @ 15 in then revalues the −6 at its own cost: 9 worth 135, the receipt moving 207."""
+    ledger = Ledger.open(tmp_path / "fifo.jxc.db", cost_method="fifo", allow_negative=True)
+    standard_masters(ledger)
+    result = ledger.post(docs(NEGATIVE_FIFO))
+    assert result.ok, result.problems
+    figures = {item: [(c.doc_no, c.value, c.bal_qty, c.bal_value) for c in ledger.stock_card(item, "W1")]
+               for item in "AB"}
+    assert figures["A"] == [("P1", 100, 10, 100), ("S1", -150, -5, -50), ("S2", -50, -10, -100),
+                            ("P2", 175, 5, 75)]
+    assert figures["B"] == [("P3", 100, 10, 100), ("P4", 120, 20, 220), ("S3", -280, -5, -60),
+                            ("S4", -12, -6, -72), ("P5", 207, 9, 135)]
+    assert ledger.verify() == []

@@ -6,7 +6,8 @@ movement that would take the balance below zero. Nothing here touches the databa
 
 Rules common to all methods
   * an issue costs qty × unit cost, rounded to the cent once; an issue that empties the
-    balance takes exactly what is left, so a zero quantity always has a zero value;
+    balance takes exactly what is left, so a zero quantity always has a zero value (the
+    monthly average settles that at the month's end);
   * a ``fixed`` movement carries its value in (purchase, opening, a return or transfer
     whose value the ledger took from the movement it names);
   * a ``current`` movement moves at the current unit cost (issues, count differences,
@@ -15,9 +16,10 @@ Rules common to all methods
     quantity becomes a gain (in at the current unit cost, or the given cost when there is
     no stock) or a loss (an issue).
 
-Negative stock, when a ledger allows it: an issue beyond the balance costs at the last
-known unit cost; a receipt into a negative balance revalues the resulting balance at the
-receipt's own unit cost (so a balance back at zero is worth zero again).
+Negative stock, when a ledger allows it: what an issue takes beyond the balance costs at the
+last known unit cost (the moving average's rate, FIFO's last consumed layer); a receipt into
+a negative balance revalues the resulting balance at the receipt's own unit cost (so a
+balance back at zero is worth zero again).
 """
 from __future__ import annotations
 
@@ -162,17 +164,6 @@ def in_value(state: State, move: Move, rate: Decimal | None) -> Decimal | None:
         return prorate(state.value, move.qty, state.qty)
     unit = current_in_unit(state, move, rate)
     return None if unit is None else mul_money(move.qty, unit)
-
-
-def issue_value(state: State, qty: Decimal, rate: Decimal | None) -> Decimal:
-    if rate is not None:       # monthly average: the month's rate; the month end settles zero
-        return mul_money(qty, rate)
-    if qty == state.qty:
-        return state.value
-    if state.qty > 0 and qty < state.qty:
-        return prorate(state.value, qty, state.qty)
-    unit = state.unit
-    return ZERO if unit is None else mul_money(qty, unit)
 
 
 def receive(state: State, qty: Decimal, value: Decimal) -> tuple[Decimal, Decimal]:

@@ -1,6 +1,12 @@
 """先进先出 (FIFO): issues take the oldest receipt layers first; a return takes from its own
 receipt's layer first.
 
+Negative stock, when allowed: what an issue takes beyond the balance costs at the last known
+cost — the rate of the last layer it consumed (Odoo's "last FIFO price", ERPNext's negative
+bin at the last consumed bin's rate), else, from a balance already at or below zero, the
+rate kept from the last issue or receipt (``last_unit``). A receipt into a negative balance
+revalues what is left at its own cost (see base.receive).
+
 The layers are state no single balance carries, so a replay always starts from the first
 movement of the item × warehouse."""
 from __future__ import annotations
@@ -31,20 +37,22 @@ def step(state: State, move: Move, rate: Decimal | None):
             new_qty, new_value = receive(state, move.qty, value)
             layers = [[move.id, new_qty, new_value]] if new_qty != 0 else []
     else:
-        layers = _take(layers, move, state)
+        layers, consumed = _take(layers, move, state)
     new_qty = sum((layer[1] for layer in layers), ZERO)
     new_value = sum((layer[2] for layer in layers), ZERO)
-    last = last_unit(state, new_qty, new_value) if new_qty > 0 else state.unit
-    if move.direction > 0 and new_qty <= 0:
-        last = round_unit_cost(ratio(value, move.qty))
+    if move.direction > 0:
+        last = round_unit_cost(ratio(value, move.qty)) if new_qty <= 0 else last_unit(state, new_qty, new_value)
+    else:
+        last = last_unit(state, new_qty, new_value) if new_qty > 0 else consumed or state.last_unit
     frozen = tuple((layer[0], layer[1], layer[2]) for layer in layers)
     return move.qty * move.direction, new_value - state.value, State(new_qty, new_value, last, frozen)
 
 
-def _take(layers: list[list], move: Move, state: State) -> list[list]:
-    """Consume ``move.qty`` oldest layer first (a return's own receipt layer before all)."""
+def _take(layers: list[list], move: Move, state: State) -> tuple[list[list], Decimal | None]:
+    """Consume ``move.qty`` oldest layer first (a return's own receipt layer before all); also
+    the rate of the last layer consumed (None when none was)."""
     order = sorted(range(len(layers)), key=lambda i: (layers[i][0] != move.layer or move.layer is None, i))
-    remaining = move.qty
+    remaining, consumed = move.qty, None
     for i in order:
         if remaining == 0:
             break
@@ -52,14 +60,15 @@ def _take(layers: list[list], move: Move, state: State) -> list[list]:
         if layer[1] <= 0:
             continue
         take = min(remaining, layer[1])
+        consumed = round_unit_cost(ratio(layer[2], layer[1]))
         cost = prorate(layer[2], take, layer[1])
         layer[1] -= take
         layer[2] -= cost
         remaining -= take
     layers = [layer for layer in layers if layer[1] != 0]
     if remaining > 0:   # only reachable when negative stock is allowed (else the check refuses it)
-        unit = state.unit or ZERO
+        unit = consumed or state.last_unit or ZERO
         deficit_qty = sum((layer[1] for layer in layers if layer[1] < 0), ZERO) - remaining
         deficit_value = sum((layer[2] for layer in layers if layer[1] < 0), ZERO) - mul_money(remaining, unit)
         layers = [[None, deficit_qty, deficit_value]]
-    return layers
+    return layers, consumed

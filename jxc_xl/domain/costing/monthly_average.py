@@ -9,9 +9,8 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-from ..money import ratio, round_unit_cost
-from . import moving_average
-from .base import Costed, Move, Result, State, apply, check
+from ..money import ZERO, mul_money, prorate, ratio, round_unit_cost
+from .base import Costed, Move, Result, State, apply, check, in_value, last_unit, receive
 
 
 def replay_start(pos: str) -> str:
@@ -36,7 +35,7 @@ def run(opening: State, moves: list[Move], allow_negative: bool) -> Costed:
         month_open = state
         for index in range(start, end):
             move = moves[index]
-            qty, value, new_state = apply(moving_average.step, state, move, rate)
+            qty, value, new_state = apply(step, state, move, rate)
             if failure := check(index, move, qty, state, new_state, allow_negative):
                 costed.failure = failure
                 return costed
@@ -47,6 +46,35 @@ def run(opening: State, moves: list[Move], allow_negative: bool) -> Costed:
         costed.results.extend(results)
         start = end
     return costed
+
+
+def step(state: State, move: Move, rate: Decimal | None):
+    """One movement at the month's ``rate`` (in and out alike; the month end settles the cents).
+    A month with no rate at all (nothing costed came in yet) costs from the balance."""
+    if move.direction > 0:
+        value = in_value(state, move, rate)
+        if value is None:
+            return None, None, None
+        new_qty, new_value = receive(state, move.qty, value)
+        last = round_unit_cost(ratio(value, move.qty)) if new_qty <= 0 else last_unit(state, new_qty, new_value)
+    else:
+        value = move.value if move.rule == "fixed" and move.qty != state.qty else _issue_value(state, move.qty, rate)
+        new_qty, new_value = state.qty - move.qty, state.value - value
+        last = last_unit(state, new_qty, new_value) if new_qty > 0 else state.unit
+    return move.qty * move.direction, new_value - state.value, State(new_qty, new_value, last)
+
+
+def _issue_value(state: State, qty: Decimal, rate: Decimal | None) -> Decimal:
+    """At the month's rate; the month end settles zero. A month without a rate (nothing
+    costed has come in) takes a share of the balance."""
+    if rate is not None:
+        return mul_money(qty, rate)
+    if qty == state.qty:
+        return state.value
+    if state.qty > 0 and qty < state.qty:
+        return prorate(state.value, qty, state.qty)
+    unit = state.unit
+    return ZERO if unit is None else mul_money(qty, unit)
 
 
 def _month_rate(state: State, moves: list[Move]) -> Decimal | None:
