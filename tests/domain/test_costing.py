@@ -176,3 +176,12 @@ def test_moving_average_issue_never_takes_more_than_is_left():
     results = _both_paths([costing.Move(1, day, 1, "fixed", D(10), D("0.05"))] + _issues(10, "1"))
     assert [r[1] for r in results[1:]] == [-1] * 5 + [0] * 5
     assert all(r[4] >= 0 for r in results)
+
+
+def test_fifo_layer_keeps_its_receipt_rate():
+    """A FIFO layer is costed like the moving average's balance: 7 for 24.46 taken 0.1 at a
+    time goes at 0.1 × 3.494286 = 0.35, the take that empties the layer at what is left of it."""
+    day = dt.date(2026, 11, 1)
+    moves = [costing.Move(1, day, 1, "fixed", D(7), D("24.46"))] + _issues(70, "0.1")
+    costed = costing.run(CostMethod.fifo, costing.State(), moves, allow_negative=False)
+    assert [r.value for r in costed.results[1:]] == [D("-0.35")] * 69 + [D("-0.31")]

@@ -88,13 +88,16 @@ def test_fortune_stores(tmp_path, method, cogs, ending):
 
 
 # -- conventions other projects' own test suites hold (issue 21.4) ----------------------------
-def test_moving_average_costs_each_issue_at_the_receipt_rate(tmp_path):
+@pytest.mark.parametrize("method", ["moving_average", "fifo", "monthly_average"])
+def test_each_issue_costs_at_the_receipt_rate(tmp_path, method):
     """7 units bought for 24.46, then 70 sales of 0.1 (the case Odoo's AVCO and ERPNext's moving
     average cost as 69 at 0.35 and a last 0.31): the rate 24.46 / 7 = 3.494286 holds from the
     receipt to the next one; 0.1 × 3.494286 = 0.35 each, and the sale that empties the balance
-    takes the 24.46 − 69 × 0.35 = 0.31 left. The stock card shows the rate on every sale."""
+    takes the 24.46 − 69 × 0.35 = 0.31 left. A FIFO layer keeps its receipt's rate the same way
+    (a share of what was left of it drifted too), and the monthly average's month rate is the
+    same figure, its month end settling the last sale."""
     from jxc_xl import Document, Line
-    ledger = Ledger.open(tmp_path / "avco.jxc.db", cost_method="moving_average")
+    ledger = Ledger.open(tmp_path / "rate.jxc.db", cost_method=method)
     standard_masters(ledger)
     day = dt.date(2026, 11, 2)
     buy = Document(type="purchase_receipt", doc_no="P1", date=day, party="S1", warehouse="W1",

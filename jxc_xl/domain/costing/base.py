@@ -55,7 +55,7 @@ class State:
     qty: Decimal = ZERO
     value: Decimal = ZERO
     last_unit: Decimal | None = None
-    layers: tuple[tuple[int | None, Decimal, Decimal], ...] = ()   # FIFO: (receipt id, qty, value)
+    layers: tuple[tuple[int | None, Decimal, Decimal, Decimal], ...] = ()   # FIFO: (receipt id, qty, value, rate)
 
     @property
     def unit(self) -> Decimal | None:

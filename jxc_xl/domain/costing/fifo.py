@@ -1,5 +1,7 @@
 """先进先出 (FIFO): issues take the oldest receipt layers first; a return takes from its own
-receipt's layer first.
+receipt's layer first. A layer keeps its receipt's unit cost (to the 6 places stored): a
+part taken from it costs qty × that rate rounded once, never more than is left of it, and the
+take that empties it takes what is left — the moving average's rule, layer by layer.
 
 Negative stock, when allowed: what an issue takes beyond the balance costs at the last known
 cost — the rate of the last layer it consumed (Odoo's "last FIFO price", ERPNext's negative
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..money import ZERO, mul_money, prorate, ratio, round_unit_cost
+from ..money import ZERO, mul_money, ratio, round_unit_cost
 from .base import Costed, Move, State, in_value, last_unit, receive, run_steps
+from .moving_average import issue_value
 
 
 def replay_start(pos: str) -> str:
@@ -31,20 +34,21 @@ def step(state: State, move: Move, rate: Decimal | None):
         value = in_value(state, move, rate)
         if value is None:
             return None, None, None
+        own = round_unit_cost(ratio(value, move.qty))
         if state.qty >= 0:
-            layers.append([move.id, move.qty, value])
+            layers.append([move.id, move.qty, value, own])
         else:
             new_qty, new_value = receive(state, move.qty, value)
-            layers = [[move.id, new_qty, new_value]] if new_qty != 0 else []
+            layers = [[move.id, new_qty, new_value, own]] if new_qty != 0 else []
     else:
         layers, consumed = _take(layers, move, state)
     new_qty = sum((layer[1] for layer in layers), ZERO)
     new_value = sum((layer[2] for layer in layers), ZERO)
     if move.direction > 0:
-        last = round_unit_cost(ratio(value, move.qty)) if new_qty <= 0 else last_unit(state, new_qty, new_value)
+        last = own if new_qty <= 0 else last_unit(state, new_qty, new_value)
     else:
-        last = last_unit(state, new_qty, new_value) if new_qty > 0 else consumed or state.last_unit
-    frozen = tuple((layer[0], layer[1], layer[2]) for layer in layers)
+        last = last_unit(state, new_qty, new_value) if new_qty > 0 else _known(consumed, state.last_unit)
+    frozen = tuple(tuple(layer) for layer in layers)
     return move.qty * move.direction, new_value - state.value, State(new_qty, new_value, last, frozen)
 
 
@@ -60,15 +64,20 @@ def _take(layers: list[list], move: Move, state: State) -> tuple[list[list], Dec
         if layer[1] <= 0:
             continue
         take = min(remaining, layer[1])
-        consumed = round_unit_cost(ratio(layer[2], layer[1]))
-        cost = prorate(layer[2], take, layer[1])
+        consumed = layer[3]
+        cost = issue_value(State(layer[1], layer[2], layer[3]), take, layer[3])   # a layer is a moving average
         layer[1] -= take
         layer[2] -= cost
         remaining -= take
     layers = [layer for layer in layers if layer[1] != 0]
     if remaining > 0:   # only reachable when negative stock is allowed (else the check refuses it)
-        unit = consumed or state.last_unit or ZERO
+        unit = _known(consumed, state.last_unit, ZERO)
         deficit_qty = sum((layer[1] for layer in layers if layer[1] < 0), ZERO) - remaining
         deficit_value = sum((layer[2] for layer in layers if layer[1] < 0), ZERO) - mul_money(remaining, unit)
-        layers = [[None, deficit_qty, deficit_value]]
+        layers = [[None, deficit_qty, deficit_value, unit]]
     return layers, consumed
+
+
+def _known(*units: Decimal | None) -> Decimal | None:
+    """The first unit cost known (a zero one is known)."""
+    return next((unit for unit in units if unit is not None), None)
