@@ -1,4 +1,4 @@
-"""The workbook contract (../shared/workbook.md) as data: sheets, tables, columns, words.
+"""The workbook contract (docs/workbook.md) as data: sheets, tables, columns, words.
 
 Everything that reads or writes a workbook takes its names from here, so the contract is
 written down once.

@@ -18,7 +18,30 @@ def test_readme_example_runs_and_self_checks(tmp_path):
     assert "stock: A001 WH1 100.0000 42.500000 4250.00" in out   # XS-001 reversed
     assert "self-check: ok" in out
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    payable = next(line for line in out.splitlines() if line.startswith("payable to S01:"))
+    assert payable == "payable to S01: 4250.00" and f"`{payable}`" in readme   # the text says what it prints
     assert (ROOT / "examples" / "quickstart.py").read_text(encoding="utf-8").split('"""', 2)[2].strip() in readme
+
+
+def test_what_the_readme_points_to_is_in_a_clone():
+    """A clone has no ../shared: the contract and the design it cites are in docs/, every command is
+    in its table, and what the demo writes is ignored by git."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in readme
+    for name in ("workbook", "design", "glossary", "practice"):
+        assert f"`docs/{name}.md`" in readme and (ROOT / "docs" / f"{name}.md").is_file()
+    for name, command in main.commands.items():
+        if not command.hidden:
+            assert f"`jxc {name} " in readme or f"`jxc {name}`" in readme, name
+    ignored = subprocess.run(["git", "check-ignore", "-q", "jxc-demo/demo.xlsx"], cwd=ROOT)
+    assert ignored.returncode == 0
+
+
+def test_the_guide_sheet_names_every_generated_sheet():
+    from jxc_xl.io.template import GUIDE
+    from jxc_xl.sheets.contract import GENERATED
+    for spec in GENERATED:
+        assert f"“{spec.zh}”" in GUIDE
 
 
 def test_ledger_commands(tmp_path):
