@@ -204,7 +204,8 @@ _USER = click.option("--user", default=None, metavar="用户", help="操作员�
 
 
 @click.group("jxc", cls=_Group)
-@click.version_option(__version__, prog_name="jxc", message="%(prog)s 版本 / version %(version)s", help="显示版本并退出 / Show the version and exit.")
+@click.version_option(__version__, prog_name="jxc", message="%(prog)s 版本 / version %(version)s",
+                      help="显示版本并退出 / Show the version and exit.")
 def main() -> None:
     """jxc-xl：Excel 工作簿背后是一本精确的账簿（SQLite 或 PostgreSQL）的进销存。
 
@@ -376,12 +377,16 @@ def post(book: str, user: str | None, new_ledger: bool) -> None:
 
 @main.command(short_help="刷新：按账簿重写库存、应收、应付、台账 / refresh")
 @click.argument("book")
-def refresh(book: str) -> None:
-    """刷新：按账簿重新生成 库存、应收、应付、台账、订单跟踪。
+@click.option("--as-of", type=DATE, help="应收、应付截至这一天（默认今天），如结上月账时看月末的账龄 / "
+                                         "receivables and payables as of this day (else today)")
+def refresh(book: str, as_of: dt.date | None) -> None:
+    """刷新：按账簿重新生成 库存、应收、应付、台账、订单跟踪；--as-of 让应收、应付（余额和账龄）截至那一天，
+    表头写明截至哪天。
 
-    Regenerate 库存 / 应收 / 应付 / 台账 / 订单跟踪 from the ledger."""
+    Regenerate 库存 / 应收 / 应付 / 台账 / 订单跟踪 from the ledger; --as-of shows 应收 and 应付
+    (balances and aging) as of that day, and their title rows say which."""
     from .app.usecases import refresh_book
-    _report(_on_book(book, refresh_book))
+    _report(_on_book(book, lambda b, p: refresh_book(b, p, as_of=as_of)))
 
 
 @main.command(short_help="红字冲销一张已过账的单据 / reverse a document")
@@ -521,8 +526,10 @@ def audit(book: str, start: dt.date | None, end: dt.date | None) -> None:
 @main.command("print", short_help="打印单据：填入 打印 表，可另存 PDF / print")
 @click.argument("book")
 @click.argument("doc_no")
-@click.option("--sheet", default=None, metavar="表", help="单号在几张表中都有时：单据所在的表（如 采购） / the sheet, when several have DOC_NO")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), metavar="文件", help="另存为 PDF（经 LibreOffice） / also save it as a PDF")
+@click.option("--sheet", default=None, metavar="表",
+              help="单号在几张表中都有时：单据所在的表（如 采购） / the sheet, when several have DOC_NO")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), metavar="文件",
+              help="另存为 PDF（经 LibreOffice） / also save it as a PDF")
 def print_(book: str, doc_no: str, sheet: str | None, pdf: str | None) -> None:
     """打印单据：把已过账单据 DOC_NO 作为它的单据（A4）填入 打印 表。
 

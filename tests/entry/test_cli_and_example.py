@@ -86,6 +86,7 @@ def test_date_options_take_every_date_form_the_sheets_take(file_book):
         assert option.type.name == "日期" and option.make_metavar(click.Context(command)) == "日期", path
         for typed in ("2026-11-05", "2026/11/5", "20261105", "2026年11月5日", "2026.11.05"):
             assert option.type.convert(typed, option, None) == dt.date(2026, 11, 5), (path, typed)
+    assert runner.invoke(main, ["post", str(file_book)]).exit_code == 0                # (a ledger to report from)
     result = runner.invoke(main, ["report", str(file_book), "--from", "2026/11/1", "--to", "2026年11月30日"])
     assert result.exit_code == 0 and "2026-11-01 至 2026-11-30" in result.output, result.output
     shown = runner.invoke(main, ["report", "--help"]).output
