@@ -109,10 +109,9 @@ def _in_chinese(error: click.UsageError) -> str:
         chinese = f"没有{what}“{name}”{meant}"
     elif isinstance(error, click.MissingParameter) and error.param is not None:
         what = "参数" if error.param.param_type_name == "argument" else "选项"
-        chinese = f"缺少{what} {error.param.get_error_hint(ctx).replace(chr(39), '')}"
+        chinese = f"缺少{what} {_hint(error.param, ctx)}"
     elif isinstance(error, click.BadParameter):
-        hint = error.param.get_error_hint(ctx).replace("'", "") if error.param else error.param_hint
-        chinese = f"{hint} 的值不对：{error.message}"
+        chinese = f"{_hint(error.param, ctx) if error.param else error.param_hint} 的值不对：{error.message}"
     elif isinstance(error, click.BadOptionUsage):
         flag = ctx is not None and any(error.option_name in p.opts and getattr(p, "is_flag", False)
                                        for p in ctx.command.params)
@@ -120,6 +119,11 @@ def _in_chinese(error: click.UsageError) -> str:
     else:
         chinese = error.message if _columns(error.message) > len(error.message) else "用法不对"
     return chinese if _columns(english) > len(english) else f"{chinese} / {english}"
+
+
+def _hint(param: click.Parameter, ctx: click.Context | None) -> str:
+    """How the command line names a parameter: BOOK, --from."""
+    return param.get_error_hint(ctx).replace("'", "")
 
 
 class _Words:
