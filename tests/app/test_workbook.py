@@ -76,6 +76,32 @@ def test_aging_sheet_buckets_as_of_the_day_it_is_generated(book):
     assert (ap["供应商"], ap["应付余额"], ap["120天以上"]) == ("S01", 200, 200)   # due 2026-07-01: 143 days
 
 
+def test_refresh_as_of_a_day_shows_the_aging_of_that_day_and_says_so(book):
+    """Closing November on 12-05: 刷新 --as-of 2026-11-30 shows what was owed and how overdue on
+    11-30 (a receipt of 12-01 not yet in), the title row says so, and 核对 holds the sheet to that
+    day; a plain 刷新 then shows today's again."""
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    type_rows(book, "期初往来", [{"日期": d(2026, 10, 1), "往来单位": "C01", "应收": 800, "到期日": d(2026, 11, 1)},
+                               {"日期": d(2026, 10, 1), "往来单位": "S01", "应付": 200, "到期日": d(2026, 11, 1)}])
+    type_rows(book, "收付款", [{"单号": "SK1", "日期": d(2026, 12, 1), "业务类型": "收款", "往来单位": "C01", "金额": 100},
+                            {"单号": "FK1", "日期": d(2026, 12, 2), "业务类型": "付款", "往来单位": "S01", "金额": 50}])
+    assert post(book).exit_code == 0
+    done = CliRunner().invoke(main, ["refresh", str(book), "--as-of", "2026/11/30"])
+    assert done.exit_code == 0, done.output
+    [ar], [ap] = table_rows(book, "应收"), table_rows(book, "应付")
+    assert (ar["应收余额"], ar["0-30天"], ar["31-60天"]) == (800, 800, 0)          # 29 days past due on 11-30
+    assert (ap["应付余额"], ap["0-30天"]) == (200, 200)
+    titles = openpyxl.load_workbook(book)
+    assert all("账龄截至 2026-11-30" in titles[sheet]["A1"].value for sheet in ("应收", "应付"))
+    assert "逾期天数截至 2026-11-30" not in titles["订单跟踪"]["A1"].value              # orders stay as they stand
+    assert verify_book(FileBook(book), book, d(2026, 12, 5)) == []
+    refresh_book(FileBook(book), book, today=d(2026, 12, 5))
+    [ar] = table_rows(book, "应收")
+    assert (ar["应收余额"], ar["0-30天"], ar["31-60天"]) == (700, 0, 700)            # 34 days on 12-05
+    assert "账龄截至 2026-12-05" in openpyxl.load_workbook(book)["应收"]["A1"].value
+
+
 def test_posting_twice_changes_nothing(book):
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
     post(book)
