@@ -81,15 +81,16 @@ class _Check:
         self.problems.append(Problem(code, self.doc.doc_no, line, field_, args, source))
 
     def number(self, value: Decimal | None, field_: str, kind: tuple[int, Decimal], line: int | None = None,
-               required: bool = True, positive: bool = True, zero_ok: bool = False) -> bool:
-        """Check one figure; True when it is there and good."""
+               required: bool = True, positive: bool = True, zero_ok: bool = False, sign: str = "not_positive") -> bool:
+        """Check one figure; True when it is there and good. ``sign``: the problem a figure not
+        above zero is (a payment's 金额 says how a refund is typed)."""
         if value is None:
             if required:
                 self.add("required", field_, line)
             return False
         problem = _figure_problem(value, kind, positive, zero_ok)
         if problem:
-            self.add(problem[0], field_, line, **problem[1])
+            self.add(sign if problem[0] == "not_positive" else problem[0], field_, line, **problem[1])
         return problem is None
 
     def fits(self, value: Decimal | None, field_: str, kind: tuple[int, Decimal], line: int | None = None) -> None:
@@ -122,7 +123,7 @@ def _figure_problem(value: Decimal, kind: tuple[int, Decimal], positive: bool = 
     if args := _oversize(value, limit):
         return "too_large", args
     if value < 0 or (value == 0 and positive and not zero_ok):
-        return ("not_positive" if positive else "negative"), {"value": _show(value)}
+        return ("not_positive" if positive and not zero_ok else "negative"), {"value": _show(value)}
     if places(value) > places_:
         return "too_many_places", {"value": _show(value), "places": places_}
     return None
@@ -211,7 +212,7 @@ def _party(check: _Check, masters: Masters) -> str | None:
 def _money_fields(check: _Check) -> None:
     doc = check.doc
     if doc.type in (DocType.customer_receipt, DocType.supplier_payment):
-        check.number(doc.amount, "金额", MONEY)
+        check.number(doc.amount, "金额", MONEY, sign="money_not_positive")
     elif doc.type is DocType.opening_balance:
         if not doc.receivable and not doc.payable:
             check.add("no_amount", "应收")

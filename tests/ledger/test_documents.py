@@ -484,3 +484,18 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_file):
         from jxc_xl.ledger.schema import SCHEMA_VERSION
         assert led._meta("schema_version") == str(SCHEMA_VERSION) and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")
+
+
+def test_a_figure_below_zero_is_named_by_its_own_field(ledger):
+    """Issue 21.17: a negative 付款 speaks of its 金额 (and says how a refund is typed), not of
+    a 数量; a counted quantity may be 0, so a negative one is "不能为负数", not "必须大于0"."""
+    result = ledger.post(docs(HEAD + "| 2026-01-05 | 付款 | FK1 | S1 | | | | | -100 | | |\n"
+                                     "| 2026-01-05 | 盘点 | PD1 | | W1 | | A | -1 | | | |\n"
+                                     "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | -2 | 5 | | |"))
+    said = {p.doc_no: p for p in result.problems}
+    assert said["FK1"].message == ("金额必须大于0（现为 -100）：金额请填正数，收款还是付款由业务类型决定"
+                                   "（供应商退回的款项记为“收款”，退给客户的款项记为“付款”）。")
+    assert "Amount must be greater than 0" in said["FK1"].message_en and "Qty" not in said["FK1"].message_en
+    assert said["PD1"].message == "实盘数量不能为负数（现为 -1）。"
+    assert said["P1"].message == "数量必须大于0（现为 -2）：数量请填正数，方向由业务类型决定。"
+    assert all("数量" not in p.message for p in result.problems if p.field == "金额")
