@@ -8,7 +8,7 @@ from ..domain.model import DocType
 from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
 from ..domain.validate import Masters
 from ..domain.words import rmb_words
-from ..sheets.contract import ACTIONS, AUDIT_LOG, PRINT, STATEMENT
+from ..sheets.contract import ACTIONS, AUDIT_LOG, BY_JOURNAL, PRINT, STATEMENT
 from ..sheets.format import Exact
 from ..sheets.layout import Cell, Layout
 from .layouts import TOTAL, Block, Heading, report_layout
@@ -47,10 +47,18 @@ def statement_layout(heading: Heading, code: str, masters: Masters, opening: int
                          extra="余额：应收为正，应付为负")
 
 
+def _in_users_words(detail: str) -> str:
+    """An entry an older jxc wrote named a reversed document's journal by its code ("XS3（sales）"):
+    shown with its sheet's name instead, as newer entries name the document's kind."""
+    for journal, spec in BY_JOURNAL.items():
+        detail = detail.replace(f"（{journal}）", f"（{spec.zh}）")
+    return detail
+
+
 def audit_layout(heading: Heading, entries: list) -> Layout:
     """操作日志: every entry of the audit log in the period, oldest first."""
     rows = [[dt.datetime.fromisoformat(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user, ACTIONS.get(e.action, e.action),
-             e.detail, e.workbook, e.machine] for e in entries]
+             _in_users_words(e.detail), e.workbook, e.machine] for e in entries]
     return report_layout(AUDIT_LOG, heading, [Block(AUDIT_LOG.columns, rows)], extra=f"共 {len(rows)} 条")
 
 

@@ -499,3 +499,11 @@ def test_a_figure_below_zero_is_named_by_its_own_field(ledger):
     assert said["PD1"].message == "实盘数量不能为负数（现为 -1）。"
     assert said["P1"].message == "数量必须大于0（现为 -2）：数量请填正数，方向由业务类型决定。"
     assert all("数量" not in p.message for p in result.problems if p.field == "金额")
+
+
+def test_verify_says_why_a_replay_failed_in_words_not_codes(ledger):
+    """Issue 21.17: a replay that cannot stand says so in Chinese (库存不足), not by its code."""
+    post_ok(ledger, SALES)
+    ledger.conn.execute("UPDATE movements SET base_qty = base_qty * 100 WHERE direction = -1")
+    [failed] = [d for d in ledger.verify() if "重算失败" in d]
+    assert failed.startswith("A@W1: 重算失败：库存不足") and "shortage" not in failed
