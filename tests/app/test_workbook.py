@@ -534,3 +534,14 @@ def test_a_clerk_posts_only_what_the_role_may_and_the_row_says_why(file_book):
     assert status(book, "采购", rows[0]).startswith("已过账") and status(book, "销售", sold[0]).startswith("错误：用户“小采”")
     listed = runner.invoke(main, ["users", "list", path]).output
     assert "小销\t销售\t在用" in listed and "管家\t管理员\t在用" in listed
+
+
+def test_header_comments_of_a_new_workbook_speak_chinese(file_book):
+    """Issue 21.17: a required column's note says what to type, in Chinese — no `DocNo` or
+    `FromWarehouse` for a clerk to puzzle over."""
+    import re
+    wb = openpyxl.load_workbook(file_book)
+    notes = {(ws.title, c.value): c.comment.text for ws in wb for c in ws[1] if c.comment}
+    assert notes[("采购", "单号")].startswith("必填") and notes[("调拨", "调出仓库")].startswith("必填")
+    assert "仓库" in notes[("调拨", "调出仓库")] and "入库" in notes[("采购", "业务类型")]
+    assert len(notes) > 40 and not [n for n in notes.values() if re.search("[A-Za-z]", n)]
