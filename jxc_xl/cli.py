@@ -61,12 +61,16 @@ def _on_book(path: str, use_case, write: bool = True, shown: bool = False):
 def _summary(report) -> list[str]:
     """A run's report as the console shows it: sheet problems first, then the figures, then
     the first rows in error and the notes."""
-    out = [*(f"  {p}" for p in report.sheet_problems),
-           f"工作簿 / workbook: {report.workbook}", f"账簿 / ledger:   {report.ledger}",
-           f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
-           f"错误行 / rows in error: {len(report.error_rows)}",
-           f"库存金额 / stock value: {report.stock_value:,.2f}",
-           f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
+    out = [*(f"  {p}" for p in report.sheet_problems)]
+    if report.outcome:             # not a post (or one that stopped): what came of it, no posting counts
+        out.append(report.outcome)
+    out += [f"工作簿 / workbook: {report.workbook}", f"账簿 / ledger:   {report.ledger}"]
+    if not report.outcome:
+        out += [f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
+                f"错误行 / rows in error: {len(report.error_rows)}"]
+    if report.stock_value is not None:          # only figures read from the books
+        out += [f"库存金额 / stock value: {report.stock_value:,.2f}",
+                f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
     out += [f"  {sheet} 第{row}行: {message}" for sheet, row, message in report.error_rows[:10]]
     if len(report.error_rows) > 10:
         out.append(f"  …… 另有 {len(report.error_rows) - 10} 行 / more rows")

@@ -108,12 +108,13 @@ def dispatch(tag: str, book=None) -> str:
 
 
 def _outcome(ctx: Context, report: usecases.Report, done: str) -> str:
-    lines = [done, *report.sheet_problems]
+    lines = [report.outcome if report.outcome and not report.posted else done, *report.sheet_problems]
     if report.error_rows:
         sheet, row, text = report.error_rows[0]
         lines.append(f"{len(report.error_rows)} 行有错误，第一处：{sheet} 第 {row} 行 — {text}")
         ctx.go_to(sheet, row)
-    lines.append(f"库存金额 {report.stock_value:,.2f}　应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
+    if report.stock_value is not None:          # only figures read from the books
+        lines.append(f"库存金额 {report.stock_value:,.2f}　应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
     return "\n".join(lines)
 
 

@@ -545,3 +545,69 @@ def test_header_comments_of_a_new_workbook_speak_chinese(file_book):
     assert notes[("采购", "单号")].startswith("必填") and notes[("调拨", "调出仓库")].startswith("必填")
     assert "仓库" in notes[("调拨", "调出仓库")] and "入库" in notes[("采购", "业务类型")]
     assert len(notes) > 40 and not [n for n in notes.values() if re.search("[A-Za-z]", n)]
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_a_missing_master_sheet_stops_the_summary_without_balances(book):
+    """Issue 21.17: with 仓库 missing the run reads no books, so it prints no 库存金额 0.00 or
+    应收 0.00 as if the books were empty, and no "错误行 0": it names the sheet and stops."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
+    assert post(book).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    del wb["仓库"]
+    wb.save(book)
+    for command in ("post", "validate"):
+        done = _cli(command, book)
+        assert done.exit_code == 1 and "缺少“仓库”表" in done.output
+        assert "已停止" in done.output
+        assert "库存金额" not in done.output and "应收" not in done.output and "错误行" not in done.output
+    message, _ = _press(book, "post")
+    assert "缺少“仓库”表" in message and "过账完成" not in message and "库存金额" not in message
+
+
+def test_a_refused_reversal_says_it_was_refused_and_why_without_counts(book):
+    """Issue 21.17: 红字冲销 in a closed period: "冲销被拒" and the reason, not "错误行 0"."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 10, 2), "A001", 10, 6)])
+    assert post(book).exit_code == 0
+    with ledger_of(book) as ledger:
+        ledger.close_period(d(2026, 10, 31))
+    done = _cli("reverse", book, "CG1")
+    assert done.exit_code == 1
+    lines = done.output.splitlines()
+    assert lines[0].strip().startswith("日期 2026-10-02 在已结账期间内")              # why, then what
+    assert lines[1] == "冲销被拒：单号 CG1 没有冲销 / reversal refused"
+    assert "错误行" not in done.output and "过账单据" not in done.output
+    assert "库存金额 / stock value: 60.00" in done.output          # what the books hold is still true
+    refused = _cli("close-order", book, "NOPE")
+    assert refused.exit_code == 1 and refused.output.startswith("订单 NOPE 没有关闭：")
+
+
+def test_reverse_and_restore_with_a_missing_master_sheet_change_nothing(file_book):
+    """Issue 21.17 (sibling): they read the master sheets to mark rows; with one missing they stop
+    before touching the books (the reversal used to be made, then the run crashed)."""
+    book = file_book
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
+    assert post(book).exit_code == 0
+    assert _cli("backup", book).exit_code == 0
+    [backup] = (book.parent / "备份").glob("*.db")
+    wb = openpyxl.load_workbook(book)
+    del wb["商品"]
+    wb.save(book)
+    before = book.read_bytes()
+    done = _cli("reverse", book, "CG1")
+    assert done.exit_code == 1 and "缺少“商品”表" in done.output and "没有冲销" in done.output
+    again = _cli("restore", book, backup)
+    assert again.exit_code == 1 and "缺少“商品”表" in again.output and "没有恢复" in again.output
+    assert book.read_bytes() == before and not list(book.parent.glob("*replaced*"))
+    with ledger_of(book) as ledger:
+        assert ledger.stock()[0].qty == 10 and [a.action for a in ledger.audit_log()] == ["post"]
+
+
+def _press(path, tag):
+    from ..entry.test_ribbon import press
+    return press(path, tag)
