@@ -611,3 +611,27 @@ def test_reverse_and_restore_with_a_missing_master_sheet_change_nothing(file_boo
 def _press(path, tag):
     from ..entry.test_ribbon import press
     return press(path, tag)
+
+
+def test_header_fields_agree_when_one_row_names_what_another_gives_by_code(book):
+    """Issue 21.17: 门店仓 on one row and its code WH2 on the next name the same warehouse, and 朝阳超市
+    and C01 the same customer: one document, posted once, unchanged on the next post. Two
+    different warehouses still disagree."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6), purchase("CG1", d(2026, 11, 2), "B002", 10, 2)])
+    moved = type_rows(book, "调拨", [
+        {"单号": "DB1", "日期": d(2026, 11, 7), "调出仓库": "总仓", "调入仓库": "门店仓", "商品编码": "A001", "数量": 2},
+        {"单号": "DB1", "日期": d(2026, 11, 7), "调出仓库": "WH1", "调入仓库": "wh2", "商品编码": "B002", "数量": 2},
+        {"单号": "DB2", "日期": d(2026, 11, 7), "调出仓库": "WH1", "调入仓库": "WH2", "商品编码": "A001", "数量": 1},
+        {"单号": "DB2", "日期": d(2026, 11, 7), "调出仓库": "WH1", "调入仓库": "WH1", "商品编码": "B002", "数量": 1}])
+    sold = type_rows(book, "销售", [sale("XS1", d(2026, 11, 8), "A001", 1, 9, customer="朝阳超市", wh="总仓"),
+                                   sale("XS1", d(2026, 11, 8), "B002", 1, 5)])
+    report = post(book)
+    assert report.posted == 3 and {(s, r) for s, r, _ in report.error_rows} == {("调拨", moved[2]), ("调拨", moved[3])}
+    assert all(status(book, "调拨", r).startswith("已过账") for r in moved[:2])
+    assert all(status(book, "销售", r).startswith("已过账") for r in sold)
+    assert "调入仓库与同一单号第" in status(book, "调拨", moved[3])
+    with ledger_of(book) as ledger:
+        assert {(r.warehouse, r.item): r.qty for r in ledger.stock() if r.qty} == \
+               {("WH1", "A001"): 7, ("WH1", "B002"): 7, ("WH2", "A001"): 2, ("WH2", "B002"): 2}
+    again = post(book)
+    assert again.posted == 0 and {(s, r) for s, r, _ in again.error_rows} == {("调拨", moved[2]), ("调拨", moved[3])}
