@@ -16,8 +16,10 @@ from .problems import Problem
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
                DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
-CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.customer_receipt, DocType.sales_order}
-SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.supplier_payment, DocType.purchase_order}
+CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.sales_order}
+SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.purchase_order}
+# money in or out: any party (a 收款 from a supplier is its refund, a 付款 to a customer ours)
+MONEY_TYPES = {DocType.customer_receipt, DocType.supplier_payment}
 PRICED_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
                 DocType.sales_return, DocType.purchase_order, DocType.sales_order}
 
@@ -187,7 +189,7 @@ def _reference(check: _Check, masters: Masters, kind: str, ref: str, field_: str
 
 def _party(check: _Check, masters: Masters) -> str | None:
     doc = check.doc
-    if doc.type not in CUSTOMER_TYPES | SUPPLIER_TYPES | {DocType.opening_balance}:
+    if doc.type not in CUSTOMER_TYPES | SUPPLIER_TYPES | MONEY_TYPES | {DocType.opening_balance}:
         return None
     field_ = PARTY_FIELD.get(doc.type, "往来单位")
     code = _reference(check, masters, "party", doc.party, field_)

@@ -17,6 +17,9 @@ from .layouts import TOTAL, Block, Heading, report_layout
 # negative there), as the 进销存汇总 counts stock
 _SETTLING = {DocType.customer_receipt.value, DocType.supplier_payment.value}
 _COLUMNS = {("AR", False): 4, ("AR", True): 5, ("AP", False): 6, ("AP", True): 7}
+# money on the other side than its type's is a refund (a negative 付出 or 收回): said so
+_REFUNDS = {(DocType.customer_receipt.value, "AP"): "收款（供应商退款）",
+            (DocType.supplier_payment.value, "AR"): "付款（退客户款）"}
 
 
 def statement_layout(heading: Heading, code: str, masters: Masters, opening: int, entries: list[tuple]) -> Layout:
@@ -36,7 +39,8 @@ def statement_layout(heading: Heading, code: str, masters: Masters, opening: int
         shown = -amount if settles else amount
         sums[column] += shown
         balance += amount if side == "AR" else -amount
-        full = [dt.date.fromisoformat(date), doc_no, DocType(kind).label + ("（红字冲销）" if reversal else ""),
+        label = _REFUNDS.get((kind, side)) or DocType(kind).label
+        full = [dt.date.fromisoformat(date), doc_no, label + ("（红字冲销）" if reversal else ""),
                 note or "", None, None, None, None, Exact(from_cents(balance))]
         full[column] = Exact(from_cents(shown))
         rows.append([full[i] for i in keep])

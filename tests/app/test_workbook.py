@@ -635,3 +635,28 @@ def test_header_fields_agree_when_one_row_names_what_another_gives_by_code(book)
                {("WH1", "A001"): 7, ("WH1", "B002"): 7, ("WH2", "A001"): 2, ("WH2", "B002"): 2}
     again = post(book)
     assert again.posted == 0 and {(s, r) for s, r, _ in again.error_rows} == {("调拨", moved[2]), ("调拨", moved[3])}
+
+
+def test_a_suppliers_refund_posts_and_shows_on_payables_and_its_statement(book):
+    """Issue 21.17: 收款 from the supplier S01 (it pays back what we paid ahead) posts and raises
+    应付 back to 0; its 对账单 shows it as a refund and closes on JXC_BALANCE's figure."""
+    from jxc_xl import lookup
+    from jxc_xl.app.reports import write_statement
+    from jxc_xl.sheets.contract import STATEMENT
+    from .test_reports import report_table
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 80)])
+    rows = type_rows(book, "收付款", [
+        {"单号": "FK1", "日期": d(2026, 11, 3), "业务类型": "付款", "往来单位": "S01", "金额": 1000},
+        {"单号": "SK1", "日期": d(2026, 11, 9), "业务类型": "收款", "往来单位": "烟台果业", "金额": 150}])
+    report = post(book)
+    assert report.exit_code == 0 and all(status(book, "收付款", r).startswith("已过账") for r in rows)
+    [ap] = table_rows(book, "应付")
+    assert (ap["供应商"], ap["应付余额"], ap["未到期"]) == ("S01", -50, -50)       # 200 ahead, 150 of it back
+    assert write_statement(FileBook(book), book, "S01", d(2026, 11, 1), d(2026, 11, 30)).ok
+    columns = tuple(c for c in STATEMENT.columns if c.zh not in ("应收增加", "收回"))
+    found, total = report_table(book, "对账单", columns, "往来单位：S01 烟台果业")
+    assert [(r["单号"], r["单据类型"], r["应付增加"], r["付出"], r["余额"]) for r in found[1:]] == [
+        ("CG1", "采购入库", D("800"), None, D("-800")), ("FK1", "付款", None, D("1000"), D("200")),
+        ("SK1", "收款（供应商退款）", None, D("-150"), D("50"))]
+    [[balance]] = [lookup.balance(ledger_at(book), ["S01"], d(2026, 11, 30))]
+    assert total["余额"] == balance == D("50.00")

@@ -507,3 +507,32 @@ def test_verify_says_why_a_replay_failed_in_words_not_codes(ledger):
     ledger.conn.execute("UPDATE movements SET base_qty = base_qty * 100 WHERE direction = -1")
     [failed] = [d for d in ledger.verify() if "重算失败" in d]
     assert failed.startswith("A@W1: 重算失败：库存不足") and "shortage" not in failed
+
+
+# -- refunds: money back the other way ------------------------------------------------------
+REFUNDS = ("| 2026-01-05 | 采购入库 | P1  | S1 | W1 | | A | 10 | 80  | | |\n"      # we owe S1 800
+           "| 2026-01-06 | 付款     | FK1 | S1 |    | | |    | 1000 | | |\n"     # paid 1,000: 200 ahead
+           "| 2026-01-20 | 收款     | SK1 | S1 |    | | |    | 200  | | |\n"     # S1 pays the 200 back
+           "| 2026-01-07 | 销售出库 | XS1 | C2 | W1 | | A | 1  | 100 | | |\n"      # C2 owes 100
+           "| 2026-01-08 | 收款     | SK2 | C2 |    | | |    | 150  | | |\n"     # pays 150: 50 ahead
+           "| 2026-01-21 | 付款     | FK2 | C2 |    | | |    | 50   | | |\n"     # we pay the 50 back
+           "| 2026-01-22 | 收款     | SK3 | X1 |    | | |    | 30   | | |\n")    # a customer and supplier: 应收
+
+
+def test_a_refund_raises_what_is_owed_back(ledger):
+    """Issue 21.17: a 收款 from a supplier is its refund and raises the payable (a 200 prepayment
+    back to 0); a 付款 to a customer raises the receivable. A party that is both keeps the usual
+    sides (收款 lowers its 应收). Settlement, aging and 红字冲销 take the refunds as they come."""
+    post_ok(ledger, REFUNDS)
+    assert ledger.balance("S1", side="AP") == 0 and ledger.balance("S1", side="AR") == 0
+    assert ledger.balance("C2", side="AR") == 0 and ledger.balance("C2", side="AP") == 0
+    assert ledger.balance("X1", side="AR") == D("-30.00") and ledger.balance("X1", side="AP") == 0
+    items, credit = ledger.open_items("S1", "AP")
+    assert [(i.doc_no, i.open) for i in items] == [("P1", D("0.00")), ("SK1", D("0.00"))] and credit == 0
+    assert {r.party for r in ledger.aging(day("2026-03-01"), "AP")} == set()
+    assert {r.party for r in ledger.aging(day("2026-03-01"), "AR")} == {"X1"}
+    assert ledger.reverse("SK1").ok and ledger.balance("S1") == D("200.00")       # prepaid again
+    [row] = ledger.aging(day("2026-03-01"), "AP")
+    assert (row.party, row.balance, row.buckets["not_due"]) == ("S1", D("-200.00"), D("-200.00"))
+    refund = ledger.post(docs(HEAD + "| 2026-01-25 | 收款 | SK4 | S1 | | | | | 500 | | |"))
+    assert refund.ok and ledger.balance("S1", side="AP") == D("300.00")          # more back than ahead: we owe it
