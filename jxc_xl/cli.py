@@ -203,10 +203,12 @@ def refresh(book: str) -> None:
 @click.argument("doc_no")
 @click.option("--date", type=click.DateTime(["%Y-%m-%d"]), help="冲销日期（默认原单日期）")
 @click.option("--user", default=None)
-def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) -> None:
+@click.option("--sheet", default=None, help="单号在几张表中都有时：单据所在的表（如 销售）")
+def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None, sheet: str | None) -> None:
     """Post the 红字冲销 of a posted document and mark its rows."""
     from .app.usecases import reverse_book
-    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date.date() if date else None)))
+    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date.date() if date else None,
+                                                     sheet=sheet)))
 
 
 @main.command()

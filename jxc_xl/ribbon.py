@@ -144,7 +144,7 @@ def reverse(ctx: Context) -> str:
     sheet, doc_no = found
     if ctx.tell(f"确定要对 {sheet} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
         return ""
-    report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser())
+    report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser(), sheet=sheet)
     done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
     return _outcome(ctx, report, done)
 

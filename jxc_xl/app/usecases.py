@@ -22,7 +22,8 @@ from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, without_costs
+from ..sheets.contract import (BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, journal_named,
+                               without_costs)
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -199,20 +200,26 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user
 
 @bulk()
 def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = None,
-                 date: dt.date | None = None, today: dt.date | None = None) -> Report:
-    """冲销: post the 红字冲销 of a posted document and mark its rows."""
+                 date: dt.date | None = None, today: dt.date | None = None, sheet: str | None = None) -> Report:
+    """冲销: post the 红字冲销 of a posted document and mark its rows. ``sheet`` (a document
+    sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
-    if sheets.fatal:                  # its rows could not be marked: the books stay as they are
-        return Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=sheets.fatal,
+    journal = journal_named(sheet) if sheet else None
+    stop = sheets.fatal or ([f"没有单据表“{sheet}”：应为 " + "、".join(s.zh for s in BY_JOURNAL.values())]
+                            if sheet and journal is None else [])
+    if stop:                          # its rows could not be marked: the books stay as they are
+        return Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=stop,
                       outcome=f"没有冲销 {doc_no} / not reversed")
     ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
         problems, more = apply_settings(ledger, settings)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=problems,
                         notes=notes + more)
-        result = ledger.reverse(doc_no, date=date, user=user, workbook=book.name)
+        result = ledger.reverse(doc_no, journal, date=date, user=user, workbook=book.name)
         report.sheet_problems += [p.message_en if settings.english else p.message for p in result.problems]
+        if any(p.code == "ambiguous" for p in result.problems):
+            report.sheet_problems.append("在单据所在的表中选中它再点 冲销，或命令行加 --sheet 表名（如 --sheet 销售）")
         report.outcome = (f"已红字冲销 单号 {doc_no} / reversed" if result.ok
                           else f"冲销被拒：单号 {doc_no} 没有冲销 / reversal refused")
         if result.ok:

@@ -660,3 +660,16 @@ def test_a_suppliers_refund_posts_and_shows_on_payables_and_its_statement(book):
         ("SK1", "收款（供应商退款）", None, D("-150"), D("50"))]
     [[balance]] = [lookup.balance(ledger_at(book), ["S01"], d(2026, 11, 30))]
     assert total["余额"] == balance == D("50.00")
+
+
+def test_a_doc_no_in_two_sheets_is_reversed_by_naming_its_sheet(book):
+    """Issue 21.17 (sibling): "请指明是哪一类单据" must be something a clerk can do: `--sheet`."""
+    type_rows(book, "采购", [purchase("X1", d(2026, 11, 2), "A001", 10, 6)])
+    type_rows(book, "销售", [sale("X1", d(2026, 11, 3), "A001", 1, 9)])
+    assert post(book).exit_code == 0
+    both = _cli("reverse", book, "X1")
+    assert both.exit_code == 1 and "（采购入库、销售出库）" in both.output and "--sheet" in both.output
+    done = _cli("reverse", book, "X1", "--sheet", "销售")
+    assert done.exit_code == 0 and "已红字冲销 单号 X1" in done.output
+    with ledger_of(book) as ledger:
+        assert [r.qty for r in ledger.stock()] == [10]
