@@ -175,8 +175,9 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
         if r is not first:
             own, other = _header(spec, r)
             for column in spec.at("header"):
-                if column.zh in table.columns and \
-                        _meant(column, other.get(column.zh), masters) != _meant(column, agreed.get(column.zh), masters):
+                mine, theirs = other.get(column.zh), agreed.get(column.zh)
+                if column.zh in table.columns and mine != theirs and \
+                        _meant(column, mine, masters) != _meant(column, theirs, masters):
                     r.bad("header_mismatch", column.zh, value=first.row)
             if not spec.has_lines:
                 r.bad("duplicate_row_doc", "单号", value=doc_no)
