@@ -244,12 +244,16 @@ def _on_book(path: str, use_case, write: bool = True, shown: bool = False):
 def _summary(report) -> list[str]:
     """A run's report as the console shows it: sheet problems first, then the figures, then
     the first rows in error and the notes."""
-    out = [*(f"  {p}" for p in report.sheet_problems),
-           f"工作簿 / workbook: {report.workbook}", f"账簿 / ledger:   {report.ledger}",
-           f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
-           f"错误行 / rows in error: {len(report.error_rows)}",
-           f"库存金额 / stock value: {report.stock_value:,.2f}",
-           f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
+    out = [*(f"  {p}" for p in report.sheet_problems)]
+    if report.outcome:             # not a post (or one that stopped): what came of it, no posting counts
+        out.append(report.outcome)
+    out += [f"工作簿 / workbook: {report.workbook}", f"账簿 / ledger:   {report.ledger}"]
+    if not report.outcome:
+        out += [f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
+                f"错误行 / rows in error: {len(report.error_rows)}"]
+    if report.stock_value is not None:          # only figures read from the books
+        out += [f"库存金额 / stock value: {report.stock_value:,.2f}",
+                f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
     out += [f"  {sheet} 第{row}行: {message}" for sheet, row, message in report.error_rows[:10]]
     if len(report.error_rows) > 10:
         out.append(f"  …… 另有 {len(report.error_rows) - 10} 行 / more rows")
@@ -398,12 +402,14 @@ def refresh(book: str, as_of: dt.date | None) -> None:
 @click.argument("doc_no")
 @click.option("--date", type=DATE, help="冲销日期（默认原单日期） / date of the reversal")
 @_USER
-def reverse(book: str, doc_no: str, date: dt.date | None, user: str | None) -> None:
-    """冲销：过账已过账单据 DOC_NO 的红字冲销，并标出它的行。
+@click.option("--sheet", default=None, metavar="表", help="单号在几张表中都有时：单据所在的表（如 销售） / "
+                                                       "the sheet holding it, when two hold the 单号")
+def reverse(book: str, doc_no: str, date: dt.date | None, user: str | None, sheet: str | None) -> None:
+    """冲销：过账已过账单据 DOC_NO 的红字冲销，并标出它的行；--sheet 指明单号所在的表。
 
     Post the 红字冲销 of a posted document and mark its rows."""
     from .app.usecases import reverse_book
-    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date)))
+    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date, sheet=sheet)))
 
 
 @main.command(short_help="核对：重算账簿并与各生成表比对 / verify")

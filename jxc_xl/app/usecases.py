@@ -23,7 +23,8 @@ from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, find_sheet, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, without_costs
+from ..sheets.contract import (BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec,
+                               journal_named, without_costs)
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -39,9 +40,13 @@ class Report:
     error_rows: list[tuple[str, int, str]] = field(default_factory=list)   # (sheet, row, message)
     sheet_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)                          # said, but not errors
-    stock_value: Decimal = Decimal("0.00")
-    receivables: Decimal = Decimal("0.00")
-    payables: Decimal = Decimal("0.00")
+    # what the run came to, when not a post (a reversal refused, a run stopped): said instead of the
+    # posting counts, which would mislead ("错误行 0" for a run that read no rows)
+    outcome: str = ""
+    # the books' totals; None when the run did not read them (it stopped before the ledger)
+    stock_value: Decimal | None = None
+    receivables: Decimal | None = None
+    payables: Decimal | None = None
 
     @property
     def exit_code(self) -> int:
@@ -112,6 +117,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     report = Report(workbook=str(book_path), ledger=str(settings.ledger))
     if sheets.fatal:                  # no masters, nothing can be checked: the workbook stays as it is
         report.sheet_problems = sheets.fatal + sheets.problems
+        report.outcome = STOPPED_CHECK if dry_run else STOPPED_POST
         return report
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
@@ -148,6 +154,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
+STOPPED_POST = "已停止：没有过账任何单据 / stopped, nothing posted"
+STOPPED_CHECK = "已停止：没有校验任何单据 / stopped, nothing checked"
 
 
 def _store_masters(ledger: Ledger, data: Input) -> list[str]:
@@ -199,17 +207,28 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user
 
 @bulk()
 def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = None,
-                 date: dt.date | None = None, today: dt.date | None = None) -> Report:
-    """冲销: post the 红字冲销 of a posted document and mark its rows."""
+                 date: dt.date | None = None, today: dt.date | None = None, sheet: str | None = None) -> Report:
+    """冲销: post the 红字冲销 of a posted document and mark its rows. ``sheet`` (a document
+    sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
+    journal = journal_named(sheet) if sheet else None
+    stop = sheets.fatal or ([f"没有单据表“{sheet}”：应为 " + "、".join(s.zh for s in BY_JOURNAL.values())]
+                            if sheet and journal is None else [])
+    if stop:                          # its rows could not be marked: the books stay as they are
+        return Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=stop,
+                      outcome=f"没有冲销 {doc_no} / not reversed")
     ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
         problems, more = apply_settings(ledger, settings)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=problems,
                         notes=notes + more)
-        result = ledger.reverse(doc_no, date=date, user=user, workbook=book.name)
+        result = ledger.reverse(doc_no, journal, date=date, user=user, workbook=book.name)
         report.sheet_problems += [p.message_en if settings.english else p.message for p in result.problems]
+        if any(p.code == "ambiguous" for p in result.problems):
+            report.sheet_problems.append("在单据所在的表中选中它再点 冲销，或命令行加 --sheet 表名（如 --sheet 销售）")
+        report.outcome = (f"已红字冲销 单号 {doc_no} / reversed" if result.ok
+                          else f"冲销被拒：单号 {doc_no} 没有冲销 / reversal refused")
         if result.ok:
             report.posted = 1
             journal = result.outcomes[0].journal

@@ -95,7 +95,7 @@ def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(c)].width = column.width
         if column.required:
-            cell.comment = Comment(f"必填 / required ({column.en})", "jxc")
+            cell.comment = Comment(required_note(spec, column), "jxc")
     last_row = 1 + max(len(data), TEMPLATE_ROWS)
     letters = {column.zh: get_column_letter(c) for c, column in enumerate(spec.columns, start=1)}
     for r in range(2, last_row + 1):
@@ -117,6 +117,32 @@ def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
     ws.add_table(table)
     ws.freeze_panes = "A2"
     _validations(ws, spec, letters)
+
+
+# what a required column's note says to type, by the master it names or the kind of figure
+_NAMES = {"item": "商品", "party": "往来单位", "warehouse": "仓库", "to_warehouse": "仓库"}
+_KINDS = {"date": "如 2026-11-21，也可写 2026/11/21、2026.11.21 或 20261121",
+          "qty": "填正数，方向由业务类型决定", "price": "填数字，如 12.50", "money": "填正数，如 1,200.50"}
+
+
+def required_note(spec: SheetSpec, column) -> str:
+    """The note on a required header: that every row needs it and how it is typed, in the
+    clerk's words (the English alias is a header a user may type, not something to read)."""
+    if spec.role == "master":
+        how = "编码不能重复" if column.kind == "code" else "客户、供应商或客户及供应商" if column.zh == "类型" else ""
+    elif column.to == "type":
+        how = "从下拉列表选择：" + "、".join(spec.type_choices)
+    elif column.zh == "实盘数量":
+        how = "填实际清点的数量，没有了填 0"
+    elif column.to in _NAMES or column.zh == "往来单位":
+        how = f"填“{_NAMES.get(column.to, '往来单位')}”表中的编码或名称"
+    elif column.zh == "单号":
+        how = "同一张单据的各行填同一个单号" if spec.has_lines else "每张单据一行，单号不能重复"
+    elif column.kind == "qty" and not spec.types:
+        how = "填正数"
+    else:
+        how = _KINDS.get(column.kind, "")
+    return f"必填：每一行都要填写{column.zh}" + (f"；{how}" if how else "") + "。"
 
 
 def _amount_formula(letters: dict[str, str], row: int) -> str:

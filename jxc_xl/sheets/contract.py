@@ -238,6 +238,12 @@ POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS               # every sheet whose row
 INPUTS = MASTERS + POSTED_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
 BY_JOURNAL = {spec.journal: spec for spec in POSTED_SHEETS}
+
+
+def journal_named(sheet: str) -> str | None:
+    """The journal of the document sheet called ``sheet`` (its Chinese or English name)."""
+    name = str(sheet).strip().lower()
+    return next((j for j, spec in BY_JOURNAL.items() if name in (spec.zh, spec.en.lower())), None)
 PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
                "客户及供应商": "both", "both": "both"}
 COST_METHODS = {"移动加权平均": "moving_average", "moving_average": "moving_average",
