@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -27,10 +29,191 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group()
-@click.version_option(__version__, prog_name="jxc")
+# -- what click says on its own, Chinese first with its English beside -------------------------------------
+def _wide(char: str) -> bool:
+    return char >= "\u1100" and unicodedata.east_asian_width(char) in "WFA"
+
+
+def _columns(text: str) -> int:
+    """The terminal columns ``text`` takes: a Chinese character takes two (click counts one)."""
+    return sum(2 if _wide(c) else 1 for c in text)
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns; a line breaks at a space or beside a
+    Chinese character, and a paragraph's Chinese lines join without a space."""
+    text = re.sub(r"(?<=[^\x00-\u10ff])\n(?=[^\x00-\u10ff])", "", text)
+    lines, line = [], ""
+    for word in text.split():
+        for i, piece in enumerate(re.findall(r"[\x00-\u10ff]+|.[，。、；：！？）」”]*", word)):   # no line starts with 、
+            glue = " " if i == 0 and line else ""
+            if line and _columns(line + glue + piece) > width:
+                lines.append(line)
+                line, glue = "", ""
+            line += glue + piece
+    return [*lines, line]
+
+
+class _Formatter(click.HelpFormatter):
+    """click's help page with Chinese headings, wrapped to the columns Chinese text really takes."""
+
+    HEADINGS = {"Options": "选项 / Options", "Commands": "命令 / Commands"}
+    REQUIRED = ("[required]", "[必填 / required]")
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法 / Usage: " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self.HEADINGS.get(heading, heading))
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        self.write("\n\n".join("\n".join(indent + line for line in _wrapped(paragraph, self.width - len(indent)))
+                               for paragraph in text.split("\n\n")) + "\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        first = min(max(_columns(term) for term, _ in rows), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for term, text in rows:
+            text = text.replace(*self.REQUIRED)
+            lines = _wrapped(text, max(self.width - first - self.current_indent, 10)) if text else []
+            if lines and _columns(term) <= first - col_spacing:          # the text starts beside its term
+                term += " " * (first - _columns(term)) + lines.pop(0)
+            self.write("".join(f"{indent}{line}\n" for line in [term, *(" " * first + line for line in lines)]))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _UsageError(click.UsageError):
+    """A usage error said in Chinese, click's own English beside it (exit 2, as click's)."""
+
+    def show(self, file=None) -> None:
+        if self.ctx is not None:
+            path = self.ctx.command_path
+            click.echo(f"{self.ctx.get_usage()}\n运行 {path} --help 查看帮助 / Try '{path} --help' for help.\n",
+                       err=True)
+        click.echo(f"错误 / Error: {self.message}", err=True)
+
+
+def _in_chinese(error: click.UsageError) -> str:
+    """What a click usage error says, in Chinese first; click's own words follow unless the
+    message is ours already (a bad date says so in Chinese)."""
+    english, ctx = error.format_message(), error.ctx
+    if isinstance(error, (click.NoSuchCommand, click.NoSuchOption)):
+        name = error.command_name if isinstance(error, click.NoSuchCommand) else error.option_name
+        what = "命令" if isinstance(error, click.NoSuchCommand) else "选项"
+        meant = f"，是不是 {'、'.join(error.possibilities)}" if error.possibilities else ""
+        chinese = f"没有{what}“{name}”{meant}"
+    elif isinstance(error, click.MissingParameter) and error.param is not None:
+        what = "参数" if error.param.param_type_name == "argument" else "选项"
+        chinese = f"缺少{what} {_hint(error.param, ctx)}"
+    elif isinstance(error, click.BadParameter):
+        chinese = f"{_hint(error.param, ctx) if error.param else error.param_hint} 的值不对：{error.message}"
+    elif isinstance(error, click.BadOptionUsage):
+        flag = ctx is not None and any(error.option_name in p.opts and getattr(p, "is_flag", False)
+                                       for p in ctx.command.params)
+        chinese = f"选项 {error.option_name} " + ("是开关，后面不带值" if flag else "后面要有一个值")
+    else:
+        chinese = error.message if _columns(error.message) > len(error.message) else "用法不对"
+    return chinese if _columns(english) > len(english) else f"{chinese} / {english}"
+
+
+def _hint(param: click.Parameter, ctx: click.Context | None) -> str:
+    """How the command line names a parameter: BOOK, --from."""
+    return param.get_error_hint(ctx).replace("'", "")
+
+
+class _Words:
+    """click's commands and groups with their own words in Chinese first: the usage line, the
+    help option, help pages that fit 80 columns, usage errors; extra arguments are named (a
+    path with a space in it, typed without quotes, is the usual cause)."""
+
+    context_class = _Context
+    allow_extra_args = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示帮助并退出 / Show this message and exit."
+        return option
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with _chinese_usage(ctx):
+            rest = super().parse_args(ctx, args)
+        if rest and not isinstance(self, click.Group):
+            raise _UsageError(f"多余的参数“{'”“'.join(rest)}”：路径里有空格时请给它加引号 / "
+                              f"unexpected extra argument ({' '.join(rest)})", ctx)
+        return rest
+
+    def invoke(self, ctx: click.Context):
+        with _chinese_usage(ctx):
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _chinese_usage(ctx: click.Context) -> Iterator[None]:
+    """Turn click's usage errors (from parsing ``ctx``'s words, or finding its command) into ours."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as error:
+        if isinstance(error, _UsageError):
+            raise
+        error.ctx = error.ctx or ctx
+        raise _UsageError(_in_chinese(error), error.ctx) from None
+
+
+class _Command(_Words, click.Command):
+    pass
+
+
+class _Group(_Words, click.Group):
+    command_class = _Command
+    group_class = type
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+
+class _Date(click.ParamType):
+    """A date typed the ways a sheet's date cell takes it (sheets.cells.to_date): 2026-11-05,
+    2026/11/5, 2026.11.05, 20261105, 2026年11月5日."""
+
+    name = "日期"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.name
+
+    def convert(self, value, param, ctx) -> dt.date:
+        from .sheets.cells import to_date
+        if isinstance(value, dt.date):
+            return value.date() if isinstance(value, dt.datetime) else value
+        day = to_date(str(value))
+        if day is None:
+            self.fail(f"“{value}”不是日期：请写 2026-11-05、2026/11/5、20261105 或 2026年11月5日 / not a date", param, ctx)
+        return day
+
+
+DATE = _Date()
+_USER = click.option("--user", default=None, metavar="用户", help="操作员，记在账簿上（默认为登录名） / user recorded in the ledger")
+
+
+@click.group("jxc", cls=_Group)
+@click.version_option(__version__, prog_name="jxc", message="%(prog)s 版本 / version %(version)s",
+                      help="显示版本并退出 / Show the version and exit.")
 def main() -> None:
-    """jxc-xl: 进销存 with an exact SQLite ledger behind an Excel workbook."""
+    """jxc-xl：Excel 工作簿背后是一本精确的账簿（SQLite 或 PostgreSQL）的进销存。
+
+    jxc-xl: 进销存 with an exact ledger (SQLite or PostgreSQL) behind an Excel workbook."""
 
 
 def _book(path: str, write: bool = True):
@@ -61,12 +244,16 @@ def _on_book(path: str, use_case, write: bool = True, shown: bool = False):
 def _summary(report) -> list[str]:
     """A run's report as the console shows it: sheet problems first, then the figures, then
     the first rows in error and the notes."""
-    out = [*(f"  {p}" for p in report.sheet_problems),
-           f"工作簿 / workbook: {report.workbook}", f"账簿 / ledger:   {report.ledger}",
-           f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
-           f"错误行 / rows in error: {len(report.error_rows)}",
-           f"库存金额 / stock value: {report.stock_value:,.2f}",
-           f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
+    out = [*(f"  {p}" for p in report.sheet_problems)]
+    if report.outcome:             # not a post (or one that stopped): what came of it, no posting counts
+        out.append(report.outcome)
+    out += [f"工作簿 / workbook: {report.workbook}", f"账簿 / ledger:   {report.ledger}"]
+    if not report.outcome:
+        out += [f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
+                f"错误行 / rows in error: {len(report.error_rows)}"]
+    if report.stock_value is not None:          # only figures read from the books
+        out += [f"库存金额 / stock value: {report.stock_value:,.2f}",
+                f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
     out += [f"  {sheet} 第{row}行: {message}" for sheet, row, message in report.error_rows[:10]]
     if len(report.error_rows) > 10:
         out.append(f"  …… 另有 {len(report.error_rows) - 10} 行 / more rows")
@@ -115,11 +302,13 @@ def _guarded(action, log_folder: Path | None = None, expected: tuple = ()):
               f"要么没有发生 / unexpected error, details in {log}")
 
 
-@main.command()
+@main.command(short_help="新建空白工作簿 / a new, empty workbook")
 @click.argument("book")
-@click.option("--company", default="", help="公司名称")
+@click.option("--company", default="", metavar="名称", help="公司名称 / company name")
 def new(book: str, company: str) -> None:
-    """Create a new, empty workbook with every sheet of the contract."""
+    """新建空白工作簿 BOOK：全部的表、下拉列表、金额公式和说明。
+
+    Create a new, empty workbook with every sheet of the contract."""
     from .io.template import new_workbook
     if Path(book).exists():
         _fail(f"{book} 已存在：不会覆盖已有工作簿 / already exists")
@@ -127,10 +316,13 @@ def new(book: str, company: str) -> None:
     click.echo(f"已创建 / created: {book}")
 
 
-@main.command()
+@main.command(short_help="示例：建账、过账、结账、报表 / the demo workbook")
 @click.argument("folder", default="jxc-demo")
 def demo(folder: str) -> None:
-    """Build, post and refresh a demo workbook for a small trading company, close its first month,
+    """示例：在 FOLDER（默认 jxc-demo）中为一家小贸易公司建工作簿，过账、刷新、结第一个月的账，
+    并生成报表、一份对账单和一张打印的单据。
+
+    Build, post and refresh a demo workbook for a small trading company, close its first month,
     and write its reports, a 对账单 and a printed 单据."""
     from .demo import CLOSED_SHORT, END, PRINTED, START, STATEMENT_PARTY, build_demo, deliberate_mistakes
     from .app.orders import close_order
@@ -166,155 +358,192 @@ def _progress() -> Iterator:
         yield lambda step, done, total: bar.update(task, description=step, completed=done, total=total, refresh=True)
 
 
-@main.command()
+@main.command(short_help="校验：标出每行的错误，不过账 / check, post nothing")
 @click.argument("book")
 def validate(book: str) -> None:
-    """Check every row and mark errors; post nothing."""
+    """校验：检查每一行并标出错误；什么也不过账。
+
+    Check every row and mark errors; post nothing."""
     from .app.usecases import validate_book
     _report(_on_book(book, validate_book, shown=True))
 
 
-@main.command()
+@main.command(short_help="过账：校验、过账、写状态、刷新、保存 / post")
 @click.argument("book")
-@click.option("--user", default=None, help="记在账簿上的操作员（默认为登录名）")
+@_USER
 @click.option("--new-ledger", is_flag=True,
-              help="账簿不在时新建一个，并把工作簿中标为“已过账”的单据重新过账到新账簿")
+              help="账簿不在时新建一个，并把工作簿中标为“已过账”的单据重新过账到新账簿 / "
+                   "a new ledger, re-posting the rows marked 已过账")
 def post(book: str, user: str | None, new_ledger: bool) -> None:
-    """Validate, post, write 状态, fill 盘点, regenerate the generated sheets, save."""
+    """过账：校验每一行，过账无误的单据，写 状态，填 盘点，重新生成库存、应收、应付、台账，保存。
+
+    Validate, post, write 状态, fill 盘点, regenerate the generated sheets, save."""
     from .app.usecases import post_book
     _report(_on_book(book, lambda b, p, progress: post_book(b, p, user=user, progress=progress, new_ledger=new_ledger),
                      shown=True))
 
 
-@main.command()
+@main.command(short_help="刷新：按账簿重写库存、应收、应付、台账 / refresh")
 @click.argument("book")
-def refresh(book: str) -> None:
-    """Regenerate 库存 / 应收 / 应付 / 台账 from the ledger."""
+@click.option("--as-of", type=DATE, help="应收、应付截至这一天（默认今天），如结上月账时看月末的账龄 / "
+                                         "receivables and payables as of this day (else today)")
+def refresh(book: str, as_of: dt.date | None) -> None:
+    """刷新：按账簿重新生成 库存、应收、应付、台账、订单跟踪；--as-of 让应收、应付（余额和账龄）截至那一天，
+    表头写明截至哪天。
+
+    Regenerate 库存 / 应收 / 应付 / 台账 / 订单跟踪 from the ledger; --as-of shows 应收 and 应付
+    (balances and aging) as of that day, and their title rows say which."""
     from .app.usecases import refresh_book
-    _report(_on_book(book, refresh_book))
+    _report(_on_book(book, lambda b, p: refresh_book(b, p, as_of=as_of)))
 
 
-@main.command()
+@main.command(short_help="红字冲销一张已过账的单据 / reverse a document")
 @click.argument("book")
 @click.argument("doc_no")
-@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), help="冲销日期（默认原单日期）")
-@click.option("--user", default=None)
-def reverse(book: str, doc_no: str, date: dt.datetime | None, user: str | None) -> None:
-    """Post the 红字冲销 of a posted document and mark its rows."""
+@click.option("--date", type=DATE, help="冲销日期（默认原单日期） / date of the reversal")
+@_USER
+@click.option("--sheet", default=None, metavar="表", help="单号在几张表中都有时：单据所在的表（如 销售） / "
+                                                       "the sheet holding it, when two hold the 单号")
+def reverse(book: str, doc_no: str, date: dt.date | None, user: str | None, sheet: str | None) -> None:
+    """冲销：过账已过账单据 DOC_NO 的红字冲销，并标出它的行；--sheet 指明单号所在的表。
+
+    Post the 红字冲销 of a posted document and mark its rows."""
     from .app.usecases import reverse_book
-    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date.date() if date else None)))
+    _report(_on_book(book, lambda b, p: reverse_book(b, p, doc_no, user=user, date=date, sheet=sheet)))
 
 
-@main.command()
+@main.command(short_help="核对：重算账簿并与各生成表比对 / verify")
 @click.argument("book")
 def verify(book: str) -> None:
-    """Recompute the ledger and compare every generated sheet with it; writes nothing."""
+    """核对：重算账簿，逐表比对每张生成的表；什么也不写。
+
+    Recompute the ledger and compare every generated sheet with it; writes nothing."""
     from .app.usecases import verify_book
     _differences(_on_book(book, verify_book, write=False), "核对无误 / verified")
 
 
-@main.command("count-sheet")
+@main.command("count-sheet", short_help="盘点表：填入仓库的商品和账面数量 / count sheet")
 @click.argument("book")
 @click.argument("warehouse")
 def count_sheet(book: str, warehouse: str) -> None:
-    """盘点表: fill 盘点 with every item the warehouse holds and its book quantity."""
+    """盘点表：在 盘点 中为仓库 WAREHOUSE 的每个商品加一行，带账面数量。
+
+    Fill 盘点 with every item the warehouse holds and its book quantity."""
     from .app.tools import count_sheet as fill
     _done(_on_book(book, lambda b, p: fill(b, p, warehouse)))
 
 
-@main.command()
+@main.command(short_help="备份：账簿的核对过的副本 / back up the ledger")
 @click.argument("book")
 def backup(book: str) -> None:
-    """备份: a checked copy of the workbook's ledger in the 备份 folder beside it."""
+    """备份：把工作簿的账簿复制到旁边的 备份 文件夹，并核对副本。
+
+    A checked copy of the workbook's ledger in the 备份 folder beside it."""
     from .app.tools import backup_ledger
     _done(_on_book(book, backup_ledger, write=False))
 
 
-@main.command()
+@main.command(short_help="恢复：用备份替换账簿并重写各表 / restore a backup")
 @click.argument("book")
 @click.argument("backup_file")
 def restore(book: str, backup_file: str) -> None:
-    """恢复: make a backup the ledger again (the current one kept aside) and rewrite the sheets."""
+    """恢复：让备份 BACKUP_FILE 重新成为账簿（当前的账簿留在一旁），并重写各表。
+
+    Make a backup the ledger again (the current one kept aside) and rewrite the sheets."""
     from .app.tools import restore_ledger
     _report(_on_book(book, lambda b, p: restore_ledger(b, p, Path(backup_file).resolve())))
 
 
-@main.command("close-order")
+@main.command("close-order", short_help="关闭订单（短交/结案） / close an order")
 @click.argument("book")
 @click.argument("doc_no")
-@click.option("--undo", is_flag=True, help="取消关闭：重新打开这张订单关闭的数量")
-@click.option("--user", default=None)
+@click.option("--undo", is_flag=True, help="取消关闭：重新打开这张订单关闭的数量 / reopen it")
+@_USER
 def close_order(book: str, doc_no: str, undo: bool, user: str | None) -> None:
-    """关闭订单: close what the order DOC_NO still has open (短交/结案); --undo reopens it."""
+    """关闭订单：关闭订单 DOC_NO 还未执行的数量（短交/结案）；--undo 重新打开。
+
+    Close what the order DOC_NO still has open (短交/结案); --undo reopens it."""
     from .app.orders import close_order as close
     _done(_on_book(book, lambda b, p: close(b, p, doc_no, undo=undo, user=user)))
 
 
-@main.command("close")
+@main.command("close", short_help="结账：检查通过后结到月末 / close a month")
 @click.argument("book")
 @click.argument("month")
-@click.option("--user", default=None)
+@_USER
 def close_(book: str, month: str, user: str | None) -> None:
-    """结账: close every day up to the end of MONTH (YYYY-MM) once the pre-close checks pass."""
+    """结账：结账前的检查都通过后，结账到 MONTH（如 2026-11）的月末。
+
+    Close every day up to the end of MONTH (YYYY-MM) once the pre-close checks pass."""
     from .app.periods import close_month
     _done(_on_book(book, lambda b, p: close_month(b, p, month, user=user)))
 
 
-@main.command()
+@main.command(short_help="反结账：重开最近结账的月份 / reopen a month")
 @click.argument("book")
 @click.argument("month")
-@click.option("--user", default=None)
+@_USER
 def reopen(book: str, month: str, user: str | None) -> None:
-    """反结账: reopen MONTH (YYYY-MM), the latest closed one, after a ledger backup; logged."""
+    """反结账：先备份账簿，再重开最近结账的月份 MONTH（如 2026-11）；记入操作日志。
+
+    Reopen MONTH (YYYY-MM), the latest closed one, after a ledger backup; logged."""
     from .app.periods import reopen_month
     _done(_on_book(book, lambda b, p: reopen_month(b, p, month, user=user)))
 
 
-_DAY = click.DateTime(["%Y-%m-%d"])
+_FROM = click.option("--from", "start", type=DATE,
+                     help="开始日期（默认 设置的报表开始，否则本月 1 日） / first day (设置's 报表开始, else the 1st)")
+_TO = click.option("--to", "end", type=DATE, help="结束日期（默认 设置的报表结束，否则今天） / last day (设置's 报表结束, else today)")
 
 
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value else None
-
-
-@main.command()
+@main.command(short_help="报表：进销存汇总、毛利、补货建议、库龄 / reports")
 @click.argument("book")
-@click.option("--from", "start", type=_DAY, help="开始日期（默认 设置的报表开始，否则本月 1 日）")
-@click.option("--to", "end", type=_DAY, help="结束日期（默认 设置的报表结束，否则今天）")
-def report(book: str, start: dt.datetime | None, end: dt.datetime | None) -> None:
-    """报表: write 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period."""
+@_FROM
+@_TO
+def report(book: str, start: dt.date | None, end: dt.date | None) -> None:
+    """报表：为这一期间生成 进销存汇总、毛利、补货建议、库龄 和 图表。
+
+    Write 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period."""
     from .app.reports import make_reports
-    _done(_on_book(book, lambda b, p: make_reports(b, p, _day(start), _day(end))))
+    _done(_on_book(book, lambda b, p: make_reports(b, p, start, end)))
 
 
-@main.command()
+@main.command(short_help="对账单：一个往来单位这一期间的账 / a statement")
 @click.argument("book")
 @click.argument("party")
-@click.option("--from", "start", type=_DAY, help="开始日期（默认 设置的报表开始，否则本月 1 日）")
-@click.option("--to", "end", type=_DAY, help="结束日期（默认 设置的报表结束，否则今天）")
-def statement(book: str, party: str, start: dt.datetime | None, end: dt.datetime | None) -> None:
-    """对账单: the party's opening balance, its documents of the period, its closing balance."""
+@_FROM
+@_TO
+def statement(book: str, party: str, start: dt.date | None, end: dt.date | None) -> None:
+    """对账单：往来单位 PARTY（编码或名称）的期初余额、本期的单据和期末余额。
+
+    The party's opening balance, its documents of the period, its closing balance."""
     from .app.reports import write_statement
-    _done(_on_book(book, lambda b, p: write_statement(b, p, party, _day(start), _day(end))))
+    _done(_on_book(book, lambda b, p: write_statement(b, p, party, start, end)))
 
 
-@main.command()
+@main.command(short_help="操作日志：谁在何时做了什么 / the audit log")
 @click.argument("book")
-@click.option("--from", "start", type=_DAY, help="开始日期（默认最早的记录）")
-@click.option("--to", "end", type=_DAY, help="结束日期（默认今天）")
-def audit(book: str, start: dt.datetime | None, end: dt.datetime | None) -> None:
-    """操作日志: who posted, reversed, closed, reopened or was refused what, when, from which workbook and computer."""
+@click.option("--from", "start", type=DATE, help="开始日期（默认最早的记录） / first day (else the first entry)")
+@click.option("--to", "end", type=DATE, help="结束日期（默认今天） / last day (else today)")
+def audit(book: str, start: dt.date | None, end: dt.date | None) -> None:
+    """操作日志：谁在何时、从哪个工作簿和哪台电脑过账、冲销、结账、反结账，或被拒绝了什么。
+
+    Who posted, reversed, closed, reopened or was refused what, when, from which workbook and computer."""
     from .app.reports import write_audit
-    _done(_on_book(book, lambda b, p: write_audit(b, p, _day(start), _day(end))))
+    _done(_on_book(book, lambda b, p: write_audit(b, p, start, end)))
 
 
-@main.command("print")
+@main.command("print", short_help="打印单据：填入 打印 表，可另存 PDF / print")
 @click.argument("book")
 @click.argument("doc_no")
-@click.option("--sheet", default=None, help="单号在几张表中都有时：单据所在的表（如 采购）")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), help="另存为 PDF（经 LibreOffice）")
+@click.option("--sheet", default=None, metavar="表",
+              help="单号在几张表中都有时：单据所在的表（如 采购） / the sheet, when several have DOC_NO")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), metavar="文件",
+              help="另存为 PDF（经 LibreOffice） / also save it as a PDF")
 def print_(book: str, doc_no: str, sheet: str | None, pdf: str | None) -> None:
-    """打印单据: fill the 打印 sheet with the posted document DOC_NO as its 单据 (A4)."""
+    """打印单据：把已过账单据 DOC_NO 作为它的单据（A4）填入 打印 表。
+
+    Fill the 打印 sheet with the posted document DOC_NO as its 单据 (A4)."""
     from .app.reports import print_document
     done, layout = _on_book(book, lambda b, p: print_document(b, p, doc_no, sheet))
     if done.ok and pdf:
@@ -324,29 +553,37 @@ def print_(book: str, doc_no: str, sheet: str | None, pdf: str | None) -> None:
     _done(done)
 
 
-@main.group()
+@main.group(short_help="Excel 加载项：生成、安装、卸载 / the Excel add-in")
 def addin() -> None:
-    """The Excel add-in (jxc.xlam): build it, install it into Excel, remove it."""
+    """Excel 加载项 jxc.xlam：生成它，安装到 Excel，卸载。
+
+    The Excel add-in (jxc.xlam): build it, install it into Excel, remove it."""
 
 
-@addin.command("build")
+@addin.command("build", short_help="生成 jxc.xlam / build the add-in")
 @click.argument("out", default="jxc.xlam")
 def addin_build(out: str) -> None:
-    """Build jxc.xlam from workbook/ and the installed xlwings' ribbon add-in template."""
+    """生成 jxc.xlam（OUT）：用 workbook/ 和已安装的 xlwings 的功能区加载项模板。
+
+    Build jxc.xlam from workbook/ and the installed xlwings' ribbon add-in template."""
     from . import addin as builder
     click.echo(f"已生成 / built: {_guarded(lambda: builder.build(out))}")
 
 
-@addin.command("install")
+@addin.command("install", short_help="安装到 Excel / install it into Excel")
 def addin_install() -> None:
-    """Put jxc.xlam where Excel opens it at start-up, set to run this Python."""
+    """安装：把 jxc.xlam 放到 Excel 启动时打开的地方，并设为运行这个 Python。
+
+    Put jxc.xlam where Excel opens it at start-up, set to run this Python."""
     target = _in_excel(lambda builder: builder.install())
     click.echo(f"已安装 / installed: {target}\n重新启动 Excel 后即可看到“进销存”选项卡 / restart Excel")
 
 
-@addin.command("uninstall")
+@addin.command("uninstall", short_help="从 Excel 卸载 / remove it from Excel")
 def addin_uninstall() -> None:
-    """Remove jxc.xlam from Excel's start-up folder."""
+    """卸载：从 Excel 的启动文件夹中移除 jxc.xlam。
+
+    Remove jxc.xlam from Excel's start-up folder."""
     removed = _in_excel(lambda builder: builder.uninstall())
     click.echo(f"已移除 / removed: {removed}" if removed else "没有安装过 / not installed")
 
@@ -357,9 +594,11 @@ def _in_excel(action):
     return _guarded(lambda: action(builder), expected=(builder.NoExcel,))
 
 
-@main.group()
+@main.group(short_help="直接操作账簿（文件或服务器） / work on a ledger")
 def ledger() -> None:
-    """Work on a ledger directly: a file (.jxc.db) or a server's postgresql://user@host/db."""
+    """直接操作账簿：一个文件（.jxc.db）或服务器上的 postgresql://user@host/db。
+
+    Work on a ledger directly: a file (.jxc.db) or a server's postgresql://user@host/db."""
 
 
 def _folder(path: str) -> Path:
@@ -371,29 +610,37 @@ def _open(path: str) -> Ledger:
     return _guarded(lambda: Ledger.open(path, create=False, read_only=True), _folder(path))
 
 
-@ledger.command("init")
+@ledger.command("init", short_help="新建账簿（文件或服务器） / set up a new ledger")
 @click.argument("path")
 def ledger_init(path: str) -> None:
-    """Set up a new ledger: the tables in an empty server database (run as its owner, a role
+    """新建账簿：在空的服务器数据库中建表（以它的所有者、一个可以创建角色的角色运行：各部门的角色和
+    权限随之建好），或一个文件。
+
+    Set up a new ledger: the tables in an empty server database (run as its owner, a role
     that may create roles: the departments' roles and what each may do come with it), or a file."""
     with _guarded(lambda: Ledger.open(path), _folder(path)) as led:
         click.echo(f"账簿已就绪 / ledger ready: {led.path}（版本 / schema {SCHEMA_VERSION}）")
 
 
-@ledger.command("upgrade")
+@ledger.command("upgrade", short_help="把账簿升级到这个版本 / upgrade a ledger")
 @click.argument("path")
 def ledger_upgrade(path: str) -> None:
-    """Bring a ledger made by an earlier jxc-xl to this version (and its server grants up to date)."""
+    """升级：把较早的 jxc-xl 建的账簿升级到这个版本（服务器上的权限也一并更新）。
+
+    Bring a ledger made by an earlier jxc-xl to this version (and its server grants up to date)."""
     with _guarded(lambda: Ledger.open(path, create=False), _folder(path)) as led:
         _guarded(led.enforce)
         click.echo(f"账簿已是最新版本 / ledger up to date: {led.path}（版本 / schema {SCHEMA_VERSION}）")
 
 
-@ledger.command("copy")
+@ledger.command("copy", short_help="把整本账簿复制到新账簿 / copy a ledger")
 @click.argument("source")
 @click.argument("target")
 def ledger_copy(source: str, target: str) -> None:
-    """Copy the whole ledger SOURCE into the new, empty TARGET (a file to a server or back),
+    """复制：把整本账簿 SOURCE 复制到新的空账簿 TARGET（文件到服务器或反过来），提交前逐表核对，
+    之后重算数字。
+
+    Copy the whole ledger SOURCE into the new, empty TARGET (a file to a server or back),
     checked equal table by table before it is committed, then its figures recomputed."""
     if not is_server(target) and Path(target).exists() and Path(target).stat().st_size:
         _fail(f"{target} 已存在：只能复制到新的空账簿 / already exists")
@@ -405,10 +652,12 @@ def ledger_copy(source: str, target: str) -> None:
     _differences(copied.differences, "复制后的账簿自检通过 / the copy verified")
 
 
-@ledger.command("verify")
+@ledger.command("verify", short_help="自检：由流水重算并报告不符 / verify a ledger")
 @click.argument("path")
 def ledger_verify(path: str) -> None:
-    """Recompute every balance and cost from the movements and report differences."""
+    """自检：由全部流水重算每个余额和成本，报告不符之处。
+
+    Recompute every balance and cost from the movements and report differences."""
     with _open(path) as led:
         differences = _guarded(led.verify)
     _differences(differences, "账簿自检通过 / ledger verified")
@@ -422,23 +671,28 @@ def _differences(differences: list[str], verified: str) -> None:
     sys.exit(1 if differences else 0)
 
 
-@ledger.command("stock")
+@ledger.command("stock", short_help="库存：仓库、商品、数量、成本、金额 / stock")
 @click.argument("path")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="库存截至日期 (YYYY-MM-DD)")
-@click.option("--by-item", is_flag=True, help="按商品汇总各仓库")
-def ledger_stock(path: str, as_of: dt.datetime | None, by_item: bool) -> None:
-    """Print stock on hand: warehouse, SKU, quantity, unit cost, value (the last two not for 采购 and 销售)."""
+@click.option("--as-of", type=DATE, help="库存截至这一天（默认全部） / stock at the end of this day")
+@click.option("--by-item", is_flag=True, help="按商品汇总各仓库 / per item, all warehouses")
+def ledger_stock(path: str, as_of: dt.date | None, by_item: bool) -> None:
+    """库存：仓库、商品编码、数量、单位成本、金额（后两项不给 采购 和 销售 看）。
+
+    Print stock on hand: warehouse, SKU, quantity, unit cost, value (the last two not for 采购 and 销售)."""
     with _open(path) as led:
-        rows = _guarded(lambda: led.stock(as_of.date() if as_of else None, by_item=by_item))
+        rows = _guarded(lambda: led.stock(as_of, by_item=by_item))
         costs = _guarded(led.sees_costs)
     for r in rows:
         figures = (r.qty, r.unit_cost, r.value) if costs else (r.qty,)
         click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, *figures)))
 
 
-@main.group()
+@main.group(short_help="账簿的用户和角色 / users and roles")
 def users() -> None:
-    """The ledger's users and their roles: 采购 销售 仓管 财务 老板 管理员 (once a ledger has users, each
+    """账簿的用户和角色：采购 销售 仓管 财务 老板 管理员（账簿有了用户后，每人只能过账角色允许的；
+    SQLite 账簿谁拿着文件谁就拿着账）。
+
+    The ledger's users and their roles: 采购 销售 仓管 财务 老板 管理员 (once a ledger has users, each
     posts only what the role may; on an SQLite ledger whoever holds the file holds the books)."""
 
 
@@ -452,14 +706,18 @@ def _refused(problem) -> None:
         sys.exit(1)
 
 
-@users.command("add")
+@users.command("add", short_help="添加用户（或重新启用） / add a user")
 @click.argument("path")
 @click.argument("name")
-@click.option("--role", required=True, help="采购|销售|仓管|财务|老板|管理员")
-@click.option("--user", default=None, help="谁在添加（默认当前登录名）；须是管理员，第一个用户除外")
-@click.option("--password", is_flag=True, help="服务器账簿：为 NAME 的数据库登录设密码（提示输入，或取环境变量 JXC_NEW_PASSWORD）")
+@click.option("--role", required=True, metavar="角色", help="采购|销售|仓管|财务|老板|管理员 / the role")
+@click.option("--user", default=None, metavar="用户", help="谁在添加（默认当前登录名）；须是管理员，第一个用户除外 / who adds")
+@click.option("--password", is_flag=True, help="服务器账簿：为 NAME 的数据库登录设密码（提示输入，或取环境变量 "
+                                               "JXC_NEW_PASSWORD） / a password for NAME's server login")
 def users_add(path: str, name: str, role: str, user: str | None, password: bool) -> None:
-    """Add NAME (or enable them again) with a role, in the ledger at PATH. On a server NAME is
+    """添加用户：在 PATH 的账簿中添加 NAME（或重新启用）并给一个角色。在服务器上 NAME 也是部门角色
+    中的一个数据库登录（服务器执行它能做什么）。
+
+    Add NAME (or enable them again) with a role, in the ledger at PATH. On a server NAME is
     also a database login in the department's role (the server enforces what it may do)."""
     secret = None
     if password:
@@ -470,21 +728,25 @@ def users_add(path: str, name: str, role: str, user: str | None, password: bool)
     click.echo(f"已添加用户 {name}（{role}）")
 
 
-@users.command("disable")
+@users.command("disable", short_help="停用用户 / disable a user")
 @click.argument("path")
 @click.argument("name")
-@click.option("--user", default=None, help="谁在停用（须是管理员）")
+@click.option("--user", default=None, metavar="用户", help="谁在停用（须是管理员） / who disables (a 管理员)")
 def users_disable(path: str, name: str, user: str | None) -> None:
-    """Disable NAME: they post nothing more (what they posted stands)."""
+    """停用用户 NAME：不能再过账（已过账的照旧）。
+
+    Disable NAME: they post nothing more (what they posted stands)."""
     with _users_ledger(path) as led:
         _refused(_guarded(lambda: led.disable_user(name, by=user)))
     click.echo(f"已停用用户 {name}")
 
 
-@users.command("list")
+@users.command("list", short_help="列出用户 / list the users")
 @click.argument("path")
 def users_list(path: str) -> None:
-    """The ledger's users, their roles, whether active, who added them and when."""
+    """列出账簿的用户、角色、是否在用、谁在何时添加。
+
+    The ledger's users, their roles, whether active, who added them and when."""
     with _open(path) as led:
         found = led.users()
     for u in found:

@@ -108,12 +108,13 @@ def dispatch(tag: str, book=None) -> str:
 
 
 def _outcome(ctx: Context, report: usecases.Report, done: str) -> str:
-    lines = [done, *report.sheet_problems]
+    lines = [report.outcome if report.outcome and not report.posted else done, *report.sheet_problems]
     if report.error_rows:
         sheet, row, text = report.error_rows[0]
         lines.append(f"{len(report.error_rows)} 行有错误，第一处：{sheet} 第 {row} 行 — {text}")
         ctx.go_to(sheet, row)
-    lines.append(f"库存金额 {report.stock_value:,.2f}　应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
+    if report.stock_value is not None:          # only figures read from the books
+        lines.append(f"库存金额 {report.stock_value:,.2f}　应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
     return "\n".join(lines)
 
 
@@ -143,7 +144,7 @@ def reverse(ctx: Context) -> str:
     sheet, doc_no = found
     if ctx.tell(f"确定要对 {sheet} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
         return ""
-    report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser())
+    report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser(), sheet=sheet)
     done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
     return _outcome(ctx, report, done)
 

@@ -112,7 +112,7 @@ def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: di
         if steps:
             steps(f"读取 {spec.zh}：{len(table.rows)} 行")
         merged = _merged_rows(book, table)
-        for parsed in parse.parse_documents(table, book.name, known):
+        for parsed in parse.parse_documents(table, book.name, known, data.masters):
             for row in parsed.rows:
                 if row in merged:
                     parsed.problems.append(Problem("merged_cells", parsed.doc_no, None, "", {"value": merged[row]},

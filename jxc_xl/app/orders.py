@@ -18,7 +18,8 @@ def close_order(book: Book, book_path: Path, doc_no: str, undo: bool = False, us
     with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
         problems = ledger.close_order(doc_no, user=user, workbook=book.name, date=today, undo=undo)
         if problems:
-            return Done("\n".join(p.message_en if settings.english else p.message for p in problems), False)
+            verdict = f"订单 {doc_no} 没有{'取消关闭' if undo else '关闭'}："
+            return Done(verdict + "\n".join(p.message_en if settings.english else p.message for p in problems), False)
         refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
     book.save()
     if undo:

@@ -10,7 +10,7 @@ from ..reports.forms import audit_layout, document_layout, statement_layout
 from ..reports.layouts import Heading
 from ..reports.period import period_reports
 from ..sheets.book import Book
-from ..sheets.contract import BY_JOURNAL, REPORTS
+from ..sheets.contract import BY_JOURNAL, REPORTS, journal_named
 from ..sheets.layout import Layout
 from .settings import BookSettings, read_settings
 from .tools import Done, existing_ledger
@@ -106,8 +106,7 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
     """打印单据: the posted document fills the 打印 sheet as its 单据 (and the layout is returned,
     for a PDF). ``sheet`` (a document sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
-    journal = next((j for j, spec in BY_JOURNAL.items() if str(sheet).strip().lower() in (spec.zh, spec.en.lower())),
-                   None) if sheet else None
+    journal = journal_named(sheet) if sheet else None
     if sheet and journal is None:
         return Done(f"没有单据表“{sheet}”：应为 " + "、".join(spec.zh for spec in BY_JOURNAL.values()), False), None
     with _open(book, book_path) as ledger:

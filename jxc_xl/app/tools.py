@@ -143,8 +143,11 @@ def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | N
     are rewritten from it, and every row's 状态 says again what the restored books hold — rows
     posted after the backup go back to empty, and the next 过账 posts them again."""
     settings = read_settings(book, book_path)
-    aside = restore(settings.ledger, backup)
     sheets = read_sheets(book)
+    if sheets.fatal:                 # the rows' 状态 could not be said again: the ledger stays as it is
+        return Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=sheets.fatal,
+                      outcome="没有恢复：账簿仍是原来的 / not restored")
+    aside = restore(settings.ledger, backup)
     report = Report(workbook=str(book_path), ledger=str(settings.ledger),
                     notes=[f"已用备份 {backup} 恢复账簿；原账簿保存在 {aside}"])
     ledger, _ = open_ledger(book, settings, book_path, sheets)

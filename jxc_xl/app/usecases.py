@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -21,8 +22,9 @@ from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
-from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, without_costs
+from ..sheets.book import Book, Table, find_sheet, read_table
+from ..sheets.contract import (BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec,
+                               journal_named, without_costs)
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -38,9 +40,13 @@ class Report:
     error_rows: list[tuple[str, int, str]] = field(default_factory=list)   # (sheet, row, message)
     sheet_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)                          # said, but not errors
-    stock_value: Decimal = Decimal("0.00")
-    receivables: Decimal = Decimal("0.00")
-    payables: Decimal = Decimal("0.00")
+    # what the run came to, when not a post (a reversal refused, a run stopped): said instead of the
+    # posting counts, which would mislead ("错误行 0" for a run that read no rows)
+    outcome: str = ""
+    # the books' totals; None when the run did not read them (it stopped before the ledger)
+    stock_value: Decimal | None = None
+    receivables: Decimal | None = None
+    payables: Decimal | None = None
 
     @property
     def exit_code(self) -> int:
@@ -111,6 +117,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     report = Report(workbook=str(book_path), ledger=str(settings.ledger))
     if sheets.fatal:                  # no masters, nothing can be checked: the workbook stays as it is
         report.sheet_problems = sheets.fatal + sheets.problems
+        report.outcome = STOPPED_CHECK if dry_run else STOPPED_POST
         return report
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
@@ -147,6 +154,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
+STOPPED_POST = "已停止：没有过账任何单据 / stopped, nothing posted"
+STOPPED_CHECK = "已停止：没有校验任何单据 / stopped, nothing checked"
 
 
 def _store_masters(ledger: Ledger, data: Input) -> list[str]:
@@ -177,12 +186,18 @@ def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets
 
 
 @bulk()
-def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user: str | None = None) -> Report:
-    """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger (as ``user`` may see them)."""
+def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user: str | None = None,
+                 as_of: dt.date | None = None) -> Report:
+    """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger (as ``user`` may see them); with
+    ``as_of``, 应收 and 应付 as of that day (a month closed days after its end shows its aging)."""
     settings = read_settings(book, book_path)
     ledger, notes = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
-        refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company, user=user)
+        refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company, user=user,
+                       as_of=as_of)
+        if as_of:
+            notes.append(f"应收、应付表截至 {as_of.isoformat()}（余额和账龄），上面的应收、应付是账簿现在的合计 / "
+                         f"the 应收 and 应付 sheets as of {as_of.isoformat()}; the totals above as the books stand now")
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), notes=notes)
         _totals(report, ledger)
     book.save()
@@ -192,17 +207,28 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user
 
 @bulk()
 def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = None,
-                 date: dt.date | None = None, today: dt.date | None = None) -> Report:
-    """冲销: post the 红字冲销 of a posted document and mark its rows."""
+                 date: dt.date | None = None, today: dt.date | None = None, sheet: str | None = None) -> Report:
+    """冲销: post the 红字冲销 of a posted document and mark its rows. ``sheet`` (a document
+    sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
+    journal = journal_named(sheet) if sheet else None
+    stop = sheets.fatal or ([f"没有单据表“{sheet}”：应为 " + "、".join(s.zh for s in BY_JOURNAL.values())]
+                            if sheet and journal is None else [])
+    if stop:                          # its rows could not be marked: the books stay as they are
+        return Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=stop,
+                      outcome=f"没有冲销 {doc_no} / not reversed")
     ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
         problems, more = apply_settings(ledger, settings)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=problems,
                         notes=notes + more)
-        result = ledger.reverse(doc_no, date=date, user=user, workbook=book.name)
+        result = ledger.reverse(doc_no, journal, date=date, user=user, workbook=book.name)
         report.sheet_problems += [p.message_en if settings.english else p.message for p in result.problems]
+        if any(p.code == "ambiguous" for p in result.problems):
+            report.sheet_problems.append("在单据所在的表中选中它再点 冲销，或命令行加 --sheet 表名（如 --sheet 销售）")
+        report.outcome = (f"已红字冲销 单号 {doc_no} / reversed" if result.ok
+                          else f"冲销被拒：单号 {doc_no} 没有冲销 / reversal refused")
         if result.ok:
             report.posted = 1
             journal = result.outcomes[0].journal
@@ -226,7 +252,7 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     ledger, _ = open_ledger(book, settings, book_path, sheets, read_only=True)
     with ledger:
         differences = ledger.verify()
-        for spec, rows in generated(ledger, today or dt.date.today()):
+        for spec, rows in generated(ledger, today or dt.date.today(), shown_as_of(book)):
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")
@@ -236,6 +262,18 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
             data = read_input(book, sheets, lambda _: None, ledger.digests())
             differences += missing_documents(ledger, book.name, data, sheets, settings.english)
     return differences
+
+
+def shown_as_of(book: Book) -> dt.date | None:
+    """The day the 应收/应付 sheets say (in their title rows) their figures are as of, so that 核对
+    holds them to that day; None when they say none (not yet generated, or typed over)."""
+    for spec in GENERATED:
+        sheet = find_sheet(book, spec) if spec.as_of else None
+        found = sheet and re.search(rf"{spec.dated_what}截至 (\d{{4}}-\d{{2}}-\d{{2}})",
+                                    " ".join(str(v) for row in book.values(sheet)[:2] for v in row if v))
+        if found:
+            return dt.date.fromisoformat(found.group(1))
+    return None
 
 
 def sheet_differences(spec: SheetSpec, table: Table, wanted: list[list], most: int = 5) -> list[str]:
@@ -277,16 +315,18 @@ def _shown(value: object) -> str:
 
 
 def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = False, company: str = "",
-                   user: str | None = None) -> None:
+                   user: str | None = None, as_of: dt.date | None = None) -> None:
     """The generated sheets; 台账 only from its first row a later batch touched, when the book
     can keep the rows before it (``whole``: every row, as 刷新 promises). ``company`` heads
-    their printed pages; ``user`` sees them with or without what things cost (see roles)."""
+    their printed pages; ``user`` sees them with or without what things cost (see roles);
+    ``as_of``: 应收 and 应付 as of that day. A dated sheet's title row says the day."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     costs = ledger.sees_costs(user)
-    for spec, rows in summaries(ledger, today):
-        aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
+    for spec, rows in summaries(ledger, today, as_of):
+        day = (as_of or today) if spec.as_of else today
+        dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
         spec, rows = shown(spec, rows, costs)
-        book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows, company=company)
+        book.replace_sheet(spec, dated + GENERATED_NOTE + stamp, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, rows, costs)

@@ -28,8 +28,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Unknown warehouse '{value}': add it to the Warehouses sheet first or check the code/name."),
     "same_warehouse": ("调出仓库与调入仓库相同（{value}）：请填写两个不同的仓库。",
                        "From and to warehouse are the same ({value}): use two different warehouses."),
-    "not_positive": ("{field}必须大于0（现为 {value}）：数量请填正数，方向由业务类型决定。",
+    "not_positive": ("{field}必须大于0（现为 {value}）：{field}请填正数，方向由业务类型决定。",
                      "{field} must be greater than 0 (it is {value}): enter a positive number; the type gives the direction."),
+    "money_not_positive": ("{field}必须大于0（现为 {value}）：{field}请填正数，收款还是付款由业务类型决定"
+                           "（供应商退回的款项记为“收款”，退给客户的款项记为“付款”）。",
+                           "{field} must be greater than 0 (it is {value}): enter a positive amount; the type says "
+                           "receipt or payment (a supplier's refund is a receipt, a refund to a customer a payment)."),
     "negative": ("{field}不能为负数（现为 {value}）。", "{field} cannot be negative (it is {value})."),
     "too_many_places": ("{field}“{value}”小数位过多：最多 {places} 位小数。",
                         "{field} '{value}' has too many decimals: at most {places}."),

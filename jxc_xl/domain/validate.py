@@ -16,8 +16,10 @@ from .problems import Problem
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
                DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
-CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.customer_receipt, DocType.sales_order}
-SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.supplier_payment, DocType.purchase_order}
+CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.sales_order}
+SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.purchase_order}
+# money in or out: any party (a 收款 from a supplier is its refund, a 付款 to a customer ours)
+MONEY_TYPES = {DocType.customer_receipt, DocType.supplier_payment}
 PRICED_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
                 DocType.sales_return, DocType.purchase_order, DocType.sales_order}
 
@@ -81,15 +83,16 @@ class _Check:
         self.problems.append(Problem(code, self.doc.doc_no, line, field_, args, source))
 
     def number(self, value: Decimal | None, field_: str, kind: tuple[int, Decimal], line: int | None = None,
-               required: bool = True, positive: bool = True, zero_ok: bool = False) -> bool:
-        """Check one figure; True when it is there and good."""
+               required: bool = True, positive: bool = True, zero_ok: bool = False, sign: str = "not_positive") -> bool:
+        """Check one figure; True when it is there and good. ``sign``: the problem a figure not
+        above zero is (a payment's 金额 says how a refund is typed)."""
         if value is None:
             if required:
                 self.add("required", field_, line)
             return False
         problem = _figure_problem(value, kind, positive, zero_ok)
         if problem:
-            self.add(problem[0], field_, line, **problem[1])
+            self.add(sign if problem[0] == "not_positive" else problem[0], field_, line, **problem[1])
         return problem is None
 
     def fits(self, value: Decimal | None, field_: str, kind: tuple[int, Decimal], line: int | None = None) -> None:
@@ -122,7 +125,7 @@ def _figure_problem(value: Decimal, kind: tuple[int, Decimal], positive: bool = 
     if args := _oversize(value, limit):
         return "too_large", args
     if value < 0 or (value == 0 and positive and not zero_ok):
-        return ("not_positive" if positive else "negative"), {"value": _show(value)}
+        return ("not_positive" if positive and not zero_ok else "negative"), {"value": _show(value)}
     if places(value) > places_:
         return "too_many_places", {"value": _show(value), "places": places_}
     return None
@@ -186,7 +189,7 @@ def _reference(check: _Check, masters: Masters, kind: str, ref: str, field_: str
 
 def _party(check: _Check, masters: Masters) -> str | None:
     doc = check.doc
-    if doc.type not in CUSTOMER_TYPES | SUPPLIER_TYPES | {DocType.opening_balance}:
+    if doc.type not in CUSTOMER_TYPES | SUPPLIER_TYPES | MONEY_TYPES | {DocType.opening_balance}:
         return None
     field_ = PARTY_FIELD.get(doc.type, "往来单位")
     code = _reference(check, masters, "party", doc.party, field_)
@@ -211,7 +214,7 @@ def _party(check: _Check, masters: Masters) -> str | None:
 def _money_fields(check: _Check) -> None:
     doc = check.doc
     if doc.type in (DocType.customer_receipt, DocType.supplier_payment):
-        check.number(doc.amount, "金额", MONEY)
+        check.number(doc.amount, "金额", MONEY, sign="money_not_positive")
     elif doc.type is DocType.opening_balance:
         if not doc.receivable and not doc.payable:
             check.add("no_amount", "应收")

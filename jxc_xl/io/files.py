@@ -19,12 +19,37 @@ def check_writable(path: Path) -> None:
     """Refuse early, before any posting, when the file could not be saved afterwards."""
     if not path.is_file():
         raise WorkbookError(f"找不到工作簿 {path} / workbook not found")
-    lock = path.with_name("~$" + path.name)
-    if lock.exists():
-        raise WorkbookError(f"工作簿 {path.name} 正在被其他程序（如 Excel）打开：请先关闭它再运行 / "
-                            f"the workbook is open in another program: close it first")
+    for lock, program, holder in ((path.with_name("~$" + path.name), "Excel", _excel_owner),
+                                  (path.with_name(f".~lock.{path.name}#"), "LibreOffice", _libreoffice_owner)):
+        if lock.exists():
+            who = _read(lock, holder)
+            raise WorkbookError(f"工作簿 {path.name} 正在被其他程序（{program}）打开{who}：请先关闭它再运行；若 {program} "
+                                f"已关闭，请删除残留的锁文件 {lock.name} 后再运行 / the workbook is open in {program}: "
+                                f"close it first (or delete the stale lock file)")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise WorkbookError(f"工作簿 {path.name} 是只读的：请取消只读属性或另存一份 / the workbook is read-only")
+
+
+def _read(lock: Path, holder: Callable[[bytes], str]) -> str:
+    """Who the lock file says holds the workbook, as （…） — or nothing when it cannot be read."""
+    try:
+        who = holder(lock.read_bytes()[:1024])
+    except (OSError, ValueError, IndexError):
+        return ""
+    return f"（{who}）" if who else ""
+
+
+def _excel_owner(data: bytes) -> str:
+    """Excel's ``~$`` owner file: the user name's length in its first byte, the name in the 8-bit
+    code page, spaces to byte 55, then the length again (two bytes) and the name in UTF-16."""
+    size = data[55]
+    return data[57:57 + 2 * size].decode("utf-16-le").strip() if 0 < data[0] <= 52 and 0 < size <= 52 else ""
+
+
+def _libreoffice_owner(data: bytes) -> str:
+    """LibreOffice's ``.~lock.<name>#``: name, login, computer, since when, profile — comma separated."""
+    name, login, host, since = data.decode("utf-8").split(",")[:4]
+    return f"用户 {name or login}，电脑 {host}，{since} 起"
 
 
 def save_atomically(path: Path, write: Callable[[str], None]) -> None:

@@ -38,14 +38,14 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
    系统核对未执行的数量，并在“库存”表算出采购在途、销售待发和可用数量；不再执行的订单点“关闭订单”。
 4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
    有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
-5. “库存”“应收”“应付”“台账”四张表由系统生成，每次刷新/过账都会整表重写，不要在里面录入。
+5. {generated}由系统生成，每次刷新/过账都会整表重写，不要在里面录入；“报表”另写进销存汇总、毛利、补货建议、库龄和图表。
 6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存。
    月末点“进销存 → 结账”（jxc close 工作簿.xlsx 2026-11）：检查通过后该月及以前的单据不能再过账或冲销，
    “结账日期”由系统写入，只作显示，手工修改不起作用；需要更正时点“反结账”（先自动备份账簿，只能反结账最近结账的月份）。
 7. 账簿文件（默认与工作簿同名、扩展名 .jxc.db，放在工作簿旁边）是真正的账；请定期备份，不要放在网络共享盘上。
    多人共用一套账时，填账簿服务器的地址 postgresql://自己的登录名@服务器:5432/库名（密码不写在这里，
    放在本机的 pgpass 文件中），每人按部门角色过账（见 README“多人使用”）。
-"""
+""".format(generated="".join(f"“{spec.zh}”" for spec in GENERATED))
 
 SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
                 ("结账日期", None), ("语言", "中文"), ("信用控制", "提示"), ("报表开始", None), ("报表结束", None)]
@@ -95,7 +95,7 @@ def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(c)].width = column.width
         if column.required:
-            cell.comment = Comment(f"必填 / required ({column.en})", "jxc")
+            cell.comment = Comment(required_note(spec, column), "jxc")
     last_row = 1 + max(len(data), TEMPLATE_ROWS)
     letters = {column.zh: get_column_letter(c) for c, column in enumerate(spec.columns, start=1)}
     for r in range(2, last_row + 1):
@@ -117,6 +117,32 @@ def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
     ws.add_table(table)
     ws.freeze_panes = "A2"
     _validations(ws, spec, letters)
+
+
+# what a required column's note says to type, by the master it names or the kind of figure
+_NAMES = {"item": "商品", "party": "往来单位", "warehouse": "仓库", "to_warehouse": "仓库"}
+_KINDS = {"date": "如 2026-11-21，也可写 2026/11/21、2026.11.21 或 20261121",
+          "qty": "填正数，方向由业务类型决定", "price": "填数字，如 12.50", "money": "填正数，如 1,200.50"}
+
+
+def required_note(spec: SheetSpec, column) -> str:
+    """The note on a required header: that every row needs it and how it is typed, in the
+    clerk's words (the English alias is a header a user may type, not something to read)."""
+    if spec.role == "master":
+        how = "编码不能重复" if column.kind == "code" else "客户、供应商或客户及供应商" if column.zh == "类型" else ""
+    elif column.to == "type":
+        how = "从下拉列表选择：" + "、".join(spec.type_choices)
+    elif column.zh == "实盘数量":
+        how = "填实际清点的数量，没有了填 0"
+    elif column.to in _NAMES or column.zh == "往来单位":
+        how = f"填“{_NAMES.get(column.to, '往来单位')}”表中的编码或名称"
+    elif column.zh == "单号":
+        how = "同一张单据的各行填同一个单号" if spec.has_lines else "每张单据一行，单号不能重复"
+    elif column.kind == "qty" and not spec.types:
+        how = "填正数"
+    else:
+        how = _KINDS.get(column.kind, "")
+    return f"必填：每一行都要填写{column.zh}" + (f"；{how}" if how else "") + "。"
 
 
 def _amount_formula(letters: dict[str, str], row: int) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING, Callable
 
-from ..domain.model import ORDER_TYPES, Document
+from ..domain.model import ORDER_TYPES, Document, DocType
 from ..domain.problems import Problem
 from ..domain.roles import LABELS, can_do, may_post
 from ..domain.validate import Masters, check_reversal_date, validate
@@ -46,6 +46,12 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
         with ledger._transaction():
             _log(ledger, "post_refused", result, user, workbook)
     return result
+
+
+def _kinds(types) -> str:
+    """Document types as the clerk knows them (采购订单、销售退货), never a journal's code."""
+    order = list(DocType)
+    return "、".join(t.label for t in sorted({DocType(t) for t in types}, key=order.index))
 
 
 def _order_stub(order: sqlite3.Row) -> Document:
@@ -190,8 +196,8 @@ def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | No
         if refused:
             tx.rollback()
         else:
-            meta.log(ledger, "reverse", f"批次 {stamp.batch}：{doc_no}（{original['journal']}）冲销日期 {date}", user,
-                     workbook)
+            meta.log(ledger, "reverse", f"批次 {stamp.batch}：{doc_no}（{_kinds([original['type']])}）冲销日期 {date}",
+                     user, workbook)
             return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
     with ledger._transaction():
         meta.log(ledger, "reverse_refused", f"{doc_no}：{refused[0].message}", user, workbook)
@@ -210,7 +216,7 @@ def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], dat
     if not found:
         return problem("not_found")
     if len(journals) > 1:
-        return problem("ambiguous", expected="、".join(journals))
+        return problem("ambiguous", expected=_kinds(r["type"] for r in found))
     original = found[0]
     if original["reversed_by"] is not None:
         return problem("already_reversed")
@@ -238,9 +244,10 @@ def close_order(ledger: Ledger, doc_no: str, journal: str | None, user: str | No
         found = [o for j in journals if (o := orders.standing_order(ledger.conn, j, doc_no)) is not None]
         closed = ledger.settings.closed_through
         if len(found) != 1:
-            refused = problem("order_not_found") if not found else problem("ambiguous", expected="、".join(journals))
+            refused = problem("order_not_found") if not found else problem(
+                "ambiguous", expected=_kinds(o["type"] for o in found))
         elif closed and date <= closed:
-            refused = problem("closed_period", "日期", closed=closed.isoformat())
+            refused = problem("closed_period", "日期", value=date.isoformat(), closed=closed.isoformat())
         elif (denied := _permission(ledger, user)(_order_stub(found[0]))) and users.refusal(ledger.conn, user, "close"):
             refused = [denied]                   # 关闭订单: the department that posts the order, or 财务
         else:
@@ -249,7 +256,8 @@ def close_order(ledger: Ledger, doc_no: str, journal: str | None, user: str | No
                      else orders.close(ledger.conn, found[0], date, who, workbook))
             refused = [] if count else problem("order_not_closed" if undo else "order_nothing_open")
             if count:
-                meta.log(ledger, "reopen_order" if undo else "close_order", f"{doc_no}: {count}", user, workbook)
+                meta.log(ledger, "reopen_order" if undo else "close_order",
+                         f"{doc_no}（{_kinds([found[0]['type']])}）{'取消关闭' if undo else '关闭'} {count} 行", user, workbook)
         if refused:
             tx.rollback()
     return refused

@@ -22,6 +22,10 @@ def integrity(conn) -> list[str]:
     return conn.damage()
 
 
+# why a replay could not stand (recost.Failure.kind), as the clerk reads it
+_FAILURES = {"shortage": "库存不足", "no_cost": "没有可参照的单位成本", "closed": "要改动已结账期间的成本"}
+
+
 def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
     """Every running balance against the sum of its movements, every cost against a replay."""
     differences = [
@@ -34,7 +38,7 @@ def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
     found = recost(conn, settings, keys, dry_run=True)
     differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found.differences]
     if found.failure:
-        differences.append(f"{found.failure.item}@{found.failure.warehouse}: 重算失败 {found.failure.kind}")
+        differences.append(f"{found.failure.item}@{found.failure.warehouse}: 重算失败：{_FAILURES[found.failure.kind]}")
     return differences
 
 

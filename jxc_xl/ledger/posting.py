@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain.model import FULFILS, ORDER_TYPES, Document, DocType, Line
+from ..domain.model import FULFILS, ORDER_TYPES, Document, DocType, Line, PartyKind
 from ..domain.money import (ZERO, from_cents, from_qty_units, mul_money, qty_text, to_cents, to_qty_units,
                             to_unit_cost_units)
 from ..domain.problems import Problem
@@ -29,6 +29,11 @@ SOURCE_TYPE = {DocType.purchase_return: DocType.purchase_receipt, DocType.sales_
 SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1),
         DocType.sales_shipment: ("AR", 1), DocType.sales_return: ("AR", -1),
         DocType.customer_receipt: ("AR", -1), DocType.supplier_payment: ("AP", -1)}
+# Money the other way is a refund: a 收款 from a party that is only a supplier raises what we owe it
+# (its prepayment comes back, or we owe it what it sent), a 付款 to one that is only a customer
+# raises what it owes us. A party that is both keeps the usual sides.
+REFUND = {(DocType.customer_receipt, PartyKind.supplier): ("AP", 1),
+          (DocType.supplier_payment, PartyKind.customer): ("AR", 1)}
 
 
 # Later documents that stand on a posted one, which must be reversed before it can be: each
@@ -315,7 +320,7 @@ class Writer:
         if doc.type is DocType.opening_balance:
             entries = [(side, amount) for side, amount in (("AR", doc.receivable), ("AP", doc.payable)) if amount]
         elif doc.type in SIDE:
-            side, sign = SIDE[doc.type]
+            side, sign = REFUND.get((doc.type, party.kind if party else None), SIDE[doc.type])
             amount = doc.amount if doc.type in (DocType.customer_receipt, DocType.supplier_payment) else lines_total
             entries = [(side, sign * (amount or ZERO))]
         for side, amount in entries:

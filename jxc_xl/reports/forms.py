@@ -8,7 +8,7 @@ from ..domain.model import DocType
 from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
 from ..domain.validate import Masters
 from ..domain.words import rmb_words
-from ..sheets.contract import ACTIONS, AUDIT_LOG, PRINT, STATEMENT
+from ..sheets.contract import ACTIONS, AUDIT_LOG, BY_JOURNAL, PRINT, STATEMENT
 from ..sheets.format import Exact
 from ..sheets.layout import Cell, Layout
 from .layouts import TOTAL, Block, Heading, report_layout
@@ -17,6 +17,9 @@ from .layouts import TOTAL, Block, Heading, report_layout
 # negative there), as the 进销存汇总 counts stock
 _SETTLING = {DocType.customer_receipt.value, DocType.supplier_payment.value}
 _COLUMNS = {("AR", False): 4, ("AR", True): 5, ("AP", False): 6, ("AP", True): 7}
+# money on the other side than its type's is a refund (a negative 付出 or 收回): said so
+_REFUNDS = {(DocType.customer_receipt.value, "AP"): "收款（供应商退款）",
+            (DocType.supplier_payment.value, "AR"): "付款（退客户款）"}
 
 
 def statement_layout(heading: Heading, code: str, masters: Masters, opening: int, entries: list[tuple]) -> Layout:
@@ -36,7 +39,8 @@ def statement_layout(heading: Heading, code: str, masters: Masters, opening: int
         shown = -amount if settles else amount
         sums[column] += shown
         balance += amount if side == "AR" else -amount
-        full = [dt.date.fromisoformat(date), doc_no, DocType(kind).label + ("（红字冲销）" if reversal else ""),
+        label = _REFUNDS.get((kind, side)) or DocType(kind).label
+        full = [dt.date.fromisoformat(date), doc_no, label + ("（红字冲销）" if reversal else ""),
                 note or "", None, None, None, None, Exact(from_cents(balance))]
         full[column] = Exact(from_cents(shown))
         rows.append([full[i] for i in keep])
@@ -47,10 +51,18 @@ def statement_layout(heading: Heading, code: str, masters: Masters, opening: int
                          extra="余额：应收为正，应付为负")
 
 
+def _in_users_words(detail: str) -> str:
+    """An entry an older jxc wrote named a reversed document's journal by its code ("XS3（sales）"):
+    shown with its sheet's name instead, as newer entries name the document's kind."""
+    for journal, spec in BY_JOURNAL.items():
+        detail = detail.replace(f"（{journal}）", f"（{spec.zh}）")
+    return detail
+
+
 def audit_layout(heading: Heading, entries: list) -> Layout:
     """操作日志: every entry of the audit log in the period, oldest first."""
     rows = [[dt.datetime.fromisoformat(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user, ACTIONS.get(e.action, e.action),
-             e.detail, e.workbook, e.machine] for e in entries]
+             _in_users_words(e.detail), e.workbook, e.machine] for e in entries]
     return report_layout(AUDIT_LOG, heading, [Block(AUDIT_LOG.columns, rows)], extra=f"共 {len(rows)} 条")
 
 

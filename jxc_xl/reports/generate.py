@@ -110,11 +110,14 @@ def journal_since(ledger: Ledger, held: tuple[str, int] | None, costs: bool = Tr
     return journal_rows(ledger)
 
 
-def summaries(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:
-    return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", today)),
-            (PAYABLES, aging_rows(ledger, "AP", today)), (ORDER_STATUS, order_status_rows(ledger, today))]
+def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
+    """库存, 应收, 应付 and 订单跟踪 as the books stand on ``today``; 应收 and 应付 (the specs marked
+    ``as_of``) as of ``as_of`` instead when it is given: what was owed then, and how overdue."""
+    aged = as_of or today
+    return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", aged)),
+            (PAYABLES, aging_rows(ledger, "AP", aged)), (ORDER_STATUS, order_status_rows(ledger, today))]
 
 
-def generated(ledger: Ledger, today: dt.date) -> list[tuple[SheetSpec, list[list]]]:
+def generated(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
     """Every generated sheet's rows, in full."""
-    return [*summaries(ledger, today), (JOURNAL, journal_rows(ledger)[1])]
+    return [*summaries(ledger, today, as_of), (JOURNAL, journal_rows(ledger)[1])]

@@ -1,4 +1,4 @@
-"""The workbook contract (../shared/workbook.md) as data: sheets, tables, columns, words.
+"""The workbook contract (docs/workbook.md) as data: sheets, tables, columns, words.
 
 Everything that reads or writes a workbook takes its names from here, so the contract is
 written down once.
@@ -46,6 +46,7 @@ class SheetSpec:
     type_prefix: dict[str, str] = field(default_factory=dict, compare=False, hash=False)   # 业务类型 → prefix
     dated_by_today: bool = False           # generated figures that move with the calendar (aging)
     dated_what: str = "账龄"                # … and what, said in its note: 账龄截至 <today>
+    as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
 
     @property
     def required(self) -> list[Column]:
@@ -171,9 +172,9 @@ def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tu
 
 
 RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"),
-                        dated_by_today=True)
+                        dated_by_today=True, as_of=True)
 PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance"),
-                     dated_by_today=True)
+                     dated_by_today=True, as_of=True)
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
     C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
@@ -237,6 +238,12 @@ POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS               # every sheet whose row
 INPUTS = MASTERS + POSTED_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
 BY_JOURNAL = {spec.journal: spec for spec in POSTED_SHEETS}
+
+
+def journal_named(sheet: str) -> str | None:
+    """The journal of the document sheet called ``sheet`` (its Chinese or English name)."""
+    name = str(sheet).strip().lower()
+    return next((j for j, spec in BY_JOURNAL.items() if name in (spec.zh, spec.en.lower())), None)
 PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
                "客户及供应商": "both", "both": "both"}
 COST_METHODS = {"移动加权平均": "moving_average", "moving_average": "moving_average",

@@ -13,7 +13,7 @@ from decimal import Decimal
 from ..domain.model import Document, DocType, Item, Line, Party, Source, Warehouse
 from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE
 from ..domain.problems import Problem
-from ..domain.validate import MAX_TERMS_DAYS
+from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .cells import RowReader
 from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, YES, Column,
@@ -124,12 +124,13 @@ _AGREEMENT = {"header_mismatch", "duplicate_row_doc"}
 _NUMBERS = {"qty", "price", "money", "formula"}
 
 
-def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None
-                    ) -> list[ParsedDoc]:
+def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None,
+                    masters: Masters | None = None) -> list[ParsedDoc]:
     """Group rows by 单号 (adjacent or not) into documents; check each against its first row.
 
     A document whose rows hash to the digest ``known`` for it (its rows as they were when it
-    was posted) is not read again: the ledger already holds exactly it.
+    was posted) is not read again: the ledger already holds exactly it. ``masters``: a party or
+    warehouse one row gives by name and another by code is the same header field.
     """
     spec = table.spec
     if spec in (OPENING_STOCK, OPENING_BALANCES):
@@ -156,13 +157,14 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
         if known and known.get((journal, doc_no)) == digest:
             out.append(ParsedDoc(None, [r for r, _ in rows], [], journal, doc_no, digest, True))
         else:
-            parsed = _document(table, doc_no, rows, workbook)
+            parsed = _document(table, doc_no, rows, workbook, masters)
             parsed.digest = digest
             out.append(parsed)
     return out + blank
 
 
-def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook: str) -> ParsedDoc:
+def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook: str,
+              masters: Masters | None = None) -> ParsedDoc:
     spec = table.spec
     readers = [RowReader(table, row, values, workbook, doc_no=doc_no) for row, values in rows]
     first = readers[0]
@@ -173,7 +175,9 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
         if r is not first:
             own, other = _header(spec, r)
             for column in spec.at("header"):
-                if column.zh in table.columns and other.get(column.zh) != agreed.get(column.zh):
+                mine, theirs = other.get(column.zh), agreed.get(column.zh)
+                if column.zh in table.columns and mine != theirs and \
+                        _meant(column, mine, masters) != _meant(column, theirs, masters):
                     r.bad("header_mismatch", column.zh, value=first.row)
             if not spec.has_lines:
                 r.bad("duplicate_row_doc", "单号", value=doc_no)
@@ -187,6 +191,19 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
         return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, parts=parts)
     doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
     return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, parts=parts)
+
+
+# header fields that name a master: compared by the master they name, not as typed
+_REFERS = {"party": "party", "warehouse": "warehouse", "to_warehouse": "warehouse"}
+
+
+def _meant(column: Column, value: object, masters: Masters | None) -> object:
+    """A header cell as the document means it: a party or warehouse given by name (or in another
+    letter case) is its code; anything the masters do not know stays as typed."""
+    kind = _REFERS.get(column.to)
+    if masters is None or kind is None or not isinstance(value, str) or not value:
+        return value
+    return masters.code(kind, value) or value
 
 
 def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:

@@ -364,7 +364,19 @@ def test_the_audit_log_sheet_lists_who_did_what_and_when(books):
     assert done.ok and done.message.startswith("操作日志已生成：3 条")
     rows, _ = report_table(books, "操作日志", AUDIT_LOG.columns)
     assert [r["操作"] for r in rows] == ["过账", "红字冲销", "过账"]               # the month, the 红字冲销 of XS3, CG0
-    assert rows[1]["内容"].startswith("批次 2：XS3") and all(r["工作簿"] == books.name for r in rows)
+    assert rows[1]["内容"].startswith("批次 2：XS3（销售出库）") and all(r["工作簿"] == books.name for r in rows)
     assert all(r["用户"] and r["电脑"] and r["时间"] for r in rows)
     assert write_audit(PatchBook(books), books, d(2999, 1, 1), d(2999, 1, 2)).message.startswith("操作日志已生成：0 条")
     assert not write_audit(PatchBook(books), books, END, START).ok
+
+
+def test_audit_entries_an_older_jxc_wrote_show_the_sheet_not_the_journal_code(books):
+    """Issue 21.17: a reversal logged before this version says "XS3（sales）"; 操作日志 shows 销售."""
+    from jxc_xl.app.reports import write_audit
+    from jxc_xl.sheets.contract import AUDIT_LOG
+    with Ledger.open(ledger_at(books)) as ledger, ledger._transaction():
+        ledger.conn.execute('''INSERT INTO audit(at, "user", action, detail, workbook, machine) VALUES
+                            ('2026-11-25T10:00:00', '王会计', 'reverse', '批次 9：XS3（sales）冲销日期 2026-11-12', '', '')''')
+    assert write_audit(PatchBook(books), books, d(2026, 11, 25), d(2026, 11, 25)).ok
+    rows, _ = report_table(books, "操作日志", AUDIT_LOG.columns)
+    assert [r["内容"] for r in rows] == ["批次 9：XS3（销售）冲销日期 2026-11-12"]

@@ -76,6 +76,32 @@ def test_aging_sheet_buckets_as_of_the_day_it_is_generated(book):
     assert (ap["供应商"], ap["应付余额"], ap["120天以上"]) == ("S01", 200, 200)   # due 2026-07-01: 143 days
 
 
+def test_refresh_as_of_a_day_shows_the_aging_of_that_day_and_says_so(book):
+    """Closing November on 12-05: 刷新 --as-of 2026-11-30 shows what was owed and how overdue on
+    11-30 (a receipt of 12-01 not yet in), the title row says so, and 核对 holds the sheet to that
+    day; a plain 刷新 then shows today's again."""
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    type_rows(book, "期初往来", [{"日期": d(2026, 10, 1), "往来单位": "C01", "应收": 800, "到期日": d(2026, 11, 1)},
+                               {"日期": d(2026, 10, 1), "往来单位": "S01", "应付": 200, "到期日": d(2026, 11, 1)}])
+    type_rows(book, "收付款", [{"单号": "SK1", "日期": d(2026, 12, 1), "业务类型": "收款", "往来单位": "C01", "金额": 100},
+                            {"单号": "FK1", "日期": d(2026, 12, 2), "业务类型": "付款", "往来单位": "S01", "金额": 50}])
+    assert post(book).exit_code == 0
+    done = CliRunner().invoke(main, ["refresh", str(book), "--as-of", "2026/11/30"])
+    assert done.exit_code == 0, done.output
+    [ar], [ap] = table_rows(book, "应收"), table_rows(book, "应付")
+    assert (ar["应收余额"], ar["0-30天"], ar["31-60天"]) == (800, 800, 0)          # 29 days past due on 11-30
+    assert (ap["应付余额"], ap["0-30天"]) == (200, 200)
+    titles = openpyxl.load_workbook(book)
+    assert all("账龄截至 2026-11-30" in titles[sheet]["A1"].value for sheet in ("应收", "应付"))
+    assert "逾期天数截至 2026-11-30" not in titles["订单跟踪"]["A1"].value              # orders stay as they stand
+    assert verify_book(FileBook(book), book, d(2026, 12, 5)) == []
+    refresh_book(FileBook(book), book, today=d(2026, 12, 5))
+    [ar] = table_rows(book, "应收")
+    assert (ar["应收余额"], ar["0-30天"], ar["31-60天"]) == (700, 0, 700)            # 34 days on 12-05
+    assert "账龄截至 2026-12-05" in openpyxl.load_workbook(book)["应收"]["A1"].value
+
+
 def test_posting_twice_changes_nothing(book):
     type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
     post(book)
@@ -534,3 +560,142 @@ def test_a_clerk_posts_only_what_the_role_may_and_the_row_says_why(file_book):
     assert status(book, "采购", rows[0]).startswith("已过账") and status(book, "销售", sold[0]).startswith("错误：用户“小采”")
     listed = runner.invoke(main, ["users", "list", path]).output
     assert "小销\t销售\t在用" in listed and "管家\t管理员\t在用" in listed
+
+
+def test_header_comments_of_a_new_workbook_speak_chinese(file_book):
+    """Issue 21.17: a required column's note says what to type, in Chinese — no `DocNo` or
+    `FromWarehouse` for a clerk to puzzle over."""
+    import re
+    wb = openpyxl.load_workbook(file_book)
+    notes = {(ws.title, c.value): c.comment.text for ws in wb for c in ws[1] if c.comment}
+    assert notes[("采购", "单号")].startswith("必填") and notes[("调拨", "调出仓库")].startswith("必填")
+    assert "仓库" in notes[("调拨", "调出仓库")] and "入库" in notes[("采购", "业务类型")]
+    assert len(notes) > 40 and not [n for n in notes.values() if re.search("[A-Za-z]", n)]
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_a_missing_master_sheet_stops_the_summary_without_balances(book):
+    """Issue 21.17: with 仓库 missing the run reads no books, so it prints no 库存金额 0.00 or
+    应收 0.00 as if the books were empty, and no "错误行 0": it names the sheet and stops."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
+    assert post(book).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    del wb["仓库"]
+    wb.save(book)
+    for command in ("post", "validate"):
+        done = _cli(command, book)
+        assert done.exit_code == 1 and "缺少“仓库”表" in done.output
+        assert "已停止" in done.output
+        assert "库存金额" not in done.output and "应收" not in done.output and "错误行" not in done.output
+    message, _ = _press(book, "post")
+    assert "缺少“仓库”表" in message and "过账完成" not in message and "库存金额" not in message
+
+
+def test_a_refused_reversal_says_it_was_refused_and_why_without_counts(book):
+    """Issue 21.17: 红字冲销 in a closed period: "冲销被拒" and the reason, not "错误行 0"."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 10, 2), "A001", 10, 6)])
+    assert post(book).exit_code == 0
+    with ledger_of(book) as ledger:
+        ledger.close_period(d(2026, 10, 31))
+    done = _cli("reverse", book, "CG1")
+    assert done.exit_code == 1
+    lines = done.output.splitlines()
+    assert lines[0].strip().startswith("日期 2026-10-02 在已结账期间内")              # why, then what
+    assert lines[1] == "冲销被拒：单号 CG1 没有冲销 / reversal refused"
+    assert "错误行" not in done.output and "过账单据" not in done.output
+    assert "库存金额 / stock value: 60.00" in done.output          # what the books hold is still true
+    refused = _cli("close-order", book, "NOPE")
+    assert refused.exit_code == 1 and refused.output.startswith("订单 NOPE 没有关闭：")
+
+
+def test_reverse_and_restore_with_a_missing_master_sheet_change_nothing(file_book):
+    """Issue 21.17 (sibling): they read the master sheets to mark rows; with one missing they stop
+    before touching the books (the reversal used to be made, then the run crashed)."""
+    book = file_book
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
+    assert post(book).exit_code == 0
+    assert _cli("backup", book).exit_code == 0
+    [backup] = (book.parent / "备份").glob("*.db")
+    wb = openpyxl.load_workbook(book)
+    del wb["商品"]
+    wb.save(book)
+    before = book.read_bytes()
+    done = _cli("reverse", book, "CG1")
+    assert done.exit_code == 1 and "缺少“商品”表" in done.output and "没有冲销" in done.output
+    again = _cli("restore", book, backup)
+    assert again.exit_code == 1 and "缺少“商品”表" in again.output and "没有恢复" in again.output
+    assert book.read_bytes() == before and not list(book.parent.glob("*replaced*"))
+    with ledger_of(book) as ledger:
+        assert ledger.stock()[0].qty == 10 and [a.action for a in ledger.audit_log()] == ["post"]
+
+
+def _press(path, tag):
+    from ..entry.test_ribbon import press
+    return press(path, tag)
+
+
+def test_header_fields_agree_when_one_row_names_what_another_gives_by_code(book):
+    """Issue 21.17: 门店仓 on one row and its code WH2 on the next name the same warehouse, and 朝阳超市
+    and C01 the same customer: one document, posted once, unchanged on the next post. Two
+    different warehouses still disagree."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6), purchase("CG1", d(2026, 11, 2), "B002", 10, 2)])
+    moved = type_rows(book, "调拨", [
+        {"单号": "DB1", "日期": d(2026, 11, 7), "调出仓库": "总仓", "调入仓库": "门店仓", "商品编码": "A001", "数量": 2},
+        {"单号": "DB1", "日期": d(2026, 11, 7), "调出仓库": "WH1", "调入仓库": "wh2", "商品编码": "B002", "数量": 2},
+        {"单号": "DB2", "日期": d(2026, 11, 7), "调出仓库": "WH1", "调入仓库": "WH2", "商品编码": "A001", "数量": 1},
+        {"单号": "DB2", "日期": d(2026, 11, 7), "调出仓库": "WH1", "调入仓库": "WH1", "商品编码": "B002", "数量": 1}])
+    sold = type_rows(book, "销售", [sale("XS1", d(2026, 11, 8), "A001", 1, 9, customer="朝阳超市", wh="总仓"),
+                                   sale("XS1", d(2026, 11, 8), "B002", 1, 5)])
+    report = post(book)
+    assert report.posted == 3 and {(s, r) for s, r, _ in report.error_rows} == {("调拨", moved[2]), ("调拨", moved[3])}
+    assert all(status(book, "调拨", r).startswith("已过账") for r in moved[:2])
+    assert all(status(book, "销售", r).startswith("已过账") for r in sold)
+    assert "调入仓库与同一单号第" in status(book, "调拨", moved[3])
+    with ledger_of(book) as ledger:
+        assert {(r.warehouse, r.item): r.qty for r in ledger.stock() if r.qty} == \
+               {("WH1", "A001"): 7, ("WH1", "B002"): 7, ("WH2", "A001"): 2, ("WH2", "B002"): 2}
+    again = post(book)
+    assert again.posted == 0 and {(s, r) for s, r, _ in again.error_rows} == {("调拨", moved[2]), ("调拨", moved[3])}
+
+
+def test_a_suppliers_refund_posts_and_shows_on_payables_and_its_statement(book):
+    """Issue 21.17: 收款 from the supplier S01 (it pays back what we paid ahead) posts and raises
+    应付 back to 0; its 对账单 shows it as a refund and closes on JXC_BALANCE's figure."""
+    from jxc_xl import lookup
+    from jxc_xl.app.reports import write_statement
+    from jxc_xl.sheets.contract import STATEMENT
+    from .test_reports import report_table
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 80)])
+    rows = type_rows(book, "收付款", [
+        {"单号": "FK1", "日期": d(2026, 11, 3), "业务类型": "付款", "往来单位": "S01", "金额": 1000},
+        {"单号": "SK1", "日期": d(2026, 11, 9), "业务类型": "收款", "往来单位": "烟台果业", "金额": 150}])
+    report = post(book)
+    assert report.exit_code == 0 and all(status(book, "收付款", r).startswith("已过账") for r in rows)
+    [ap] = table_rows(book, "应付")
+    assert (ap["供应商"], ap["应付余额"], ap["未到期"]) == ("S01", -50, -50)       # 200 ahead, 150 of it back
+    assert write_statement(FileBook(book), book, "S01", d(2026, 11, 1), d(2026, 11, 30)).ok
+    columns = tuple(c for c in STATEMENT.columns if c.zh not in ("应收增加", "收回"))
+    found, total = report_table(book, "对账单", columns, "往来单位：S01 烟台果业")
+    assert [(r["单号"], r["单据类型"], r["应付增加"], r["付出"], r["余额"]) for r in found[1:]] == [
+        ("CG1", "采购入库", D("800"), None, D("-800")), ("FK1", "付款", None, D("1000"), D("200")),
+        ("SK1", "收款（供应商退款）", None, D("-150"), D("50"))]
+    [[balance]] = [lookup.balance(ledger_at(book), ["S01"], d(2026, 11, 30))]
+    assert total["余额"] == balance == D("50.00")
+
+
+def test_a_doc_no_in_two_sheets_is_reversed_by_naming_its_sheet(book):
+    """Issue 21.17 (sibling): "请指明是哪一类单据" must be something a clerk can do: `--sheet`."""
+    type_rows(book, "采购", [purchase("X1", d(2026, 11, 2), "A001", 10, 6)])
+    type_rows(book, "销售", [sale("X1", d(2026, 11, 3), "A001", 1, 9)])
+    assert post(book).exit_code == 0
+    both = _cli("reverse", book, "X1")
+    assert both.exit_code == 1 and "（采购入库、销售出库）" in both.output and "--sheet" in both.output
+    done = _cli("reverse", book, "X1", "--sheet", "销售")
+    assert done.exit_code == 0 and "已红字冲销 单号 X1" in done.output
+    with ledger_of(book) as ledger:
+        assert [r.qty for r in ledger.stock()] == [10]

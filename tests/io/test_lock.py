@@ -113,3 +113,62 @@ def test_temporary_files_of_a_killed_save_are_removed_by_the_next_run(book):
         assert not left.exists()
     assert all(other.exists() for other in others)
     post_patched(book)                                          # and the workbook is as it was
+
+
+# -- issue 21.19: a workbook open in LibreOffice is noticed as one open in Excel is -----------------------
+def _open_in_libreoffice(book: Path, profile: Path) -> subprocess.Popen:
+    """LibreOffice (headless) holding the workbook open, as a clerk's LibreOffice Calc does: once
+    its lock file beside the workbook is there."""
+    office = subprocess.Popen(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                               str(book)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = book.with_name(f".~lock.{book.name}#")
+    for _ in range(600):
+        if lock.exists() and lock.stat().st_size:
+            return office
+        time.sleep(0.1)
+    office.kill()
+    raise AssertionError("LibreOffice never opened the workbook")
+
+
+def test_a_workbook_open_in_libreoffice_is_not_posted_and_the_line_says_who_holds_it(file_book, tmp_path):
+    import socket
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    from ..wb import posted_anything, purchase, type_rows
+    import datetime as dt
+    type_rows(file_book, "采购", [purchase("CG1", dt.date(2026, 11, 2), "A001", 10, 6)])
+    typed = file_book.read_bytes()
+    office = _open_in_libreoffice(file_book, tmp_path / "profile")
+    try:
+        held = CliRunner().invoke(main, ["post", str(file_book)])
+    finally:
+        office.kill()                                   # LibreOffice dies: its lock stays behind, stale
+        office.wait(timeout=60)
+    [line] = held.output.splitlines()
+    assert held.exit_code == 2 and "LibreOffice" in line and socket.gethostname() in line, line
+    assert file_book.read_bytes() == typed and not posted_anything(file_book)
+    stale = CliRunner().invoke(main, ["post", str(file_book)])           # a stale lock: said how to go on
+    assert stale.exit_code == 2 and f"删除残留的锁文件 .~lock.{file_book.name}#" in stale.output, stale.output
+    file_book.with_name(f".~lock.{file_book.name}#").unlink()
+    assert CliRunner().invoke(main, ["post", str(file_book)]).exit_code == 0
+
+
+def test_excel_s_owner_file_names_the_user_who_has_the_workbook_open(file_book):
+    """Excel's ``~$`` owner file: the name's length in a byte, the name in the 8-bit code page,
+    padding to byte 55, then the length again and the name in UTF-16 (what LibreOffice writes too)."""
+    from jxc_xl.io.files import check_writable
+    name = "王小明"
+    owner = bytes([len(name)]) + b"???" + b" " * 51 + bytes([len(name), 0]) + name.encode("utf-16-le")
+    file_book.with_name("~$" + file_book.name).write_bytes(owner + b" \x00" * 40)
+    with pytest.raises(WorkbookError, match=f"Excel.*王小明.*删除残留的锁文件 ~\\$账本.xlsx"):
+        check_writable(file_book)
+
+
+def test_the_run_lock_is_hidden_beside_the_workbook_and_never_removed_under_a_waiting_run(book):
+    """The run lock is a dot file (hidden on Linux and macOS; Samba shares hide it from Windows);
+    on Windows filelock deletes it when released. It is not deleted here: a run waiting on it holds
+    the same file, and a third run would lock a new one beside it — two runs at once."""
+    with lock_workbook(book):
+        pass
+    left = [p.name for p in book.parent.iterdir() if "jxc-lock" in p.name]
+    assert left == [f".~{book.name}.jxc-lock"]

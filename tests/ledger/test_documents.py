@@ -484,3 +484,55 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_file):
         from jxc_xl.ledger.schema import SCHEMA_VERSION
         assert led._meta("schema_version") == str(SCHEMA_VERSION) and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")
+
+
+def test_a_figure_below_zero_is_named_by_its_own_field(ledger):
+    """Issue 21.17: a negative 付款 speaks of its 金额 (and says how a refund is typed), not of
+    a 数量; a counted quantity may be 0, so a negative one is "不能为负数", not "必须大于0"."""
+    result = ledger.post(docs(HEAD + "| 2026-01-05 | 付款 | FK1 | S1 | | | | | -100 | | |\n"
+                                     "| 2026-01-05 | 盘点 | PD1 | | W1 | | A | -1 | | | |\n"
+                                     "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | -2 | 5 | | |"))
+    said = {p.doc_no: p for p in result.problems}
+    assert said["FK1"].message == ("金额必须大于0（现为 -100）：金额请填正数，收款还是付款由业务类型决定"
+                                   "（供应商退回的款项记为“收款”，退给客户的款项记为“付款”）。")
+    assert "Amount must be greater than 0" in said["FK1"].message_en and "Qty" not in said["FK1"].message_en
+    assert said["PD1"].message == "实盘数量不能为负数（现为 -1）。"
+    assert said["P1"].message == "数量必须大于0（现为 -2）：数量请填正数，方向由业务类型决定。"
+    assert all("数量" not in p.message for p in result.problems if p.field == "金额")
+
+
+def test_verify_says_why_a_replay_failed_in_words_not_codes(ledger):
+    """Issue 21.17: a replay that cannot stand says so in Chinese (库存不足), not by its code."""
+    post_ok(ledger, SALES)
+    ledger.conn.execute("UPDATE movements SET base_qty = base_qty * 100 WHERE direction = -1")
+    [failed] = [d for d in ledger.verify() if "重算失败" in d]
+    assert failed.startswith("A@W1: 重算失败：库存不足") and "shortage" not in failed
+
+
+# -- refunds: money back the other way ------------------------------------------------------
+REFUNDS = ("| 2026-01-05 | 采购入库 | P1  | S1 | W1 | | A | 10 | 80  | | |\n"      # we owe S1 800
+           "| 2026-01-06 | 付款     | FK1 | S1 |    | | |    | 1000 | | |\n"     # paid 1,000: 200 ahead
+           "| 2026-01-20 | 收款     | SK1 | S1 |    | | |    | 200  | | |\n"     # S1 pays the 200 back
+           "| 2026-01-07 | 销售出库 | XS1 | C2 | W1 | | A | 1  | 100 | | |\n"      # C2 owes 100
+           "| 2026-01-08 | 收款     | SK2 | C2 |    | | |    | 150  | | |\n"     # pays 150: 50 ahead
+           "| 2026-01-21 | 付款     | FK2 | C2 |    | | |    | 50   | | |\n"     # we pay the 50 back
+           "| 2026-01-22 | 收款     | SK3 | X1 |    | | |    | 30   | | |\n")    # a customer and supplier: 应收
+
+
+def test_a_refund_raises_what_is_owed_back(ledger):
+    """Issue 21.17: a 收款 from a supplier is its refund and raises the payable (a 200 prepayment
+    back to 0); a 付款 to a customer raises the receivable. A party that is both keeps the usual
+    sides (收款 lowers its 应收). Settlement, aging and 红字冲销 take the refunds as they come."""
+    post_ok(ledger, REFUNDS)
+    assert ledger.balance("S1", side="AP") == 0 and ledger.balance("S1", side="AR") == 0
+    assert ledger.balance("C2", side="AR") == 0 and ledger.balance("C2", side="AP") == 0
+    assert ledger.balance("X1", side="AR") == D("-30.00") and ledger.balance("X1", side="AP") == 0
+    items, credit = ledger.open_items("S1", "AP")
+    assert [(i.doc_no, i.open) for i in items] == [("P1", D("0.00")), ("SK1", D("0.00"))] and credit == 0
+    assert {r.party for r in ledger.aging(day("2026-03-01"), "AP")} == set()
+    assert {r.party for r in ledger.aging(day("2026-03-01"), "AR")} == {"X1"}
+    assert ledger.reverse("SK1").ok and ledger.balance("S1") == D("200.00")       # prepaid again
+    [row] = ledger.aging(day("2026-03-01"), "AP")
+    assert (row.party, row.balance, row.buckets["not_due"]) == ("S1", D("-200.00"), D("-200.00"))
+    refund = ledger.post(docs(HEAD + "| 2026-01-25 | 收款 | SK4 | S1 | | | | | 500 | | |"))
+    assert refund.ok and ledger.balance("S1", side="AP") == D("300.00")          # more back than ahead: we owe it

@@ -111,7 +111,7 @@ def test_closing_an_order_short_and_undoing_it(ledger):
     ok(ledger, ORDER + "| 2026-11-03 | 采购入库 | CG1 | S1 | W1 | | A | 6 | 5 | | | PO1 |")
     assert ledger.close_order("PO1", user="采购员", date=dt.date(2026, 11, 20)) == []
     assert open_of(ledger) == {"A": 0, "B": 0}
-    assert [(a.action, a.user, a.detail) for a in ledger.audit_log(("close_order",))] == [("close_order", named(ledger, "采购员"), "PO1: 2")]
+    assert [(a.action, a.user, a.detail) for a in ledger.audit_log(("close_order",))] == [("close_order", named(ledger, "采购员"), "PO1（采购订单）关闭 2 行")]
     late = post(ledger, "| 2026-11-21 | 采购入库 | CG2 | S1 | W1 | | A | 1 | 5 | | | PO1 |")
     assert "尚未执行 0" in only_problem(late).message
     assert [p.code for p in ledger.close_order("PO1")] == ["order_nothing_open"]

@@ -258,3 +258,25 @@ def test_orders_are_closed_by_their_department_or_finance_and_months_reopened_by
 def only_problem_of(problems) -> str:
     [problem] = problems
     return problem.code
+
+
+def test_the_audit_log_and_refusals_speak_of_documents_in_the_users_words(ledger):
+    """Issue 21.17: a journal's code (sales, purchase_orders…) never reaches a user: the audit log
+    names a reversed document's kind as the clerk knows it, an ambiguous 单号 lists kinds of
+    documents, and a 关闭订单 in a closed period names the day it was refused for, not the 单号."""
+    post_ok(ledger, SALE_AND_RETURN + "\n| 2026-01-07 | 采购订单 | XT1 | S1 | W1 | | A | 5 | 5 | | |"
+                                      "\n| 2026-01-07 | 销售订单 | XT1 | C1 | W1 | | A | 5 | 9 | | |")
+    assert ledger.reverse("XT1", journal="sales").ok
+    ambiguous = only_problem(ledger.reverse("XT1"))
+    assert ambiguous.message == "单号“XT1”在多个表中都有：请指明是哪一类单据（销售退货、采购订单、销售订单）。"
+    [both] = ledger.close_order("XT1", date=day("2026-01-08"))
+    assert "（采购订单、销售订单）" in both.message
+    assert ledger.close_order("XT1", journal="purchase_orders", user="王会计", date=day("2026-01-08")) == []
+    ledger.close_period(day("2026-01-31"))
+    [closed] = ledger.close_order("XT1", journal="sales_orders", date=day("2026-01-31"))
+    assert closed.message.startswith("日期 2026-01-31 在已结账期间内")
+    details = [a.detail for a in ledger.audit_log(("reverse", "reverse_refused", "close_order"))]
+    assert details[0].startswith("批次 2：XT1（销售退货）冲销日期 2026-01-06")
+    assert details[2] == "XT1（采购订单）关闭 1 行"
+    codes = {"sales", "purchases", "purchase_orders", "sales_orders", "sales_return", "purchase_order"}
+    assert not [d for d in details + [ambiguous.message, both.message] if any(c in d for c in codes)]

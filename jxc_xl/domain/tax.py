@@ -1,0 +1,142 @@
+"""增值税 on one document line: the rate, the two price bases and the clerk's typed invoice figures.
+
+The contract (docs/workbook.md, 增值税) fixes the arithmetic: rounded half up **per line**, never
+per document, and a line always balances (价税合计 = 金额 + 税额 exactly). A clerk copies the
+invoice, so a typed 金额, 税额 or 价税合计 is kept to the cent when it is within a cent of what the
+rate gives — the invoice, not our rounding, is what the books must match — and anything further
+off is an error that says which figure, what was typed and what it should be.
+
+Rates are exact fractions (13% is Decimal('0.13')); nothing here sees a float.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .money import ZERO, mul_money, ratio, round_money, round_unit_cost
+
+CENT = Decimal("0.01")
+MAX_RATE = Decimal(1)          # a rate is a fraction below 100%
+
+
+def parse_rate(value: object) -> Decimal | None:
+    """A rate as typed — ``13%``, ``13``, ``0.13`` all mean 13% — as an exact fraction; None when
+    it is not one (blank is the caller's business). A figure of 1 or more is a percentage."""
+    text = str(value).strip().replace("％", "%")
+    percent = text.endswith("%")
+    try:
+        rate = Decimal(text.rstrip("%").strip())
+    except InvalidOperation:
+        return None
+    if not rate.is_finite() or rate < 0:
+        return None
+    rate = rate / 100 if percent or rate >= 1 else rate
+    return rate if rate < MAX_RATE else None
+
+
+def rate_of(*candidates: Decimal | None) -> Decimal:
+    """The line's rate: its own, else the item's, else the party's, else 设置's, else 0."""
+    return next((rate for rate in candidates if rate is not None), ZERO)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the clerk typed on a line, each figure None when the cell was empty."""
+
+    qty: Decimal
+    rate: Decimal
+    price: Decimal | None = None            # 单价 (tax-exclusive)
+    price_with_tax: Decimal | None = None   # 含税单价
+    amount: Decimal | None = None           # 金额
+    tax: Decimal | None = None              # 税额
+    total: Decimal | None = None            # 价税合计
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A line's figures as the books keep them: ``total == amount + tax`` always."""
+
+    rate: Decimal
+    price: Decimal
+    price_with_tax: Decimal
+    amount: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A typed figure further than a cent from what it should be (``field`` is its header)."""
+
+    field: str
+    typed: Decimal
+    expected: Decimal
+
+    @property
+    def message(self) -> str:
+        return (f"{self.field}填的是 {self.typed:f}，按数量、单价和税率应为 {self.expected:f}"
+                f"（相差超过 0.01）：请改正{self.field}或清空让系统计算")
+
+    @property
+    def message_en(self) -> str:
+        return (f"{self.field} is {self.typed:f} but quantity, price and rate give {self.expected:f} "
+                f"(more than 0.01 apart): correct it or clear it to have it computed")
+
+
+def figures(line: Typed) -> Figures | Mismatch:
+    """The line's 金额, 税额 and 价税合计 from whichever price the clerk typed (含税单价 when only it
+    was), keeping the typed figures that agree with it to the cent."""
+    if line.price is None and line.price_with_tax is not None:
+        return _from_price_with_tax(line)
+    return _from_price(line)
+
+
+def _from_price(line: Typed) -> Figures | Mismatch:
+    """金额 = round₂(数量 × 单价); 税额 = round₂(金额 × 税率); 价税合计 = 金额 + 税额."""
+    price = line.price if line.price is not None else ZERO
+    amount = line.amount if line.amount is not None else mul_money(line.qty, price)
+    if line.amount is not None and _off(amount, line.qty * price):
+        return Mismatch("金额", amount, mul_money(line.qty, price))
+    due = round_money(amount * line.rate)
+    if line.tax is not None:
+        tax = line.tax
+    else:
+        tax = line.total - amount if line.total is not None else due
+    if _off(tax, amount * line.rate):
+        return Mismatch("税额", tax, due) if line.tax is not None else Mismatch("价税合计", line.total, amount + due)
+    return _balanced(line, price, amount, tax)
+
+
+def _from_price_with_tax(line: Typed) -> Figures | Mismatch:
+    """价税合计 = round₂(数量 × 含税单价); 税额 = round₂(价税合计 × 税率 ÷ (1 + 税率)); 金额 = 价税合计 − 税额;
+    单价 = 金额 ÷ 数量 to 6 decimals."""
+    exact = line.qty * line.price_with_tax
+    total = line.total if line.total is not None else mul_money(line.qty, line.price_with_tax)
+    if _off(total, exact):
+        return Mismatch("价税合计", total, round_money(exact))
+    due = round_money(total * line.rate / (1 + line.rate))
+    if line.tax is not None:
+        tax = line.tax
+    else:
+        tax = total - line.amount if line.amount is not None else due
+    amount = line.amount if line.amount is not None else total - tax
+    if _off(tax, amount * line.rate):
+        return Mismatch("税额", tax, due) if line.tax is not None else Mismatch("金额", amount, total - due)
+    price = round_unit_cost(ratio(amount, line.qty)) if line.qty else ZERO
+    return _balanced(line, price, amount, tax)
+
+
+def _balanced(line: Typed, price: Decimal, amount: Decimal, tax: Decimal) -> Figures | Mismatch:
+    """The line balances exactly: a typed 价税合计 is 金额 + 税额 to the cent, or it is an error."""
+    total = amount + tax
+    if line.total is not None and line.total != total:
+        return Mismatch("价税合计", line.total, total)
+    with_tax = line.price_with_tax
+    if with_tax is None:
+        with_tax = round_unit_cost(ratio(total, line.qty)) if line.qty else ZERO
+    return Figures(line.rate, price, with_tax, amount, tax, total)
+
+
+def _off(figure: Decimal, exact: Decimal) -> bool:
+    """Further than a cent from the exact (unrounded) figure: the contract's tolerance."""
+    return abs(figure - exact) > CENT
