@@ -51,6 +51,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "A server ledger {path} is not replaced from a backup here: copy the backup into a new empty database on the server with `jxc ledger copy`, then point 账簿文件 (Ledger) in the Settings sheet at it"),
     "server_elsewhere": ("账簿服务器 {path} 不在本机允许的服务器中：为防止收到的工作簿把本机的登录交给别的服务器，请在本机的环境变量 {variable} 中写上这台服务器的名字（多个用逗号分开）",
                          "The ledger server {path} is not one this computer posts to: so that a workbook from elsewhere cannot hand this computer's login to another server, add the server's name to the {variable} environment variable on this computer (comma separated)"),
+    "conventions": ("账簿 {path} 升级时无法按新的成本规则重算（{detail}），账簿未被改动：请把这一行报告给技术支持",
+                    "Ledger {path} could not be recosted by this version's costing conventions while upgrading ({detail}) and was not changed: please report this line to support"),
     "bad_backup": ("备份 {path} 不能用来恢复（{detail}）：请选择“备份”文件夹中的另一个备份",
                    "Backup {path} cannot be restored ({detail}): choose another backup from the 备份 folder"),
 }

@@ -39,7 +39,7 @@ _ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
                    "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS},
          "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"}}
 # the settings (meta keys) each act writes
-_SETTINGS = {"close": ("closed_through",), "users": ("cost_method", "allow_negative")}
+_SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
 
 _MINE = "\"user\" = session_user"
 _CURRENT = "(SELECT MAX(id) FROM batches)"

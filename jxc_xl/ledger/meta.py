@@ -14,10 +14,13 @@ from ..domain.model import CostMethod
 from ..domain.problems import Problem
 from .recost import Settings
 from .results import AuditRow
-from .schema import has_table, upsert
+from .schema import SCHEMA_VERSION, has_table, upsert
 
 if TYPE_CHECKING:
     from . import Ledger
+
+COSTING_FROM = "costing_from"        # the day this version's costing conventions start (see .conventions)
+CONVENTIONS_VERSION = 9              # the schema version that brought them
 
 METHOD_EN = {CostMethod.moving_average: "moving average", CostMethod.fifo: "FIFO",
              CostMethod.monthly_average: "monthly weighted average"}
@@ -39,13 +42,30 @@ def get(ledger: Ledger, key: str) -> str | None:
 
 def put(ledger: Ledger, key: str, value: str | None) -> None:
     """Inside the caller's transaction."""
-    ledger.conn.execute(upsert("meta", ("key", "value"), "key"), (key, value))
+    put_to(ledger.conn, key, value)
+
+
+def put_to(conn, key: str, value: str | None) -> None:
+    conn.execute(upsert("meta", ("key", "value"), "key"), (key, value))
 
 
 def read(ledger: Ledger) -> Settings:
-    closed = get(ledger, "closed_through")
-    return Settings(CostMethod(get(ledger, "cost_method") or CostMethod.moving_average.value),
-                    get(ledger, "allow_negative") == "1", dt.date.fromisoformat(closed) if closed else None)
+    return settings(ledger.conn)
+
+
+def settings(conn) -> Settings:
+    """The settings, in the caller's transaction. A ledger an earlier jxc-xl costed and not yet
+    upgraded (read as it is) has no day its costs follow this version's conventions from: all
+    its costs are taken as stored."""
+    def value(key: str) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    closed, since = value("closed_through"), value(COSTING_FROM)
+    upgraded = int(value("schema_version") or SCHEMA_VERSION) >= CONVENTIONS_VERSION
+    return Settings(CostMethod(value("cost_method") or CostMethod.moving_average.value),
+                    value("allow_negative") == "1", dt.date.fromisoformat(closed) if closed else None,
+                    dt.date.fromisoformat(since) if since else None if upgraded else dt.date.max)
 
 
 def set_cost_method(ledger: Ledger, method: CostMethod) -> Problem | None:
@@ -79,7 +99,11 @@ def now() -> str:
 
 def log(ledger: Ledger, action: str, detail: str, user: str | None, workbook: str) -> None:
     """One audit row, inside the caller's transaction."""
-    ledger.conn.execute('INSERT INTO audit(at, "user", action, detail, workbook, machine) VALUES (?,?,?,?,?,?)',
+    log_to(ledger.conn, action, detail, user, workbook)
+
+
+def log_to(conn, action: str, detail: str, user: str | None, workbook: str) -> None:
+    conn.execute('INSERT INTO audit(at, "user", action, detail, workbook, machine) VALUES (?,?,?,?,?,?)',
                         (now(), user_name(user), action, detail,
                          workbook, platform.node()))
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
-from . import checks, meta
+from . import checks, conventions, meta
 from .queries import balances, pos_before
 from .schema import has_table
 
@@ -52,6 +52,7 @@ def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: 
         ledger.conn.execute("UPDATE closes SET reopened_at = ?, reopened_by = ? WHERE through > ? AND reopened_at IS NULL",
                             (meta.now(), meta.user_name(user), through.isoformat() if through else ""))
         meta.log(ledger, "reopen", f"{old.isoformat()} → {through.isoformat() if through else '-'}", user, workbook)
+        conventions.reopened(ledger.conn, through, user, workbook)
     return True
 
 

@@ -5,6 +5,10 @@ movement; each key is replayed from there through :func:`jxc_xl.domain.costing.r
 movement whose value changed marks the movements that take their value from it (the
 receiving leg of a transfer, a return that names it, its reversal) so their keys are
 replayed in turn, until nothing changes.
+
+In a ledger an earlier jxc-xl costed, nothing dated before the day this version's conventions
+start (``Settings.costing_from``, see :mod:`.conventions`) is replayed: a replay starts there from
+the balance the books stored, and a change that would reach back before it is a closed one.
 """
 from __future__ import annotations
 
@@ -31,9 +35,19 @@ REFERENCE = False
 
 @dataclass(frozen=True)
 class Settings:
+    """``costing_from``: the day this version's costing conventions start (see
+    :mod:`.conventions`); movements dated before it were costed by an earlier jxc-xl, are closed,
+    and are taken as stored. None: every movement follows them."""
+
     method: CostMethod = CostMethod.moving_average
     allow_negative: bool = False
     closed_through: dt.date | None = None
+    costing_from: dt.date | None = None
+
+    @property
+    def since(self) -> str:
+        """The first pos costed by this version's conventions ("" — the first there is)."""
+        return self.costing_from.isoformat() if self.costing_from else ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,8 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], 
     With ``dry_run`` nothing is written and the differences found are kept instead (the
     ledger's self-check).
     """
-    pending = dict(dirty)                      # key → the earliest pos still to replay from
+    since = settings.since                     # nothing before it is replayed (taken as stored)
+    pending = {key: max(pos, since) for key, pos in dirty.items()}   # key → the earliest pos to replay from
     queue = [(pos, key) for key, pos in pending.items()]
     heapq.heapify(queue)                       # earliest first; entries a lower pos replaced are skipped
     replays: dict[Key, int] = {}
@@ -83,7 +98,10 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], 
         changed = _write(conn, result)
         if replays[key] >= MAX_REPLAYS_PER_KEY:
             continue
-        for item, warehouse, pos in _dependents(conn, changed):
+        for item, warehouse, pos, movement in _dependents(conn, changed):
+            if pos < since:                    # a closed movement costed by the old rules would change
+                row = conn.execute(f"SELECT {_COLUMNS} FROM movements WHERE id = ?", (movement,)).fetchone()
+                return Replayed(failure=Failure("closed", row, item, warehouse))
             dep = (item, warehouse)
             if dep not in pending or pos < pending[dep]:
                 pending[dep] = pos
@@ -95,19 +113,21 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
     item, warehouse = key
     method = costing.METHODS[settings.method]
     start = method.replay_start(start)
-    prev = conn.execute("SELECT bal_qty, bal_value, last_unit FROM movements WHERE item=? AND warehouse=? "
+    prev = conn.execute("SELECT bal_qty, bal_value, last_unit, pos FROM movements WHERE item=? AND warehouse=? "
                         "AND pos < ? ORDER BY pos DESC LIMIT 1", (item, warehouse, start)).fetchone()
     rows = conn.execute(f"SELECT {_COLUMNS} FROM movements WHERE item=? AND warehouse=? AND pos >= ? "
                         "ORDER BY pos", (item, warehouse, start)).fetchall()
     sources = _sources(conn, rows)
+    opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else "")
+    if hasattr(method, "carry") and start < settings.since:
+        rows, opening = _carried(method, settings, rows, sources)
     if hasattr(method, "run_units") and not REFERENCE:
-        outcome = method.run_units(tuple(prev) if prev else (0, 0, None),
-                                   [_unit_move(row, sources) for row in rows], settings.allow_negative)
+        outcome = method.run_units(opening, [_unit_move(row, sources) for row in rows], settings.allow_negative)
         stored = outcome.results
     else:
-        opening = costing.State() if prev is None else costing.State(
-            from_qty_units(prev[0]), from_cents(prev[1]),
-            None if prev[2] is None else from_unit_cost_units(prev[2]))
+        if not isinstance(opening, costing.State):
+            opening = costing.State(from_qty_units(opening[0]), from_cents(opening[1]),
+                                    None if opening[2] is None else from_unit_cost_units(opening[2]))
         outcome = costing.run(settings.method, opening, [_move(row, sources) for row in rows],
                               settings.allow_negative)
         stored = [_stored(res) for res in outcome.results]
@@ -123,6 +143,33 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
                 return Failure("closed", row, item, warehouse)
             updates.append((*new, row["id"]))
     return updates
+
+
+def _opening(prev, since: str) -> tuple[int, int, int | None]:
+    """The balance a replay starts from: the movement before it as stored, its rate the one it
+    kept — or, for the last movement an earlier jxc-xl costed (before ``since``), whose kept unit
+    cost meant value ÷ quantity, that: the stored quantity and value are what the closed books hold."""
+    if prev is None:
+        return 0, 0, None
+    qty, value, last, pos = prev
+    return qty, value, None if pos < since and qty > 0 else last
+
+
+def _carried(method, settings: Settings, rows: list, sources: dict[int, tuple]):
+    """FIFO's layers where this version's conventions start: the movements before ``since``
+    replayed by them (their figures taken as stored, never compared or written), the layers then
+    made to hold the balance the books stored there (:func:`fifo.carry`). The rows from there on,
+    and that opening."""
+    since = settings.since
+    before = [row for row in rows if row["pos"] < since]
+    rows = rows[len(before):]
+    if not before:
+        return rows, costing.State()
+    last = before[-1]
+    replayed = costing.run(settings.method, costing.State(), [_move(row, sources) for row in before],
+                           settings.allow_negative)
+    state = replayed.results[-1].state if replayed.failure is None else costing.State()
+    return rows, method.carry(state, from_qty_units(last["bal_qty"]), from_cents(last["bal_value"]))
 
 
 def _sources(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> dict[int, tuple]:
@@ -185,11 +232,11 @@ def _write(conn: sqlite3.Connection, updates: list[tuple]) -> list[int]:
     return [u[-1] for u in updates]
 
 
-def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, str]]:
-    found: list[tuple[str, str, str]] = []
+def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, str, int]]:
+    found: list[tuple[str, str, str, int]] = []
     for i in range(0, len(changed), 500):
         chunk = changed[i:i + 500]
         marks = ",".join("?" * len(chunk))
-        found += conn.execute(f"SELECT item, warehouse, pos FROM movements WHERE link IN ({marks})",
+        found += conn.execute(f"SELECT item, warehouse, pos, id FROM movements WHERE link IN ({marks})",
                               chunk).fetchall()
     return found

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -248,9 +248,20 @@ def _upgrade_to_7(conn) -> None:
     _table(conn, "users")
 
 
+def _upgrade_to_8(conn) -> None:
+    """Version 7 ledgers: (version 8 is another branch's; nothing here)."""
+
+
+def _upgrade_to_9(conn) -> None:
+    """Version 8 ledgers, costed by the earlier conventions: this version's start the day after
+    the closed period, and everything after it is recosted by them (see ledger.conventions)."""
+    from . import conventions
+    conventions.upgrade(conn)
+
+
 # _UPGRADES[v - 1] takes version v to v + 1
 _UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
-                             _upgrade_to_7]
+                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9]
 
 
 class Transaction:

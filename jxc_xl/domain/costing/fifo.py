@@ -13,6 +13,7 @@ The layers are state no single balance carries, so a replay always starts from t
 movement of the item × warehouse."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from ..money import ZERO, mul_money, ratio, round_unit_cost
@@ -81,3 +82,17 @@ def _take(layers: list[list], move: Move, state: State) -> tuple[list[list], Dec
 def _known(*units: Decimal | None) -> Decimal | None:
     """The first unit cost known (a zero one is known)."""
     return next((unit for unit in units if unit is not None), None)
+
+
+def carry(state: State, qty: Decimal, value: Decimal) -> State:
+    """The layers ``state`` holds, made to hold the balance ``qty`` / ``value`` stored where this
+    version's conventions start in a ledger an earlier jxc-xl costed: the cent difference goes
+    into the newest layer (what the next issues take last). Should the quantities differ (the
+    replay before could not stand), the stored balance is one layer at its own unit cost."""
+    if state.qty == qty and (state.layers or qty == 0):
+        if not state.layers:
+            return State(qty, value, state.last_unit)
+        *older, (receipt, layer_qty, layer_value, rate) = state.layers
+        return replace(state, value=value, layers=(*older, (receipt, layer_qty, layer_value + value - state.value, rate)))
+    rate = round_unit_cost(ratio(value, qty)) if qty else state.last_unit
+    return State(qty, value, rate, ((None, qty, value, rate),) if qty else ())
