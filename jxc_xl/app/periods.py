@@ -53,8 +53,8 @@ def close_month(book: Book, book_path: Path, month: str, user: str | None = None
         return _bad_month(month)
     end = span[1]
     sheets = read_sheets(book)
-    if sheets.fatal:
-        return Done("不能结账：" + "；".join(sheets.fatal), False)
+    if sheets.fatal or sheets.problems:          # rows that cannot be read cannot be checked
+        return Done("不能结账：" + "；".join(sheets.fatal + sheets.problems), False)
     with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
         closed = ledger.settings.closed_through
         problems = _unposted(book, ledger, sheets, closed, end) if not (closed and end <= closed) else []
@@ -71,32 +71,30 @@ def close_month(book: Book, book_path: Path, month: str, user: str | None = None
 
 def _unposted(book: Book, ledger: Ledger, sheets, closed: dt.date | None, end: dt.date) -> list[Problem]:
     """Rows dated after ``closed`` up to ``end`` that are not posted as typed: new, changed or
-    in error (a 盘点 row so is a count difference not posted)."""
+    in error (a 盘点 row so is a count difference not posted). A row in error whose date cannot
+    be read may be of any month: it stops every close."""
     data = read_input(book, sheets, None, ledger.digests())
     documents = [p.document for p in data.docs if p.document is not None]
     result = ledger.post(documents, workbook=book.name, masters=data.masters, dry_run=True)
     status = {(o.journal, o.doc_no): o for o in result.outcomes}
     problems = []
     for parsed in data.docs:
-        date = parsed.document.date if parsed.document else _typed_date(parsed)
-        if parsed.unchanged or date is None or date > end or (closed and date <= closed):
+        date = parsed.document.date if parsed.document else parsed.date
+        if parsed.unchanged or (date is None and not parsed.problems) or (date is not None and (
+                date > end or (closed and date <= closed))):
             continue
         outcome = status.get((parsed.journal, parsed.doc_no))
         if outcome is not None and outcome.status == "already":
             continue
-        spec = BY_JOURNAL[parsed.journal]
-        args = {"value": parsed.doc_no, "date": date.isoformat(), "row": parsed.rows[0],
-                "sheet": _sheet(data, spec.zh)}
+        spec = BY_JOURNAL.get(parsed.journal)
+        args = {"value": parsed.doc_no or "（空）", "date": date.isoformat() if date else "?", "row": parsed.rows[0],
+                "sheet": _sheet(data, spec.zh) if spec else parsed.problems[0].source.sheet}
         errors = list(parsed.problems) or list(outcome.problems if outcome else ())
         if errors:
             problems.append(Problem("close_error", parsed.doc_no, args={**args, "expected": errors[0].message}))
         else:
             problems.append(Problem("close_count" if spec is COUNTS else "close_unposted", parsed.doc_no, args=args))
     return problems
-
-
-def _typed_date(parsed) -> dt.date | None:
-    return next((header["date"] for _, header, _ in parsed.parts if header and header.get("date")), None)
 
 
 def _sheet(data: Input, name: str) -> str:
