@@ -34,10 +34,12 @@ def _closed_through(book: Book, book_path: Path) -> dt.date | None:
 
 
 def next_to_close(book: Book, book_path: Path, today: dt.date | None = None) -> str:
-    """The month 结账 offers: the one after the closed-through date, else last month."""
-    closed = _closed_through(book, book_path)
-    day = closed + dt.timedelta(days=1) if closed else (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
-    return f"{day:%Y-%m}"
+    """The month 结账 offers: the one after the closed-through date; with nothing closed, last
+    month or the earliest document's month if that is earlier (months close one by one)."""
+    last = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
+    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
+        day, closed = ledger.next_close(), ledger.settings.closed_through
+    return f"{day if closed else min(day or last, last):%Y-%m}"
 
 
 def latest_closed(book: Book, book_path: Path) -> str | None:
@@ -46,8 +48,11 @@ def latest_closed(book: Book, book_path: Path) -> str | None:
     return f"{closed:%Y-%m}" if closed else None
 
 
-def close_month(book: Book, book_path: Path, month: str, user: str | None = None) -> Done:
-    """结账: close every day up to the end of ``month`` once nothing stops it."""
+def close_month(book: Book, book_path: Path, month: str, user: str | None = None,
+                today: dt.date | None = None) -> Done:
+    """结账: close every day up to the end of ``month`` once nothing stops it — first whether the
+    month may close at all (ended by ``today``, the next to close), then its rows, then the
+    ledger's checks."""
     span = month_span(month)
     if span is None:
         return _bad_month(month)
@@ -57,8 +62,9 @@ def close_month(book: Book, book_path: Path, month: str, user: str | None = None
         return Done("不能结账：" + "；".join(sheets.fatal + sheets.problems), False)
     with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
         closed = ledger.settings.closed_through
-        problems = _unposted(book, ledger, sheets, closed, end) if not (closed and end <= closed) else []
-        problems = problems or ledger.close_month(end, user=user, workbook=book.name)
+        problems = [] if closed and end <= closed else [p for p in [ledger.close_refusal(end, today)] if p] or \
+            _unposted(book, ledger, sheets, closed, end)
+        problems = problems or ledger.close_month(end, user=user, workbook=book.name, today=today)
     if problems:
         english = read_settings(book, book_path).english
         shown = [p.message_en if english else p.message for p in problems]

@@ -112,3 +112,34 @@ def test_a_document_sheet_that_cannot_be_read_stops_the_close(tmp_path):
     result = close(book, "2026-09")
     assert result.exit_code == 1 and "不能结账" in result.output and "“销售”表找不到“日期”列" in result.output
     assert closed_through(book) is None
+
+
+# -- 21.2: a month that has not ended, a month skipped -------------------------------------------------
+def _stocked(book):
+    type_rows(book, "采购", [purchase("CG1", d(2026, 9, 1), "A001", 10, 5)])
+    assert post(book).exit_code == 0
+
+
+def test_close_refuses_a_month_that_has_not_ended_before_looking_at_its_rows(book):
+    from jxc_xl.app.periods import close_month
+    from jxc_xl.io.patch import PatchBook
+    _stocked(book)
+    assert close_month(PatchBook(book), book, "2026-09", today=d(2026, 10, 1)).ok
+    type_rows(book, "销售", [sale("XS1", d(2026, 12, 5), "A001", 1, 9)])          # not posted: not asked about
+    done = close_month(PatchBook(book), book, "2027-03", today=d(2026, 12, 5))
+    assert not done.ok and done.message == ("不能结账 / not closed:\n2027-03 还没有结束（月末是 2027-03-31，"
+                                            "今天是 2026-12-05）：月份结束后才能结账。")
+    assert closed_through(book) == d(2026, 9, 30)
+    result = close(book, "2099-01")                                  # the CLI asks the computer's today
+    assert result.exit_code == 1 and "2099-01 还没有结束" in result.output
+
+
+def test_close_refuses_to_skip_a_month_and_names_the_one_to_close_first(book):
+    _stocked(book)
+    result = close(book, "2026-10")
+    assert result.exit_code == 1 and "请先结账 2026-09" in result.output
+    assert close(book, "2026-09").exit_code == 0
+    result = close(book, "2026-11")
+    assert result.exit_code == 1 and "不能跳过月份结账：请先结账 2026-10（账簿结账至 2026-09-30）" in result.output
+    assert closed_through(book) == d(2026, 9, 30)
+    assert close(book, "2026-10").exit_code == 0 and close(book, "2026-11").exit_code == 0

@@ -97,3 +97,34 @@ def test_posting_after_a_close_keeps_the_snapshot_true(ledger):
     ledger.close_month(OCTOBER)
     post_ok(ledger, "| 2026-11-01 | 销售出库 | XS2 | C1 | W1 | | A | 3 | 9 | | |")
     assert ledger.verify() == []
+
+
+# -- issue 21.2: a month closes once it has ended, and months close one by one ----------------------
+def test_a_month_that_has_not_ended_is_not_closed(ledger):
+    post_ok(ledger, BOOKS)
+    [problem] = ledger.close_month(dt.date(2027, 3, 31), today=dt.date(2026, 12, 5))
+    assert problem.code == "close_not_ended"
+    assert problem.message == "2027-03 还没有结束（月末是 2027-03-31，今天是 2026-12-05）：月份结束后才能结账。"
+    assert ledger.settings.closed_through is None and ledger.audit_log(("close",)) == []
+    assert ledger.close_month(OCTOBER, today=OCTOBER) == []              # its last day: it has ended by evening
+
+
+def test_a_skipped_month_is_refused_naming_the_month_to_close_first(ledger):
+    post_ok(ledger, BOOKS)
+    [problem] = ledger.close_month(dt.date(2026, 11, 30), today=dt.date(2026, 12, 5))      # October not closed
+    assert problem.code == "close_skipped" and "请先结账 2026-10（账簿结账至 -）" in problem.message
+    assert ledger.close_month(OCTOBER) == []
+    [problem] = ledger.close_month(dt.date(2026, 12, 31), today=dt.date(2027, 1, 5))
+    assert problem.code == "close_skipped" and "请先结账 2026-11（账簿结账至 2026-10-31）" in problem.message
+    assert ledger.settings.closed_through == OCTOBER
+    assert ledger.next_close() == dt.date(2026, 11, 1)
+    assert ledger.close_month(dt.date(2026, 11, 30), today=dt.date(2027, 1, 5)) == []
+    assert ledger.close_month(dt.date(2026, 12, 31), today=dt.date(2027, 1, 5)) == []
+
+
+def test_months_before_the_first_document_need_no_close(ledger):
+    """Nothing is dated in them: the first close may be any month up to the first document's."""
+    post_ok(ledger, "| 2026-11-03 | 采购入库 | CG2 | S1 | W1 | | A | 2 | 8 | | |")
+    assert ledger.close_month(dt.date(2026, 9, 30)) == []
+    assert codes(ledger.close_month(dt.date(2026, 11, 30))) == ["close_skipped"]     # now October is next
+    assert ledger.close_month(OCTOBER) == [] and ledger.close_month(dt.date(2026, 11, 30)) == []
