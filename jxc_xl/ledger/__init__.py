@@ -24,7 +24,7 @@ from typing import Callable
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, copying, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -278,6 +278,17 @@ class Ledger:
 
     def count_differences(self) -> dict[tuple[str, str, int], Decimal]:
         return documents.count_differences(self.conn)
+
+    def changed_counts(self, through: dt.date | None = None) -> list[counts.CountChange]:
+        """Standing count lines (dated up to ``through``) whose difference a later post changed
+        and nobody has accepted: 结账 names them, their rows say so."""
+        return counts.pending(self.conn, through.isoformat() if through else None)
+
+    def accept_count(self, doc_no: str, user: str | None = None,
+                     workbook: str = "") -> tuple[list[counts.CountChange], Problem | None]:
+        """确认盘点差异: accept the changed differences of the standing count ``doc_no`` as they
+        now are (仓管, who counts, or 财务); logged. (What was accepted, or why nothing was.)"""
+        return counts.accept(self, doc_no, self._who(user), workbook)
 
     # -- the journal sheet's mark ----------------------------------------------------------
     def generation(self) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
-from . import checks, meta
+from . import checks, counts, meta
 from .queries import balances, pos_before
 from .schema import has_table
 
@@ -83,8 +83,8 @@ def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: 
 
 def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Problem]:
     """What must be right before the days after ``old`` up to ``through`` close: the books
-    verify, no stock is negative on the closing day, no issue left at a zero cost while its
-    stock had value."""
+    verify, no stock is negative on the closing day, no posted count's difference changed by a
+    later post and not yet accepted, no issue left at a zero cost while its stock had value."""
     conn = ledger.conn
     differences = checks.figures(conn, ledger.settings) + snapshot_differences(conn)
     if differences:
@@ -92,6 +92,7 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
     problems = [Problem("close_negative", field="数量", args={
                     "item": item, "warehouse": wh, "date": through.isoformat(), "value": qty_text(qty)})
                 for item, wh, _, qty, _, _ in balances(conn, pos_before(through)) if qty < 0]
+    problems += [c.problem("close_count_changed") for c in counts.pending(conn, through.isoformat())]
     for doc_no, sheet, row, item, wh, date, value in conn.execute(
             "SELECT d.doc_no, m.sheet, m.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "
             "JOIN documents d ON d.id = m.doc WHERE m.date > ? AND m.date <= ? AND m.qty < 0 AND m.value = 0 "
