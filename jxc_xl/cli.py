@@ -260,6 +260,16 @@ def close_(book: str, month: str, user: str | None) -> None:
     _done(_on_book(book, lambda b, p: close_month(b, p, month, user=user)))
 
 
+@main.command("accept-count")
+@click.argument("book")
+@click.argument("doc_no")
+@click.option("--user", default=None)
+def accept_count(book: str, doc_no: str, user: str | None) -> None:
+    """确认盘点差异: accept a posted 盘点 whose difference later posts changed (结账 names it until then)."""
+    from .app.periods import accept_count as accept
+    _done(_on_book(book, lambda b, p: accept(b, p, doc_no, user=user)))
+
+
 @main.command()
 @click.argument("book")
 @click.argument("month")

@@ -10,9 +10,12 @@ from ..domain.problems import Problem
 from ..ledger import Ledger
 from ..sheets.book import Book
 from ..sheets.contract import BY_JOURNAL, COUNTS
+from ..ledger import PostResult
 from .inputs import Input, read_input, read_sheets
 from .settings import read_settings, write_setting
+from .statuses import StatusWriter
 from .tools import Done, backup_ledger, existing_ledger
+from .usecases import Report
 
 
 def month_span(month: str) -> tuple[dt.date, dt.date] | None:
@@ -106,6 +109,25 @@ def _unposted(book: Book, ledger: Ledger, sheets, closed: dt.date | None, end: d
 def _sheet(data: Input, name: str) -> str:
     table = data.tables.get(name)
     return table.sheet if table is not None else name
+
+
+def accept_count(book: Book, book_path: Path, doc_no: str, user: str | None = None) -> Done:
+    """确认盘点差异: a posted count whose difference later posts changed is accepted as it now is
+    (the counted quantity stood; someone looked): its rows stop saying so, 结账 stops naming it."""
+    english = read_settings(book, book_path).english
+    sheets = read_sheets(book)
+    with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
+        accepted, refused = ledger.accept_count(doc_no, user=user, workbook=book.name)
+        if refused:
+            return Done(refused.message_en if english else refused.message, False)
+        if not sheets.fatal:
+            data = read_input(book, sheets, None)
+            writer = StatusWriter(data, PostResult(), ledger, english, dry_run=False)
+            writer.run([p for p in data.docs if (p.journal, p.doc_no) == (COUNTS.journal, doc_no)])
+            writer.write(book, Report())
+    book.save()
+    return Done(f"已确认盘点单“{doc_no}”的差异（已记录操作人和时间）：" + "；".join(
+        f"第{c.line}行 {c.item} {c.old} → {c.new}（因 {c.cause}）" for c in accepted))
 
 
 def reopen_month(book: Book, book_path: Path, month: str, user: str | None = None) -> Done:

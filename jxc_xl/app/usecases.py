@@ -125,6 +125,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
         report.posted = 0 if dry_run else len(result.posted)
+        report.notes += [] if dry_run else count_notes(result, settings.english)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
@@ -159,6 +160,12 @@ def _store_masters(ledger: Ledger, data: Input) -> list[str]:
             raise
         return ["商品、往来单位、仓库以账簿为准（您的部门不过账，不能修改它们）"]
     return []
+
+
+def count_notes(result, english: bool) -> list[str]:
+    """What a post or reversal did to counts posted before it: each count line whose difference
+    it changed (the count's 单号, old → new, because of which document)."""
+    return [p.message_en if english else p.message for p in (c.problem("count_changed") for c in result.count_changes)]
 
 
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
@@ -205,8 +212,10 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
         if result.ok:
             report.posted = 1
             journal = result.outcomes[0].journal
+            report.notes += count_notes(result, settings.english)
             data = read_input(book, sheets, lambda _: None)
-            rows = [p for p in data.docs if p.doc_no == doc_no and p.journal == journal]
+            marked = {(journal, doc_no)} | {(c.journal, c.doc_no) for c in result.count_changes}
+            rows = [p for p in data.docs if (p.journal, p.doc_no) in marked]
             writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
             writer.run(rows)
             writer.write(book, report)

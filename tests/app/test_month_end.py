@@ -143,3 +143,49 @@ def test_close_refuses_to_skip_a_month_and_names_the_one_to_close_first(book):
     assert result.exit_code == 1 and "不能跳过月份结账：请先结账 2026-10（账簿结账至 2026-09-30）" in result.output
     assert closed_through(book) == d(2026, 9, 30)
     assert close(book, "2026-10").exit_code == 0 and close(book, "2026-11").exit_code == 0
+
+
+# -- 21.3: a posted 盘点 whose difference a later post changes -------------------------------------------
+def accept(book, doc_no, *more):
+    return CliRunner().invoke(main, ["accept-count", str(book), doc_no, *more])
+
+
+def test_a_back_dated_sale_that_changes_a_posted_count_is_said_shown_and_stops_the_close(book):
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 100, 5)])
+    [count] = type_rows(book, "盘点", [{"单号": "PD1", "日期": d(2026, 11, 30), "仓库": "WH1", "商品编码": "A001",
+                                         "实盘数量": 100}])
+    assert post(book).exit_code == 0 and cell(book, "盘点", count, "差异") == 0
+    type_rows(book, "销售", [sale("XS1122", d(2026, 11, 22), "A001", 5, 9)])
+    report = post(book)
+    assert report.exit_code == 0
+    assert ("盘点单“PD1”第1行 商品“A001”（WH1，2026-11-30）的差异因 XS1122 由 0 变为 +5：实盘数量不变，"
+            "账面数量随过账改变了。请复核；确认无误运行 jxc accept-count（或红字冲销该盘点单后重新盘点）。") in report.notes
+    status = cell(book, "盘点", count, "状态")
+    assert status.startswith("已过账") and "（差异已由 0 变为 +5：因 XS1122，待复核确认：jxc accept-count 工作簿 PD1）" in status
+    assert (cell(book, "盘点", count, "实盘数量"), cell(book, "盘点", count, "账面数量"),
+            cell(book, "盘点", count, "差异")) == (100, 95, 5)
+    assert post(book).exit_code == 0 and "差异已由 0 变为 +5" in cell(book, "盘点", count, "状态")    # until accepted
+    result = close(book, "2026-11")
+    assert result.exit_code == 1
+    assert (f"结账前检查：盘点 第{count}行 盘点单“PD1”（2026-11-30）商品“A001”的差异已因 XS1122 由 0 变为 +5，还没有确认"
+            in result.output)
+    result = accept(book, "PD1", "--user", "王仓管")
+    assert result.exit_code == 0 and "已确认盘点单“PD1”的差异" in result.output and "0 → +5（因 XS1122）" in result.output
+    status = cell(book, "盘点", count, "状态")
+    assert status.startswith("已过账") and "差异已由" not in status
+    assert accept(book, "PD1").exit_code == 1
+    assert close(book, "2026-11").exit_code == 0
+
+
+def test_a_reversal_that_changes_a_posted_count_marks_the_counts_rows_too(book):
+    from jxc_xl.app.usecases import reverse_book
+    from jxc_xl.io.patch import PatchBook
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 100, 5)])
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 5), "A001", 5, 9)])
+    [count] = type_rows(book, "盘点", [{"单号": "PD1", "日期": d(2026, 11, 20), "仓库": "WH1", "商品编码": "A001",
+                                         "实盘数量": 95}])
+    assert post(book).exit_code == 0 and cell(book, "盘点", count, "差异") == 0
+    report = reverse_book(PatchBook(book), book, "XS1", date=d(2026, 11, 6))
+    assert report.exit_code == 0 and any("由 0 变为 -5" in n and "XS1（红字冲销）" in n for n in report.notes)
+    assert (cell(book, "盘点", count, "账面数量"), cell(book, "盘点", count, "差异")) == (100, -5)
+    assert "差异已由 0 变为 -5" in cell(book, "盘点", count, "状态")
