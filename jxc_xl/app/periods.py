@@ -7,10 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 from ..domain.problems import Problem
-from ..ledger import Ledger
+from ..ledger import Ledger, PostResult
 from ..sheets.book import Book
 from ..sheets.contract import BY_JOURNAL, COUNTS
-from ..ledger import PostResult
 from .inputs import Input, read_input, read_sheets
 from .settings import read_settings, write_setting
 from .statuses import StatusWriter
@@ -65,8 +64,11 @@ def close_month(book: Book, book_path: Path, month: str, user: str | None = None
         return Done("不能结账：" + "；".join(sheets.fatal + sheets.problems), False)
     with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
         closed = ledger.settings.closed_through
-        problems = [] if closed and end <= closed else [p for p in [ledger.close_refusal(end, today)] if p] or \
-            _unposted(book, ledger, sheets, closed, end)
+        if closed and end <= closed:
+            problems = []                          # closed already: the ledger says so
+        else:
+            refused = ledger.close_refusal(end, today)
+            problems = [refused] if refused else _unposted(book, ledger, sheets, closed, end)
         problems = problems or ledger.close_month(end, user=user, workbook=book.name, today=today)
     if problems:
         english = read_settings(book, book_path).english

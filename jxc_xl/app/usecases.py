@@ -248,8 +248,9 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
 
 def sheet_differences(spec: SheetSpec, table: Table, wanted: list[list], most: int = 5) -> list[str]:
     """Which rows of a generated sheet differ from the ledger, and in which figures: the first
-    ``most`` rows said (a missing row by its first figure), the rest counted. Whatever a cell holds (text, an error value, a number no
-    figure can be, a row the sheet lacks or has too many) is a difference, never a failure."""
+    ``most`` rows said (a missing row by its first figure), the rest counted. Whatever a cell
+    holds (text, an error value, a number no figure can be, a row the sheet lacks or has too
+    many) is a difference, never a failure."""
     width = 3 if spec.dated_by_today else len(spec.columns)      # aging moves with the calendar
     out, differ = [], 0
     for n in range(max(len(table.rows), len(wanted))):
