@@ -12,8 +12,7 @@ import gc
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from itertools import zip_longest
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, no_progress, read_input, read_sheets
@@ -133,6 +132,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
         report.posted = 0 if dry_run else len(result.posted)
+        report.notes += [] if dry_run else count_notes(result, settings.english)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
@@ -169,6 +169,12 @@ def _store_masters(ledger: Ledger, data: Input) -> list[str]:
             raise
         return ["商品、往来单位、仓库以账簿为准（您的部门不过账，不能修改它们）"]
     return []
+
+
+def count_notes(result, english: bool) -> list[str]:
+    """What a post or reversal did to counts posted before it: each count line whose difference
+    it changed (the count's 单号, old → new, because of which document)."""
+    return [p.message_en if english else p.message for p in (c.problem("count_changed") for c in result.count_changes)]
 
 
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
@@ -232,8 +238,10 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
         if result.ok:
             report.posted = 1
             journal = result.outcomes[0].journal
+            report.notes += count_notes(result, settings.english)
             data = read_input(book, sheets, lambda _: None)
-            rows = [p for p in data.docs if p.doc_no == doc_no and p.journal == journal]
+            marked = {(journal, doc_no)} | {(c.journal, c.doc_no) for c in result.count_changes}
+            rows = [p for p in data.docs if (p.journal, p.doc_no) in marked]
             writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
             writer.run(rows)
             writer.write(book, report)
@@ -277,32 +285,51 @@ def shown_as_of(book: Book) -> dt.date | None:
 
 
 def sheet_differences(spec: SheetSpec, table: Table, wanted: list[list], most: int = 5) -> list[str]:
-    """Which row and figure of a generated sheet differ from the ledger (at most ``most``)."""
+    """Which rows of a generated sheet differ from the ledger, and in which figures: the first
+    ``most`` rows said (a missing row by its first figure), the rest counted. Whatever a cell
+    holds (text, an error value, a number no figure can be, a row the sheet lacks or has too
+    many) is a difference, never a failure."""
     width = 3 if spec.dated_by_today else len(spec.columns)      # aging moves with the calendar
-    out = []
-    for (row, values), expected in zip_longest(table.rows, wanted):
-        found = [_plain(v) for v in (values or [])[:width]]
-        ledger = [_plain(v) for v in (expected or [])[:width]]
-        for column, a, b in zip(spec.columns, found + [None] * (width - len(found)), ledger + [None] * width):
-            if a != b:
-                where = f"第 {row} 行" if row else f"缺少第 {len(table.rows) + 3 + len(out)} 行"
-                out.append(f"“{table.sheet}”{where}{column.zh}：表中 {_shown(a)}，账簿 {_shown(b)}")
-                break
-        if len(out) >= most:
-            break
+    out, differ = [], 0
+    for n in range(max(len(table.rows), len(wanted))):
+        row, values = table.rows[n] if n < len(table.rows) else (None, [])
+        found = _padded([_plain(v) for v in values[:width]], width)
+        ledger = _padded([_plain(v) for v in (wanted[n] if n < len(wanted) else [])[:width]], width)
+        cells = [f"{column.zh}：表中 {_shown(a)}，账簿 {_shown(b)}"
+                 for column, a, b in zip(spec.columns, found, ledger) if a != b]
+        if not cells:
+            continue
+        differ += 1
+        if differ <= most:
+            where = f"第 {row} 行" if row else f"缺少第 {table.header_row + 1 + n} 行"
+            out.append(f"“{table.sheet}”{where}" + "；".join(cells if row else cells[:1]))
+    if differ > most:
+        out.append(f"“{table.sheet}”另有 {differ - most} 行不同（共 {differ} 行）")
     if len(table.rows) != len(wanted):
         out.append(f"“{table.sheet}”表有 {len(table.rows)} 行，账簿应有 {len(wanted)} 行")
     return [line + "：请运行 刷新" for line in out]
 
 
+def _padded(values: list, width: int) -> list:
+    return values + [None] * (width - len(values))
+
+
+_PLACES = Decimal("0.000001")
+
+
 def _plain(value: object) -> object:
-    """Compare sheet cells and ledger figures alike (numbers as Decimal to the 6th place)."""
+    """Compare sheet cells and ledger figures alike (numbers as Decimal to the 6th place; one
+    too large to hold 6 places, or not finite, as it is — it cannot equal a figure anyway)."""
     if value is None or value == "":
         return None
     if type(value) is Exact:
         value = Decimal(value)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return Decimal(repr(value) if isinstance(value, float) else value).quantize(Decimal("0.000001"))
+        number = Decimal(repr(value) if isinstance(value, float) else value)
+        try:
+            return number.quantize(_PLACES)
+        except InvalidOperation:
+            return number
     if isinstance(value, dt.datetime):
         return value.date()
     return value
