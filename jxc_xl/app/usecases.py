@@ -21,7 +21,7 @@ from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
-from ..sheets.book import Book, Table, read_table
+from ..sheets.book import Book, Table, read_table, taken_sheet
 from ..sheets.contract import BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, without_costs
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
@@ -241,6 +241,10 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     with ledger:
         differences = ledger.verify()
         for spec, rows in generated(ledger, today or dt.date.today()):
+            taken = taken_sheet(book, (spec,))
+            if taken:                                  # the user's sheet: not compared, not to be 刷新'd
+                differences.append(taken)
+                continue
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")

@@ -76,6 +76,8 @@ def test_a_users_sheet_named_like_a_generated_sheet_stops_the_post(book, name, r
     for command in ("refresh", "reverse"):                      # nor does anything else write over it
         done = jxc(command, str(book), *(["CG1"] if command == "reverse" else []))
         assert done.returncode == 2 and f"工作表“{name}”不是系统生成的" in done.stderr, done.stderr
+    done = jxc("verify", str(book))                             # verify names it rather than asking for 刷新
+    assert done.returncode == 1 and f"工作表“{name}”不是系统生成的" in done.stdout, done.stdout + done.stderr
     assert book.read_bytes() == before
     wb = openpyxl.load_workbook(book)                           # renamed as the line says: it posts, theirs kept
     wb[name].title = "我的表"
