@@ -21,7 +21,7 @@ from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
-from ..sheets.book import Book, Table, find_sheet, read_table
+from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec,
                                journal_named, without_costs)
 from ..sheets.format import Exact
@@ -114,11 +114,14 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
     report = Report(workbook=str(book_path), ledger=str(settings.ledger))
+    if not dry_run:
+        book.writable(GENERATED)      # nothing posts that the workbook cannot show, nor over a sheet of the user's
     if sheets.fatal:                  # no masters, nothing can be checked: the workbook stays as it is
-        report.sheet_problems = sheets.fatal + sheets.problems
+        report.sheet_problems, report.notes = sheets.fatal + sheets.problems, sheets.notes
         report.outcome = STOPPED_CHECK if dry_run else STOPPED_POST
         return report
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
+    report.notes += sheets.notes
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
@@ -179,15 +182,24 @@ def count_notes(result, english: bool) -> list[str]:
 
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
     """Documents this workbook posted that stand in the books but whose rows are gone (a sheet
-    that cannot be read is not counted as gone: its problem is said already)."""
+    that cannot be read is not counted as gone: its problem is said already). A whole sheet
+    missing is one line: it is to be restored, not its documents reversed one by one."""
     present = {(p.journal, p.doc_no) for p in data.docs}
-    out = []
+    out, gone = [], {}
     for journal, doc_no, sheet, row in ledger.standing_documents(workbook):
         spec = BY_JOURNAL[journal]
         if (journal, doc_no) in present or spec.zh in sheets.unreadable:
             continue
+        if spec.zh in sheets.absent:
+            gone.setdefault(spec, []).append(doc_no)
+            continue
         problem = Problem("posted_doc_missing", doc_no, None, sheet or spec.zh, {"value": doc_no, "expected": row})
         out.append(problem.message_en if english else problem.message)
+    for spec, numbers in gone.items():
+        shown = "、".join(numbers[:3]) + ("…" if len(numbers) > 3 else "")
+        out.append(f"缺少“{spec.zh}”表（{spec.en}）：账簿中有 {len(numbers)} 张从它过账的单据（{shown}）仍然有效；请恢复该表"
+                   f"（或把改了名的表改回“{spec.zh}”）后再过账，账簿未因此改变 / sheet {spec.en} is missing while "
+                   f"{len(numbers)} documents posted from it stand in the books: restore it")
     return out
 
 
@@ -197,6 +209,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user
     """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger (as ``user`` may see them); with
     ``as_of``, 应收 and 应付 as of that day (a month closed days after its end shows its aging)."""
     settings = read_settings(book, book_path)
+    book.writable(GENERATED)
     ledger, notes = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
         refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company, user=user,
@@ -218,6 +231,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
     sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
+    book.writable(GENERATED)
     journal = journal_named(sheet) if sheet else None
     stop = sheets.fatal or ([f"没有单据表“{sheet}”：应为 " + "、".join(s.zh for s in BY_JOURNAL.values())]
                             if sheet and journal is None else [])
@@ -261,6 +275,10 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     with ledger:
         differences = ledger.verify()
         for spec, rows in generated(ledger, today or dt.date.today(), shown_as_of(book)):
+            taken = taken_sheet(book, (spec,))
+            if taken:                                  # the user's sheet: not compared, not to be 刷新'd
+                differences.append(taken)
+                continue
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")
