@@ -479,6 +479,18 @@ def close_(book: str, month: str, user: str | None) -> None:
     _done(_on_book(book, lambda b, p: close_month(b, p, month, user=user)))
 
 
+@main.command("accept-count", short_help="确认盘点差异（后来的过账改变了它） / accept a changed count")
+@click.argument("book")
+@click.argument("doc_no")
+@_USER
+def accept_count(book: str, doc_no: str, user: str | None) -> None:
+    """确认盘点差异：已过账的盘点 DOC_NO 的差异被后来过账的单据改变了，确认后结账不再提它。
+
+    Accept a posted 盘点 whose difference later posts changed (结账 names it until then)."""
+    from .app.periods import accept_count as accept
+    _done(_on_book(book, lambda b, p: accept(b, p, doc_no, user=user)))
+
+
 @main.command(short_help="反结账：重开最近结账的月份 / reopen a month")
 @click.argument("book")
 @click.argument("month")

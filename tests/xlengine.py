@@ -193,11 +193,57 @@ class Book(base_classes.Book):
     def sheets(self):
         return Sheets(self)
 
+    @property
+    def names(self):
+        return Names(self)
+
     def activate(self):
         self._app.active_book = self
 
     def save(self, path=None, password=None):
         self.wb.save(path or self.path)
+
+
+class Names(base_classes.Names):
+    """The workbook's defined names (openpyxl's), as Excel's Names: Add replaces a name held."""
+
+    def __init__(self, book: Book):
+        self.book = book
+
+    def __call__(self, name_or_index):
+        names = list(self.book.wb.defined_names)
+        return Name(self.book, names[name_or_index - 1] if isinstance(name_or_index, int) else name_or_index)
+
+    def __len__(self):
+        return len(self.book.wb.defined_names)
+
+    def contains(self, name_or_index):
+        return name_or_index in self.book.wb.defined_names
+
+    def add(self, name, refers_to):
+        from openpyxl.workbook.defined_name import DefinedName
+        self.book.wb.defined_names[name] = DefinedName(name, attr_text=refers_to.lstrip("="))
+        return Name(self.book, name)
+
+
+class Name(base_classes.Name):
+    def __init__(self, book: Book, name: str):
+        self.book, self._name = book, name
+
+    @property
+    def api(self):
+        return self
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def refers_to(self):
+        return "=" + self.book.wb.defined_names[self._name].attr_text
+
+    def delete(self):
+        del self.book.wb.defined_names[self._name]
 
 
 class Sheets(base_classes.Sheets):

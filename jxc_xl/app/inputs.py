@@ -9,8 +9,9 @@ from ..domain.model import Source
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from ..sheets import parse
-from ..sheets.book import Book, SheetProblem, Table, column_letter, read_table
-from ..sheets.contract import ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, WAREHOUSES
+from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, look_alikes, read_table
+from ..sheets.contract import (ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS,
+                               STATEMENT, WAREHOUSES, SheetSpec)
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
 
@@ -48,6 +49,8 @@ class Sheets:
     problems: list[str] = field(default_factory=list)          # a document sheet that cannot be read
     fatal: list[str] = field(default_factory=list)             # a master sheet missing or unreadable
     unreadable: set[str] = field(default_factory=set)          # contract names of sheets not read
+    absent: set[str] = field(default_factory=set)              # … of document sheets not in the workbook
+    notes: list[str] = field(default_factory=list)             # said once: a sheet of the user's passed over
 
     def posted_rows(self) -> int:
         """Rows whose 状态 says they were posted: a workbook with these has a ledger somewhere."""
@@ -59,25 +62,55 @@ class Sheets:
 def read_sheets(book: Book) -> Sheets:
     """Find every input table. Masters are needed to check anything at all, so a master sheet
     that is missing or whose header cannot be found is fatal; a document sheet that is missing
-    counts as empty, one that cannot be read is a problem of its own."""
+    counts as empty, one that cannot be read is a problem of its own. A sheet with only the
+    English name of a document sheet and not its header is the user's own: said once, passed
+    over. A contract sheet that is missing while another sheet has its header (renamed) is
+    named with it, and that sheet's rows are not read."""
     found = Sheets()
+    missing: list[SheetSpec] = []
     for spec, _ in MASTER_PARSERS:
         table = read_table(book, spec)
         if table is None:
-            found.fatal.append(f"缺少“{spec.zh}”表（{spec.en}）：主数据必须放在名为“{spec.zh}”的工作表中，"
-                               f"请恢复该表后再过账；本次没有过账任何单据。")
+            missing.append(spec)
         elif isinstance(table, SheetProblem):
             found.fatal.append(table.message + "本次没有过账任何单据。")
         else:
             found.tables[spec.zh] = table
     for spec in POSTED_SHEETS:
         table = read_table(book, spec)
+        if isinstance(table, SheetProblem) and not table.ours:
+            found.notes.append(f"“{table.sheet}”表的表头不是“{spec.zh}”表（{spec.en}）的，视为您自己的表，没有读取 / "
+                               f"sheet '{table.sheet}' is not jxc's {spec.en} sheet (its header differs): not read")
+            table = None
         if isinstance(table, SheetProblem):
             found.problems.append(table.message)
             found.unreadable.add(spec.zh)
-        elif table is not None:
+        elif table is None:
+            missing.append(spec)
+        else:
             found.tables[spec.zh] = table
+    _missing(book, found, missing)
     return found
+
+
+def _missing(book: Book, found: Sheets, missing: list[SheetSpec]) -> None:
+    """A missing master is fatal, a missing document sheet empty; either, when a sheet of
+    another name has its header, is named with that sheet (and nothing that changes the books
+    is advised)."""
+    claimed = {find_sheet(book, s) for s in ALL_SHEETS + REPORTS + (STATEMENT, PRINT, AUDIT_LOG)}
+    alike = look_alikes(book, missing, claimed) if missing else {}
+    for spec in missing:
+        sheet = alike.get(spec.zh)
+        renamed = (f"缺少“{spec.zh}”表（{spec.en}）：“{sheet}”表的表头与它的相同，是改了名吗？请把“{sheet}”改回“{spec.zh}”"
+                   f"后再过账；“{sheet}”中的行没有读取" if sheet else "")
+        if spec.role == "master":
+            found.fatal.append((renamed + "；" if sheet else f"缺少“{spec.zh}”表（{spec.en}）：主数据必须放在名为“{spec.zh}”的"
+                                f"工作表中，请恢复该表后再过账；") + "本次没有过账任何单据。")
+        elif sheet:
+            found.problems.append(renamed + "。")
+            found.unreadable.add(spec.zh)
+        else:
+            found.absent.add(spec.zh)
 
 
 @dataclass

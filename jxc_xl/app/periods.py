@@ -7,12 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 from ..domain.problems import Problem
-from ..ledger import Ledger
+from ..ledger import Ledger, PostResult
 from ..sheets.book import Book
 from ..sheets.contract import BY_JOURNAL, COUNTS
 from .inputs import Input, read_input, read_sheets
 from .settings import read_settings, write_setting
+from .statuses import StatusWriter
 from .tools import Done, backup_ledger, existing_ledger
+from .usecases import Report
 
 
 def month_span(month: str) -> tuple[dt.date, dt.date] | None:
@@ -34,10 +36,12 @@ def _closed_through(book: Book, book_path: Path) -> dt.date | None:
 
 
 def next_to_close(book: Book, book_path: Path, today: dt.date | None = None) -> str:
-    """The month 结账 offers: the one after the closed-through date, else last month."""
-    closed = _closed_through(book, book_path)
-    day = closed + dt.timedelta(days=1) if closed else (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
-    return f"{day:%Y-%m}"
+    """The month 结账 offers: the one after the closed-through date; with nothing closed, last
+    month or the earliest document's month if that is earlier (months close one by one)."""
+    last = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
+    with Ledger.open(existing_ledger(book, book_path), create=False, read_only=True) as ledger:
+        day, closed = ledger.next_close(), ledger.settings.closed_through
+    return f"{day if closed else min(day or last, last):%Y-%m}"
 
 
 def latest_closed(book: Book, book_path: Path) -> str | None:
@@ -46,19 +50,26 @@ def latest_closed(book: Book, book_path: Path) -> str | None:
     return f"{closed:%Y-%m}" if closed else None
 
 
-def close_month(book: Book, book_path: Path, month: str, user: str | None = None) -> Done:
-    """结账: close every day up to the end of ``month`` once nothing stops it."""
+def close_month(book: Book, book_path: Path, month: str, user: str | None = None,
+                today: dt.date | None = None) -> Done:
+    """结账: close every day up to the end of ``month`` once nothing stops it — first whether the
+    month may close at all (ended by ``today``, the next to close), then its rows, then the
+    ledger's checks."""
     span = month_span(month)
     if span is None:
         return _bad_month(month)
     end = span[1]
     sheets = read_sheets(book)
-    if sheets.fatal:
-        return Done("不能结账：" + "；".join(sheets.fatal), False)
+    if sheets.fatal or sheets.problems:          # rows that cannot be read cannot be checked
+        return Done("不能结账：" + "；".join(sheets.fatal + sheets.problems), False)
     with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
         closed = ledger.settings.closed_through
-        problems = _unposted(book, ledger, sheets, closed, end) if not (closed and end <= closed) else []
-        problems = problems or ledger.close_month(end, user=user, workbook=book.name)
+        if closed and end <= closed:
+            problems = []                          # closed already: the ledger says so
+        else:
+            refused = ledger.close_refusal(end, today)
+            problems = [refused] if refused else _unposted(book, ledger, sheets, closed, end)
+        problems = problems or ledger.close_month(end, user=user, workbook=book.name, today=today)
     if problems:
         english = read_settings(book, book_path).english
         shown = [p.message_en if english else p.message for p in problems]
@@ -71,22 +82,24 @@ def close_month(book: Book, book_path: Path, month: str, user: str | None = None
 
 def _unposted(book: Book, ledger: Ledger, sheets, closed: dt.date | None, end: dt.date) -> list[Problem]:
     """Rows dated after ``closed`` up to ``end`` that are not posted as typed: new, changed or
-    in error (a 盘点 row so is a count difference not posted)."""
+    in error (a 盘点 row so is a count difference not posted). A row in error whose date cannot
+    be read may be of any month: it stops every close."""
     data = read_input(book, sheets, None, ledger.digests())
     documents = [p.document for p in data.docs if p.document is not None]
     result = ledger.post(documents, workbook=book.name, masters=data.masters, dry_run=True)
     status = {(o.journal, o.doc_no): o for o in result.outcomes}
     problems = []
     for parsed in data.docs:
-        date = parsed.document.date if parsed.document else _typed_date(parsed)
-        if parsed.unchanged or date is None or date > end or (closed and date <= closed):
+        date = parsed.document.date if parsed.document else parsed.date
+        if parsed.unchanged or (date is None and not parsed.problems) or (date is not None and (
+                date > end or (closed and date <= closed))):
             continue
         outcome = status.get((parsed.journal, parsed.doc_no))
         if outcome is not None and outcome.status == "already":
             continue
-        spec = BY_JOURNAL[parsed.journal]
-        args = {"value": parsed.doc_no, "date": date.isoformat(), "row": parsed.rows[0],
-                "sheet": _sheet(data, spec.zh)}
+        spec = BY_JOURNAL.get(parsed.journal)
+        args = {"value": parsed.doc_no or "（空）", "date": date.isoformat() if date else "?", "row": parsed.rows[0],
+                "sheet": _sheet(data, spec.zh) if spec else parsed.problems[0].source.sheet}
         errors = list(parsed.problems) or list(outcome.problems if outcome else ())
         if errors:
             problems.append(Problem("close_error", parsed.doc_no, args={**args, "expected": errors[0].message}))
@@ -95,13 +108,28 @@ def _unposted(book: Book, ledger: Ledger, sheets, closed: dt.date | None, end: d
     return problems
 
 
-def _typed_date(parsed) -> dt.date | None:
-    return next((header["date"] for _, header, _ in parsed.parts if header and header.get("date")), None)
-
-
 def _sheet(data: Input, name: str) -> str:
     table = data.tables.get(name)
     return table.sheet if table is not None else name
+
+
+def accept_count(book: Book, book_path: Path, doc_no: str, user: str | None = None) -> Done:
+    """确认盘点差异: a posted count whose difference later posts changed is accepted as it now is
+    (the counted quantity stood; someone looked): its rows stop saying so, 结账 stops naming it."""
+    english = read_settings(book, book_path).english
+    sheets = read_sheets(book)
+    with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
+        accepted, refused = ledger.accept_count(doc_no, user=user, workbook=book.name)
+        if refused:
+            return Done(refused.message_en if english else refused.message, False)
+        if not sheets.fatal:
+            data = read_input(book, sheets, None)
+            writer = StatusWriter(data, PostResult(), ledger, english, dry_run=False)
+            writer.run([p for p in data.docs if (p.journal, p.doc_no) == (COUNTS.journal, doc_no)])
+            writer.write(book, Report())
+    book.save()
+    return Done(f"已确认盘点单“{doc_no}”的差异（已记录操作人和时间）：" + "；".join(
+        f"第{c.line}行 {c.item} {c.old} → {c.new}（因 {c.cause}）" for c in accepted))
 
 
 def reopen_month(book: Book, book_path: Path, month: str, user: str | None = None) -> Done:

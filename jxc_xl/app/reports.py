@@ -10,7 +10,7 @@ from ..reports.forms import audit_layout, document_layout, statement_layout
 from ..reports.layouts import Heading
 from ..reports.period import period_reports
 from ..sheets.book import Book
-from ..sheets.contract import BY_JOURNAL, REPORTS, journal_named
+from ..sheets.contract import AUDIT_LOG, BY_JOURNAL, PRINT, REPORTS, STATEMENT, journal_named
 from ..sheets.layout import Layout
 from .settings import BookSettings, read_settings
 from .tools import Done, existing_ledger
@@ -53,6 +53,7 @@ def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end:
     if isinstance(found, Done):
         return found
     settings, start, end = found
+    book.writable(REPORTS)
     with _open(book, book_path) as ledger:
         heading = _heading(settings, start, end, now)
         for layout in period_reports(ledger, heading, start, end, costs=ledger.sees_costs(user)):
@@ -69,6 +70,7 @@ def write_statement(book: Book, book_path: Path, party: str, start: dt.date | No
     if isinstance(found, Done):
         return found
     settings, start, end = found
+    book.writable((STATEMENT,))
     with _open(book, book_path) as ledger:
         masters = ledger.masters()
         code = masters.code("party", str(party))
@@ -94,6 +96,7 @@ def write_audit(book: Book, book_path: Path, start: dt.date | None = None, end: 
     if start > end:
         return Done(f"期间不对：开始日期 {start.isoformat()} 晚于结束日期 {end.isoformat()}", False)
     settings = read_settings(book, book_path)
+    book.writable((AUDIT_LOG,))
     with _open(book, book_path) as ledger:
         entries = ledger.audit_log(start=start, end=end)
     shown = f"{'' if start == dt.date.min else start.isoformat()} 至 {end.isoformat()}".strip()
@@ -109,6 +112,7 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
     journal = journal_named(sheet) if sheet else None
     if sheet and journal is None:
         return Done(f"没有单据表“{sheet}”：应为 " + "、".join(spec.zh for spec in BY_JOURNAL.values()), False), None
+    book.writable((PRINT,))
     with _open(book, book_path) as ledger:
         found = ledger.printable(str(doc_no).strip(), journal)
         if len(found) != 1:

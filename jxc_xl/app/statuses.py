@@ -43,6 +43,7 @@ class StatusWriter:
         self.outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}
         self.posted = ledger.latest_documents()
         self.counted = ledger.count_differences() if not dry_run else {}
+        self.recounted = {} if dry_run else {(c.journal, c.doc_no, c.line): c for c in ledger.changed_counts()}
         self.sheets: dict[str, SheetMarks] = {}
         self.notes: list[str] = []          # what no row can show (a posted line deleted from its sheet)
 
@@ -79,8 +80,9 @@ class StatusWriter:
         they are not simply in order."""
         text = posted_text(info, self.english)
         for n, row in enumerate(parsed.rows, start=1):
-            marks.statuses[row] = text
             line = lines.get(row, n) if lines is not None else n
+            changed = self.recounted.get((parsed.journal, parsed.doc_no, line))
+            marks.statuses[row] = text + (recounted_text(changed, self.english) if changed else "")
             difference = self.counted.get((parsed.journal, parsed.doc_no, line))
             if difference is not None:
                 marks.counts[row] = difference
@@ -167,6 +169,15 @@ def posted_text(info, english: bool) -> str:
         return text + (f", reversed (batch {info['reversed_batch']})" if info["reversed_batch"] else "")
     text = f"{POSTED}{f'（超出信用额度 {over}）' if over else ''} 批次{info['batch']} {when}"
     return text + (f"，已红字冲销（批次{info['reversed_batch']}）" if info["reversed_batch"] else "")
+
+
+def recounted_text(change, english: bool) -> str:
+    """What a posted count's row adds while a later post's change to its difference waits to be
+    accepted (see ledger.counts)."""
+    if english:
+        return (f" — difference changed {change.old} → {change.new} by {change.cause}: check it, then "
+                f"jxc accept-count BOOK {change.doc_no}")
+    return f"（差异已由 {change.old} 变为 {change.new}：因 {change.cause}，待复核确认：jxc accept-count 工作簿 {change.doc_no}）"
 
 
 def add_status_column(book: Book, table: Table) -> None:

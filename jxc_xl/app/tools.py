@@ -14,7 +14,7 @@ from .statuses import StatusWriter, write_block
 from .usecases import Report, bulk, open_ledger, refresh_sheets
 from ..sheets.cells import to_code
 from ..sheets.book import Book, Table, find_sheet, read_table
-from ..sheets.contract import COUNTS, DOCUMENT_SHEETS
+from ..sheets.contract import COUNTS, DOCUMENT_SHEETS, GENERATED
 
 BACKUP_FOLDER = "备份"
 
@@ -143,6 +143,7 @@ def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | N
     are rewritten from it, and every row's 状态 says again what the restored books hold — rows
     posted after the backup go back to empty, and the next 过账 posts them again."""
     settings = read_settings(book, book_path)
+    book.writable(GENERATED)
     sheets = read_sheets(book)
     if sheets.fatal:                 # the rows' 状态 could not be said again: the ledger stays as it is
         return Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=sheets.fatal,

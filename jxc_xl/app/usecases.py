@@ -12,8 +12,7 @@ import gc
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from itertools import zip_longest
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, no_progress, read_input, read_sheets
@@ -22,7 +21,7 @@ from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
-from ..sheets.book import Book, Table, find_sheet, read_table
+from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec,
                                journal_named, without_costs)
 from ..sheets.format import Exact
@@ -115,11 +114,14 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
     report = Report(workbook=str(book_path), ledger=str(settings.ledger))
+    if not dry_run:
+        book.writable(GENERATED)      # nothing posts that the workbook cannot show, nor over a sheet of the user's
     if sheets.fatal:                  # no masters, nothing can be checked: the workbook stays as it is
-        report.sheet_problems = sheets.fatal + sheets.problems
+        report.sheet_problems, report.notes = sheets.fatal + sheets.problems, sheets.notes
         report.outcome = STOPPED_CHECK if dry_run else STOPPED_POST
         return report
     ledger, report.notes = open_ledger(book, settings, book_path, sheets, create=not dry_run, new_ledger=new_ledger)
+    report.notes += sheets.notes
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
@@ -133,6 +135,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
         report.posted = 0 if dry_run else len(result.posted)
+        report.notes += [] if dry_run else count_notes(result, settings.english)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
@@ -171,17 +174,32 @@ def _store_masters(ledger: Ledger, data: Input) -> list[str]:
     return []
 
 
+def count_notes(result, english: bool) -> list[str]:
+    """What a post or reversal did to counts posted before it: each count line whose difference
+    it changed (the count's 单号, old → new, because of which document)."""
+    return [p.message_en if english else p.message for p in (c.problem("count_changed") for c in result.count_changes)]
+
+
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
     """Documents this workbook posted that stand in the books but whose rows are gone (a sheet
-    that cannot be read is not counted as gone: its problem is said already)."""
+    that cannot be read is not counted as gone: its problem is said already). A whole sheet
+    missing is one line: it is to be restored, not its documents reversed one by one."""
     present = {(p.journal, p.doc_no) for p in data.docs}
-    out = []
+    out, gone = [], {}
     for journal, doc_no, sheet, row in ledger.standing_documents(workbook):
         spec = BY_JOURNAL[journal]
         if (journal, doc_no) in present or spec.zh in sheets.unreadable:
             continue
+        if spec.zh in sheets.absent:
+            gone.setdefault(spec, []).append(doc_no)
+            continue
         problem = Problem("posted_doc_missing", doc_no, None, sheet or spec.zh, {"value": doc_no, "expected": row})
         out.append(problem.message_en if english else problem.message)
+    for spec, numbers in gone.items():
+        shown = "、".join(numbers[:3]) + ("…" if len(numbers) > 3 else "")
+        out.append(f"缺少“{spec.zh}”表（{spec.en}）：账簿中有 {len(numbers)} 张从它过账的单据（{shown}）仍然有效；请恢复该表"
+                   f"（或把改了名的表改回“{spec.zh}”）后再过账，账簿未因此改变 / sheet {spec.en} is missing while "
+                   f"{len(numbers)} documents posted from it stand in the books: restore it")
     return out
 
 
@@ -191,6 +209,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user
     """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger (as ``user`` may see them); with
     ``as_of``, 应收 and 应付 as of that day (a month closed days after its end shows its aging)."""
     settings = read_settings(book, book_path)
+    book.writable(GENERATED)
     ledger, notes = open_ledger(book, settings, book_path, read_sheets(book))
     with ledger:
         refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company, user=user,
@@ -212,6 +231,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
     sheet's name) picks among documents of the same 单号."""
     settings = read_settings(book, book_path)
     sheets = read_sheets(book)
+    book.writable(GENERATED)
     journal = journal_named(sheet) if sheet else None
     stop = sheets.fatal or ([f"没有单据表“{sheet}”：应为 " + "、".join(s.zh for s in BY_JOURNAL.values())]
                             if sheet and journal is None else [])
@@ -232,8 +252,10 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
         if result.ok:
             report.posted = 1
             journal = result.outcomes[0].journal
+            report.notes += count_notes(result, settings.english)
             data = read_input(book, sheets, lambda _: None)
-            rows = [p for p in data.docs if p.doc_no == doc_no and p.journal == journal]
+            marked = {(journal, doc_no)} | {(c.journal, c.doc_no) for c in result.count_changes}
+            rows = [p for p in data.docs if (p.journal, p.doc_no) in marked]
             writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
             writer.run(rows)
             writer.write(book, report)
@@ -253,6 +275,10 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     with ledger:
         differences = ledger.verify()
         for spec, rows in generated(ledger, today or dt.date.today(), shown_as_of(book)):
+            taken = taken_sheet(book, (spec,))
+            if taken:                                  # the user's sheet: not compared, not to be 刷新'd
+                differences.append(taken)
+                continue
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")
@@ -277,32 +303,51 @@ def shown_as_of(book: Book) -> dt.date | None:
 
 
 def sheet_differences(spec: SheetSpec, table: Table, wanted: list[list], most: int = 5) -> list[str]:
-    """Which row and figure of a generated sheet differ from the ledger (at most ``most``)."""
+    """Which rows of a generated sheet differ from the ledger, and in which figures: the first
+    ``most`` rows said (a missing row by its first figure), the rest counted. Whatever a cell
+    holds (text, an error value, a number no figure can be, a row the sheet lacks or has too
+    many) is a difference, never a failure."""
     width = 3 if spec.dated_by_today else len(spec.columns)      # aging moves with the calendar
-    out = []
-    for (row, values), expected in zip_longest(table.rows, wanted):
-        found = [_plain(v) for v in (values or [])[:width]]
-        ledger = [_plain(v) for v in (expected or [])[:width]]
-        for column, a, b in zip(spec.columns, found + [None] * (width - len(found)), ledger + [None] * width):
-            if a != b:
-                where = f"第 {row} 行" if row else f"缺少第 {len(table.rows) + 3 + len(out)} 行"
-                out.append(f"“{table.sheet}”{where}{column.zh}：表中 {_shown(a)}，账簿 {_shown(b)}")
-                break
-        if len(out) >= most:
-            break
+    out, differ = [], 0
+    for n in range(max(len(table.rows), len(wanted))):
+        row, values = table.rows[n] if n < len(table.rows) else (None, [])
+        found = _padded([_plain(v) for v in values[:width]], width)
+        ledger = _padded([_plain(v) for v in (wanted[n] if n < len(wanted) else [])[:width]], width)
+        cells = [f"{column.zh}：表中 {_shown(a)}，账簿 {_shown(b)}"
+                 for column, a, b in zip(spec.columns, found, ledger) if a != b]
+        if not cells:
+            continue
+        differ += 1
+        if differ <= most:
+            where = f"第 {row} 行" if row else f"缺少第 {table.header_row + 1 + n} 行"
+            out.append(f"“{table.sheet}”{where}" + "；".join(cells if row else cells[:1]))
+    if differ > most:
+        out.append(f"“{table.sheet}”另有 {differ - most} 行不同（共 {differ} 行）")
     if len(table.rows) != len(wanted):
         out.append(f"“{table.sheet}”表有 {len(table.rows)} 行，账簿应有 {len(wanted)} 行")
     return [line + "：请运行 刷新" for line in out]
 
 
+def _padded(values: list, width: int) -> list:
+    return values + [None] * (width - len(values))
+
+
+_PLACES = Decimal("0.000001")
+
+
 def _plain(value: object) -> object:
-    """Compare sheet cells and ledger figures alike (numbers as Decimal to the 6th place)."""
+    """Compare sheet cells and ledger figures alike (numbers as Decimal to the 6th place; one
+    too large to hold 6 places, or not finite, as it is — it cannot equal a figure anyway)."""
     if value is None or value == "":
         return None
     if type(value) is Exact:
         value = Decimal(value)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return Decimal(repr(value) if isinstance(value, float) else value).quantize(Decimal("0.000001"))
+        number = Decimal(repr(value) if isinstance(value, float) else value)
+        try:
+            return number.quantize(_PLACES)
+        except InvalidOperation:
+            return number
     if isinstance(value, dt.datetime):
         return value.date()
     return value

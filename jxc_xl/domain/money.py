@@ -76,8 +76,9 @@ def ratio(value: Decimal, qty: Decimal) -> Decimal:
 
 
 def within(value: Decimal, limit: Decimal) -> bool:
-    """Whether ``value`` is a finite number below ``limit`` in size (one of the MAX_ limits)."""
-    return value.is_finite() and abs(value) < limit
+    """Whether ``value`` is a finite number below ``limit`` in size (one of the MAX_ limits);
+    asked without the context, so a number beyond its range (text `1e999999999`) is just too large."""
+    return value.is_finite() and value.copy_abs() < limit
 
 
 def places(value: Decimal) -> int:

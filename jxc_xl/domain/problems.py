@@ -148,6 +148,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Before closing: item '{item}' in warehouse '{warehouse}' is negative on {date} ({value}): post the missing receipt or correct the issue, then close."),
     "close_zero_cost": ("结账前检查：{sheet} 第{row}行 单号“{value}”（{date}）的商品“{item}”在仓库“{warehouse}”按零成本出库，而当时库存金额为 {expected}：请核对该商品的入库成本，冲销后重新过账，再结账。",
                         "Before closing: {sheet} row {row}, document '{value}' ({date}) issued item '{item}' from '{warehouse}' at zero cost while the stock was worth {expected}: check its receipt costs, reverse and post it again, then close."),
+    "close_not_ended": ("{value} 还没有结束（月末是 {date}，今天是 {today}）：月份结束后才能结账。",
+                        "{value} has not ended (its last day is {date}, today is {today}): close a month once it has ended."),
+    "close_skipped": ("不能跳过月份结账：请先结账 {expected}（账簿结账至 {closed}），逐月结账到 {value}。",
+                      "Months close one by one: close {expected} first (the books are closed through {closed}), then each month up to {value}."),
+    "count_changed": ("盘点单“{value}”第{line}行 商品“{item}”（{warehouse}，{date}）的差异因 {expected} 由 {old} 变为 {new}："
+                      "实盘数量不变，账面数量随过账改变了。请复核；确认无误运行 jxc accept-count（或红字冲销该盘点单后重新盘点）。",
+                      "Count '{value}' line {line}, item '{item}' ({warehouse}, {date}): its difference changed from {old} to {new} because of {expected} — "
+                      "the counted quantity stands, the book quantity moved. Check it; accept it with jxc accept-count (or reverse the count and count again)."),
+    "close_count_changed": ("结账前检查：{sheet} 第{row}行 盘点单“{value}”（{date}）商品“{item}”的差异已因 {expected} 由 {old} 变为 {new}，"
+                            "还没有确认：请复核后运行 jxc accept-count 工作簿 {value}（或红字冲销后重新盘点），再结账。",
+                            "Before closing: {sheet} row {row}, count '{value}' ({date}), item '{item}': its difference changed from {old} to {new} because of {expected} "
+                            "and is not accepted: check it, run jxc accept-count BOOK {value} (or reverse and count again), then close."),
+    "count_not_changed": ("盘点单“{value}”没有被后来的过账改变差异（或已确认、已冲销）：无需确认。",
+                          "Count '{value}' has no difference changed by a later post (or it is accepted or reversed): nothing to accept."),
     "close_unposted": ("结账前检查：{sheet} 第{row}行 单号“{value}”（{date}）还没有过账：请先过账，或删除不要的行，再结账。",
                        "Before closing: {sheet} row {row}, document '{value}' ({date}) is not posted: post it or delete the rows, then close."),
     "close_count": ("结账前检查：{sheet} 第{row}行 盘点单“{value}”（{date}）的盘点差异还没有过账：请先过账盘点单，再结账。",

@@ -12,13 +12,15 @@ from pathlib import Path
 from itertools import groupby
 from typing import Callable, Iterator
 
-from ..sheets.book import (column_letter, find_sheet, free_table_name, generated_repairs, mark_cells,
-                             mark_ranges, renamed_table)
+from ..sheets.book import (OWNER_NAME, column_letter, find_sheet, free_table_name, generated_repairs, mark_cells,
+                             made_by_jxc, mark_ranges, ref_sheet, renamed_table, sheet_ref, taken_sheet,
+                             taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
                              WARN_FILL, Exact)
 from ..sheets.layout import PAGE_FOOTER, Cell, Chart, Layout, header_sections, page_header
 from .charts import HEIGHT_CM, WIDTH_CM
+from .package import WorkbookError
 
 
 def _rgb(argb: str) -> tuple[int, int, int]:
@@ -168,7 +170,32 @@ class XlwingsBook:
         else:
             sh.tables.add(source=area, name=spec.en)
         _protect(sh, True)
+        self._mark_owner(spec, sh.name)
         self._values.pop(sh.name, None)
+
+    def own_sheets(self) -> set[str]:
+        prefix = OWNER_NAME.format("")
+        return {ref_sheet(str(n.refers_to)) for n in self.book.names if n.name.startswith(prefix)} - {None}
+
+    def writable(self, specs: tuple[SheetSpec, ...]) -> None:
+        """Excel saves what it opened; only a sheet, or a Table, of the user's holding a name jxc
+        writes stops the run."""
+        taken = taken_sheet(self, specs)
+        if taken:
+            raise WorkbookError(taken)
+        own = self.own_sheets()
+        for spec in (s for s in specs if s.role == "generated"):
+            for sh in self.book.sheets:
+                if sh.name == find_sheet(self, spec) or sh.name in own or made_by_jxc(spec, self.values(sh.name)):
+                    continue
+                for table in sh.tables:
+                    if table.name.lower() == spec.en.lower():
+                        raise WorkbookError(taken_table(sh.name, table.name, spec))
+
+    def _mark_owner(self, spec: SheetSpec, sheet: str) -> None:
+        """The defined name that marks the sheet as jxc's, hidden from the Name Manager where Excel can."""
+        name = self.book.names.add(OWNER_NAME.format(spec.en), "=" + sheet_ref(sheet))
+        _excel(lambda: setattr(name.api, "Visible", False))
 
     def _sheet(self, spec: SheetSpec, name: str | None):
         """The sheet ``name``, or (None) a new one named as the spec says, at the end."""
@@ -193,6 +220,7 @@ class XlwingsBook:
         for chart in layout.charts:
             _add_chart(sh, chart)
         _protect(sh, layout.protect)
+        self._mark_owner(layout.spec, sh.name)
         self._values.pop(sh.name, None)
 
     def _free_table_name(self, spec: SheetSpec, generated) -> None:

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
+STRICT = b"http://purl.oclc.org/ooxml/"              # ISO 29500 Strict's namespaces begin so
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
@@ -37,7 +38,9 @@ def damaged(path: Path, part: str | None = None) -> WorkbookError:
 
 def check_format(path: Path) -> None:
     """An .xlsx is a zip holding xl/workbook.xml; say plainly what else it is (an old .xls, a
-    password-protected file, an .xlsb) and what to do, before anything tries to read it."""
+    password-protected file, an .xlsb, a Strict Open XML workbook) and what to do, before
+    anything tries to read it. A Strict workbook reads, but its parts speak namespaces this
+    writer does not edit: refused here, it is refused before anything posts."""
     with open(path, "rb") as fh:
         head = fh.read(8)
     name = path.name
@@ -56,6 +59,9 @@ def check_format(path: Path) -> None:
             raise WorkbookError(f"{name} 不是可读取的 Excel 工作簿（.xlsx）" +
                                 ("：它是二进制工作簿 (.xlsb)，请在 Excel 中另存为 Excel 工作簿 (*.xlsx)" if binary else "") +
                                 " / not an .xlsx workbook" + (" (an .xlsb: save it as .xlsx)" if binary else ""))
+        if STRICT in pkg.head(pkg.workbook_part, 2048):
+            raise WorkbookError(f"{name}：此工作簿是 Strict Open XML 格式：请在 Excel 中另存为“Excel 工作簿(*.xlsx)”后再过账 / "
+                                f"a Strict Open XML workbook: save it as an Excel Workbook (*.xlsx) in Excel first")
 
 
 class Package:

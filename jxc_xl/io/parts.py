@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
+from ..sheets.book import OWNER_NAME, ref_sheet, sheet_ref
 from ..sheets.contract import SheetSpec
 from .package import DOC_REL, MAIN, Package, damaged, resolve
 
@@ -151,8 +152,25 @@ def defined_names(pkg: Package) -> ET.Element:
 
 def set_mark(pkg: Package, spec: SheetSpec, mark: str) -> None:
     """The hidden defined name that says which ledger state a generated sheet shows."""
+    _set_name(pkg, mark_name(spec), f'"{mark}"')
+
+
+def set_owner(pkg: Package, spec: SheetSpec, sheet: str) -> None:
+    """The hidden defined name that marks ``sheet`` as the one jxc writes ``spec`` on."""
+    _set_name(pkg, OWNER_NAME.format(spec.en), sheet_ref(sheet))
+
+
+def owned_sheets(pkg: Package) -> set[str]:
+    """The sheets jxc's markers name (workbook-wide names only: a sheet's own copy of a name,
+    made when a sheet is copied in Excel, marks nothing)."""
+    prefix = OWNER_NAME.format("")
+    return {ref_sheet(n.text or "") for n in pkg.xml(pkg.workbook_part).iter(f"{{{MAIN}}}definedName")
+            if n.get("name", "").startswith(prefix) and n.get("localSheetId") is None} - {None}
+
+
+def _set_name(pkg: Package, name: str, value: str) -> None:
     names = defined_names(pkg)
-    for name in list(names):
-        if name.get("name") == mark_name(spec):
-            names.remove(name)
-    ET.SubElement(names, f"{{{MAIN}}}definedName", {"name": mark_name(spec), "hidden": "1"}).text = f'"{mark}"'
+    for old in list(names):
+        if old.get("name") == name and old.get("localSheetId") is None:
+            names.remove(old)
+    ET.SubElement(names, f"{{{MAIN}}}definedName", {"name": name, "hidden": "1"}).text = value

@@ -23,7 +23,7 @@ from ..sheets.layout import Layout
 from . import parts
 from .files import save_atomically
 from .layoutxml import add_charts, drop_relations, layout_print_names, layout_sheet, set_print_names
-from .package import Package, damaged
+from .package import MAIN, Package, damaged
 from .sheetdata import generated_sheet, marked, patch_sheet, same, with_marks
 from .styles import Styles, styles_part
 from .xlsx import FileBook, generated_table_ref
@@ -74,6 +74,18 @@ class PatchBook(FileBook):
 
     def write_layout(self, layout: Layout) -> None:
         self._ops.append(("write_layout", (layout,)))
+
+    def _can_save(self) -> None:
+        """The parts saving edits can be edited; in a shape this writer leaves to openpyxl, the
+        whole load openpyxl's save needs."""
+        with Package(self.path) as pkg:
+            pkg.xml("[Content_Types].xml")
+            if pkg.xml(pkg.workbook_part).find(f"{{{MAIN}}}sheets") is None:
+                raise damaged(pkg.path, pkg.workbook_part)
+            Styles(pkg, styles_part(pkg))
+            patchable = self._plain(pkg)
+        if not patchable:
+            super()._can_save()
 
     def save(self) -> None:
         if not self._ops:
@@ -157,6 +169,7 @@ class PatchBook(FileBook):
         old = pkg.read(part) if kept else None
         pkg.put(part, generated_sheet(old, spec, note, rows, styles, rid, kept, company))
         set_print_names(pkg, sheet or spec.zh, repeat=(2, 2))
+        parts.set_owner(pkg, spec, sheet or spec.zh)
         if mark is not None:
             parts.set_mark(pkg, spec, mark)
 
@@ -168,6 +181,7 @@ class PatchBook(FileBook):
         drop_relations(pkg, part)
         pkg.put(part, layout_sheet(layout, styles, add_charts(pkg, part, layout, sheet)))
         layout_print_names(pkg, sheet, layout)
+        parts.set_owner(pkg, layout.spec, sheet)
 
     def _own_table(self, pkg: Package, spec: SheetSpec, sheet: str | None, part: str, ref: str) -> str:
         """The generated sheet's one Table, named as the contract says, its range ``ref``: the

@@ -15,7 +15,7 @@ from ..sheets.contract import (ALL_SHEETS, GENERATED, GENERATED_NOTE, ITEMS, PAR
                                SheetSpec)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .files import save_atomically
-from .xlsx import page_setup, write_generated
+from .xlsx import mark_owner, page_setup, write_generated
 
 # An input table starts with one empty row (its formats and the 金额 formula): Excel's Table grows
 # as a clerk types under it, copying both. Tables pre-sized to hundreds of empty rows printed as
@@ -74,6 +74,7 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None)
         ws = wb.create_sheet(spec.zh)
         if spec in GENERATED:
             write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）", [], company)
+            mark_owner(wb, spec, ws.title)            # jxc's from the start, though empty
         elif spec is SETTINGS:
             _settings(ws, company)
             page_setup(ws, company, False, (1, 1))

@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..sheets.book import column_letter, column_number, find_sheet, free_table_name, generated_repairs, mark_cells, mark_ranges, renamed_table
+from ..sheets.book import (OWNER_NAME, column_letter, column_number, find_sheet, free_table_name, generated_repairs,
+                           made_by_jxc, mark_cells, mark_ranges, renamed_table, sheet_ref, taken_sheet, taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
                              WARN_FILL, Exact)
@@ -73,7 +74,7 @@ class FileBook:
         from python_calamine import CalamineWorkbook
         self._reader = _calamine(lambda: CalamineWorkbook.from_path(str(self.path)))
         if self._reader is None:
-            self._find_damage()
+            self._find_damage()                 # else every sheet is read from its XML
         self._values: dict[str, list[list]] = {}
         self._parsed: dict[str, tuple[list[list], list[tuple[int, int, int, int]]]] = {}
         self._parts: dict[str, str | None] | None = None
@@ -81,17 +82,28 @@ class FileBook:
         self._wb = None
 
     def _find_damage(self) -> None:
-        """calamine could not open the file: name the part that is damaged, if one is."""
+        """calamine could not open the file: name the part that is damaged, if one is. A sound
+        file it cannot open holds a sheet kind it does not know (an Excel 4 macro sheet): then
+        the worksheets are read from their XML, and the other sheets are left as they are."""
         with Package(self.path) as pkg:
-            pkg.sheets()
+            pkg.xml("[Content_Types].xml")
+            sheets = pkg.sheets()
             workbook = pkg.workbook_part
             for _, part in pkg.targets(workbook, "styles") + pkg.targets(workbook, "sharedStrings"):
                 pkg.xml(part)
-        raise damaged(self.path)
+        if all(part is None for _, part in sheets):
+            raise damaged(self.path)
 
     # -- reading -----------------------------------------------------------------------------
     def sheet_names(self) -> list[str]:
-        return list(self._wb.sheetnames) if self._wb is not None else list(self._reader.sheet_names)
+        """Every sheet's name, a macro or dialog sheet's too (it reads as empty): a generated
+        sheet must never be added under a name one of them holds."""
+        if self._wb is not None:
+            return list(self._wb.sheetnames)
+        if self._reader is not None:
+            return list(self._reader.sheet_names)
+        with Package(self.path) as pkg:
+            return [name for name, _ in pkg.sheets()]
 
     def values(self, sheet: str) -> list[list]:
         if sheet not in self._values:
@@ -104,7 +116,7 @@ class FileBook:
     def _read(self, sheet: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
         """A sheet's values and merged areas, read once: by calamine, else from the XML."""
         if sheet not in self._parsed:
-            parsed = _calamine(lambda: self._reader.get_sheet_by_name(sheet))
+            parsed = self._reader and _calamine(lambda: self._reader.get_sheet_by_name(sheet))
             rows = parsed and _calamine(lambda: parsed.to_python(skip_empty_area=False))
             if rows is None:
                 with Package(self.path) as pkg:
@@ -138,6 +150,37 @@ class FileBook:
     def repairs(self) -> list[str]:
         """What writing had to repair or create in the workbook (one line each, for the summary)."""
         return list(self._repairs)
+
+    def own_sheets(self) -> set[str]:
+        from .parts import owned_sheets
+        with Package(self.path) as pkg:
+            return owned_sheets(pkg)
+
+    def writable(self, specs: tuple[SheetSpec, ...]) -> None:
+        taken = taken_sheet(self, specs)
+        if taken:
+            raise WorkbookError(taken)
+        self._taken_table(specs)
+        self._can_save()
+
+    def _can_save(self) -> None:
+        """openpyxl loads the whole file to save it: what it cannot load is said now, before posting."""
+        self.wb
+
+    def _taken_table(self, specs: tuple[SheetSpec, ...]) -> None:
+        """A Table of the user's named as a generated sheet's Table must be (Excel's names are
+        one per workbook): it is not renamed behind the user's formulas; the run stops instead."""
+        from .parts import owned_sheets, tables
+        with Package(self.path) as pkg:
+            names = {part: name for name, part in pkg.sheets()}
+            own, found = owned_sheets(pkg), tables(pkg)
+        for spec in (s for s in specs if s.role == "generated"):
+            for table in found:
+                sheet = names.get(table.sheet, "")
+                if table.name.lower() != spec.en.lower() or sheet == find_sheet(self, spec) or sheet in own \
+                        or made_by_jxc(spec, self.values(sheet)):
+                    continue
+                raise WorkbookError(taken_table(sheet, table.name, spec))
 
     # -- writing with openpyxl ---------------------------------------------------------------
     @property
@@ -191,11 +234,17 @@ class FileBook:
         ws = self._fresh_sheet(spec)
         self._free_table_name(spec)
         write_generated(ws, spec, note, rows, company)
+        self._mark_owner(spec, ws.title)
 
     def write_layout(self, layout: Layout) -> None:
         """A report or printed 单据 sheet written anew (created if missing): nothing of the sheet
         before — cells, merges, charts, page breaks — survives into the new one."""
-        write_layout_sheet(self._fresh_sheet(layout.spec), layout)
+        ws = self._fresh_sheet(layout.spec)
+        write_layout_sheet(ws, layout)
+        self._mark_owner(layout.spec, ws.title)
+
+    def _mark_owner(self, spec: SheetSpec, sheet: str) -> None:
+        mark_owner(self.wb, spec, sheet)
 
     def _fresh_sheet(self, spec: SheetSpec):
         """An empty sheet in place of the spec's sheet (its name and position kept), or a new
@@ -224,6 +273,13 @@ class FileBook:
         if self._wb is None:
             return
         save_atomically(self.path, self._wb.save)
+
+
+def mark_owner(wb, spec: SheetSpec, sheet: str) -> None:
+    """The hidden defined name that marks ``sheet`` as jxc's (see sheets.book.OWNER_NAME)."""
+    from openpyxl.workbook.defined_name import DefinedName
+    name = OWNER_NAME.format(spec.en)
+    wb.defined_names[name] = DefinedName(name, attr_text=sheet_ref(sheet), hidden=True)
 
 
 def write_generated(ws, spec: SheetSpec, note: str, rows: list[list], company: str = "") -> None:

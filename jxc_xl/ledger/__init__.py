@@ -24,7 +24,7 @@ from typing import Callable
 from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, copying, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -137,22 +137,35 @@ class Ledger:
         returns whether it moved (only ever forward: an earlier date or None leaves it as it is)."""
         return through is not None and periods.close(self, through, self._who(user), workbook, checked=False) == []
 
-    def close_month(self, through: dt.date, user: str | None = None, workbook: str = "") -> list[Problem]:
+    def close_month(self, through: dt.date, user: str | None = None, workbook: str = "",
+                    today: dt.date | None = None) -> list[Problem]:
         """结账 through ``through`` after the ledger's own checks: [] when closed, else what to fix
-        first (nothing closed). The workbook's checks (unposted rows) are the caller's; a user
-        whose role may not close is refused (and that is logged)."""
+        first (nothing closed). A month closes once it has ended (by ``today``, default the
+        computer's) and in order (see :meth:`close_refusal`). The workbook's checks (unposted
+        rows) are the caller's; a user whose role may not close is refused (and that is logged)."""
         user = self._who(user)
         refused = self.refusal(user, "close")
         if refused:
             with self._transaction():
                 meta.log(self, "close_refused", f"{through.isoformat()}：{refused.message}", user, workbook)
             return [refused]
-        found = periods.close(self, through, user, workbook, checked=True)
+        found = periods.close(self, through, user, workbook, checked=True, today=today)
         if found is None:
             closed = self.settings.closed_through
             return [Problem("already_closed", field="日期", args={"value": through.isoformat(),
                                                                   "closed": closed.isoformat() if closed else ""})]
         return found
+
+    def close_refusal(self, through: dt.date, today: dt.date | None = None) -> Problem | None:
+        """Why the month ending ``through`` cannot close yet, asked before anything else: it has
+        not ended by ``today``, or it is not the next month to close — the one after the
+        closed-through date, else the month of the earliest document (months close one by one,
+        each after its own checks)."""
+        return periods.timing(self.conn, self.settings.closed_through, through, today or dt.date.today())
+
+    def next_close(self) -> dt.date | None:
+        """The first day of the month to close next (None: nothing closed, nothing posted)."""
+        return periods.due(self.conn, self.settings.closed_through)
 
     def reopen(self, through: dt.date | None, user: str | None = None, workbook: str = "") -> bool:
         """反结账 back to ``through`` (None: nothing closed); logged with who, when and where.
@@ -265,6 +278,17 @@ class Ledger:
 
     def count_differences(self) -> dict[tuple[str, str, int], Decimal]:
         return documents.count_differences(self.conn)
+
+    def changed_counts(self, through: dt.date | None = None) -> list[counts.CountChange]:
+        """Standing count lines (dated up to ``through``) whose difference a later post changed
+        and nobody has accepted: 结账 names them, their rows say so."""
+        return counts.pending(self.conn, through.isoformat() if through else None)
+
+    def accept_count(self, doc_no: str, user: str | None = None,
+                     workbook: str = "") -> tuple[list[counts.CountChange], Problem | None]:
+        """确认盘点差异: accept the changed differences of the standing count ``doc_no`` as they
+        now are (仓管, who counts, or 财务); logged. (What was accepted, or why nothing was.)"""
+        return counts.accept(self, doc_no, self._who(user), workbook)
 
     # -- the journal sheet's mark ----------------------------------------------------------
     def generation(self) -> str:

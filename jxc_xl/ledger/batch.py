@@ -14,7 +14,7 @@ from ..domain.model import ORDER_TYPES, Document, DocType
 from ..domain.problems import Problem
 from ..domain.roles import LABELS, can_do, may_post
 from ..domain.validate import Masters, check_reversal_date, validate
-from . import meta, orders, users
+from . import counts, meta, orders, users
 from .posting import Stamp, Writer, dependents, doc_pos
 from .recost import recost
 from .results import Outcome, PostResult
@@ -37,6 +37,7 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
         writer.credit_block = credit_block
         outcomes.update(_post_all(writer, checked, latest))
         result.outcomes = [outcomes[i] for i in sorted(outcomes)]
+        result.count_changes = counts.made_by(ledger.conn, stamp.batch)
         if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
             result.batch = stamp.batch
             _log(ledger, "post", result, user, workbook)          # with the batch, or not at all
@@ -198,7 +199,8 @@ def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | No
         else:
             meta.log(ledger, "reverse", f"批次 {stamp.batch}：{doc_no}（{_kinds([original['type']])}）冲销日期 {date}",
                      user, workbook)
-            return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")])
+            return PostResult(stamp.batch, [Outcome(doc_no, original["journal"], "posted")],
+                              counts.made_by(ledger.conn, stamp.batch))
     with ledger._transaction():
         meta.log(ledger, "reverse_refused", f"{doc_no}：{refused[0].message}", user, workbook)
     return PostResult(None, [Outcome(doc_no, original["journal"] if original else journal or "", "error",

@@ -31,12 +31,14 @@ _COSTS = "qty, value, unit_cost, bal_qty, bal_value, last_unit, touched"
 # table → privilege, for every department; for each that posts; for each that may an act
 _EVERYONE = {"audit": "INSERT", "batches": "INSERT", "jxc_changes": "UPDATE"}
 _POSTING = {"documents": "INSERT, UPDATE (raw_hash)", "lines": "INSERT", "movements": f"INSERT, UPDATE ({_COSTS})",
+            "count_changes": "INSERT, UPDATE (new_qty)",
             "party_entries": "INSERT", "stock_keys": "INSERT", "items": "INSERT, UPDATE",
             "parties": "INSERT, UPDATE", "warehouses": "INSERT, UPDATE"}
 _ORDERS = {"order_closes": "INSERT, UPDATE (undone_at, undone_by)"}
+_ACCEPT = {"count_changes": "UPDATE (accepted_at, accepted_by)"}      # 确认盘点差异: 仓管 (who counts) and 财务
 _ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
          "close": {"closes": "INSERT, UPDATE (reopened_at, reopened_by)", "closing_stock": "INSERT",
-                   "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS},
+                   "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS, **_ACCEPT},
          "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"}}
 # the settings (meta keys) each act writes
 _SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
@@ -90,6 +92,7 @@ def apply(conn) -> None:
 def _privileges(code: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     parts = [_EVERYONE, _POSTING if POSTS[code] else {}, _ORDERS if POSTS[code] & ORDER_TYPES else {},
+             _ACCEPT if DocType.stock_count in POSTS[code] else {},
              *(_ACTS[a] for a in sorted(ACTS.get(code, ())))]
     for part in parts:
         for table, privilege in part.items():

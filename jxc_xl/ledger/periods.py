@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
-from . import checks, conventions, meta
+from . import checks, conventions, counts, meta
 from .queries import balances, pos_before
 from .schema import has_table
 
@@ -22,15 +22,18 @@ if TYPE_CHECKING:
     from . import Ledger
 
 
-def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, checked: bool) -> list[Problem] | None:
+def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, checked: bool,
+          today: dt.date | None = None) -> list[Problem] | None:
     """Close every day up to ``through``: [] when closed, the problems that stop it (nothing
-    closed then), or None when ``through`` is not after the closed-through date."""
+    closed then), or None when ``through`` is not after the closed-through date. Checked, a
+    month closes only once it has ended (on ``today``) and only when it is the next to close."""
     with ledger._transaction() as tx:
         old = meta.read(ledger).closed_through
         if old is not None and through <= old:
             tx.rollback()
             return None
-        problems = _checks(ledger, old, through) if checked else []
+        timed = checked and timing(ledger.conn, old, through, today or dt.date.today())
+        problems = [timed] if timed else _checks(ledger, old, through) if checked else []
         if problems:
             tx.rollback()
             return problems
@@ -38,6 +41,29 @@ def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, che
         meta.put(ledger, "closed_through", through.isoformat())
         meta.log(ledger, "close", f"{old.isoformat() if old else '-'} → {through.isoformat()}", user, workbook)
     return []
+
+
+def due(conn: sqlite3.Connection, old: dt.date | None) -> dt.date | None:
+    """The first day of the month to close next: the one after the closed-through date, else
+    the month of the earliest document (None: nothing closed and nothing posted)."""
+    if old is not None:
+        return old + dt.timedelta(days=1)
+    (first,) = conn.execute("SELECT MIN(date) FROM documents").fetchone()
+    return dt.date.fromisoformat(first).replace(day=1) if first else None
+
+
+def timing(conn: sqlite3.Connection, old: dt.date | None, through: dt.date, today: dt.date) -> Problem | None:
+    """Why the month ending ``through`` may not close yet, if it may not: it has not ended by
+    ``today`` (its sales of today would be refused, and undoing it takes a 反结账 a month), or a
+    month before it has not closed (its own checks and snapshot would be skipped)."""
+    if through > today:
+        return Problem("close_not_ended", field="日期", args={"value": f"{through:%Y-%m}", "date": through.isoformat(),
+                                                             "today": today.isoformat()})
+    start = due(conn, old)
+    if start is not None and through.replace(day=1) > start:
+        return Problem("close_skipped", field="日期", args={"value": f"{through:%Y-%m}", "expected": f"{start:%Y-%m}",
+                                                           "closed": old.isoformat() if old else "-"})
+    return None
 
 
 def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: str) -> bool:
@@ -58,8 +84,8 @@ def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: 
 
 def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Problem]:
     """What must be right before the days after ``old`` up to ``through`` close: the books
-    verify, no stock is negative on the closing day, no issue left at a zero cost while its
-    stock had value."""
+    verify, no stock is negative on the closing day, no posted count's difference changed by a
+    later post and not yet accepted, no issue left at a zero cost while its stock had value."""
     conn = ledger.conn
     differences = checks.figures(conn, ledger.settings) + snapshot_differences(conn)
     if differences:
@@ -67,6 +93,7 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
     problems = [Problem("close_negative", field="数量", args={
                     "item": item, "warehouse": wh, "date": through.isoformat(), "value": qty_text(qty)})
                 for item, wh, _, qty, _, _ in balances(conn, pos_before(through)) if qty < 0]
+    problems += [c.problem("close_count_changed") for c in counts.pending(conn, through.isoformat())]
     for doc_no, sheet, row, item, wh, date, value in conn.execute(
             "SELECT d.doc_no, m.sheet, m.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "
             "JOIN documents d ON d.id = m.doc WHERE m.date > ? AND m.date <= ? AND m.qty < 0 AND m.value = 0 "

@@ -92,10 +92,13 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], 
         result = _replay(conn, settings, key, start)
         if isinstance(result, Failure):
             return Replayed(failure=result)
+        updates, counts = result
         if dry_run:
-            replayed.differences.extend(result)
+            replayed.differences.extend(updates)
             continue
-        changed = _write(conn, result)
+        changed = _write(conn, updates)
+        if counts:
+            _note_counts(conn, counts)
         if replays[key] >= MAX_REPLAYS_PER_KEY:
             continue
         for item, warehouse, pos, movement in _dependents(conn, changed):
@@ -136,13 +139,15 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
         if isinstance(outcome.failure, costing.Shortage):
             return Failure("shortage", row, item, warehouse, outcome.failure.needed, outcome.failure.available)
         return Failure("no_cost", row, item, warehouse)
-    updates = []
+    updates, counts = [], []
     for row, new in zip(rows, stored):
         if tuple(row)[13:] != new:
             if settings.closed_through and row["date"] <= settings.closed_through.isoformat():
                 return Failure("closed", row, item, warehouse)
             updates.append((*new, row["id"]))
-    return updates
+            if row["rule"] == "count" and row["qty"] is not None and row["qty"] != new[0]:
+                counts.append((row["id"], row["qty"], new[0]))
+    return updates, counts
 
 
 def _opening(prev, since: str) -> tuple[int, int, int | None]:
@@ -230,6 +235,22 @@ def _write(conn: sqlite3.Connection, updates: list[tuple]) -> list[int]:
     conn.executemany("UPDATE movements SET qty=?, value=?, unit_cost=?, bal_qty=?, bal_value=?, "
                      "last_unit=?, touched=(SELECT MAX(id) FROM batches) WHERE id=?", updates)
     return [u[-1] for u in updates]
+
+
+def _note_counts(conn: sqlite3.Connection, counts: list[tuple[int, int, int]]) -> None:
+    """Posted counts whose difference (counted − book) this batch changes: the counted quantity
+    stands, so the difference follows the book — and that is recorded, once per count line and
+    batch with its difference before the batch, to be said and accepted (see ledger.counts).
+    A count posted by this very batch is not changed: it is being posted."""
+    batch = "(SELECT MAX(id) FROM batches)"
+    for movement, old, new in counts:
+        if conn.execute(f"SELECT 1 FROM movements m JOIN documents d ON d.id = m.doc WHERE m.id = ? "
+                        f"AND d.batch = {batch}", (movement,)).fetchone():
+            continue
+        if conn.execute(f"UPDATE count_changes SET new_qty = ? WHERE movement = ? AND batch = {batch}",
+                        (new, movement)).rowcount == 0:
+            conn.execute(f"INSERT INTO count_changes (movement, batch, old_qty, new_qty) "
+                         f"SELECT ?, {batch}, ?, ?", (movement, old, new))
 
 
 def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, str, int]]:

@@ -22,6 +22,7 @@ class Outcome:
 class PostResult:
     batch: int | None = None
     outcomes: list[Outcome] = field(default_factory=list)
+    count_changes: list = field(default_factory=list)     # posted counts whose difference this post changed
 
     def _with(self, status: str) -> list[str]:
         return [o.doc_no for o in self.outcomes if o.status == status]

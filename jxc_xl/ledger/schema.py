@@ -73,6 +73,11 @@ TABLES: dict[str, dict] = {
     # 关闭订单 (短交/结案): what each item of an order had open when it was closed, until undone.
     "order_closes": {"columns": {"id": int, "doc": int, "item": str, "qty": int, "date": str, "at": str,
                                  "user": str, "workbook": str, "undone_at": str, "undone_by": str}, "pk": "id"},
+    # A posted 盘点 line whose difference a later batch changed (the counted quantity stands; the
+    # book quantity moved under it): the count movement, its difference before and after, the
+    # batch that changed it — standing until someone accepts it (or the count is reversed).
+    "count_changes": {"columns": {"id": int, "movement": int, "batch": int, "old_qty": int, "new_qty": int,
+                                  "accepted_at": str, "accepted_by": str}, "pk": "id"},
     # Who did what to the books, when and from where: posts, reversals, closes, users, refusals.
     "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
                           "workbook": str, "machine": str}, "pk": "id"},
@@ -84,6 +89,7 @@ INDEXES = [
     ("lines", ["source_line"], False),
     ("lines", ["order_line"], False),
     ("order_closes", ["doc"], False),
+    ("count_changes", ["movement", "batch"], True),
     ("movements", ["item", "warehouse", "pos"], False),
     ("movements", ["link"], False),
     ("movements", ["doc"], False),
@@ -141,7 +147,8 @@ def has_table(conn, name: str) -> bool:
 
 
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
-_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users"}
+_LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users",
+          "count_changes"}
 _LATER_COLUMNS = {"lines": {"order_line", "delivery_date"}, "documents": {"credit_over"}}
 
 
@@ -249,7 +256,10 @@ def _upgrade_to_7(conn) -> None:
 
 
 def _upgrade_to_8(conn) -> None:
-    """Version 7 ledgers: (version 8 is another branch's; nothing here)."""
+    """Version 7 ledgers: the changes later posts made to posted counts' differences (none is
+    known from before: they start being recorded now)."""
+    _table(conn, "count_changes")
+    _indexes(conn)
 
 
 def _upgrade_to_9(conn) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..sheets.contract import REPORT_NOTE as NOTE
 from ..sheets.contract import Column, SheetSpec, without_costs
 from ..sheets.layout import Cell, Chart, Layout, fit_widths
 
 TOTAL = "合计"
-NOTE = "由系统根据账簿生成，每次生成整表重写，请勿在此录入"
 
 
 @dataclass

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .contract import SheetSpec
+from .contract import GENERATED_NOTE, REPORT_NOTE, SheetSpec, without_costs
 from .layout import Layout
 
 HEADER_SEARCH_ROWS = 20
@@ -43,6 +43,13 @@ class Book(Protocol):
     def write_layout(self, layout: Layout) -> None:
         """A report's or printed 单据's sheet written anew as ``layout`` says (created if missing)."""
 
+    def own_sheets(self) -> set[str]:
+        """The sheets jxc's markers name (see :data:`OWNER_NAME`): the ones it wrote."""
+
+    def writable(self, specs: tuple[SheetSpec, ...]) -> None:
+        """Raise the book's one-line error now, before the books change, if saving would fail or
+        a sheet ``specs`` names is one jxc did not make (see :func:`taken_sheet`)."""
+
     def save(self) -> None: ...
 
     def repairs(self) -> list[str]:
@@ -67,11 +74,14 @@ class Table:
 
 @dataclass(frozen=True)
 class SheetProblem:
-    """A problem with a whole sheet (missing, or a required column not found)."""
+    """A problem with a whole sheet (missing, or a required column not found). ``ours``: the
+    sheet is the contract's (its Chinese name, or a 状态 column jxc wrote); else it only has the
+    English name of one, and is the user's own sheet."""
 
     sheet: str
     message: str
     message_en: str
+    ours: bool = True
 
 
 def column_letter(n: int) -> str:
@@ -158,6 +168,59 @@ def mark_cells(sqref: str) -> set[tuple[int, int]]:
     return cells
 
 
+# A sheet jxc writes (generated, report, 打印) is marked by a workbook defined name that refers
+# to it: Excel and LibreOffice keep a name and move its reference with the sheet when it is renamed.
+OWNER_NAME = "_jxc_sheet_{}"                   # .format(spec.en)
+
+
+def sheet_ref(sheet: str) -> str:
+    """The marker's reference to a sheet (its A1), quoted as Excel writes it."""
+    return "'" + sheet.replace("'", "''") + "'!$A$1"
+
+
+def ref_sheet(ref: str) -> str | None:
+    """The sheet a reference names (``'库存'!$A$1``, ``库存!$A$1``, ``='a''b'!A1``), or None."""
+    sheet, bang, _ = ref.strip().lstrip("=").rpartition("!")
+    if not bang or not sheet:
+        return None
+    return sheet[1:-1].replace("''", "'") if sheet[:1] == sheet[-1:] == "'" and len(sheet) > 1 else sheet
+
+
+def taken_sheet(book: Book, specs: tuple[SheetSpec, ...]) -> str | None:
+    """The one line that stops a run before anything changes when a sheet it would write holds
+    a name of ``specs`` but is the user's own: jxc never writes over a sheet it did not make."""
+    own = book.own_sheets()
+    for spec in specs:
+        sheet = find_sheet(book, spec)
+        if sheet is None or sheet in own or made_by_jxc(spec, book.values(sheet)):
+            continue
+        return (f"工作表“{sheet}”不是系统生成的，但系统要把“{spec.zh}”表（{spec.en}）写在这个名称下：请把您的“{sheet}”表"
+                f"改个名字后再运行；工作簿和账簿都未改动 / sheet '{sheet}' is not jxc's but has the name of its "
+                f"generated sheet {spec.en}: rename your sheet and run again (nothing was changed)")
+    return None
+
+
+def taken_table(sheet: str, table: str, spec: SheetSpec) -> str:
+    """The line that stops a run when a Table of the user's holds a generated sheet's Table name."""
+    return (f"“{sheet}”表中的表格名“{table}”是系统生成的“{spec.zh}”表要用的：请在 Excel 中给该表格改个名字"
+            f"（表设计 → 表名称）后再运行；工作簿和账簿都未改动 / the table '{table}' on sheet '{sheet}' has the name "
+            f"of jxc's {spec.en} table: rename it and run again (nothing was changed)")
+
+
+def made_by_jxc(spec: SheetSpec, values: list[list]) -> bool:
+    """A sheet an earlier version wrote, before it marked its sheets: jxc's when one of its first
+    rows is exactly the spec's header (as every reader sees it, with or without the cost
+    columns), or says it was generated (the note in A1, a report's note under its title)."""
+    headers = {tuple(c.zh for c in spec.columns), tuple(c.zh for c in without_costs(spec.columns, [])[0])} - {()}
+    for row in values[:HEADER_SEARCH_ROWS]:
+        cells = ["" if v is None else str(v).strip() for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        if tuple(cells) in headers or (cells and (GENERATED_NOTE in cells[0] or cells[0] == REPORT_NOTE)):
+            return True
+    return False
+
+
 def find_sheet(book: Book, spec: SheetSpec) -> str | None:
     names = {n.strip().lower(): n for n in book.sheet_names()}
     return names.get(spec.zh.lower()) or names.get(spec.en.lower())
@@ -169,20 +232,14 @@ def read_table(book: Book, spec: SheetSpec) -> Table | SheetProblem | None:
     if sheet is None:
         return None
     values = book.values(sheet)
-    best: tuple[int, dict[str, int]] | None = None
-    for r, row in enumerate(values[:HEADER_SEARCH_ROWS], start=1):
-        found = _match(spec, row)
-        if best is None or len(found) > len(best[1]):
-            best = (r, found)
-        if found and all(c.zh in found for c in spec.required):
-            break
-    header_row, columns = best or (1, {})
+    header_row, columns = header_of(spec, values)
     missing = [c for c in spec.required if c.zh not in columns]
     if missing:
         zh = "、".join(f"“{c.zh}”" for c in missing)
         en = ", ".join(c.en for c in missing)
+        ours = sheet.strip().lower() == spec.zh.lower() or "状态" in columns
         return SheetProblem(sheet, f"“{sheet}”表找不到{zh}列：请把表头改回{zh}（或英文 {en}），表头须在前 {HEADER_SEARCH_ROWS} 行内。",
-                            f"Sheet '{sheet}' has no column {en}: restore the header (Chinese {zh} or English {en}).")
+                            f"Sheet '{sheet}' has no column {en}: restore the header (Chinese {zh} or English {en}).", ours)
     table = Table(spec, sheet, header_row, columns)
     inputs = [columns[c.zh] for c in spec.columns
               if c.zh in columns and c.kind not in ("status", "system", "formula")]
@@ -190,6 +247,38 @@ def read_table(book: Book, spec: SheetSpec) -> Table | SheetProblem | None:
         if any(not _blank(row[c - 1]) for c in inputs if c <= len(row)):
             table.rows.append((r, row))
     return table
+
+
+def header_of(spec: SheetSpec, values: list[list]) -> tuple[int, dict[str, int]]:
+    """The header row among the first rows (the first with every required column, else the one
+    with most of the spec's columns) and where each column found is."""
+    best: tuple[int, dict[str, int]] | None = None
+    for r, row in enumerate(values[:HEADER_SEARCH_ROWS], start=1):
+        found = _match(spec, row)
+        if best is None or len(found) > len(best[1]):
+            best = (r, found)
+        if found and all(c.zh in found for c in spec.required):
+            break
+    return best or (1, {})
+
+
+def look_alikes(book: Book, wanted: list[SheetSpec], claimed: set[str]) -> dict[str, str]:
+    """For contract sheets that are missing: a sheet no contract name claims whose header has
+    every required column of one (a renamed 销售, say), by the spec's Chinese name. A sheet like
+    several goes to the one it matches most columns of."""
+    found: dict[str, tuple[int, str]] = {}
+    for sheet in book.sheet_names():
+        if sheet in claimed:
+            continue
+        values = book.values(sheet)
+        best = None
+        for spec in wanted:
+            columns = header_of(spec, values)[1]
+            if all(c.zh in columns for c in spec.required) and (best is None or len(columns) > best[0]):
+                best = (len(columns), spec.zh)
+        if best and (best[1] not in found or best[0] > found[best[1]][0]):
+            found[best[1]] = (best[0], sheet)
+    return {zh: sheet for zh, (_, sheet) in found.items()}
 
 
 def _match(spec: SheetSpec, row: list) -> dict[str, int]:

@@ -113,7 +113,12 @@ def to_number(value: object) -> Decimal | None:
         number = Decimal(text.replace(",", "").replace("，", "").replace(" ", ""))
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() and abs(number.adjusted()) <= _DIGITS else None
+
+
+# Beyond this many digits either side of the point no text is a figure (nor can Decimal's
+# context round it: `1e999999999` would overflow wherever it went).
+_DIGITS = 999
 
 
 def to_code(value: object) -> str:

@@ -265,3 +265,4 @@ POSTED_EN = "Posted"
 ERROR = "错误："
 ERROR_EN = "Error: "
 GENERATED_NOTE = "此表由系统根据账簿生成，每次“刷新/过账”都会整表重写，请勿在此录入。生成时间："
+REPORT_NOTE = "由系统根据账簿生成，每次生成整表重写，请勿在此录入"      # under a report's title rows

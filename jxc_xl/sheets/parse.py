@@ -6,6 +6,7 @@ is ``cells.py``'s.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -110,6 +111,10 @@ class ParsedDoc:
     unchanged: bool = False
     # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
     parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
+    # the date its rows give, read even where they cannot post (结账 asks which month a row in error is of)
+    date: dt.date | None = None
+    # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
+    parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
 
     def row_documents(self) -> list[tuple[int, Document | None]]:
         """Each row as a document of its own (None where the row cannot be read): what a posted
@@ -147,7 +152,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
         if not key:
             r = RowReader(table, row, values, workbook)
             r.text("单号", True)
-            blank.append(ParsedDoc(None, [row], r.problems, "", ""))
+            blank.append(ParsedDoc(None, [row], r.problems, "", "", date=_quiet_date(table, row, values)))
         else:
             groups.setdefault(key, []).append((row, values))
     out = []
@@ -169,11 +174,12 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
     readers = [RowReader(table, row, values, workbook, doc_no=doc_no) for row, values in rows]
     first = readers[0]
     header, agreed = _header(spec, first)
-    lines, parts = [], []
+    lines, parts, dates = [], [], [header.get("date")]
     for r in readers:
         own = header
         if r is not first:
             own, other = _header(spec, r)
+            dates.append(own.get("date"))
             for column in spec.at("header"):
                 mine, theirs = other.get(column.zh), agreed.get(column.zh)
                 if column.zh in table.columns and mine != theirs and \
@@ -188,7 +194,8 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
                       {**own, "source": r.source}, line))
     problems = [p for r in readers for p in r.problems]
     if problems:
-        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, parts=parts)
+        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, parts=parts,
+                         date=next((day for day in dates if day is not None), None))
     doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
     return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, parts=parts)
 
@@ -204,6 +211,11 @@ def _meant(column: Column, value: object, masters: Masters | None) -> object:
     if masters is None or kind is None or not isinstance(value, str) or not value:
         return value
     return masters.code(kind, value) or value
+
+
+def _quiet_date(table: Table, row: int, values: list) -> dt.date | None:
+    """A row's 日期 where it reads, its problems left to whoever reads the row."""
+    return RowReader(table, row, values, "").date("日期")
 
 
 def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:
@@ -252,7 +264,7 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
     r.problems = [replace(p, doc_no=doc_no) for p in r.problems]
     journal = header["type"].journal
     if r.problems:
-        return ParsedDoc(None, [row], r.problems, journal, doc_no)
+        return ParsedDoc(None, [row], r.problems, journal, doc_no, date=date)
     doc = Document(doc_no=doc_no, date=date, lines=lines, source=r.source, **header)
     parts = [(row, {**header, "date": date, "source": r.source}, lines[0] if lines else None)]
     return ParsedDoc(doc, [row], [], journal, doc_no, parts=parts)

@@ -97,3 +97,85 @@ def test_posting_after_a_close_keeps_the_snapshot_true(ledger):
     ledger.close_month(OCTOBER)
     post_ok(ledger, "| 2026-11-01 | 销售出库 | XS2 | C1 | W1 | | A | 3 | 9 | | |")
     assert ledger.verify() == []
+
+
+# -- issue 21.2: a month closes once it has ended, and months close one by one ----------------------
+def test_a_month_that_has_not_ended_is_not_closed(ledger):
+    post_ok(ledger, BOOKS)
+    [problem] = ledger.close_month(dt.date(2027, 3, 31), today=dt.date(2026, 12, 5))
+    assert problem.code == "close_not_ended"
+    assert problem.message == "2027-03 还没有结束（月末是 2027-03-31，今天是 2026-12-05）：月份结束后才能结账。"
+    assert ledger.settings.closed_through is None and ledger.audit_log(("close",)) == []
+    assert ledger.close_month(OCTOBER, today=OCTOBER) == []              # its last day: it has ended by evening
+
+
+def test_a_skipped_month_is_refused_naming_the_month_to_close_first(ledger):
+    post_ok(ledger, BOOKS)
+    [problem] = ledger.close_month(dt.date(2026, 11, 30), today=dt.date(2026, 12, 5))      # October not closed
+    assert problem.code == "close_skipped" and "请先结账 2026-10（账簿结账至 -）" in problem.message
+    assert ledger.close_month(OCTOBER) == []
+    [problem] = ledger.close_month(dt.date(2026, 12, 31), today=dt.date(2027, 1, 5))
+    assert problem.code == "close_skipped" and "请先结账 2026-11（账簿结账至 2026-10-31）" in problem.message
+    assert ledger.settings.closed_through == OCTOBER
+    assert ledger.next_close() == dt.date(2026, 11, 1)
+    assert ledger.close_month(dt.date(2026, 11, 30), today=dt.date(2027, 1, 5)) == []
+    assert ledger.close_month(dt.date(2026, 12, 31), today=dt.date(2027, 1, 5)) == []
+
+
+def test_months_before_the_first_document_need_no_close(ledger):
+    """Nothing is dated in them: the first close may be any month up to the first document's."""
+    post_ok(ledger, "| 2026-11-03 | 采购入库 | CG2 | S1 | W1 | | A | 2 | 8 | | |")
+    assert ledger.close_month(dt.date(2026, 9, 30)) == []
+    assert codes(ledger.close_month(dt.date(2026, 11, 30))) == ["close_skipped"]     # now October is next
+    assert ledger.close_month(OCTOBER) == [] and ledger.close_month(dt.date(2026, 11, 30)) == []
+
+
+# -- issue 21.3: a posted count whose difference a later post changes ----------------------------------
+COUNTED = ("| 2026-10-02 | 采购入库 | CG1 | S1 | W1 | | A | 10 | 5 | | |\n"
+           "| 2026-10-30 | 盘点     | PD1 |    | W1 | | A | 10 |   | | |")          # counted = book: no difference
+LATE_SALE = "| 2026-10-20 | 销售出库 | XS9 | C1 | W1 | | A | 4 | 9 | | |"
+
+
+def test_a_later_post_that_changes_a_posted_counts_difference_says_so_and_stops_the_close(ledger):
+    post_ok(ledger, COUNTED)
+    result = post_ok(ledger, LATE_SALE)
+    [change] = result.count_changes
+    assert (change.doc_no, change.line, change.item, change.old, change.new, change.cause) == \
+        ("PD1", 1, "A", "0", "+4", "XS9")
+    assert change.problem("count_changed").message.startswith(
+        "盘点单“PD1”第1行 商品“A”（W1，2026-10-30）的差异因 XS9 由 0 变为 +4：实盘数量不变")
+    assert ledger.count_differences()[("counts", "PD1", 1)] == 4      # the counted 10 stands
+    assert [c.doc_no for c in ledger.changed_counts()] == ["PD1"]
+    [problem] = ledger.close_month(OCTOBER)
+    assert problem.code == "close_count_changed" and "由 0 变为 +4" in problem.message and "XS9" in problem.message
+    accepted, refused = ledger.accept_count("PD1", user="王仓管")
+    assert refused is None and [(c.old, c.new) for c in accepted] == [("0", "+4")]
+    assert ledger.changed_counts() == [] and ledger.audit_log(("accept_count",))[0].detail == "PD1 第1行 A 差异 0 → +4"
+    assert ledger.accept_count("PD1")[1].code == "count_not_changed"
+    assert ledger.close_month(OCTOBER) == []
+
+
+def test_a_change_undone_needs_no_word_and_a_reversed_count_none_either(ledger):
+    post_ok(ledger, COUNTED)
+    post_ok(ledger, LATE_SALE)
+    result = ledger.reverse("XS9")
+    assert [(c.old, c.new, c.cause) for c in result.count_changes] == [("+4", "0", "XS9（红字冲销）")]
+    assert ledger.changed_counts() == []                       # back to what was posted
+    post_ok(ledger, "| 2026-10-21 | 销售出库 | XS8 | C1 | W1 | | A | 1 | 9 | | |")
+    assert [(c.old, c.new) for c in ledger.changed_counts()] == [("0", "+1")]
+    assert ledger.reverse("PD1").ok and ledger.changed_counts() == []
+    assert ledger.close_month(OCTOBER) == []
+
+
+def test_a_count_posted_with_the_document_before_it_is_not_changed(ledger):
+    post_ok(ledger, COUNTED + "\n" + LATE_SALE)
+    assert ledger.changed_counts() == [] and ledger.count_differences()[("counts", "PD1", 1)] == 4
+
+
+def test_only_who_counts_or_closes_accepts_a_changed_count(file_ledger):
+    post_ok(file_ledger, COUNTED)
+    post_ok(file_ledger, LATE_SALE)
+    for name, role in (("管", "管理员"), ("小销", "销售"), ("王仓管", "仓管"), ("李会计", "财务")):
+        assert file_ledger.add_user(name, role, by="管") is None, name
+    assert file_ledger.accept_count("PD1", user="小销")[1].code == "act_denied"
+    assert file_ledger.accept_count("PD1", user="王仓管")[1] is None

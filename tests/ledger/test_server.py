@@ -285,3 +285,21 @@ def test_the_readmes_set_up_works_as_written(pg_server):
     finally:
         with pg_server.superuser() as su:
             su.execute("DROP DATABASE jxc WITH (FORCE)")
+
+
+def test_a_clerks_back_dated_sale_records_the_count_it_changed_and_only_finance_accepts_it(departments):
+    """Issue 21.3 on the server: the change a 销售 login's post makes to a posted count is
+    recorded under its own login's rights; 销售 may not accept it, not even past jxc; 财务 may."""
+    with Ledger.open(departments("jxc_owner"), create=False) as owner:
+        assert owner.post(docs(HEAD + "| 2026-01-28 | 盘点 | PD1 | | W1 | | A | 0 | | | |")).ok
+        counted = owner.count_differences()[("counts", "PD1", 1)]
+    with Ledger.open(departments("小销"), create=False) as clerk:
+        result = clerk.post(docs(HEAD + "| 2026-01-20 | 销售出库 | S8 | C2 | W1 | | A | 1 | 9 | | |"))
+        assert result.ok and [(c.doc_no, c.cause) for c in result.count_changes] == [("PD1", "S8")]
+        assert clerk.count_differences()[("counts", "PD1", 1)] == counted + 1
+        assert clerk.accept_count("PD1")[1].code == "act_denied"
+    with psycopg.connect(departments("小销"), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE count_changes SET accepted_at = 'x', accepted_by = '小销'")
+    with Ledger.open(departments("老王"), create=False) as finance:
+        assert finance.accept_count("PD1")[1] is None and finance.changed_counts() == []

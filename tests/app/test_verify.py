@@ -1,0 +1,142 @@
+"""Issue 21.5: `jxc verify` never crashes, whatever the generated sheets hold, and reports every
+difference it finds — a workbook whose sheets are older than the ledger (a kill during the
+save), a figure typed over, any cell value a spreadsheet can hold."""
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jxc_xl.app.usecases import sheet_differences, verify_book
+from jxc_xl.io.patch import PatchBook
+from jxc_xl.sheets.book import Table
+from jxc_xl.sheets.contract import GENERATED
+
+from ..wb import TODAY, post, purchase, sale, type_rows
+
+d = dt.date
+
+
+def verify(book):
+    return verify_book(PatchBook(book), book, TODAY)
+
+
+def test_sheets_older_than_the_ledger_are_reported_row_by_row_not_a_crash(book, tmp_path):
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    assert post(book).exit_code == 0
+    old = tmp_path / "old.xlsx"
+    shutil.copy(book, old)                                   # what a kill during the next save leaves
+    type_rows(book, "采购", [purchase("CG2", d(2026, 11, 2), "B002", 4, 3)])
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 3), "A001", 2, 9)])
+    assert post(book).exit_code == 0
+    shutil.copy(old, book)
+    found = verify(book)
+    assert "“库存”缺少第 4 行仓库：表中 （空），账簿 WH1：请运行 刷新" in found
+    assert "“库存”表有 1 行，账簿应有 2 行：请运行 刷新" in found
+    assert "“台账”表有 1 行，账簿应有 3 行：请运行 刷新" in found
+    assert any(line.startswith("“应收”") for line in found)
+    done = subprocess.run([sys.executable, "-m", "jxc_xl", "verify", str(book)], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "“台账”表有 1 行" in done.stdout
+
+
+def test_a_huge_number_typed_into_stock_is_a_difference(file_book):
+    type_rows(file_book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    assert post(file_book).exit_code == 0
+    wb = openpyxl.load_workbook(file_book)
+    wb["库存"]["E3"] = 1e25
+    wb["库存"]["G3"] = "1E+25"
+    wb.save(file_book)
+    found = verify(file_book)
+    assert found == ["“库存”第 3 行数量：表中 10000000000000000000000000，账簿 10；库存金额：表中 1E+25，账簿 50：请运行 刷新"]
+
+
+def test_every_difference_is_counted_beyond_the_first_few_shown(file_book):
+    type_rows(file_book, "采购", [purchase(f"CG{n}", d(2026, 11, 1), "A001", 1, 5) for n in range(1, 9)])
+    assert post(file_book).exit_code == 0
+    wb = openpyxl.load_workbook(file_book)
+    for row in range(3, 11):
+        wb["台账"].cell(row, 9).value = 999                       # 成本单价 of every row
+    wb.save(file_book)
+    found = verify(file_book)
+    assert len([line for line in found if line.startswith("“台账”第")]) == 5
+    assert "“台账”另有 3 行不同（共 8 行）：请运行 刷新" in found
+
+
+CELLS = ["text", "", " ", "1E+25", 1e25, -1e308, 1e-30, 10**30, -0.0, 0, True, False, d(2026, 11, 21),
+         dt.datetime(1900, 1, 1, 12, 30), dt.time(8, 0), "#N/A", "#DIV/0!", "#REF!", "=1/0", "NaN", "inf",
+         "-Infinity", "１０", "10", "10.000000001", Decimal("12.345678901234567890123"), "¥1,000.00", "x" * 5000]
+
+
+@pytest.fixture(scope="module")
+def posted_book(tmp_path_factory):
+    from jxc_xl.io.template import new_workbook
+
+    from ..wb import masters
+    book = new_workbook(tmp_path_factory.mktemp("verify") / "账本.xlsx")
+    masters(book)
+    type_rows(book, "期初往来", [{"日期": d(2026, 11, 1), "往来单位": "C01", "应收": 500},
+                               {"日期": d(2026, 11, 1), "往来单位": "S01", "应付": 300}])
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    type_rows(book, "采购订单", [{"单号": "CGDD1", "日期": d(2026, 11, 1), "供应商": "S01", "仓库": "WH1",
+                                  "商品编码": "B002", "数量": 3, "单价": 2}])
+    assert post(book).exit_code == 0 and verify(book) == []
+    return book
+
+
+@pytest.mark.parametrize("value", CELLS, ids=repr)
+def test_verify_reports_whatever_a_generated_cell_holds(posted_book, tmp_path, value):
+    """Every cell of every generated sheet's first row, and a row below the last, hold ``value``:
+    each sheet is reported, nothing raises."""
+    book = tmp_path / posted_book.name
+    shutil.copy(posted_book, book)
+    shutil.copy(posted_book.with_name("账本.jxc.db"), book.with_name("账本.jxc.db"))
+    wb = openpyxl.load_workbook(book)
+    for spec in GENERATED:
+        ws = wb[spec.zh]
+        extra = ws.max_row + 1
+        for col in range(1, len(spec.columns) + 1):
+            ws.cell(3, col).value = value
+            ws.cell(extra, col).value = value
+    wb.save(book)
+    found = verify(book)
+    assert all(isinstance(line, str) for line in found)
+    for spec in GENERATED:
+        assert any(line.startswith(f"“{spec.zh}”") for line in found), (spec.zh, found)
+
+
+SHEET_CELL = st.one_of(st.none(), st.text(max_size=8), st.integers(), st.floats(), st.booleans(), st.dates(),
+                       st.datetimes(), st.times(), st.sampled_from(["#N/A", "#VALUE!", "1E+25", " ", ""]))
+LEDGER_CELL = st.one_of(st.none(), st.text(max_size=8), st.decimals(allow_nan=False, allow_infinity=False, places=2,
+                                                                   max_value=10**12, min_value=-10**12), st.dates())
+
+
+@settings(max_examples=300, deadline=None)
+@given(spec=st.sampled_from(GENERATED), sheet=st.lists(st.lists(SHEET_CELL, max_size=14), max_size=6),
+       ledger=st.lists(st.lists(LEDGER_CELL, min_size=14, max_size=14), max_size=6))
+def test_sheet_differences_takes_any_cells_and_finds_each_row_that_differs(spec, sheet, ledger):
+    table = Table(spec, spec.zh, 2, {c.zh: n for n, c in enumerate(spec.columns, start=1)},
+                  [(3 + n, values) for n, values in enumerate(sheet)])
+    found = sheet_differences(spec, table, ledger)
+    assert all(isinstance(line, str) and line.endswith("请运行 刷新") for line in found)
+    assert sheet_differences(spec, Table(spec, spec.zh, 2, table.columns,
+                                         [(3 + n, list(values)) for n, values in enumerate(ledger)]), ledger) == []
+    if len(sheet) != len(ledger):
+        assert found and found[-1].startswith(f"“{spec.zh}”表有 {len(sheet)} 行")
+
+
+def test_a_number_beyond_any_figure_typed_into_an_input_cell_is_a_row_error(file_book):
+    """Sibling of 21.5: text such as `1e999999999` overflowed Decimal's context in the
+    fingerprint and in the masters' limits — post, validate and verify crashed."""
+    type_rows(file_book, "收付款", [{"单号": "SK1", "日期": d(2026, 11, 3), "业务类型": "收款", "往来单位": "C01",
+                                     "金额": "1e999999999"}])
+    type_rows(file_book, "商品", [{"商品编码": "Z9", "商品名称": "大", "参考进价": "-1e999999999"}])
+    report = post(file_book)
+    assert report.exit_code == 1
+    assert [m for _, _, m in report.error_rows] == ["错误：金额“1e999999999”不是数字：请只填写数字（可带千位分隔符，如 1,200.50）。"]
+    assert any("参考进价“-1e999999999”不是数字" in p for p in report.sheet_problems)
+    assert all(isinstance(line, str) for line in verify(file_book))
