@@ -213,13 +213,27 @@ def verify(book: str) -> None:
     _differences(_on_book(book, verify_book, write=False), "核对无误 / verified")
 
 
+class SheetDate(click.ParamType):
+    """A date in any form the sheets take (2026-11-21, 2026/11/21, 2026.11.21, 20261121, 2026年11月21日)."""
+
+    name = "日期"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        from .sheets.cells import to_date
+        day = value if isinstance(value, dt.date) else to_date(value)
+        if day is None:
+            self.fail(f"日期“{value}”看不懂：请写成 2026-11-21、2026/11/21、2026.11.21 或 20261121", param, ctx)
+        return day
+
+
 @main.command("count-sheet")
 @click.argument("book")
 @click.argument("warehouse")
-def count_sheet(book: str, warehouse: str) -> None:
+@click.option("--date", "day", type=SheetDate(), help="盘点日期（默认今天），如 2026-11-30 或 2026/11/30")
+def count_sheet(book: str, warehouse: str, day: dt.date | None) -> None:
     """盘点表: fill 盘点 with every item the warehouse holds and its book quantity."""
     from .app.tools import count_sheet as fill
-    _done(_on_book(book, lambda b, p: fill(b, p, warehouse)))
+    _done(_on_book(book, lambda b, p: fill(b, p, warehouse, day)))
 
 
 @main.command()

@@ -178,11 +178,13 @@ def add_status_column(book: Book, table: Table) -> None:
 
 
 def write_block(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
-    """One column block from the first to the last row given; rows between keep their value."""
+    """One column block from the first to the last row given; rows between keep their value.
+    Figures show in the contract column's number format, dates as dates."""
     col = table.columns.get(column)
     if col is None or not values:
         return
     first, last = min(values), max(values)
     current = {r: table.get(v, column) for r, v in table.rows}
     block = [values.get(r, current.get(r)) for r in range(first, last + 1)]
-    book.write_column(table.sheet, col, first, block)
+    spec = next((c for c in table.spec.columns if c.zh == column), None)
+    book.write_column(table.sheet, col, first, block, spec.number_format if spec else None)

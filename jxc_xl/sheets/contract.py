@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..domain.model import DocType
+from .format import FORMATS
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class Column:
     to: str = ""
     level: str = ""
     cost: bool = False        # a cost figure: left out for 采购 and 销售 (see domain.roles.sees_costs)
+    figure: str = ""          # the kind of figure a system column shows (盘点's 账面数量: qty)
+
+    @property
+    def number_format(self) -> str | None:
+        """How the column's figures show (by kind; a system column by the figure it holds)."""
+        return FORMATS.get(self.figure or self.kind)
 
     def matches(self, header: object) -> bool:
         text = str(header).strip().lower() if header is not None else ""
@@ -66,8 +73,8 @@ class SheetSpec:
 
 
 def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12, to: str = "",
-      level: str = "", cost: bool = False) -> Column:
-    return Column(zh, en, required, kind, width, to, level, cost)
+      level: str = "", cost: bool = False, figure: str = "") -> Column:
+    return Column(zh, en, required, kind, width, to, level, cost, figure)
 
 
 def without_costs(columns: tuple[Column, ...], rows: list[list]) -> tuple[tuple[Column, ...], list[list]]:
@@ -136,7 +143,7 @@ TRANSFERS = SheetSpec("调拨", "Transfers", "document", (
     SKU, QTY, NOTE, STATUS), journal="transfers", doc_type=DocType.transfer, doc_prefix="DB")
 COUNTS = SheetSpec("盘点", "Counts", "document", (
     DOC_NO, DATE, WAREHOUSE, SKU, C("实盘数量", "CountedQty", "qty", True, to="qty", level="line"),
-    C("账面数量", "BookQty", "system"), C("差异", "Difference", "system"), NOTE, STATUS),
+    C("账面数量", "BookQty", "system", figure="qty"), C("差异", "Difference", "system", figure="qty"), NOTE, STATUS),
     journal="counts", doc_type=DocType.stock_count, doc_prefix="PD")
 PAYMENTS = SheetSpec("收付款", "Payments", "document", (
     DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),

@@ -536,3 +536,77 @@ def test_a_clerk_posts_only_what_the_role_may_and_the_row_says_why(file_book):
     assert status(book, "采购", rows[0]).startswith("已过账") and status(book, "销售", sold[0]).startswith("错误：用户“小采”")
     listed = runner.invoke(main, ["users", "list", path]).output
     assert "小销\t销售\t在用" in listed and "管家\t管理员\t在用" in listed
+
+
+# -- what the program writes into input sheets shows as what it is (issue 21.6) ----------------------------------
+def _looks(path, sheet, row, header):
+    """(value, number format) of a cell as a spreadsheet shows it."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    header_row = next(r for r in range(1, 21) if header in [c.value for c in ws[r]])
+    c = ws.cell(row, [c.value for c in ws[header_row]].index(header) + 1)
+    return c.value, c.number_format
+
+
+def _writer(kind, path):
+    """The Book each writer is: the fast patch writer, the openpyxl one, live Excel through xlwings."""
+    from jxc_xl.io.excel import XlwingsBook
+    from jxc_xl.io.xlsx import FileBook as OpenpyxlBook
+    from ..xlengine import open_book
+    return {"patch": lambda: FileBook(path), "openpyxl": lambda: OpenpyxlBook(path),
+            "xlwings": lambda: XlwingsBook(open_book(path))}[kind]()
+
+
+@pytest.mark.parametrize("writer", ["patch", "openpyxl", "xlwings"])
+def test_count_sheet_rows_show_their_date_and_quantities_formatted(file_book, writer):
+    from jxc_xl.app.tools import count_sheet
+    from jxc_xl.sheets.format import is_date_format
+    book = file_book
+    type_rows(book, "采购", [GOOD, purchase("CG1", d(2026, 11, 2), "B002", "2.5", 6),
+                            purchase("CG2", d(2026, 11, 2), "A001", 3, 6, wh="WH2")])
+    assert post(book).exit_code == 0
+    target = _writer(writer, book)
+    done = count_sheet(target, book, "WH1", d(2026, 11, 30))
+    if writer == "xlwings":
+        target.book.save()
+    assert done.ok, done.message
+    for row in (2, 3):
+        day, shown = _looks(book, "盘点", row, "日期")
+        assert day == dt.datetime(2026, 11, 30) and is_date_format(shown), (row, day, shown)
+        assert _looks(book, "盘点", row, "账面数量")[1] == "#,##0.00##"
+    type_rows(book, "盘点", [{"实盘数量": 10}, {"实盘数量": 2}], start=2)
+    assert post(book).exit_code == 0
+    assert _looks(book, "盘点", 3, "账面数量") == (2.5, "#,##0.00##")
+    assert _looks(book, "盘点", 3, "差异") == (-0.5, "#,##0.00##")
+
+
+def test_count_sheet_date_option_takes_the_forms_the_sheets_take(file_book):
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    book = file_book
+    type_rows(book, "采购", [GOOD])
+    assert post(book).exit_code == 0
+    result = CliRunner().invoke(main, ["count-sheet", str(book), "WH1", "--date", "2026/11/30"])
+    assert result.exit_code == 0 and "PD20261130-001" in result.output, result.output
+    assert _looks(book, "盘点", 2, "日期")[0] == dt.datetime(2026, 11, 30)
+    result = CliRunner().invoke(main, ["count-sheet", str(book), "WH1", "--date", "20261131"])
+    assert result.exit_code == 2 and "日期“20261131”" in result.output, result.output
+
+
+def test_closed_through_shows_as_a_date_on_a_settings_sheet_typed_from_scratch(tmp_path):
+    from jxc_xl.app.periods import close_month
+    from jxc_xl.sheets.format import is_date_format
+    path = tmp_path / "scratch.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "商品"
+    wb["商品"].append(["商品编码", "商品名称"])
+    wb["商品"].append(["A1", "苹果"])
+    for name, header, row in (("往来单位", ["编码", "名称", "类型"], ["S1", "供应商一", "供应商"]),
+                              ("仓库", ["编码", "名称"], ["W", "总仓"]), ("设置", ["项目", "值"], ["公司名称", "小店"])):
+        wb.create_sheet(name).append(header)
+        wb[name].append(row)
+    wb.save(path)
+    assert post(path).exit_code == 0
+    assert close_month(FileBook(path), path, "2026-10").ok
+    ws = openpyxl.load_workbook(path)["设置"]
+    assert (ws["A3"].value, ws["B3"].value) == ("结账日期", dt.datetime(2026, 10, 31))
+    assert is_date_format(ws["B3"].number_format), ws["B3"].number_format
