@@ -610,3 +610,59 @@ def test_closed_through_shows_as_a_date_on_a_settings_sheet_typed_from_scratch(t
     ws = openpyxl.load_workbook(path)["设置"]
     assert (ws["A3"].value, ws["B3"].value) == ("结账日期", dt.datetime(2026, 10, 31))
     assert is_date_format(ws["B3"].number_format), ws["B3"].number_format
+
+
+# -- figures and dates read from text go back as numbers and dates (issue 21.7) -----------------------------------
+def test_figures_typed_as_text_are_written_back_as_numbers_and_a_cleared_amount_is_filled(book, tmp_path):
+    rows = type_rows(book, "采购", [purchase("CG1", "2026/11/02", "A001", "'100'".strip("'"), "¥38.50"),
+                                   purchase("CG1", "2026/11/02", "B002", "66元", "2"),
+                                   purchase("CG2", d(2026, 11, 3), "A001", 2, "1,200.50")])
+    wb = openpyxl.load_workbook(book)
+    for r in rows:
+        wb["采购"].cell(r, 9).value = None                    # 金额 cleared (the formula deleted)
+    wb.save(book)
+    first = post(book)
+    assert first.exit_code == 0 and first.posted == 2, first.error_rows
+    shown = [(_looks(book, "采购", r, "日期"), _looks(book, "采购", r, "数量"), _looks(book, "采购", r, "单价"),
+              _looks(book, "采购", r, "金额")) for r in rows]
+    assert [[v for v, _ in cells] for cells in shown] == [
+        [dt.datetime(2026, 11, 2), 100, 38.5, 3850], [dt.datetime(2026, 11, 2), 66, 2, 132],
+        [dt.datetime(2026, 11, 3), 2, 1200.5, 2401]]
+    assert [f for _, f in shown[0]] == [f for _, f in shown[1]] == ["yyyy-mm-dd", "#,##0.00##", "#,##0.0000",
+                                                                    "#,##0.00"]
+    assert [f for _, f in shown[2][2:]] == ["#,##0.0000", "#,##0.00"]      # typed as text, or cleared
+    # the sheet now adds up to what we owe, as LibreOffice computes it
+    wb = openpyxl.load_workbook(book)
+    wb["采购"]["P1"] = "=SUM(I2:I4)"
+    wb.save(book)
+    _recalculate_with_libreoffice(book, tmp_path)
+    assert openpyxl.load_workbook(book, data_only=True)["采购"]["P1"].value == 3850 + 132 + 2401
+    statuses = [status(book, "采购", r) for r in rows]
+    with ledger_of(book) as ledger:
+        batches = ledger.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
+        documents = ledger.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    from jxc_xl.app.inputs import read_input, read_sheets
+    written = FileBook(book)
+    docs = read_input(written, read_sheets(written)).docs      # read afresh, no digest to skip by
+    with ledger_of(book) as ledger:
+        posted = ledger.latest_documents()
+        assert {p.doc_no: p.document.fingerprint() for p in docs} == \
+            {p.doc_no: posted[(p.journal, p.doc_no)]["fingerprint"] for p in docs}
+    again = post(book)                  # the same values: the fingerprints are the ones posted
+    assert (again.exit_code, again.posted, again.already) == (0, 0, 2)
+    assert [status(book, "采购", r) for r in rows] == statuses
+    with ledger_of(book) as ledger:
+        assert ledger.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == documents
+        assert ledger.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] <= batches + 1
+
+
+def test_the_digest_remembered_is_of_the_rows_as_written_back(file_book, monkeypatch):
+    """What was written back is what the next post reads: the documents are not read again."""
+    from jxc_xl.sheets import parse
+    book = file_book
+    type_rows(book, "采购", [purchase("CG1", "2026/11/02", "A001", "100", "¥38.50")])
+    assert post(book).exit_code == 0
+    read = []
+    real = parse._document
+    monkeypatch.setattr(parse, "_document", lambda *a: read.append(a[1]) or real(*a))
+    assert post(book).already == 1 and read == []
