@@ -10,7 +10,8 @@ from ..domain.problems import Problem
 from ..domain.validate import Masters
 from ..sheets import parse
 from ..sheets.book import Book, SheetProblem, Table, column_letter, read_table
-from ..sheets.contract import ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, WAREHOUSES
+from ..sheets.cells import to_code
+from ..sheets.contract import ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, WAREHOUSES, Held
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
 
@@ -78,6 +79,20 @@ def read_sheets(book: Book) -> Sheets:
         elif table is not None:
             found.tables[spec.zh] = table
     return found
+
+
+def held_codes(book: Book) -> Held:
+    """The codes the master sheets hold as numbers (1001 typed as a number), by master: the
+    generated sheets write these codes as numbers too, so the user's VLOOKUP and COUNTIF from a
+    master's code find them (a number never equals the text "1001" in a spreadsheet)."""
+    held: Held = {}
+    for (spec, _), master, key in zip(MASTER_PARSERS, ("item", "party", "warehouse"), ("商品编码", "编码", "编码")):
+        table = read_table(book, spec)
+        for _, values in table.rows if isinstance(table, Table) else []:
+            code = table.get(values, key)
+            if isinstance(code, (int, float)) and not isinstance(code, bool):
+                held.setdefault(master, {})[to_code(code)] = int(code) if float(code).is_integer() else code
+    return held
 
 
 @dataclass

@@ -15,14 +15,14 @@ from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
 
-from .inputs import Input, Progress, Sheets, Steps, no_progress, read_input, read_sheets
+from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
 from ..ledger import Ledger, LedgerError
 from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, read_table
-from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, without_costs
+from ..sheets.contract import BY_JOURNAL, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec, holding, without_costs
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -226,7 +226,9 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     ledger, _ = open_ledger(book, settings, book_path, sheets, read_only=True)
     with ledger:
         differences = ledger.verify()
+        held = held_codes(book)
         for spec, rows in generated(ledger, today or dt.date.today()):
+            rows = holding(spec.columns, rows, held)
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")
@@ -283,13 +285,14 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     their printed pages; ``user`` sees them with or without what things cost (see roles)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     costs = ledger.sees_costs(user)
+    held = held_codes(book)
     for spec, rows in summaries(ledger, today):
         aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
-        spec, rows = shown(spec, rows, costs)
+        spec, rows = shown(spec, holding(spec.columns, rows, held), costs)
         book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
-    spec, rows = shown(JOURNAL, rows, costs)
+    spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
     book.replace_sheet(spec, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)
 
 

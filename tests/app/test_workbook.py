@@ -666,3 +666,36 @@ def test_the_digest_remembered_is_of_the_rows_as_written_back(file_book, monkeyp
     real = parse._document
     monkeypatch.setattr(parse, "_document", lambda *a: read.append(a[1]) or real(*a))
     assert post(book).already == 1 and read == []
+
+
+# -- codes on generated sheets as their masters hold them (issue 21.9) ------------------------------------------
+def test_numeric_codes_stay_numbers_so_the_owners_lookups_find_them(file_book, tmp_path):
+    """商品 holds 1001 as a number, 往来单位 2001, 仓库 7: 库存, 台账, 应付 and the reports write
+    them as numbers, and LibreOffice's VLOOKUP and COUNTIF from the masters' cells find them."""
+    from jxc_xl.app.reports import make_reports, print_document
+    book = file_book
+    type_rows(book, "商品", [{"商品编码": 1001, "商品名称": "数字商品", "单位": "个"}])
+    type_rows(book, "往来单位", [{"编码": 2001, "名称": "数字供应商", "类型": "供应商"}])
+    type_rows(book, "仓库", [{"编码": 7, "名称": "七号仓"}])
+    type_rows(book, "采购", [{**purchase("CG1", d(2026, 11, 2), 1001, 10, 6, wh=7), "供应商": 2001},
+                            purchase("CG2", d(2026, 11, 2), "A001", 1, 6)])
+    assert post(book).exit_code == 0
+    assert make_reports(FileBook(book), book, d(2026, 11, 1), d(2026, 11, 30), today=TODAY).ok
+    assert print_document(FileBook(book), book, "CG1")[0].ok
+    assert verify_book(FileBook(book), book, today=TODAY) == []           # the sheets are the ledger's
+    wb = openpyxl.load_workbook(book)
+    item_row = next(r for r in range(2, 10) if wb["商品"].cell(r, 1).value == 1001)
+    party_row = next(r for r in range(2, 10) if wb["往来单位"].cell(r, 1).value == 2001)
+    ws = wb.create_sheet("我的查询")
+    for r, formula in enumerate([f"=VLOOKUP(商品!A{item_row},库存!B:E,4,FALSE)",
+                                 f"=COUNTIF(库存!B:B,商品!A{item_row})", f"=COUNTIF(库存!A:A,仓库!A4)",
+                                 f"=COUNTIF(台账!F:F,商品!A{item_row})", f"=VLOOKUP(往来单位!A{party_row},应付!A:C,3,FALSE)",
+                                 f"=COUNTIF(进销存汇总!B:B,商品!A{item_row})", f"=COUNTIF(打印!A:A,商品!A{item_row})"],
+                                start=1):
+        ws.cell(r, 1, formula)
+    wb.save(book)
+    _recalculate_with_libreoffice(book, tmp_path)
+    found = [c.value for c in openpyxl.load_workbook(book, data_only=True)["我的查询"]["A"]]
+    assert found == [10, 1, 1, 1, 60, 1, 1], found
+    assert table_rows(book, "库存")[0]["商品编码"] in (1001, "A001")
+    assert {r["商品编码"] for r in table_rows(book, "库存")} == {1001, "A001"}      # text codes stay text
