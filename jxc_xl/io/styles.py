@@ -4,10 +4,11 @@ cell styles and differential styles (for conditional formats) that jxc's sheets 
 An item equal to one already there is reused, so saving again adds nothing."""
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 from xml.etree import ElementTree as ET
 
-from ..sheets.format import BORDER_GREY, BUILTIN_DATES, DATE_FORMAT, GENERAL, GREY_TEXT, TEXT, format_for
+from ..sheets.format import BORDER_GREY, BUILTIN_DATES, DATE_FORMAT, GENERAL, GREY_TEXT, TEXT, Exact, format_for
 from .package import MAIN, Package, damaged
 
 # styleSheet's children in the schema's order: a missing section goes before the first later one
@@ -41,6 +42,7 @@ class Styles:
     def __init__(self, pkg: Package, part: str):
         self.pkg, self.part = pkg, part
         self.root = pkg.xml(part)
+        self._restyled: dict[tuple, int] = {}       # (style, kind of value, column format) → style
 
     def _section(self, tag: str, create: bool = False) -> ET.Element | None:
         found = self.root.find(_q(tag))
@@ -115,7 +117,14 @@ class Styles:
     def for_value(self, index: int, value: object, column: str | None) -> int:
         """The style a cell of style ``index`` needs to show ``value`` (see format_for): the same,
         or a copy of it — font, fill, border and alignment kept — with the number format wanted."""
-        wanted = format_for(value, self.number_format(index), column)
+        if value is None or isinstance(value, (str, bool)) and not isinstance(value, Exact):
+            return index                                    # text takes no number format
+        key = (index, type(value) if isinstance(value, dt.date) else "number", column)
+        if key not in self._restyled:
+            self._restyled[key] = self._restyle(index, format_for(value, self.number_format(index), column))
+        return self._restyled[key]
+
+    def _restyle(self, index: int, wanted: str | None) -> int:
         if wanted is None:
             return index
         xf = self._xf(index)
