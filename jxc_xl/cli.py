@@ -425,12 +425,13 @@ def verify(book: str) -> None:
 @main.command("count-sheet", short_help="盘点表：填入仓库的商品和账面数量 / count sheet")
 @click.argument("book")
 @click.argument("warehouse")
-def count_sheet(book: str, warehouse: str) -> None:
-    """盘点表：在 盘点 中为仓库 WAREHOUSE 的每个商品加一行，带账面数量。
+@click.option("--date", "day", type=DATE, help="盘点日期（默认今天） / the count's date (else today)")
+def count_sheet(book: str, warehouse: str, day: dt.date | None) -> None:
+    """盘点表：在 盘点 中为仓库 WAREHOUSE 的每个商品加一行，带账面数量，日期为 --date（默认今天）。
 
-    Fill 盘点 with every item the warehouse holds and its book quantity."""
+    Fill 盘点 with every item the warehouse holds and its book quantity, dated --date (else today)."""
     from .app.tools import count_sheet as fill
-    _done(_on_book(book, lambda b, p: fill(b, p, warehouse)))
+    _done(_on_book(book, lambda b, p: fill(b, p, warehouse, day)))
 
 
 @main.command(short_help="备份：账簿的核对过的副本 / back up the ledger")

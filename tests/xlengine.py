@@ -685,7 +685,10 @@ class Range(base_classes.Range):
 
     @property
     def number_format(self):
-        return self._sheet.ws.cell(self.r1, self.c1).number_format
+        """As Excel's Range.NumberFormat: the cells' one format, or None (Null) when they differ."""
+        found = {self._sheet.ws.cell(r, c).number_format for r in range(self.r1, self.r2 + 1)
+                 for c in range(self.c1, self.c2 + 1)}
+        return found.pop() if len(found) == 1 else None
 
     @number_format.setter
     def number_format(self, value):

@@ -10,8 +10,9 @@ from ..domain.problems import Problem
 from ..domain.validate import Masters
 from ..sheets import parse
 from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, look_alikes, read_table
+from ..sheets.cells import to_code
 from ..sheets.contract import (ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS,
-                               STATEMENT, WAREHOUSES, SheetSpec)
+                               STATEMENT, WAREHOUSES, Held, SheetSpec)
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
 
@@ -111,6 +112,20 @@ def _missing(book: Book, found: Sheets, missing: list[SheetSpec]) -> None:
             found.unreadable.add(spec.zh)
         else:
             found.absent.add(spec.zh)
+
+
+def held_codes(book: Book) -> Held:
+    """The codes the master sheets hold as numbers (1001 typed as a number), by master: the
+    generated sheets write these codes as numbers too, so the user's VLOOKUP and COUNTIF from a
+    master's code find them (a number never equals the text "1001" in a spreadsheet)."""
+    held: Held = {}
+    for (spec, _), master, key in zip(MASTER_PARSERS, ("item", "party", "warehouse"), ("商品编码", "编码", "编码")):
+        table = read_table(book, spec)
+        for _, values in table.rows if isinstance(table, Table) else []:
+            code = table.get(values, key)
+            if isinstance(code, (int, float)) and not isinstance(code, bool):
+                held.setdefault(master, {})[to_code(code)] = int(code) if float(code).is_integer() else code
+    return held
 
 
 @dataclass

@@ -12,6 +12,7 @@ from ..reports.period import period_reports
 from ..sheets.book import Book
 from ..sheets.contract import AUDIT_LOG, BY_JOURNAL, PRINT, REPORTS, STATEMENT, journal_named
 from ..sheets.layout import Layout
+from .inputs import held_codes
 from .settings import BookSettings, read_settings
 from .tools import Done, existing_ledger
 
@@ -56,7 +57,8 @@ def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end:
     book.writable(REPORTS)
     with _open(book, book_path) as ledger:
         heading = _heading(settings, start, end, now)
-        for layout in period_reports(ledger, heading, start, end, costs=ledger.sees_costs(user)):
+        for layout in period_reports(ledger, heading, start, end, costs=ledger.sees_costs(user),
+                                     codes=held_codes(book)):
             book.write_layout(layout)
     book.save()
     return Done(f"报表已生成（{start.isoformat()} 至 {end.isoformat()}）：" + "、".join(s.zh for s in REPORTS))
@@ -121,7 +123,7 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
                         if found else f"找不到已过账的单号 {doc_no}：只有过账后的单据能打印", False), None
         doc = found[0]
         layout = document_layout(settings.company, doc, ledger.printed_lines(doc["id"]), ledger.masters(),
-                                 doc["reversed_by"] is not None)
+                                 doc["reversed_by"] is not None, held_codes(book))
     book.write_layout(layout)
     book.save()
     return Done(f"单据 {doc['doc_no']} 已填入“打印”表：可直接打印（A4，每页 12 行）"), layout

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from itertools import groupby
 
 from ..domain.changes import compare_rows
 from ..domain.money import from_cents
@@ -18,7 +20,7 @@ from ..domain.validate import validate
 from ..sheets.book import Book, Table
 from ..sheets.contract import BY_JOURNAL, ERROR, ERROR_EN, POSTED, POSTED_EN
 from ..sheets.cells import to_number
-from ..sheets.parse import ParsedDoc
+from ..sheets.parse import ParsedDoc, as_read, digest_as_written
 
 
 @dataclass
@@ -29,6 +31,11 @@ class SheetMarks:
     statuses: dict[int, str] = field(default_factory=dict)
     cells: list[tuple[int, int]] = field(default_factory=list)     # (row, col) at fault
     counts: dict[int, Decimal] = field(default_factory=dict)       # 盘点 row → its posted difference
+    figures: dict[str, dict[int, object]] = field(default_factory=dict)   # column → row → number or date
+
+    @cached_property
+    def values(self) -> dict[int, list]:
+        return dict(self.table.rows)
 
     def fault(self, row: int, column: str) -> None:
         if column in self.table.columns:
@@ -68,6 +75,8 @@ class StatusWriter:
                 marks.statuses.update({row: "" for row in parsed.rows})
             else:
                 self._posted(marks, parsed, info)
+                if parsed.parts:
+                    self._as_read(marks, parsed)
 
     def _table_of(self, parsed: ParsedDoc) -> Table | None:
         if parsed.journal:
@@ -86,6 +95,20 @@ class StatusWriter:
             difference = self.counted.get((parsed.journal, parsed.doc_no, line))
             if difference is not None:
                 marks.counts[row] = difference
+
+    def _as_read(self, marks: SheetMarks, parsed: ParsedDoc) -> None:
+        """A posted document's cells that hold text read as a figure or a date get that number or
+        date (a cleared 金额 its amount), so the sheet computes and adds up as the books do. The
+        values are the ones posted, so its fingerprint stays; the digest remembered is of the rows
+        as they will be."""
+        table, written = marks.table, {}
+        rows = [(row, marks.values[row]) for row in parsed.rows]
+        for row, values in rows:
+            for column, value in as_read(table, values).items():
+                written[(row, table.columns[column])] = value
+                marks.figures.setdefault(column, {})[row] = value
+        if written:
+            parsed.digest = digest_as_written(table, rows, written)
 
     def _problems(self, marks: SheetMarks, parsed: ParsedDoc, ledger_problems: tuple[Problem, ...]) -> None:
         """Each problem on its row (a reading problem) or its line (a ledger one; the header's on
@@ -153,6 +176,8 @@ class StatusWriter:
                 counted = {r: to_number(table.get(v, "实盘数量")) for r, v in table.rows}
                 write_block(book, table, "账面数量", {r: counted[r] - d for r, d in marks.counts.items()})
                 write_block(book, table, "差异", marks.counts)
+            for column, values in marks.figures.items():
+                write_cells(book, table, column, values)
         report.sheet_problems += self.notes
 
 
@@ -188,12 +213,23 @@ def add_status_column(book: Book, table: Table) -> None:
     table.columns["状态"] = col
 
 
+def write_cells(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
+    """Each run of neighbouring rows given, as one block: the rows between keep what they hold
+    (a formula, in 金额)."""
+    rows = sorted(values)
+    for _, run in groupby(enumerate(rows), key=lambda x: x[1] - x[0]):
+        run = [r for _, r in run]
+        write_block(book, table, column, {r: values[r] for r in run})
+
+
 def write_block(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
-    """One column block from the first to the last row given; rows between keep their value."""
+    """One column block from the first to the last row given; rows between keep their value.
+    Figures show in the contract column's number format, dates as dates."""
     col = table.columns.get(column)
     if col is None or not values:
         return
     first, last = min(values), max(values)
     current = {r: table.get(v, column) for r, v in table.rows}
     block = [values.get(r, current.get(r)) for r in range(first, last + 1)]
-    book.write_column(table.sheet, col, first, block)
+    spec = next((c for c in table.spec.columns if c.zh == column), None)
+    book.write_column(table.sheet, col, first, block, spec.number_format if spec else None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .inputs import Input, Progress, Sheets, Steps, no_progress, read_input, read_sheets
+from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
 from ..ledger import Ledger, LedgerError
 from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
@@ -23,7 +23,7 @@ from .settings import BookSettings, apply_settings, check_location, read_setting
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec,
-                               journal_named, without_costs)
+                               holding, journal_named, without_costs)
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -274,11 +274,13 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     ledger, _ = open_ledger(book, settings, book_path, sheets, read_only=True)
     with ledger:
         differences = ledger.verify()
+        held = held_codes(book)
         for spec, rows in generated(ledger, today or dt.date.today(), shown_as_of(book)):
             taken = taken_sheet(book, (spec,))
             if taken:                                  # the user's sheet: not compared, not to be 刷新'd
                 differences.append(taken)
                 continue
+            rows = holding(spec.columns, rows, held)
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")
@@ -367,14 +369,15 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     ``as_of``: 应收 and 应付 as of that day. A dated sheet's title row says the day."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     costs = ledger.sees_costs(user)
+    held = held_codes(book)
     for spec, rows in summaries(ledger, today, as_of):
         day = (as_of or today) if spec.as_of else today
         dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
-        spec, rows = shown(spec, rows, costs)
+        spec, rows = shown(spec, holding(spec.columns, rows, held), costs)
         book.replace_sheet(spec, dated + GENERATED_NOTE + stamp, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
-    spec, rows = shown(JOURNAL, rows, costs)
+    spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
     book.replace_sheet(spec, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)
 
 

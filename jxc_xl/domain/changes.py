@@ -77,6 +77,14 @@ def _differences(doc_type: DocType, attrs: tuple[str, ...], old: tuple, new: tup
     return [Change(column_of(doc_type, a), _show(o), _show(n)) for a, o, n in zip(attrs, old, new) if o != n]
 
 
+def _line_changes(doc_type: DocType, old: Line, new: Line) -> list[Change]:
+    """The line fields that differ; a 金额 that still holds the amount posted is no change (过账
+    writes a computed 金额 into its cell, and it stays when 数量 is edited beside it)."""
+    changes = _differences(doc_type, LINE, _line_values(old), _line_values(new))
+    posted = old.amount if old.amount is not None or old.price is None else mul_money(old.qty, old.price)
+    return [c for c in changes if not (c.column == COLUMN["amount"] and new.amount == posted)]
+
+
 def header_changes(old: Document, new: Document) -> list[Change]:
     """The header fields that differ (a 到期日 left empty takes the posted one)."""
     attrs = tuple(a for a in HEADER if not (a == "due_date" and new.due_date is None))
@@ -111,7 +119,7 @@ def compare_rows(posted: Document, rows: list[tuple[int, Document | None]]) -> R
     for (row, doc), n in zip(pending, list(left)):
         changes = [] if doc is None else header_changes(posted, doc)
         if doc is not None and doc.lines and n:
-            changes += _differences(posted.type, LINE, left[n], _line_values(doc.lines[0]))
+            changes += _line_changes(posted.type, posted.lines[n - 1], doc.lines[0])
         verdict.edited[row] = changes
         del left[n]
     verdict.added = [row for row, _ in pending[len(verdict.edited):]]

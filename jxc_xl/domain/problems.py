@@ -67,6 +67,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{field} '{value}' is not a date: enter e.g. 2026-11-21, 2026/11/21, 2026.11.21 or 20261121."),
     "bad_number": ("{field}“{value}”不是数字：请只填写数字（可带千位分隔符，如 1,200.50）。",
                    "{field} '{value}' is not a number: enter digits only (thousands separators allowed, e.g. 1,200.50)."),
+    "unclear_number": ("{field}“{value}”看不懂：是 {expected} 还是 {other}？千位分隔符只能三位一组（如 1,200.50）。",
+                       "{field} '{value}' is unclear: {expected} or {other}? Thousands separators go between groups "
+                       "of three digits (e.g. 1,200.50)."),
+    "unclear_grouping": ("{field}“{value}”看不懂：是 {expected} 吗？千位分隔符只能三位一组（如 1,200.50、12,345,678）。",
+                         "{field} '{value}' is unclear: is it {expected}? Thousands separators go between groups of "
+                         "three digits (e.g. 1,200.50, 12,345,678)."),
     "formula_error": ("{field}是公式错误值 {value}：请修正该单元格的公式，或直接填写数值。",
                       "{field} is the formula error {value}: fix the cell's formula or type the value."),
     "merged_cells": ("本行有合并单元格（{value}）：请取消合并，每一行都填写完整。",

@@ -17,7 +17,7 @@ from ..sheets.book import (OWNER_NAME, column_letter, find_sheet, free_table_nam
                              taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
-                             WARN_FILL, Exact)
+                             WARN_FILL, Exact, format_for)
 from ..sheets.layout import PAGE_FOOTER, Cell, Chart, Layout, header_sections, page_header
 from .charts import HEIGHT_CM, WIDTH_CM
 from .package import WorkbookError
@@ -108,11 +108,22 @@ class XlwingsBook:
         return sorted(found)
 
     # -- writing -----------------------------------------------------------------------------
-    def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None:
+    def write_column(self, sheet: str, col: int, first_row: int, values: list,
+                     number_format: str | None = None) -> None:
+        """One block write; then each run of neighbouring dates (or numbers) is given the
+        format it needs to show as one, two calls a run."""
         if values:
-            target = self.book.sheets[sheet].range((first_row, col))
-            target.options(transpose=True).value = [to_excel(v) for v in values]
+            sh = self.book.sheets[sheet]
+            sh.range((first_row, col)).options(transpose=True).value = [to_excel(v) for v in values]
             self._values.pop(sheet, None)
+            kinds = [_figure_kind(v) for v in values]
+            for kind, run in groupby(enumerate(kinds), key=lambda k: k[1]):
+                rows = [first_row + i for i, _ in run]
+                if kind:
+                    cells = sh.range((rows[0], col), (rows[-1], col))
+                    wanted = format_for(values[rows[0] - first_row], cells.number_format, number_format)
+                    if wanted:
+                        cells.number_format = wanted
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """Our conditional format (formula MARK_RULE) over the cells at fault, through Excel's
@@ -240,6 +251,13 @@ class XlwingsBook:
 
     def repairs(self) -> list[str]:
         return list(self._repairs)
+
+
+def _figure_kind(value: object) -> str:
+    """"date", "number" or "" (text, empty): neighbours of one kind take one format."""
+    if isinstance(value, dt.date):
+        return "date"
+    return "number" if isinstance(value, (int, float, Decimal, Exact)) and not isinstance(value, bool) else ""
 
 
 def _fill_alerts(sh, col: int, rows: list[list], last: int) -> None:

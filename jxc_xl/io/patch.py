@@ -38,14 +38,15 @@ class PatchBook(FileBook):
         super().__init__(path)
         self._ops: list[tuple[str, tuple]] = []
 
-    def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None:
+    def write_column(self, sheet: str, col: int, first_row: int, values: list,
+                     number_format: str | None = None) -> None:
         """Only the cells whose value changes are recorded, so unchanged rows stay untouched."""
         current = self.values(sheet)
         for offset, value in enumerate(values):
             r = first_row + offset
             old = current[r - 1][col - 1] if r <= len(current) and col <= len(current[r - 1]) else None
             if not same(old, value):
-                self._ops.append(("write_column", (sheet, col, r, [value])))
+                self._ops.append(("write_column", (sheet, col, r, [value], number_format)))
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         self._ops.append(("mark", (sheet, cells, rows, width)))
@@ -117,7 +118,7 @@ class PatchBook(FileBook):
             if b"<sheetData" not in xml or b"</worksheet>" not in xml:
                 raise damaged(pkg.path, part)
             if edits:
-                xml = patch_sheet(xml, edits)
+                xml = patch_sheet(xml, edits, styles)
                 parts.grow_tables(pkg, part, max(edits))
             if marks:
                 cells = marked(xml)
@@ -145,10 +146,10 @@ class PatchBook(FileBook):
 
         for name, args in self._ops:
             if name == "write_column":
-                sheet, col, first, values = args
+                sheet, col, first, values, number_format = args
                 rows = of(sheet)[0]
                 for i, value in enumerate(values):
-                    rows.setdefault(first + i, {})[col] = value
+                    rows.setdefault(first + i, {})[col] = (value, number_format)
             elif name == "mark" and args[2]:
                 of(args[0])[1].append((args[1], args[2]))
         return edits

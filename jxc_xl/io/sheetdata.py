@@ -64,13 +64,14 @@ def _sheet_data(xml: bytes) -> tuple[bytes, int, int]:
     return xml, xml.index(b">", start) + 1, xml.index(b"</sheetData>", start)
 
 
-def patch_sheet(xml: bytes, edits: dict[int, dict[int, object]]) -> bytes:
-    """Rewrite the rows named in ``edits``; every other byte of the sheet stays as it was."""
+def patch_sheet(xml: bytes, edits: dict[int, dict[int, tuple[object, str | None]]], styles: Styles) -> bytes:
+    """Rewrite the rows named in ``edits`` (row → column → (value, the column's number format));
+    every other byte of the sheet stays as it was."""
     xml, body_start, body_end = _sheet_data(xml)
     body = xml[body_start:body_end]
-    new = _patch_found_rows(body, edits)
+    new = _patch_found_rows(body, edits, styles)
     if new is None:
-        new = _patch_all_rows(body, edits)
+        new = _patch_all_rows(body, edits, styles)
     last_col = max((c for cells in edits.values() for c in cells), default=1)
     return _dimension(xml[:body_start], max(edits, default=1), last_col) + new + xml[body_end:]
 
@@ -91,7 +92,7 @@ def _dimension(head: bytes, last_row: int, last_col: int) -> bytes:
         head[found.end():]
 
 
-def _patch_found_rows(body: bytes, edits: dict) -> bytes | None:
+def _patch_found_rows(body: bytes, edits: dict, styles: Styles) -> bytes | None:
     """The quick way, when every edited row exists and starts ``<row r="N"``: jump to each."""
     out, pos = [], 0
     for r in sorted(edits):
@@ -104,13 +105,13 @@ def _patch_found_rows(body: bytes, edits: dict) -> bytes | None:
         else:
             end = body.index(b"</row>", close) + 6
             head, cells = body[i:close], body[close + 1:end - 6]
-        out += [body[pos:i], _row(r, head, cells, edits[r])]
+        out += [body[pos:i], _row(r, head, cells, edits[r], styles)]
         pos = end
     out.append(body[pos:])
     return b"".join(out)
 
 
-def _patch_all_rows(body: bytes, edits: dict) -> bytes:
+def _patch_all_rows(body: bytes, edits: dict, styles: Styles) -> bytes:
     """Walk every row, inserting the edited rows that do not exist yet in their place."""
     out, pos = [], 0
     pending = sorted(edits)
@@ -120,25 +121,28 @@ def _patch_all_rows(body: bytes, edits: dict) -> bytes:
         while i < len(pending) and pending[i] < r:
             out.append(body[pos:m.start()])
             pos = m.start()
-            out.append(_row(pending[i], b"", b"", edits[pending[i]]))
+            out.append(_row(pending[i], b"", b"", edits[pending[i]], styles))
             i += 1
         if i < len(pending) and pending[i] == r:
             out.append(body[pos:m.start()])
             head = re.match(rb"<row\b[^>]*?(?=/?>)", m.group(0)).group(0)
-            out.append(_row(r, head, m.group(2) or b"", edits[r]))
+            out.append(_row(r, head, m.group(2) or b"", edits[r], styles))
             pos = m.end()
             i += 1
     out.append(body[pos:])
-    out += [_row(r, b"", b"", edits[r]) for r in pending[i:]]
+    out += [_row(r, b"", b"", edits[r], styles) for r in pending[i:]]
     return b"".join(out)
 
 
-def _row(r: int, head: bytes, cells: bytes, edit: dict[int, object]) -> bytes:
-    """A row with the edited cells written; each keeps the style it had."""
+def _row(r: int, head: bytes, cells: bytes, edit: dict[int, tuple[object, str | None]], styles: Styles) -> bytes:
+    """A row with the edited cells written; each keeps the style it had (the row's, for a new
+    cell in a row styled as a whole), its number format made to show what is written in it."""
     current = {column_number(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
-    for c, value in edit.items():
-        sm = _STYLE.search(current.get(c, b""))
-        current[c] = cell_xml(f"{column_letter(c)}{r}", value, int(sm.group(1)) if sm else 0)
+    row_style = _STYLE.search(head) if b'customFormat="1"' in head else None
+    for c, (value, number_format) in edit.items():
+        sm = _STYLE.search(current.get(c, b"")) or (row_style if c not in current else None)
+        style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
+        current[c] = cell_xml(f"{column_letter(c)}{r}", value, style)
     head = head or f'<row r="{r}"'.encode()
     return head + b">" + b"".join(current[c] for c in sorted(current)) + b"</row>"
 

@@ -4,10 +4,11 @@ cell styles and differential styles (for conditional formats) that jxc's sheets 
 An item equal to one already there is reused, so saving again adds nothing."""
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 from xml.etree import ElementTree as ET
 
-from ..sheets.format import BORDER_GREY, GREY_TEXT
+from ..sheets.format import BORDER_GREY, BUILTIN_DATES, DATE_FORMAT, GENERAL, GREY_TEXT, TEXT, Exact, format_for
 from .package import MAIN, Package, damaged
 
 # styleSheet's children in the schema's order: a missing section goes before the first later one
@@ -41,6 +42,7 @@ class Styles:
     def __init__(self, pkg: Package, part: str):
         self.pkg, self.part = pkg, part
         self.root = pkg.xml(part)
+        self._restyled: dict[tuple, int] = {}       # (style, kind of value, column format) → style
 
     def _section(self, tag: str, create: bool = False) -> ET.Element | None:
         found = self.root.find(_q(tag))
@@ -51,9 +53,9 @@ class Styles:
             self.root.insert(at, found)
         return found
 
-    def _add(self, tag: str, markup: str) -> int:
+    def _add(self, tag: str, markup: str | ET.Element) -> int:
         """The index of an item equal to ``markup`` in section ``tag``, added if none is."""
-        item = _item(markup)
+        item = _item(markup) if isinstance(markup, str) else markup
         section = self._section(tag, create=True)
         items = [el for el in section if el.tag == item.tag]
         for i, el in enumerate(items):
@@ -93,6 +95,44 @@ class Styles:
             "<diagonal/></border>") if border else 0
         return self._add("cellXfs", f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="{border_id}" '
                                     f'applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" xfId="0"/>')
+
+    def _xf(self, index: int) -> ET.Element | None:
+        section = self._section("cellXfs")
+        found = [] if section is None else [el for el in section if el.tag == _q("xf")]
+        return found[index] if 0 <= index < len(found) else None
+
+    def number_format(self, index: int) -> str:
+        """The number format code of cell style ``index``: what matters is whether it shows a
+        date, text or nothing in particular, so a built-in date format reads as ours and any
+        other built-in number format as ``0``."""
+        xf = self._xf(index)
+        num = int(xf.get("numFmtId", 0)) if xf is not None else 0
+        section = self._section("numFmts")
+        custom = {int(f.get("numFmtId", -1)): f.get("formatCode") for f in
+                  ([] if section is None else section.iter(_q("numFmt")))}
+        if num in custom:
+            return custom[num] or GENERAL
+        return DATE_FORMAT if num in BUILTIN_DATES else TEXT if num == 49 else GENERAL if num == 0 else "0"
+
+    def for_value(self, index: int, value: object, column: str | None) -> int:
+        """The style a cell of style ``index`` needs to show ``value`` (see format_for): the same,
+        or a copy of it — font, fill, border and alignment kept — with the number format wanted."""
+        if value is None or isinstance(value, (str, bool)) and not isinstance(value, Exact):
+            return index                                    # text takes no number format
+        key = (index, type(value) if isinstance(value, dt.date) else "number", column)
+        if key not in self._restyled:
+            self._restyled[key] = self._restyle(index, format_for(value, self.number_format(index), column))
+        return self._restyled[key]
+
+    def _restyle(self, index: int, wanted: str | None) -> int:
+        if wanted is None:
+            return index
+        xf = self._xf(index)
+        copy = ET.fromstring(ET.tostring(xf)) if xf is not None else _item('<xf numFmtId="0" fontId="0" fillId="0" '
+                                                                            'borderId="0" xfId="0"/>')
+        copy.set("numFmtId", str(self._format(wanted)))
+        copy.set("applyNumberFormat", "1")
+        return self._add("cellXfs", copy)
 
     def dxf(self, rgb: str) -> int:
         """A differential style of a solid fill (both colours: Excel reads a conditional

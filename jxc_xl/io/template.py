@@ -106,8 +106,8 @@ def _input_sheet(ws, spec: SheetSpec, data: list[list]) -> None:
             if column.kind == "formula":
                 value = _amount_formula(letters, r)
             cell = ws.cell(r, c, value)
-            if FORMATS.get(column.kind):
-                cell.number_format = FORMATS[column.kind]
+            if column.number_format:
+                cell.number_format = column.number_format
     table = Table(displayName=spec.en, ref=f"A1:{get_column_letter(width)}{last_row}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     table._initialise_columns()

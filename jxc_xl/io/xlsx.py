@@ -20,7 +20,7 @@ from ..sheets.book import (OWNER_NAME, column_letter, column_number, find_sheet,
                            made_by_jxc, mark_cells, mark_ranges, renamed_table, sheet_ref, taken_sheet, taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
-                             WARN_FILL, Exact)
+                             WARN_FILL, Exact, format_for)
 from ..sheets.layout import PAGE_FOOTER, Layout, header_sections, page_header
 from .files import save_atomically
 from .package import Package, WorkbookError, check_format, damaged
@@ -193,10 +193,12 @@ class FileBook:
                 raise damaged(self.path) from exc
         return self._wb
 
-    def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None:
+    def write_column(self, sheet: str, col: int, first_row: int, values: list,
+                     number_format: str | None = None) -> None:
         ws = self.wb[sheet]
         for offset, value in enumerate(values):
-            put_value(ws, first_row + offset, col, value, None)
+            cell = ws.cell(first_row + offset, col)
+            put_value(ws, first_row + offset, col, value, format_for(value, cell.number_format, number_format))
         self._values.pop(sheet, None)
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:

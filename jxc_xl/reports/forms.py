@@ -8,7 +8,7 @@ from ..domain.model import DocType
 from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
 from ..domain.validate import Masters
 from ..domain.words import rmb_words
-from ..sheets.contract import ACTIONS, AUDIT_LOG, BY_JOURNAL, PRINT, STATEMENT
+from ..sheets.contract import ACTIONS, AUDIT_LOG, BY_JOURNAL, PRINT, STATEMENT, Held
 from ..sheets.format import Exact
 from ..sheets.layout import Cell, Layout
 from .layouts import TOTAL, Block, Heading, report_layout
@@ -78,9 +78,10 @@ SIGNATURES = ("制单人", "审核", "仓管", None, "经手人", None, "签收"
 
 
 def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters: Masters,
-                    reversed_: bool) -> Layout:
+                    reversed_: bool, held: Held | None = None) -> Layout:
     """The printed 单据: its head (repeated on each page), up to 12 lines a page, then 合计 in
-    figures and in 大写, 制单人 (who posted it) and the signature lines."""
+    figures and in 大写, 制单人 (who posted it) and the signature lines. An item code its master
+    holds as a number (``held``) prints as that number."""
     kind = DocType(doc["type"])
     width = len(PRINT.columns)
     head = [[Cell(company, "title")], [Cell(TITLES[kind] + ("（已红字冲销）" if reversed_ else ""), "title")],
@@ -89,7 +90,8 @@ def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters:
     for item_code, qty, price, amount in lines:
         item = masters.items.get(item_code)
         words = (item.name, item.spec, item.unit) if item else (_SIDES.get(item_code, ""), "", "")
-        body.append([Cell(item_code if item else ""), *(Cell(w) for w in words),
+        code = (held or {}).get("item", {}).get(item_code, item_code) if item else ""
+        body.append([Cell(code), *(Cell(w) for w in words),
                      _figure(qty, from_qty_units, "qty"), _figure(price, from_unit_cost_units, "price"),
                      _figure(amount, from_cents, "money")])
         total += amount or 0

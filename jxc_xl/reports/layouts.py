@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..sheets.contract import REPORT_NOTE as NOTE
-from ..sheets.contract import Column, SheetSpec, without_costs
+from ..sheets.contract import Column, Held, SheetSpec, holding, without_costs
 from ..sheets.layout import Cell, Chart, Layout, fit_widths
 
 TOTAL = "合计"
@@ -41,6 +41,10 @@ class Block:
         columns, rows = without_costs(self.columns, self.rows)
         total = None if self.total is None else without_costs(self.columns, [self.total])[1][0]
         return Block(columns, rows, total, self.caption)
+
+    def holding(self, held: Held | None) -> "Block":
+        """The table with its codes as their masters' sheets hold them."""
+        return Block(self.columns, holding(self.columns, self.rows, held), self.total, self.caption)
 
     def cells(self) -> list[list[Cell | None]]:
         out: list[list[Cell | None]] = [[Cell(self.caption, "label")]] if self.caption else []

@@ -5,7 +5,7 @@ import datetime as dt
 
 from ..domain.validate import Masters
 from ..ledger import Ledger
-from ..sheets.contract import CHARTS, PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY, C
+from ..sheets.contract import CHARTS, PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY, C, Held
 from ..sheets.layout import Chart, Layout
 from . import tables
 from .layouts import Block, Heading, report_layout
@@ -16,9 +16,11 @@ CATEGORIES = (C("类别", "Category"), C("库存金额", "Value", "money", cost=
 TOP = 10
 
 
-def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date, costs: bool = True) -> list[Layout]:
+def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date, costs: bool = True,
+                   codes: Held | None = None) -> list[Layout]:
     """The five reports; ``costs`` False (采购, 销售) leaves out every cost figure — 期初/入库/出库/期末
-    金额, 销售成本, 毛利, 毛利率, 库存金额 — and the charts drawn from them."""
+    金额, 销售成本, 毛利, 毛利率, 库存金额 — and the charts drawn from them. Codes the masters hold as
+    numbers (``codes``) are written as numbers."""
     masters = ledger.masters()
     held = ledger.stock(as_of=end)
     lines = tables.sales(ledger, start, end)
@@ -26,12 +28,13 @@ def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.dat
     by_party = tables.profit(lines, "party", {c: p.name for c, p in masters.parties.items()})
 
     def shown(*blocks: Block) -> list[Block]:
+        blocks = tuple(b.holding(codes) for b in blocks)
         return list(blocks) if costs else [b.without_costs() for b in blocks]
     return [
         report_layout(SUMMARY, heading, shown(Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end)))),
         report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品"),
                                              Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户"))),
-        report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters))],
+        report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters)).holding(codes)],
                       extra="可用数量、采购在途为生成时的数"),
         report_layout(STOCK_AGE, heading, shown(Block(STOCK_AGE.columns,
                                                       *tables.stock_age(ledger, masters, held, end))),

@@ -25,7 +25,11 @@ class Book(Protocol):
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]: ...   # 1-based r1, c1, r2, c2
 
-    def write_column(self, sheet: str, col: int, first_row: int, values: list) -> None: ...
+    def write_column(self, sheet: str, col: int, first_row: int, values: list,
+                     number_format: str | None = None) -> None:
+        """``values`` down from ``first_row``; a date written shows as a date, a number in the
+        column's ``number_format`` unless its cell has a number format of its own
+        (:func:`~jxc_xl.sheets.format.format_for`)."""
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """Highlight ``cells`` (row, col) and clear our highlight elsewhere in ``rows``."""

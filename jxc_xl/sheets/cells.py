@@ -3,6 +3,11 @@
 Accepts what the contract allows: dates as Excel dates or text in four forms (2026-11-05,
 2026/11/5, 20261105, 2026年11月5日), numbers as numbers or text with thousands separators, ¥/￥
 and 元, codes with stray spaces; an Excel error value (#N/A…) is a problem of its own.
+
+A thousands separator (``,``, ``，`` or a space) is taken only between groups of three digits
+(``1,200.50``, ``12,345,678``): ``12,5`` may be 12.5 typed with a decimal comma or 125, and
+guessing posts a figure ten or a hundred times off without a word — so it is a row error that
+asks which was meant (:func:`number_readings`).
 """
 from __future__ import annotations
 
@@ -22,6 +27,11 @@ EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?$")
 _CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _CURRENCY = re.compile(r"^[¥￥]?\s*(.*?)\s*元?$")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:(?P<sep>[,，\s])\d{3})(?:(?P=sep)\d{3})*(?:\.\d+)?")
+_SEPARATOR = re.compile(r"[,，]|\d\s+\d")
+_SEPARATORS = re.compile(r"[,，\s]")
+_LOOSE = re.compile(r"[+-]?[\d.,，\s]*\d[\d.,，\s]*")           # digits and separators: a number, grouped wrong
+_DECIMAL_COMMA = re.compile(r"([+-]?(?:\d{1,3}(?:\.\d{3})+|\d+))[,，](\d+)")   # 12,5  1.200,50
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)          # day 0 of Excel's 1900 date system (after its 1900-02-29)
 
@@ -72,7 +82,12 @@ class RowReader:
             return None
         number = to_number(value)
         if number is None:
-            self.bad("bad_number", name, value=str(value))
+            readings = number_readings(value)
+            if len(readings) > 1:
+                self.bad("unclear_number", name, value=str(value), expected=readings[0], other=readings[1])
+            else:
+                self.bad("unclear_grouping" if readings else "bad_number", name, value=str(value),
+                         expected="".join(readings))
         elif limit is not None and not within(number, limit):
             self.bad("too_large", name, value=str(value), limit=f"{int(limit):,}")
             return None
@@ -100,8 +115,9 @@ class RowReader:
 
 
 def to_number(value: object) -> Decimal | None:
-    """A cell as an exact number: numbers as they are, text with thousands separators, spaces
-    and a currency sign (¥28.00, 28元); None for anything else."""
+    """A cell as an exact number: numbers as they are, text with a currency sign (¥28.00, 28元),
+    surrounding spaces and thousands separators between groups of three digits; None for
+    anything else (a separator anywhere else too)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -109,8 +125,16 @@ def to_number(value: object) -> Decimal | None:
     if isinstance(value, float):                     # a NaN or infinity cell is no number either
         return Decimal(repr(value)) if math.isfinite(value) else None
     text = _CURRENCY.match(str(value).strip()).group(1)        # ¥28.00, 28元
+    if _GROUPED.fullmatch(text):
+        text = _SEPARATORS.sub("", text)
+    elif _SEPARATOR.search(text):
+        return None
+    return _decimal(text)
+
+
+def _decimal(text: str) -> Decimal | None:
     try:
-        number = Decimal(text.replace(",", "").replace("，", "").replace(" ", ""))
+        number = Decimal(text)
     except InvalidOperation:
         return None
     return number if number.is_finite() and abs(number.adjusted()) <= _DIGITS else None
@@ -119,6 +143,19 @@ def to_number(value: object) -> Decimal | None:
 # Beyond this many digits either side of the point no text is a figure (nor can Decimal's
 # context round it: `1e999999999` would overflow wherever it went).
 _DIGITS = 999
+
+
+def number_readings(value: object) -> list[str]:
+    """What text with a misplaced thousands separator may have meant, to ask the clerk: its
+    comma as a decimal point (``12,5`` → 12.5, ``1.200,50`` → 1200.50), and its separators
+    dropped (``12,5`` → 125). Empty for text that is no number at all, or is one."""
+    text = _CURRENCY.match(str(value).strip()).group(1)
+    if to_number(value) is not None or not _LOOSE.fullmatch(text):
+        return []
+    comma = _DECIMAL_COMMA.fullmatch(text)
+    readings = [f"{comma.group(1).replace('.', '')}.{comma.group(2)}"] if comma else []
+    readings.append(_SEPARATORS.sub("", text))
+    return [r for r in dict.fromkeys(readings) if _decimal(r) is not None]
 
 
 def to_code(value: object) -> str:

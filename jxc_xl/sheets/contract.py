@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..domain.model import DocType
+from .format import FORMATS
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class Column:
     to: str = ""
     level: str = ""
     cost: bool = False        # a cost figure: left out for 采购 and 销售 (see domain.roles.sees_costs)
+    figure: str = ""          # the kind of figure a system column shows (盘点's 账面数量: qty)
+
+    @property
+    def number_format(self) -> str | None:
+        """How the column's figures show (by kind; a system column by the figure it holds)."""
+        return FORMATS.get(self.figure or self.kind)
 
     def matches(self, header: object) -> bool:
         text = str(header).strip().lower() if header is not None else ""
@@ -67,8 +74,27 @@ class SheetSpec:
 
 
 def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12, to: str = "",
-      level: str = "", cost: bool = False) -> Column:
-    return Column(zh, en, required, kind, width, to, level, cost)
+      level: str = "", cost: bool = False, figure: str = "") -> Column:
+    return Column(zh, en, required, kind, width, to, level, cost, figure)
+
+
+Held = dict[str, dict[str, object]]        # master ("item", "party", "warehouse") → code → its cell
+
+
+def holding(columns: tuple[Column, ...], rows: list[list], held: Held | None) -> list[list]:
+    """``rows`` with each code in a code column as its master's sheet holds it (``held``: the
+    codes a master holds as numbers); the rest as they are."""
+    at = [(i, held[c.to]) for i, c in enumerate(columns) if c.kind == "code" and held and held.get(c.to)]
+    if not at:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, codes in at:
+            if i < len(row) and isinstance(row[i], str):
+                row[i] = codes.get(row[i], row[i])
+        out.append(row)
+    return out
 
 
 def without_costs(columns: tuple[Column, ...], rows: list[list]) -> tuple[tuple[Column, ...], list[list]]:
@@ -137,7 +163,7 @@ TRANSFERS = SheetSpec("调拨", "Transfers", "document", (
     SKU, QTY, NOTE, STATUS), journal="transfers", doc_type=DocType.transfer, doc_prefix="DB")
 COUNTS = SheetSpec("盘点", "Counts", "document", (
     DOC_NO, DATE, WAREHOUSE, SKU, C("实盘数量", "CountedQty", "qty", True, to="qty", level="line"),
-    C("账面数量", "BookQty", "system"), C("差异", "Difference", "system"), NOTE, STATUS),
+    C("账面数量", "BookQty", "system", figure="qty"), C("差异", "Difference", "system", figure="qty"), NOTE, STATUS),
     journal="counts", doc_type=DocType.stock_count, doc_prefix="PD")
 PAYMENTS = SheetSpec("收付款", "Payments", "document", (
     DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),
@@ -156,8 +182,12 @@ PURCHASE_ORDERS = SheetSpec("采购订单", "PurchaseOrders", "document", _order
 SALES_ORDERS = SheetSpec("销售订单", "SalesOrders", "document", _order("客户", "Customer"),
                          journal="sales_orders", doc_type=DocType.sales_order, doc_prefix="XSDD")
 
+# A code on a generated sheet or report says which master it names (``to``): it is written the way
+# that master's sheet holds it (1001 typed as a number stays a number, so VLOOKUP finds it).
+W_CODE = C("仓库", "Warehouse", "code", to="warehouse")
+SKU_CODE = C("商品编码", "SKU", "code", to="item")
 STOCK = SheetSpec("库存", "Stock", "generated", (
-    C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
+    W_CODE, SKU_CODE, C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
     C("库存金额", "Value", "money", width=MONEY_WIDTH, cost=True), C("安全库存", "MinQty", "qty"), C("预警", "Alert", "alert", width=14),
     C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")))
@@ -166,7 +196,7 @@ _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 
 
 def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tuple[Column, ...]:
-    return (C(party_zh, party_en), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=MONEY_WIDTH),
+    return (C(party_zh, party_en, "code", to="party"), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=MONEY_WIDTH),
             *(C(zh, en, "money", width=MONEY_WIDTH) for zh, en in zip(_AGING, _AGING_EN)),
             C("信用额度", "CreditLimit", "money", width=MONEY_WIDTH), C("超出额度", "OverLimit", "money", width=MONEY_WIDTH))
 
@@ -177,13 +207,13 @@ PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Sup
                      dated_by_today=True, as_of=True)
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
-    C("单号", "DocNo", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("入库数量", "InQty", "qty"),
+    C("单号", "DocNo", width=14), W_CODE, SKU_CODE, C("入库数量", "InQty", "qty"),
     C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
     C("金额", "Amount", "money", width=MONEY_WIDTH, cost=True), C("结存数量", "BalanceQty", "qty"),
     C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH, cost=True)))
 ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订单类型", "OrderType", width=10), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
-    C("往来单位", "Party", width=14), C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20),
+    C("往来单位", "Party", "code", width=14, to="party"), W_CODE, SKU_CODE, C("商品名称", "Name", width=20),
     C("订购数量", "Ordered", "qty"), C("已执行数量", "Fulfilled", "qty"), C("未执行数量", "Open", "qty"),
     C("交货日期", "DeliveryDate", "date"), C("逾期天数", "DaysLate", "int", width=8),
     C("订单状态", "OrderState", width=10)), dated_by_today=True, dated_what="逾期天数")
@@ -194,20 +224,20 @@ _FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningVa
             C("出库金额", "OutValue", "money", cost=True), C("期末数量", "ClosingQty", "qty"),
             C("期末金额", "ClosingValue", "money", cost=True))
 SUMMARY = SheetSpec("进销存汇总", "Summary", "report", (
-    C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
+    W_CODE, SKU_CODE, C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
     *_FIGURES))
 _PROFIT = (C("销售数量", "Qty", "qty"), C("销售收入", "Revenue", "money"), C("销售成本", "Cost", "money", cost=True),
            C("毛利", "Profit", "money", cost=True), C("毛利率", "Margin", "percent", cost=True))
-PROFIT = SheetSpec("毛利", "Profit", "report", (C("商品编码", "SKU"), C("商品名称", "Name", width=20), *_PROFIT))
-PROFIT_BY_CUSTOMER = (C("客户", "Customer"), C("名称", "Name", width=20), *_PROFIT)
+PROFIT = SheetSpec("毛利", "Profit", "report", (SKU_CODE, C("商品名称", "Name", width=20), *_PROFIT))
+PROFIT_BY_CUSTOMER = (C("客户", "Customer", "code", to="party"), C("名称", "Name", width=20), *_PROFIT)
 REORDER = SheetSpec("补货建议", "Reorder", "report", (
-    C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("可用数量", "Available", "qty"),
+    SKU_CODE, C("商品名称", "Name", width=20), C("可用数量", "Available", "qty"),
     C("采购在途", "OnOrder", "qty"), C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"),
     C("建议采购数量", "SuggestedQty", "qty"), C("最近供应商", "LastSupplier"), C("参考进价", "PurchasePrice", "price"),
     C("预计金额", "Amount", "money")))
 AGE_BANDS = ((30, "0-30天"), (90, "31-90天"), (180, "91-180天"), (365, "181-365天"), (None, "365天以上"))
 STOCK_AGE = SheetSpec("库龄", "StockAge", "report", (
-    C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("数量", "Qty", "qty"),
+    W_CODE, SKU_CODE, C("商品名称", "Name", width=20), C("数量", "Qty", "qty"),
     C("库存金额", "Value", "money", cost=True), C("最近入库日期", "LastIn", "date"), C("最近出库日期", "LastOut", "date"),
     C("未动销天数", "IdleDays", "int"), C("库龄区间", "AgeBand")))
 CHARTS = SheetSpec("图表", "Charts", "report", ())
@@ -216,7 +246,7 @@ STATEMENT = SheetSpec("对账单", "Statement", "report", (
     C("应收增加", "Charged", "money"), C("收回", "Received", "money"), C("应付增加", "Billed", "money"),
     C("付出", "Paid", "money"), C("余额", "Balance", "money")))
 PRINT = SheetSpec("打印", "Print", "report", (
-    C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
+    SKU_CODE, C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("单价", "UnitPrice", "price"), C("金额", "Amount", "money")))
 AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
     C("时间", "At", width=20), C("用户", "User"), C("操作", "Action"), C("内容", "Detail", width=50),

@@ -1,5 +1,9 @@
 """Colours and number formats shared by the template and the generated sheets, and how a
 cell at fault is marked."""
+import datetime as dt
+import re
+from decimal import Decimal
+
 HEADER_FILL = "FFDDEBF7"       # input headers: light blue
 GENERATED_FILL = "FFE2EFDA"    # generated sheets: light green tab and header
 ERROR_FILL = "FFFFC7CE"        # a cell at fault: light red
@@ -17,6 +21,38 @@ FORMATS = {
     "int": "#,##0",
     "percent": "0.00%",
 }
+class Exact(str):
+    """A number written as its exact decimal text: cells get the number, never text."""
+
+
+DATE_FORMAT = FORMATS["date"]
+# Excel's built-in number formats by id, as far as a writer must tell them apart: General, text,
+# and those that show a date or time (14-22, 45-47, and the East Asian 27-36, 50-58).
+GENERAL, TEXT = "General", "@"
+BUILTIN_DATES = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+
+
+def is_date_format(code: str | None) -> bool:
+    """Whether a number format shows a date or time (y, m, d, h or s outside its literal text)."""
+    text = _LITERALS.sub("", code or "").lower()
+    return text != GENERAL.lower() and any(ch in text for ch in "ymdhs")
+
+
+def format_for(value: object, current: str | None, column: str | None) -> str | None:
+    """The number format a cell must get when the program writes ``value`` into it, given the
+    format it has (``current``) and its column's (``column``); None: it keeps its own.
+
+    A date always shows as a date; a number shows as its column's figures do, unless the cell
+    already has a number format of its own (a user's choice), which is kept."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return None if is_date_format(current) else DATE_FORMAT
+    if isinstance(value, (int, float, Decimal, Exact)) and not isinstance(value, bool) and column:
+        plain = current in (None, "", GENERAL, TEXT) or is_date_format(current)
+        return column if plain and current != column else None
+    return None
+
+
 # How each look of a report's cell (sheets.layout.Cell.look) shows: bold, font size, grey italics,
 # fill, a thin border all round.
 LOOK_STYLES = {
@@ -29,10 +65,6 @@ LOOK_STYLES = {
     "label": {"bold": True},
     "warn": {"fill": WARN_FILL, "border": True},
 }
-
-
-class Exact(str):
-    """A number written as its exact decimal text: cells get the number, never text."""
 
 
 # A cell at fault is marked by a conditional format of ours, never by changing the cell's own

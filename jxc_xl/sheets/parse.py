@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..domain.model import Document, DocType, Item, Line, Party, Source, Warehouse
-from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE
+from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
-from .cells import RowReader
+from .cells import RowReader, to_date, to_number
 from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, YES, Column,
                        SheetSpec)
 
@@ -141,8 +141,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
     if spec in (OPENING_STOCK, OPENING_BALANCES):
         return [_opening(table, row, values, workbook) for row, values in table.rows]
     journal = spec.journal
-    cols = [table.columns[c.zh] - 1 for c in spec.columns if c.zh in table.columns
-            and c.kind not in ("status", "system")]
+    cols = _digested(table)
     doc_col = table.columns["单号"] - 1
     groups: dict[str, list[tuple[int, list]]] = {}
     blank: list[ParsedDoc] = []
@@ -157,8 +156,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
             groups.setdefault(key, []).append((row, values))
     out = []
     for doc_no, rows in groups.items():
-        digest = hashlib.blake2b(repr([[v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
-                                 digest_size=16).hexdigest()
+        digest = rows_digest(cols, rows)
         if known and known.get((journal, doc_no)) == digest:
             out.append(ParsedDoc(None, [r for r, _ in rows], [], journal, doc_no, digest, True))
         else:
@@ -166,6 +164,57 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
             parsed.digest = digest
             out.append(parsed)
     return out + blank
+
+
+def as_read(table: Table, values: list) -> dict[str, object]:
+    """What a row's cells were read as, where that is not what they hold: a figure typed as text
+    ('100', '¥38.50', '66元') as its number, a date typed as text or digits as its date, by column;
+    and a 金额 left empty as 数量 × 单价 — the amount the ledger computed for it."""
+    out: dict[str, object] = {}
+    for column in table.spec.columns:
+        raw = table.get(values, column.zh) if column.zh in table.columns else None
+        if column.kind == "date" and raw not in (None, "") and not isinstance(raw, dt.date):
+            found = to_date(raw)
+        elif column.kind in _NUMBERS and isinstance(raw, str) and raw.strip():
+            found = to_number(raw)
+        else:
+            continue
+        if found is not None:
+            out[column.zh] = found
+    by_field = {c.to: c.zh for c in table.spec.columns if c.zh in table.columns}
+    amount = next((c.zh for c in table.spec.columns if c.kind == "formula" and c.zh in table.columns), None)
+    if amount and table.get(values, amount) in (None, "") and {"qty", "price"} <= by_field.keys():
+        qty, price = (to_number(table.get(values, by_field[f])) for f in ("qty", "price"))
+        if qty is not None and price is not None:
+            out[amount] = mul_money(qty, price)
+    return out
+
+
+def _digested(table: Table) -> list[int]:
+    """The 0-based columns a document's digest covers: every column read, not 状态 or system ones."""
+    return [table.columns[c.zh] - 1 for c in table.spec.columns if c.zh in table.columns
+            and c.kind not in ("status", "system")]
+
+
+def rows_digest(cols: list[int], rows: list[tuple[int, list]]) -> str:
+    return hashlib.blake2b(repr([[v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
+                           digest_size=16).hexdigest()
+
+
+def digest_as_written(table: Table, rows: list[tuple[int, list]], written: dict[tuple[int, int], object]) -> str:
+    """The digest the rows will have once ``written`` ((row, 1-based column) → value) is in them,
+    read back as the file reader gives cells (numbers as floats, dates as dates): what 过账 wrote
+    back does not make the document look edited. (Read another way — through Excel — the
+    digest differs, the document is read once more, and its fingerprint finds it unchanged.)"""
+    out = []
+    for row, values in rows:
+        values = list(values)
+        for (r, col), value in written.items():
+            if r == row:
+                values += [None] * (col - len(values))
+                values[col - 1] = float(value) if isinstance(value, Decimal) else value
+        out.append((row, values))
+    return rows_digest(_digested(table), out)
 
 
 def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook: str,

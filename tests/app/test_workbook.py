@@ -164,6 +164,8 @@ GOOD = purchase("CG0", d(2026, 11, 1), "A001", 10, 6)
     ("销售", [sale("XS1", d(2026, 11, 2), "A001", 11, 9)], 0, "数量", "可用只有 10"),
     ("采购", [purchase("CG1", d(2026, 11, 2), "A001", 1, 6), purchase("CG1", d(2026, 11, 2), "B002", 1, "abc")], 1,
      "单价", "单价“abc”不是数字"),
+    ("销售", [sale("XS1", d(2026, 11, 2), "A001", "1,20", 9)], 0, "数量", "数量“1,20”看不懂：是 1.20 还是 120？"),
+    ("销售", [sale("XS1", d(2026, 11, 2), "A001", 1, "¥1,2,3")], 0, "单价", "单价“¥1,2,3”看不懂：是 123 吗？"),
 ])
 def test_bad_input(book, sheet, rows, bad_row, field, words):
     [good_row] = type_rows(book, "采购", [GOOD])
@@ -699,3 +701,166 @@ def test_a_doc_no_in_two_sheets_is_reversed_by_naming_its_sheet(book):
     assert done.exit_code == 0 and "已红字冲销 单号 X1" in done.output
     with ledger_of(book) as ledger:
         assert [r.qty for r in ledger.stock()] == [10]
+
+
+# -- what the program writes into input sheets shows as what it is (issue 21.6) ----------------------------------
+def _looks(path, sheet, row, header):
+    """(value, number format) of a cell as a spreadsheet shows it."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    header_row = next(r for r in range(1, 21) if header in [c.value for c in ws[r]])
+    c = ws.cell(row, [c.value for c in ws[header_row]].index(header) + 1)
+    return c.value, c.number_format
+
+
+def _writer(kind, path):
+    """The Book each writer is: the fast patch writer, the openpyxl one, live Excel through xlwings."""
+    from jxc_xl.io.excel import XlwingsBook
+    from jxc_xl.io.xlsx import FileBook as OpenpyxlBook
+    from ..xlengine import open_book
+    return {"patch": lambda: FileBook(path), "openpyxl": lambda: OpenpyxlBook(path),
+            "xlwings": lambda: XlwingsBook(open_book(path))}[kind]()
+
+
+@pytest.mark.parametrize("writer", ["patch", "openpyxl", "xlwings"])
+def test_count_sheet_rows_show_their_date_and_quantities_formatted(file_book, writer):
+    from jxc_xl.app.tools import count_sheet
+    from jxc_xl.sheets.format import is_date_format
+    book = file_book
+    type_rows(book, "采购", [GOOD, purchase("CG1", d(2026, 11, 2), "B002", "2.5", 6),
+                            purchase("CG2", d(2026, 11, 2), "A001", 3, 6, wh="WH2")])
+    assert post(book).exit_code == 0
+    target = _writer(writer, book)
+    done = count_sheet(target, book, "WH1", d(2026, 11, 30))
+    if writer == "xlwings":
+        target.book.save()
+    assert done.ok, done.message
+    for row in (2, 3):
+        day, shown = _looks(book, "盘点", row, "日期")
+        assert day == dt.datetime(2026, 11, 30) and is_date_format(shown), (row, day, shown)
+        assert _looks(book, "盘点", row, "账面数量")[1] == "#,##0.00##"
+    type_rows(book, "盘点", [{"实盘数量": 10}, {"实盘数量": 2}], start=2)
+    assert post(book).exit_code == 0
+    assert _looks(book, "盘点", 3, "账面数量") == (2.5, "#,##0.00##")
+    assert _looks(book, "盘点", 3, "差异") == (-0.5, "#,##0.00##")
+
+
+def test_count_sheet_date_option_takes_the_forms_the_sheets_take(file_book):
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    book = file_book
+    type_rows(book, "采购", [GOOD])
+    assert post(book).exit_code == 0
+    result = CliRunner().invoke(main, ["count-sheet", str(book), "WH1", "--date", "2026/11/30"])
+    assert result.exit_code == 0 and "PD20261130-001" in result.output, result.output
+    assert _looks(book, "盘点", 2, "日期")[0] == dt.datetime(2026, 11, 30)
+    result = CliRunner().invoke(main, ["count-sheet", str(book), "WH1", "--date", "20261131"])
+    assert result.exit_code == 2 and "日期“20261131”" in result.output, result.output
+
+
+def test_closed_through_shows_as_a_date_on_a_settings_sheet_typed_from_scratch(tmp_path):
+    from jxc_xl.app.periods import close_month
+    from jxc_xl.sheets.format import is_date_format
+    path = tmp_path / "scratch.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "商品"
+    wb["商品"].append(["商品编码", "商品名称"])
+    wb["商品"].append(["A1", "苹果"])
+    for name, header, row in (("往来单位", ["编码", "名称", "类型"], ["S1", "供应商一", "供应商"]),
+                              ("仓库", ["编码", "名称"], ["W", "总仓"]), ("设置", ["项目", "值"], ["公司名称", "小店"])):
+        wb.create_sheet(name).append(header)
+        wb[name].append(row)
+    wb.save(path)
+    assert post(path).exit_code == 0
+    assert close_month(FileBook(path), path, "2026-10").ok
+    ws = openpyxl.load_workbook(path)["设置"]
+    assert (ws["A3"].value, ws["B3"].value) == ("结账日期", dt.datetime(2026, 10, 31))
+    assert is_date_format(ws["B3"].number_format), ws["B3"].number_format
+
+
+# -- figures and dates read from text go back as numbers and dates (issue 21.7) -----------------------------------
+def test_figures_typed_as_text_are_written_back_as_numbers_and_a_cleared_amount_is_filled(book, tmp_path):
+    rows = type_rows(book, "采购", [purchase("CG1", "2026/11/02", "A001", "'100'".strip("'"), "¥38.50"),
+                                   purchase("CG1", "2026/11/02", "B002", "66元", "2"),
+                                   purchase("CG2", d(2026, 11, 3), "A001", 2, "1,200.50")])
+    wb = openpyxl.load_workbook(book)
+    for r in rows:
+        wb["采购"].cell(r, 9).value = None                    # 金额 cleared (the formula deleted)
+    wb.save(book)
+    first = post(book)
+    assert first.exit_code == 0 and first.posted == 2, first.error_rows
+    shown = [(_looks(book, "采购", r, "日期"), _looks(book, "采购", r, "数量"), _looks(book, "采购", r, "单价"),
+              _looks(book, "采购", r, "金额")) for r in rows]
+    assert [[v for v, _ in cells] for cells in shown] == [
+        [dt.datetime(2026, 11, 2), 100, 38.5, 3850], [dt.datetime(2026, 11, 2), 66, 2, 132],
+        [dt.datetime(2026, 11, 3), 2, 1200.5, 2401]]
+    assert [f for _, f in shown[0]] == [f for _, f in shown[1]] == ["yyyy-mm-dd", "#,##0.00##", "#,##0.0000",
+                                                                    "#,##0.00"]
+    assert [f for _, f in shown[2][2:]] == ["#,##0.0000", "#,##0.00"]      # typed as text, or cleared
+    # the sheet now adds up to what we owe, as LibreOffice computes it
+    wb = openpyxl.load_workbook(book)
+    wb["采购"]["P1"] = "=SUM(I2:I4)"
+    wb.save(book)
+    _recalculate_with_libreoffice(book, tmp_path)
+    assert openpyxl.load_workbook(book, data_only=True)["采购"]["P1"].value == 3850 + 132 + 2401
+    statuses = [status(book, "采购", r) for r in rows]
+    with ledger_of(book) as ledger:
+        batches = ledger.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
+        documents = ledger.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    from jxc_xl.app.inputs import read_input, read_sheets
+    written = FileBook(book)
+    docs = read_input(written, read_sheets(written)).docs      # read afresh, no digest to skip by
+    with ledger_of(book) as ledger:
+        posted = ledger.latest_documents()
+        assert {p.doc_no: p.document.fingerprint() for p in docs} == \
+            {p.doc_no: posted[(p.journal, p.doc_no)]["fingerprint"] for p in docs}
+    again = post(book)                  # the same values: the fingerprints are the ones posted
+    assert (again.exit_code, again.posted, again.already) == (0, 0, 2)
+    assert [status(book, "采购", r) for r in rows] == statuses
+    with ledger_of(book) as ledger:
+        assert ledger.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == documents
+        assert ledger.conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] <= batches + 1
+
+
+def test_the_digest_remembered_is_of_the_rows_as_written_back(file_book, monkeypatch):
+    """What was written back is what the next post reads: the documents are not read again."""
+    from jxc_xl.sheets import parse
+    book = file_book
+    type_rows(book, "采购", [purchase("CG1", "2026/11/02", "A001", "100", "¥38.50")])
+    assert post(book).exit_code == 0
+    read = []
+    real = parse._document
+    monkeypatch.setattr(parse, "_document", lambda *a: read.append(a[1]) or real(*a))
+    assert post(book).already == 1 and read == []
+
+
+# -- codes on generated sheets as their masters hold them (issue 21.9) ------------------------------------------
+def test_numeric_codes_stay_numbers_so_the_owners_lookups_find_them(file_book, tmp_path):
+    """商品 holds 1001 as a number, 往来单位 2001, 仓库 7: 库存, 台账, 应付 and the reports write
+    them as numbers, and LibreOffice's VLOOKUP and COUNTIF from the masters' cells find them."""
+    from jxc_xl.app.reports import make_reports, print_document
+    book = file_book
+    type_rows(book, "商品", [{"商品编码": 1001, "商品名称": "数字商品", "单位": "个"}])
+    type_rows(book, "往来单位", [{"编码": 2001, "名称": "数字供应商", "类型": "供应商"}])
+    type_rows(book, "仓库", [{"编码": 7, "名称": "七号仓"}])
+    type_rows(book, "采购", [{**purchase("CG1", d(2026, 11, 2), 1001, 10, 6, wh=7), "供应商": 2001},
+                            purchase("CG2", d(2026, 11, 2), "A001", 1, 6)])
+    assert post(book).exit_code == 0
+    assert make_reports(FileBook(book), book, d(2026, 11, 1), d(2026, 11, 30), today=TODAY).ok
+    assert print_document(FileBook(book), book, "CG1")[0].ok
+    assert verify_book(FileBook(book), book, today=TODAY) == []           # the sheets are the ledger's
+    wb = openpyxl.load_workbook(book)
+    item_row = next(r for r in range(2, 10) if wb["商品"].cell(r, 1).value == 1001)
+    party_row = next(r for r in range(2, 10) if wb["往来单位"].cell(r, 1).value == 2001)
+    ws = wb.create_sheet("我的查询")
+    for r, formula in enumerate([f"=VLOOKUP(商品!A{item_row},库存!B:E,4,FALSE)",
+                                 f"=COUNTIF(库存!B:B,商品!A{item_row})", f"=COUNTIF(库存!A:A,仓库!A4)",
+                                 f"=COUNTIF(台账!F:F,商品!A{item_row})", f"=VLOOKUP(往来单位!A{party_row},应付!A:C,3,FALSE)",
+                                 f"=COUNTIF(进销存汇总!B:B,商品!A{item_row})", f"=COUNTIF(打印!A:A,商品!A{item_row})"],
+                                start=1):
+        ws.cell(r, 1, formula)
+    wb.save(book)
+    _recalculate_with_libreoffice(book, tmp_path)
+    found = [c.value for c in openpyxl.load_workbook(book, data_only=True)["我的查询"]["A"]]
+    assert found == [10, 1, 1, 1, 60, 1, 1], found
+    assert table_rows(book, "库存")[0]["商品编码"] in (1001, "A001")
+    assert {r["商品编码"] for r in table_rows(book, "库存")} == {1001, "A001"}      # text codes stay text

@@ -129,9 +129,9 @@ def test_libreoffice_opens_new_and_posted_workbooks_and_computes_amounts(tmp_pat
                                str(path)], capture_output=True, text=True, timeout=180)
         assert done.returncode == 0 and (out / path.name).exists(), done.stderr
     ws = openpyxl.load_workbook(out / book.name, data_only=True)["采购"]
-    # the template's table row computes its 金额; a row typed below the table has none (Excel grows the
-    # table and its formula as a clerk types there, LibreOffice does not) and posts from 数量 × 单价
-    assert [ws.cell(r, 9).value for r in rows] == [7.5, None]
+    # a row typed below the table has no 金额 formula (Excel grows the table and its formula as a clerk
+    # types there, LibreOffice does not): it posts from 数量 × 单价, and 过账 writes that amount in
+    assert [ws.cell(r, 9).value for r in rows] == [7.5, 40]
     assert all(str(ws.cell(r, 12).value).startswith("已过账") for r in rows)
     wb = openpyxl.load_workbook(out / new.name, data_only=True)
     assert {"商品", "采购", "库存", "设置"} <= set(wb.sheetnames)

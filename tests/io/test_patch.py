@@ -31,21 +31,48 @@ def sheet(rows: bytes, tail: bytes = b"<pageMargins/>") -> bytes:
     return b'<worksheet><sheetData>' + rows + b'</sheetData>' + tail + b'</worksheet>'
 
 
-def test_rows_found_by_their_number_are_rewritten_in_place():
+def test_rows_found_by_their_number_are_rewritten_in_place(styles):
     xml = sheet(b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="2"/>'
                 b'<row r="3"><c r="B3" s="4"><v>5</v></c></row>')
-    out = patch_sheet(xml, {3: {1: "ok", 2: 6}, 2: {2: 7}})
+    out = patch_sheet(xml, {3: {1: ("ok", None), 2: (6, None)}, 2: {2: (7, None)}}, styles)
     assert b'<row r="2"><c r="B2"><v>7</v></c></row>' in out
     assert b'<row r="3"><c r="A3" t="inlineStr"><is><t xml:space="preserve">ok</t></is></c><c r="B3" s="4"><v>6</v></c></row>' in out
     assert out.startswith(b'<worksheet><sheetData><row r="1"><c r="A1"') and out.endswith(b'<pageMargins/></worksheet>')
 
 
-def test_missing_rows_and_other_attribute_orders_take_the_full_walk():
+def test_missing_rows_and_other_attribute_orders_take_the_full_walk(styles):
     xml = sheet(b'<row spans="1:2" r="1"><c r="A1"><v>1</v></c></row><row ht="15" r="4"><c r="A4"><v>4</v></c></row>')
-    out = patch_sheet(xml, {2: {2: "=not a formula"}, 6: {1: 1}})
+    out = patch_sheet(xml, {2: {2: ("=not a formula", None)}, 6: {1: (1, None)}}, styles)
     body = out.split(b"<sheetData>")[1]
     assert body.index(b'r="1"') < body.index(b'<row r="2">') < body.index(b'r="4"') < body.index(b'<row r="6">')
     assert b't="inlineStr"><is><t xml:space="preserve">=not a formula</t>' in out   # text, never a formula
+
+
+def test_a_written_date_shows_as_a_date_and_a_number_as_its_column(styles):
+    """Issue 21.6: a date the program writes carries a date format, a number its column's; the
+    cell's own looks (its fill here) stay, and a number format the cell has of its own is kept."""
+    import datetime as dt
+    from decimal import Decimal
+    filled = styles.style(fill="FFDDEBF7")
+    own = styles.style("0.0")
+    xml = sheet(f'<row r="2"><c r="A2" s="{filled}"/><c r="C2" s="{own}"/></row>'.encode())
+    out = patch_sheet(xml, {2: {1: (dt.date(2026, 12, 5), None), 2: (Decimal("12.5"), "#,##0.00##"),
+                                3: (Decimal(3), "#,##0.00##")},
+                            3: {1: (dt.date(2026, 12, 6), "yyyy-mm-dd"), 4: ("已过账", None)}}, styles)
+    xfs = styles.root.find(f"{{{MAIN}}}cellXfs")
+    formats = {f.get("numFmtId"): f.get("formatCode") for f in styles.root.iter(f"{{{MAIN}}}numFmt")}
+
+    def look(ref: str) -> tuple[str, str]:
+        import re
+        s = int(re.search(rb'<c r="%s" s="(\d+)"' % ref.encode(), out).group(1))
+        xf = xfs[s]
+        return formats.get(xf.get("numFmtId"), xf.get("numFmtId")), xf.get("fillId")
+
+    assert look("A2") == ("yyyy-mm-dd", xfs[filled].get("fillId"))      # a date, and still filled
+    assert look("B2")[0] == "#,##0.00##" and look("C2")[0] == "0.0"      # the column's; the cell's own
+    assert look("A3")[0] == "yyyy-mm-dd"
+    assert b'<c r="D3" t="inlineStr">' in out                            # text takes no format
+    assert b"<v>46361</v>" in out
 
 
 def test_marks_go_in_their_place_in_the_element_order_and_first_in_priority(styles):
