@@ -754,7 +754,7 @@ def test_count_sheet_date_option_takes_the_forms_the_sheets_take(file_book):
     assert result.exit_code == 0 and "PD20261130-001" in result.output, result.output
     assert _looks(book, "盘点", 2, "日期")[0] == dt.datetime(2026, 11, 30)
     result = CliRunner().invoke(main, ["count-sheet", str(book), "WH1", "--date", "20261131"])
-    assert result.exit_code == 2 and "日期“20261131”" in result.output, result.output
+    assert result.exit_code == 2 and "“20261131”不是日期" in result.output, result.output
 
 
 def test_closed_through_shows_as_a_date_on_a_settings_sheet_typed_from_scratch(tmp_path):
