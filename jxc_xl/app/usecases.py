@@ -286,7 +286,8 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     for spec, rows in summaries(ledger, today):
         aging = f"（{spec.dated_what}截至 {today.isoformat()}）" if spec.dated_by_today else ""
         spec, rows = shown(spec, rows, costs)
-        book.replace_sheet(spec, GENERATED_NOTE + stamp + aging, rows, company=company)
+        explains = f"。{spec.explains}" if spec.explains else ""
+        book.replace_sheet(spec, GENERATED_NOTE + stamp + aging + explains, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, rows, costs)

@@ -73,7 +73,8 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None)
     for spec in ALL_SHEETS:
         ws = wb.create_sheet(spec.zh)
         if spec in GENERATED:
-            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）", [], company)
+            explains = f"。{spec.explains}" if spec.explains else ""
+            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）" + explains, [], company)
         elif spec is SETTINGS:
             _settings(ws, company)
             page_setup(ws, company, False, (1, 1))

@@ -29,25 +29,30 @@ class Heading:
 @dataclass
 class Block:
     """One table on a report sheet: a caption above it (optional), its header, its rows and, when
-    its figures add up, the 合计 row (None in a cell: nothing to add there)."""
+    its figures add up, the 合计 row (None in a cell: nothing to add there). A table with no
+    rows says ``empty`` under its header instead (no 合计 of nothing), so an empty report is
+    never taken for one that failed."""
 
     columns: tuple[Column, ...]
     rows: list[list]
     total: list | None = None
     caption: str = ""
+    empty: str = ""
 
     def without_costs(self) -> "Block":
         """The table as 采购 and 销售 see it: its cost columns left out."""
         columns, rows = without_costs(self.columns, self.rows)
         total = None if self.total is None else without_costs(self.columns, [self.total])[1][0]
-        return Block(columns, rows, total, self.caption)
+        return Block(columns, rows, total, self.caption, self.empty)
 
     def cells(self) -> list[list[Cell | None]]:
         out: list[list[Cell | None]] = [[Cell(self.caption, "label")]] if self.caption else []
         out.append([Cell(c.zh, "header") for c in self.columns])
         for row in self.rows:
             out.append([Cell(v, "body", c.kind) for v, c in zip(row, self.columns)])
-        if self.total is not None:
+        if not self.rows and self.empty:
+            out.append([Cell(self.empty, "label")])
+        elif self.total is not None:
             out.append([Cell(v, "total", c.kind) for v, c in zip(self.total, self.columns)])
         return out
 

@@ -14,6 +14,9 @@ MONTHS = (C("月份", "Month"), C("销售收入", "Revenue", "money"), C("毛利
 TOP_ITEMS = (C("商品编码", "SKU"), C("商品名称", "Name"), C("毛利", "Profit", "money", cost=True))
 CATEGORIES = (C("类别", "Category"), C("库存金额", "Value", "money", cost=True))
 TOP = 10
+REORDER_RULE = "商品在各仓库合计的可用数量＋采购在途低于安全库存时列出（与“库存”表的预警同一规则）；数量为生成时的数"
+NO_SALES = "本期没有销售"
+NO_REORDER = "没有需要补货的商品：各商品合计的可用数量＋采购在途都不低于安全库存"
 
 
 def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date, costs: bool = True) -> list[Layout]:
@@ -28,13 +31,15 @@ def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.dat
     def shown(*blocks: Block) -> list[Block]:
         return list(blocks) if costs else [b.without_costs() for b in blocks]
     return [
-        report_layout(SUMMARY, heading, shown(Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end)))),
-        report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品"),
-                                             Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户"))),
-        report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters))],
-                      extra="可用数量、采购在途为生成时的数"),
+        report_layout(SUMMARY, heading, shown(Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end),
+                                                     empty="本期没有库存，也没有出入库"))),
+        report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品", empty=NO_SALES),
+                                             Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户", empty=NO_SALES))),
+        report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters), empty=NO_REORDER)],
+                      extra=REORDER_RULE),
         report_layout(STOCK_AGE, heading, shown(Block(STOCK_AGE.columns,
-                                                      *tables.stock_age(ledger, masters, held, end))),
+                                                      *tables.stock_age(ledger, masters, held, end),
+                                                      empty=f"{end.isoformat()} 没有库存")),
                       extra=f"库存截至 {end.isoformat()}"),
         charts(ledger, masters, heading, by_item[2], held, end, costs)]
 

@@ -46,6 +46,7 @@ class SheetSpec:
     type_prefix: dict[str, str] = field(default_factory=dict, compare=False, hash=False)   # 业务类型 → prefix
     dated_by_today: bool = False           # generated figures that move with the calendar (aging)
     dated_what: str = "账龄"                # … and what, said in its note: 账龄截至 <today>
+    explains: str = ""                     # a generated sheet's rule its reader must know, in its note
 
     @property
     def required(self) -> list[Column]:
@@ -159,7 +160,9 @@ STOCK = SheetSpec("库存", "Stock", "generated", (
     C("仓库", "Warehouse"), C("商品编码", "SKU"), C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
     C("库存金额", "Value", "money", width=MONEY_WIDTH, cost=True), C("安全库存", "MinQty", "qty"), C("预警", "Alert", "alert", width=14),
-    C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")))
+    C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")),
+    explains="预警：商品在各仓库合计的可用数量＋采购在途低于安全库存（或高于最高库存）时标在它的每一行，"
+             "与“补货建议”同一规则；缺货指本行数量不大于 0")
 _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 

@@ -128,9 +128,8 @@ def test_a_period_with_no_movement_shows_its_balances_only(book):
     assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
     rows, total = report_table(book, "进销存汇总", SUMMARY.columns)
     assert [[r[c.zh] for c in SUMMARY.columns[4:]] for r in rows] == [[3, Decimal("6.00"), 0, 0, 0, 0, 3, Decimal("6.00")]]
-    assert report_table(book, "毛利", PROFIT.columns, "按商品") == ([], {**{c.zh: None for c in PROFIT.columns},
-                                                                   "商品编码": "合计", "销售数量": 0, "销售收入": 0,
-                                                                   "销售成本": 0, "毛利": 0})
+    assert report_table(book, "毛利", PROFIT.columns, "按商品") == (      # no sales: it says so, no 合计 of nothing
+        [{**{c.zh: None for c in PROFIT.columns}, "商品编码": "本期没有销售"}], None)
 
 
 def test_profit_by_item_and_by_customer_nets_returns_and_reversals(books):
@@ -368,3 +367,33 @@ def test_the_audit_log_sheet_lists_who_did_what_and_when(books):
     assert all(r["用户"] and r["电脑"] and r["时间"] for r in rows)
     assert write_audit(PatchBook(books), books, d(2999, 1, 1), d(2999, 1, 2)).message.startswith("操作日志已生成：0 条")
     assert not write_audit(PatchBook(books), books, END, START).ok
+
+
+def test_stock_alerts_and_the_reorder_report_follow_one_rule_the_items_total(book):
+    """An item is 低于安全库存 when its 可用数量 + 采购在途 over all warehouses is below its 安全库存:
+    库存 marks each of its rows and 补货建议 lists it; a shop's small stock of an item the company
+    holds enough of is no alert. 缺货 stays a row's own (数量 ≤ 0); an empty 补货建议 says so."""
+    from ..wb import table_rows
+    type_rows(book, "期初库存", [{"日期": d(2026, 10, 1), "仓库": "WH1", "商品编码": "A001", "数量": 20, "单位成本": 3},
+                             {"日期": d(2026, 10, 1), "仓库": "WH2", "商品编码": "A001", "数量": 2, "单位成本": 3}])
+    assert post(book).exit_code == 0
+    alerts = {(r["仓库"], r["商品编码"]): r["预警"] for r in table_rows(book, "库存")}
+    assert alerts == {("WH1", "A001"): None, ("WH2", "A001"): None}          # 22 in all ≥ 5
+    assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
+    rows, total = report_table(book, "补货建议", REORDER.columns)
+    assert [r["商品编码"] for r in rows] == ["没有需要补货的商品：各商品合计的可用数量＋采购在途都不低于安全库存"]
+    assert total is None
+    assert "库存" in openpyxl.load_workbook(book)["库存"]["A1"].value and \
+        "可用数量＋采购在途" in openpyxl.load_workbook(book)["库存"]["A1"].value
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 3), "A001", 18, 9)])         # 4 left in all: short
+    assert post(book).exit_code == 0
+    alerts = {(r["仓库"], r["商品编码"]): r["预警"] for r in table_rows(book, "库存")}
+    assert alerts == {("WH1", "A001"): "低于安全库存", ("WH2", "A001"): "低于安全库存"}
+    assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
+    rows, _ = report_table(book, "补货建议", REORDER.columns)
+    assert [(r["商品编码"], r["可用数量"]) for r in rows] == [("A001", 4)]
+    type_rows(book, "调拨", [{"单号": "DB1", "日期": d(2026, 11, 4), "调出仓库": "WH2", "调入仓库": "WH1",
+                            "商品编码": "A001", "数量": 2}])
+    assert post(book).exit_code == 0                                            # WH2 emptied: 缺货 there
+    alerts = {(r["仓库"], r["商品编码"]): r["预警"] for r in table_rows(book, "库存")}
+    assert alerts.get(("WH2", "A001")) in (None, "缺货") and alerts[("WH1", "A001")] == "低于安全库存"

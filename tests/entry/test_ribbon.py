@@ -337,11 +337,11 @@ def test_print_button_prints_the_selected_document(small):
 
 def test_post_button_colours_the_alerts_and_clears_them_when_they_go(small):
     from jxc_xl.sheets.format import WARN_FILL
-    type_rows(small, "销售", [sale("XS1", TODAY, "A001", 3, 9, wh="WH2")])      # WH2 left with 3, below 5
+    type_rows(small, "销售", [sale("XS1", TODAY, "A001", 6, 9, wh="WH2")])      # WH2 emptied (10 left in WH1)
     press(small, "post")
     fills = {(r[0].value, r[1].value): (r[8].value, r[8].fill.fgColor.rgb)
              for r in openpyxl.load_workbook(small)["库存"].iter_rows(min_row=3)}
-    assert fills[("WH2", "A001")] == ("低于安全库存", WARN_FILL)
+    assert fills[("WH2", "A001")] == ("缺货", WARN_FILL)
     assert fills[("WH1", "A001")][0] is None and fills[("WH1", "A001")][1] != WARN_FILL
     type_rows(small, "销售", [sale("XS2", TODAY, "A001", 3, 9, wh="WH2", kind="退货", src="XS1")])
     press(small, "post")
