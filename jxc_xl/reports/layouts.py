@@ -58,9 +58,9 @@ class Block:
 
 
 def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra: str = "",
-                  charts: list[Chart] | None = None) -> Layout:
-    """A report sheet: the title rows, then each block after a blank row, landscape when it is
-    wide. One table: its header frozen and printed on every page. Several: each later one starts
+                  charts: list[Chart] | None = None, foot: list[list[Cell | None]] | None = None) -> Layout:
+    """A report sheet: the title rows, then each block after a blank row, then the ``foot`` rows
+    (a 对账单's lines to sign), landscape when it is wide. One table: its header frozen and printed on every page. Several: each later one starts
     a new page (a repeated header would be the first table's above the others)."""
     rows = heading.rows(spec.zh, extra)
     header_row = len(rows) + 2 + (1 if blocks and blocks[0].caption else 0)     # after a blank row
@@ -70,6 +70,7 @@ def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra:
             breaks.append(len(rows))
         rows += [[]] if rows[-1] else []
         rows += block.cells()
+    rows += foot or []
     width = max((len(b.columns) for b in blocks), default=1)
     return Layout(spec, rows, fit_widths(rows), company=heading.company,
                   repeat=None if breaks else (header_row, header_row), freeze=header_row,

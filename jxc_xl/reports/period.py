@@ -67,20 +67,23 @@ def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: li
 _CHART_ROWS = 17            # a chart is about 16 rows tall: each table gets at least that many
 
 
-_KINDS = (("bar", "近 12 个月销售收入与毛利", (2, 3)), ("bar", "毛利最高的商品", (3,)), ("pie", "各类别库存金额", (2,)))
-_SALES_ONLY = (("bar", "近 12 个月销售收入", (2,)),)
+# each table's chart: its kind, title, the column naming its categories (the items by 商品名称, not
+# their codes) and the columns of its values
+_KINDS = (("bar", "近 12 个月销售收入与毛利", 1, (2, 3)), ("bar", "毛利最高的商品", 2, (3,)),
+          ("pie", "各类别库存金额", 1, (2,)))
+_SALES_ONLY = (("bar", "近 12 个月销售收入", 1, (2,)),)
 
 
 def _charts(layout: Layout, blocks: list[Block], kinds: tuple) -> tuple[list[Chart], list[int]]:
     """A chart beside each table, its rows padded so the charts do not overlap; and the page
     breaks that keep each table and its chart on a page of their own."""
     found, row, breaks = [], 0, []
-    for block, (kind, title, values) in zip(blocks, kinds):
+    for block, (kind, title, names, values) in zip(blocks, kinds):
         header = next(r for r in range(row, len(layout.rows)) if layout.rows[r][:1] and
                       layout.rows[r][0].look == "header") + 1
         last = header + len(block.rows)
         if block.rows:
-            found.append(Chart(kind, title, f"E{header - 1}", header, header + 1, last, 1, values))
+            found.append(Chart(kind, title, f"E{header - 1}", header, header + 1, last, names, values))
         pad = max(0, header - 1 + _CHART_ROWS - last)
         layout.rows[last:last] = [[] for _ in range(pad)]
         row = last + pad

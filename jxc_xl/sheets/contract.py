@@ -253,7 +253,8 @@ SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件":
                 "结账日期": "closed_through", "closedthrough": "closed_through",
                 "语言": "language", "language": "language",
                 "信用控制": "credit_control", "creditcontrol": "credit_control",
-                "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to"}
+                "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to",
+                "制单人": "preparer", "preparedby": "preparer"}
 CREDIT_CONTROL = {"": "warn", "提示": "warn", "warn": "warn", "禁止": "block", "block": "block"}
 
 POSTED = "已过账"
