@@ -83,7 +83,7 @@ def write_statement(book: Book, book_path: Path, party: str, start: dt.date | No
     book.save()
     head, sign, meaning = balance_shown(masters.parties[code])
     return Done(f"对账单已生成：{code} {masters.parties[code].name}，{start.isoformat()} 至 {end.isoformat()}，"
-                f"期末{head} {sign * closing:,.2f}（{meaning.split('：', 1)[1]}）")
+                f"期末{head} {sign * closing:,.2f}" + ("（应收为正，应付为负）" if "应付为负" in meaning else ""))
 
 
 def write_audit(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,

@@ -156,9 +156,9 @@ class XlwingsBook:
         if rows:
             sh.range((3, 1)).value = [[to_excel(v) for v in row] for row in rows]
         last = max(3, len(rows) + 2)
-        for c, (column, width) in enumerate(zip(spec.columns, generated_widths(spec, rows)), start=1):
-            if width > column.width:                                 # a text the contract's width would cut
-                sh.range((1, c)).column_width = width
+        for c, (column, wide) in enumerate(zip(spec.columns, generated_widths(spec, rows)), start=1):
+            if wide > column.width:                                  # a text the contract's width would cut
+                sh.range((1, c)).column_width = wide
             if column.kind in FORMATS:
                 sh.range((3, c), (last, c)).number_format = FORMATS[column.kind]
             if column.kind == "alert":

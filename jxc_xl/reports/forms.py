@@ -12,7 +12,7 @@ from ..domain.validate import Masters
 from ..domain.words import rmb_words
 from ..sheets.contract import ACTIONS, AUDIT_LOG, PRINT, STATEMENT, C, Column
 from ..sheets.format import Exact
-from ..sheets.layout import Cell, Layout, fit_widths
+from ..sheets.layout import Cell, Layout, fit_widths, text_width
 from .layouts import TOTAL, Block, Heading, report_layout
 
 # which column of the statement an entry counts in: the document's own (a return or a 红字冲销 is
@@ -149,15 +149,15 @@ def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters:
         body_at += 1
         total = _lines(out, form, lines, masters)
         if kind != DocType.stock_count:                      # a count's 差异金额 is no sum to be paid
-            out.add([Cell("合计金额（大写）", "label"), Cell("人民币" + rmb_words(total), "plain")], (2, out.width))
+            out.line(f"合计金额（大写）：人民币{rmb_words(total)}", "label")
+        out.line(f"备注：{doc['note'] or ''}")
     else:
         _voucher(out, doc, lines)
-    out.line(f"备注：{doc['note'] or ''}")
     out.add([])
     out.line("　　".join([f"制单人：{preparer or BLANK}", *(f"{s}：{BLANK}" for s in form.signatures)]))
     count = len(lines)
     breaks = [body_at + n for n in range(LINES_PER_PAGE, count, LINES_PER_PAGE)] if form.columns else []
-    widths = _widths(out.rows[body_at - 1:body_at + count + 1]) if form.columns else VOUCHER_WIDTHS
+    widths = _widths(out.rows[body_at - 1:body_at + count + 1], out.rows[:body_at]) if form.columns else VOUCHER_WIDTHS
     return Layout(PRINT, out.rows, widths, page_title="", repeat=(1, body_at) if form.columns else None,
                   breaks=breaks, merges=out.merges, protect=False)
 
@@ -169,9 +169,10 @@ def _fields(out: _Rows, doc: sqlite3.Row, masters: Masters, form: Form) -> None:
     party = masters.parties.get(doc["party"] or "")
     pairs: list[tuple[str, object]] = [("单号", doc["doc_no"]), ("日期", dt.date.fromisoformat(doc["date"]))]
     if doc["party"]:
-        pairs += [(form.party, party.name if party else doc["party"]), ("联系人", party.contact if party else "")]
+        pairs += [(form.party, party.name if party else doc["party"])]
         if form.columns:
-            pairs += [("电话", party.phone if party else ""), ("地址", party.address if party else "")]
+            pairs += [("联系人", party.contact if party else ""), ("电话", party.phone if party else ""),
+                      ("地址", party.address if party else "")]
     if doc["to_warehouse"]:
         pairs += [("调出仓库", _warehouse(masters, doc["warehouse"])), ("调入仓库", _warehouse(masters, doc["to_warehouse"]))]
     elif doc["warehouse"]:
@@ -233,12 +234,18 @@ def _voucher(out: _Rows, doc: sqlite3.Row, lines: list[tuple]) -> None:
                                   (label + "（大写）", "人民币" + rmb_words(from_cents(cents)), "text")):
             out.add([Cell(name, "header"), Cell(value, "body", kind), *[Cell("", "body")] * (out.width - 2)],
                     (2, out.width))
-    out.add([])
+    out.add([Cell("备注", "header"), Cell(doc["note"] or "", "body"), *[Cell("", "body")] * (out.width - 2)],
+            (2, out.width))
 
 
-def _widths(table: list[list[Cell | None]]) -> list[float]:
-    """The lines' columns as wide as their widest cell, 商品名称 taking what is left of the page."""
+def _widths(table: list[list[Cell | None]], head: list[list[Cell | None]]) -> list[float]:
+    """The lines' columns as wide as their widest cell and the head's labels above them,
+    商品名称 taking what is left of the page."""
     widths = fit_widths(table)
+    for row in head:
+        for c, cell in enumerate(row):
+            if cell is not None and cell.look == "label":
+                widths[c] = max(widths[c], text_width(cell.value) + 2)
     widths[1] += max(0, PAGE_WIDTH - sum(widths))
     return widths
 

@@ -21,9 +21,11 @@ class Heading:
     made: dt.datetime
 
     def rows(self, title: str, extra: str = "") -> list[list[Cell | None]]:
-        said = f"期间：{self.period}　　生成时间：{self.made:%Y-%m-%d %H:%M}" + (f"　　{extra}" if extra else "")
+        """Company, title, period and when made, then ``extra`` (what a figure means, how a list
+        is chosen) on a line of its own — beside the period it ran off a portrait page — and the note."""
+        said = f"期间：{self.period}　　生成时间：{self.made:%Y-%m-%d %H:%M}"
         return [[Cell(self.company or title, "title")], [Cell(title, "title")], [Cell(said, "subtitle")],
-                [Cell(NOTE, "note")]]
+                *([[Cell(extra, "subtitle")]] if extra else []), [Cell(NOTE, "note")]]
 
 
 @dataclass
