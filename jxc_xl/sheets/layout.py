@@ -78,14 +78,14 @@ def generated_widths(spec: SheetSpec, rows: list[list], most: float = 50) -> lis
     """A generated sheet's column widths: the contract's, or wider where a text cell needs it
     (台账's 单号 `期初-2026-10-31-MD-1002`, 单据类型 `销售出库（红字冲销）`), so nothing prints cut.
     Only text columns are measured (figures fit their column's width), each distinct value once,
-    and only one that could be wider than the column already is."""
+    one of plain ASCII by its length alone: 台账 may have a row per movement."""
     widths = [float(c.width) for c in spec.columns]
     for c, column in enumerate(spec.columns):
         if column.kind not in ("text", "code"):
             continue
-        for value in {row[c] for row in rows if c < len(row) and row[c] is not None}:
-            if 2 * len(str(value)) + 2 > widths[c]:
-                widths[c] = min(max(widths[c], text_width(value) + 2), most)
+        texts = {str(row[c]) for row in rows if c < len(row) and row[c] is not None}
+        widest = max((len(t) if t.isascii() else text_width(t) for t in texts), default=0)
+        widths[c] = min(max(widths[c], widest + 2), most)
     return widths
 
 
