@@ -330,7 +330,8 @@ def demo(folder: str) -> None:
     from .app.reports import make_reports, print_document, write_statement
     from .app.usecases import post_book
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
-    report = _on_book(str(book_path), post_book, shown=True)
+    report = _on_book(str(book_path), lambda b, p, progress: post_book(b, p, user="示例会计", progress=progress),
+                      shown=True)                                  # 制单人 on its printed 单据
     short = _on_book(str(book_path), lambda b, p: close_order(b, p, CLOSED_SHORT, user="示例采购"))
     report.notes.append(f"关闭订单 {CLOSED_SHORT}（供应商不再补货）：{short.message}")
     closed = _on_book(str(book_path), lambda b, p: close_month(b, p, f"{START:%Y-%m}", user="示例会计"))

@@ -827,6 +827,7 @@ class Font(base_classes.Font):
     bold = property(lambda self: self._get("b"), lambda self, value: self._set("b", value))
     italic = property(lambda self: self._get("i"), lambda self, value: self._set("i", value))
     size = property(lambda self: self._get("sz"), lambda self, value: self._set("sz", value))
+    name = property(lambda self: self._get("name"), lambda self, value: self._set("name", value))
 
     @property
     def color(self):

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..ledger import Ledger
-from ..reports.forms import audit_layout, document_layout, statement_layout
+from ..reports.forms import audit_layout, balance_shown, document_layout, statement_layout
 from ..reports.layouts import Heading
 from ..reports.period import period_reports
 from ..sheets.book import Book
@@ -85,8 +85,9 @@ def write_statement(book: Book, book_path: Path, party: str, start: dt.date | No
         closing = ledger.balance(code, end)
     book.write_layout(layout)
     book.save()
+    head, sign, meaning = balance_shown(masters.parties[code])
     return Done(f"对账单已生成：{code} {masters.parties[code].name}，{start.isoformat()} 至 {end.isoformat()}，"
-                f"期末余额 {closing:,.2f}（应收为正，应付为负）")
+                f"期末{head} {sign * closing:,.2f}" + ("（应收为正，应付为负）" if "应付为负" in meaning else ""))
 
 
 def write_audit(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
@@ -107,6 +108,14 @@ def write_audit(book: Book, book_path: Path, start: dt.date | None = None, end: 
     return Done(f"操作日志已生成：{len(entries)} 条（{shown}）")
 
 
+def preparer(ledger: Ledger, settings: BookSettings, poster: str | None) -> str:
+    """制单人: who posted the document when the ledger keeps users (a name its 管理员 gave); else
+    设置's 制单人, if filled; else the name the post recorded (--user, or the computer's login)."""
+    if poster and poster in {u.name for u in ledger.users()}:
+        return poster
+    return settings.preparer or poster or ""
+
+
 def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None = None) -> tuple[Done, Layout | None]:
     """打印单据: the posted document fills the 打印 sheet as its 单据 (and the layout is returned,
     for a PDF). ``sheet`` (a document sheet's name) picks among documents of the same 单号."""
@@ -123,7 +132,8 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
                         if found else f"找不到已过账的单号 {doc_no}：只有过账后的单据能打印", False), None
         doc = found[0]
         layout = document_layout(settings.company, doc, ledger.printed_lines(doc["id"]), ledger.masters(),
-                                 doc["reversed_by"] is not None, held_codes(book))
+                                 doc["reversed_by"] is not None, preparer(ledger, settings, doc["user"]),
+                                 held_codes(book))
     book.write_layout(layout)
     book.save()
     return Done(f"单据 {doc['doc_no']} 已填入“打印”表：可直接打印（A4，每页 12 行）"), layout

@@ -36,13 +36,14 @@ class BookSettings:
     report_to: dt.date | None = None
     report_problems: list[str] = field(default_factory=list)   # a report date 设置 holds that is no date
     english: bool = False
+    preparer: str = ""                  # 制单人 on a printed 单据 when the ledger keeps no users of its own
     problems: list[str] = field(default_factory=list)
 
 
 def read_settings(book: Book, book_path: Path) -> BookSettings:
     table = read_table(book, SETTINGS)
     raw = parse.parse_settings(table if isinstance(table, Table) else None)
-    s = BookSettings(company=str(raw.get("company") or ""))
+    s = BookSettings(company=str(raw.get("company") or ""), preparer=str(raw.get("preparer") or "").strip())
     given = str(raw.get("ledger") or "").strip()
     s.ledger = given if is_server(given) else book_path.parent / (given or book_path.stem + ".jxc.db")
     if raw.get("cost_method") not in (None, ""):

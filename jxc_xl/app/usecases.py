@@ -374,7 +374,8 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
         day = (as_of or today) if spec.as_of else today
         dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
         spec, rows = shown(spec, holding(spec.columns, rows, held), costs)
-        book.replace_sheet(spec, dated + GENERATED_NOTE + stamp, rows, company=company)
+        explains = f"。{spec.explains}" if spec.explains else ""
+        book.replace_sheet(spec, dated + GENERATED_NOTE + stamp + explains, rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)

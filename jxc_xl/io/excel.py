@@ -16,9 +16,9 @@ from ..sheets.book import (OWNER_NAME, column_letter, find_sheet, free_table_nam
                              made_by_jxc, mark_ranges, ref_sheet, renamed_table, sheet_ref, taken_sheet,
                              taken_table)
 from ..sheets.contract import SheetSpec
-from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
-                             WARN_FILL, Exact, format_for)
-from ..sheets.layout import PAGE_FOOTER, Cell, Chart, Layout, header_sections, page_header
+from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
+                             MARK_RULE, WARN_FILL, Exact, format_for)
+from ..sheets.layout import PAGE_FOOTER, Cell, Chart, Layout, generated_widths, header_sections, page_header
 from .charts import HEIGHT_CM, WIDTH_CM
 from .package import WorkbookError
 
@@ -37,6 +37,7 @@ GENERATED_RGB = _rgb(GENERATED_FILL)
 XL_EXPRESSION = 2                  # XlFormatConditionType.xlExpression
 ADDRESS_LIMIT = 255                # Excel's Range("…") takes addresses up to this long
 XL_PAPER_A4, XL_PORTRAIT, XL_LANDSCAPE = 9, 1, 2
+XL_CENTER = -4108                   # XlHAlign.xlHAlignCenter
 CHART_TYPES = {"bar": "column_clustered", "line": "line", "pie": "pie"}   # vertical bars, as openpyxl's BarChart
 POINTS_PER_CM = 72 / 2.54
 
@@ -168,7 +169,9 @@ class XlwingsBook:
         if rows:
             sh.range((3, 1)).value = [[to_excel(v) for v in row] for row in rows]
         last = max(3, len(rows) + 2)
-        for c, column in enumerate(spec.columns, start=1):
+        for c, (column, wide) in enumerate(zip(spec.columns, generated_widths(spec, rows)), start=1):
+            if wide > column.width:                                  # a text the contract's width would cut
+                sh.range((1, c)).column_width = wide
             if column.kind in FORMATS:
                 sh.range((3, c), (last, c)).number_format = FORMATS[column.kind]
             if column.kind == "alert":
@@ -349,15 +352,18 @@ def _blocks(rows: list[list[Cell | None]], key: Callable[[Cell], object]) -> lis
 
 
 def _style(rng, style: dict, area: tuple[int, int, int, int]) -> None:
-    """One look (LOOK_STYLES) on a block: font, fill, a thin grey border round every cell."""
-    if style.keys() & {"bold", "size", "italic_grey"}:
-        font = rng.font
-        if style.get("bold"):
-            font.bold = True
-        if style.get("size"):
-            font.size = style["size"]
-        if style.get("italic_grey"):
-            font.italic, font.color = True, _rgb(GREY_TEXT)
+    """One look (LOOK_STYLES) on a block: the font (FORM_FONT), fill, a thin grey border round
+    every cell, centred."""
+    font = rng.font
+    font.name = FORM_FONT
+    if style.get("bold"):
+        font.bold = True
+    if style.get("size"):
+        font.size = style["size"]
+    if style.get("italic_grey"):
+        font.italic, font.color = True, _rgb(GREY_TEXT)
+    if style.get("center"):
+        _excel(lambda: setattr(rng.api, "HorizontalAlignment", XL_CENTER))
     if style.get("fill"):
         rng.color = _rgb(style["fill"])
     if style.get("border"):
@@ -392,7 +398,7 @@ def _page_setup(sh, layout: Layout) -> None:
                                    "PrintTitleRows": "${}:${}".format(*layout.repeat) if layout.repeat else "",
                                    "CenterHorizontally": True, "LeftMargin": 36, "RightMargin": 36}
     settings.update({"Zoom": False, "FitToPagesWide": 1, "FitToPagesTall": False} if layout.fit_width else {"Zoom": 100})
-    for where, codes in (("Header", page_header(layout.company)), ("Footer", PAGE_FOOTER)):
+    for where, codes in (("Header", page_header(layout.company, layout.page_title)), ("Footer", PAGE_FOOTER)):
         sections = header_sections(codes)
         settings.update({f"{side}{where}": sections[side[0]] for side in ("Left", "Center", "Right")})
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from ..sheets.book import column_letter
-from ..sheets.format import FORMATS, GENERATED_FILL, LOOK_STYLES, Exact
+from ..sheets.format import FORM_FONT, FORMATS, GENERATED_FILL, LOOK_STYLES, Exact
 from ..sheets.layout import Cell, Layout
 from . import parts
 from .charts import chart_object
@@ -27,7 +27,7 @@ def layout_sheet(layout: Layout, styles: Styles, drawing_rid: str | None) -> byt
     def style(cell: Cell) -> int:
         key = (cell.look, cell.kind)
         if key not in looks:
-            looks[key] = styles.style(FORMATS.get(cell.kind), **LOOK_STYLES[cell.look])
+            looks[key] = styles.style(FORMATS.get(cell.kind), font=FORM_FONT, **LOOK_STYLES[cell.look])
         return looks[key]
 
     data = []
@@ -63,7 +63,7 @@ def _tail(layout: Layout, drawing_rid: str | None) -> str:
         protect, f'<mergeCells count="{len(layout.merges)}">{merges}</mergeCells>' if merges else "",
         '<printOptions horizontalCentered="1"/>',
         '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
-        page_setup_xml(layout.company, layout.landscape, layout.fit_width),
+        page_setup_xml(layout.company, layout.landscape, layout.fit_width, layout.page_title),
         f'<rowBreaks count="{len(layout.breaks)}" manualBreakCount="{len(layout.breaks)}">{breaks}</rowBreaks>'
         if breaks else "",
         f'<drawing r:id="{drawing_rid}"/>' if drawing_rid else ""])

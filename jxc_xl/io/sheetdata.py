@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, unescape
 from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges
 from ..sheets.contract import SheetSpec
 from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, WARN_FILL, Exact
-from ..sheets.layout import PAGE_FOOTER, page_header
+from ..sheets.layout import PAGE_FOOTER, SHEET_NAME, generated_widths, page_header
 from ..sheets.cells import EXCEL_EPOCH
 from .package import DOC_REL
 from .parts import WORKSHEET_ROOT
@@ -255,12 +255,12 @@ def _root_with_rels(old: bytes | None) -> tuple[bytes, str]:
     return root[:-1] + f' xmlns:{prefix}="{DOC_REL}">'.encode(), prefix
 
 
-def page_setup_xml(company: str, landscape: bool, fit_width: bool = True) -> str:
-    """How a sheet prints: A4, one page wide, the company and the sheet's name in the page
-    header, 第 n 页，共 N 页 in the footer (the elements after pageMargins, in schema order)."""
+def page_setup_xml(company: str, landscape: bool, fit_width: bool = True, title: str = SHEET_NAME) -> str:
+    """How a sheet prints: A4, one page wide, the company and ``title`` (the sheet's name) in the
+    page header, 第 n 页，共 N 页 in the footer (the elements after pageMargins, in schema order)."""
     fit = ' fitToWidth="1" fitToHeight="0"' if fit_width else ""
     return (f'<pageSetup paperSize="9" orientation="{"landscape" if landscape else "portrait"}"{fit}/>'
-            f"<headerFooter><oddHeader>{escape(page_header(company))}</oddHeader>"
+            f"<headerFooter><oddHeader>{escape(page_header(company, title))}</oddHeader>"
             f"<oddFooter>{escape(PAGE_FOOTER)}</oddFooter></headerFooter>")
 
 
@@ -280,8 +280,10 @@ def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[li
         start, cut = _row_at(old, 3), _row_at(old, kept + 3)
         parts.append(old[start:cut if cut >= 0 else old.index(b"</sheetData>")])
     parts.append(_data_rows(rows, letters, kinds, kept + 3).encode("utf-8"))
-    cols = "".join(f'<col min="{c}" max="{c}" width="{col.width}" customWidth="1"/>'
-                   for c, col in enumerate(spec.columns, 1))
+    widths = generated_widths(spec, rows)
+    if kept:                                   # the kept rows were measured when they were written
+        widths = [max(w, _old_width(old, c)) for c, w in enumerate(widths, 1)]
+    cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in enumerate(widths, 1))
     root, prefix = _root_with_rels(old if kept else None)
     last = f"{letters[-1]}{max(2, kept + len(rows) + 2)}"
     return b"".join([
@@ -293,6 +295,16 @@ def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[li
         b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         page_setup_xml(company, len(spec.columns) > 7).encode("utf-8"),
         f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts></worksheet>'.encode()])
+
+
+def _old_width(xml: bytes, col: int) -> float:
+    """The width the old sheet gave column ``col`` (0: none), whoever wrote its <col> elements."""
+    cols = xml[:xml.find(b"<sheetData")]
+    for element in re.findall(rb"<col\b[^>]*>", cols):
+        found = dict(re.findall(rb'(\w+)="([^"]*)"', element))
+        if int(found.get(b"min", 0)) <= col <= int(found.get(b"max", 0)) and b"width" in found:
+            return float(found[b"width"])
+    return 0.0
 
 
 def _row_at(xml: bytes, row: int) -> int:

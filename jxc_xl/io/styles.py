@@ -80,21 +80,26 @@ class Styles:
         return new
 
     def style(self, number_format: str | None = None, bold: bool = False, italic_grey: bool = False,
-              fill: str | None = None, size: int | None = None, border: bool = False) -> int:
-        """The index of a cell style (cellXfs) with these looks."""
+              fill: str | None = None, size: int | None = None, border: bool = False, font: str | None = None,
+              center: bool = False) -> int:
+        """The index of a cell style (cellXfs) with these looks; ``font`` names the typeface (a
+        Chinese sans, see sheets.format.FORM_FONT), else the workbook's default is kept."""
         num = self._format(number_format) if number_format else 0
-        font = 0
-        if bold or size or italic_grey:
-            font = self._add("fonts", "<font>" + ('<b val="1"/>' if bold else "") +
-                             ('<i val="1"/>' if italic_grey else "") + (f'<sz val="{size}"/>' if size else "") +
-                             (f'<color rgb="{GREY_TEXT}"/>' if italic_grey else "") + "</font>")
+        font_id = 0
+        if bold or size or italic_grey or font:
+            named = f'<name val="{font}"/><family val="2"/><charset val="134"/>' if font else ""
+            font_id = self._add("fonts", "<font>" + ('<b val="1"/>' if bold else "") +
+                                ('<i val="1"/>' if italic_grey else "") +
+                                (f'<sz val="{size or 11}"/>' if size or font else "") +
+                                (f'<color rgb="{GREY_TEXT}"/>' if italic_grey else "") + named + "</font>")
         fill_id = 0 if fill is None else self._add(
             "fills", f'<fill><patternFill patternType="solid"><fgColor rgb="{fill}"/></patternFill></fill>')
         border_id = self._add("borders", "<border>" + "".join(
             f'<{side} style="thin"><color rgb="{BORDER_GREY}"/></{side}>' for side in ("left", "right", "top", "bottom")) +
             "<diagonal/></border>") if border else 0
-        return self._add("cellXfs", f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="{border_id}" '
-                                    f'applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" xfId="0"/>')
+        align = ' applyAlignment="1"><alignment horizontal="center" vertical="center"/></xf>' if center else "/>"
+        return self._add("cellXfs", f'<xf numFmtId="{num}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" '
+                                    f'applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" xfId="0"{align}')
 
     def _xf(self, index: int) -> ET.Element | None:
         section = self._section("cellXfs")

@@ -48,7 +48,8 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
 """.format(generated="".join(f"“{spec.zh}”" for spec in GENERATED))
 
 SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
-                ("结账日期", None), ("语言", "中文"), ("信用控制", "提示"), ("报表开始", None), ("报表结束", None)]
+                ("结账日期", None), ("语言", "中文"), ("信用控制", "提示"), ("报表开始", None), ("报表结束", None),
+                ("制单人", "")]
 
 
 def new_workbook(path: str | Path, company: str = "") -> Path:
@@ -73,7 +74,8 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None)
     for spec in ALL_SHEETS:
         ws = wb.create_sheet(spec.zh)
         if spec in GENERATED:
-            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）", [], company)
+            explains = f"。{spec.explains}" if spec.explains else ""
+            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）" + explains, [], company)
             mark_owner(wb, spec, ws.title)            # jxc's from the start, though empty
         elif spec is SETTINGS:
             _settings(ws, company)

@@ -19,9 +19,9 @@ from typing import Callable, Iterator
 from ..sheets.book import (OWNER_NAME, column_letter, column_number, find_sheet, free_table_name, generated_repairs,
                            made_by_jxc, mark_cells, mark_ranges, renamed_table, sheet_ref, taken_sheet, taken_table)
 from ..sheets.contract import SheetSpec
-from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES, MARK_RULE,
-                             WARN_FILL, Exact, format_for)
-from ..sheets.layout import PAGE_FOOTER, Layout, header_sections, page_header
+from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
+                             MARK_RULE, WARN_FILL, Exact, format_for)
+from ..sheets.layout import PAGE_FOOTER, SHEET_NAME, Layout, generated_widths, header_sections, page_header
 from .files import save_atomically
 from .package import Package, WorkbookError, check_format, damaged
 from .sheetxml import read_sheet_xml
@@ -292,11 +292,11 @@ def write_generated(ws, spec: SheetSpec, note: str, rows: list[list], company: s
     ws.sheet_properties.tabColor = GENERATED_FILL
     ws["A1"] = note
     ws["A1"].font = Font(italic=True, color=GREY_TEXT)
-    for c, column in enumerate(spec.columns, start=1):
+    for c, (column, width) in enumerate(zip(spec.columns, generated_widths(spec, rows)), start=1):
         cell = ws.cell(2, c, column.zh)
         cell.fill = PatternFill("solid", fgColor=GENERATED_FILL)
         cell.font = Font(bold=True)
-        ws.column_dimensions[column_letter(c)].width = column.width
+        ws.column_dimensions[column_letter(c)].width = width
     formats = [FORMATS.get(c.kind) for c in spec.columns]
     alert = PatternFill("solid", fgColor=WARN_FILL)
     for r, row in enumerate(rows, start=3):
@@ -367,19 +367,22 @@ def _layout_cells(ws, layout: Layout) -> None:
 
 def _look_styles(wb) -> dict[str, dict[str, object]]:
     """Each look of LOOK_STYLES as the openpyxl styles a cell of it gets: the workbook's own
-    font made bold, larger or grey where the look says, a fill, a thin border all round."""
+    font in FORM_FONT, made bold, larger or grey where the look says, a fill, a thin border all
+    round, centred."""
     from copy import copy
 
-    from openpyxl.styles import Border, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
     line = Side(style="thin", color=BORDER_GREY)
     out: dict[str, dict[str, object]] = {}
     for look, style in LOOK_STYLES.items():
         made: dict[str, object] = {}
-        if style.keys() & {"bold", "size", "italic_grey"}:
-            font = made["font"] = copy(wb._fonts[0])
-            font.bold, font.size = style.get("bold", font.bold), style.get("size", font.size)
-            if style.get("italic_grey"):
-                font.italic, font.color = True, GREY_TEXT
+        font = made["font"] = copy(wb._fonts[0])
+        font.name, font.family, font.charset, font.scheme = FORM_FONT, 2, 134, None
+        font.bold, font.size = style.get("bold", font.bold), style.get("size", font.size)
+        if style.get("italic_grey"):
+            font.italic, font.color = True, GREY_TEXT
+        if style.get("center"):
+            made["alignment"] = Alignment(horizontal="center", vertical="center")
         if style.get("fill"):
             made["fill"] = PatternFill("solid", fgColor=style["fill"])
         if style.get("border"):
@@ -390,13 +393,14 @@ def _look_styles(wb) -> dict[str, dict[str, object]]:
 
 def _layout_page(ws, layout: Layout) -> None:
     from openpyxl.worksheet.pagebreak import Break
-    page_setup(ws, layout.company, layout.landscape, layout.repeat, layout.fit_width)
+    page_setup(ws, layout.company, layout.landscape, layout.repeat, layout.fit_width, layout.page_title)
     ws.print_area = f"A1:{column_letter(layout.print_width)}{max(len(layout.rows), 1)}"
     for row in layout.breaks:
         ws.row_breaks.append(Break(id=row))
 
 
-def page_setup(ws, company: str, landscape: bool, repeat: tuple[int, int] | None, fit_width: bool = True) -> None:
+def page_setup(ws, company: str, landscape: bool, repeat: tuple[int, int] | None, fit_width: bool = True,
+               title: str = SHEET_NAME) -> None:
     """A sheet a clerk can print as it is: A4, one page wide, the rows ``repeat`` on every page,
     the company and the sheet's name in the page header, 第 n 页，共 N 页 in the footer."""
     from openpyxl.worksheet.page import PageMargins
@@ -410,6 +414,6 @@ def page_setup(ws, company: str, landscape: bool, repeat: tuple[int, int] | None
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75, header=0.3, footer=0.3)
     if repeat:
         ws.print_title_rows = f"{repeat[0]}:{repeat[1]}"
-    for item, codes in ((ws.oddHeader, page_header(company)), (ws.oddFooter, PAGE_FOOTER)):
+    for item, codes in ((ws.oddHeader, page_header(company, title)), (ws.oddFooter, PAGE_FOOTER)):
         sections = header_sections(codes)
         item.left.text, item.center.text, item.right.text = (sections[k] or None for k in "LCR")

@@ -6,35 +6,57 @@ from decimal import Decimal
 
 from ..ledger import Ledger
 from ..ledger.accounts import BUCKETS
-from ..domain.model import DocType
+from ..domain.model import DocType, Item
 from ..domain.money import from_qty_units
 from ..sheets.contract import JOURNAL, ORDER_STATUS, PAYABLES, RECEIVABLES, STOCK, SheetSpec
 from ..sheets.format import Exact
 
 
+LOW, HIGH, OUT = "低于安全库存", "超过最高库存", "缺货"
+
+
+def item_alert(item: Item | None, available: Decimal, on_order: Decimal) -> str | None:
+    """The one rule for an item's stock level, which 库存's 预警 and 补货建议 share: its
+    可用数量 + 采购在途 over all warehouses below 安全库存 is low, above 最高库存 too high. The
+    levels are the company's, so a warehouse's own stock is never held to them (a shop holding a
+    little of what the main warehouse holds plenty of is not short)."""
+    total = available + on_order
+    if item is None or item.inactive:                          # 停用: not bought again
+        return None
+    if item.min_qty is not None and total < item.min_qty:
+        return LOW
+    return HIGH if item.max_qty is not None and total > item.max_qty else None
+
+
 def stock_rows(ledger: Ledger) -> list[list]:
     """Every item × warehouse with stock, short of its safety stock or with open orders: its
-    alert, what is on order (采购在途), committed (销售待发) and available (数量 − 销售待发)."""
+    alert (缺货 where the row's own 数量 is not above 0, else its item's, see item_alert), what is
+    on order (采购在途), committed (销售待发) and available (数量 − 销售待发)."""
     masters = ledger.masters()
     waiting: dict[tuple[str, str], list[Decimal]] = {}
     for (kind, item, warehouse), units in ledger.open_quantities().items():
         found = waiting.setdefault((item, warehouse), [Decimal(0), Decimal(0)])
         found[kind == DocType.sales_order.value] += from_qty_units(units)
     stock = {(r.item, r.warehouse): r for r in ledger.stock()}
+    totals: dict[str, list[Decimal]] = {}                      # item → [可用数量, 采购在途], all warehouses
+    for (sku, _), r in stock.items():
+        totals.setdefault(sku, [Decimal(0), Decimal(0)])[0] += r.qty
+    for (sku, _), (on_order, committed) in waiting.items():
+        total = totals.setdefault(sku, [Decimal(0), Decimal(0)])
+        total[0] -= committed
+        total[1] += on_order
+    alerts = {sku: item_alert(masters.items.get(sku), *total) for sku, total in totals.items()}
     rows = []
     for key in sorted(stock.keys() | waiting.keys()):
         r, item = stock.get(key), masters.items.get(key[0])
         qty = r.qty if r else Decimal(0)
         low = item.min_qty if item else None
-        high = item.max_qty if item else None
         on_order, committed = waiting.get(key, (None, None))
         if r is not None and qty == 0 and r.value == 0 and not low and key not in waiting:
             continue
-        alert = ("缺货" if qty <= 0 else "低于安全库存" if low is not None and qty < low
-                 else "超过最高库存" if high is not None and qty > high else None)
         rows.append([key[1], key[0], item.name if item else "", item.unit if item else "",
-                     qty, r.unit_cost if r else None, r.value if r else Decimal(0), low, alert,
-                     on_order or None, committed or None, qty - (committed or 0)])
+                     qty, r.unit_cost if r else None, r.value if r else Decimal(0), low,
+                     OUT if qty <= 0 else alerts[key[0]], on_order or None, committed or None, qty - (committed or 0)])
     return rows
 
 

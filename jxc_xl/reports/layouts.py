@@ -21,45 +21,52 @@ class Heading:
     made: dt.datetime
 
     def rows(self, title: str, extra: str = "") -> list[list[Cell | None]]:
-        said = f"期间：{self.period}　　生成时间：{self.made:%Y-%m-%d %H:%M}" + (f"　　{extra}" if extra else "")
+        """Company, title, period and when made, then ``extra`` (what a figure means, how a list
+        is chosen) on a line of its own — beside the period it ran off a portrait page — and the note."""
+        said = f"期间：{self.period}　　生成时间：{self.made:%Y-%m-%d %H:%M}"
         return [[Cell(self.company or title, "title")], [Cell(title, "title")], [Cell(said, "subtitle")],
-                [Cell(NOTE, "note")]]
+                *([[Cell(extra, "subtitle")]] if extra else []), [Cell(NOTE, "note")]]
 
 
 @dataclass
 class Block:
     """One table on a report sheet: a caption above it (optional), its header, its rows and, when
-    its figures add up, the 合计 row (None in a cell: nothing to add there)."""
+    its figures add up, the 合计 row (None in a cell: nothing to add there). A table with no
+    rows says ``empty`` under its header instead (no 合计 of nothing), so an empty report is
+    never taken for one that failed."""
 
     columns: tuple[Column, ...]
     rows: list[list]
     total: list | None = None
     caption: str = ""
+    empty: str = ""
 
     def without_costs(self) -> "Block":
         """The table as 采购 and 销售 see it: its cost columns left out."""
         columns, rows = without_costs(self.columns, self.rows)
         total = None if self.total is None else without_costs(self.columns, [self.total])[1][0]
-        return Block(columns, rows, total, self.caption)
+        return Block(columns, rows, total, self.caption, self.empty)
 
     def holding(self, held: Held | None) -> "Block":
         """The table with its codes as their masters' sheets hold them."""
-        return Block(self.columns, holding(self.columns, self.rows, held), self.total, self.caption)
+        return Block(self.columns, holding(self.columns, self.rows, held), self.total, self.caption, self.empty)
 
     def cells(self) -> list[list[Cell | None]]:
         out: list[list[Cell | None]] = [[Cell(self.caption, "label")]] if self.caption else []
         out.append([Cell(c.zh, "header") for c in self.columns])
         for row in self.rows:
             out.append([Cell(v, "body", c.kind) for v, c in zip(row, self.columns)])
-        if self.total is not None:
+        if not self.rows and self.empty:
+            out.append([Cell(self.empty, "label")])
+        elif self.total is not None:
             out.append([Cell(v, "total", c.kind) for v, c in zip(self.total, self.columns)])
         return out
 
 
 def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra: str = "",
-                  charts: list[Chart] | None = None) -> Layout:
-    """A report sheet: the title rows, then each block after a blank row, landscape when it is
-    wide. One table: its header frozen and printed on every page. Several: each later one starts
+                  charts: list[Chart] | None = None, foot: list[list[Cell | None]] | None = None) -> Layout:
+    """A report sheet: the title rows, then each block after a blank row, then the ``foot`` rows
+    (a 对账单's lines to sign), landscape when it is wide. One table: its header frozen and printed on every page. Several: each later one starts
     a new page (a repeated header would be the first table's above the others)."""
     rows = heading.rows(spec.zh, extra)
     header_row = len(rows) + 2 + (1 if blocks and blocks[0].caption else 0)     # after a blank row
@@ -69,6 +76,7 @@ def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra:
             breaks.append(len(rows))
         rows += [[]] if rows[-1] else []
         rows += block.cells()
+    rows += foot or []
     width = max((len(b.columns) for b in blocks), default=1)
     return Layout(spec, rows, fit_widths(rows), company=heading.company,
                   repeat=None if breaks else (header_row, header_row), freeze=header_row,

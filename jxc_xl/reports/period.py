@@ -14,6 +14,9 @@ MONTHS = (C("月份", "Month"), C("销售收入", "Revenue", "money"), C("毛利
 TOP_ITEMS = (C("商品编码", "SKU"), C("商品名称", "Name"), C("毛利", "Profit", "money", cost=True))
 CATEGORIES = (C("类别", "Category"), C("库存金额", "Value", "money", cost=True))
 TOP = 10
+REORDER_RULE = "商品在各仓库合计的可用数量＋采购在途低于安全库存时列出（与“库存”表的预警同一规则）；数量为生成时的数"
+NO_SALES = "本期没有销售"
+NO_REORDER = "没有需要补货的商品：各商品合计的可用数量＋采购在途都不低于安全库存"
 
 
 def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date, costs: bool = True,
@@ -31,13 +34,15 @@ def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.dat
         blocks = tuple(b.holding(codes) for b in blocks)
         return list(blocks) if costs else [b.without_costs() for b in blocks]
     return [
-        report_layout(SUMMARY, heading, shown(Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end)))),
-        report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品"),
-                                             Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户"))),
-        report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters)).holding(codes)],
-                      extra="可用数量、采购在途为生成时的数"),
+        report_layout(SUMMARY, heading, shown(Block(SUMMARY.columns, *tables.summary(ledger, masters, start, end),
+                                                     empty="本期没有库存，也没有出入库"))),
+        report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品", empty=NO_SALES),
+                                             Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户", empty=NO_SALES))),
+        report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters), empty=NO_REORDER).holding(codes)],
+                      extra=REORDER_RULE),
         report_layout(STOCK_AGE, heading, shown(Block(STOCK_AGE.columns,
-                                                      *tables.stock_age(ledger, masters, held, end))),
+                                                      *tables.stock_age(ledger, masters, held, end),
+                                                      empty=f"{end.isoformat()} 没有库存")),
                       extra=f"库存截至 {end.isoformat()}"),
         charts(ledger, masters, heading, by_item[2], held, end, costs)]
 
@@ -65,20 +70,23 @@ def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: li
 _CHART_ROWS = 17            # a chart is about 16 rows tall: each table gets at least that many
 
 
-_KINDS = (("bar", "近 12 个月销售收入与毛利", (2, 3)), ("bar", "毛利最高的商品", (3,)), ("pie", "各类别库存金额", (2,)))
-_SALES_ONLY = (("bar", "近 12 个月销售收入", (2,)),)
+# each table's chart: its kind, title, the column naming its categories (the items by 商品名称, not
+# their codes) and the columns of its values
+_KINDS = (("bar", "近 12 个月销售收入与毛利", 1, (2, 3)), ("bar", "毛利最高的商品", 2, (3,)),
+          ("pie", "各类别库存金额", 1, (2,)))
+_SALES_ONLY = (("bar", "近 12 个月销售收入", 1, (2,)),)
 
 
 def _charts(layout: Layout, blocks: list[Block], kinds: tuple) -> tuple[list[Chart], list[int]]:
     """A chart beside each table, its rows padded so the charts do not overlap; and the page
     breaks that keep each table and its chart on a page of their own."""
     found, row, breaks = [], 0, []
-    for block, (kind, title, values) in zip(blocks, kinds):
+    for block, (kind, title, names, values) in zip(blocks, kinds):
         header = next(r for r in range(row, len(layout.rows)) if layout.rows[r][:1] and
                       layout.rows[r][0].look == "header") + 1
         last = header + len(block.rows)
         if block.rows:
-            found.append(Chart(kind, title, f"E{header - 1}", header, header + 1, last, 1, values))
+            found.append(Chart(kind, title, f"E{header - 1}", header, header + 1, last, names, values))
         pad = max(0, header - 1 + _CHART_ROWS - last)
         layout.rows[last:last] = [[] for _ in range(pad)]
         row = last + pad

@@ -16,6 +16,7 @@ from ..ledger import Ledger
 from ..ledger.queries import StockRow
 from ..sheets.contract import AGE_BANDS
 from ..sheets.format import Exact
+from .generate import LOW, item_alert
 from .layouts import TOTAL
 
 
@@ -93,7 +94,8 @@ def profit(lines: pd.DataFrame, by: str, names: dict[str, str]) -> tuple[list[li
 
 # -- 补货建议 ----------------------------------------------------------------------------------------
 def reorder(ledger: Ledger, masters: Masters) -> tuple[list[list], list]:
-    """Items whose 可用数量 + 采购在途 (all warehouses) is below 安全库存, what to buy to bring them
+    """Items whose 可用数量 + 采购在途 (all warehouses) is below 安全库存 (item_alert: the rule
+    库存's 预警 follows too), what to buy to bring them
     to 最高库存 (else twice 安全库存), from whom and at what price. 可用数量 is on hand less what
     open sales orders hold; with no orders it is simply on hand."""
     held = {r.item: to_qty_units(r.qty) for r in ledger.stock(by_item=True)}
@@ -106,7 +108,7 @@ def reorder(ledger: Ledger, masters: Masters) -> tuple[list[list], list]:
             continue
         available = held.get(sku, 0) - open_by.get((DocType.sales_order.value, sku), 0)
         on_order = open_by.get((DocType.purchase_order.value, sku), 0)
-        if available + on_order < to_qty_units(item.min_qty):
+        if item_alert(item, from_qty_units(available), from_qty_units(on_order)) == LOW:
             short.append((sku, item, available, on_order))
     last = ledger.last_receipts([sku for sku, *_ in short])
     rows, total = [], 0

@@ -54,6 +54,7 @@ class SheetSpec:
     dated_by_today: bool = False           # generated figures that move with the calendar (aging)
     dated_what: str = "账龄"                # … and what, said in its note: 账龄截至 <today>
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
+    explains: str = ""                     # a generated sheet's rule its reader must know, in its note
 
     @property
     def required(self) -> list[Column]:
@@ -190,7 +191,9 @@ STOCK = SheetSpec("库存", "Stock", "generated", (
     W_CODE, SKU_CODE, C("商品名称", "Name", width=20), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
     C("库存金额", "Value", "money", width=MONEY_WIDTH, cost=True), C("安全库存", "MinQty", "qty"), C("预警", "Alert", "alert", width=14),
-    C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")))
+    C("采购在途", "OnOrder", "qty"), C("销售待发", "Committed", "qty"), C("可用数量", "Available", "qty")),
+    explains="预警：商品在各仓库合计的可用数量＋采购在途低于安全库存（或高于最高库存）时标在它的每一行，"
+             "与“补货建议”同一规则；缺货指本行数量不大于 0")
 _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天以上")
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 
@@ -287,7 +290,8 @@ SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件":
                 "结账日期": "closed_through", "closedthrough": "closed_through",
                 "语言": "language", "language": "language",
                 "信用控制": "credit_control", "creditcontrol": "credit_control",
-                "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to"}
+                "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to",
+                "制单人": "preparer", "preparedby": "preparer"}
 CREDIT_CONTROL = {"": "warn", "提示": "warn", "warn": "warn", "禁止": "block", "block": "block"}
 
 POSTED = "已过账"

@@ -20,6 +20,7 @@ FORMATS = {
     "qty": "#,##0.00##",
     "int": "#,##0",
     "percent": "0.00%",
+    "unit_price": "#,##0.00##",     # a 单价 on a printed 单据: 2 decimals, up to 4 when the price has them
 }
 class Exact(str):
     """A number written as its exact decimal text: cells get the number, never text."""
@@ -53,16 +54,22 @@ def format_for(value: object, current: str | None, column: str | None) -> str | 
     return None
 
 
+# Every cell of a report, 对账单 or printed 单据 is in this one sans font with Chinese glyphs (the
+# fonts-noto-cjk package; LibreOffice otherwise draws unnamed bold fonts with a serif face). Where
+# it is missing, Excel substitutes a Chinese (charset 134) sans (family 2) font.
+FORM_FONT = "Noto Sans CJK SC"
 # How each look of a report's cell (sheets.layout.Cell.look) shows: bold, font size, grey italics,
 # fill, a thin border all round.
 LOOK_STYLES = {
     "title": {"bold": True, "size": 14},
+    "heading": {"bold": True, "size": 14, "center": True},     # a printed 单据's company and title
     "subtitle": {"italic_grey": True},
     "note": {"italic_grey": True},
     "header": {"bold": True, "fill": GENERATED_FILL, "border": True},
     "body": {"border": True},
     "total": {"bold": True, "border": True},
     "label": {"bold": True},
+    "plain": {},                                              # text without a border (a 单据's head, its foot)
     "warn": {"fill": WARN_FILL, "border": True},
 }
 

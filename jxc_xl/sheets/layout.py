@@ -11,6 +11,7 @@ from typing import NamedTuple
 from .contract import SheetSpec
 
 CHART_COLUMNS = 8
+SHEET_NAME = "&A"             # Excel's code for the sheet's name in a page header
 
 
 class Cell(NamedTuple):
@@ -44,6 +45,7 @@ class Layout:
     rows: list[list[Cell | None]]
     widths: list[float]
     company: str = ""           # in the printed page's header, beside the sheet's name
+    page_title: str = SHEET_NAME    # the page header's centre ("": none, as on a 单据 whose head says it)
     repeat: tuple[int, int] | None = None   # rows printed again at the top of every page
     freeze: int = 0             # rows frozen at the top of the window
     landscape: bool = False
@@ -66,7 +68,25 @@ class Layout:
 
 def text_width(value: object) -> int:
     """How many character widths a value takes on screen: a CJK character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
+    text = str(value)
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def generated_widths(spec: SheetSpec, rows: list[list], most: float = 50) -> list[float]:
+    """A generated sheet's column widths: the contract's, or wider where a text cell needs it
+    (台账's 单号 `期初-2026-10-31-MD-1002`, 单据类型 `销售出库（红字冲销）`), so nothing prints cut.
+    Only text columns are measured (figures fit their column's width), each distinct value once,
+    one of plain ASCII by its length alone: 台账 may have a row per movement."""
+    widths = [float(c.width) for c in spec.columns]
+    for c, column in enumerate(spec.columns):
+        if column.kind not in ("text", "code"):
+            continue
+        texts = {str(row[c]) for row in rows if c < len(row) and row[c] is not None}
+        widest = max((len(t) if t.isascii() else text_width(t) for t in texts), default=0)
+        widths[c] = min(max(widths[c], widest + 2), most)
+    return widths
 
 
 def fit_widths(rows: list[list[Cell | None]], least: float = 6, most: float = 50) -> list[float]:
@@ -112,10 +132,11 @@ def shown_width(cell: Cell) -> int:
 _DECIMALS = {"price": 5, "percent": 4, "int": 0}
 
 
-def page_header(company: str) -> str:
-    """The printed page's header (company left, sheet name centred) in Excel's codes."""
+def page_header(company: str, title: str = SHEET_NAME) -> str:
+    """The printed page's header (company left, ``title`` centred: the sheet's name, unless the
+    page says what it is itself) in Excel's codes."""
     left = "&L" + company.replace("&", "&&") if company else ""
-    return f"{left}&C&A"
+    return f"{left}&C{title}" if title else left
 
 
 PAGE_FOOTER = "&C第 &P 页，共 &N 页"

@@ -128,9 +128,8 @@ def test_a_period_with_no_movement_shows_its_balances_only(book):
     assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
     rows, total = report_table(book, "进销存汇总", SUMMARY.columns)
     assert [[r[c.zh] for c in SUMMARY.columns[4:]] for r in rows] == [[3, Decimal("6.00"), 0, 0, 0, 0, 3, Decimal("6.00")]]
-    assert report_table(book, "毛利", PROFIT.columns, "按商品") == ([], {**{c.zh: None for c in PROFIT.columns},
-                                                                   "商品编码": "合计", "销售数量": 0, "销售收入": 0,
-                                                                   "销售成本": 0, "毛利": 0})
+    assert report_table(book, "毛利", PROFIT.columns, "按商品") == (      # no sales: it says so, no 合计 of nothing
+        [{**{c.zh: None for c in PROFIT.columns}, "商品编码": "本期没有销售"}], None)
 
 
 def test_profit_by_item_and_by_customer_nets_returns_and_reversals(books):
@@ -196,7 +195,8 @@ def test_a_printed_document_fills_the_print_sheet_and_its_pdf_says_the_amount_in
     assert done.ok, done.message
     ws = openpyxl.load_workbook(books)["打印"]
     cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
-    assert "销售出库单（送货单）" in cells and "人民币伍拾肆元整" in cells and "制单人：" + _poster(books) in cells
+    assert "销售出库单（送货单）" in cells and "合计金额（大写）：人民币伍拾肆元整" in cells
+    assert any(str(c).startswith("制单人：" + _poster(books) + "　") for c in cells)
     assert ws.print_area and ws.print_title_rows
     text = _pdf_text(layout_pdf(layout, tmp_path / "XS1.pdf"))
     for words in ("销售出库单", "XS1", "朝阳超市", "苹果", "54.00", "人民币伍拾肆元整", "第 1 页，共 1 页"):
@@ -252,8 +252,9 @@ def test_libreoffice_opens_the_reports_computes_the_formulas_and_draws_the_chart
     assert write_statement(PatchBook(books), books, "C01", START, END).ok and print_document(PatchBook(books), books, "CG1")[0].ok
     again = openpyxl.load_workbook(_libreoffice(books, tmp_path, "xlsx"), data_only=True)
     assert again["采购"]["I2"].value == 80                                   # 金额 = 数量 × 单价, computed
-    for sheet in ("进销存汇总", "毛利", "补货建议", "库龄", "图表", "对账单", "打印"):
+    for sheet in ("进销存汇总", "毛利", "补货建议", "库龄", "图表", "对账单"):
         assert again[sheet]["A2"].value is not None
+    assert again["打印"]["A1"].value == "采购入库单"                           # no 公司名称: the title alone
     assert report_table(books, "进销存汇总", SUMMARY.columns)[1]["期末金额"] == \
         Decimal(str([r for r in again["进销存汇总"].iter_rows(values_only=True) if r[0] == "合计"][0][11]))
     pdf = _libreoffice(books, tmp_path, "pdf")
@@ -296,7 +297,8 @@ def test_the_demos_reports_statement_and_print_equal_its_ledger(tmp_path):
     [[balance]] = [lookup.balance(tmp_path / "demo.jxc.db", [STATEMENT_PARTY], last)]
     assert closing["余额"] == balance
     printed = [v for r in openpyxl.load_workbook(book)["打印"].iter_rows(values_only=True) for v in r if v]
-    assert PRINTED in printed and any(str(v).startswith("人民币") for v in printed)
+    assert PRINTED in printed and any(str(v).startswith("合计金额（大写）：人民币") for v in printed)
+    assert any(str(v).startswith("制单人：示例会计") for v in printed)          # the demo posts as its clerk
     for args, code, said in ((["report", str(book), "--from", "2026-09-01", "--to", "2026-09-30"], 0, "报表已生成"),
                              (["statement", str(book), "S01"], 0, "对账单已生成：S01"),
                              (["statement", str(book), "无此单位"], 1, "未知往来单位"),
@@ -322,21 +324,26 @@ def test_every_kind_of_document_prints_its_figures_and_total(books, doc_no, titl
     done, layout = print_document(PatchBook(books), books, doc_no)
     assert done.ok, done.message
     rows = [[c.value if c else None for c in row] for row in layout.rows]
-    assert title in rows[1][0]
+    assert title in rows[0][0]                                    # no 公司名称: the title heads the page
+    if kind in ("opening", "payment"):                            # a voucher: its amount in figures and words
+        label = "期初应收" if kind == "opening" else "金额"
+        amount = Decimal(str(next(r[1] for r in rows if r[:1] == [label])))
+        words = next(r[1] for r in rows if r[:1] == [label + "（大写）"])
+        assert amount == Decimal(500 if kind == "opening" else 20) and words == "人民币" + rmb_words(amount)
+        return
     header = next(i for i, r in enumerate(rows) if r[:1] == ["商品编码"])
     line = rows[header + 1]
-    figures = [Decimal(str(v)) if v is not None else None for v in line[4:7]]
-    if kind == "transfer":                                        # DB1 sends 5 out of WH1, at their cost
-        qty, value = _moved(books, doc_no)
-        assert line[0] == "A001" and figures[0] == -qty == 5 and figures[2] == -value
-    elif kind == "count":                                         # PD1 found one short: its loss, signed
-        qty, value = _moved(books, doc_no)
-        assert line[0] == "A001" and figures[0] == qty == -1 and figures[2] == value < 0
-    else:
-        assert figures[2] == Decimal(500 if kind == "opening" else 20)
+    figures = [Decimal(str(v)) if v is not None else None for v in line[4:]]
     [summed] = [r for r in rows if r[:1] == ["合计"]]
-    words = next(r[1] for r in rows if r[:1] == ["合计金额（大写）"])
-    assert Decimal(str(summed[6])) == figures[2] != 0 and words == "人民币" + rmb_words(figures[2])
+    qty, value = _moved(books, doc_no)
+    if kind == "transfer":                                        # DB1 sends 5 out of WH1, at their cost
+        assert line[0] == "A001" and figures[0] == -qty == 5 and figures[2] == -value
+        words = next(r[0] for r in rows if r and str(r[0]).startswith("合计金额（大写）："))
+        assert Decimal(str(summed[6])) == figures[2] != 0 and words == "合计金额（大写）：人民币" + rmb_words(figures[2])
+    else:                                                         # PD1 found one short: its loss, signed
+        assert line[0] == "A001" and figures[:3] == [20, 19, -1] and figures[2] == qty and figures[3] == value < 0
+        assert Decimal(str(summed[7])) == value and Decimal(str(summed[6])) == -1
+        assert not any(r and str(r[0]).startswith("合计金额（大写）") for r in rows)   # a count is no sum to be paid
 
 
 def test_report_periods_parties_and_sheets_that_cannot_be_are_said_not_guessed(books):
@@ -380,3 +387,121 @@ def test_audit_entries_an_older_jxc_wrote_show_the_sheet_not_the_journal_code(bo
     assert write_audit(PatchBook(books), books, d(2026, 11, 25), d(2026, 11, 25)).ok
     rows, _ = report_table(books, "操作日志", AUDIT_LOG.columns)
     assert [r["内容"] for r in rows] == ["批次 9：XS3（销售）冲销日期 2026-11-12"]
+
+
+def test_stock_alerts_and_the_reorder_report_follow_one_rule_the_items_total(book):
+    """An item is 低于安全库存 when its 可用数量 + 采购在途 over all warehouses is below its 安全库存:
+    库存 marks each of its rows and 补货建议 lists it; a shop's small stock of an item the company
+    holds enough of is no alert. 缺货 stays a row's own (数量 ≤ 0); an empty 补货建议 says so."""
+    from ..wb import table_rows
+    type_rows(book, "期初库存", [{"日期": d(2026, 10, 1), "仓库": "WH1", "商品编码": "A001", "数量": 20, "单位成本": 3},
+                             {"日期": d(2026, 10, 1), "仓库": "WH2", "商品编码": "A001", "数量": 2, "单位成本": 3}])
+    assert post(book).exit_code == 0
+    alerts = {(r["仓库"], r["商品编码"]): r["预警"] for r in table_rows(book, "库存")}
+    assert alerts == {("WH1", "A001"): None, ("WH2", "A001"): None}          # 22 in all ≥ 5
+    assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
+    rows, total = report_table(book, "补货建议", REORDER.columns)
+    assert [r["商品编码"] for r in rows] == ["没有需要补货的商品：各商品合计的可用数量＋采购在途都不低于安全库存"]
+    assert total is None
+    assert "库存" in openpyxl.load_workbook(book)["库存"]["A1"].value and \
+        "可用数量＋采购在途" in openpyxl.load_workbook(book)["库存"]["A1"].value
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 3), "A001", 18, 9)])         # 4 left in all: short
+    assert post(book).exit_code == 0
+    alerts = {(r["仓库"], r["商品编码"]): r["预警"] for r in table_rows(book, "库存")}
+    assert alerts == {("WH1", "A001"): "低于安全库存", ("WH2", "A001"): "低于安全库存"}
+    assert make_reports(PatchBook(book), book, START, END, now=MADE).ok
+    rows, _ = report_table(book, "补货建议", REORDER.columns)
+    assert [(r["商品编码"], r["可用数量"]) for r in rows] == [("A001", 4)]
+    type_rows(book, "调拨", [{"单号": "DB1", "日期": d(2026, 11, 4), "调出仓库": "WH2", "调入仓库": "WH1",
+                            "商品编码": "A001", "数量": 2}])
+    assert post(book).exit_code == 0                                            # WH2 emptied: 缺货 there
+    alerts = {(r["仓库"], r["商品编码"]): r["预警"] for r in table_rows(book, "库存")}
+    assert alerts.get(("WH2", "A001")) in (None, "缺货") and alerts[("WH1", "A001")] == "低于安全库存"
+
+
+def _printed(book, doc_no: str, tmp_path=None) -> tuple[list, object, str]:
+    """The 打印 sheet's cell values row by row, the sheet, and (``tmp_path`` given) its PDF's text."""
+    from jxc_xl.io.pdf import layout_pdf
+    done, layout = print_document(PatchBook(book), book, doc_no)
+    assert done.ok, done.message
+    ws = openpyxl.load_workbook(book)["打印"]
+    text = _pdf_text(layout_pdf(layout, tmp_path / f"{doc_no}.pdf")) if tmp_path else ""
+    return [[c.value for c in row] for row in ws.iter_rows()], ws, text
+
+
+def _words(rows) -> list:
+    return [v for r in rows for v in r if v is not None]
+
+
+def test_a_printed_form_says_who_made_it_where_from_in_one_sans_font_without_the_sheets_name(books, tmp_path):
+    """A customer's 送货单: no page header naming the sheet 打印, the warehouse by its name, 单价 to 2
+    decimals unless the price has more, every cell in one CJK sans font (合计 too), 制单人 the
+    ledger's poster — or 设置's 制单人 when the ledger keeps no users of its own."""
+    from jxc_xl.sheets.format import FORM_FONT
+    type_rows(books, "销售", [sale("XS7", d(2026, 11, 25), "A001", 2, Decimal("9.125"))])
+    assert post(books).exit_code == 0
+    rows, ws, text = _printed(books, "XS1", tmp_path)
+    assert "打印" not in text.split("销售出库单")[0] and "&A" not in str(ws.oddHeader.center.text)
+    assert "总仓" in _words(rows) and "WH1" not in _words(rows)
+    assert "制单人：" + _poster(books) in " ".join(map(str, _words(rows)))
+    header = next(i for i, r in enumerate(rows) if r[:1] == ["商品编码"]) + 1
+    price = ws.cell(header + 1, 6)
+    assert price.value == 9 and price.number_format == "#,##0.00##"          # 9.00 on paper, not 9.0000
+    assert "9.00 " in text and "9.0000" not in text
+    fonts = {c.font.name for row in ws.iter_rows() for c in row if c.value is not None}
+    assert fonts == {FORM_FONT}
+    assert "Serif" not in subprocess.run(["pdffonts", str(tmp_path / "XS1.pdf")], capture_output=True,
+                                         text=True).stdout
+    rows, ws, text = _printed(books, "XS7", tmp_path)
+    assert "9.125" in text                                                     # a price with more: shown
+    type_rows(books, "设置", [{"项目": "制单人", "值": "李会计"}])
+    rows, _, _ = _printed(books, "XS1")
+    assert "制单人：李会计" in " ".join(map(str, _words(rows)))
+
+
+def test_a_receipt_prints_as_a_receipt_and_a_count_with_its_book_and_counted_quantities(books, tmp_path):
+    rows, _, text = _printed(books, "SK1", tmp_path)
+    words = " ".join(map(str, _words(rows)))
+    assert "收款单" in words and "商品编码" not in words and "仓管" not in words
+    for said in ("往来单位", "朝阳超市", "金额", "结算方式", "人民币贰拾元整", "财务", "经手人", "收款人"):
+        assert said in text, said
+    rows, _, text = _printed(books, "PD1", tmp_path)
+    header = next(r for r in rows if r[:1] == ["商品编码"])
+    assert [h for h in header if h][4:7] == ["账面数量", "实盘数量", "差异数量"]
+    line = rows[rows.index(header) + 1]
+    assert line[0] == "A001" and [line[4], line[5], line[6]] == [20, 19, -1]
+    assert "盘点人" in text and "账面数量" in text
+    rows, _, text = _printed(books, "DB1", tmp_path)
+    words = _words(rows)
+    assert "调出仓库" in words and "调入仓库" in words and "总仓" in words and "门店仓" in words
+
+
+def test_a_suppliers_statement_shows_what_we_owe_as_a_positive_payable_and_asks_to_be_confirmed(books, tmp_path):
+    from jxc_xl.io.pdf import layout_pdf
+    from jxc_xl.sheets.contract import C
+    done = write_statement(PatchBook(books), books, "S01", START, END, now=MADE)
+    assert done.ok and "应付余额 82.00" in done.message, done.message        # CG0 10 + CG1 80 − its return 8
+    columns = (C("日期", ""), C("单号", ""), C("单据类型", ""), C("摘要", ""), C("应付增加", ""), C("付出", ""),
+               C("应付余额", ""))
+    rows, total = report_table(books, "对账单", columns, "往来单位：S01 烟台果业")
+    assert total["应付余额"] == Decimal("82") > 0 and all(r["应付余额"] > 0 for r in rows[1:])
+    words = [v for r in openpyxl.load_workbook(books)["对账单"].iter_rows(values_only=True) for v in r if v]
+    assert any("对方确认" in str(w) and "签章" in str(w) for w in words)
+    assert not any(str(w).startswith("余额：应收为正") for w in words)
+
+
+def test_the_journal_and_the_charts_show_what_they_hold_whole(books):
+    """台账's columns are as wide as their widest cell (a CJK character counted twice); the chart
+    of the most profitable items names them, not their codes."""
+    import zipfile
+    from jxc_xl.sheets.layout import text_width
+    ws = openpyxl.load_workbook(books)["台账"]
+    heads = {c.value: c.column_letter for c in ws[2]}
+    for head, widest in (("单号", "期初-2026-10-01-WH1-A001"), ("单据类型", "销售出库（红字冲销）")):
+        assert widest in [c.value for c in ws[heads[head]]]
+        assert ws.column_dimensions[heads[head]].width >= text_width(widest), head
+    with zipfile.ZipFile(books) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    [top] = [c for c in charts if "毛利最高的商品" in c]
+    category = top.split("<cat>")[1].split("</f>")[0]
+    assert "$B$" in category, category                                          # 商品名称, not 商品编码 in A

@@ -321,27 +321,27 @@ def test_statement_button_states_the_selected_party(small):
     message, _ = press(small, "statement", ("商品", 2, 2))
     assert "请先在“往来单位”表" in message
     message, _ = press(small, "statement", ("往来单位", 2, 2))                    # S01, the supplier
-    assert message.startswith("对账单已生成：S01") and "期末余额 -96.00" in message
+    assert message.startswith("对账单已生成：S01") and "期末应付余额 96.00" in message
     rows = [r for r in openpyxl.load_workbook(small)["对账单"].iter_rows(values_only=True) if r[0] == "合计"]
-    assert rows and rows[0][-1] == -96                                          # = JXC_BALANCE: payable negative
+    assert rows and rows[0][-1] == 96                        # what we owe the supplier, positive (JXC_BALANCE −96)
 
 
 def test_print_button_prints_the_selected_document(small):
     message, _ = press(small, "print", ("采购", 2, 2))
     assert message.startswith("单据 CG1 已填入“打印”表"), message
     cells = [v for r in openpyxl.load_workbook(small)["打印"].iter_rows(values_only=True) for v in r if v]
-    assert "采购入库单" in cells and "人民币陆拾元整" in cells and "CG1" in cells
+    assert "采购入库单" in cells and "合计金额（大写）：人民币陆拾元整" in cells and "CG1" in cells
     message, _ = press(small, "print", ("商品", 2, 2))
     assert "请先在单据表中选中要打印的单据" in message
 
 
 def test_post_button_colours_the_alerts_and_clears_them_when_they_go(small):
     from jxc_xl.sheets.format import WARN_FILL
-    type_rows(small, "销售", [sale("XS1", TODAY, "A001", 3, 9, wh="WH2")])      # WH2 left with 3, below 5
+    type_rows(small, "销售", [sale("XS1", TODAY, "A001", 6, 9, wh="WH2")])      # WH2 emptied (10 left in WH1)
     press(small, "post")
     fills = {(r[0].value, r[1].value): (r[8].value, r[8].fill.fgColor.rgb)
              for r in openpyxl.load_workbook(small)["库存"].iter_rows(min_row=3)}
-    assert fills[("WH2", "A001")] == ("低于安全库存", WARN_FILL)
+    assert fills[("WH2", "A001")] == ("缺货", WARN_FILL)
     assert fills[("WH1", "A001")][0] is None and fills[("WH1", "A001")][1] != WARN_FILL
     type_rows(small, "销售", [sale("XS2", TODAY, "A001", 3, 9, wh="WH2", kind="退货", src="XS1")])
     press(small, "post")
