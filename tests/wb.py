@@ -34,6 +34,25 @@ def type_rows(path: Path, sheet: str, rows: list[dict], start: int | None = None
     return used
 
 
+def scratch_book(path: Path, purchases: list[list]) -> Path:
+    """A workbook typed from scratch: plain header rows, no Tables, no 状态 column — one item, one
+    supplier, one warehouse, and ``purchases`` (the 采购 sheet's header row, then its rows)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "商品"
+    ws.append(["商品编码", "商品名称"])
+    ws.append(["A1", "苹果"])
+    wb.create_sheet("往来单位").append(["编码", "名称", "类型"])
+    wb["往来单位"].append(["S1", "供应商一", "供应商"])
+    wb.create_sheet("仓库").append(["编码", "名称"])
+    wb["仓库"].append(["W", "总仓"])
+    ws = wb.create_sheet("采购")
+    for row in purchases:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
 def ledger_at(book: Path) -> Path | str:
     """Where the workbook's ledger is, as 设置 says: the file beside it, or a server's URL."""
     from jxc_xl.app.settings import read_settings

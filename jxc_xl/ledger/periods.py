@@ -12,6 +12,7 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING
 
+from ..domain.model import DocType
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
 from . import checks, conventions, counts, meta
@@ -45,11 +46,19 @@ def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, che
 
 def due(conn: sqlite3.Connection, old: dt.date | None) -> dt.date | None:
     """The first day of the month to close next: the one after the closed-through date, else
-    the month of the earliest document (None: nothing closed and nothing posted)."""
+    the month of the earliest business document (None: nothing closed and nothing posted).
+    Opening balances, dated the day before the books start (期初 on 07-31 for books from
+    August), belong to the first month of business and close with it: the month they stand
+    in holds nothing of its own to check."""
     if old is not None:
         return old + dt.timedelta(days=1)
-    (first,) = conn.execute("SELECT MIN(date) FROM documents").fetchone()
+    (first,) = conn.execute("SELECT MIN(date) FROM documents WHERE type NOT IN (?, ?)", _OPENINGS).fetchone()
+    if first is None:
+        (first,) = conn.execute("SELECT MIN(date) FROM documents").fetchone()
     return dt.date.fromisoformat(first).replace(day=1) if first else None
+
+
+_OPENINGS = (DocType.opening_stock.value, DocType.opening_balance.value)
 
 
 def timing(conn: sqlite3.Connection, old: dt.date | None, through: dt.date, today: dt.date) -> Problem | None:

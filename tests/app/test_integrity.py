@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from jxc_xl import Ledger
 from jxc_xl.cli import main
 
-from ..wb import TODAY, cell, post, purchase, sale, table_rows, type_rows, ledger_at, posted_anything
+from ..wb import TODAY, cell, post, purchase, sale, table_rows, type_rows, ledger_at, posted_anything, scratch_book
 
 d = dt.date
 JXC = [sys.executable, "-m", "jxc_xl"]
@@ -270,21 +270,10 @@ def test_a_ledger_outside_the_workbooks_folder_needs_this_computers_permission(f
 
 # -- 11: a sheet typed without 状态 -----------------------------------------------------------------
 def test_a_sheet_without_a_status_column_gets_one(tmp_path):
-    path = tmp_path / "scratch.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "商品"
-    ws.append(["商品编码", "商品名称"])
-    ws.append(["A1", "苹果"])
-    wb.create_sheet("往来单位").append(["编码", "名称", "类型"])
-    wb["往来单位"].append(["S1", "供应商一", "供应商"])
-    wb.create_sheet("仓库").append(["编码", "名称"])
-    wb["仓库"].append(["W", "总仓"])
-    ws = wb.create_sheet("采购")
-    ws.append(["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "我的列"])
-    ws.append(["P1", "2026-11-02", "入库", "S1", "W", "A1", 5, 2, "x"])
-    ws.append(["P2", "2026-11-02", "入库", "S1", "W", "NOPE", 5, 2, "y"])
-    wb.save(path)
+    path = scratch_book(tmp_path / "scratch.xlsx",
+                        [["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "我的列"],
+                         ["P1", "2026-11-02", "入库", "S1", "W", "A1", 5, 2, "x"],
+                         ["P2", "2026-11-02", "入库", "S1", "W", "NOPE", 5, 2, "y"]])
     report = post(path)
     assert report.exit_code == 1
     ws = openpyxl.load_workbook(path)["采购"]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from jxc_xl import Ledger
 from jxc_xl.cli import main
 
-from ..wb import cell, ledger_at, post, purchase, sale, type_rows
+from ..wb import cell, ledger_at, post, purchase, sale, scratch_book, type_rows
 
 d = dt.date
 JXC = [sys.executable, "-m", "jxc_xl"]
@@ -52,21 +52,8 @@ def test_a_new_workbooks_row_in_error_stops_the_close_as_the_issue_typed_it(tmp_
 
 
 def _scratch(path):
-    """A workbook typed from scratch: plain header rows, no Tables, no 状态 column."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "商品"
-    ws.append(["商品编码", "商品名称"])
-    ws.append(["A1", "苹果"])
-    wb.create_sheet("往来单位").append(["编码", "名称", "类型"])
-    wb["往来单位"].append(["S1", "供应商一", "供应商"])
-    wb.create_sheet("仓库").append(["编码", "名称"])
-    wb["仓库"].append(["W", "总仓"])
-    ws = wb.create_sheet("采购")
-    ws.append(["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价"])
-    ws.append(["P1", "2026-09-02", "入库", "S1", "W", "A1", 5, 2])
-    wb.save(path)
-    return path
+    return scratch_book(path, [["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价"],
+                               ["P1", "2026-09-02", "入库", "S1", "W", "A1", 5, 2]])
 
 
 def test_a_scratch_workbooks_rows_in_error_stop_the_close_each_named(tmp_path):

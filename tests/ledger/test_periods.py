@@ -130,6 +130,15 @@ def test_months_before_the_first_document_need_no_close(ledger):
     assert ledger.close_month(OCTOBER) == [] and ledger.close_month(dt.date(2026, 11, 30)) == []
 
 
+def test_openings_dated_the_day_before_the_books_start_close_with_the_first_month(ledger):
+    """期初 on 09-30 for books from October: October is the first month to close (the demo's way),
+    and September may still be closed first."""
+    post_ok(ledger, "| 2026-09-30 | 期初库存 | 期初 | | W1 | | A | 5 | | 4 | |\n"
+                    "| 2026-10-03 | 采购入库 | CG2 | S1 | W1 | | A | 2 | 8 | | |")
+    assert ledger.close_month(OCTOBER) == []
+    assert codes(ledger.close_month(dt.date(2026, 11, 30))) == []
+
+
 # -- issue 21.3: a posted count whose difference a later post changes ----------------------------------
 COUNTED = ("| 2026-10-02 | 采购入库 | CG1 | S1 | W1 | | A | 10 | 5 | | |\n"
            "| 2026-10-30 | 盘点     | PD1 |    | W1 | | A | 10 |   | | |")          # counted = book: no difference
