@@ -231,4 +231,5 @@ def _mistakes(purchases: list, sales: list, payments: list) -> None:
     sales.append(["XS-ERR1", end, "出库", "C01", "WH1", "X999", 3, Decimal("12.00"), None, None, "商品编码写错", None])
     purchases.append(["CG-ERR2", end, "入库", "S01", "WH1", "A001", "十箱", Decimal("30.00"), None, None,
                       "数量写成了文字", None])
-    payments.append(["SK-ERR3", "2026-13-01", "收款", "C02", Decimal("500.00"), "现金", "日期写错", None])
+    # (not an unreadable date: a row whose month cannot be told stops every 结账, and the demo closes August)
+    payments.append(["SK-ERR3", end, "收款", "C02", "伍佰元", "现金", "金额写成了大写", None])

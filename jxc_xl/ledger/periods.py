@@ -46,19 +46,20 @@ def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, che
 
 def due(conn: sqlite3.Connection, old: dt.date | None) -> dt.date | None:
     """The first day of the month to close next: the one after the closed-through date, else
-    the month of the earliest business document (None: nothing closed and nothing posted).
-    Opening balances, dated the day before the books start (期初 on 07-31 for books from
-    August), belong to the first month of business and close with it: the month they stand
-    in holds nothing of its own to check."""
+    the month of the earliest document that moves stock or money (None: nothing closed and
+    nothing posted). Opening balances, dated the day before the books start (期初 on 07-31 for
+    books from August), and orders placed before it belong to the first month of business and
+    close with it: the month they stand in holds no figures of its own to close."""
     if old is not None:
         return old + dt.timedelta(days=1)
-    (first,) = conn.execute("SELECT MIN(date) FROM documents WHERE type NOT IN (?, ?)", _OPENINGS).fetchone()
+    (first,) = conn.execute("SELECT MIN(date) FROM documents WHERE type NOT IN (?, ?, ?, ?)", _BEFORE_BUSINESS).fetchone()
     if first is None:
         (first,) = conn.execute("SELECT MIN(date) FROM documents").fetchone()
     return dt.date.fromisoformat(first).replace(day=1) if first else None
 
 
-_OPENINGS = (DocType.opening_stock.value, DocType.opening_balance.value)
+_BEFORE_BUSINESS = (DocType.opening_stock.value, DocType.opening_balance.value, DocType.purchase_order.value,
+             DocType.sales_order.value)
 
 
 def timing(conn: sqlite3.Connection, old: dt.date | None, through: dt.date, today: dt.date) -> Problem | None:
