@@ -20,7 +20,7 @@ from ..domain.validate import validate
 from ..sheets.book import Book, Table
 from ..sheets.contract import BY_JOURNAL, ERROR, ERROR_EN, POSTED, POSTED_EN
 from ..sheets.cells import to_number
-from ..sheets.parse import ParsedDoc, as_read, digest_as_written
+from ..sheets.parse import ParsedDoc, ReadBack, digest_as_written
 
 
 @dataclass
@@ -53,6 +53,7 @@ class StatusWriter:
         self.recounted = {} if dry_run else {(c.journal, c.doc_no, c.line): c for c in ledger.changed_counts()}
         self.sheets: dict[str, SheetMarks] = {}
         self.notes: list[str] = []          # what no row can show (a posted line deleted from its sheet)
+        self._read_back: dict[str, ReadBack] = {}     # per sheet: where its cells may be written back
 
     def text(self, problem: Problem) -> str:
         return problem.message_en if self.english else problem.message
@@ -102,9 +103,12 @@ class StatusWriter:
         values are the ones posted, so its fingerprint stays; the digest remembered is of the rows
         as they will be."""
         table, written = marks.table, {}
+        plan = self._read_back.get(table.sheet)
+        if plan is None:
+            plan = self._read_back[table.sheet] = ReadBack.of(table)
         rows = [(row, marks.values[row]) for row in parsed.rows]
         for row, values in rows:
-            for column, value in as_read(table, values).items():
+            for column, value in plan.as_read(values).items():
                 written[(row, table.columns[column])] = value
                 marks.figures.setdefault(column, {})[row] = value
         if written:
