@@ -22,8 +22,8 @@ from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter
 from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
-from ..sheets.contract import (BY_JOURNAL, GENERATED, GENERATED_NOTE, JOURNAL, POSTED_SHEETS, SheetSpec,
-                               holding, journal_named, without_costs)
+from ..sheets.contract import (BY_JOURNAL, GENERATED, JOURNAL, POSTED_SHEETS, SheetSpec,
+                               generated_note, holding, journal_named, without_costs)
 from ..sheets.format import Exact
 from ..reports.generate import generated, journal_mark, journal_since, summaries
 
@@ -374,12 +374,11 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
         day = (as_of or today) if spec.as_of else today
         dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
         spec, rows = shown(spec, holding(spec.columns, rows, held), costs)
-        explains = f"。{spec.explains}" if spec.explains else ""
-        book.replace_sheet(spec, dated + GENERATED_NOTE + stamp + explains, rows, company=company)
+        book.replace_sheet(spec, generated_note(spec, stamp, dated), rows, company=company)
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
-    book.replace_sheet(spec, GENERATED_NOTE + stamp, rows, kept=kept, mark=mark, company=company)
+    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company)
 
 
 def shown(spec: SheetSpec, rows: list[list], costs: bool) -> tuple[SheetSpec, list[list]]:

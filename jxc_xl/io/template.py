@@ -11,8 +11,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
-from ..sheets.contract import (ALL_SHEETS, GENERATED, GENERATED_NOTE, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
-                               SheetSpec)
+from ..sheets.contract import (ALL_SHEETS, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
+                               SheetSpec, generated_note)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .files import save_atomically
 from .xlsx import mark_owner, page_setup, write_generated
@@ -74,8 +74,7 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None)
     for spec in ALL_SHEETS:
         ws = wb.create_sheet(spec.zh)
         if spec in GENERATED:
-            explains = f"。{spec.explains}" if spec.explains else ""
-            write_generated(ws, spec, GENERATED_NOTE + "（尚未生成）" + explains, [], company)
+            write_generated(ws, spec, generated_note(spec, "（尚未生成）"), [], company)
             mark_owner(wb, spec, ws.title)            # jxc's from the start, though empty
         elif spec is SETTINGS:
             _settings(ws, company)

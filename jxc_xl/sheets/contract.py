@@ -299,4 +299,10 @@ POSTED_EN = "Posted"
 ERROR = "错误："
 ERROR_EN = "Error: "
 GENERATED_NOTE = "此表由系统根据账簿生成，每次“刷新/过账”都会整表重写，请勿在此录入。生成时间："
+
+
+def generated_note(spec: SheetSpec, when: str, dated: str = "") -> str:
+    """A generated sheet's note in A1: the day its figures are as of first (seen first), then that
+    it is generated and ``when``, then the rule its reader must know (``spec.explains``)."""
+    return dated + GENERATED_NOTE + when + (f"。{spec.explains}" if spec.explains else "")
 REPORT_NOTE = "由系统根据账簿生成，每次生成整表重写，请勿在此录入"      # under a report's title rows
