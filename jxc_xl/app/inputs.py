@@ -11,7 +11,7 @@ from ..domain.validate import Masters
 from ..sheets import parse
 from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, look_alikes, read_table
 from ..sheets.cells import to_code
-from ..sheets.contract import (ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS,
+from ..sheets.contract import (ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS, SETTINGS,
                                STATEMENT, WAREHOUSES, Held, SheetSpec)
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
@@ -151,8 +151,9 @@ def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: di
     items, parties, warehouses = models
     repeated = {kind: {str(p.args["value"]) for p in data.master_problems[spec.zh] if p.code == "duplicate_master"}
                 for kind, (spec, _) in zip(("item", "party", "warehouse"), MASTER_PARSERS)}
+    general, rate, _ = parse.setting_taxes(parse.parse_settings(_settings_table(book)))
     data.masters = Masters({i.sku: i for i in items}, {p.code: p for p in parties}, {w.code: w for w in warehouses},
-                           repeated)
+                           repeated, general, rate)
     for spec in POSTED_SHEETS:
         table = sheets.tables.get(spec.zh)
         if table is None:
@@ -168,6 +169,11 @@ def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: di
                     parsed.document = None
             data.docs.append(parsed)
     return data
+
+
+def _settings_table(book: Book) -> Table | None:
+    table = read_table(book, SETTINGS)
+    return table if isinstance(table, Table) else None
 
 
 def _merged_rows(book: Book, table: Table) -> dict[int, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +38,8 @@ class BookSettings:
     report_problems: list[str] = field(default_factory=list)   # a report date 设置 holds that is no date
     english: bool = False
     preparer: str = ""                  # 制单人 on a printed 单据 when the ledger keeps no users of its own
+    general_taxpayer: bool = False      # 纳税人类型 = 一般纳税人: a 专票's tax is deductible 进项税额
+    default_rate: Decimal | None = None # 默认税率: the rate of a line that neither it, its item nor its party gives
     problems: list[str] = field(default_factory=list)
 
 
@@ -66,6 +69,8 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
         s.problems.append(f"设置：信用控制“{raw['credit_control']}”无效，应为 提示 / 禁止")
     s.credit_block = CREDIT_CONTROL.get(control) == "block"
     s.english = str(raw.get("language") or "").strip().lower() in ("english", "en")
+    s.general_taxpayer, s.default_rate, problems = parse.setting_taxes(raw)
+    s.problems += problems
     return s
 
 

@@ -59,6 +59,8 @@ class StatusWriter:
         return problem.message_en if self.english else problem.message
 
     def run(self, docs: list[ParsedDoc]) -> None:
+        self.taxed = self.ledger.taxed_lines({(p.journal, p.doc_no) for p in docs if p.parts and p.journal
+                                              and self._plan(self._table_of(p)).taxed})
         for parsed in docs:
             table = self._table_of(parsed)
             if table is None:
@@ -103,16 +105,27 @@ class StatusWriter:
         values are the ones posted, so its fingerprint stays; the digest remembered is of the rows
         as they will be."""
         table, written = marks.table, {}
-        plan = self._read_back.get(table.sheet)
-        if plan is None:
-            plan = self._read_back[table.sheet] = ReadBack.of(table)
+        plan = self._plan(table)
         rows = [(row, marks.values[row]) for row in parsed.rows]
-        for row, values in rows:
-            for column, value in plan.as_read(values).items():
+        taxed = self.taxed.get((parsed.journal, parsed.doc_no), {})
+        for n, (row, values) in enumerate(rows, start=1):
+            found = plan.as_read(values)
+            if n in taxed:
+                found.update(plan.with_figures(values, taxed[n]))
+            for column, value in found.items():
                 written[(row, table.columns[column])] = value
                 marks.figures.setdefault(column, {})[row] = value
         if written:
             parsed.digest = digest_as_written(table, rows, written)
+
+    def _plan(self, table: Table | None) -> ReadBack:
+        """Where ``table``'s cells may be written back (worked out once per sheet)."""
+        if table is None:
+            return ReadBack((), (), None)
+        plan = self._read_back.get(table.sheet)
+        if plan is None:
+            plan = self._read_back[table.sheet] = ReadBack.of(table)
+        return plan
 
     def _problems(self, marks: SheetMarks, parsed: ParsedDoc, ledger_problems: tuple[Problem, ...]) -> None:
         """Each problem on its row (a reading problem) or its line (a ledger one; the header's on

@@ -16,12 +16,12 @@ from .money import mul_money
 
 HEADER = ("type", "date", "party", "warehouse", "to_warehouse", "source_doc_no", "amount", "method",
           "receivable", "payable", "due_date")
-LINE = ("item", "qty", "price", "amount", "unit_cost", "note")
+LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "tax", "total")
 # the column each attribute is typed in (the party's and the quantity's depend on the sheet)
 COLUMN = {"type": "业务类型", "date": "日期", "warehouse": "仓库", "to_warehouse": "调入仓库",
           "source_doc_no": "原单号", "amount": "金额", "method": "结算方式", "receivable": "应收",
           "payable": "应付", "due_date": "到期日", "item": "商品编码", "qty": "数量", "price": "单价",
-          "unit_cost": "单位成本", "note": "备注"}
+          "unit_cost": "单位成本", "note": "备注", "tax_rate": "税率", "tax": "税额", "total": "价税合计"}
 PARTY_COLUMN = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
                 DocType.sales_shipment: "客户", DocType.sales_return: "客户"}
 
@@ -67,10 +67,14 @@ def _show(value: object) -> str:
 
 
 def _line_values(line: Line) -> tuple:
-    amount = line.amount
-    if amount is not None and line.price is not None and amount == mul_money(line.qty, line.price):
+    """A line in the books' terms: by its figures once worked out (a line with no tax has none:
+    its 金额 is 数量 × 单价)."""
+    found = line.figures
+    price, amount = (found.price, found.amount) if found else (line.price, line.amount)
+    if amount is not None and price is not None and amount == mul_money(line.qty, price):
         amount = None
-    return line.item, line.qty, line.price, amount, line.unit_cost, line.note
+    taxed = (found.rate, found.tax, found.total) if found and (found.rate or found.tax) else (None, None, None)
+    return (line.item, line.qty, price, amount, line.unit_cost, line.note, *taxed)
 
 
 def _differences(doc_type: DocType, attrs: tuple[str, ...], old: tuple, new: tuple) -> list[Change]:

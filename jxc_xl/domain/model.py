@@ -14,6 +14,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .money import mul_money
+from .tax import Figures
 
 
 class PartyKind(str, Enum):
@@ -112,6 +113,7 @@ class Item(_Model):
     min_qty: Decimal | None = None
     max_qty: Decimal | None = None
     inactive: bool = False
+    tax_rate: Decimal | None = None       # 税率 of its lines where they give none
 
 
 class Party(_Model):
@@ -123,6 +125,7 @@ class Party(_Model):
     address: str = ""
     credit_limit: Decimal | None = None
     terms_days: int = Field(default=0, ge=0)
+    tax_rate: Decimal | None = None       # 税率 of its lines where neither line nor item gives one
 
 
 class Warehouse(_Model):
@@ -149,6 +152,14 @@ class Line(_Model):
     note: str = ""
     order_no: str = ""                    # 订单号: the order a receipt or shipment line fulfils
     delivery_date: dt.date | None = None  # 交货日期 of an order line
+    # 增值税 as typed (each None when its cell was empty): see domain.tax
+    tax_rate: Decimal | None = None       # 税率
+    price_with_tax: Decimal | None = None # 含税单价
+    tax: Decimal | None = None            # 税额
+    total: Decimal | None = None          # 价税合计
+    # the line's figures as the books keep them, once validation has worked them out (None for a
+    # line with no tax: its 金额 is 数量 × 单价 as it always was)
+    figures: Figures | None = None
     source: Source = Source()
 
 
@@ -167,6 +178,7 @@ class Document(_Model):
     payable: Decimal | None = None        # 期初往来
     due_date: dt.date | None = None       # 期初往来 (else date + the party's terms)
     method: str = ""                      # 结算方式 of a payment
+    invoice_type: str = ""                # 发票类型 of a purchase: special (专票), ordinary (普票), none (无票)
     note: str = ""
     lines: tuple[Line, ...] = ()
     source: Source = Source()
@@ -193,8 +205,11 @@ class Document(_Model):
         A typed 金额 equal to 数量 × 单价 hashes like an empty one: the template's 金额 is a
         formula, empty in a file no spreadsheet has calculated yet and a figure once Excel
         has, and the same document must not look edited for that."""
-        content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source"}}})
-        for line in content["lines"]:
+        content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source", "figures"}}})
+        if not content["invoice_type"]:
+            del content["invoice_type"]
+        for line, model in zip(content["lines"], self.lines):
+            _with_figures(line, model.figures)
             for later, empty in _LATER_FIELDS.items():     # absent from documents posted before orders
                 if line[later] == empty:
                     del line[later]
@@ -206,6 +221,19 @@ class Document(_Model):
 
 
 _LATER_FIELDS = {"order_no": "", "delivery_date": None}
+_TAX_FIELDS = ("tax_rate", "price_with_tax", "tax", "total")
+
+
+def _with_figures(line: dict, figures: Figures | None) -> None:
+    """A line hashes by its figures once they are worked out, not by which of them were typed: a
+    figure written back into its empty cell after 过账 does not make the document look edited. A
+    line with no tax hashes as lines did before 增值税 (its tax fields absent)."""
+    if figures is not None:
+        line.update(price=figures.price, amount=figures.amount, tax_rate=figures.rate,
+                    price_with_tax=figures.price_with_tax, tax=figures.tax, total=figures.total)
+    if not line["tax_rate"] and not line["tax"]:
+        for name in _TAX_FIELDS:
+            del line[name]
 
 
 def _canonical(value: object) -> str:

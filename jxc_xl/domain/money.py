@@ -112,6 +112,18 @@ def from_unit_cost_units(value: int | None) -> Decimal:
     return ZERO.quantize(_UNIT) if value is None else Decimal(value).scaleb(-UNIT_COST_PLACES)
 
 
+# A 税率 is kept to millionths (13% is 130000), like a unit cost: no rate has more places.
+RATE_PLACES = UNIT_COST_PLACES
+
+
+def to_rate_units(value: Decimal) -> int:
+    return int(value.scaleb(RATE_PLACES))
+
+
+def from_rate_units(value: int | None) -> Decimal:
+    return ZERO if value is None else Decimal(value).scaleb(-RATE_PLACES).normalize()
+
+
 def div_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator to a whole number, half up (away from zero on a tie): the one
     rounding rule again, for figures held as scaled integers (the costing's fast path)."""

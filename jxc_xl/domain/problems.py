@@ -39,6 +39,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{field} '{value}' has too many decimals: at most {places}."),
     "amount_mismatch": ("金额 {value} 与 数量×单价 = {expected} 不符：请改正金额或清空让系统计算。",
                         "Amount {value} disagrees with qty × price = {expected}: correct it or leave it empty."),
+    "tax_mismatch": ("{field} {value} 与按数量、单价和税率算得的 {expected} 相差超过 0.01：请改正{field}，或清空让系统计算。",
+                     "{field} {value} is more than 0.01 from {expected}, what quantity, price and rate give: correct "
+                     "it or leave it empty to have it computed."),
+    "bad_rate": ("{field}“{value}”不是有效税率：请填写如 13%、13 或 0.13 的税率（小于 100%）。",
+                 "{field} '{value}' is not a tax rate: enter e.g. 13%, 13 or 0.13 (below 100%)."),
+    "return_differs": ("{field}“{value}”与原单“{source}”的“{expected}”不同：退货按原单的{field}，请清空{field}或改为“{expected}”。",
+                       "{field} '{value}' differs from source '{source}' ('{expected}'): a return takes its source's; "
+                       "clear it or use '{expected}'."),
     "no_lines": ("单据没有明细行：请至少填写一行商品。", "The document has no lines: enter at least one item line."),
     "no_amount": ("应收与应付都为空：请至少填写一项。", "Receivable and payable are both empty: fill in at least one."),
     "closed_period": ("日期 {value} 在已结账期间内（结账日期 {closed}）：请改为 {closed} 之后的日期，或先反结账。",

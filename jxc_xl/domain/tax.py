@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .money import ZERO, mul_money, ratio, round_money, round_unit_cost
+from .money import RATE_PLACES, ZERO, mul_money, places, ratio, round_money, round_unit_cost
 
 CENT = Decimal("0.01")
 MAX_RATE = Decimal(1)          # a rate is a fraction below 100%
@@ -31,7 +31,7 @@ def parse_rate(value: object) -> Decimal | None:
     if not rate.is_finite() or rate < 0:
         return None
     rate = rate / 100 if percent or rate >= 1 else rate
-    return rate if rate < MAX_RATE else None
+    return rate if rate < MAX_RATE and places(rate) <= RATE_PLACES else None
 
 
 def rate_of(*candidates: Decimal | None) -> Decimal:

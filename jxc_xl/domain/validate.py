@@ -13,6 +13,7 @@ from .model import FULFILS, Document, DocType, Item, Line, Party, PartyKind, War
 from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
                     mul_money, places, within)
 from .problems import Problem
+from .tax import Figures, Mismatch, Typed, figures as tax_figures, rate_of
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
                DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
@@ -44,6 +45,9 @@ class Masters:
     parties: dict[str, Party] = field(default_factory=dict)
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
     ambiguous: dict[str, set[str]] = field(default_factory=dict)
+    # 设置's 纳税人类型 and 默认税率: whether a 专票's tax is deductible, and the rate of last resort
+    general_taxpayer: bool = False
+    default_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         self._codes: dict[str, dict[str, str]] = {}
@@ -233,13 +237,8 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     check.number(line.qty, "实盘数量" if counted else "数量", QTY, n, zero_ok=counted)
     if doc_type not in PRICED_TYPES:
         check.fits(line.price, "单价", UNIT, n)
-    elif check.number(line.price, "单价", UNIT, n, positive=False):
-        expected = check.product(line.qty, line.price, "单价", n)
-        if line.amount is not None and expected is not None:
-            if abs(line.amount - expected) > Decimal("0.01"):
-                check.add("amount_mismatch", "金额", n, value=_show(line.amount), expected=_show(expected))
-            else:
-                check.number(line.amount, "金额", MONEY, n, positive=False)
+    else:
+        line = _priced(check, masters, n, line, sku)
     if line.order_no and doc_type not in FULFILS:
         check.add("order_no_not_here", "订单号", n, value=line.order_no, expected=doc_type.label)
     check.date(line.delivery_date, "交货日期", n)
@@ -249,6 +248,52 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
                       positive=False):
         check.product(line.qty, line.unit_cost, "单位成本", n)
     return line.model_copy(update={"item": sku}) if sku and sku != line.item else line
+
+
+def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None) -> Line:
+    """A priced line's 单价 (or 含税单价) and, with a rate or a typed tax figure, its 金额, 税额
+    and 价税合计 worked out as the contract's 增值税 section says. A line with no tax is left as
+    it was typed (its 金额 is 数量 × 单价, posted as ever)."""
+    with_tax = line.price_with_tax
+    if line.price is None and with_tax is None:
+        check.add("required", "单价", n)
+        return line
+    basis_ok = check.number(line.price, "单价", UNIT, n, positive=False) if line.price is not None else \
+        check.number(with_tax, "含税单价", UNIT, n, positive=False)
+    if line.price is not None and with_tax is not None:
+        check.number(with_tax, "含税单价", UNIT, n, positive=False)
+    for value, field_ in ((line.tax, "税额"), (line.total, "价税合计")):
+        check.number(value, field_, MONEY, n, required=False, positive=False)
+    if not basis_ok:
+        return line
+    party = masters.parties.get(check.doc.party)
+    item = masters.items.get(sku) if sku else None
+    rate = rate_of(line.tax_rate, item and item.tax_rate, party and party.tax_rate, masters.default_rate)
+    if not rate and line.tax is None and line.total is None and with_tax is None:
+        expected = check.product(line.qty, line.price, "单价", n)
+        if line.amount is not None and expected is not None:
+            if abs(line.amount - expected) > Decimal("0.01"):
+                check.add("amount_mismatch", "金额", n, value=_show(line.amount), expected=_show(expected))
+            else:
+                check.number(line.amount, "金额", MONEY, n, positive=False)
+        return line
+    if check.product(line.qty, line.price if line.price is not None else with_tax, "单价" if line.price is not None
+                     else "含税单价", n) is None or not within(line.qty, MAX_QTY):
+        return line
+    found = line_figures(line, rate)
+    if isinstance(found, Mismatch):
+        check.add("tax_mismatch", found.field, n, value=_show(found.typed), expected=f"{found.expected:f}")
+        return line
+    for value, field_ in ((found.amount, "金额"), (found.tax, "税额"), (found.total, "价税合计")):
+        if not within(value, MAX_AMOUNT):
+            check.add("product_too_large", field_, n, value=_show(value), limit=_limit(MAX_AMOUNT))
+            return line
+    return line.model_copy(update={"figures": found})
+
+
+def line_figures(line: Line, rate: Decimal) -> Figures | Mismatch:
+    """The line's figures at ``rate`` from what its cells hold."""
+    return tax_figures(Typed(line.qty, rate, line.price, line.price_with_tax, line.amount, line.tax, line.total))
 
 
 def check_reversal_date(doc_no: str, date: dt.date, original: dt.date,

@@ -261,6 +261,10 @@ class Ledger:
         """The latest posting of (journal, 单号) as the Document it was posted from, if it stands."""
         return documents.posted_document(self.conn, journal, doc_no)
 
+    def taxed_lines(self, keys: set[tuple[str, str]]) -> dict:
+        """The 增值税 figures of the standing documents ``keys`` that have tax, by line number."""
+        return documents.taxed_lines(self.conn, keys) if keys else {}
+
     def standing_documents(self, workbook: str) -> list[tuple[str, str, str, int | None]]:
         """(journal, 单号, sheet, row) of every standing document posted from ``workbook``."""
         return documents.standing_documents(self.conn, workbook)

@@ -12,7 +12,8 @@ import sqlite3
 from decimal import Decimal
 
 from ..domain.model import Document, DocType, Line, Source
-from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
+from ..domain.money import from_cents, from_qty_units, from_rate_units, from_unit_cost_units
+from ..domain.tax import Figures
 
 _STANDING = ("SELECT * FROM documents WHERE journal = ? AND doc_no = ? AND reversal = 0 "
              "ORDER BY revision DESC LIMIT 1")
@@ -34,7 +35,7 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
     lines = tuple(
         Line(item=r["item"], qty=from_qty_units(r["qty"]), price=_opt(r["price"], from_unit_cost_units),
              amount=_opt(r["amount"], from_cents), unit_cost=_opt(r["unit_cost"], from_unit_cost_units),
-             note=r["note"] or "", source=_source(r))
+             note=r["note"] or "", figures=posted_figures(r), source=_source(r))
         for r in conn.execute("SELECT * FROM lines WHERE doc = ? ORDER BY line_no", (row["id"],)))
     header: dict = {}
     if row["type"] == DocType.opening_balance.value:
@@ -47,6 +48,33 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
                     source_doc_no=row["source_doc_no"] or "", amount=_opt(row["amount"], from_cents),
                     method=row["method"] or "", note=row["note"] or "", lines=lines,
                     source=_source(row), **header)
+
+
+def posted_figures(r: sqlite3.Row) -> Figures | None:
+    """A posted line's 增值税 figures, when it has tax (or a rate); None for a line with none."""
+    if not r["tax_rate"] and not r["tax"]:
+        return None
+    return Figures(from_rate_units(r["tax_rate"]), from_unit_cost_units(r["price"]),
+                   from_unit_cost_units(r["price_with_tax"]), from_cents(r["amount"]), from_cents(r["tax"]),
+                   from_cents(r["total"]))
+
+
+def taxed_lines(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict[int, Figures]]:
+    """(journal, 单号) → line number → its figures, of the standing documents asked that have tax:
+    what 过账 writes into the empty 税率, 单价, 含税单价, 金额, 税额 and 价税合计 cells of their rows."""
+    out: dict[tuple[str, str], dict[int, Figures]] = {}
+    query = ("SELECT d.journal, d.doc_no, l.* FROM lines l JOIN documents d ON d.id = l.doc WHERE d.reversal = 0 "
+             "AND d.reversed_by IS NULL AND (l.tax_rate <> 0 OR l.tax <> 0)")
+    if len(keys) > _LOOKUPS:
+        found = conn.execute(query)
+    else:
+        found = (r for key in keys for r in conn.execute(
+            query + " AND d.id = (SELECT id FROM documents WHERE journal = ? AND doc_no = ? AND reversal = 0 "
+                    "ORDER BY revision DESC LIMIT 1)", key))
+    for r in found:
+        if (r["journal"], r["doc_no"]) in keys:
+            out.setdefault((r["journal"], r["doc_no"]), {})[r["line_no"]] = posted_figures(r)
+    return out
 
 
 def standing_documents(conn: sqlite3.Connection, workbook: str) -> list[tuple[str, str, str, int | None]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlite3
 
 from ..domain.model import Item, Party, PartyKind, Warehouse
-from ..domain.money import (from_cents, from_qty_units, from_unit_cost_units, to_cents, to_qty_units,
-                            to_unit_cost_units)
+from ..domain.money import (from_cents, from_qty_units, from_rate_units, from_unit_cost_units, to_cents,
+                            to_qty_units, to_rate_units, to_unit_cost_units)
 from ..domain.problems import Problem
 from ..domain.validate import Masters, check_items, check_parties
 from .schema import TABLES, upsert
@@ -30,11 +30,11 @@ def write(conn: sqlite3.Connection, items: list[Item], parties: list[Party],
         _UPSERT["items"],
         [(i.sku, i.name, i.spec, i.unit, i.category, i.barcode, _opt(i.purchase_price, to_unit_cost_units),
           _opt(i.sale_price, to_unit_cost_units), _opt(i.min_qty, to_qty_units), _opt(i.max_qty, to_qty_units),
-          int(i.inactive)) for i in items])
+          int(i.inactive), _opt(i.tax_rate, to_rate_units)) for i in items])
     conn.executemany(
         _UPSERT["parties"],
         [(p.code, p.name, p.kind.value, p.contact, p.phone, p.address, _opt(p.credit_limit, to_cents),
-          p.terms_days) for p in parties])
+          p.terms_days, _opt(p.tax_rate, to_rate_units)) for p in parties])
     conn.executemany(_UPSERT["warehouses"], [(w.code, w.name) for w in warehouses])
     return item_problems + party_problems
 
@@ -44,13 +44,20 @@ def _item(r: sqlite3.Row) -> Item:
                 category=r["category"] or "", barcode=r["barcode"] or "",
                 purchase_price=_opt(r["purchase_price"], from_unit_cost_units),
                 sale_price=_opt(r["sale_price"], from_unit_cost_units), min_qty=_opt(r["min_qty"], from_qty_units),
-                max_qty=_opt(r["max_qty"], from_qty_units), inactive=bool(r["inactive"]))
+                max_qty=_opt(r["max_qty"], from_qty_units), inactive=bool(r["inactive"]),
+                tax_rate=_opt(_get(r, "tax_rate"), from_rate_units))
 
 
 def _party(r: sqlite3.Row) -> Party:
     return Party(code=r["code"], name=r["name"], kind=PartyKind(r["kind"]), contact=r["contact"] or "",
                  phone=r["phone"] or "", address=r["address"] or "",
-                 credit_limit=_opt(r["credit_limit"], from_cents), terms_days=r["terms_days"] or 0)
+                 credit_limit=_opt(r["credit_limit"], from_cents), terms_days=r["terms_days"] or 0,
+                 tax_rate=_opt(_get(r, "tax_rate"), from_rate_units))
+
+
+def _get(r: sqlite3.Row, column: str) -> object:
+    """A column an older ledger read as it is may not have."""
+    return r[column] if column in r.keys() else None
 
 
 def read(conn: sqlite3.Connection) -> Masters:

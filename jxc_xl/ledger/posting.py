@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain.model import FULFILS, ORDER_TYPES, Document, DocType, Line, PartyKind
-from ..domain.money import (ZERO, from_cents, from_qty_units, mul_money, qty_text, to_cents, to_qty_units,
-                            to_unit_cost_units)
+from ..domain.money import (ZERO, from_cents, from_qty_units, from_rate_units, mul_money, qty_text, to_cents,
+                            to_qty_units, to_rate_units, to_unit_cost_units)
 from ..domain.problems import Problem
-from ..domain.validate import Masters
+from ..domain.tax import Mismatch
+from ..domain.validate import Masters, line_figures
 from . import orders
 from .recost import Failure, Key, Settings, recost
 from .schema import TABLES, quoted
@@ -131,34 +132,42 @@ class Writer:
         or at the batch's end when deferred, and then a refusal comes before any row is queued."""
         pos = doc_pos(doc.date, doc.type, doc.doc_no, revision, 0)
         links, problems = self._source_links(doc)
+        if not problems:
+            doc, problems = self._taxed(doc, links)
         fulfils, more = self._order_links(doc)
         over, refused = self._credit(doc)
         if problems or more or refused:
             return problems + more + refused
+        invoice_type, deductible = self._invoice(doc, links)
         doc_id = self._insert("documents", {
             "journal": doc.journal, "doc_no": doc.doc_no, "revision": revision, "reversal": 0,
             "type": doc.type.value, "date": doc.date.isoformat(), "pos": pos, "party": doc.party,
             "warehouse": doc.warehouse, "to_warehouse": doc.to_warehouse,
             "source_doc_no": doc.source_doc_no, "source_doc": links.get("doc"),
             "amount": None if doc.amount is None else to_cents(doc.amount), "method": doc.method,
-            "note": doc.note, "fingerprint": fingerprint, "credit_over": over,
-            **self.stamp.row(doc.source.sheet, doc.source.row)})
+            "note": doc.note, "fingerprint": fingerprint, "credit_over": over, "invoice_type": invoice_type,
+            "deductible": deductible, **self.stamp.row(doc.source.sheet, doc.source.row)})
         self.current = doc_id
         dirty: dict[Key, str] = {}
         total = ZERO
         for n, line in enumerate(doc.lines, start=1):
-            amount = self._amount(doc, line)
-            total += amount or ZERO
+            amount, tax, with_tax = self._amounts(doc, line)
+            total += with_tax or ZERO
+            price = line.figures.price if line.figures else line.price
             line_id = self._insert("lines", {
                 "doc": doc_id, "line_no": n, "item": line.item, "qty": to_qty_units(line.qty),
-                "price": None if line.price is None else to_unit_cost_units(line.price),
+                "price": None if price is None else to_unit_cost_units(price),
                 "amount": None if amount is None else to_cents(amount),
+                **({} if amount is None else {
+                    "tax_rate": to_rate_units(line.figures.rate) if line.figures else 0, "tax": to_cents(tax),
+                    "total": to_cents(with_tax), "price_with_tax": to_unit_cost_units(line.figures.price_with_tax)
+                    if line.figures else None}),
                 "unit_cost": None if line.unit_cost is None else to_unit_cost_units(line.unit_cost),
                 "source_line": links.get(n, [(None,)])[0][0], "order_line": fulfils.get(n), "note": line.note,
                 "delivery_date": line.delivery_date.isoformat() if line.delivery_date else None,
                 **self.stamp.row(line.source.sheet, line.source.row)})
             previous = None
-            for leg, move in enumerate(self._moves(doc, line, links.get(n))):
+            for leg, move in enumerate(self._moves(doc, line, links.get(n), deductible)):
                 mpos = line_pos(pos, n, leg)
                 key = (line.item, move.pop("warehouse"))
                 dirty[key] = min(mpos, dirty.get(key, mpos))
@@ -171,12 +180,50 @@ class Writer:
         self._party_entries(doc, doc_id, total)
         return self._recost(doc, dirty)
 
-    def _amount(self, doc: Document, line: Line) -> Decimal | None:
+    def _amounts(self, doc: Document, line: Line) -> tuple[Decimal | None, Decimal, Decimal | None]:
+        """A priced line's 金额, 税额 and 价税合计 (a line with no tax: 金额, 0, 金额)."""
         if doc.type not in SIDE and doc.type not in ORDER_TYPES:
-            return None
-        return line.amount if line.amount is not None else mul_money(line.qty, line.price or ZERO)
+            return None, ZERO, None
+        if line.figures is not None:
+            return line.figures.amount, line.figures.tax, line.figures.total
+        amount = line.amount if line.amount is not None else mul_money(line.qty, line.price or ZERO)
+        return amount, ZERO, amount
 
-    def _moves(self, doc: Document, line: Line, links: list[tuple] | None) -> list[dict]:
+    def _taxed(self, doc: Document, links: dict) -> tuple[Document, list[Problem]]:
+        """A return naming its 原单号 takes the source's 税率 line by line (the rate of the source
+        line it returns): its figures are worked out again at that rate."""
+        if not links:
+            return doc, []
+        lines, problems = list(doc.lines), []
+        for n, line in enumerate(doc.lines, start=1):
+            parts = links.get(n)
+            if not parts:
+                continue
+            rate = from_rate_units(links["rates"][parts[0][0]])
+            if line.tax_rate is not None and line.tax_rate != rate:
+                problems.append(self._problem(doc, "return_differs", "税率", n, value=f"{line.tax_rate:%}",
+                                              source=doc.source_doc_no, expected=f"{rate:%}"))
+                continue
+            if not rate and line.figures is None:
+                continue
+            found = line_figures(line, rate)
+            if isinstance(found, Mismatch):
+                problems.append(self._problem(doc, "tax_mismatch", found.field, n, value=f"{found.typed:f}",
+                                              expected=f"{found.expected:f}"))
+            else:
+                lines[n - 1] = line.model_copy(update={"figures": found})
+        return doc.model_copy(update={"lines": tuple(lines)}), problems
+
+    def _invoice(self, doc: Document, links: dict) -> tuple[str | None, int | None]:
+        """A purchase's 发票类型 (its own, a return's source's, else 专票 for a 一般纳税人 and 普票
+        for a 小规模纳税人) and whether its 税额 is deductible 进项税额: fixed as it posts."""
+        if doc.journal != "purchases":
+            return None, None
+        general = self.masters.general_taxpayer
+        kind = links.get("invoice_type") or doc.invoice_type or ("special" if general else "ordinary")
+        return kind, int(general and kind == "special")
+
+    def _moves(self, doc: Document, line: Line, links: list[tuple] | None, deductible: int | None) -> list[dict]:
         """The stock movements of one line: their rule and inputs; costing fills the rest."""
         qty = to_qty_units(line.qty)
         base = {"warehouse": doc.warehouse, "base_qty": qty}
@@ -194,8 +241,9 @@ class Writer:
         if links:
             return [{**base, "base_qty": link_qty, "direction": direction, "rule": "linked",
                      "link": movement, "link_qty": link_qty} for _, movement, link_qty in links]
-        if t is DocType.purchase_receipt:
-            value = self._amount(doc, line)
+        if t is DocType.purchase_receipt:        # the tax is cost unless it is deductible 进项税额
+            amount, _, with_tax = self._amounts(doc, line)
+            value = amount if deductible else with_tax
         elif t in (DocType.opening_stock, DocType.other_receipt) and line.unit_cost is not None:
             value = mul_money(line.qty, line.unit_cost)
         else:
@@ -220,7 +268,7 @@ class Writer:
         source_type = SOURCE_TYPE[doc.type]
         self.flush()
         src = self.conn.execute(
-            "SELECT id, party, reversed_by, date FROM documents WHERE journal=? AND doc_no=? AND type=? "
+            "SELECT id, party, reversed_by, date, invoice_type FROM documents WHERE journal=? AND doc_no=? AND type=? "
             "AND reversal=0 ORDER BY revision DESC LIMIT 1",
             (doc.journal, doc.source_doc_no, source_type.value)).fetchone()
         if src is None or src["reversed_by"] is not None or src["date"] > doc.date.isoformat():
@@ -233,14 +281,15 @@ class Writer:
 
     def _spread(self, doc: Document, src: sqlite3.Row) -> tuple[dict, list[Problem]]:
         """Each return line over the source's lines of its item, as far as each is unreturned."""
-        links: dict = {"doc": src["id"]}
+        links: dict = {"doc": src["id"], "invoice_type": src["invoice_type"], "rates": {}}
         problems: list[Problem] = []
         left = {row["id"]: row for row in self.conn.execute(
-            "SELECT l.id, l.item, l.qty - COALESCE((SELECT SUM(r.qty) FROM lines r JOIN documents d "
+            "SELECT l.id, l.item, l.tax_rate, l.qty - COALESCE((SELECT SUM(r.qty) FROM lines r JOIN documents d "
             "ON d.id = r.doc WHERE r.source_line = l.id AND d.reversed_by IS NULL), 0) AS left, "
             "(SELECT m.id FROM movements m WHERE m.line = l.id) AS movement "
             "FROM lines l WHERE l.doc = ? ORDER BY l.line_no", (src["id"],))}
         remaining = {i: row["left"] for i, row in left.items()}
+        links["rates"] = {i: row["tax_rate"] or 0 for i, row in left.items()}
         for n, line in enumerate(doc.lines, start=1):
             wanted, parts = to_qty_units(line.qty), []
             candidates = [i for i, row in left.items() if row["item"] == line.item]
@@ -303,7 +352,7 @@ class Writer:
         self.flush()
         (owed,) = self.conn.execute("SELECT COALESCE(SUM(amount), 0) FROM party_entries WHERE party = ? "
                                     "AND side = 'AR'", (doc.party,)).fetchone()
-        after = owed + sum(to_cents(self._amount(doc, line) or ZERO) for line in doc.lines)
+        after = owed + sum(to_cents(self._amounts(doc, line)[2] or ZERO) for line in doc.lines)
         over = after - to_cents(party.credit_limit)
         if over <= 0:
             return None, []
@@ -365,7 +414,7 @@ class Writer:
         pos = doc_pos(date, DocType(original["type"]), original["doc_no"], original["revision"], 1)
         values = {k: original[k] for k in ("journal", "doc_no", "revision", "type", "party", "warehouse",
                                            "to_warehouse", "source_doc_no", "source_doc", "amount",
-                                           "method", "fingerprint")}
+                                           "method", "fingerprint", "invoice_type", "deductible")}
         rev_id = self._insert("documents", {**values, "reversal": 1, "date": date.isoformat(), "pos": pos,
                                             "note": f"红字冲销 {original['doc_no']}",
                                             "reverses": original["id"], **self.stamp.row()})
@@ -375,8 +424,9 @@ class Writer:
         for line in self.conn.execute("SELECT * FROM lines WHERE doc=? ORDER BY line_no", (original["id"],)).fetchall():
             line_ids[line["id"]] = self._insert("lines", {
                 "doc": rev_id, "line_no": line["line_no"], "item": line["item"], "qty": -line["qty"],
-                "price": line["price"], "amount": None if line["amount"] is None else -line["amount"],
-                "unit_cost": line["unit_cost"], "note": "红字冲销", **self.stamp.row()})
+                "price": line["price"], "amount": _negated(line["amount"]), "unit_cost": line["unit_cost"],
+                "tax_rate": line["tax_rate"], "price_with_tax": line["price_with_tax"], "tax": _negated(line["tax"]),
+                "total": _negated(line["total"]), "note": "红字冲销", **self.stamp.row()})
         dirty: dict[Key, str] = {}
         for m in self.conn.execute("SELECT * FROM movements WHERE doc=? ORDER BY pos", (original["id"],)).fetchall():
             mpos = line_pos(pos, *map(int, m["pos"].rsplit("|", 2)[1:]))
@@ -397,6 +447,10 @@ class Writer:
             return []
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
         return [self.failure_problem(stub, failure)]
+
+
+def _negated(value: int | None) -> int | None:
+    return None if value is None else -value
 
 
 def _qty(value: object) -> str:

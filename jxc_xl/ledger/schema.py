@@ -12,7 +12,7 @@ from typing import Callable
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -20,9 +20,9 @@ TABLES: dict[str, dict] = {
     "meta": {"columns": {"key": str, "value": str}, "pk": "key"},
     "items": {"columns": {"sku": str, "name": str, "spec": str, "unit": str, "category": str,
                           "barcode": str, "purchase_price": int, "sale_price": int, "min_qty": int,
-                          "max_qty": int, "inactive": int}, "pk": "sku"},
+                          "max_qty": int, "inactive": int, "tax_rate": int}, "pk": "sku"},
     "parties": {"columns": {"code": str, "name": str, "kind": str, "contact": str, "phone": str,
-                            "address": str, "credit_limit": int, "terms_days": int}, "pk": "code"},
+                            "address": str, "credit_limit": int, "terms_days": int, "tax_rate": int}, "pk": "code"},
     "warehouses": {"columns": {"code": str, "name": str}, "pk": "code"},
     "batches": {"columns": {"id": int, "posted_at": str, "user": str, "workbook": str, "note": str},
                 "pk": "id"},
@@ -34,13 +34,20 @@ TABLES: dict[str, dict] = {
                               "source_doc": int, "amount": int, "method": str, "note": str,
                               "fingerprint": str, "reverses": int, "reversed_by": int,
                               "raw_hash": str, **_SOURCE,
-                              "credit_over": int},       # cents a shipment took its customer over the credit limit
+                              "credit_over": int,        # cents a shipment took its customer over the credit limit
+                              # 发票类型 of a purchase (special/ordinary/none) and whether its 税额 is
+                              # deductible 进项税额 (一般纳税人 and 专票), both fixed when it was posted
+                              "invoice_type": str, "deductible": int},
                   "pk": "id"},
     # Document lines as posted; qty in 1e-4, price and unit_cost in 1e-6, amount in cents.
     # order_line: the order line a receipt or shipment line fulfils; delivery_date: an order line's.
+    # 增值税: tax_rate in 1e-6 (13% is 130000), price_with_tax in 1e-6, tax and total (价税合计) in
+    # cents, amount + tax = total on every priced line; covers: the document an invoice line covers.
     "lines": {"columns": {"id": int, "doc": int, "line_no": int, "item": str, "qty": int,
                           "price": int, "amount": int, "unit_cost": int, "source_line": int,
-                          "note": str, **_SOURCE, "order_line": int, "delivery_date": str}, "pk": "id"},
+                          "note": str, **_SOURCE, "order_line": int, "delivery_date": str,
+                          "tax_rate": int, "price_with_tax": int, "tax": int, "total": int, "covers": int},
+              "pk": "id"},
     # Stock movements. The inputs (rule, base_qty, fixed_value, link…) are facts; the outputs
     # (qty, value, balances) are what costing decided and are rewritten when a back-dated
     # document recosts what follows it.
@@ -88,6 +95,7 @@ INDEXES = [
     ("lines", ["doc"], False),
     ("lines", ["source_line"], False),
     ("lines", ["order_line"], False),
+    ("lines", ["covers"], False),
     ("order_closes", ["doc"], False),
     ("count_changes", ["movement", "batch"], True),
     ("movements", ["item", "warehouse", "pos"], False),
@@ -149,7 +157,12 @@ def has_table(conn, name: str) -> bool:
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
 _LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users",
           "count_changes"}
-_LATER_COLUMNS = {"lines": {"order_line", "delivery_date"}, "documents": {"credit_over"}}
+_TAX_COLUMNS = {"lines": {"tax_rate": int, "price_with_tax": int, "tax": int, "total": int, "covers": int},
+                "documents": {"invoice_type": str, "deductible": int}, "items": {"tax_rate": int},
+                "parties": {"tax_rate": int}}
+_LATER_COLUMNS = {"lines": {"order_line", "delivery_date", *_TAX_COLUMNS["lines"]},
+                  "documents": {"credit_over", *_TAX_COLUMNS["documents"]}, "items": {"tax_rate"},
+                  "parties": {"tax_rate"}}
 
 
 def readable(conn) -> bool:
@@ -269,9 +282,21 @@ def _upgrade_to_9(conn) -> None:
     conventions.upgrade(conn)
 
 
+def _upgrade_to_10(conn) -> None:
+    """Version 9 ledgers: 增值税. Every line posted before had no tax: its 价税合计 is its 金额;
+    no purchase's tax was deductible (there was none)."""
+    for table, columns in _TAX_COLUMNS.items():
+        for column, kind in columns.items():
+            if column not in conn.columns(table):
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {conn.types[kind]}")
+    conn.execute("UPDATE lines SET tax_rate = 0, tax = 0, total = amount WHERE amount IS NOT NULL")
+    conn.execute("UPDATE documents SET deductible = 0 WHERE journal = 'purchases'")
+    _indexes(conn)
+
+
 # _UPGRADES[v - 1] takes version v to v + 1
 _UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
-                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9]
+                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10]
 
 
 class Transaction:

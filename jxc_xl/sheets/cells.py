@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from ..domain.model import Source
 from ..domain.money import within
 from ..domain.problems import Problem
+from ..domain.tax import parse_rate
 from .book import Table
 
 EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
@@ -101,6 +102,16 @@ class RowReader:
         if parsed is None:
             self.bad("bad_date", name, value=self.text(name))
         return parsed
+
+    def rate(self, name: str) -> Decimal | None:
+        """A 税率 as typed (13%, 13 or 0.13) as an exact fraction; empty is None."""
+        value = self.given(name, False)
+        if value is None:
+            return None
+        rate = parse_rate(to_number(value) if not isinstance(value, str) else value)
+        if rate is None:
+            self.bad("bad_rate", name, value=str(value).strip())
+        return rate
 
     def choice(self, name: str, words: dict[str, object], required: bool = True) -> object:
         text = self.text(name, required)

@@ -24,6 +24,7 @@ class Column:
     level: str = ""
     cost: bool = False        # a cost figure: left out for 采购 and 销售 (see domain.roles.sees_costs)
     figure: str = ""          # the kind of figure a system column shows (盘点's 账面数量: qty)
+    unless: str = ""          # a required cell that may be empty when this other column has a value
 
     @property
     def number_format(self) -> str | None:
@@ -75,8 +76,8 @@ class SheetSpec:
 
 
 def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12, to: str = "",
-      level: str = "", cost: bool = False, figure: str = "") -> Column:
-    return Column(zh, en, required, kind, width, to, level, cost, figure)
+      level: str = "", cost: bool = False, figure: str = "", unless: str = "") -> Column:
+    return Column(zh, en, required, kind, width, to, level, cost, figure, unless)
 
 
 Held = dict[str, dict[str, object]]        # master ("item", "party", "warehouse") → code → its cell
@@ -121,11 +122,13 @@ ITEMS = SheetSpec("商品", "Items", "master", (
     C("商品编码", "SKU", "code", True), C("商品名称", "Name", required=True, width=20), C("规格", "Spec"),
     C("单位", "Unit", width=6), C("类别", "Category"), C("条码", "Barcode", "code", width=16),
     C("参考进价", "PurchasePrice", "price"), C("参考售价", "SalePrice", "price"),
-    C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"), C("停用", "Inactive", "bool", width=6)))
+    C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"), C("停用", "Inactive", "bool", width=6),
+    C("税率", "TaxRate", "rate", width=8)))
 PARTIES = SheetSpec("往来单位", "Parties", "master", (
     C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20),
     C("类型", "Kind", required=True, width=14), C("联系人", "Contact"), C("电话", "Phone", width=14),
-    C("地址", "Address", width=24), C("信用额度", "CreditLimit", "money"), C("账期天数", "TermsDays", "int")))
+    C("地址", "Address", width=24), C("信用额度", "CreditLimit", "money"), C("账期天数", "TermsDays", "int"),
+    C("税率", "TaxRate", "rate", width=8)))
 WAREHOUSES = SheetSpec("仓库", "Warehouses", "master", (C("编码", "Code", "code", True),
                                                       C("名称", "Name", required=True, width=20)))
 OPENING_STOCK = SheetSpec("期初库存", "OpeningStock", "opening", (
@@ -136,23 +139,37 @@ OPENING_BALANCES = SheetSpec("期初往来", "OpeningBalances", "opening", (
     C("应付", "Payable", "money"), C("到期日", "DueDate", "date"), STATUS), journal="opening_balances")
 
 
-def _trade(party_zh: str, party_en: str) -> tuple[Column, ...]:
+# 单价 may be left empty on a line priced by its 含税单价 (whichever the invoice shows)
+PRICE = C("单价", "UnitPrice", "price", True, to="price", level="line", unless="含税单价")
+# 增值税 (optional, after 状态 so the contract's columns keep their places): see domain.tax
+TAXED = (C("税率", "TaxRate", "rate", width=8, to="tax_rate", level="line"),
+         C("含税单价", "PriceWithTax", "price", to="price_with_tax", level="line"),
+         C("税额", "Tax", "money", width=14, to="tax", level="line"),
+         C("价税合计", "TotalWithTax", "money", width=14, to="total", level="line"))
+INVOICE_TYPES = {"专票": "special", "special": "special", "普票": "ordinary", "ordinary": "ordinary",
+                 "无票": "none", "none": "none"}
+INVOICE_LABELS = {"special": "专票", "ordinary": "普票", "none": "无票"}
+# the words a choice column (kind "choice") takes, by the field it fills
+CHOICES = {"invoice_type": INVOICE_TYPES}
+
+
+def _trade(party_zh: str, party_en: str, *more: Column) -> tuple[Column, ...]:
     return (DOC_NO, DATE, TYPE, C(party_zh, party_en, "code", True, 14, "party", "header"),
-            WAREHOUSE, SKU, QTY, C("单价", "UnitPrice", "price", True, to="price", level="line"),
-            C("金额", "Amount", "formula", width=14, to="amount", level="line"),
+            WAREHOUSE, SKU, QTY, PRICE, C("金额", "Amount", "formula", width=14, to="amount", level="line"),
             C("原单号", "SourceDocNo", "code", width=14, to="source_doc_no", level="header"), NOTE, STATUS,
             # optional (after 状态, so the contract's columns keep their places): the order a line fulfils
-            C("订单号", "OrderNo", "code", width=14, to="order_no", level="line"))
+            C("订单号", "OrderNo", "code", width=14, to="order_no", level="line"), *TAXED, *more)
 
 
 def _order(party_zh: str, party_en: str) -> tuple[Column, ...]:
     return (DOC_NO, DATE, C(party_zh, party_en, "code", True, 14, "party", "header"), WAREHOUSE, SKU, QTY,
-            C("单价", "UnitPrice", "price", True, to="price", level="line"),
-            C("金额", "Amount", "formula", width=14, to="amount", level="line"),
-            C("交货日期", "DeliveryDate", "date", to="delivery_date", level="line"), NOTE, STATUS)
+            PRICE, C("金额", "Amount", "formula", width=14, to="amount", level="line"),
+            C("交货日期", "DeliveryDate", "date", to="delivery_date", level="line"), NOTE, STATUS, *TAXED)
 
 
-PURCHASES = SheetSpec("采购", "Purchases", "document", _trade("供应商", "Supplier"), journal="purchases",
+PURCHASES = SheetSpec("采购", "Purchases", "document", _trade(
+    "供应商", "Supplier", C("发票类型", "InvoiceType", "choice", width=8, to="invoice_type", level="header")),
+    journal="purchases",
                       types={"入库": DocType.purchase_receipt, "receipt": DocType.purchase_receipt,
                              "退货": DocType.purchase_return, "return": DocType.purchase_return}, doc_prefix="CG")
 SALES = SheetSpec("销售", "Sales", "document", _trade("客户", "Customer"), journal="sales",
@@ -291,7 +308,10 @@ SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件":
                 "语言": "language", "language": "language",
                 "信用控制": "credit_control", "creditcontrol": "credit_control",
                 "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to",
-                "制单人": "preparer", "preparedby": "preparer"}
+                "制单人": "preparer", "preparedby": "preparer",
+                "纳税人类型": "taxpayer", "taxpayertype": "taxpayer", "默认税率": "default_rate", "defaulttaxrate": "default_rate"}
+TAXPAYER_TYPES = {"": "small", "小规模纳税人": "small", "小规模": "small", "small": "small",
+                  "一般纳税人": "general", "一般": "general", "general": "general"}
 CREDIT_CONTROL = {"": "warn", "提示": "warn", "warn": "warn", "禁止": "block", "block": "block"}
 
 POSTED = "已过账"

@@ -20,6 +20,7 @@ FORMATS = {
     "qty": "#,##0.00##",
     "int": "#,##0",
     "percent": "0.00%",
+    "rate": "0%",                   # a 税率: 13%, 9%, 3% (typed 13%, 13 or 0.13)
     "unit_price": "#,##0.00##",     # a 单价 on a printed 单据: 2 decimals, up to 4 when the price has them
 }
 class Exact(str):

@@ -14,10 +14,11 @@ from decimal import Decimal
 from ..domain.model import Document, DocType, Item, Line, Party, Source, Warehouse
 from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
+from ..domain.tax import parse_rate
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .cells import RowReader, to_date, to_number
-from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, YES, Column,
+from .contract import (CHOICES, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column,
                        SheetSpec)
 
 # -- masters and settings ---------------------------------------------------------------------
@@ -52,7 +53,7 @@ def parse_items(table: Table, workbook: str) -> tuple[list[Item], list[Problem]]
                       purchase_price=r.number("参考进价", limit=MAX_UNIT_PRICE),
                       sale_price=r.number("参考售价", limit=MAX_UNIT_PRICE),
                       min_qty=r.number("安全库存", limit=MAX_QTY), max_qty=r.number("最高库存", limit=MAX_QTY),
-                      inactive=r.text("停用").lower() in YES)
+                      inactive=r.text("停用").lower() in YES, tax_rate=r.rate("税率"))
         return None if r.problems else Item(sku=sku, name=name, **fields)
     return _parse_masters(table, workbook, build, "商品编码")
 
@@ -67,7 +68,7 @@ def parse_parties(table: Table, workbook: str) -> tuple[list[Party], list[Proble
         if r.problems:
             return None
         return Party(code=code, name=name, kind=kind, contact=r.text("联系人"), phone=r.text("电话"),
-                     address=r.text("地址"), credit_limit=limit, terms_days=int(terms or 0))
+                     address=r.text("地址"), credit_limit=limit, terms_days=int(terms or 0), tax_rate=r.rate("税率"))
     return _parse_masters(table, workbook, build, "编码")
 
 
@@ -92,6 +93,21 @@ def parse_settings(table: Table | None) -> dict[str, str]:
 
 def setting_method(value: object) -> str | None:
     return COST_METHODS.get(str(value or "").strip().lower().replace(" ", ""))
+
+
+def setting_taxes(raw: dict[str, object]) -> tuple[bool, Decimal | None, list[str]]:
+    """设置's 纳税人类型 (whether it is a 一般纳税人) and 默认税率, and what in them is wrong."""
+    problems = []
+    kind = str(raw.get("taxpayer") or "").strip().lower().replace(" ", "")
+    if kind not in TAXPAYER_TYPES:
+        problems.append(f"设置：纳税人类型“{raw['taxpayer']}”无效，应为 小规模纳税人 / 一般纳税人")
+    given = raw.get("default_rate")
+    rate = None
+    if given not in (None, "") and str(given).strip():
+        rate = parse_rate(to_number(given) if not isinstance(given, str) else given)
+        if rate is None:
+            problems.append(f"设置：默认税率“{given}”无效，应为如 13%、13 或 0.13 的税率")
+    return TAXPAYER_TYPES.get(kind) == "general", rate, problems
 
 
 def setting_bool(value: object) -> bool | None:
@@ -176,6 +192,7 @@ class ReadBack:
     dates: tuple[tuple[str, int], ...]
     figures: tuple[tuple[str, int], ...]
     amount: tuple[str, int, int, int] | None
+    taxed: tuple[tuple[str, int, str], ...] = ()     # where a line's 增值税 figures show: (column, index, Figures attr)
 
     @classmethod
     def of(cls, table: Table) -> "ReadBack":
@@ -184,9 +201,17 @@ class ReadBack:
         by_field = {c.to: c.zh for c in shown}
         amount = next((c.zh for c in shown if c.kind == "formula"), None)
         product = amount and {"qty", "price"} <= by_field.keys()
+        taxed = tuple((c.zh, at[c.zh], _FIGURES[c.to]) for c in shown if c.to in _FIGURES)
         return cls(tuple((c.zh, at[c.zh]) for c in shown if c.kind == "date"),
                    tuple((c.zh, at[c.zh]) for c in shown if c.kind in _NUMBERS),
-                   (amount, at[amount], at[by_field["qty"]], at[by_field["price"]]) if product else None)
+                   (amount, at[amount], at[by_field["qty"]], at[by_field["price"]]) if product else None,
+                   taxed if {"tax_rate", "price_with_tax", "tax", "total"} & by_field.keys() else ())
+
+    def with_figures(self, values: list, figures) -> dict[str, object]:
+        """A taxed line's figures (domain.tax.Figures) for its empty cells: the sheet shows what
+        the books hold, and a figure typed back hashes as the one worked out."""
+        cell = lambda i: values[i] if i < len(values) else None      # noqa: E731
+        return {zh: getattr(figures, attr) for zh, i, attr in self.taxed if cell(i) in (None, "")}
 
     def as_read(self, values: list) -> dict[str, object]:
         """What a row's cells were read as, where that is not what they hold: a figure typed as
@@ -207,6 +232,11 @@ class ReadBack:
             if qty is not None and price is not None:
                 out[self.amount[0]] = mul_money(qty, price)
         return out
+
+
+# a document column's field → the attribute of domain.tax.Figures it shows
+_FIGURES = {"tax_rate": "rate", "price": "price", "price_with_tax": "price_with_tax", "amount": "amount",
+            "tax": "tax", "total": "total"}
 
 
 def _digested(table: Table) -> list[int]:
@@ -288,13 +318,18 @@ def _quiet_date(table: Table, row: int, values: list) -> dt.date | None:
 
 def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:
     """One cell as its column's kind says: a 业务类型 word, a date, a number or a text."""
+    required = column.required and not (column.unless and r.raw(column.unless) is not None)
     if column.to == "type":
         return r.choice(column.zh, spec.types)
+    if column.kind == "choice":
+        return r.choice(column.zh, CHOICES[column.to], required) or ""
     if column.kind == "date":
-        return r.date(column.zh, column.required)
+        return r.date(column.zh, required)
+    if column.kind == "rate":
+        return r.rate(column.zh)
     if column.kind in _NUMBERS:
-        return r.number(column.zh, column.required)
-    return r.text(column.zh, column.required)
+        return r.number(column.zh, required)
+    return r.text(column.zh, required)
 
 
 def _header(spec: SheetSpec, r: RowReader) -> tuple[dict, dict]:
