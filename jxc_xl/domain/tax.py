@@ -66,21 +66,12 @@ class Figures:
 
 @dataclass(frozen=True)
 class Mismatch:
-    """A typed figure further than a cent from what it should be (``field`` is its header)."""
+    """A typed figure further than a cent from what it should be (``field`` is its header); the
+    row's message is the problem ``tax_mismatch`` (domain.problems)."""
 
     field: str
     typed: Decimal
     expected: Decimal
-
-    @property
-    def message(self) -> str:
-        return (f"{self.field}填的是 {self.typed:f}，按数量、单价和税率应为 {self.expected:f}"
-                f"（相差超过 0.01）：请改正{self.field}或清空让系统计算")
-
-    @property
-    def message_en(self) -> str:
-        return (f"{self.field} is {self.typed:f} but quantity, price and rate give {self.expected:f} "
-                f"(more than 0.01 apart): correct it or clear it to have it computed")
 
 
 def figures(line: Typed) -> Figures | Mismatch:

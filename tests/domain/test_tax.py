@@ -47,7 +47,6 @@ def test_the_total_is_not_price_with_tax_times_qty_when_the_clerk_priced_ex_tax(
     assert (got.amount, got.tax, got.total) == (D("8850.00"), D("1150.50"), D("10000.50"))
     wrong = figures(Typed(qty=D(1000), rate=D("0.13"), price=D("8.85"), total=D("10000.00")))
     assert wrong == Mismatch("价税合计", D("10000.00"), D("10000.50"))
-    assert "价税合计填的是 10000.00" in wrong.message and "10000.50" in wrong.message
 
 
 def test_typed_invoice_figures_within_a_cent_are_kept_to_the_cent():
@@ -71,7 +70,6 @@ def test_typed_invoice_figures_within_a_cent_are_kept_to_the_cent():
 def test_a_figure_further_than_a_cent_is_named_with_what_it_should_be(typed, field, expected):
     got = figures(Typed(qty=D(3), rate=D("0.13"), **typed))
     assert isinstance(got, Mismatch) and (got.field, got.expected) == (field, expected)
-    assert got.message.startswith(f"{field}填的是 {got.typed:f}") and f"应为 {expected:f}" in got.message
 
 
 def test_a_line_with_no_rate_has_no_tax():
