@@ -2,6 +2,10 @@
 
 Deterministic (a fixed seed), built to the contract, with three rows that carry the
 mistakes clerks typically make so the user sees how errors look.
+
+The company is a 一般纳税人 (增值税): its fruit is taxed at 9% and everything else at 13%, the
+items' own 税率; one supplier is a 小规模纳税人 whose 3% 普票 are no 进项税额 (their tax is
+cost); the convenience stores are priced tax-inclusive (含税单价), everyone else tax-exclusive.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from pathlib import Path
 
 from .io.files import save_atomically
 from .io.template import build_workbook
+from .sheets.contract import PRICE, PURCHASE_ORDERS, PURCHASES, SALES, SheetSpec
 
 START = dt.date(2026, 8, 1)
 CATEGORIES = {
@@ -25,6 +30,11 @@ WAREHOUSES = [("WH1", "总仓"), ("WH2", "城东门店仓"), ("WH3", "城西门�
 CUSTOMERS = ["朝阳超市", "惠民便利店", "新世纪商场", "阳光幼儿园", "第一中学食堂", "好又多超市", "福满家便利",
              "金鼎酒店", "绿洲水果店", "万家福商行"]
 SUPPLIERS = ["烟台果业", "华南饮品", "好味食品厂", "洁净日化", "南方物流贸易", "北方粮油"]
+SETTINGS = {"纳税人类型": "一般纳税人"}
+RATES = {"水果": Decimal("0.09")}                 # 农产品 9%; every other category 13%
+RATE = Decimal("0.13")
+SMALL_SUPPLIER, SMALL_RATE = "S05", Decimal("0.03")    # a 小规模纳税人: 3% on a 普票
+WITH_TAX = {"C02", "C07"}                        # the convenience stores: prices quoted with tax
 
 
 def build_demo(folder: Path, seed: int = 2026) -> Path:
@@ -33,9 +43,18 @@ def build_demo(folder: Path, seed: int = 2026) -> Path:
     path = folder / "demo.xlsx"
     for old in folder.glob("demo.jxc.db*"):
         old.unlink()
-    wb = build_workbook("示例商贸有限公司", demo_rows(random.Random(seed)))
+    wb = build_workbook("示例商贸有限公司", demo_rows(random.Random(seed)), SETTINGS)
     save_atomically(path, wb.save)
     return path
+
+
+def _with(spec: SheetSpec, row: list, **named: object) -> list:
+    """``row`` (the sheet's columns up to where it stops) with the cells named by their headers
+    filled: the 增值税 columns sit after 状态, where the contract put them."""
+    out = row + [None] * (len(spec.columns) - len(row))
+    for name, value in named.items():
+        out[[c.zh for c in spec.columns].index(name)] = value
+    return out
 
 
 def _money(rng: random.Random, low: float, high: float) -> Decimal:
@@ -49,6 +68,7 @@ class _Company:
 
     rng: random.Random
     prices: dict[str, Decimal] = field(default_factory=dict)
+    rates: dict[str, Decimal] = field(default_factory=dict)
     stock: dict[tuple[str, str], int] = field(default_factory=dict)
     rows: dict[str, list[list]] = field(default_factory=lambda: {sheet: [] for sheet in SHEETS})
     receipts: list[tuple] = field(default_factory=list)
@@ -64,11 +84,13 @@ class _Company:
                 sku = f"{'ABCD'[c - 1]}{n:03d}"
                 cost = self.prices[sku] = _money(rng, 3, 80)
                 sale = (cost * Decimal("1.35")).quantize(Decimal("0.01"))
+                rate = self.rates[sku] = RATES.get(category, RATE)
                 self.rows["商品"].append([sku, name, "标准装", "箱", category, f"69{rng.randint(10**10, 10**11 - 1)}",
-                                        cost, sale, rng.choice([10, 20, 30]), 800, None])
+                                        cost, sale, rng.choice([10, 20, 30]), 800, None, rate])
         self.rows["往来单位"] += [[f"C{n:02d}", name, "客户", "", f"1380000{n:04d}", "", 50000,
                                   rng.choice([15, 30, 45])] for n, name in enumerate(CUSTOMERS, start=1)]
-        self.rows["往来单位"] += [[f"S{n:02d}", name, "供应商", "", f"1390000{n:04d}", "", None, rng.choice([30, 60])]
+        self.rows["往来单位"] += [[f"S{n:02d}", name, "供应商", "", f"1390000{n:04d}", "", None, rng.choice([30, 60]),
+                                 SMALL_RATE if f"S{n:02d}" == SMALL_SUPPLIER else None]
                                 for n, name in enumerate(SUPPLIERS, start=1)]
         self.rows["仓库"] = [list(w) for w in WAREHOUSES]
 
@@ -90,12 +112,15 @@ class _Company:
         no, supplier, wh = f"CG{date:%Y%m%d}", f"S{rng.randint(1, 6):02d}", rng.choice(["WH1", "WH1", "WH3"])
         ordered_on = date - dt.timedelta(days=5)
         order_no, short = f"CGDD{ordered_on:%Y%m%d}", len(self.receipts) % 12 == 9
+        # a 小规模 supplier's 3% (typed on the line: the item's own rate would come first), on a 普票
+        rate, invoice = (SMALL_RATE, "普票") if supplier == SMALL_SUPPLIER else (None, None)
         for sku in rng.sample(list(self.prices), 3):
             qty = rng.randint(20, 80)
             price = (self.prices[sku] * Decimal(rng.choice(["0.95", "1", "1.05"]))).quantize(Decimal("0.01"))
-            self.rows["采购订单"].append([order_no, ordered_on, supplier, wh, sku, qty + 10 * short, price, None,
-                                         date, None, None])
-            self.rows["采购"].append([no, date, "入库", supplier, wh, sku, qty, price, None, None, None, None, order_no])
+            self.rows["采购订单"].append(_with(PURCHASE_ORDERS, [order_no, ordered_on, supplier, wh, sku, qty + 10 * short,
+                                                                price, None, date, None, None], 税率=rate))
+            self.rows["采购"].append(_with(PURCHASES, [no, date, "入库", supplier, wh, sku, qty, price, None, None, None,
+                                                     None, order_no], 税率=rate, 发票类型=invoice))
             self.move(wh, sku, qty)
             self.receipts.append((no, date, supplier, wh, sku, qty, price))
 
@@ -122,10 +147,18 @@ class _Company:
             if order_no:                        # a customer's order, shipped the same day (mid-month ones 3 short)
                 self.rows["销售订单"].append([order_no, date, customer, wh, sku, qty + 3 * (date.day == 15), price,
                                              None, date, None, None])
-            self.rows["销售"].append([no, date, "出库", customer, wh, sku, qty, price, None, None, None, None,
-                                     order_no])
+            self.rows["销售"].append(self._priced(customer, sku, price, [no, date, "出库", customer, wh, sku, qty, price,
+                                                                       None, None, None, None, order_no]))
             self.move(wh, sku, -qty)
             self.shipments.append((no, date, customer, wh, sku, qty, price))
+
+    def _priced(self, customer: str, sku: str, price: Decimal, row: list) -> list:
+        """A 销售 row as its customer is priced: a convenience store is quoted the price with tax
+        (含税单价; 过账 works out 单价, 金额, 税额 and 价税合计 and writes them in), the rest 单价."""
+        if customer not in WITH_TAX:
+            return _with(SALES, row)
+        row[SALES.columns.index(PRICE)] = None
+        return _with(SALES, row, 含税单价=(price * (1 + self.rates[sku])).quantize(Decimal("0.01")))
 
     def transfer(self, date: dt.date) -> None:
         to = self.rng.choice(["WH2", "WH3"])
@@ -146,8 +179,8 @@ class _Company:
     def returns(self, date: dt.date) -> None:
         """A sales return and a purchase return, each naming its source document."""
         no, _, customer, wh, sku, qty, price = self.shipments[-5]
-        self.rows["销售"].append([f"XT{date:%Y%m%d}", date, "退货", customer, wh, sku, max(1, qty // 2), price, None,
-                                 no, "包装破损退回", None])
+        self.rows["销售"].append(self._priced(customer, sku, price, [f"XT{date:%Y%m%d}", date, "退货", customer, wh, sku,
+                                                                   max(1, qty // 2), price, None, no, "包装破损退回", None]))
         self.move(wh, sku, max(1, qty // 2))
         no, _, supplier, wh, sku, qty, price = self.receipts[-2]
         if self.stock[(wh, sku)] >= 5:
@@ -188,6 +221,7 @@ class _Company:
             self.others(date)
         if day == 85:
             self.order_ahead(date)
+        # (发票: the invoices registered against these receipts and shipments belong here, day by day)
 
 
 SHEETS = ("商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库",

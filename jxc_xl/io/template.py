@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
-from ..sheets.contract import (ALL_SHEETS, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
+from ..sheets.contract import (ALL_SHEETS, CHOICES, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
                                SheetSpec, generated_note)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .files import save_atomically
@@ -36,10 +36,13 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
    数量一律填正数，方向由业务类型决定；退货可在“原单号”填原入库/出库单号，按原单成本退回。
    采购订单、销售订单记下订购的数量（不动库存和往来）；到货入库、发货出库时在“订单号”列填订单的单号，
    系统核对未执行的数量，并在“库存”表算出采购在途、销售待发和可用数量；不再执行的订单点“关闭订单”。
+   增值税：按发票填单价（不含税）或含税单价其中一个；税率可不填（依次取商品、往来单位、“设置”的默认税率）；
+   金额、税额、价税合计由系统按行计算（四舍五入到分），过账后写回；采购的发票类型填 专票 / 普票 / 无票。
 4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
    有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
 5. {generated}由系统生成，每次刷新/过账都会整表重写，不要在里面录入；“报表”另写进销存汇总、毛利、补货建议、库龄和图表。
-6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存。
+6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存、
+   纳税人类型（小规模纳税人 / 一般纳税人：一般纳税人专票的进项税额可抵扣）和默认税率。
    月末点“进销存 → 结账”（jxc close 工作簿.xlsx 2026-11）：检查通过后该月及以前的单据不能再过账或冲销，
    “结账日期”由系统写入，只作显示，手工修改不起作用；需要更正时点“反结账”（先自动备份账簿，只能反结账最近结账的月份）。
 7. 账簿文件（默认与工作簿同名、扩展名 .jxc.db，放在工作簿旁边）是真正的账；请定期备份，不要放在网络共享盘上。
@@ -49,7 +52,17 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
 
 SETTING_ROWS = [("公司名称", ""), ("账簿文件", ""), ("成本方法", "移动加权平均"), ("允许负库存", "否"),
                 ("结账日期", None), ("语言", "中文"), ("信用控制", "提示"), ("报表开始", None), ("报表结束", None),
-                ("制单人", "")]
+                ("制单人", ""), ("纳税人类型", "小规模纳税人"), ("默认税率", None)]
+# a setting's drop-down list, or its value's number format
+SETTING_CHOICES = {"成本方法": "移动加权平均,先进先出,月末一次加权平均", "允许负库存": "否,是", "语言": "中文,English",
+                   "信用控制": "提示,禁止", "纳税人类型": "小规模纳税人,一般纳税人"}
+SETTING_NOTES = ("账簿文件留空 = 与工作簿同名的 .jxc.db 文件（放在工作簿旁边）；",
+                 "多人共用填服务器地址 postgresql://登录名@服务器/库名（不写密码）。",
+                 "成本方法在账簿有过账后不能更改。",
+                 "一般纳税人：专票的进项税额可抵扣，入库按不含税金额计成本；",
+                 "默认税率填 13%、9% 等，留空 = 不计税。")
+SETTING_FORMATS = {"结账日期": FORMATS["date"], "报表开始": FORMATS["date"], "报表结束": FORMATS["date"],
+                   "默认税率": FORMATS["rate"]}
 
 
 def new_workbook(path: str | Path, company: str = "") -> Path:
@@ -60,8 +73,10 @@ def new_workbook(path: str | Path, company: str = "") -> Path:
     return path
 
 
-def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None) -> Workbook:
-    """The template, optionally filled: ``rows`` maps a sheet's Chinese name to its data rows."""
+def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None,
+                   settings: dict[str, object] | None = None) -> Workbook:
+    """The template, optionally filled: ``rows`` maps a sheet's Chinese name to its data rows,
+    ``settings`` a 设置 key (as SETTING_ROWS names it) to its value."""
     rows = rows or {}
     wb = Workbook()
     guide = wb.active
@@ -77,7 +92,7 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None)
             write_generated(ws, spec, generated_note(spec, "（尚未生成）"), [], company)
             mark_owner(wb, spec, ws.title)            # jxc's from the start, though empty
         elif spec is SETTINGS:
-            _settings(ws, company)
+            _settings(ws, company, settings or {})
             page_setup(ws, company, False, (1, 1))
         else:
             _input_sheet(ws, spec, rows.get(spec.zh, []))
@@ -144,6 +159,9 @@ def required_note(spec: SheetSpec, column) -> str:
         how = "填正数"
     else:
         how = _KINDS.get(column.kind, "")
+    if column.unless:
+        return f"必填：每一行都要填写{column.zh}或{column.unless}（按发票上的价格填其中一个，另一个由系统计算）" + \
+            (f"；{how}" if how else "") + "。"
     return f"必填：每一行都要填写{column.zh}" + (f"；{how}" if how else "") + "。"
 
 
@@ -161,6 +179,10 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
 
     if "业务类型" in letters and spec.type_choices:
         add("业务类型", '"' + ",".join(spec.type_choices) + '"', "请从下拉列表中选择业务类型")
+    for column in spec.columns:
+        if column.kind == "choice":
+            words = [w for w in CHOICES[column.to] if not w.isascii()]
+            add(column.zh, '"' + ",".join(words) + '"', f"{column.zh}应为 " + " / ".join(words))
     if spec in (ITEMS, PARTIES, WAREHOUSES):
         if spec is PARTIES:
             add("类型", '"客户,供应商,客户及供应商"', "类型应为 客户 / 供应商 / 客户及供应商")
@@ -178,26 +200,25 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
             ws.add_data_validation(dv)
 
 
-def _settings(ws, company: str) -> None:
+def _settings(ws, company: str, values: dict[str, object]) -> None:
     for c, header in enumerate(("项目", "值"), start=1):
         cell = ws.cell(1, c, header)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.font = Font(bold=True)
     for r, (key, value) in enumerate(SETTING_ROWS, start=2):
         ws.cell(r, 1, key)
-        ws.cell(r, 2, company if key == "公司名称" else value)
-    for cell in ("B6", "B9", "B10"):
-        ws[cell].number_format = FORMATS["date"]
+        cell = ws.cell(r, 2, values.get(key, company if key == "公司名称" else value))
+        if key in SETTING_FORMATS:
+            cell.number_format = SETTING_FORMATS[key]
+        if key in SETTING_CHOICES:
+            dv = DataValidation(type="list", formula1=f'"{SETTING_CHOICES[key]}"', allow_blank=True)
+            dv.add(cell.coordinate)
+            ws.add_data_validation(dv)
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 40
-    for cell, choices in (("B4", "移动加权平均,先进先出,月末一次加权平均"), ("B5", "否,是"), ("B7", "中文,English"),
-                          ("B8", "提示,禁止")):
-        dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
-        dv.add(cell)
-        ws.add_data_validation(dv)
-    ws["D1"] = ("账簿文件留空 = 与工作簿同名的 .jxc.db 文件（放在工作簿旁边）；多人共用填服务器地址 "
-                "postgresql://登录名@服务器/库名（不写密码）。成本方法在账簿有过账后不能更改。")
-    ws["D1"].font = Font(italic=True, color="FF7F7F7F")
+    ws.column_dimensions["D"].width = 62                  # short lines: a page of 设置 prints legibly
+    for r, note in enumerate(SETTING_NOTES, start=1):
+        ws.cell(r, 4, note).font = Font(italic=True, color="FF7F7F7F")
     ws.add_table(_plain_table("Settings", f"A1:B{len(SETTING_ROWS) + 1}"))
 
 

@@ -119,25 +119,26 @@ def printable(conn: sqlite3.Connection, doc_no: str, journal: str | None = None)
 
 
 def printed_lines(conn: sqlite3.Connection, doc: int) -> list[tuple]:
-    """A document's lines as its 单据 shows them: (商品编码, 数量, 单价, 金额, 实盘数量) in stored
-    units. Lines with a price show it and their amount; a stock document (调拨, 盘点, 其他出入库,
-    期初库存) shows the cost its first movement carried — a count its difference, signed, and what
-    was counted (实盘数量; None on any other line); an opening balance of a party its entries (one
-    line a side: AR 应收, AP 应付); a payment none."""
+    """A document's lines as its 单据 shows them: (商品编码, 数量, 单价, 金额, 实盘数量, 税率, 税额,
+    价税合计) in stored units. Lines with a price show it, their amount and their 增值税 (None on
+    a line that has none); a stock document (调拨, 盘点, 其他出入库, 期初库存) shows the cost its
+    first movement carried — a count its difference, signed, and what was counted (实盘数量; None
+    on any other line); an opening balance of a party its entries (one line a side: AR 应收, AP
+    应付); a payment none."""
     rows = conn.execute(
-        "SELECT l.item, l.qty, l.price, l.amount, d.type, m.qty, m.value, m.unit_cost FROM lines l "
-        "JOIN documents d ON d.id = l.doc LEFT JOIN movements m ON m.line = l.id AND m.leg = 0 "
+        "SELECT l.item, l.qty, l.price, l.amount, d.type, m.qty, m.value, m.unit_cost, l.tax_rate, l.tax, l.total "
+        "FROM lines l JOIN documents d ON d.id = l.doc LEFT JOIN movements m ON m.line = l.id AND m.leg = 0 "
         "WHERE l.doc = ? ORDER BY l.line_no", (doc,)).fetchall()
     if not rows:                      # a payment prints its amount; an opening balance its entries
-        return [(side, None, None, amount, None) for side, amount in conn.execute(
+        return [(side, None, None, amount, None, None, None, None) for side, amount in conn.execute(
             "SELECT e.side, SUM(e.amount) FROM party_entries e JOIN documents d ON d.id = e.doc WHERE e.doc = ? "
             "AND d.type = 'opening_balance' GROUP BY e.side ORDER BY e.side", (doc,))]
     out = []
-    for item, qty, price, amount, kind, moved, value, unit in rows:
+    for item, qty, price, amount, kind, moved, value, unit, rate, tax, total in rows:
         if kind == "stock_count":
-            out.append((item, moved or 0, unit, value or 0, qty))
+            out.append((item, moved or 0, unit, value or 0, qty, None, None, None))
         elif amount is not None or moved is None:
-            out.append((item, qty, price, amount, None))
+            out.append((item, qty, price, amount, None, rate, tax, total))
         else:
-            out.append((item, qty, unit, abs(value), None))
+            out.append((item, qty, unit, abs(value), None, None, None, None))
     return out

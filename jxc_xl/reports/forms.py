@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ..domain.model import DocType, Party
-from ..domain.money import from_cents, from_qty_units, from_unit_cost_units
+from ..domain.money import from_cents, from_qty_units, from_rate_units, from_unit_cost_units
 from ..domain.validate import Masters
 from ..domain.words import rmb_words
 from ..sheets.contract import ACTIONS, AUDIT_LOG, BY_JOURNAL, PRINT, STATEMENT, C, Column, Held
@@ -98,6 +98,8 @@ class Form:
 _ITEM = PRINT.columns[:4]
 GOODS = PRINT.columns                                            # 数量, 单价 (as the price has it), 金额
 AT_COST = (*_ITEM, PRINT.columns[4], C("单位成本", "UnitCost", "unit_price"), PRINT.columns[6])
+# a document with tax (any line with a 税率 or a 税额) prints them and its 价税合计, the sum it is paid
+TAXED = (*GOODS, C("税率", "TaxRate", "rate"), C("税额", "Tax", "money"), C("价税合计", "TotalWithTax", "money"))
 COUNTED = (*_ITEM, C("账面数量", "BookQty", "qty"), C("实盘数量", "CountedQty", "qty"),
            C("差异数量", "Difference", "qty"), C("差异金额", "DifferenceValue", "money"))
 FORMS = {
@@ -149,7 +151,7 @@ def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters:
     fields and amount in a ruled box, no goods columns. The page header stays empty: the head
     says what the page is."""
     kind = DocType(doc["type"])
-    form = FORMS[kind]
+    form = _with_tax(FORMS[kind], lines)
     out = _Rows(len(form.columns) or len(VOUCHER_WIDTHS))
     title = form.title + ("（已红字冲销）" if reversed_ else "")
     for text in (company, title) if company else (title,):
@@ -162,7 +164,8 @@ def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters:
         body_at += 1
         total = _lines(out, form, lines, masters, held or {})
         if kind != DocType.stock_count:                      # a count's 差异金额 is no sum to be paid
-            out.line(f"合计金额（大写）：人民币{rmb_words(total)}", "label")
+            said = "价税合计" if form.columns is TAXED else "合计金额"
+            out.line(f"{said}（大写）：人民币{rmb_words(total)}", "label")
         out.line(f"备注：{doc['note'] or ''}")
     else:
         _voucher(out, doc, lines)
@@ -215,35 +218,48 @@ def _warehouse(masters: Masters, code: str) -> str:
     return found.name if found and found.name else code
 
 
+def _with_tax(form: Form, lines: list[tuple]) -> Form:
+    """A goods form of a document with tax prints TAXED; one without, exactly as it always did."""
+    if form.columns is GOODS and any(rate or tax for *_, rate, tax, _ in lines):
+        return replace(form, columns=TAXED)
+    return form
+
+
+# what a 单据's 合计 row sums; its last column is the sum the document is paid (大写)
+_SUMMED = {"数量", "差异数量", "金额", "差异金额", "税额", "价税合计"}
+
+
 def _lines(out: _Rows, form: Form, lines: list[tuple], masters: Masters, held: Held) -> Decimal:
-    """A row per line under the form's columns and the 合计 row (数量 and 金额 summed; a count's
-    差异数量 and 差异金额); returns the 合计 amount. An item code its master holds as a number
-    (``held``) prints as that number."""
+    """A row per line under the form's columns and the 合计 row (数量, 金额, 税额 and 价税合计 summed;
+    a count's 差异数量 and 差异金额); returns the 合计 of the last column — 金额, a count's 差异金额,
+    a taxed document's 价税合计. An item code its master holds as a number (``held``) prints as
+    that number."""
     counted = form.columns is COUNTED
-    qty_sum, money_sum = 0, 0
-    for item_code, qty, price, amount, on_hand in lines:
+    sums: dict[int, int] = {}
+    for item_code, qty, price, amount, on_hand, rate, tax, with_tax in lines:
         item = masters.items.get(item_code)
         words = [Cell(w or "") for w in ((item.name, item.spec, item.unit) if item else ("", "", ""))]
         if counted:
-            figures = [_figure(on_hand - qty, from_qty_units, "qty"), _figure(on_hand, from_qty_units, "qty"),
-                       _figure(qty, from_qty_units, "qty"), _figure(amount, from_cents, "money")]
+            units = [on_hand - qty, on_hand, qty, amount]
         else:
-            figures = [_figure(qty, from_qty_units, "qty"), _figure(price, from_unit_cost_units, "unit_price"),
-                       _figure(amount, from_cents, "money")]
+            units = [qty, price, amount, rate, tax, with_tax][:len(form.columns) - len(words) - 1]
+        figures = []
+        for at, (column, value) in enumerate(zip(form.columns[len(words) + 1:], units), start=len(words) + 1):
+            figures.append(_figure(value, column.kind))
+            if column.zh in _SUMMED:
+                sums[at] = sums.get(at, 0) + (value or 0)
         out.add([Cell(held.get("item", {}).get(item_code, item_code)), *words, *figures])
-        qty_sum += qty or 0
-        money_sum += amount or 0
     total: list[Cell | None] = [Cell(TOTAL, "total"), *[Cell("", "total")] * (len(form.columns) - 1)]
-    total[-2 if counted else -3] = Cell(Exact(from_qty_units(qty_sum)), "total", "qty")
-    total[-1] = Cell(Exact(from_cents(money_sum)), "total", "money")
+    for at, units in sums.items():
+        total[at] = _figure(units, form.columns[at].kind)._replace(look="total")
     out.add(total)
-    return from_cents(money_sum)
+    return from_cents(sums.get(len(form.columns) - 1, 0))
 
 
 def _voucher(out: _Rows, doc: sqlite3.Row, lines: list[tuple]) -> None:
     """A 收款单/付款单's 金额 (an 期初往来单's 期初应收/期初应付) in figures and in 大写, ruled as
     its fields are."""
-    for label, cents in [(_SIDES[side], amount) for side, _, _, amount, _ in lines] or [("金额", doc["amount"] or 0)]:
+    for label, cents in [(_SIDES[side], amount) for side, _, _, amount, *_ in lines] or [("金额", doc["amount"] or 0)]:
         for name, value, kind in ((label, Exact(from_cents(cents)), "money"),
                                   (label + "（大写）", "人民币" + rmb_words(from_cents(cents)), "text")):
             out.add([Cell(name, "header"), Cell(value, "body", kind), *[Cell("", "body")] * (out.width - 2)],
@@ -264,5 +280,19 @@ def _widths(table: list[list[Cell | None]], head: list[list[Cell | None]]) -> li
     return widths
 
 
-def _figure(units: int | None, convert, kind: str) -> Cell | None:
-    return Cell(Exact(convert(units)), kind=kind) if units is not None else None
+# a figure's stored units as the value its column shows, by the column's kind
+_UNITS = {"qty": from_qty_units, "price": from_unit_cost_units, "unit_price": from_unit_cost_units,
+          "money": from_cents, "rate": from_rate_units}
+
+
+def _figure(units: int | None, kind: str) -> Cell | None:
+    """A line's figure in its column's format: a 单价 to 2 decimals unless it has more; a 税率
+    as a whole percentage (13%) unless it has decimals (1.50%)."""
+    if units is None:
+        return None
+    value = _UNITS[kind](units)
+    if kind == "price":
+        kind = "unit_price"
+    elif kind == "rate" and (value * 100) % 1:
+        kind = "percent"
+    return Cell(Exact(value), kind=kind)

@@ -297,7 +297,7 @@ def test_the_demos_reports_statement_and_print_equal_its_ledger(tmp_path):
     [[balance]] = [lookup.balance(tmp_path / "demo.jxc.db", [STATEMENT_PARTY], last)]
     assert closing["余额"] == balance
     printed = [v for r in openpyxl.load_workbook(book)["打印"].iter_rows(values_only=True) for v in r if v]
-    assert PRINTED in printed and any(str(v).startswith("合计金额（大写）：人民币") for v in printed)
+    assert PRINTED in printed and any(str(v).startswith("价税合计（大写）：人民币") for v in printed)   # 增值税
     assert any(str(v).startswith("制单人：示例会计") for v in printed)          # the demo posts as its clerk
     for args, code, said in ((["report", str(book), "--from", "2026-09-01", "--to", "2026-09-30"], 0, "报表已生成"),
                              (["statement", str(book), "S01"], 0, "对账单已生成：S01"),

@@ -45,6 +45,7 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     assert any(r[9] for r in orders["库存"].iter_rows(min_row=3, values_only=True))      # 采购在途
     with Ledger.open(tmp_path / "demo.jxc.db") as ledger:
         assert ledger.settings.closed_through == dt.date(2026, 8, 31) and ledger.verify() == []
+        _taxed_as_a_general_taxpayer(ledger)
     wb = openpyxl.load_workbook(book)
     assert len(wb["商品"]["A"]) > 40 and wb["库存"].max_row > 40
     counts = [r for r in wb["盘点"].iter_rows(min_row=2, values_only=True) if r[0]]
@@ -54,6 +55,34 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     assert "documents posted: 0" in again.output and _errors(book) == DELIBERATE
     verified = CliRunner().invoke(main, ["verify", str(book)])
     assert verified.exit_code == 0, verified.output
+
+
+def _taxed_as_a_general_taxpayer(ledger) -> None:
+    """The demo company is a 一般纳税人: sales at 9% (fruit) and 13%, their returns netting the tax;
+    its 专票 purchases' tax deductible and stocked at 金额; the 小规模 supplier's 3% 普票 not, its
+    tax in the stock's cost; the convenience stores priced with tax (含税单价); every line balanced."""
+    rates = {(journal, kind, rate, deductible) for journal, kind, rate, deductible in ledger.conn.execute(
+        "SELECT d.journal, d.type, l.tax_rate, d.deductible FROM lines l JOIN documents d ON d.id = l.doc "
+        "WHERE d.journal IN ('purchases', 'sales')")}
+    assert {("sales", "sales_shipment", 90000, None), ("sales", "sales_shipment", 130000, None),
+            ("purchases", "purchase_receipt", 130000, 1), ("purchases", "purchase_receipt", 90000, 1),
+            ("purchases", "purchase_receipt", 30000, 0)} <= rates
+    assert {kind for _, kind, rate, _ in rates if rate} >= {"sales_return", "purchase_return"}
+    assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount + tax <> total").fetchone()[0] == 0
+    small = ledger.conn.execute(
+        "SELECT d.party, d.invoice_type, SUM(l.total), SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc "
+        "JOIN movements m ON m.line = l.id WHERE d.type = 'purchase_receipt' AND l.tax_rate = 30000").fetchall()
+    assert [tuple(r[:2]) for r in small] == [("S05", "ordinary")] and small[0][2] == small[0][3]
+    special = ledger.conn.execute(
+        "SELECT SUM(l.amount), SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc JOIN movements m "
+        "ON m.line = l.id WHERE d.type = 'purchase_receipt' AND d.deductible = 1").fetchone()
+    assert special[0] == special[1]
+    stores = ledger.conn.execute("SELECT l.qty, l.price, l.price_with_tax, l.total FROM lines l JOIN documents d "
+                                 "ON d.id = l.doc WHERE d.party IN ('C02', 'C07') AND d.journal = 'sales'").fetchall()
+    # 价税合计 = round₂(数量 × 含税单价), 含税单价 to the cent; 单价 worked back (not to the cent)
+    assert stores and all(pwt % 10000 == 0 and total == (qty * pwt + 50_000_000) // 100_000_000
+                          for qty, _, pwt, total in stores)
+    assert any(price % 10000 for _, price, _, _ in stores)
 
 
 def test_exit_codes_and_one_clear_line(tmp_path):
