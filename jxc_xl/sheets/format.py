@@ -20,7 +20,8 @@ FORMATS = {
     "qty": "#,##0.00##",
     "int": "#,##0",
     "percent": "0.00%",
-    "rate": "0%",                   # a 税率: 13%, 9%, 3% (typed 13%, 13 or 0.13)
+    # a 税率: 13%, 9%, 3%; the rates below 2% China has are 1%, 1.5% and 0.5%, shown to their tenth
+    "rate": "[<0.02]0.0%;0%",
     "unit_price": "#,##0.00##",     # a 单价 on a printed 单据: 2 decimals, up to 4 when the price has them
 }
 class Exact(str):

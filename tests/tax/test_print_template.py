@@ -14,6 +14,7 @@ import openpyxl
 from jxc_xl.app.reports import print_document
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.io.pdf import layout_pdf
+from jxc_xl.sheets.format import FORMATS
 from tests.tax.conftest import cells, taxed_book
 from tests.wb import post
 
@@ -104,16 +105,16 @@ def test_a_new_workbook_has_the_tax_columns_an_invoice_type_list_and_the_tax_set
     for sheet in ("采购", "销售", "采购订单", "销售订单"):
         head = [c.value for c in wb[sheet][1]]
         assert {"税率", "含税单价", "税额", "价税合计"} <= set(head), sheet
-        assert wb[sheet].cell(2, head.index("税率") + 1).number_format == "0%"
+        assert wb[sheet].cell(2, head.index("税率") + 1).number_format == FORMATS["rate"]
     for sheet in ("商品", "往来单位"):
         head = [c.value for c in wb[sheet][1]]
-        assert wb[sheet].cell(2, head.index("税率") + 1).number_format == "0%"
+        assert wb[sheet].cell(2, head.index("税率") + 1).number_format == FORMATS["rate"]
     assert _validation(wb["采购"], "发票类型") == '"专票,普票,无票"'
     assert "发票类型" not in [c.value for c in wb["销售"][1]]
     settings = wb["设置"]
     rows = {r[0].value: r[1] for r in settings.iter_rows(min_row=2) if r[0].value}
     assert rows["纳税人类型"].value == "小规模纳税人" and rows["默认税率"].value is None
-    assert rows["默认税率"].number_format == "0%"
+    assert rows["默认税率"].number_format == FORMATS["rate"]
     lists = {dv.formula1 for dv in settings.data_validations.dataValidation if rows["纳税人类型"].coordinate in dv.sqref}
     assert lists == {'"小规模纳税人,一般纳税人"'}
     assert settings.tables["Settings"].ref == f"A1:B{settings.max_row}"
