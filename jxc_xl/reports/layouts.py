@@ -68,10 +68,13 @@ class Block:
 
 
 def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra: str = "",
-                  charts: list[Chart] | None = None, foot: list[list[Cell | None]] | None = None) -> Layout:
+                  charts: list[Chart] | None = None, foot: list[list[Cell | None]] | None = None,
+                  whole_titles: bool = True) -> Layout:
     """A report sheet: the title rows, then each block after a blank row, then the ``foot`` rows
     (a 对账单's lines to sign), landscape when it is wide. One table: its header frozen and printed on every page. Several: each later one starts
-    a new page (a repeated header would be the first table's above the others)."""
+    a new page (a repeated header would be the first table's above the others). Its columns are
+    at least as wide as its title lines (room_for_titles), unless not ``whole_titles`` (图表,
+    whose charts carry the page further)."""
     rows = heading.rows(spec.zh, extra)
     header_row = len(rows) + 2 + (1 if blocks and blocks[0].caption else 0)     # after a blank row
     breaks = []
@@ -82,7 +85,8 @@ def report_layout(spec: SheetSpec, heading: Heading, blocks: list[Block], extra:
         rows += block.cells()
     rows += foot or []
     width = max((len(b.columns) for b in blocks), default=1)
-    return Layout(spec, rows, room_for_titles(rows, fit_widths(rows)), company=heading.company,
+    widths = room_for_titles(rows, fit_widths(rows)) if whole_titles else fit_widths(rows)
+    return Layout(spec, rows, widths, company=heading.company,
                   repeat=None if breaks else (header_row, header_row), freeze=header_row,
                   landscape=width > 7, breaks=breaks, charts=charts or [])
 

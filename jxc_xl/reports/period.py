@@ -69,7 +69,7 @@ def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: li
     kinds = _KINDS
     if not costs:
         blocks, kinds = [Block(MONTHS[:2], [r[:2] for r in blocks[0].rows], caption="近 12 个月销售收入")], _SALES_ONLY
-    layout = report_layout(CHARTS, heading, blocks)
+    layout = report_layout(CHARTS, heading, blocks, whole_titles=False)     # the charts carry the page wider
     layout.charts, layout.breaks = _charts(layout, blocks, kinds)
     layout.landscape, layout.freeze = True, 0
     return layout

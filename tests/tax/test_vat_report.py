@@ -3,6 +3,7 @@ and 留抵税额 — on workbooks typed from scratch, three of them published ex
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from decimal import Decimal
 
 import openpyxl
@@ -172,3 +173,28 @@ def test_a_book_without_tax_shows_its_sales_at_nought_percent_and_owes_nothing(t
     assert vat(book, dt.date(2026, 10, 1), dt.date(2026, 10, 31)) == [
         ("销项", "合计", D("0"), D("0"), D("0")), ("进项", "合计", D("0"), D("0"), D("0")),
         ("应纳税额", None, None, D("0"), None)]
+
+
+
+def test_the_printed_report_shows_its_period_generation_time_and_rule_whole(tmp_path, open_ledger):
+    """Five columns are narrower than the title lines, and a sheet prints up to its last column
+    (LibreOffice cuts what runs over it): the columns widen until every title line fits, and the
+    page, made through LibreOffice as the user prints it, says them and the figures."""
+    from jxc_xl.io.pdf import layout_pdf
+    from jxc_xl.reports.layouts import Heading
+    from jxc_xl.reports.period import period_reports
+    from jxc_xl.sheets.layout import text_width
+    day = dt.date(2026, 11, 3)
+    book = taxed_book(tmp_path / "b.xlsx", purchases=[_buy("CG1", day, "A", 1, 100)], sales=[_sell("XS1", day, "A", 1, 50)])
+    assert not post(book).error_rows
+    vat(book)
+    ws = openpyxl.load_workbook(book)["增值税"]
+    assert ws.print_area.endswith("!$A$1:$E$13")                  # 5 title rows, a blank, the header, 6 rows
+    lines = [ws.cell(r, 1).value for r in range(3, 6)]
+    assert sum(ws.column_dimensions[c].width for c in "ABCDE") >= max(map(text_width, lines)), lines
+    layouts = period_reports(open_ledger(book), Heading("", "2026-11-01 至 2026-11-30", MADE), *NOV, general=True)
+    pdf = layout_pdf(next(lay for lay in layouts if lay.spec.zh == "增值税"), tmp_path / "vat.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "生成时间：2026-11-3018:00" in flat and "不足抵扣的为留抵税额" in flat, text
+    assert "留抵税额6.50" in flat.split("应纳税额")[-1]          # 13.00 of 进项 less 6.50 of 销项
