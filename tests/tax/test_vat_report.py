@@ -198,3 +198,17 @@ def test_the_printed_report_shows_its_period_generation_time_and_rule_whole(tmp_
     flat = "".join(text.split())
     assert "生成时间：2026-11-3018:00" in flat and "不足抵扣的为留抵税额" in flat, text
     assert "留抵税额6.50" in flat.split("应纳税额")[-1]          # 13.00 of 进项 less 6.50 of 销项
+
+
+def test_jxc_sold_and_bought_answer_the_tax_exclusive_amount(tmp_path):
+    """The worksheet functions JXC_SOLD/JXC_BOUGHT answer 金额 (as the README says): the 增值税
+    report's 金额, not its 价税合计."""
+    from jxc_xl import lookup
+    from tests.wb import ledger_at
+    day = dt.date(2026, 11, 3)
+    book = taxed_book(tmp_path / "b.xlsx", purchases=[_buy("CG1", day, "A", 10, 100)],
+                      sales=[_sell("XS1", day, "A", 3, with_tax=113), _sell("XT1", day, "A", 1, with_tax=113,
+                                                                            kind="退货", source="XS1")])
+    assert not post(book).error_rows
+    assert lookup.traded(ledger_at(book), "sales", ["A"], "2026-11-01", "2026-11-30") == [[D(2), D("200.00")]]
+    assert lookup.traded(ledger_at(book), "purchases", ["A"], "2026-11-01", "2026-11-30") == [[D(10), D("1000.00")]]
