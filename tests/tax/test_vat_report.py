@@ -7,12 +7,15 @@ import subprocess
 from decimal import Decimal
 
 import openpyxl
+import pytest
 
+from jxc_xl import Ledger
 from jxc_xl.app.reports import make_reports
 from jxc_xl.app.usecases import reverse_book
 from jxc_xl.io.patch import PatchBook
 from tests.tax.conftest import taxed_book
-from tests.wb import TODAY, post, scratch_book
+from tests.conftest import ENGINES
+from tests.wb import TODAY, ledger_at, post, scratch_book
 
 D = Decimal
 NOV = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
@@ -26,6 +29,22 @@ def _buy(no, day, sku, qty, price=None, *, kind="入库", party="S1", tax=None, 
 
 def _sell(no, day, sku, qty, price=None, *, kind="出库", with_tax=None, source=None):
     return [no, day, kind, "C1", "W", sku, qty, price, None, None, with_tax, None, None, source, None]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """Puts a taxed book's ledger beside it, or (the test runs twice) on the PostgreSQL server."""
+    url = request.getfixturevalue("server_ledger") if request.param == "postgres" else None
+
+    def placed(book):
+        if url:
+            Ledger.open(url).close()
+            wb = openpyxl.load_workbook(book)
+            wb["设置"].append(["账簿文件", url])
+            wb.save(book)
+            assert ledger_at(book) == url
+        return book
+    return placed
 
 
 def vat(book, start=NOV[0], end=NOV[1]) -> list[tuple]:
@@ -106,13 +125,13 @@ def test_a_small_taxpayer_owes_its_output_tax_whatever_it_bought(tmp_path):
                                ("进项", "合计", D("1000"), D("130"), D("1130")), ("应纳税额", None, None, D("26"), None)]
 
 
-def test_returns_and_reversals_net_by_rate_and_the_output_matches_the_revenue(tmp_path):
+def test_returns_and_reversals_net_by_rate_and_the_output_matches_the_revenue(tmp_path, engine):
     day = dt.date(2026, 11, 3)
-    book = taxed_book(tmp_path / "b.xlsx", item_rates={"B": "9%"}, purchases=[
+    book = engine(taxed_book(tmp_path / "b.xlsx", item_rates={"B": "9%"}, purchases=[
         _buy("CG1", day, "A", 10, 1000), _buy("CT1", day, "A", 2, 1000, kind="退货", source="CG1"),
         _buy("CG2", day, "B", 10, 100)], sales=[
         _sell("XS1", day, "A", 5, 2000), _sell("XT1", day, "A", 1, 2000, kind="退货", source="XS1"),
-        _sell("XS2", day, "A", 2, 2000), _sell("XS3", day, "B", 4, 200)])
+        _sell("XS2", day, "A", 2, 2000), _sell("XS3", day, "B", 4, 200)]))
     assert not post(book).error_rows
     assert reverse_book(PatchBook(book), book, "XS2", date=dt.date(2026, 11, 20), today=TODAY).posted == 1
     assert vat(book) == [
@@ -204,7 +223,6 @@ def test_jxc_sold_and_bought_answer_the_tax_exclusive_amount(tmp_path):
     """The worksheet functions JXC_SOLD/JXC_BOUGHT answer 金额 (as the README says): the 增值税
     report's 金额, not its 价税合计."""
     from jxc_xl import lookup
-    from tests.wb import ledger_at
     day = dt.date(2026, 11, 3)
     book = taxed_book(tmp_path / "b.xlsx", purchases=[_buy("CG1", day, "A", 10, 100)],
                       sales=[_sell("XS1", day, "A", 3, with_tax=113), _sell("XT1", day, "A", 1, with_tax=113,
