@@ -168,7 +168,7 @@ def balance(path: str | Path, parties: list, as_of: object = None) -> list:
 
 def traded(path: str | Path, side: str, skus: list, start: object = None, end: object = None) -> list:
     """Per SKU: [quantity, amount] sold (side "sales") or bought ("purchases") from ``start``
-    to ``end`` inclusive, net of returns and reversals."""
+    to ``end`` inclusive, net of returns and reversals; the amount is 金额, tax-exclusive."""
     r = reader(path)
     if isinstance(r, str):
         return [[r, r]] * len(skus)

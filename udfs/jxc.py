@@ -73,7 +73,7 @@ def JXC_BALANCE(party, as_of=None, caller=None):
 @xw.arg("sku", ndim=2)
 @_guarded
 def JXC_SOLD(sku, start=None, end=None, caller=None):
-    """销售数量和金额（扣除退货）：商品编码（可整列），起止日期"""
+    """销售数量和金额（不含税，扣除退货）：商品编码（可整列），起止日期"""
     return _rows(lookup.traded(lookup.ledger_of(caller), "sales", _column(sku), start, end))
 
 
@@ -81,7 +81,7 @@ def JXC_SOLD(sku, start=None, end=None, caller=None):
 @xw.arg("sku", ndim=2)
 @_guarded
 def JXC_BOUGHT(sku, start=None, end=None, caller=None):
-    """采购数量和金额（扣除退货）：商品编码（可整列），起止日期"""
+    """采购数量和金额（不含税，扣除退货）：商品编码（可整列），起止日期"""
     return _rows(lookup.traded(lookup.ledger_of(caller), "purchases", _column(sku), start, end))
 
 

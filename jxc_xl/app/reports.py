@@ -48,8 +48,8 @@ def _open(book: Book, book_path: Path) -> Ledger:
 
 def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
                  today: dt.date | None = None, now: dt.datetime | None = None, user: str | None = None) -> Done:
-    """生成报表: 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period, written anew (without
-    what things cost, for a ``user`` of 采购 or 销售)."""
+    """生成报表: 进销存汇总, 毛利, 增值税, 补货建议, 库龄 and 图表 for the period, written anew (without
+    what things cost, for a ``user`` of 采购 or 销售; 增值税 as 设置's 纳税人类型 owes it)."""
     found = _period_of(book, book_path, start, end, today)
     if isinstance(found, Done):
         return found
@@ -58,7 +58,7 @@ def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end:
     with _open(book, book_path) as ledger:
         heading = _heading(settings, start, end, now)
         for layout in period_reports(ledger, heading, start, end, costs=ledger.sees_costs(user),
-                                     codes=held_codes(book)):
+                                     codes=held_codes(book), general=settings.general_taxpayer):
             book.write_layout(layout)
     book.save()
     return Done(f"报表已生成（{start.isoformat()} 至 {end.isoformat()}）：" + "、".join(s.zh for s in REPORTS))

@@ -339,6 +339,9 @@ class Ledger:
     def sales_lines(self, start: dt.date | None, end: dt.date | None) -> list[tuple]:
         return reporting.sales_lines(self.conn, start, end)
 
+    def vat_lines(self, start: dt.date, end: dt.date) -> list[tuple]:
+        return reporting.vat_lines(self.conn, start, end)
+
     def key_dates(self, end: dt.date) -> dict[tuple[str, str], tuple]:
         return reporting.key_dates(self.conn, end)
 

@@ -26,6 +26,18 @@ def sales_lines(conn: sqlite3.Connection, start: dt.date | None, end: dt.date | 
         "GROUP BY l.id, d.id ORDER BY d.pos, l.line_no", ((start or dt.date.min).isoformat(), day(end))).fetchall()
 
 
+def vat_lines(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[tuple]:
+    """(journal, 税率 in 1e-6, 金额, 税额, 价税合计 in cents) per journal × rate over the period's
+    sales lines (销项) and the lines of purchases whose tax was deductible when they posted (进项:
+    a 一般纳税人's 专票): a return or a 红字冲销 negative, so each sum is what the period nets."""
+    sign = "CASE WHEN d.type IN ('sales_return', 'purchase_return') THEN -1 ELSE 1 END"
+    return conn.execute(
+        f"SELECT d.journal, l.tax_rate, SUM({sign} * l.amount), SUM({sign} * l.tax), SUM({sign} * l.total) "
+        "FROM lines l JOIN documents d ON d.id = l.doc WHERE (d.type IN ('sales_shipment', 'sales_return') OR "
+        "(d.type IN ('purchase_receipt', 'purchase_return') AND d.deductible = 1)) AND d.date >= ? AND d.date <= ? "
+        "GROUP BY d.journal, l.tax_rate", (start.isoformat(), end.isoformat())).fetchall()
+
+
 @dataclass(frozen=True)
 class ProfitRow:
     date: str

@@ -1,11 +1,11 @@
-"""The period's reports as sheets: 进销存汇总, 毛利 (by item, then by customer), 补货建议, 库龄, 图表."""
+"""The period's reports as sheets: 进销存汇总, 毛利 (by item, then by customer), 增值税, 补货建议, 库龄, 图表."""
 from __future__ import annotations
 
 import datetime as dt
 
 from ..domain.validate import Masters
 from ..ledger import Ledger
-from ..sheets.contract import CHARTS, PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY, C, Held
+from ..sheets.contract import CHARTS, PROFIT, PROFIT_BY_CUSTOMER, REORDER, STOCK_AGE, SUMMARY, VAT, C, Held
 from ..sheets.layout import Chart, Layout
 from . import tables
 from .layouts import Block, Heading, report_layout
@@ -17,11 +17,13 @@ TOP = 10
 REORDER_RULE = "商品在各仓库合计的可用数量＋采购在途低于安全库存时列出（与“库存”表的预警同一规则）；数量为生成时的数"
 NO_SALES = "本期没有销售"
 NO_REORDER = "没有需要补货的商品：各商品合计的可用数量＋采购在途都不低于安全库存"
+VAT_RULE = {True: "一般纳税人：应纳税额 = 销项税额 − 进项税额，不足抵扣的为留抵税额",
+            False: "小规模纳税人：应纳税额 = 销项税额，采购的税额计入成本"}
 
 
 def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.date, costs: bool = True,
-                   codes: Held | None = None) -> list[Layout]:
-    """The five reports; ``costs`` False (采购, 销售) leaves out every cost figure — 期初/入库/出库/期末
+                   codes: Held | None = None, general: bool = False) -> list[Layout]:
+    """The six reports (增值税's 应纳税额 as a ``general`` 一般纳税人 owes it, else a 小规模纳税人); ``costs`` False (采购, 销售) leaves out every cost figure — 期初/入库/出库/期末
     金额, 销售成本, 毛利, 毛利率, 库存金额 — and the charts drawn from them. Codes the masters hold as
     numbers (``codes``) are written as numbers."""
     masters = ledger.masters()
@@ -38,6 +40,7 @@ def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.dat
                                                      empty="本期没有库存，也没有出入库"))),
         report_layout(PROFIT, heading, shown(Block(PROFIT.columns, *by_item[:2], caption="按商品", empty=NO_SALES),
                                              Block(PROFIT_BY_CUSTOMER, *by_party[:2], caption="按客户", empty=NO_SALES))),
+        report_layout(VAT, heading, [vat_block(ledger, start, end, general)], extra=VAT_RULE[general]),
         report_layout(REORDER, heading, [Block(REORDER.columns, *tables.reorder(ledger, masters), empty=NO_REORDER).holding(codes)],
                       extra=REORDER_RULE),
         report_layout(STOCK_AGE, heading, shown(Block(STOCK_AGE.columns,
@@ -45,6 +48,11 @@ def period_reports(ledger: Ledger, heading: Heading, start: dt.date, end: dt.dat
                                                       empty=f"{end.isoformat()} 没有库存")),
                       extra=f"库存截至 {end.isoformat()}"),
         charts(ledger, masters, heading, by_item[2], held, end, costs)]
+
+
+def vat_block(ledger: Ledger, start: dt.date, end: dt.date, general: bool) -> Block:
+    rows, subtotals = tables.vat(ledger, start, end, general)
+    return Block(VAT.columns, rows, subtotals=subtotals)
 
 
 def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: list, end: dt.date,
@@ -61,7 +69,7 @@ def charts(ledger: Ledger, masters: Masters, heading: Heading, by_item, held: li
     kinds = _KINDS
     if not costs:
         blocks, kinds = [Block(MONTHS[:2], [r[:2] for r in blocks[0].rows], caption="近 12 个月销售收入")], _SALES_ONLY
-    layout = report_layout(CHARTS, heading, blocks)
+    layout = report_layout(CHARTS, heading, blocks, whole_titles=False)     # the charts carry the page wider
     layout.charts, layout.breaks = _charts(layout, blocks, kinds)
     layout.landscape, layout.freeze = True, 0
     return layout

@@ -1,4 +1,4 @@
-"""The report tables (进销存汇总, 毛利, 补货建议, 库龄, 图表's data), built with pandas over the
+"""The report tables (进销存汇总, 毛利, 增值税, 补货建议, 库龄, 图表's data), built with pandas over the
 ledger's answers in scaled integers: every sum is an int64 sum, and a figure becomes an exact
 decimal (Exact text, written out as a number) only as its row is made. No float is ever made."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ..domain.model import DocType
-from ..domain.money import (from_cents, from_qty_units, from_unit_cost_units, mul_money, to_cents, to_qty_units,
-                            to_unit_cost_units)
+from ..domain.money import (from_cents, from_qty_units, from_rate_units, from_unit_cost_units, mul_money, to_cents,
+                            to_qty_units, to_unit_cost_units)
 from ..domain.validate import Masters
 from ..ledger import Ledger
 from ..ledger.queries import StockRow
@@ -90,6 +90,45 @@ def profit(lines: pd.DataFrame, by: str, names: dict[str, str]) -> tuple[list[li
     total = [TOTAL, None, qty(sums["qty"]), money(sums["amount"]), money(sums["cost"]), money(sums["profit"]),
              margin(sums["profit"], sums["amount"])]
     return rows, total, grouped
+
+
+# -- 增值税 ----------------------------------------------------------------------------------------
+VAT_SIDES = (("sales", "销项"), ("purchases", "进项"))
+VAT_FIGURES = ["amount", "tax", "total"]
+DUE, CREDIT = "应纳税额", "留抵税额"
+
+
+def vat(ledger: Ledger, start: dt.date, end: dt.date, general: bool) -> tuple[list[list], frozenset[int]]:
+    """增值税's rows and which of them are 合计 rows: per 方向 (销项: sales; 进项: purchases whose tax
+    was deductible as they posted) one row per 税率, highest first, of the period's lines with
+    returns and 红字冲销 netted (a rate that nets to nothing is left out), and the 方向's 合计 —
+    shown even with nothing in it, so a business with no tax still reads 0 owed; then 应纳税额:
+    销项税额 − 进项税额 for a ``general`` 一般纳税人, never below 0, the rest a 留抵税额 row; the 销项税额
+    for a 小规模纳税人. It is the period's own: a credit of an earlier period is not brought forward.
+
+    Lines with no tax (税率 0: untaxed goods, a book kept without tax, lines posted before there
+    was 增值税) show as a 0% row rather than being dropped: 销项 金额 then adds up to all the
+    period's sales (毛利's 销售收入, tax-exclusive, to the cent) and 进项 金额 to all the
+    deductible purchases, and 0% sales are turnover a return declares too (免税/零税率销售额)."""
+    frame = _frame(ledger.vat_lines(start, end), ["journal", "rate"], VAT_FIGURES)
+    frame = frame[(frame[VAT_FIGURES] != 0).any(axis=1)].sort_values("rate", ascending=False, kind="stable")
+    rows: list[list] = []
+    subtotals, taxes = set(), {}
+    for journal, side in VAT_SIDES:
+        mine = frame[frame.journal == journal]
+        rows += [[side, Exact(from_rate_units(int(r.rate))), money(r.amount), money(r.tax), money(r.total)]
+                 for r in mine.itertuples()]
+        sums = _sums(mine, VAT_FIGURES)
+        taxes[journal] = sums["tax"]
+        subtotals.add(len(rows))
+        rows.append([side, TOTAL, *(money(sums[c]) for c in VAT_FIGURES)])
+    owed = taxes["sales"] - taxes["purchases"] if general else taxes["sales"]
+    subtotals.add(len(rows))
+    rows.append([DUE, None, None, money(max(owed, 0)), None])
+    if owed < 0:
+        subtotals.add(len(rows))
+        rows.append([CREDIT, None, None, money(-owed), None])
+    return rows, frozenset(subtotals)
 
 
 # -- 补货建议 ----------------------------------------------------------------------------------------

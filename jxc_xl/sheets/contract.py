@@ -250,6 +250,11 @@ _PROFIT = (C("销售数量", "Qty", "qty"), C("销售收入", "Revenue", "money"
            C("毛利", "Profit", "money", cost=True), C("毛利率", "Margin", "percent", cost=True))
 PROFIT = SheetSpec("毛利", "Profit", "report", (SKU_CODE, C("商品名称", "Name", width=20), *_PROFIT))
 PROFIT_BY_CUSTOMER = (C("客户", "Customer", "code", to="party"), C("名称", "Name", width=20), *_PROFIT)
+# 增值税: one row per 方向 (销项, 进项) × 税率, a 合计 per 方向, then 应纳税额 (and 留抵税额): see reports.tables.vat
+VAT = SheetSpec("增值税", "VAT", "report", (
+    C("方向", "Direction", width=10), C("税率", "TaxRate", "percent", width=8),
+    C("金额", "Amount", "money", width=MONEY_WIDTH), C("税额", "Tax", "money", width=MONEY_WIDTH),
+    C("价税合计", "TotalWithTax", "money", width=MONEY_WIDTH)))
 REORDER = SheetSpec("补货建议", "Reorder", "report", (
     SKU_CODE, C("商品名称", "Name", width=20), C("可用数量", "Available", "qty"),
     C("采购在途", "OnOrder", "qty"), C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"),
@@ -276,7 +281,7 @@ ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字�
            "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
            "restore": "恢复账簿", "close_refused": "结账被拒", "user_add": "添加用户", "user_disable": "停用用户",
            "user_refused": "用户管理被拒"}
-REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
+REPORTS = (SUMMARY, PROFIT, VAT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
 
