@@ -252,7 +252,7 @@ PROFIT = SheetSpec("毛利", "Profit", "report", (SKU_CODE, C("商品名称", "N
 PROFIT_BY_CUSTOMER = (C("客户", "Customer", "code", to="party"), C("名称", "Name", width=20), *_PROFIT)
 # 增值税: one row per 方向 (销项, 进项) × 税率, a 合计 per 方向, then 应纳税额 (and 留抵税额): see reports.tables.vat
 VAT = SheetSpec("增值税", "VAT", "report", (
-    C("方向", "Direction", width=10), C("税率", "TaxRate", "percent", width=8),
+    C("方向", "Direction", width=10), C("税率", "TaxRate", "rate", width=8),
     C("金额", "Amount", "money", width=MONEY_WIDTH), C("税额", "Tax", "money", width=MONEY_WIDTH),
     C("价税合计", "TotalWithTax", "money", width=MONEY_WIDTH)))
 REORDER = SheetSpec("补货建议", "Reorder", "report", (
