@@ -236,17 +236,24 @@ def write_cells(book: Book, table: Table, column: str, values: dict[int, object]
     rows = sorted(values)
     for _, run in groupby(enumerate(rows), key=lambda x: x[1] - x[0]):
         run = [r for _, r in run]
-        write_block(book, table, column, {r: values[r] for r in run})
+        _write(book, table, column, run[0], [values[r] for r in run])
 
 
 def write_block(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
-    """One column block from the first to the last row given; rows between keep their value.
-    Figures show in the contract column's number format, dates as dates."""
-    col = table.columns.get(column)
-    if col is None or not values:
+    """One column block from the first to the last row given; rows between keep their value."""
+    if not values:
         return
     first, last = min(values), max(values)
-    current = {r: table.get(v, column) for r, v in table.rows}
-    block = [values.get(r, current.get(r)) for r in range(first, last + 1)]
+    current = {r: table.get(v, column) for r, v in table.rows if first <= r <= last}
+    _write(book, table, column, first, [values.get(r, current.get(r)) for r in range(first, last + 1)])
+
+
+def _write(book: Book, table: Table, column: str, first: int, block: list) -> None:
+    """``block`` down the column from row ``first``, figures in the contract column's number
+    format, dates as dates. (A run of rows needs nothing read from the table: a taxed post writes
+    thousands of short runs, and reading every row's cell for each made it quadratic.)"""
+    col = table.columns.get(column)
+    if col is None:
+        return
     spec = next((c for c in table.spec.columns if c.zh == column), None)
     book.write_column(table.sheet, col, first, block, spec.number_format if spec else None)

@@ -16,12 +16,13 @@ from .money import mul_money
 
 HEADER = ("type", "date", "party", "warehouse", "to_warehouse", "source_doc_no", "amount", "method",
           "receivable", "payable", "due_date")
-LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "tax", "total")
+LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "price_with_tax", "tax", "total")
 # the column each attribute is typed in (the party's and the quantity's depend on the sheet)
 COLUMN = {"type": "业务类型", "date": "日期", "warehouse": "仓库", "to_warehouse": "调入仓库",
           "source_doc_no": "原单号", "amount": "金额", "method": "结算方式", "receivable": "应收",
           "payable": "应付", "due_date": "到期日", "item": "商品编码", "qty": "数量", "price": "单价",
-          "unit_cost": "单位成本", "note": "备注", "tax_rate": "税率", "tax": "税额", "total": "价税合计"}
+          "unit_cost": "单位成本", "note": "备注", "tax_rate": "税率", "price_with_tax": "含税单价", "tax": "税额",
+          "total": "价税合计"}
 PARTY_COLUMN = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
                 DocType.sales_shipment: "客户", DocType.sales_return: "客户"}
 
@@ -68,12 +69,18 @@ def _show(value: object) -> str:
 
 def _line_values(line: Line) -> tuple:
     """A line in the books' terms: by its figures once worked out (a line with no tax has none:
-    its 金额 is 数量 × 单价)."""
+    its 金额 is 数量 × 单价); a row whose figures could not be worked out (a typed one disagrees)
+    by its tax cells as typed, so that an edit to a posted row names what the clerk typed."""
     found = line.figures
     price, amount = (found.price, found.amount) if found else (line.price, line.amount)
     if amount is not None and price is not None and amount == mul_money(line.qty, price):
         amount = None
-    taxed = (found.rate, found.tax, found.total) if found and (found.rate or found.tax) else (None, None, None)
+    if found is None:
+        taxed = (line.tax_rate, line.price_with_tax, line.tax, line.total)
+    elif found.rate or found.tax:
+        taxed = (found.rate, found.price_with_tax, found.tax, found.total)
+    else:
+        taxed = (None, None, None, None)
     return (line.item, line.qty, price, amount, line.unit_cost, line.note, *taxed)
 
 

@@ -118,13 +118,17 @@ def _from_price_with_tax(line: Typed) -> Figures | Mismatch:
 
 
 def _balanced(line: Typed, price: Decimal, amount: Decimal, tax: Decimal) -> Figures | Mismatch:
-    """The line balances exactly: a typed 价税合计 is 金额 + 税额 to the cent, or it is an error."""
+    """The line balances exactly: a typed 价税合计 is 金额 + 税额 to the cent, and a 含税单价 typed
+    beside a 单价 gives that 价税合计 within a cent (or is the one written back), or it is an error."""
     total = amount + tax
     if line.total is not None and line.total != total:
         return Mismatch("价税合计", line.total, total)
+    worked_out = round_unit_cost(ratio(total, line.qty)) if line.qty else ZERO
     with_tax = line.price_with_tax
     if with_tax is None:
-        with_tax = round_unit_cost(ratio(total, line.qty)) if line.qty else ZERO
+        with_tax = worked_out
+    elif line.price is not None and with_tax != worked_out and _off(total, line.qty * with_tax):
+        return Mismatch("含税单价", with_tax, worked_out.normalize())     # beside a 单价 it disagrees with
     return Figures(line.rate, price, with_tax, amount, tax, total)
 
 

@@ -367,9 +367,10 @@ class Ledger:
         return checks.integrity(self.conn)
 
     def verify(self) -> list[str]:
-        """Recompute every running balance and every cost from the movements, and hold every
-        standing closing snapshot to them; list differences."""
-        return checks.figures(self.conn, self.settings) + periods.snapshot_differences(self.conn)
+        """Recompute every running balance and every cost from the movements, hold every
+        standing closing snapshot to them and every 增值税 figure to its lines; list differences."""
+        return (checks.figures(self.conn, self.settings) + checks.tax(self.conn)
+                + periods.snapshot_differences(self.conn))
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check

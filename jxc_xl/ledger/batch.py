@@ -101,8 +101,8 @@ def _check_all(documents: list[Document], masters: Masters, closed: dt.date | No
     seen: dict[tuple[str, str], str] = {}
     for i, doc in enumerate(documents):
         key = (doc.journal, doc.doc_no)
-        raw = doc.fingerprint()
         found = latest.get(key)
+        raw = doc.fingerprint() if found is not None else None    # (a new 单号 has nothing to match)
         if found is not None and found["fingerprint"] == raw:   # typed by code and unchanged: nothing to do
             outcomes[i] = _outcome(doc, "already")
             continue
@@ -111,7 +111,7 @@ def _check_all(documents: list[Document], masters: Masters, closed: dt.date | No
             outcomes[i] = _outcome(doc, "error", [refused])
             continue
         resolved, problems = validate(doc, masters, closed)
-        fingerprint = raw if resolved is doc else resolved.fingerprint()
+        fingerprint = raw if resolved is doc and raw is not None else resolved.fingerprint()
         if not problems and key in seen:
             if seen[key] == fingerprint:
                 outcomes[i] = _outcome(doc, "already")

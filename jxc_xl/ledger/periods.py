@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..domain.model import DocType
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
-from . import checks, conventions, counts, meta
+from . import conventions, counts, meta
 from .queries import balances, pos_before
 from .schema import has_table
 
@@ -97,7 +97,7 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
     verify, no stock is negative on the closing day, no posted count's difference changed by a
     later post and not yet accepted, no issue left at a zero cost while its stock had value."""
     conn = ledger.conn
-    differences = checks.figures(conn, ledger.settings) + snapshot_differences(conn)
+    differences = ledger.verify()
     if differences:
         return [Problem("close_verify", args={"value": differences[0], "expected": len(differences)})]
     problems = [Problem("close_negative", field="数量", args={
