@@ -313,8 +313,9 @@ def _meant(column: Column, value: object, masters: Masters | None) -> object:
 
 
 def _quiet_date(table: Table, row: int, values: list) -> dt.date | None:
-    """A row's 日期 where it reads, its problems left to whoever reads the row."""
-    return RowReader(table, row, values, "").date("日期")
+    """A row's 日期 (发票's 开票日期) where it reads, its problems left to whoever reads the row."""
+    dated = next((c.zh for c in table.spec.columns if c.to == "date"), "日期")
+    return RowReader(table, row, values, "").date(dated)
 
 
 def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:

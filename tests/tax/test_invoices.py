@@ -188,3 +188,20 @@ def _append(book, sheet, row):
     wb = openpyxl.load_workbook(book)
     wb[sheet].append(row)
     wb.save(book)
+
+
+def test_the_template_has_the_invoice_sheets_with_their_drop_downs(tmp_path):
+    from jxc_xl.io.template import new_workbook
+    wb = openpyxl.load_workbook(new_workbook(tmp_path / "t.xlsx"))
+
+    def lists(sheet):
+        ws = wb[sheet]
+        head = {c.column_letter: c.value for c in ws[1]}
+        return {head[str(dv.sqref).split(":")[0].rstrip("0123456789")]: dv.formula1
+                for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert "Invoices" in wb["发票"].tables and "开票跟踪" in wb.sheetnames
+    assert [c.value for c in wb["发票"][1]] == ["发票号码", "开票日期", "方向", "往来单位", "发票类型", "单号", "金额",
+                                              "税额", "价税合计", "备注", "状态"]
+    found = lists("发票")
+    assert found["方向"] == '"开出,收到"' and found["发票类型"] == '"专票,普票"' and found["往来单位"] == "往来单位列表"
+    assert lists("采购")["发票类型"] == '"专票,普票,无票"'
