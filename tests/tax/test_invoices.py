@@ -205,3 +205,23 @@ def test_the_template_has_the_invoice_sheets_with_their_drop_downs(tmp_path):
     found = lists("发票")
     assert found["方向"] == '"开出,收到"' and found["发票类型"] == '"专票,普票"' and found["往来单位"] == "往来单位列表"
     assert lists("采购")["发票类型"] == '"专票,普票,无票"'
+
+
+def test_on_a_server_ledger_finance_registers_the_invoice_and_the_guard_holds(tmp_path, server_ledger, pg_server):
+    from jxc_xl.ledger import Ledger
+    from tests.conftest import login
+    from tests.wb import type_rows
+    with Ledger.open(server_ledger) as owner:
+        urls = {name: login(owner, pg_server, name, role)
+                for name, role in (("管家", "管理员"), ("小采", "采购"), ("小销", "销售"), ("老王", "财务"))}
+    book = _book(tmp_path, [_invoice("FP1", "XS1", 11300, 10000, 1300)])
+    for name in ("小采", "小销", "老王"):                # each department posts its own, the server enforcing it
+        type_rows(book, "设置", [{"项目": "账簿文件", "值": urls[name]}], start=4)
+        report = post(book)
+    assert not report.error_rows, report.error_rows
+    assert all(s.startswith("已过账") for s in _status(book))
+    refused = reverse_book(PatchBook(book), book, "XS1", today=TODAY, sheet="销售")
+    assert not refused.posted and "FP1" in " ".join(refused.sheet_problems)
+    assert reverse_book(PatchBook(book), book, "FP1", today=TODAY, sheet="发票").posted == 1
+    assert reverse_book(PatchBook(book), book, "XS1", today=TODAY, sheet="销售").posted == 1
+    assert {r["单号"]: r["开票状态"] for r in table_rows(book, "开票跟踪")} == {"CG1": "未开票", "XS2": "未开票", "XS3": "未开票"}
