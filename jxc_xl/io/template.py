@@ -36,10 +36,10 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
    数量一律填正数，方向由业务类型决定；退货可在“原单号”填原入库/出库单号，按原单成本退回。
    采购订单、销售订单记下订购的数量（不动库存和往来）；到货入库、发货出库时在“订单号”列填订单的单号，
    系统核对未执行的数量，并在“库存”表算出采购在途、销售待发和可用数量；不再执行的订单点“关闭订单”。
-   “发票”表登记开出和收到的发票：一张发票开具几张单据就填几行（同一发票号码），红字发票填负数；
-   “开票跟踪”表列出每张含税单据已开票、未开票的金额。开具了发票的单据要先冲销发票才能冲销。
 4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
    有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
+   “发票”表登记开出和收到的发票（由财务过账）：一张发票开具几张单据就填几行（同一发票号码），红字发票填负数；
+   “开票跟踪”表列出每张含税单据已开票、未开票的金额。开具了发票的单据要先冲销发票才能冲销。
 5. {generated}由系统生成，每次刷新/过账都会整表重写，不要在里面录入；“报表”另写进销存汇总、毛利、补货建议、库龄和图表。
 6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存。
    月末点“进销存 → 结账”（jxc close 工作簿.xlsx 2026-11）：检查通过后该月及以前的单据不能再过账或冲销，
@@ -168,9 +168,9 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
     typed = next((c.zh for c in spec.columns if c.to == "type"), "")      # 业务类型 (发票: 方向)
     if typed in letters and spec.type_choices:
         add(typed, '"' + ",".join(spec.type_choices) + '"', f"请从下拉列表中选择{typed}")
-    for column in spec.columns:                                         # 发票类型 and the like
-        words = [w for w in column.choices if not w.isascii()] if column.kind == "choice" else []
-        if words and column.zh in letters:
+    for column in spec.columns:
+        if column.kind == "choice":
+            words = [w for w in column.choices if not w.isascii()]
             add(column.zh, '"' + ",".join(words) + '"', f"{column.zh}应为 " + " / ".join(words))
     if spec in (ITEMS, PARTIES, WAREHOUSES):
         if spec is PARTIES:
