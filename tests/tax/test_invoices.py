@@ -9,7 +9,7 @@ import openpyxl
 from jxc_xl.app.usecases import reverse_book
 from jxc_xl.io.patch import PatchBook
 from tests.tax.conftest import cells, taxed_book
-from tests.wb import TODAY, post, table_rows
+from tests.wb import TODAY, error_marks, post, table_rows
 
 D = Decimal
 DAY = dt.date(2026, 11, 2)
@@ -168,6 +168,10 @@ def test_an_invoice_row_edited_after_posting_is_said_and_the_books_stay(tmp_path
     assert _status(book)[0].startswith("已过账")
     assert open_ledger(book).conn.execute("SELECT SUM(total) FROM lines WHERE covers IS NOT NULL").fetchone()[0] == \
         2260000
+
+    _append(book, "发票", _invoice("FP1", "XS3", 100))               # a row added to the posted invoice
+    errors = _errors(post(book))
+    assert "后加的" in errors[4] and (4, 1) in error_marks(book, "发票"), errors      # its 发票号码 marked
 
 
 def test_only_finance_posts_invoices_on_a_ledger_with_users(tmp_path, open_ledger):
