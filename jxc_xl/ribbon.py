@@ -141,7 +141,7 @@ def refresh(ctx: Context) -> str:
 def reverse(ctx: Context) -> str:
     found = ctx.selected_code(None, DOCUMENT_SHEETS + (INVOICES,))
     if not found:
-        return "请先在单据表（或发票表）中选中要冲销的单据的一行，再点 冲销"
+        return "请先在单据表中选中要冲销的单据（或发票）的一行，再点 冲销"
     sheet, doc_no = found
     if ctx.tell(f"确定要对 {sheet} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
         return ""
