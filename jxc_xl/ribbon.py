@@ -17,7 +17,7 @@ from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
 from .sheets.book import Table, find_sheet, read_table
-from .sheets.contract import COUNTS, DOCUMENT_SHEETS, PARTIES, PURCHASE_ORDERS, SALES_ORDERS, WAREHOUSES
+from .sheets.contract import COUNTS, DOCUMENT_SHEETS, INVOICES, PARTIES, PURCHASE_ORDERS, SALES_ORDERS, WAREHOUSES
 from .sheets.cells import to_code
 from .io.package import WorkbookError
 
@@ -39,8 +39,9 @@ class Context:
         sel = self.xl.app.selection
         return sel.sheet.name, sel.row, sel.last_cell.row
 
-    def selected(self, column: str, specs) -> tuple[str, object] | None:
-        """The value of ``column`` in the selected row, when it is in one of the ``specs`` tables."""
+    def selected(self, column: str | None, specs) -> tuple[str, object] | None:
+        """The value of ``column`` (None: the column naming the row's document, 发票's 发票号码) in
+        the selected row, when it is in one of the ``specs`` tables."""
         sheet, row, _ = self.selection()
         for spec in specs:
             if find_sheet(self.book, spec) == sheet:
@@ -48,10 +49,10 @@ class Context:
                 if isinstance(table, Table):
                     values = dict(table.rows).get(row)
                     if values is not None:
-                        return spec.zh, table.get(values, column)
+                        return spec.zh, table.get(values, column or spec.key)
         return None
 
-    def selected_code(self, column: str, specs) -> tuple[str, str] | None:
+    def selected_code(self, column: str | None, specs) -> tuple[str, str] | None:
         """(sheet, code) of ``column`` in the selected row of one of the ``specs`` tables, if it holds one."""
         found = self.selected(column, specs)
         code = to_code(found[1]) if found else ""
@@ -138,9 +139,9 @@ def refresh(ctx: Context) -> str:
 
 @route("reverse")
 def reverse(ctx: Context) -> str:
-    found = ctx.selected_code("单号", DOCUMENT_SHEETS)
+    found = ctx.selected_code(None, DOCUMENT_SHEETS + (INVOICES,))
     if not found:
-        return "请先在单据表中选中要冲销的单据的一行，再点 冲销"
+        return "请先在单据表中选中要冲销的单据（或发票）的一行，再点 冲销"
     sheet, doc_no = found
     if ctx.tell(f"确定要对 {sheet} 单号 {doc_no} 做红字冲销吗？", ask=True) != "yes":
         return ""

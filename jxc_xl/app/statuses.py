@@ -167,10 +167,11 @@ class StatusWriter:
                                                        {"value": parsed.doc_no, "expected": said}))])
             for change in changes:
                 marks.fault(row, change.column)
+        key = marks.table.spec.key                  # the column naming the document (发票: 发票号码)
         for row in verdict.added:
-            self._error(marks, row, [self.text(Problem("posted_row_added", parsed.doc_no, None, "单号",
+            self._error(marks, row, [self.text(Problem("posted_row_added", parsed.doc_no, None, key,
                                                        {"value": parsed.doc_no}))])
-            marks.fault(row, "单号")
+            marks.fault(row, key)
         for n in verdict.removed:
             self.notes.append(self.text(Problem("posted_line_removed", parsed.doc_no, None, marks.table.sheet, {
                 "value": parsed.doc_no, "expected": n, "item": posted.lines[n - 1].item})))

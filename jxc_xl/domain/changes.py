@@ -11,18 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import Document, DocType, Line
+from .model import INVOICE_LABELS, INVOICED, Document, DocType, Line
 from .money import mul_money
 
 HEADER = ("type", "date", "party", "warehouse", "to_warehouse", "source_doc_no", "amount", "method",
-          "receivable", "payable", "due_date")
-LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "price_with_tax", "tax", "total")
+          "receivable", "payable", "due_date", "invoice_type")
+LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "price_with_tax", "tax", "total", "covers")
 # the column each attribute is typed in (the party's and the quantity's depend on the sheet)
-COLUMN = {"type": "业务类型", "date": "日期", "warehouse": "仓库", "to_warehouse": "调入仓库",
+COLUMN = {"invoice_type": "发票类型", "type": "业务类型", "date": "日期", "warehouse": "仓库", "to_warehouse": "调入仓库",
           "source_doc_no": "原单号", "amount": "金额", "method": "结算方式", "receivable": "应收",
           "payable": "应付", "due_date": "到期日", "item": "商品编码", "qty": "数量", "price": "单价",
           "unit_cost": "单位成本", "note": "备注", "tax_rate": "税率", "price_with_tax": "含税单价", "tax": "税额",
-          "total": "价税合计"}
+          "total": "价税合计", "covers": "单号"}
+# an invoice's header is typed in its own columns
+INVOICE_COLUMN = {"type": "方向", "date": "开票日期", "source_doc_no": "单号"}
 PARTY_COLUMN = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
                 DocType.sales_shipment: "客户", DocType.sales_return: "客户"}
 
@@ -54,6 +56,8 @@ def column_of(doc_type: DocType, attr: str) -> str:
         return "调出仓库"
     if attr == "qty" and doc_type is DocType.stock_count:
         return "实盘数量"
+    if doc_type in INVOICED and attr in INVOICE_COLUMN:
+        return INVOICE_COLUMN[attr]
     return COLUMN[attr]
 
 
@@ -70,7 +74,8 @@ def _show(value: object) -> str:
 def _line_values(line: Line) -> tuple:
     """A line in the books' terms: by its figures once worked out (a line with no tax has none:
     its 金额 is 数量 × 单价); a row whose figures could not be worked out (a typed one disagrees)
-    by its tax cells as typed, so that an edit to a posted row names what the clerk typed."""
+    by its tax cells as typed, so that an edit to a posted row names what the clerk typed; an invoice's
+    by its figures as typed and the document it covers."""
     found = line.figures
     price, amount = (found.price, found.amount) if found else (line.price, line.amount)
     if amount is not None and price is not None and amount == mul_money(line.qty, price):
@@ -81,11 +86,15 @@ def _line_values(line: Line) -> tuple:
         taxed = (found.rate, found.price_with_tax, found.tax, found.total)
     else:
         taxed = (None, None, None, None)
-    return (line.item, line.qty, price, amount, line.unit_cost, line.note, *taxed)
+    if line.covers:
+        taxed = (None, None, line.tax, line.total)
+    return (line.item, line.qty, price, amount, line.unit_cost, line.note, *taxed, line.covers)
 
 
 def _differences(doc_type: DocType, attrs: tuple[str, ...], old: tuple, new: tuple) -> list[Change]:
-    return [Change(column_of(doc_type, a), _show(o), _show(n)) for a, o, n in zip(attrs, old, new) if o != n]
+    def shown(attr: str, value: object) -> str:
+        return _show(INVOICE_LABELS.get(value, value) if attr == "invoice_type" else value)
+    return [Change(column_of(doc_type, a), shown(a, o), shown(a, n)) for a, o, n in zip(attrs, old, new) if o != n]
 
 
 def _line_changes(doc_type: DocType, old: Line, new: Line) -> list[Change]:
@@ -97,8 +106,9 @@ def _line_changes(doc_type: DocType, old: Line, new: Line) -> list[Change]:
 
 
 def header_changes(old: Document, new: Document) -> list[Change]:
-    """The header fields that differ (a 到期日 left empty takes the posted one)."""
-    attrs = tuple(a for a in HEADER if not (a == "due_date" and new.due_date is None))
+    """The header fields that differ (a 到期日 or 发票类型 left empty takes the posted one)."""
+    attrs = tuple(a for a in HEADER if not (a == "due_date" and new.due_date is None)
+                  and not (a == "invoice_type" and not new.invoice_type))
     return _differences(old.type, attrs, tuple(getattr(old, a) for a in attrs), tuple(getattr(new, a) for a in attrs))
 
 

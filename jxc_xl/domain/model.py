@@ -57,6 +57,8 @@ class DocType(str, Enum):
     opening_balance = "opening_balance"
     purchase_order = "purchase_order"
     sales_order = "sales_order"
+    invoice_issued = "invoice_issued"         # 发票 开出 (to a customer, covering shipments)
+    invoice_received = "invoice_received"     # 发票 收到 (from a supplier, covering receipts)
 
     @property
     def journal(self) -> str:
@@ -80,6 +82,7 @@ _JOURNAL = {
     DocType.customer_receipt: "payments", DocType.supplier_payment: "payments",
     DocType.opening_stock: "opening_stock", DocType.opening_balance: "opening_balances",
     DocType.purchase_order: "purchase_orders", DocType.sales_order: "sales_orders",
+    DocType.invoice_issued: "invoices", DocType.invoice_received: "invoices",
 }
 
 DOC_TYPE_LABELS = {
@@ -90,11 +93,17 @@ DOC_TYPE_LABELS = {
     DocType.customer_receipt: "收款", DocType.supplier_payment: "付款",
     DocType.opening_stock: "期初库存", DocType.opening_balance: "期初往来",
     DocType.purchase_order: "采购订单", DocType.sales_order: "销售订单",
+    DocType.invoice_issued: "开出发票", DocType.invoice_received: "收到发票",
 }
 # What was promised, not what happened: posted like documents, moving no stock and no money.
 ORDER_TYPES = frozenset({DocType.purchase_order, DocType.sales_order})
 # The order a receipt or shipment line fulfils is of this type (a line's 订单号).
 FULFILS = {DocType.purchase_receipt: DocType.purchase_order, DocType.sales_shipment: DocType.sales_order}
+# An invoice (发票) registers what was invoiced of posted documents, one line per document it covers
+# (its 单号 in ``Line.covers``): moving no stock and no money. Each direction covers one type.
+INVOICED = {DocType.invoice_issued: DocType.sales_shipment, DocType.invoice_received: DocType.purchase_receipt}
+INVOICE_LABELS = {"special": "专票", "ordinary": "普票", "none": "无票"}      # 发票类型, as typed
+INVOICE_DIRECTION = {DocType.invoice_issued: "开出", DocType.invoice_received: "收到"}      # 方向, as typed
 
 
 class _Model(BaseModel):
@@ -142,16 +151,18 @@ class Source(_Model):
 
 
 class Line(_Model):
-    """One item line. ``qty`` is the counted quantity on a stock count, else positive."""
+    """One item line. ``qty`` is the counted quantity on a stock count, else positive. An
+    invoice's line has no item: it names the document it covers and its figures."""
 
-    item: str
-    qty: Decimal
+    item: str = ""
+    qty: Decimal = Decimal(0)
     price: Decimal | None = None          # purchase / sales price
     amount: Decimal | None = None         # qty × price, when the clerk typed it
     unit_cost: Decimal | None = None      # opening stock, other receipt, count gain on empty stock
     note: str = ""
     order_no: str = ""                    # 订单号: the order a receipt or shipment line fulfils
     delivery_date: dt.date | None = None  # 交货日期 of an order line
+    covers: str = ""                      # 单号 of the document an invoice line covers
     # 增值税 as typed (each None when its cell was empty): see domain.tax
     tax_rate: Decimal | None = None       # 税率
     price_with_tax: Decimal | None = None # 含税单价
@@ -220,7 +231,7 @@ class Document(_Model):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-_LATER_FIELDS = {"order_no": "", "delivery_date": None}
+_LATER_FIELDS = {"order_no": "", "delivery_date": None, "covers": ""}
 _TAX_FIELDS = ("tax_rate", "price_with_tax", "tax", "total")
 
 
@@ -231,7 +242,7 @@ def _with_figures(line: dict, figures: Figures | None) -> None:
     if figures is not None:
         line.update(price=figures.price, amount=figures.amount, tax_rate=figures.rate,
                     price_with_tax=figures.price_with_tax, tax=figures.tax, total=figures.total)
-    if not line["tax_rate"] and not line["tax"]:
+    if not line["tax_rate"] and not line["tax"] and not line.get("covers"):    # an invoice's are its figures
         for name in _TAX_FIELDS:
             del line[name]
 

@@ -123,6 +123,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Party '{value}' has {expected} terms days, more than the limit of {limit}: correct it in the Parties sheet."),
     "reverse_dependents": ("单号“{value}”不能冲销：后续单据 {expected} 以它为原单号过账，请先红字冲销这些单据，再冲销本单。",
                            "Document '{value}' cannot be reversed: {expected} were posted against it as their source; reverse those first, then this one."),
+    "reverse_invoiced": ("单号“{value}”不能冲销：已登记发票 {expected}（发票号码）开具了它。请先在“发票”表红字冲销该发票"
+                         "（选中发票行点 冲销，或 jxc reverse 工作簿 发票号码 --sheet 发票），再冲销本单。",
+                         "Document '{value}' cannot be reversed: invoice {expected} covers it. Reverse that invoice "
+                         "first (jxc reverse BOOK INVOICE_NO --sheet 发票), then this document."),
+    "invoice_zero": ("价税合计不能为 0：请填写发票上的价税合计（红字发票填负数）。",
+                     "TotalWithTax cannot be 0: enter the invoice's total (negative on a red invoice)."),
+    "invoice_sum": ("价税合计 {value} 不等于 金额＋税额 = {expected}：请按发票改正，或清空金额和税额。",
+                    "TotalWithTax {value} is not Amount + Tax = {expected}: correct it from the invoice, or clear "
+                    "Amount and Tax."),
+    "invoice_doc_missing": ("单号“{value}”找不到已过账（且未冲销）的{expected}单：方向为“{direction}”的发票登记{expected}单"
+                            "（开出 → 销售出库，收到 → 采购入库）。请检查单号和方向，或先过账该单据。",
+                            "'{value}' is no posted (standing) {expected}: an invoice {direction} covers a {expected} "
+                            "(开出/issued → sales shipment, 收到/received → purchase receipt). Check the number and the "
+                            "direction, or post the document first."),
+    "invoice_doc_party": ("单号“{value}”的往来单位是“{expected}”，不是本发票的“{party}”：发票只能登记本单位的单据，请检查单号或往来单位。",
+                          "Document '{value}' belongs to '{expected}', not '{party}': an invoice covers its party's "
+                          "documents only."),
+    "invoice_doc_later": ("单号“{value}”的日期 {expected} 晚于开票日期 {date}：发票登记已发生的单据，请检查开票日期或单号。",
+                          "Document '{value}' is dated {expected}, after the invoice's date {date}: check the date or "
+                          "the number."),
+    "invoice_exceeds": ("单号“{value}”的价税合计（扣除退货后）为 {expected}，已开票 {invoiced}，还可开票 {left}；"
+                        "本行 {asked} 超出：请按发票核对单号和价税合计。",
+                        "Document '{value}' totals {expected} net of returns, {invoiced} is invoiced, {left} is left; "
+                        "this row's {asked} is more: check the number and the total against the invoice."),
+    "invoice_below_zero": ("红字发票：单号“{value}”已开票 {invoiced}，本行 {asked} 冲减后将为负数：红字发票只能冲减已开的部分，"
+                           "请检查单号和价税合计。",
+                           "Red invoice: document '{value}' has {invoiced} invoiced; this row's {asked} would take it "
+                           "below 0: a red invoice gives back only what was invoiced."),
     "reversal_before_original": ("冲销日期 {value} 早于原单日期 {expected}：红字冲销不能早于原单，请用原单日期或之后的日期。",
                                  "Reversal date {value} is before the original's date {expected}: use the original's date or a later one."),
     "negative_balances": ("账簿中已有负库存（{value}）：关闭“允许负库存”后这些商品的后续过账都会失败。请先补录入库（日期不晚于出现负库存之日）消除负库存，或保持“允许负库存”为“是”。",
@@ -226,4 +254,6 @@ FIELD_EN = {
     "到期日": "DueDate", "订单号": "OrderNo", "交货日期": "DeliveryDate",
     "账期天数": "TermsDays", "信用额度": "CreditLimit", "参考进价": "PurchasePrice", "参考售价": "SalePrice",
     "安全库存": "MinQty", "最高库存": "MaxQty", "允许负库存": "AllowNegativeStock",
+    "发票号码": "InvoiceNo", "开票日期": "Date", "方向": "Direction", "发票类型": "InvoiceType",
+    "税额": "Tax", "价税合计": "TotalWithTax", "税率": "TaxRate", "含税单价": "PriceWithTax",
 }

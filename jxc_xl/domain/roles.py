@@ -1,7 +1,7 @@
 """A 进销存's departments as roles, and what each may do to the books.
 
 采购 posts what it orders and receives, 销售 what it sells, 仓管 what moves between and within
-warehouses, 财务 the money, the openings, the 红字冲销 and the month's close; 老板 reads; 管理员
+warehouses, 财务 the money, the openings, the invoices (发票), the 红字冲销 and the month's close; 老板 reads; 管理员
 keeps the list of users. Used once a ledger has users at all: a ledger without any (one clerk,
 one PC) is open to whoever holds its file, as it always was."""
 from __future__ import annotations
@@ -16,7 +16,8 @@ POSTS = {
     "purchasing": {DocType.purchase_order, DocType.purchase_receipt, DocType.purchase_return},
     "sales": {DocType.sales_order, DocType.sales_shipment, DocType.sales_return},
     "warehouse": {DocType.transfer, DocType.stock_count, DocType.other_receipt, DocType.other_issue},
-    "finance": {DocType.customer_receipt, DocType.supplier_payment, DocType.opening_stock, DocType.opening_balance},
+    "finance": {DocType.customer_receipt, DocType.supplier_payment, DocType.opening_stock, DocType.opening_balance,
+                DocType.invoice_issued, DocType.invoice_received},
     "owner": set(), "admin": set()}
 # what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users)
 ACTS = {"finance": {"reverse", "close"}, "admin": {"users"}}

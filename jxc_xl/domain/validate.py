@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import FULFILS, Document, DocType, Item, Line, Party, PartyKind, Warehouse
+from .model import FULFILS, INVOICED, Document, DocType, Item, Line, Party, PartyKind, Warehouse
 from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
                     mul_money, places, within)
 from .problems import Problem
@@ -17,8 +17,8 @@ from .tax import Figures, Mismatch, Typed, figures as tax_figures, rate_of
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
                DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
-CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.sales_order}
-SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.purchase_order}
+CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.sales_order, DocType.invoice_issued}
+SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.purchase_order, DocType.invoice_received}
 # money in or out: any party (a 收款 from a supplier is its refund, a 付款 to a customer ours)
 MONEY_TYPES = {DocType.customer_receipt, DocType.supplier_payment}
 PRICED_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
@@ -162,16 +162,17 @@ def validate(doc: Document, masters: Masters, closed_through: dt.date | None) ->
         updates["party"] = party
     for attr, field_ in (("warehouse", "调出仓库" if doc.type is DocType.transfer else "仓库"),
                          ("to_warehouse", "调入仓库")):
-        if doc.type.has_lines and (attr == "warehouse" or doc.type is DocType.transfer):
+        if doc.type.has_lines and doc.type not in INVOICED and (attr == "warehouse" or doc.type is DocType.transfer):
             code = _reference(check, masters, "warehouse", getattr(doc, attr), field_)
             if code:
                 updates[attr] = code
     if doc.type is DocType.transfer and updates.get("warehouse") and updates.get("warehouse") == updates.get("to_warehouse"):
         check.add("same_warehouse", "调入仓库", value=doc.to_warehouse)
     _money_fields(check)
-    lines = tuple(_line(check, masters, i, line) for i, line in enumerate(doc.lines, start=1))
+    each = _invoiced if doc.type in INVOICED else _line
+    lines = tuple(each(check, masters, i, line) for i, line in enumerate(doc.lines, start=1))
     if doc.type.has_lines and not doc.lines:
-        check.add("no_lines", "商品编码")
+        check.add("no_lines", "单号" if doc.type in INVOICED else "商品编码")
     changed = {k: v for k, v in updates.items() if getattr(doc, k) != v}
     if changed or any(a is not b for a, b in zip(lines, doc.lines)):
         doc = doc.model_copy(update={**changed, "lines": lines})
@@ -289,6 +290,21 @@ def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None
             check.add("product_too_large", field_, n, value=_show(value), limit=_limit(MAX_AMOUNT))
             return line
     return line.model_copy(update={"figures": found})
+
+
+def _invoiced(check: _Check, masters: Masters, n: int, line: Line) -> Line:
+    """An invoice's line: its figures (negative on a 红字发票, never 0) and, when all three are
+    typed, 价税合计 = 金额 + 税额 to the cent. What document it covers the ledger checks."""
+    for value, field_ in ((line.amount, "金额"), (line.tax, "税额")):
+        if value is not None:
+            check.number(abs(value), field_, MONEY, n, positive=False)
+    total = line.total
+    if total is not None and total == 0:
+        check.add("invoice_zero", "价税合计", n)
+    elif total is not None and check.number(abs(total), "价税合计", MONEY, n):
+        if line.amount is not None and line.tax is not None and line.amount + line.tax != total:
+            check.add("invoice_sum", "价税合计", n, value=f"{total:,.2f}", expected=f"{line.amount + line.tax:,.2f}")
+    return line
 
 
 def line_figures(line: Line, rate: Decimal) -> Figures | Mismatch:

@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
-from ..sheets.contract import (ALL_SHEETS, CHOICES, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
+from ..sheets.contract import (ALL_SHEETS, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
                                SheetSpec, generated_note)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .files import save_atomically
@@ -40,6 +40,8 @@ GUIDE = """jxc-xl 进销存工作簿 使用说明
    金额、税额、价税合计由系统按行计算（四舍五入到分），过账后写回；采购的发票类型填 专票 / 普票 / 无票。
 4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
    有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
+   “发票”表登记开出和收到的发票（由财务过账）：一张发票开具几张单据就填几行（同一发票号码），红字发票填负数；
+   “开票跟踪”表列出每张含税单据已开票、未开票的金额。开具了发票的单据要先冲销发票才能冲销。
 5. {generated}由系统生成，每次刷新/过账都会整表重写，不要在里面录入；“报表”另写进销存汇总、毛利、增值税、补货建议、库龄和图表。
 6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存、
    纳税人类型（小规模纳税人 / 一般纳税人：一般纳税人专票的进项税额可抵扣）和默认税率。
@@ -153,8 +155,12 @@ def required_note(spec: SheetSpec, column) -> str:
         how = "填实际清点的数量，没有了填 0"
     elif column.to in _NAMES or column.zh == "往来单位":
         how = f"填“{_NAMES.get(column.to, '往来单位')}”表中的编码或名称"
-    elif column.zh == "单号":
-        how = "同一张单据的各行填同一个单号" if spec.has_lines else "每张单据一行，单号不能重复"
+    elif column.zh == spec.key:
+        how = f"同一张单据的各行填同一个{column.zh}" if spec.has_lines else "每张单据一行，单号不能重复"
+    elif column.to == "covers":
+        how = "填这张发票开具的已过账单据的单号（开出：销售出库；收到：采购入库），每张单据一行"
+    elif column.to == "total":
+        how = "填发票上这张单据的价税合计（红字发票填负数）"
     elif column.kind == "qty" and not spec.types:
         how = "填正数"
     else:
@@ -177,11 +183,12 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
         dv.add(f"{letters[column]}2:{letters[column]}{VALIDATION_ROWS}")
         ws.add_data_validation(dv)
 
-    if "业务类型" in letters and spec.type_choices:
-        add("业务类型", '"' + ",".join(spec.type_choices) + '"', "请从下拉列表中选择业务类型")
+    typed = next((c.zh for c in spec.columns if c.to == "type"), "")      # 业务类型 (发票: 方向)
+    if typed in letters and spec.type_choices:
+        add(typed, '"' + ",".join(spec.type_choices) + '"', f"请从下拉列表中选择{typed}")
     for column in spec.columns:
         if column.kind == "choice":
-            words = [w for w in CHOICES[column.to] if not w.isascii()]
+            words = [w for w in column.choices if not w.isascii()]
             add(column.zh, '"' + ",".join(words) + '"', f"{column.zh}应为 " + " / ".join(words))
     if spec in (ITEMS, PARTIES, WAREHOUSES):
         if spec is PARTIES:

@@ -25,6 +25,7 @@ from ..domain.model import CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import invoices
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -249,6 +250,10 @@ class Ledger:
     def order_lines(self) -> list[orders.OrderLine]:
         """Every item of every standing order: ordered, fulfilled, closed (订单跟踪)."""
         return orders.order_lines(self.conn)
+
+    def invoicing(self) -> list[invoices.Invoicing]:
+        """Every standing 销售出库 and 采购入库 with tax, and how far it is invoiced (开票跟踪)."""
+        return invoices.invoicing(self.conn)
 
     def open_quantities(self) -> dict[tuple[str, str, str], int]:
         """(order type, item, warehouse) → what standing orders still have open (库存)."""

@@ -210,7 +210,8 @@ def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | No
 def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], date: dt.date | None) -> Problem | None:
     """Why the latest posting in ``found`` may not be reversed on ``date``, if it may not:
     not posted, ambiguous, already reversed, a date before the original's or in a closed
-    period, or later documents that stand on it (returns naming it) and must go first."""
+    period, or later documents that stand on it (returns naming it, invoices covering it) and must
+    go first."""
     def problem(code: str, field: str = "单号", **args) -> Problem:
         return Problem(code, doc_no, None, field, {"value": doc_no, **args})
 
@@ -226,9 +227,8 @@ def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], dat
                                 ledger.settings.closed_through)
     if dated:
         return dated
-    standing = dependents(ledger.conn, original["id"])
-    if standing:
-        return problem("reverse_dependents", expected="、".join(standing))
+    for code, numbers in dependents(ledger.conn, original["id"]).items():
+        return problem(code, expected="、".join(numbers))
     return None
 
 

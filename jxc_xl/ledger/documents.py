@@ -33,10 +33,13 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
     if row is None or row["reversed_by"] is not None:
         return None
     lines = tuple(
-        Line(item=r["item"], qty=from_qty_units(r["qty"]), price=_opt(r["price"], from_unit_cost_units),
+        Line(item=r["item"] or "", qty=from_qty_units(r["qty"] or 0), price=_opt(r["price"], from_unit_cost_units),
              amount=_opt(r["amount"], from_cents), unit_cost=_opt(r["unit_cost"], from_unit_cost_units),
-             note=r["note"] or "", figures=posted_figures(r), source=_source(r))
-        for r in conn.execute("SELECT * FROM lines WHERE doc = ? ORDER BY line_no", (row["id"],)))
+             note=r["note"] or "", figures=None if r["covered"] else posted_figures(r), source=_source(r),
+             **({} if not r["covered"] else {"covers": r["covered"], "tax": _opt(r["tax"], from_cents),
+                                              "total": _opt(r["total"], from_cents)}))
+        for r in conn.execute("SELECT l.*, c.doc_no AS covered FROM lines l LEFT JOIN documents c ON c.id = l.covers "
+                              "WHERE l.doc = ? ORDER BY l.line_no", (row["id"],)))
     header: dict = {}
     if row["type"] == DocType.opening_balance.value:
         entries = conn.execute("SELECT side, amount, due_date FROM party_entries WHERE doc = ?", (row["id"],)).fetchall()
@@ -46,7 +49,7 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
     return Document(type=row["type"], doc_no=row["doc_no"], date=dt.date.fromisoformat(row["date"]),
                     party=row["party"] or "", warehouse=row["warehouse"] or "", to_warehouse=row["to_warehouse"] or "",
                     source_doc_no=row["source_doc_no"] or "", amount=_opt(row["amount"], from_cents),
-                    method=row["method"] or "", note=row["note"] or "", lines=lines,
+                    method=row["method"] or "", note=row["note"] or "", lines=lines, invoice_type=row["invoice_type"] or "",
                     source=_source(row), **header)
 
 
@@ -64,7 +67,7 @@ def taxed_lines(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tu
     what 过账 writes into the empty 税率, 单价, 含税单价, 金额, 税额 and 价税合计 cells of their rows."""
     out: dict[tuple[str, str], dict[int, Figures]] = {}
     query = ("SELECT d.journal, d.doc_no, l.* FROM lines l JOIN documents d ON d.id = l.doc WHERE d.reversal = 0 "
-             "AND d.reversed_by IS NULL AND (l.tax_rate <> 0 OR l.tax <> 0)")
+             "AND d.reversed_by IS NULL AND (l.tax_rate <> 0 OR l.tax <> 0) AND l.covers IS NULL")
     if len(keys) > _LOOKUPS:
         found = conn.execute(query)
     else:

@@ -12,19 +12,20 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain.model import FULFILS, ORDER_TYPES, Document, DocType, Line, PartyKind
+from ..domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, Document, DocType, Line, PartyKind
 from ..domain.money import (ZERO, from_cents, from_qty_units, from_rate_units, mul_money, qty_text, to_cents,
                             to_qty_units, to_rate_units, to_unit_cost_units)
 from ..domain.problems import Problem
 from ..domain.tax import Mismatch
 from ..domain.validate import Masters, line_figures
-from . import orders
+from . import invoices, orders
 from .recost import Failure, Key, Settings, recost
 from .schema import TABLES, quoted
 
-# Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts last.
+# Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts
+# later, invoices last (an invoice covers a shipment of its own day, whatever their numbers).
 RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.purchase_order: 0, DocType.sales_order: 0,
-        DocType.stock_count: 2}
+        DocType.stock_count: 2, DocType.invoice_issued: 3, DocType.invoice_received: 3}
 IN_TYPES = {DocType.purchase_receipt, DocType.sales_return, DocType.other_receipt, DocType.opening_stock}
 SOURCE_TYPE = {DocType.purchase_return: DocType.purchase_receipt, DocType.sales_return: DocType.sales_shipment}
 SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1),
@@ -38,21 +39,26 @@ REFUND = {(DocType.customer_receipt, PartyKind.supplier): ("AP", 1),
 
 
 # Later documents that stand on a posted one, which must be reversed before it can be: each
-# query selects the 单号 of standing documents that depend on document ``?``: the returns naming
-# it as their 原单号 and, for an order, the receipts and shipments that fulfil it.
+# query selects the 单号 of standing documents that depend on document ``?``, under the problem
+# that refuses the reversal: the returns naming it as their 原单号, for an order the receipts and
+# shipments that fulfil it, and the invoices (by 发票号码) that cover it.
 DEPENDENT_QUERIES = (
-    "SELECT doc_no FROM documents WHERE source_doc = ? AND reversal = 0 AND reversed_by IS NULL",
-    "SELECT DISTINCT d.doc_no FROM documents d JOIN lines f ON f.doc = d.id WHERE f.order_line IN "
-    "(SELECT id FROM lines WHERE doc = ?) AND d.reversal = 0 AND d.reversed_by IS NULL",
+    ("reverse_dependents", "SELECT doc_no FROM documents WHERE source_doc = ? AND reversal = 0 AND reversed_by IS NULL"),
+    ("reverse_dependents", "SELECT DISTINCT d.doc_no FROM documents d JOIN lines f ON f.doc = d.id WHERE f.order_line IN "
+                           "(SELECT id FROM lines WHERE doc = ?) AND d.reversal = 0 AND d.reversed_by IS NULL"),
+    ("reverse_invoiced", "SELECT DISTINCT d.doc_no FROM documents d JOIN lines f ON f.doc = d.id WHERE f.covers = ? "
+                         "AND d.reversal = 0 AND d.reversed_by IS NULL"),
 )
 
 
-def dependents(conn: sqlite3.Connection, doc_id: int) -> list[str]:
-    """The 单号 of the standing documents that depend on the document ``doc_id``."""
-    found: list[str] = []
-    for query in DEPENDENT_QUERIES:
-        found += [r[0] for r in conn.execute(query, (doc_id,)) if r[0] not in found]
-    return found
+def dependents(conn: sqlite3.Connection, doc_id: int) -> dict[str, list[str]]:
+    """The 单号 of the standing documents that depend on the document ``doc_id``, by the problem
+    each kind of them makes of its reversal (none: {})."""
+    found: dict[str, list[str]] = {}
+    for code, query in DEPENDENT_QUERIES:
+        mine = found.setdefault(code, [])
+        mine += [r[0] for r in conn.execute(query, (doc_id,)) if r[0] not in mine]
+    return {code: numbers for code, numbers in found.items() if numbers}
 
 
 @dataclass(frozen=True)
@@ -135,9 +141,10 @@ class Writer:
         if not problems:
             doc, problems = self._taxed(doc, links)
         fulfils, more = self._order_links(doc)
+        covers, uncovered = self._covers(doc)
         over, refused = self._credit(doc)
-        if problems or more or refused:
-            return problems + more + refused
+        if problems or more or uncovered or refused:
+            return problems + more + uncovered + refused
         invoice_type, deductible = self._invoice(doc, links)
         doc_id = self._insert("documents", {
             "journal": doc.journal, "doc_no": doc.doc_no, "revision": revision, "reversal": 0,
@@ -165,7 +172,7 @@ class Writer:
                 "unit_cost": None if line.unit_cost is None else to_unit_cost_units(line.unit_cost),
                 "source_line": links.get(n, [(None,)])[0][0], "order_line": fulfils.get(n), "note": line.note,
                 "delivery_date": line.delivery_date.isoformat() if line.delivery_date else None,
-                **self.stamp.row(line.source.sheet, line.source.row)})
+                **(_invoiced(line, covers[n]) if covers else {}), **self.stamp.row(line.source.sheet, line.source.row)})
             previous = None
             for leg, move in enumerate(self._moves(doc, line, links.get(n), deductible)):
                 mpos = line_pos(pos, n, leg)
@@ -217,6 +224,8 @@ class Writer:
     def _invoice(self, doc: Document, links: dict) -> tuple[str | None, int | None]:
         """A purchase's 发票类型 (its own, a return's source's, else 专票 for a 一般纳税人 and 普票
         for a 小规模纳税人) and whether its 税额 is deductible 进项税额: fixed as it posts."""
+        if doc.type in INVOICED:                 # an invoice's own 发票类型; nothing is deducted by it
+            return doc.invoice_type or None, None
         if doc.journal != "purchases":
             return None, None
         general = self.masters.general_taxpayer
@@ -228,7 +237,7 @@ class Writer:
         qty = to_qty_units(line.qty)
         base = {"warehouse": doc.warehouse, "base_qty": qty}
         t = doc.type
-        if t in ORDER_TYPES:
+        if t in ORDER_TYPES or t in INVOICED:
             return []
         if t is DocType.transfer:
             return [{**base, "direction": -1, "rule": "current"},
@@ -343,6 +352,40 @@ class Writer:
                 links[n] = found.line
         return links, problems
 
+    def _covers(self, doc: Document) -> tuple[dict[int, int], list[Problem]]:
+        """For an invoice: the document each line covers — standing, of the invoice's 方向 and party,
+        dated no later — and within what may be invoiced of it: never over its 价税合计 net of its
+        returns, never (a 红字发票) below 0, what earlier lines of this invoice take counted."""
+        if doc.type not in INVOICED:
+            return {}, []
+        self.flush()
+        kind, links, problems, taken = INVOICED[doc.type], {}, [], {}
+        for n, line in enumerate(doc.lines, start=1):
+            found = invoices.standing(self.conn, kind, line.covers)
+            args = {"value": line.covers}
+            if found is None:
+                problems.append(self._problem(doc, "invoice_doc_missing", "单号", n, **args, expected=kind.label,
+                                              direction=INVOICE_DIRECTION[doc.type]))
+            elif found["party"] != doc.party:
+                problems.append(self._problem(doc, "invoice_doc_party", "往来单位", n, **args, expected=found["party"],
+                                              party=doc.party))
+            elif found["date"] > doc.date.isoformat():
+                problems.append(self._problem(doc, "invoice_doc_later", "开票日期", n, **args, expected=found["date"],
+                                              date=doc.date.isoformat()))
+            else:
+                net, invoiced = invoices.figures(self.conn, found["id"])
+                invoiced += taken.get(found["id"], 0)
+                asked = to_cents(line.total)
+                shown = {"expected": _yuan(net), "invoiced": _yuan(invoiced), "asked": _yuan(asked),
+                         "left": _yuan(max(net - invoiced, 0))}
+                if invoiced + asked > net:
+                    problems.append(self._problem(doc, "invoice_exceeds", "价税合计", n, **args, **shown))
+                elif invoiced + asked < 0:
+                    problems.append(self._problem(doc, "invoice_below_zero", "价税合计", n, **args, **shown))
+                taken[found["id"]] = taken.get(found["id"], 0) + asked
+                links[n] = found["id"]
+        return links, problems
+
     def _credit(self, doc: Document) -> tuple[int | None, list[Problem]]:
         """A shipment to a customer with a 信用额度: by how much (cents) it takes what the customer
         owes over the limit, if it does — refused instead when credit control blocks."""
@@ -426,7 +469,7 @@ class Writer:
                 "doc": rev_id, "line_no": line["line_no"], "item": line["item"], "qty": -line["qty"],
                 "price": line["price"], "amount": _negated(line["amount"]), "unit_cost": line["unit_cost"],
                 "tax_rate": line["tax_rate"], "price_with_tax": line["price_with_tax"], "tax": _negated(line["tax"]),
-                "total": _negated(line["total"]), "note": "红字冲销", **self.stamp.row()})
+                "total": _negated(line["total"]), "covers": line["covers"], "note": "红字冲销", **self.stamp.row()})
         dirty: dict[Key, str] = {}
         for m in self.conn.execute("SELECT * FROM movements WHERE doc=? ORDER BY pos", (original["id"],)).fetchall():
             mpos = line_pos(pos, *map(int, m["pos"].rsplit("|", 2)[1:]))
@@ -447,6 +490,16 @@ class Writer:
             return []
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
         return [self.failure_problem(stub, failure)]
+
+
+def _invoiced(line: Line, covers: int | None) -> dict:
+    """An invoice line's columns: the document it covers and its figures as typed (cents)."""
+    cents = lambda v: None if v is None else to_cents(v)      # noqa: E731
+    return {"covers": covers, "amount": cents(line.amount), "tax": cents(line.tax), "total": cents(line.total)}
+
+
+def _yuan(cents: int) -> str:
+    return f"{from_cents(cents):,}"
 
 
 def _negated(value: int | None) -> int | None:

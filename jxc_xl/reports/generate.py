@@ -1,4 +1,4 @@
-"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪."""
+"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪, 开票跟踪."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from ..ledger import Ledger
 from ..ledger.accounts import BUCKETS
-from ..domain.model import DocType, Item
-from ..domain.money import from_qty_units
-from ..sheets.contract import JOURNAL, ORDER_STATUS, PAYABLES, RECEIVABLES, STOCK, SheetSpec
+from ..domain.model import INVOICE_DIRECTION, INVOICED, DocType, Item
+from ..domain.money import from_cents, from_qty_units
+from ..sheets.contract import INVOICE_STATUS, JOURNAL, ORDER_STATUS, PAYABLES, RECEIVABLES, STOCK, SheetSpec
 from ..sheets.format import Exact
 
 
@@ -78,6 +78,26 @@ def order_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
     return rows
 
 
+# the 方向 of the invoices a document takes: 销售出库 开出, 采购入库 收到
+_DIRECTION = {covered.value: INVOICE_DIRECTION[invoice] for invoice, covered in INVOICED.items()}
+
+
+def invoice_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
+    """开票跟踪: every taxed 销售出库 / 采购入库 not fully invoiced, and those invoiced this month
+    (as 订单跟踪 keeps what was completed this month): its 价税合计 net of its returns, what is
+    invoiced and what is not."""
+    first = today.replace(day=1).isoformat()
+    rows = []
+    for d in ledger.invoicing():
+        if d.invoiced >= d.total and not (d.last or "") >= first:
+            continue
+        state = "已开票" if d.invoiced >= d.total else "部分开票" if d.invoiced > 0 else "未开票"
+        rows.append([_DIRECTION[d.type], d.doc_no, dt.date.fromisoformat(d.date), d.party, from_cents(d.total),
+                     from_cents(d.invoiced) if d.invoiced else None,
+                     from_cents(d.total - d.invoiced) if d.total != d.invoiced else None, state])
+    return rows
+
+
 def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
     """One row per party with a balance: the balance, its aging buckets, its credit limit."""
     parties = ledger.masters().parties
@@ -133,11 +153,12 @@ def journal_since(ledger: Ledger, held: tuple[str, int] | None, costs: bool = Tr
 
 
 def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
-    """库存, 应收, 应付 and 订单跟踪 as the books stand on ``today``; 应收 and 应付 (the specs marked
+    """库存, 应收, 应付, 订单跟踪 and 开票跟踪 as the books stand on ``today``; 应收 and 应付 (the specs marked
     ``as_of``) as of ``as_of`` instead when it is given: what was owed then, and how overdue."""
     aged = as_of or today
     return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", aged)),
-            (PAYABLES, aging_rows(ledger, "AP", aged)), (ORDER_STATUS, order_status_rows(ledger, today))]
+            (PAYABLES, aging_rows(ledger, "AP", aged)), (ORDER_STATUS, order_status_rows(ledger, today)),
+            (INVOICE_STATUS, invoice_status_rows(ledger, today))]
 
 
 def generated(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:

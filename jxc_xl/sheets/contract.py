@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..domain.model import DocType
+from ..domain.model import INVOICE_LABELS, DocType  # noqa: F401  (INVOICE_LABELS: the contract's words too)
 from .format import FORMATS
 
 
@@ -25,6 +25,12 @@ class Column:
     cost: bool = False        # a cost figure: left out for 采购 and 销售 (see domain.roles.sees_costs)
     figure: str = ""          # the kind of figure a system column shows (盘点's 账面数量: qty)
     unless: str = ""          # a required cell that may be empty when this other column has a value
+    words: str = ""           # a choice column's words (CHOICES) when they are not its field's
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """The words a choice column takes (typed word → value)."""
+        return CHOICES[self.words or self.to]
 
     @property
     def number_format(self) -> str | None:
@@ -56,6 +62,7 @@ class SheetSpec:
     dated_what: str = "账龄"                # … and what, said in its note: 账龄截至 <today>
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
     explains: str = ""                     # a generated sheet's rule its reader must know, in its note
+    key: str = "单号"                       # the column whose value makes rows one document (发票: 发票号码)
 
     @property
     def required(self) -> list[Column]:
@@ -76,8 +83,8 @@ class SheetSpec:
 
 
 def C(zh: str, en: str, kind: str = "text", required: bool = False, width: int = 12, to: str = "",
-      level: str = "", cost: bool = False, figure: str = "", unless: str = "") -> Column:
-    return Column(zh, en, required, kind, width, to, level, cost, figure, unless)
+      level: str = "", cost: bool = False, figure: str = "", unless: str = "", words: str = "") -> Column:
+    return Column(zh, en, required, kind, width, to, level, cost, figure, unless, words)
 
 
 Held = dict[str, dict[str, object]]        # master ("item", "party", "warehouse") → code → its cell
@@ -148,9 +155,10 @@ TAXED = (C("税率", "TaxRate", "rate", width=8, to="tax_rate", level="line"),
          C("价税合计", "TotalWithTax", "money", width=14, to="total", level="line"))
 INVOICE_TYPES = {"专票": "special", "special": "special", "普票": "ordinary", "ordinary": "ordinary",
                  "无票": "none", "none": "none"}
-INVOICE_LABELS = {"special": "专票", "ordinary": "普票", "none": "无票"}
-# the words a choice column (kind "choice") takes, by the field it fills
-CHOICES = {"invoice_type": INVOICE_TYPES}
+# an invoice itself is a 专票 or a 普票 (无票 is a purchase's, not an invoice's)
+INVOICE_KINDS = {k: v for k, v in INVOICE_TYPES.items() if v != "none"}
+# the words a choice column (kind "choice") takes, by the field it fills (or its ``words``)
+CHOICES = {"invoice_type": INVOICE_TYPES, "invoice_kind": INVOICE_KINDS}
 
 
 def _trade(party_zh: str, party_en: str, *more: Column) -> tuple[Column, ...]:
@@ -199,6 +207,18 @@ PURCHASE_ORDERS = SheetSpec("采购订单", "PurchaseOrders", "document", _order
                             journal="purchase_orders", doc_type=DocType.purchase_order, doc_prefix="CGDD")
 SALES_ORDERS = SheetSpec("销售订单", "SalesOrders", "document", _order("客户", "Customer"),
                          journal="sales_orders", doc_type=DocType.sales_order, doc_prefix="XSDD")
+# 发票: rows sharing a 发票号码 are one invoice, each row the 单号 of a posted 销售/采购 it covers
+INVOICES = SheetSpec("发票", "Invoices", "document", (
+    C("发票号码", "InvoiceNo", "code", True, 14), C("开票日期", "Date", "date", True, 12, "date", "header"),
+    C("方向", "Direction", required=True, width=8, to="type", level="header"),
+    C("往来单位", "Party", "code", True, 14, "party", "header"),
+    C("发票类型", "InvoiceType", "choice", width=8, to="invoice_type", level="header", words="invoice_kind"),
+    C("单号", "DocNo", "code", True, 14, "covers", "line"), C("金额", "Amount", "money", width=14, to="amount", level="line"),
+    C("税额", "Tax", "money", width=14, to="tax", level="line"),
+    C("价税合计", "TotalWithTax", "money", True, 14, "total", "line"), NOTE, STATUS),
+    journal="invoices", types={"开出": DocType.invoice_issued, "issued": DocType.invoice_issued,
+                               "收到": DocType.invoice_received, "received": DocType.invoice_received},
+    key="发票号码")
 
 # A code on a generated sheet or report says which master it names (``to``): it is written the way
 # that master's sheet holds it (1001 typed as a number stays a number, so VLOOKUP finds it).
@@ -237,6 +257,12 @@ ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订购数量", "Ordered", "qty"), C("已执行数量", "Fulfilled", "qty"), C("未执行数量", "Open", "qty"),
     C("交货日期", "DeliveryDate", "date"), C("逾期天数", "DaysLate", "int", width=8),
     C("订单状态", "OrderState", width=10)), dated_by_today=True, dated_what="逾期天数")
+INVOICE_STATUS = SheetSpec("开票跟踪", "InvoiceStatus", "generated", (
+    C("方向", "Direction", width=8), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
+    C("往来单位", "Party", "code", width=14, to="party"), C("价税合计", "TotalWithTax", "money", width=MONEY_WIDTH),
+    C("已开票", "Invoiced", "money", width=MONEY_WIDTH), C("未开票", "NotInvoiced", "money", width=MONEY_WIDTH),
+    C("开票状态", "InvoiceState", width=10)),
+    explains="价税合计已扣除以原单号退回的部分；列出有税额、未开足发票或本月开过票的销售出库和采购入库单")
 # Reports (jxc report / 生成报表): written whole from the ledger for a period, with title rows and a
 # 合计 row; 对账单 (jxc statement) and 打印 (jxc print) likewise, for a party or a document.
 _FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningValue", "money", cost=True),
@@ -288,8 +314,9 @@ SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", requi
 MASTERS = (ITEMS, PARTIES, WAREHOUSES)
 OPENINGS = (OPENING_STOCK, OPENING_BALANCES)
 DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES, PURCHASE_ORDERS, SALES_ORDERS)
-GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS)
-POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS               # every sheet whose rows post to a journal
+GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS, INVOICE_STATUS)
+# every sheet whose rows post to a journal (发票 registers invoices: no 新单号, nothing to print)
+POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS + (INVOICES,)
 INPUTS = MASTERS + POSTED_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
 BY_JOURNAL = {spec.journal: spec for spec in POSTED_SHEETS}

@@ -18,7 +18,7 @@ from ..domain.tax import parse_rate
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .cells import RowReader, to_date, to_number
-from .contract import (CHOICES, COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column,
+from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column,
                        SheetSpec)
 
 # -- masters and settings ---------------------------------------------------------------------
@@ -147,7 +147,8 @@ _NUMBERS = {"qty", "price", "money", "formula"}
 
 def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None,
                     masters: Masters | None = None) -> list[ParsedDoc]:
-    """Group rows by 单号 (adjacent or not) into documents; check each against its first row.
+    """Group rows by 单号 (the sheet's key column: 发票's 发票号码), adjacent or not, into documents;
+    check each against its first row.
 
     A document whose rows hash to the digest ``known`` for it (its rows as they were when it
     was posted) is not read again: the ledger already holds exactly it. ``masters``: a party or
@@ -158,7 +159,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
         return [_opening(table, row, values, workbook) for row, values in table.rows]
     journal = spec.journal
     cols = _digested(table)
-    doc_col = table.columns["单号"] - 1
+    doc_col = table.columns[spec.key] - 1
     groups: dict[str, list[tuple[int, list]]] = {}
     blank: list[ParsedDoc] = []
     for row, values in table.rows:
@@ -166,7 +167,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
         key = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None else ""
         if not key:
             r = RowReader(table, row, values, workbook)
-            r.text("单号", True)
+            r.text(spec.key, True)
             blank.append(ParsedDoc(None, [row], r.problems, "", "", date=_quiet_date(table, row, values)))
         else:
             groups.setdefault(key, []).append((row, values))
@@ -312,8 +313,9 @@ def _meant(column: Column, value: object, masters: Masters | None) -> object:
 
 
 def _quiet_date(table: Table, row: int, values: list) -> dt.date | None:
-    """A row's 日期 where it reads, its problems left to whoever reads the row."""
-    return RowReader(table, row, values, "").date("日期")
+    """A row's 日期 (发票's 开票日期) where it reads, its problems left to whoever reads the row."""
+    dated = next((c.zh for c in table.spec.columns if c.to == "date"), "日期")
+    return RowReader(table, row, values, "").date(dated)
 
 
 def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:
@@ -322,7 +324,7 @@ def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:
     if column.to == "type":
         return r.choice(column.zh, spec.types)
     if column.kind == "choice":
-        return r.choice(column.zh, CHOICES[column.to], required) or ""
+        return r.choice(column.zh, column.choices, required) or ""
     if column.kind == "date":
         return r.date(column.zh, required)
     if column.kind == "rate":

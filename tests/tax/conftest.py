@@ -14,13 +14,15 @@ PURCHASE_HEAD = ["单号", "日期", "业务类型", "供应商", "仓库", "商
                  "税额", "价税合计", "发票类型", "原单号", "状态"]
 SALES_HEAD = ["单号", "日期", "业务类型", "客户", "仓库", "商品编码", "数量", "单价", "金额", "税率", "含税单价",
               "税额", "价税合计", "原单号", "状态"]
+INVOICE_HEAD = ["发票号码", "开票日期", "方向", "往来单位", "发票类型", "单号", "金额", "税额", "价税合计", "备注", "状态"]
 
 
 def taxed_book(path: Path, taxpayer: str = "一般纳税人", default_rate: object = "13%",
                purchases: list[list] = (), sales: list[list] = (), item_rates: dict | None = None,
-               party_rates: dict | None = None) -> Path:
+               party_rates: dict | None = None, invoices: list[list] = ()) -> Path:
     """Two items (A 13% unless ``item_rates`` says, B none), a supplier S1, a small-scale supplier S3,
-    a customer C1; 设置's 纳税人类型 and 默认税率; ``purchases`` and ``sales`` rows by the heads above."""
+    a customer C1; 设置's 纳税人类型 and 默认税率; ``purchases``, ``sales`` and ``invoices`` (发票) rows by
+    the heads above."""
     item_rates = {"A": None, "B": None, **(item_rates or {})}
     party_rates = {"S1": None, "S3": "3%", "C1": None, **(party_rates or {})}
     wb = openpyxl.Workbook()
@@ -39,7 +41,8 @@ def taxed_book(path: Path, taxpayer: str = "一般纳税人", default_rate: obje
     ws.append(["项目", "值"])
     ws.append(["纳税人类型", taxpayer])
     ws.append(["默认税率", default_rate])
-    for name, head, rows in (("采购", PURCHASE_HEAD, purchases), ("销售", SALES_HEAD, sales)):
+    for name, head, rows in (("采购", PURCHASE_HEAD, purchases), ("销售", SALES_HEAD, sales),
+                             ("发票", INVOICE_HEAD, invoices)):
         ws = wb.create_sheet(name)
         ws.append(head)
         for row in rows:

@@ -58,7 +58,8 @@ def test_a_schema_9_ledger_upgrades_to_10_keeping_every_figure_and_every_posted_
     _as_version_9(path)
     with Ledger.open(path, read_only=True) as old:                 # read as it is: no tax columns, no tax
         assert old.verify() == [] and old._meta("schema_version") == "9"
-    assert CliRunner().invoke(main, ["verify", str(file_book)]).exit_code == 0
+    verified = CliRunner().invoke(main, ["verify", str(file_book)])
+    assert verified.exit_code == 0, verified.output
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE documents SET raw_hash = NULL")        # every row read and fingerprinted again
     report = post(file_book)
