@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .domain.tax import Typed, figures
 from .io.files import save_atomically
 from .io.template import build_workbook
 from .sheets.contract import PRICE, PURCHASE_ORDERS, PURCHASES, SALES, SheetSpec
@@ -73,6 +74,8 @@ class _Company:
     rows: dict[str, list[list]] = field(default_factory=lambda: {sheet: [] for sheet in SHEETS})
     receipts: list[tuple] = field(default_factory=list)
     shipments: list[tuple] = field(default_factory=list)
+    returned: set[str] = field(default_factory=set)             # documents a return names: not invoiced
+    invoiced: set[str] = field(default_factory=set)
 
     def move(self, wh: str, sku: str, qty: int) -> None:
         self.stock[(wh, sku)] = self.stock.get((wh, sku), 0) + qty
@@ -179,10 +182,12 @@ class _Company:
     def returns(self, date: dt.date) -> None:
         """A sales return and a purchase return, each naming its source document."""
         no, _, customer, wh, sku, qty, price = self.shipments[-5]
+        self.returned.add(no)
         self.rows["销售"].append(self._priced(customer, sku, price, [f"XT{date:%Y%m%d}", date, "退货", customer, wh, sku,
                                                                    max(1, qty // 2), price, None, no, "包装破损退回", None]))
         self.move(wh, sku, max(1, qty // 2))
         no, _, supplier, wh, sku, qty, price = self.receipts[-2]
+        self.returned.add(no)
         if self.stock[(wh, sku)] >= 5:
             self.rows["采购"].append([f"CT{date:%Y%m%d}", date, "退货", supplier, wh, sku, 5, price, None, no,
                                      "质量问题", None])
@@ -221,11 +226,43 @@ class _Company:
             self.others(date)
         if day == 85:
             self.order_ahead(date)
-        # (发票: the invoices registered against these receipts and shipments belong here, day by day)
+        if day % 10 == 9 and day < INVOICED_UNTIL:          # invoices every ten days, for the first two months
+            self.invoice(date)
+
+    def invoice(self, date: dt.date) -> None:
+        """The 发票 of the documents older than five days not yet invoiced nor returned: one 专票 per
+        customer issued (a row per shipment it covers), one received from each supplier on a 专票
+        (the 小规模 one's 普票 are not registered); the first customer's first shipment only half
+        invoiced (部分开票). Later documents stay 未开票 on 开票跟踪."""
+        due = date - dt.timedelta(days=5)
+        for direction, docs in (("开出", self.shipments), ("收到", self.receipts)):
+            totals: dict[tuple[str, str], Decimal] = {}
+            for no, when, party, _, sku, qty, price in docs:
+                if when <= due and no not in self.invoiced | self.returned and party != SMALL_SUPPLIER:
+                    key = (party, no)
+                    totals[key] = totals.get(key, Decimal(0)) + self._total(party, sku, qty, price, direction)
+            for n, party in enumerate(sorted({p for p, _ in totals})):
+                number = f"{'0441' if direction == '开出' else '3300'}{date:%m%d}{n:02d}"
+                for k, ((_, no), total) in enumerate(sorted(i for i in totals.items() if i[0][0] == party)):
+                    half = direction == "开出" and not self.invoiced and k == 0
+                    self.rows["发票"].append([number, date, direction, party, "专票", no, None, None,
+                                             (total / 2).quantize(Decimal("0.01")) if half else total,
+                                             "先开一半" if half else None, None])
+                    self.invoiced.add(no)
+
+    def _total(self, party: str, sku: str, qty: int, price: Decimal, direction: str) -> Decimal:
+        """A line's 价税合计 as 过账 will work it out (a convenience store's from its 含税单价)."""
+        rate = SMALL_RATE if party == SMALL_SUPPLIER else self.rates[sku]
+        if direction == "开出" and party in WITH_TAX:
+            typed = Typed(Decimal(qty), rate, price_with_tax=(price * (1 + rate)).quantize(Decimal("0.01")))
+        else:
+            typed = Typed(Decimal(qty), rate, price=price)
+        return figures(typed).total
 
 
 SHEETS = ("商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库",
-          "采购订单", "销售订单")
+          "采购订单", "销售订单", "发票")
+INVOICED_UNTIL = 60                           # the days after which nothing more is invoiced
 
 
 def demo_rows(rng: random.Random) -> dict[str, list[list]]:

@@ -1,5 +1,6 @@
 """The demo, the `jxc` command's exit codes and output, and LibreOffice opening our workbooks."""
 import datetime as dt
+from collections import Counter
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,11 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     assert {"部分执行", "未执行", "已关闭"} <= states                 # orders partly, not yet fulfilled, closed short
     assert any(r[11] for r in orders["订单跟踪"].iter_rows(min_row=3, values_only=True))  # and overdue
     assert any(r[9] for r in orders["库存"].iter_rows(min_row=3, values_only=True))      # 采购在途
+    invoices = [r for r in orders["发票"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert {r[2] for r in invoices} == {"开出", "收到"} and all(str(r[10]).startswith("已过账") for r in invoices)
+    assert any(n > 1 for n in Counter(r[0] for r in invoices).values())  # an invoice covering several documents
+    invoicing = {r[7] for r in orders["开票跟踪"].iter_rows(min_row=3, values_only=True)}
+    assert {"部分开票", "未开票"} <= invoicing                       # invoices partly registered
     with Ledger.open(tmp_path / "demo.jxc.db") as ledger:
         assert ledger.settings.closed_through == dt.date(2026, 8, 31) and ledger.verify() == []
         _taxed_as_a_general_taxpayer(ledger)
