@@ -19,10 +19,10 @@ INVOICE_HEAD = ["发票号码", "开票日期", "方向", "往来单位", "发�
 
 def taxed_book(path: Path, taxpayer: str = "一般纳税人", default_rate: object = "13%",
                purchases: list[list] = (), sales: list[list] = (), item_rates: dict | None = None,
-               party_rates: dict | None = None, invoices: list[list] = ()) -> Path:
+               party_rates: dict | None = None, invoices: list[list] = (), credit: object = None) -> Path:
     """Two items (A 13% unless ``item_rates`` says, B none), a supplier S1, a small-scale supplier S3,
     a customer C1; 设置's 纳税人类型 and 默认税率; ``purchases``, ``sales`` and ``invoices`` (发票) rows by
-    the heads above."""
+    the heads above; ``credit`` C1's 信用额度."""
     item_rates = {"A": None, "B": None, **(item_rates or {})}
     party_rates = {"S1": None, "S3": "3%", "C1": None, **(party_rates or {})}
     wb = openpyxl.Workbook()
@@ -32,9 +32,9 @@ def taxed_book(path: Path, taxpayer: str = "一般纳税人", default_rate: obje
     for sku, name in (("A", "洗衣机"), ("B", "大米")):
         ws.append([sku, name, "台", item_rates[sku]])
     ws = wb.create_sheet("往来单位")
-    ws.append(["编码", "名称", "类型", "税率"])
+    ws.append(["编码", "名称", "类型", "税率", "信用额度"])
     for code, name, kind in (("S1", "海尔电器", "供应商"), ("S3", "小王五金", "供应商"), ("C1", "国美商场", "客户")):
-        ws.append([code, name, kind, party_rates[code]])
+        ws.append([code, name, kind, party_rates[code], credit if code == "C1" else None])
     wb.create_sheet("仓库").append(["编码", "名称"])
     wb["仓库"].append(["W", "总仓"])
     ws = wb.create_sheet("设置")

@@ -126,3 +126,11 @@ def test_a_workbook_without_tax_columns_posts_as_before(tmp_path, open_ledger):
     assert ledger.conn.execute("SELECT amount, tax, total, tax_rate FROM lines").fetchone()[:] == (3150, 0, 3150, 0)
     assert _balances(ledger)[("S1", "AP")] == 3150
     assert ledger.conn.execute("SELECT value FROM movements").fetchone()[0] == 3150
+
+
+def test_the_credit_limit_is_held_to_the_total_with_tax(tmp_path, open_ledger):
+    """9,000.00 of goods is within a 10,000.00 limit; with 13% it is 10,170.00, 170.00 over."""
+    book = taxed_book(tmp_path / "b.xlsx", credit=10000, purchases=[_row("CG1", "入库", "S1", "A", 10, 1000)],
+                      sales=[_row("XS1", "出库", "C1", "A", 9, 1000, sales=True)])
+    assert not post(book).error_rows
+    assert "超出信用额度 170.00" in cells(book, "销售")[0]["状态"]
