@@ -46,7 +46,7 @@ class StatusWriter:
     """Every row's 状态 for one run, from the run's outcomes and the ledger."""
 
     def __init__(self, data: Input, result: PostResult, ledger: Ledger, english: bool, dry_run: bool):
-        self.data, self.ledger, self.english = data, ledger, english
+        self.data, self.ledger, self.english, self.dry_run = data, ledger, english, dry_run
         self.outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}
         self.posted = ledger.latest_documents()
         self.counted = ledger.count_differences() if not dry_run else {}
@@ -59,8 +59,8 @@ class StatusWriter:
         return problem.message_en if self.english else problem.message
 
     def run(self, docs: list[ParsedDoc]) -> None:
-        self.taxed = self.ledger.taxed_lines({(p.journal, p.doc_no) for p in docs if p.parts and p.journal
-                                              and self._plan(self._table_of(p)).taxed})
+        self.taxed = self._taxed({(p.journal, p.doc_no) for p in docs if p.parts and p.journal
+                                  and self._plan(self._table_of(p)).taxed})
         for parsed in docs:
             table = self._table_of(parsed)
             if table is None:
@@ -80,6 +80,15 @@ class StatusWriter:
                 self._posted(marks, parsed, info)
                 if parsed.parts:
                     self._as_read(marks, parsed)
+
+    def _taxed(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The 增值税 figures of the standing documents ``keys`` that have tax, by line number: a
+        document this run posted brings them in its outcome, the ledger is asked for the others
+        (measured: asking it for all of a 10,000-line taxed post's documents cost 0.7 s of 28)."""
+        posted = {} if self.dry_run else {key: o.figures for key, o in self.outcomes.items()
+                                          if o.status == "posted" and key in keys}
+        found = self.ledger.taxed_lines(keys - posted.keys())
+        return {**found, **{key: figures for key, figures in posted.items() if figures}}
 
     def _table_of(self, parsed: ParsedDoc) -> Table | None:
         if parsed.journal:

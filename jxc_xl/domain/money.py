@@ -8,7 +8,7 @@ all *round half up*, the rule Chinese accountants expect (四舍五入).
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 MONEY_PLACES = 2
 QTY_PLACES = 4
@@ -32,7 +32,10 @@ _CENT = Decimal(1).scaleb(-MONEY_PLACES)
 _QTY = Decimal(1).scaleb(-QTY_PLACES)
 _UNIT = Decimal(1).scaleb(-UNIT_COST_PLACES)
 ZERO = Decimal(0)
-# Wide enough that no product or quotient of ledger numbers is rounded before we say so.
+# Wide enough that no product or quotient of ledger numbers is rounded before we say so. Its
+# own methods compute in it (``_EXACT.multiply``), not ``with localcontext(_EXACT)``: the same
+# figure, measured 2.1 → 1.2 µs a product and 1.6 → 0.4 µs a quotient (a 20,000-line taxed post
+# does about 75,000 and 27,000: 0.1 s of its 6.5 s CPU).
 _EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
 
 
@@ -57,22 +60,19 @@ def round_unit_cost(value: Decimal) -> Decimal:
 
 def mul_money(qty: Decimal, price: Decimal) -> Decimal:
     """qty × price rounded to the cent: an amount, a line cost."""
-    with localcontext(_EXACT):
-        return round_money(qty * price)
+    return round_money(_EXACT.multiply(qty, price))
 
 
 def prorate(value: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """value × part / whole to the cent, computed exactly before the one rounding."""
     if part == whole:
         return value
-    with localcontext(_EXACT):
-        return round_money(value * part / whole)
+    return round_money(_EXACT.divide(_EXACT.multiply(value, part), whole))
 
 
 def ratio(value: Decimal, qty: Decimal) -> Decimal:
     """An exact (60-digit) unit cost; only display rounds it."""
-    with localcontext(_EXACT):
-        return value / qty
+    return _EXACT.divide(value, qty)
 
 
 def within(value: Decimal, limit: Decimal) -> bool:

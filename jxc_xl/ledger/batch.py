@@ -74,8 +74,8 @@ def _log(ledger: Ledger, action: str, result: PostResult, user: str | None, work
 _FEW = 10
 
 
-def _outcome(doc: Document, status: str, problems: list[Problem] = ()) -> Outcome:
-    return Outcome(doc.doc_no, doc.journal, status, tuple(problems), doc.where())
+def _outcome(doc: Document, status: str, problems: list[Problem] = (), figures: dict | None = None) -> Outcome:
+    return Outcome(doc.doc_no, doc.journal, status, tuple(problems), doc.where(), figures or {})
 
 
 def _permission(ledger: Ledger, user: str | None) -> Callable[[Document], Problem | None]:
@@ -170,14 +170,14 @@ def _post_one(writer: Writer, doc: Document, fingerprint: str, existing: sqlite3
         revision = existing["revision"] + 1
     if writer.deferred is not None:      # refused, if at all, before any of it is queued
         problems = writer.write(doc, revision, fingerprint)
-        return _outcome(doc, "error" if problems else "posted", problems)
+        return _outcome(doc, "error", problems) if problems else _outcome(doc, "posted", figures=writer.figures)
     writer.conn.execute("SAVEPOINT doc")
     problems = writer.write(doc, revision, fingerprint)
     if problems:
         writer.conn.execute("ROLLBACK TO doc")
         writer.forget()
     writer.conn.execute("RELEASE doc")
-    return _outcome(doc, "error" if problems else "posted", problems)
+    return _outcome(doc, "error", problems) if problems else _outcome(doc, "posted", figures=writer.figures)
 
 
 def reverse(ledger: Ledger, doc_no: str, journal: str | None, date: dt.date | None, user: str | None,

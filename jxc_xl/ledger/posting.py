@@ -16,9 +16,10 @@ from ..domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, Do
 from ..domain.money import (ZERO, from_cents, from_qty_units, from_rate_units, mul_money, qty_text, to_cents,
                             to_qty_units, to_rate_units, to_unit_cost_units)
 from ..domain.problems import Problem
-from ..domain.tax import Mismatch
+from ..domain.tax import Figures, Mismatch
 from ..domain.validate import Masters, line_figures
 from . import invoices, orders
+from .documents import posted_figures
 from .recost import Failure, Key, Settings, recost
 from .schema import TABLES, quoted
 
@@ -96,6 +97,7 @@ class Writer:
         self._pending: dict[str, list[dict]] = {table: [] for table in _WRITTEN}
         self.credit_block = False           # 信用控制 = 禁止: refuse a shipment over the credit limit
         self._next: dict[str, int] | None = None     # the next id of each table, read when first needed
+        self.figures: dict[int, Figures] = {}        # the last document written: its lines' 增值税 figures
 
     # -- rows: queued with their ids, written one executemany per table ----------------------
     def _insert(self, table: str, values: dict) -> int:
@@ -155,13 +157,14 @@ class Writer:
             "note": doc.note, "fingerprint": fingerprint, "credit_over": over, "invoice_type": invoice_type,
             "deductible": deductible, **self.stamp.row(doc.source.sheet, doc.source.row)})
         self.current = doc_id
+        self.figures = {}
         dirty: dict[Key, str] = {}
         total = ZERO
         for n, line in enumerate(doc.lines, start=1):
             amount, tax, with_tax = self._amounts(doc, line)
             total += with_tax or ZERO
             price = line.figures.price if line.figures else line.price
-            line_id = self._insert("lines", {
+            row = {
                 "doc": doc_id, "line_no": n, "item": line.item, "qty": to_qty_units(line.qty),
                 "price": None if price is None else to_unit_cost_units(price),
                 "amount": None if amount is None else to_cents(amount),
@@ -172,7 +175,10 @@ class Writer:
                 "unit_cost": None if line.unit_cost is None else to_unit_cost_units(line.unit_cost),
                 "source_line": links.get(n, [(None,)])[0][0], "order_line": fulfils.get(n), "note": line.note,
                 "delivery_date": line.delivery_date.isoformat() if line.delivery_date else None,
-                **(_invoiced(line, covers[n]) if covers else {}), **self.stamp.row(line.source.sheet, line.source.row)})
+                **(_invoiced(line, covers[n]) if covers else {}), **self.stamp.row(line.source.sheet, line.source.row)}
+            line_id = self._insert("lines", row)
+            if amount is not None and (figures := posted_figures(row)) is not None:
+                self.figures[n] = figures          # as the ledger holds them (read back: the same)
             previous = None
             for leg, move in enumerate(self._moves(doc, line, links.get(n), deductible)):
                 mpos = line_pos(pos, n, leg)
