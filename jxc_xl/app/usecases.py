@@ -166,7 +166,8 @@ def _store_masters(ledger: Ledger, data: Input) -> list[str]:
     department posts nothing (老板, 管理员): then the books' stand, and that is said."""
     m = data.masters
     try:
-        ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
+        ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()),
+                              list(m.accounts.values()))
     except LedgerError as exc:
         if exc.kind != "denied":
             raise

@@ -16,7 +16,10 @@ POSTS = {
     "purchasing": {DocType.purchase_order, DocType.purchase_receipt, DocType.purchase_return},
     "sales": {DocType.sales_order, DocType.sales_shipment, DocType.sales_return},
     "warehouse": {DocType.transfer, DocType.stock_count, DocType.other_receipt, DocType.other_issue},
-    "finance": {DocType.customer_receipt, DocType.supplier_payment, DocType.opening_stock, DocType.opening_balance},
+    "finance": {DocType.customer_receipt, DocType.supplier_payment, DocType.opening_stock, DocType.opening_balance,
+                DocType.opening_cash, DocType.advance_receipt, DocType.advance_payment, DocType.expense,
+                DocType.other_income, DocType.cash_transfer, DocType.advance_to_receivable,
+                DocType.advance_to_payable, DocType.netting},
     "owner": set(), "admin": set()}
 # what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users)
 ACTS = {"finance": {"reverse", "close"}, "admin": {"users"}}

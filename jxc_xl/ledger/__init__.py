@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
-from ..domain.model import CostMethod, Document, Item, Party, Warehouse
+from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
@@ -207,11 +207,11 @@ class Ledger:
 
     # -- masters ---------------------------------------------------------------------------
     def upsert_masters(self, items: list[Item] = (), parties: list[Party] = (),
-                       warehouses: list[Warehouse] = ()) -> list[Problem]:
+                       warehouses: list[Warehouse] = (), accounts: list[Account] = ()) -> list[Problem]:
         """Store the masters; those with a figure the ledger cannot hold are left out and
         come back as problems (doc_no is the master's code)."""
         with self._transaction():
-            return master_data.write(self.conn, items, parties, warehouses)
+            return master_data.write(self.conn, items, parties, warehouses, accounts)
 
     def masters(self) -> Masters:
         return master_data.read(self.conn)

@@ -56,6 +56,7 @@ class SheetSpec:
     dated_what: str = "账龄"                # … and what, said in its note: 账龄截至 <today>
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
     explains: str = ""                     # a generated sheet's rule its reader must know, in its note
+    optional: bool = False                 # a master a workbook may go without (账户, 科目)
 
     @property
     def required(self) -> list[Column]:
@@ -131,12 +132,25 @@ PARTIES = SheetSpec("往来单位", "Parties", "master", (
     C("税率", "TaxRate", "rate", width=8)))
 WAREHOUSES = SheetSpec("仓库", "Warehouses", "master", (C("编码", "Code", "code", True),
                                                       C("名称", "Name", required=True, width=20)))
+ACCOUNT_KINDS = {"现金": "cash", "cash": "cash", "银行": "bank", "bank": "bank", "微信": "wechat", "wechat": "wechat",
+                 "支付宝": "alipay", "alipay": "alipay", "其他": "other", "other": "other"}
+ACCOUNT_LABELS = {"cash": "现金", "bank": "银行", "wechat": "微信", "alipay": "支付宝", "other": "其他"}
+ACCOUNTS = SheetSpec("账户", "Accounts", "master", (
+    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20), C("类型", "Kind", width=8),
+    C("账号", "Number", "code", width=22), C("停用", "Inactive", "bool", width=6)), optional=True)
+# 科目 (凭证's accounts by what they are used for): jxc new fills the 小企业会计准则 defaults
+CHART = SheetSpec("科目", "ChartOfAccounts", "master", (
+    C("用途", "Use", required=True, width=10), C("科目编码", "Code", "code", True, 12),
+    C("科目名称", "Name", required=True, width=30)), optional=True)
 OPENING_STOCK = SheetSpec("期初库存", "OpeningStock", "opening", (
     DATE, WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price", True), STATUS),
     journal="opening_stock")
 OPENING_BALANCES = SheetSpec("期初往来", "OpeningBalances", "opening", (
     DATE, C("往来单位", "Party", "code", True, 14), C("应收", "Receivable", "money"),
     C("应付", "Payable", "money"), C("到期日", "DueDate", "date"), STATUS), journal="opening_balances")
+ACCOUNT = C("账户", "Account", "code", True, 12, "account", "header")
+OPENING_CASH = SheetSpec("期初资金", "OpeningCash", "opening", (
+    DATE, ACCOUNT, C("金额", "Amount", "money", True, 14, "amount", "header"), STATUS), journal="opening_cash")
 
 
 # 单价 may be left empty on a line priced by its 含税单价 (whichever the invoice shows)
@@ -186,10 +200,34 @@ COUNTS = SheetSpec("盘点", "Counts", "document", (
 PAYMENTS = SheetSpec("收付款", "Payments", "document", (
     DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),
     C("金额", "Amount", "money", True, 14, "amount", "header"), C("结算方式", "Method", to="method", level="header"),
-    C("备注", "Note", width=16, to="note", level="header"), STATUS), journal="payments",
+    C("备注", "Note", width=16, to="note", level="header"), STATUS,
+    # optional (after 状态): the account the money moved through (required once 账户 has any), the
+    # order a 预收/预付 is for
+    C("账户", "Account", "code", width=12, to="account", level="header"),
+    C("订单号", "OrderNo", "code", width=14, to="order_no", level="header")), journal="payments",
     types={"收款": DocType.customer_receipt, "receipt": DocType.customer_receipt,
-           "付款": DocType.supplier_payment, "payment": DocType.supplier_payment},
-    has_lines=False, doc_prefix="SK", type_prefix={"付款": "FK", "payment": "FK"})
+           "付款": DocType.supplier_payment, "payment": DocType.supplier_payment,
+           "预收": DocType.advance_receipt, "advancereceipt": DocType.advance_receipt,
+           "预付": DocType.advance_payment, "advancepayment": DocType.advance_payment},
+    has_lines=False, doc_prefix="SK", type_prefix={"付款": "FK", "payment": "FK", "预收": "YS",
+                                                   "advancereceipt": "YS", "预付": "YF", "advancepayment": "YF"})
+OTHER_MONEY = SheetSpec("其他收支", "OtherIncomeExpense", "document", (
+    DOC_NO, DATE, TYPE, ACCOUNT, C("转入账户", "ToAccount", "code", width=12, to="to_account", level="header"),
+    C("类别", "Category", width=10, to="category", level="header"),
+    C("往来单位", "Party", "code", width=14, to="party", level="header"),
+    C("金额", "Amount", "money", True, 14, "amount", "header"), C("备注", "Note", width=16, to="note", level="header"),
+    STATUS), journal="other_money",
+    types={"费用": DocType.expense, "expense": DocType.expense, "其他收入": DocType.other_income,
+           "otherincome": DocType.other_income, "转账": DocType.cash_transfer, "transfer": DocType.cash_transfer},
+    has_lines=False, doc_prefix="FY", type_prefix={"其他收入": "SR", "otherincome": "SR", "转账": "ZZ", "transfer": "ZZ"})
+SETTLEMENTS = SheetSpec("核销", "Settlements", "document", (
+    DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),
+    C("金额", "Amount", "money", True, 14, "amount", "header"),
+    C("原单号", "SourceDocNo", "code", width=14, to="source_doc_no", level="header"),
+    C("备注", "Note", width=16, to="note", level="header"), STATUS), journal="settlements",
+    types={"预收冲应收": DocType.advance_to_receivable, "advancetoreceivable": DocType.advance_to_receivable,
+           "预付冲应付": DocType.advance_to_payable, "advancetopayable": DocType.advance_to_payable,
+           "应收冲应付": DocType.netting, "netting": DocType.netting}, has_lines=False, doc_prefix="HX")
 OTHER_MOVES = SheetSpec("其他出入库", "OtherMoves", "document", (
     DOC_NO, DATE, TYPE, WAREHOUSE, SKU, QTY, C("单位成本", "UnitCost", "price", to="unit_cost", level="line"),
     NOTE, STATUS), journal="other_moves",
@@ -231,6 +269,15 @@ JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
     C("金额", "Amount", "money", width=MONEY_WIDTH, cost=True), C("结存数量", "BalanceQty", "qty"),
     C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH, cost=True)))
+CASH = SheetSpec("资金", "Cash", "generated", (
+    C("账户", "Account", "code", to="account"), C("名称", "Name", width=20), C("类型", "Kind", width=8),
+    C("余额", "Balance", "money", width=MONEY_WIDTH)),
+    explains="余额为负的账户标为预警：多半是收款漏记或记晚了，请核对")
+CASH_JOURNAL = SheetSpec("资金日记账", "CashJournal", "generated", (
+    C("日期", "Date", "date"), C("账户", "Account", "code", to="account"), C("单号", "DocNo", width=14),
+    C("单据类型", "DocType", width=10), C("往来单位", "Party", "code", width=14, to="party"), C("摘要", "Memo", width=24),
+    C("收入", "In", "money", width=MONEY_WIDTH), C("支出", "Out", "money", width=MONEY_WIDTH),
+    C("余额", "Balance", "money", width=MONEY_WIDTH)))
 ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订单类型", "OrderType", width=10), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
     C("往来单位", "Party", "code", width=14, to="party"), W_CODE, SKU_CODE, C("商品名称", "Name", width=20),
@@ -268,6 +315,14 @@ STATEMENT = SheetSpec("对账单", "Statement", "report", (
 PRINT = SheetSpec("打印", "Print", "report", (
     SKU_CODE, C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("单价", "UnitPrice", "price"), C("金额", "Amount", "money")))
+INCOME_STATEMENT = SheetSpec("利润表", "IncomeStatement", "report", (
+    C("项目", "Item", width=20), C("金额", "Amount", "money", width=MONEY_WIDTH, cost=True)))
+VOUCHERS = SheetSpec("凭证", "Vouchers", "report", (
+    C("日期", "Date", "date"), C("凭证字", "VoucherWord", width=6), C("凭证号", "VoucherNo", "int", width=8),
+    C("摘要", "Memo", width=24), C("科目编码", "AccountCode", "code", width=12), C("科目名称", "AccountName", width=28),
+    C("借方金额", "Debit", "money", width=MONEY_WIDTH, cost=True),
+    C("贷方金额", "Credit", "money", width=MONEY_WIDTH, cost=True),
+    C("往来单位", "Party", "code", width=14, to="party"), C("单号", "DocNo", width=14)))
 AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
     C("时间", "At", width=20), C("用户", "User"), C("操作", "Action"), C("内容", "Detail", width=50),
     C("工作簿", "Workbook", width=20), C("电脑", "Machine", width=16)))
@@ -280,10 +335,11 @@ REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
 
-MASTERS = (ITEMS, PARTIES, WAREHOUSES)
-OPENINGS = (OPENING_STOCK, OPENING_BALANCES)
-DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES, PURCHASE_ORDERS, SALES_ORDERS)
-GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS)
+MASTERS = (ITEMS, PARTIES, WAREHOUSES, ACCOUNTS, CHART)
+OPENINGS = (OPENING_STOCK, OPENING_BALANCES, OPENING_CASH)
+DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES, PURCHASE_ORDERS, SALES_ORDERS,
+                   OTHER_MONEY, SETTLEMENTS)
+GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS, CASH, CASH_JOURNAL)
 POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS               # every sheet whose rows post to a journal
 INPUTS = MASTERS + POSTED_SHEETS
 ALL_SHEETS = INPUTS + GENERATED + (SETTINGS,)
