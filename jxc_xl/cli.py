@@ -535,6 +535,25 @@ def statement(book: str, party: str, start: dt.date | None, end: dt.date | None)
     _done(_on_book(book, lambda b, p: write_statement(b, p, party, start, end)))
 
 
+@main.command(short_help="凭证：本期单据的记账凭证，可导入会计软件 / vouchers")
+@click.argument("book")
+@_FROM
+@_TO
+@click.option("--void", "void", type=click.IntRange(min=1), metavar="凭证号",
+              help="作废这张凭证，它的单据才可以冲销 / void this voucher, so its document may be reversed")
+@_USER
+def vouchers(book: str, start: dt.date | None, end: dt.date | None, void: int | None, user: str | None) -> None:
+    """凭证：这一期间每张已过账单据一张记账凭证（借贷平衡），按“科目”表的科目写入 凭证 表，
+    表头在第 1 行，可直接导入金蝶、用友；账簿记住凭证号，已生成凭证的单据须先 --void 作废凭证才能冲销。
+
+    One balanced voucher per document posted in the period, on the 凭证 sheet, for the accounting
+    package to import; an exported document is reversed only after --void."""
+    from .app.vouchers import void_voucher, write_vouchers
+    if void is not None:
+        _done(_on_book(book, lambda b, p: void_voucher(b, p, void, user)))
+    _done(_on_book(book, lambda b, p: write_vouchers(b, p, start, end, user)))
+
+
 @main.command(short_help="操作日志：谁在何时做了什么 / the audit log")
 @click.argument("book")
 @click.option("--from", "start", type=DATE, help="开始日期（默认最早的记录） / first day (else the first entry)")

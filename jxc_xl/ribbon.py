@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .app import orders, periods, reports, tools, usecases
+from .app import orders, periods, reports, tools, usecases, vouchers
 from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
@@ -227,6 +227,12 @@ def statement(ctx: Context) -> str:
     if not found:
         return "请先在“往来单位”表（或单据表）中选中一个往来单位的行，再点 对账单"
     return _then_show(ctx, reports.write_statement(ctx.book, ctx.path, found[1]), "对账单", "Statement")
+
+
+@route("vouchers")
+def vouchers_(ctx: Context) -> str:
+    """生成凭证 for 设置's 报表开始/报表结束 (else this month), then show 凭证."""
+    return _then_show(ctx, vouchers.write_vouchers(ctx.book, ctx.path, user=getpass.getuser()), "凭证", "Vouchers")
 
 
 @route("print")

@@ -22,8 +22,8 @@ POSTS = {
                 DocType.advance_to_payable, DocType.netting},
     "owner": set(), "admin": set()}
 # what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users)
-ACTS = {"finance": {"reverse", "close"}, "admin": {"users"}}
-ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户"}
+ACTS = {"finance": {"reverse", "close", "vouchers"}, "admin": {"users"}}
+ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户", "vouchers": "生成/作废凭证"}
 
 
 # who sees what things cost (成本单价, 库存金额, 销售成本, 毛利): not 采购 and 销售

@@ -25,6 +25,7 @@ from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import vouchers as voucher_exports
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -234,6 +235,17 @@ class Ledger:
                 user: str | None = None, workbook: str = "") -> PostResult:
         """红字冲销: post the exact opposite of a posted document, dated ``date`` (default its own)."""
         return batch.reverse(self, doc_no, journal, date, self._who(user), workbook)
+
+    # -- 凭证 (see ledger.vouchers) -----------------------------------------------------------
+    def export_vouchers(self, start: dt.date, end: dt.date, uses: set[str], user: str | None = None,
+                        workbook: str = "") -> "list[voucher_exports.Voucher] | Problem":
+        """The vouchers of the documents posted in the period, numbered and remembered (logged);
+        or why none were (nothing remembered): a role that may not, a 用途 not in ``uses``."""
+        return voucher_exports.export(self, start, end, self._who(user) or meta.user_name(None), workbook, uses)
+
+    def void_voucher(self, number: int, user: str | None = None, workbook: str = "") -> Problem | None:
+        """作废凭证 ``number``: its document may be reversed again; logged."""
+        return voucher_exports.void(self, number, self._who(user) or meta.user_name(None), workbook)
 
     # -- posted documents ------------------------------------------------------------------
     def close_order(self, doc_no: str, journal: str | None = None, user: str | None = None, workbook: str = "",

@@ -39,7 +39,8 @@ _ACCEPT = {"count_changes": "UPDATE (accepted_at, accepted_by)"}      # 确认�
 _ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
          "close": {"closes": "INSERT, UPDATE (reopened_at, reopened_by)", "closing_stock": "INSERT",
                    "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS, **_ACCEPT},
-         "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"}}
+         "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"},
+         "vouchers": {"voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}}
 # the settings (meta keys) each act writes
 _SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
 

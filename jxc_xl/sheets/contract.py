@@ -57,6 +57,7 @@ class SheetSpec:
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
     explains: str = ""                     # a generated sheet's rule its reader must know, in its note
     optional: bool = False                 # a master a workbook may go without (账户, 科目)
+    filled: tuple[tuple, ...] = ()         # the rows jxc new writes in (科目's defaults), the user's to edit
 
     @property
     def required(self) -> list[Column]:
@@ -141,7 +142,17 @@ ACCOUNTS = SheetSpec("账户", "Accounts", "master", (
 # 科目 (凭证's accounts by what they are used for): jxc new fills the 小企业会计准则 defaults
 CHART = SheetSpec("科目", "ChartOfAccounts", "master", (
     C("用途", "Use", required=True, width=10), C("科目编码", "Code", "code", True, 12),
-    C("科目名称", "Name", required=True, width=30)), optional=True)
+    C("科目名称", "Name", required=True, width=30)), optional=True, filled=(
+    ("现金", "1001", "库存现金"), ("银行", "1002", "银行存款"), ("应收", "1122", "应收账款"), ("预付", "1123", "预付账款"),
+    ("库存", "1405", "库存商品"), ("应付", "2202", "应付账款"), ("预收", "2203", "预收账款"),
+    ("进项税额", "22210101", "应交税费-应交增值税-进项税额"), ("销项税额", "22210102", "应交税费-应交增值税-销项税额"),
+    ("收入", "5001", "主营业务收入"), ("成本", "5401", "主营业务成本"), ("其他收入", "5301", "营业外收入"),
+    ("盘亏", "5711", "营业外支出"), ("费用", "5602", "管理费用")))
+# 科目's 用途 words (the Chinese is the 用途 itself; English beside, as the other words)
+CHART_USES = {**{row[0]: row[0] for row in CHART.filled}, "cash": "现金", "bank": "银行", "receivable": "应收",
+              "prepayment": "预付", "stock": "库存", "payable": "应付", "advance": "预收", "inputvat": "进项税额",
+              "outputvat": "销项税额", "revenue": "收入", "cost": "成本", "otherincome": "其他收入", "loss": "盘亏",
+              "expense": "费用"}
 OPENING_STOCK = SheetSpec("期初库存", "OpeningStock", "opening", (
     DATE, WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price", True), STATUS),
     journal="opening_stock")
@@ -330,7 +341,7 @@ AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
 ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字冲销", "reverse_refused": "冲销被拒",
            "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
            "restore": "恢复账簿", "close_refused": "结账被拒", "user_add": "添加用户", "user_disable": "停用用户",
-           "user_refused": "用户管理被拒"}
+           "user_refused": "用户管理被拒", "vouchers": "生成凭证", "void_voucher": "作废凭证"}
 REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))

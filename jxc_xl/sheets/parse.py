@@ -18,7 +18,7 @@ from ..domain.tax import parse_rate
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .cells import RowReader, to_date, to_number
-from .contract import (ACCOUNT_KINDS, CHOICES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
+from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, CHOICES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
 
 # -- masters and settings ---------------------------------------------------------------------
@@ -88,6 +88,21 @@ def parse_accounts(table: Table, workbook: str) -> tuple[list[Account], list[Pro
         return Account(code=code, name=name, kind=kind or "other", number=r.text("账号"),
                        inactive=r.text("停用").lower() in YES)
     return _parse_masters(table, workbook, build, "编码")
+
+
+def parse_chart(table: Table | None, workbook: str) -> tuple[dict[str, tuple[str, str]], list[Problem]]:
+    """科目 as {用途: (科目编码, 科目名称)}: the contract's 小企业会计准则 defaults when the workbook
+    has no such sheet or nothing typed in it; else its rows, a 用途 empty, unknown or repeated
+    being a problem of its row."""
+    if table is None or not table.rows:
+        return {use: (code, name) for use, code, name in CHART.filled}, []
+
+    def build(r: RowReader) -> tuple[str, str, str] | None:
+        use = r.choice("用途", CHART_USES, required=True)
+        code, name = r.text("科目编码", True), r.text("科目名称", True)
+        return None if r.problems else (use, code, name)
+    rows, problems = _parse_masters(table, workbook, build, "用途")
+    return {use: (code, name) for use, code, name in rows}, problems
 
 
 def parse_settings(table: Table | None) -> dict[str, str]:
