@@ -25,7 +25,7 @@ def day(n: int) -> dt.date:
 
 
 def book_of(path: Path, *, purchases=(), sales=(), payments=(), money=(), opening=(), counts=(), others=(),
-            chart=None, ledger: str | None = None) -> Path:
+            chart=None, ledger: str | None = None, settings=()) -> Path:
     """A workbook typed from scratch: a 一般纳税人 at 17% (the exercise's rate), item W, supplier A,
     customer B, a party X both, a bank account 001 and the cash box 002."""
     wb = openpyxl.Workbook()
@@ -36,7 +36,7 @@ def book_of(path: Path, *, purchases=(), sales=(), payments=(), money=(), openin
         "仓库": (["编码", "名称"], [["WH", "总仓"]]),
         "账户": (["编码", "名称", "类型"], [["001", "工商银行", "银行"], ["002", "现金", "现金"]]),
         "设置": (["项目", "值"], [["纳税人类型", "一般纳税人"], ["默认税率", "17%"]] +
-                 ([["账簿文件", ledger]] if ledger else [])),
+                 ([["账簿文件", ledger]] if ledger else []) + list(settings)),
         "期初库存": (["日期", "仓库", "商品编码", "数量", "单位成本", "状态"], list(opening)),
         "采购": (PURCHASE_HEAD, list(purchases)), "销售": (SALES_HEAD, list(sales)),
         "收付款": (PAY_HEAD, list(payments)), "其他收支": (MONEY_HEAD, list(money)),
@@ -262,3 +262,15 @@ def test_vouchers_on_a_postgresql_ledger(tmp_path, server_ledger):
     assert CliRunner().invoke(main, ["reverse", str(book), "FY1"]).exit_code == 1
     assert vouchers(book, "--void", str(number)).exit_code == 0
     assert CliRunner().invoke(main, ["reverse", str(book), "FY1"]).exit_code == 0
+
+
+def test_the_ribbon_button_writes_the_same_sheet_for_the_settings_period(tmp_path):
+    from tests.entry.test_ribbon import press
+    period = [["报表开始", day(1)], ["报表结束", day(31)]]
+    book, twin = (_busy_book(tmp_path / f"{name}.xlsx", settings=period) for name in ("ribbon", "cli"))
+    assert not post(book).error_rows and not post(twin).error_rows
+    message, _ = press(book, "vouchers")
+    assert message.startswith("凭证已生成（2026-03-01 至 2026-03-31）"), message
+    assert openpyxl.load_workbook(book).active.title == "凭证"
+    assert vouchers(twin).exit_code == 0
+    assert [{k: v for k, v in r.items()} for r in entries(book)] == entries(twin)
