@@ -510,14 +510,14 @@ _FROM = click.option("--from", "start", type=DATE,
 _TO = click.option("--to", "end", type=DATE, help="结束日期（默认 设置的报表结束，否则今天） / last day (设置's 报表结束, else today)")
 
 
-@main.command(short_help="报表：进销存汇总、毛利、补货建议、库龄 / reports")
+@main.command(short_help="报表：进销存汇总、毛利、利润表、补货建议、库龄 / reports")
 @click.argument("book")
 @_FROM
 @_TO
 def report(book: str, start: dt.date | None, end: dt.date | None) -> None:
-    """报表：为这一期间生成 进销存汇总、毛利、补货建议、库龄 和 图表。
+    """报表：为这一期间生成 进销存汇总、毛利、利润表、补货建议、库龄 和 图表。
 
-    Write 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period."""
+    Write 进销存汇总, 毛利, 利润表, 补货建议, 库龄 and 图表 for the period."""
     from .app.reports import make_reports
     _done(_on_book(book, lambda b, p: make_reports(b, p, start, end)))
 

@@ -48,7 +48,7 @@ def _open(book: Book, book_path: Path) -> Ledger:
 
 def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
                  today: dt.date | None = None, now: dt.datetime | None = None, user: str | None = None) -> Done:
-    """生成报表: 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period, written anew (without
+    """生成报表: 进销存汇总, 毛利, 利润表, 补货建议, 库龄 and 图表 for the period, written anew (without
     what things cost, for a ``user`` of 采购 or 销售)."""
     found = _period_of(book, book_path, start, end, today)
     if isinstance(found, Done):

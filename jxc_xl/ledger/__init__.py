@@ -24,7 +24,7 @@ from typing import Callable
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import accounts, batch, checks, copying, counts, documents, income, marks, meta, orders, periods, queries, reporting, store, users
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -347,6 +347,9 @@ class Ledger:
 
     def sales_by_month(self, start: dt.date, end: dt.date) -> list[tuple]:
         return reporting.sales_by_month(self.conn, start, end)
+
+    def income_by_month(self, start: dt.date, end: dt.date) -> list[tuple[str, str, str, int]]:
+        return income.income_by_month(self.conn, start, end)
 
     def party_entries(self, party: str, start: dt.date, end: dt.date) -> tuple[int, list[tuple]]:
         return reporting.party_entries(self.conn, party, start, end)
