@@ -522,6 +522,21 @@ def report(book: str, start: dt.date | None, end: dt.date | None) -> None:
     _done(_on_book(book, lambda b, p: make_reports(b, p, start, end)))
 
 
+@main.command(short_help="导出：账簿写成 SQLite 数据库（中文视图、全文搜索） / export the books")
+@click.argument("book")
+@click.argument("file", metavar="FILE.db")
+def export(book: str, file: str) -> None:
+    """导出：把工作簿的账簿（文件或服务器）写成 SQLite 数据库 FILE.db：单据、明细、库存流水、往来明细、
+    资金流水等中文视图，名称和备注可全文搜索，可用 Datasette、pandas 或 Excel 的 Power Query 打开。
+    FILE.db 已是早先的导出则整体替换，否则不动它。
+
+    Write the books as the SQLite database FILE.db, with Chinese views and full-text search; an
+    earlier export there is replaced whole, any other file is left alone."""
+    from .app.reports import export_book
+    target = Path(file).resolve()
+    _done(_on_book(book, lambda b, p: export_book(b, p, target), write=False))
+
+
 @main.command(short_help="对账单：一个往来单位这一期间的账 / a statement")
 @click.argument("book")
 @click.argument("party")

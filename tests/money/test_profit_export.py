@@ -144,3 +144,106 @@ def test_those_not_shown_costs_see_no_cost_row(books):
     assert statement(books, user="小销") == {k: Decimal(EXPECTED[k]) for k in
                                              ("销售收入", "其他收入", "费用-工资", "费用-房租", "费用-未分类", "费用合计")}
     assert "利润" in statement(books, user="管家")
+
+
+# -- jxc export --------------------------------------------------------------------------------------
+def export(book: Path, target: Path):
+    return CliRunner().invoke(main, ["export", str(book), str(target)])
+
+
+def datasette_query(db_file: Path, sql: str) -> list[dict]:
+    """``sql`` run on the export through Datasette's own Python API, as a user's Datasette would."""
+    from datasette.app import Datasette
+
+    async def run():
+        found = await Datasette([str(db_file)]).get_database(db_file.stem).execute(sql)
+        return [dict(r) for r in found.rows]
+    return asyncio.run(run())
+
+
+def datasette_search(db_file: Path, table: str, words: str) -> list[dict]:
+    """What Datasette's search box over ``table`` finds for ``words`` (its JSON API)."""
+    from urllib.parse import quote
+
+    from datasette.app import Datasette
+
+    async def run():
+        ds = Datasette([str(db_file)])
+        url = ds.urls.table(db_file.stem, table, format="json") + f"?_search={quote(words)}&_shape=array"
+        response = await ds.client.get(url)
+        assert response.status_code == 200, response.text
+        return response.json()
+    return asyncio.run(run())
+
+
+def exact(rows: list[dict], column: str) -> Decimal:
+    return sum((Decimal(r[column]) for r in rows if r[column] is not None), Decimal(0))
+
+
+def test_the_books_exported_open_in_datasette_with_chinese_views_and_search(books, tmp_path):
+    target = tmp_path / "账簿导出.db"
+    run = export(books, target)
+    assert run.exit_code == 0, run.output
+    q = lambda sql: datasette_query(target, sql)                                       # noqa: E731
+    # money in 分 in the tables, 元 as exact text in the views: each account's movements by hand
+    bank, cash = (q(f"SELECT 收入, 支出 FROM 资金流水 WHERE 账户 = '{a}'") for a in ("BANK", "CASH"))
+    assert exact(bank, "收入") - exact(bank, "支出") == Decimal("7100.25")        # 10000 − 3000 + 100.25
+    assert exact(cash, "收入") - exact(cash, "支出") == Decimal("-2015.50")
+    assert q("SELECT 名称, 余额 FROM 账户 ORDER BY 编码") == [{"名称": "工商银行", "余额": "7100.25"},
+                                                           {"名称": "现金", "余额": "-2015.50"}]
+    assert q("SELECT 单据类型, 类别, 金额, 备注 FROM 单据 WHERE 单号 = 'FY1'") == [
+        {"单据类型": "费用", "类别": "房租", "金额": "3000.00", "备注": "十一月房租"}]
+    assert q("SELECT 商品名称, 数量, 单价, 金额 FROM 明细 WHERE 单号 = 'XS1'") == [
+        {"商品名称": "苹果", "数量": "30.0000", "单价": "18.000000", "金额": "540.00"}]
+    assert [r["单据类型"] for r in q("SELECT 单据类型 FROM 单据 WHERE 单号 = 'XS3' ORDER BY 编号")] == [
+        "销售出库", "销售出库（红字冲销）"]
+    assert exact(q("SELECT 金额 FROM 往来明细 WHERE 往来单位 = 'C1'"), "金额") == Decimal("450.00")
+    assert q("SELECT 类型, 联系人 FROM 往来单位 WHERE 编码 = 'S1'") == [{"类型": "供应商", "联系人": "王经理"}]
+    with Ledger.open(ledger_at(books), read_only=True) as ledger:
+        moved = ledger.conn.execute("SELECT COUNT(*), SUM(value) FROM movements").fetchone()
+    assert [tuple(r.values()) for r in q("SELECT COUNT(*), SUM(value) FROM movements")] == [tuple(moved)]
+    assert len(q("SELECT * FROM 库存流水")) == moved[0]
+    # full-text search over names and notes, as Datasette's search box asks it
+    found = datasette_search(target, "documents", "月房租")
+    assert [r["doc_no"] for r in found] == ["FY1"]
+    assert [r["code"] for r in datasette_search(target, "parties", "朝阳超市")] == ["C1"]
+    assert [r["doc_no"] for r in q("SELECT d.doc_no FROM documents d JOIN lines l ON l.doc = d.id WHERE l.rowid IN "
+                                   "(SELECT rowid FROM lines_fts WHERE lines_fts MATCH '整车发货')")] == ["XS1"]
+    with sqlite3.connect(target) as conn:                                   # every foreign key holds
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("SELECT COUNT(*) FROM pragma_foreign_key_list('lines')").fetchone()[0] >= 2
+
+
+def test_an_export_replaces_an_earlier_one_and_nothing_else(books, tmp_path):
+    target = tmp_path / "导出.db"
+    assert export(books, target).exit_code == 0
+    type_rows(books, "其他收支", [{"单号": "FY9", "日期": d(2026, 11, 20), "业务类型": "费用", "账户": "CASH",
+                               "类别": "水电", "金额": 12.34}])
+    post(books)
+    assert export(books, target).exit_code == 0                       # replaced whole
+    assert datasette_query(target, "SELECT 金额 FROM 单据 WHERE 单号 = 'FY9'") == [{"金额": "12.34"}]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    other = tmp_path / "别的.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE mine (x)")
+    before = other.read_bytes()
+    for kept in (other, ledger_at(books)):                             # someone's database, the ledger itself
+        run = export(books, kept)
+        assert run.exit_code == 1 and "不是 jxc 导出的数据库" in run.output
+    assert other.read_bytes() == before
+
+
+def test_export_from_a_server_ledger(tmp_path, server_ledger):
+    Ledger.open(server_ledger).close()
+    book = business(tmp_path / "服务器.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("设置").append(["项目", "值"])
+    wb["设置"].append(["账簿文件", server_ledger])
+    wb.save(book)
+    post(book)
+    target = tmp_path / "服务器导出.db"
+    run = export(book, target)
+    assert run.exit_code == 0, run.output
+    assert datasette_query(target, "SELECT 余额 FROM 账户 ORDER BY 编码") == [{"余额": "7100.25"}, {"余额": "-2015.50"}]
+    assert datasette_query(target, "SELECT SUM(amount) AS s FROM lines WHERE doc IN "
+                                   "(SELECT id FROM documents WHERE type = 'sales_shipment')") == [{"s": 74000}]
