@@ -510,16 +510,31 @@ _FROM = click.option("--from", "start", type=DATE,
 _TO = click.option("--to", "end", type=DATE, help="结束日期（默认 设置的报表结束，否则今天） / last day (设置's 报表结束, else today)")
 
 
-@main.command(short_help="报表：进销存汇总、毛利、补货建议、库龄 / reports")
+@main.command(short_help="报表：进销存汇总、毛利、利润表、补货建议、库龄 / reports")
 @click.argument("book")
 @_FROM
 @_TO
 def report(book: str, start: dt.date | None, end: dt.date | None) -> None:
-    """报表：为这一期间生成 进销存汇总、毛利、补货建议、库龄 和 图表。
+    """报表：为这一期间生成 进销存汇总、毛利、利润表、补货建议、库龄 和 图表。
 
-    Write 进销存汇总, 毛利, 补货建议, 库龄 and 图表 for the period."""
+    Write 进销存汇总, 毛利, 利润表, 补货建议, 库龄 and 图表 for the period."""
     from .app.reports import make_reports
     _done(_on_book(book, lambda b, p: make_reports(b, p, start, end)))
+
+
+@main.command(short_help="导出：账簿写成 SQLite 数据库（中文视图、全文搜索） / export the books")
+@click.argument("book")
+@click.argument("file", metavar="FILE.db")
+def export(book: str, file: str) -> None:
+    """导出：把工作簿的账簿（文件或服务器）写成 SQLite 数据库 FILE.db：单据、明细、库存流水、往来明细、
+    资金流水等中文视图，名称和备注可全文搜索，可用 Datasette、pandas 或 Excel 的 Power Query 打开。
+    FILE.db 已是早先的导出则整体替换，否则不动它。
+
+    Write the books as the SQLite database FILE.db, with Chinese views and full-text search; an
+    earlier export there is replaced whole, any other file is left alone."""
+    from .app.reports import export_book
+    target = Path(file).resolve()
+    _done(_on_book(book, lambda b, p: export_book(b, p, target), write=False))
 
 
 @main.command(short_help="对账单：一个往来单位这一期间的账 / a statement")

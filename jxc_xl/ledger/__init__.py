@@ -13,18 +13,19 @@ that holds it (batch, settings, masters, documents, marks, checks, queries).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import inspect
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
+from . import accounts, batch, checks, copying, counts, documents, income, marks, meta, orders, periods, queries, reporting, store, users
 from . import vouchers as voucher_exports
 from . import masters as master_data
 from .errors import LedgerError, file_error
@@ -360,6 +361,9 @@ class Ledger:
     def sales_by_month(self, start: dt.date, end: dt.date) -> list[tuple]:
         return reporting.sales_by_month(self.conn, start, end)
 
+    def income_by_month(self, start: dt.date, end: dt.date) -> list[tuple[str, str, str, int]]:
+        return income.income_by_month(self.conn, start, end)
+
     def party_entries(self, party: str, start: dt.date, end: dt.date) -> tuple[int, list[tuple]]:
         return reporting.party_entries(self.conn, party, start, end)
 
@@ -387,6 +391,22 @@ class Ledger:
             return checks.backup(self.conn, Path(target))
         with Ledger.open(target) as copy:
             return self.copy_to(copy).differences
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator["Ledger"]:
+        """Every question asked inside sees the books as they were at its start (a post
+        meanwhile is seen whole or not at all): for reading many tables, as `jxc export` does."""
+        self.conn.begin_read()
+        try:
+            yield self
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def table_rows(self, table: str) -> tuple[tuple[str, ...], Iterator[list[tuple]]]:
+        """A table's columns and its rows as stored, a page at a time (see copying.table_rows)."""
+        if table not in self.conn.tables():
+            return (), iter(())
+        return copying.table_rows(self.conn, table)
 
     def copy_to(self, target: "Ledger") -> copying.Copied:
         """Every row of these books into the new ``target`` (another engine, as like as not),

@@ -326,8 +326,10 @@ STATEMENT = SheetSpec("对账单", "Statement", "report", (
 PRINT = SheetSpec("打印", "Print", "report", (
     SKU_CODE, C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("单价", "UnitPrice", "price"), C("金额", "Amount", "money")))
+# 利润表: its rows drawn from cost (销售成本, 销售毛利, 盘盈, 盘亏, 利润) are left out for 采购 and 销售,
+# not its 金额 column (reports.income)
 INCOME_STATEMENT = SheetSpec("利润表", "IncomeStatement", "report", (
-    C("项目", "Item", width=20), C("金额", "Amount", "money", width=MONEY_WIDTH, cost=True)))
+    C("项目", "Item", width=20), C("金额", "Amount", "money", width=MONEY_WIDTH)))
 VOUCHERS = SheetSpec("凭证", "Vouchers", "report", (
     C("日期", "Date", "date"), C("凭证字", "VoucherWord", width=6), C("凭证号", "VoucherNo", "int", width=8),
     C("摘要", "Memo", width=24), C("科目编码", "AccountCode", "code", width=12), C("科目名称", "AccountName", width=28),
@@ -342,7 +344,7 @@ ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字�
            "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
            "restore": "恢复账簿", "close_refused": "结账被拒", "user_add": "添加用户", "user_disable": "停用用户",
            "user_refused": "用户管理被拒", "vouchers": "生成凭证", "void_voucher": "作废凭证"}
-REPORTS = (SUMMARY, PROFIT, REORDER, STOCK_AGE, CHARTS)
+REPORTS = (SUMMARY, PROFIT, INCOME_STATEMENT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
 
