@@ -259,3 +259,22 @@ def _source(conn: sqlite3.Connection, doc) -> tuple[dict, list[Refusal]]:
                 return {leg: found[0]}, []
     expected = "或".join(t.label for types in SOURCES[doc.type].values() for t in types)
     return {}, [("settle_source_missing", "原单号", {"value": doc.source_doc_no, "expected": expected})]
+
+
+# -- verify(): what the replay finds the books cannot hold ------------------------------------
+def differences(conn: sqlite3.Connection) -> list[str]:
+    """Every party and side replayed: nothing applied beyond what was open (a 核销 whose
+    advance a document back-dated under it has taken since), and the open debits less the
+    credits not yet applied equal to the sum of the entries (the balance)."""
+    found = []
+    for party, side, total in conn.execute(
+            "SELECT party, side, SUM(amount) FROM party_entries GROUP BY party, side ORDER BY party, side").fetchall():
+        settled = settle(entries(conn, party, side))
+        word = _WORDS[(side, ADVANCE)]
+        found += [f"{party} {e.doc_no}：核销{word} {from_cents(e.amount):,} 超过尚未冲销的{word} "
+                  f"{from_cents(e.amount - short):,}（差 {from_cents(short):,}）：请冲销后重新核销" for e, short in settled.over]
+        net = settled.owed() - sum(c.left for c in settled.credits())
+        if net != total:
+            found.append(f"{party} {_WORDS[(side, '')]}：未结清 {from_cents(settled.owed()):,} − {word}余额 "
+                         f"{from_cents(net - settled.owed()).copy_abs():,} ≠ 余额 {from_cents(total):,}")
+    return found
