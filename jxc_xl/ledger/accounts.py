@@ -27,14 +27,14 @@ class OpenItem:
 
 def open_items(conn: sqlite3.Connection, party: str, side: str = "AR",
                as_of: dt.date | None = None) -> tuple[list[OpenItem], Decimal]:
-    """What each invoice still has open, as settlement.settle applies the credits.
+    """What each invoice still has open (0 when settled), as settlement.settle applies the credits.
 
     Returns the open items and the credit not yet applied (advances and surplus receipts), as
     a positive amount.
     """
     settled = settlement.settle(settlement.entries(conn, party, side, as_of))
     items = [OpenItem(d.entry.doc_no, d.entry.date, d.entry.due, from_cents(d.entry.amount), from_cents(d.left))
-             for d in settled.open_debits()]
+             for d in settled.all_debits()]
     return items, from_cents(sum(c.left for c in settled.credits()))
 
 
@@ -68,8 +68,9 @@ def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
     is settled by the replay (settlement.settle); the others by bucket sums: credits settle the
     oldest due first, so they use up the oldest bucket's invoices before the next — SQL sums each
     bucket's invoices and the credits per party (a reversal netted into what it cancels), and only
-    the buckets are settled here. Measured on 100,000 invoices and 20,000 receipts of one party:
-    0.12 s by buckets against 0.45 s replayed, hence both.
+    the buckets are settled here. Measured on 100,000 invoices and 20,000 receipts of one party
+    (a throwaway script, SQLite in memory, a busy 2-core machine): 1.1 s by buckets against 4.5 s
+    replayed, hence both.
     """
     where, args = filters(party=party)
     edges = [(as_of - dt.timedelta(days=days)).isoformat() for days in (-1, 30, 60, 90, 120)]

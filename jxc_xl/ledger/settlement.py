@@ -38,7 +38,7 @@ SOURCES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One entry of the party on one side, net of its reversal."""
     id: int
@@ -55,35 +55,38 @@ class Entry:
 
     @property
     def key(self) -> tuple:
+        """Ledger order."""
         return self.date, self.pos, self.id
 
 
-@dataclass
+@dataclass(slots=True)
 class Open:
     entry: Entry
     left: int
-
-    def __lt__(self, other: "Open") -> bool:     # the heap of debits: oldest due first
-        return (self.entry.due, *self.entry.key) < (other.entry.due, *other.entry.key)
 
 
 @dataclass
 class Settled:
     """What the replay leaves: open debits, credits not yet applied, and over-applications."""
-    debits: list[Open] = field(default_factory=list)         # a heap, oldest due on top
+    debits: list[tuple] = field(default_factory=list)        # a heap of (due, date, pos, id, Open)
     general: deque = field(default_factory=deque)            # credits any debit may take
     held: dict[int, deque] = field(default_factory=dict)     # advances for an order, by order
     over: list[tuple[Entry, int]] = field(default_factory=list)
+    every: list[Open] = field(default_factory=list)          # every debit, settled or not
 
     def open_debits(self) -> list[Open]:
-        return sorted(d for d in self.debits if d.left)
+        return [d[-1] for d in sorted(self.debits) if d[-1].left]
+
+    def all_debits(self) -> list[Open]:
+        """Every debit, what it still has open (0 when settled), oldest due first."""
+        return sorted(self.every, key=lambda d: (d.entry.due, d.entry.date, d.entry.pos, d.entry.id))
 
     def credits(self) -> list[Open]:
         found = [c for c in self.general if c.left] + [c for q in self.held.values() for c in q if c.left]
         return sorted(found, key=lambda c: c.entry.key)
 
     def owed(self, doc: int | None = None) -> int:
-        return sum(d.left for d in self.debits if doc is None or d.entry.doc == doc)
+        return sum(d[-1].left for d in self.debits if doc is None or d[-1].entry.doc == doc)
 
     def advances(self, doc: int | None = None) -> int:
         return sum(c.left for c in self.credits() if c.entry.kind == ADVANCE and doc in (None, c.entry.doc))
@@ -95,9 +98,10 @@ def settle(entries: list[Entry]) -> Settled:
     for e in entries:
         if e.amount > 0:
             left = _use_advances(state, e) if e.kind == ADVANCE else e.amount
-            left = _take_credits(state, e, left)
-            if left:
-                heapq.heappush(state.debits, Open(e, left))
+            debit = Open(e, _take_credits(state, e, left))
+            state.every.append(debit)
+            if debit.left:
+                heapq.heappush(state.debits, (e.due, e.date, e.pos, e.id, debit))
         elif e.kind == ADVANCE:
             (state.held.setdefault(e.order_doc, deque()) if e.order_doc else state.general).append(Open(e, -e.amount))
         else:
@@ -119,7 +123,7 @@ def _take(credits, left: int) -> int:
 
 
 def _take_credits(state: Settled, e: Entry, left: int) -> int:
-    for order in sorted(e.orders):
+    for order in sorted(e.orders) if e.orders else ():
         left = _take(state.held.get(order, ()), left)
     left = _take(state.general, left)
     while state.general and not state.general[0].left:
@@ -140,9 +144,9 @@ def _use_advances(state: Settled, e: Entry) -> int:
 def _settle_debits(state: Settled, e: Entry, amount: int) -> int:
     """A plain credit: its 原单号's debit first, then the oldest due; returns what is left over."""
     if e.applies_to is not None:
-        amount = _take((d for d in state.debits if d.entry.doc == e.applies_to), amount)
+        amount = _take((d[-1] for d in state.debits if d[-1].entry.doc == e.applies_to), amount)
     while amount and state.debits:
-        top = state.debits[0]
+        top = state.debits[0][-1]
         used = min(top.left, amount)
         top.left -= used
         amount -= used
@@ -171,7 +175,7 @@ def entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | No
     fulfils = _fulfilled_orders(conn, party) if held else {}
     found = [Entry(r[0], r[1], r[2], r[3], r[4], r[6], r[7], r[8], r[9], r[10], fulfils.get(r[9], frozenset()))
              for r in kept]
-    return sorted(found, key=lambda e: e.key)
+    return sorted(found, key=lambda e: (e.date, e.pos, e.id))
 
 
 def _fulfilled_orders(conn: sqlite3.Connection, party: str) -> dict[int, frozenset[int]]:
