@@ -139,6 +139,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Party '{value}' has {expected} terms days, more than the limit of {limit}: correct it in the Parties sheet."),
     "reverse_dependents": ("单号“{value}”不能冲销：后续单据 {expected} 以它为原单号过账，请先红字冲销这些单据，再冲销本单。",
                            "Document '{value}' cannot be reversed: {expected} were posted against it as their source; reverse those first, then this one."),
+    "reverse_applied": ("单号“{value}”不能冲销：核销 {expected} 已冲抵了它的预收/预付，请先红字冲销这些核销，再冲销本单。",
+                        "Document '{value}' cannot be reversed: settlements {expected} applied its advance; reverse those first."),
     "reversal_before_original": ("冲销日期 {value} 早于原单日期 {expected}：红字冲销不能早于原单，请用原单日期或之后的日期。",
                                  "Reversal date {value} is before the original's date {expected}: use the original's date or a later one."),
     "negative_balances": ("账簿中已有负库存（{value}）：关闭“允许负库存”后这些商品的后续过账都会失败。请先补录入库（日期不晚于出现负库存之日）消除负库存，或保持“允许负库存”为“是”。",

@@ -496,11 +496,22 @@ class Writer:
                                           "amount": -e["amount"], "party": e["party"], "link": e["id"],
                                           **self.stamp.row()})
         self.flush()
-        failure = recost(self.conn, self.settings, dirty).failure
-        if failure is None:
-            return []
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
-        return [self.failure_problem(stub, failure)]
+        applied = self._advance_taken_back(original["id"])
+        if applied:
+            return [self._problem(stub, "reverse_applied", "单号", value=original["doc_no"], expected="、".join(applied))]
+        failure = recost(self.conn, self.settings, dirty).failure
+        return [] if failure is None else [self.failure_problem(stub, failure)]
+
+    def _advance_taken_back(self, doc_id: int) -> list[str]:
+        """The 核销 that would apply more than is open once the advance of ``doc_id`` is reversed
+        (those naming it stand in DEPENDENT_QUERIES; these took it as the oldest)."""
+        found: list[str] = []
+        for party, side in self.conn.execute("SELECT DISTINCT party, side FROM party_entries WHERE doc = ? AND "
+                                             "kind = ? AND amount < 0", (doc_id, settlement.ADVANCE)).fetchall():
+            over = settlement.settle(settlement.entries(self.conn, party, side)).over
+            found += [e.doc_no for e, _ in over if e.doc_no not in found]
+        return found
 
 
 def _negated(value: int | None) -> int | None:

@@ -241,3 +241,17 @@ def test_on_a_server_ledger_an_advance_on_an_order_waits_for_its_shipment(tmp_pa
     ledger = opened(path)
     assert ledger.server and open_of(ledger, "C1") == ({"XS1": D(1000), "XS3": D(200)}, D(0))
     assert aged(ledger, "C1").balance == D(1200)
+
+
+def test_an_advance_a_settlement_took_as_the_oldest_is_not_reversed_under_it(tmp_path, opened):
+    """HX1 applies 300.00 of advances (none named: YS1 is the oldest) to XS1: YS1 cannot be
+    reversed before HX1 is, and then can."""
+    path = book(tmp_path / "b.xlsx", 销售=[ship("XS1", day(1), 10)],
+                收付款=[money("YS1", day(3), "预收", "C1", 300)],
+                核销=[settle("HX1", day(6), "预收冲应收", "C1", 300)])
+    assert not post(path).error_rows
+    ledger = opened(path)
+    refused = ledger.reverse("YS1", "payments").outcomes[0]
+    assert refused.status == "error" and "HX1" in refused.problems[0].message
+    assert ledger.reverse("HX1", "settlements").ok and ledger.reverse("YS1", "payments").ok
+    assert open_of(ledger, "C1") == ({"XS1": D(1000)}, D(0)) and ledger.verify() == []
