@@ -36,6 +36,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Party '{value}' is not both customer and supplier: netting is for a party that is both; set its kind to Both."),
     "advance_order_only": ("{expected}不填订单号（“{value}”）：订单号只用于预收（销售订单）和预付（采购订单）的定向抵扣。",
                            "{expected} takes no order number ('{value}'): only an advance receipt or payment names the order it is for."),
+    "settle_source_missing": ("原单号“{value}”找不到该往来单位已过账的{expected}：请检查原单号，或清空原单号按最早的先核销。",
+                              "Source '{value}' is no posted {expected} of this party: check it, or leave it empty "
+                              "to apply the oldest first."),
+    "settle_exceeds": ("核销金额 {value} 超过{what}尚未核销的 {expected}：核销不能多于两边都未结清的金额，请改小金额。",
+                       "The settlement of {value} is more than the {expected} still open on {what}: it cannot "
+                       "apply more than is open on either side; lower the amount."),
     "same_warehouse": ("调出仓库与调入仓库相同（{value}）：请填写两个不同的仓库。",
                        "From and to warehouse are the same ({value}): use two different warehouses."),
     "not_positive": ("{field}必须大于0（现为 {value}）：{field}请填正数，方向由业务类型决定。",
@@ -139,6 +145,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "The ChartOfAccounts sheet has no account for use '{value}', which document {doc_no} needs: add that row. No vouchers were made."),
     "voucher_not_found": ("没有未作废的凭证 {value}：请检查凭证号（见“凭证”表）。",
                           "No standing voucher {value}: check the number (see the Vouchers sheet)."),
+    "reverse_applied": ("单号“{value}”不能冲销：核销 {expected} 已冲抵了它的预收/预付，请先红字冲销这些核销，再冲销本单。",
+                        "Document '{value}' cannot be reversed: settlements {expected} applied its advance; reverse those first."),
     "reversal_before_original": ("冲销日期 {value} 早于原单日期 {expected}：红字冲销不能早于原单，请用原单日期或之后的日期。",
                                  "Reversal date {value} is before the original's date {expected}: use the original's date or a later one."),
     "negative_balances": ("账簿中已有负库存（{value}）：关闭“允许负库存”后这些商品的后续过账都会失败。请先补录入库（日期不晚于出现负库存之日）消除负库存，或保持“允许负库存”为“是”。",

@@ -25,7 +25,8 @@ from typing import Callable, Iterator
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, copying, counts, documents, income, marks, meta, orders, periods, queries, reporting, store, users
+from . import (accounts, batch, checks, copying, counts, documents, income, marks, meta, orders, periods, queries,
+               reporting, settlement, store, users)
 from . import vouchers as voucher_exports
 from . import masters as master_data
 from .errors import LedgerError, file_error
@@ -380,9 +381,11 @@ class Ledger:
         return checks.integrity(self.conn)
 
     def verify(self) -> list[str]:
-        """Recompute every running balance and every cost from the movements, and hold every
-        standing closing snapshot to them; list differences."""
-        return checks.figures(self.conn, self.settings) + periods.snapshot_differences(self.conn)
+        """Recompute every running balance and every cost from the movements, hold every
+        standing closing snapshot to them, and settle every party again (no advance applied
+        beyond what was open); list differences."""
+        return (checks.figures(self.conn, self.settings) + periods.snapshot_differences(self.conn)
+                + settlement.differences(self.conn))
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check

@@ -18,7 +18,7 @@ from ..domain.money import (ZERO, from_cents, from_qty_units, from_rate_units, m
 from ..domain.problems import Problem
 from ..domain.tax import Mismatch
 from ..domain.validate import Masters, line_figures
-from . import orders
+from . import orders, settlement
 from .recost import Failure, Key, Settings, recost
 from .schema import TABLES, quoted
 
@@ -60,6 +60,10 @@ DEPENDENT_QUERIES = (
     "SELECT doc_no FROM documents WHERE source_doc = ? AND reversal = 0 AND reversed_by IS NULL",
     "SELECT DISTINCT d.doc_no FROM documents d JOIN lines f ON f.doc = d.id WHERE f.order_line IN "
     "(SELECT id FROM lines WHERE doc = ?) AND d.reversal = 0 AND d.reversed_by IS NULL",
+    # the 预收/预付 held for an order, and the 核销 naming an advance or a shipment/receipt it applies
+    "SELECT doc_no FROM documents WHERE order_doc = ? AND reversal = 0 AND reversed_by IS NULL",
+    "SELECT DISTINCT d.doc_no FROM documents d JOIN party_entries e ON e.doc = d.id WHERE e.applies_to = ? "
+    "AND d.reversal = 0 AND d.reversed_by IS NULL",
 )
 
 
@@ -153,8 +157,9 @@ class Writer:
             doc, problems = self._taxed(doc, links)
         fulfils, more = self._order_links(doc)
         over, refused = self._credit(doc)
-        if problems or more or refused:
-            return problems + more + refused
+        settles, unsettled = self._settles(doc, pos)
+        if problems or more or refused or unsettled:
+            return problems + more + refused + unsettled
         invoice_type, deductible = self._invoice(doc, links)
         doc_id = self._insert("documents", {
             "journal": doc.journal, "doc_no": doc.doc_no, "revision": revision, "reversal": 0,
@@ -164,7 +169,8 @@ class Writer:
             "amount": None if doc.amount is None else to_cents(doc.amount), "method": doc.method,
             "note": doc.note, "fingerprint": fingerprint, "credit_over": over, "invoice_type": invoice_type,
             "deductible": deductible, "account": doc.account, "to_account": doc.to_account,
-            "category": doc.category, **self.stamp.row(doc.source.sheet, doc.source.row)})
+            "category": doc.category, "order_doc": settles.order_doc,
+            **self.stamp.row(doc.source.sheet, doc.source.row)})
         self.current = doc_id
         dirty: dict[Key, str] = {}
         total = ZERO
@@ -195,7 +201,7 @@ class Writer:
                                            "date": doc.date.isoformat(), "pos": mpos, "item": line.item,
                                            "warehouse": key[1], **move, "touched": self.stamp.batch,
                                            **self.stamp.row(line.source.sheet, line.source.row)})
-        self._party_entries(doc, doc_id, total)
+        self._party_entries(doc, doc_id, total, settles)
         self._cash_entries(doc, doc_id, pos)
         return self._recost(doc, dirty)
 
@@ -380,7 +386,17 @@ class Writer:
         return None, [self._problem(doc, "credit_limit", "客户", value=doc.party, expected=f"{from_cents(after):,}",
                                     limit=f"{party.credit_limit:,.2f}", over=f"{from_cents(over):,}")]
 
-    def _party_entries(self, doc: Document, doc_id: int, lines_total: Decimal) -> None:
+    def _settles(self, doc: Document, pos: str) -> tuple[settlement.Links, list[Problem]]:
+        """The order a 预收/预付 names, what a 核销 applies and whether that much is open: see
+        settlement.links. Refused as row errors."""
+        if doc.type not in settlement.ORDER_OF and doc.type not in settlement.SOURCES:
+            return settlement.Links(), []
+        self.flush()
+        found, refused = settlement.links(self.conn, doc, pos, PARTY_RULES[doc.type])
+        return found, [self._problem(doc, code, field, **args) for code, field, args in refused]
+
+    def _party_entries(self, doc: Document, doc_id: int, lines_total: Decimal,
+                       settles: settlement.Links = settlement.Links()) -> None:
         party = self.masters.parties.get(doc.party)
         terms = dt.timedelta(days=party.terms_days if party else 0)
         due = (doc.due_date or doc.date + terms).isoformat()
@@ -396,6 +412,8 @@ class Writer:
         for side, amount, kind in entries:
             self._insert("party_entries", {"doc": doc_id, "date": doc.date.isoformat(), "party": doc.party,
                                            "side": side, "amount": to_cents(amount), "due_date": due, "kind": kind,
+                                           "order_doc": settles.order_doc if kind else None,
+                                           "applies_to": settles.applies.get((side, kind)),
                                            **self.stamp.row(doc.source.sheet, doc.source.row)})
 
     def _cash_entries(self, doc: Document, doc_id: int, pos: str) -> None:
@@ -478,11 +496,22 @@ class Writer:
                                           "amount": -e["amount"], "party": e["party"], "link": e["id"],
                                           **self.stamp.row()})
         self.flush()
-        failure = recost(self.conn, self.settings, dirty).failure
-        if failure is None:
-            return []
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
-        return [self.failure_problem(stub, failure)]
+        applied = self._advance_taken_back(original["id"])
+        if applied:
+            return [self._problem(stub, "reverse_applied", "单号", value=original["doc_no"], expected="、".join(applied))]
+        failure = recost(self.conn, self.settings, dirty).failure
+        return [] if failure is None else [self.failure_problem(stub, failure)]
+
+    def _advance_taken_back(self, doc_id: int) -> list[str]:
+        """The 核销 that would apply more than is open once the advance of ``doc_id`` is reversed
+        (those naming it stand in DEPENDENT_QUERIES; these took it as the oldest)."""
+        found: list[str] = []
+        for party, side in self.conn.execute("SELECT DISTINCT party, side FROM party_entries WHERE doc = ? AND "
+                                             "kind = ? AND amount < 0", (doc_id, settlement.ADVANCE)).fetchall():
+            over = settlement.settle(settlement.entries(self.conn, party, side)).over
+            found += [e.doc_no for e, _ in over if e.doc_no not in found]
+        return found
 
 
 def _negated(value: int | None) -> int | None:

@@ -79,14 +79,15 @@ def order_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
 
 
 def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
-    """One row per party with a balance: the balance, its aging buckets, its credit limit."""
+    """One row per party with a balance: the balance, its credit not yet applied, its aging
+    buckets, its credit limit."""
     parties = ledger.masters().parties
     rows = []
     for a in ledger.aging(today, side):
         party = parties.get(a.party)
         limit = party.credit_limit if party else None
         over = max(a.balance - limit, Decimal(0)) if limit is not None else None
-        rows.append([a.party, party.name if party else "", a.balance, *(a.buckets[b] for b in BUCKETS),
+        rows.append([a.party, party.name if party else "", a.balance, a.credit, *(a.buckets[b] for b in BUCKETS),
                      limit, over])
     return rows
 

@@ -264,15 +264,19 @@ _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天�
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 
 
-def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tuple[Column, ...]:
+def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str, credit_zh: str,
+           credit_en: str) -> tuple[Column, ...]:
+    """应收/应付: the net balance (= JXC_BALANCE), beside it the advances and surplus credits not
+    yet applied (预收余额/预付余额), then the open amounts by age."""
     return (C(party_zh, party_en, "code", to="party"), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=MONEY_WIDTH),
+            C(credit_zh, credit_en, "money", width=MONEY_WIDTH),
             *(C(zh, en, "money", width=MONEY_WIDTH) for zh, en in zip(_AGING, _AGING_EN)),
             C("信用额度", "CreditLimit", "money", width=MONEY_WIDTH), C("超出额度", "OverLimit", "money", width=MONEY_WIDTH))
 
 
-RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"),
+RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance", "预收余额", "Advances"),
                         dated_by_today=True, as_of=True)
-PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance"),
+PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance", "预付余额", "Advances"),
                      dated_by_today=True, as_of=True)
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
