@@ -139,8 +139,7 @@ def test_a_negative_balance_is_posted_marked_said_and_stops_the_close_until_the_
     assert report.posted == 2
     assert cash(book)["XJ"][2:] == (D(-200), "余额为负")
     assert [n for n in report.notes if "XJ" in n and "-200.00" in n], report.notes
-    december = dt.date(2026, 12, 5)
-    assert close_month(FileBook(book), book, "2026-10", today=december).ok
+    december = dt.date(2026, 12, 5)                                    # 期初资金 closes with the first month
     refused = close_month(FileBook(book), book, "2026-11", today=december)
     assert not refused.ok and "XJ" in refused.message and "-200.00" in refused.message, refused.message
     add_rows(book, "收付款", [["SK1", D4, "收款", "C1", 250, "XJ"]])    # the receipt that paid for it, late
@@ -171,10 +170,10 @@ def test_jxc_cash_answers_an_accounts_balance_as_of_a_date(tmp_path):
     posted(book)
     lookup._readers.clear()
     where = ledger_at(book)
-    assert lookup.cash(where, ["GH", "工商银行", "XJ", "WX", None, "NOPE"]) == [
+    assert lookup.cash_balance(where, ["GH", "工商银行", "XJ", "WX", None, "NOPE"]) == [
         D("599.90"), D("599.90"), D(400), D(0), "", "#N/A 未知账户：NOPE"]
-    assert lookup.cash(where, ["GH", "XJ"], D2) == [D("600.10"), D(400)]
-    assert lookup.cash(where, ["GH"], OPEN - dt.timedelta(days=1)) == [D(0)]
+    assert lookup.cash_balance(where, ["GH", "XJ"], D2) == [D("600.10"), D(400)]
+    assert lookup.cash_balance(where, ["GH"], OPEN - dt.timedelta(days=1)) == [D(0)]
     from udfs.jxc import JXC_CASH
     caller = open_book(book).sheets["资金"].range("H3")
     assert JXC_CASH([["GH"], ["XJ"]], "2026-11-02", caller=caller) == [[600.1], [400.0]]
