@@ -201,3 +201,10 @@ def test_verify_names_a_cash_entry_that_differs_from_its_document(tmp_path):
         found = ledger.verify()
     assert len(found) == 2 and all("ZZ1" in f for f in found)
     assert any("WX" in f for f in found) and any("XJ" in f for f in found)
+
+
+def test_the_ribbons_post_message_names_an_account_it_took_below_zero(tmp_path):
+    from tests.entry.test_ribbon import press
+    book = cash_book(tmp_path / "b.xlsx", money=[["FY1", D2, "费用", "WX", None, "水电", None, D("88.80")]])
+    message, _ = press(book, "post")
+    assert "过账完成" in message and "WX" in message and "-88.80" in message, message
