@@ -69,10 +69,31 @@ def journal(conn: sqlite3.Connection) -> list[CashLine]:
 
 def differences(conn: sqlite3.Connection) -> list[str]:
     """Each document whose money entries differ, account by account, from what its 金额 and
-    CASH_RULES make (a 红字冲销 the opposite of its original's), and entries under no document."""
-    found: dict[tuple[int, str], int] = {}
-    for doc, account, amount in conn.execute("SELECT doc, account, SUM(amount) FROM cash_entries GROUP BY doc, account"):
-        found[(doc, account)] = amount
+    CASH_RULES make (a 红字冲销 the opposite of its original's), entries under no document, and
+    entries dated other than their document (a balance as of a day would be off)."""
+    return _amounts(conn) + [f"资金：单号 {doc_no} 账户 {account} 流水日期 {date} ≠ 单据日期 {doc_date}"
+                             for doc_no, account, date, doc_date in conn.execute(
+                                 "SELECT d.doc_no, e.account, e.date, d.date FROM cash_entries e JOIN documents d "
+                                 "ON d.id = e.doc WHERE e.date <> d.date ORDER BY e.id")]
+
+
+def _amounts(conn: sqlite3.Connection) -> list[str]:
+    """What :func:`differences` finds in the amounts, per document and account."""
+    found = {(doc, account): amount for doc, account, amount in conn.execute(
+        "SELECT doc, account, SUM(amount) FROM cash_entries GROUP BY doc, account")}
+    names, wanted = _wanted(conn)
+    out = []
+    for doc, account in sorted(found.keys() | wanted.keys()):
+        entries, expected = found.get((doc, account), 0), wanted.get((doc, account), 0)
+        if entries != expected:
+            out.append(f"资金：单号 {names.get(doc, f'（不存在的单据 {doc}）')} 账户 {account} 流水 {from_cents(entries)} "
+                       f"≠ 单据 {from_cents(expected)}")
+    return out
+
+
+def _wanted(conn: sqlite3.Connection) -> tuple[dict[int, str], dict[tuple[int, str], int]]:
+    """(document → 单号, (document, account) → cents) as CASH_RULES make them of each document
+    that moves money or has money entries: its 金额 with the rule's sign, a 红字冲销's the opposite."""
     names, wanted = {}, {}
     for doc, doc_no, kind, reversal, amount, account, to_account in conn.execute(
             "SELECT id, doc_no, type, reversal, amount, account, to_account FROM documents WHERE type IN "
@@ -84,10 +105,4 @@ def differences(conn: sqlite3.Connection) -> list[str]:
             if fields[field]:
                 key = (doc, fields[field])
                 wanted[key] = wanted.get(key, 0) + sign * (amount or 0) * (-1 if reversal else 1)
-    out = []
-    for doc, account in sorted(found.keys() | wanted.keys(), key=lambda k: (k[0], k[1])):
-        entries, expected = found.get((doc, account), 0), wanted.get((doc, account), 0)
-        if entries != expected:
-            out.append(f"资金：单号 {names.get(doc, f'（不存在的单据 {doc}）')} 账户 {account} 流水 {from_cents(entries)} "
-                       f"≠ 单据 {from_cents(expected)}")
-    return out
+    return names, wanted

@@ -201,6 +201,12 @@ def test_verify_names_a_cash_entry_that_differs_from_its_document(tmp_path):
         found = ledger.verify()
     assert len(found) == 2 and all("ZZ1" in f for f in found)
     assert any("WX" in f for f in found) and any("XJ" in f for f in found)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE cash_entries SET account = 'XJ' WHERE account = 'WX'")
+        conn.execute("UPDATE cash_entries SET date = '2026-12-01' WHERE account = 'GH' AND amount < 0")
+    with Ledger.open(path) as ledger:
+        found = ledger.verify()
+    assert len(found) == 1 and "ZZ1" in found[0] and "2026-12-01" in found[0] and "2026-11-02" in found[0], found
 
 
 def test_the_ribbons_post_message_names_an_account_it_took_below_zero(tmp_path):
