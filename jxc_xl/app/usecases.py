@@ -135,7 +135,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
         report.posted = 0 if dry_run else len(result.posted)
-        report.notes += [] if dry_run else count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
+        if not dry_run:
+            report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
@@ -184,8 +185,10 @@ def count_notes(result, english: bool) -> list[str]:
 def cash_notes(ledger: Ledger, result, english: bool) -> list[str]:
     """Each account the post or reversal moved money through that is now below zero: posted all
     the same (money recorded late is common), but said, as 资金 marks it and 结账 names it."""
+    if not result.batch:
+        return []
     problems = [Problem("cash_below_zero", field="账户", args={"value": account, "expected": balance})
-                for account, balance in ledger.cash_below_zero(batch=result.batch)] if result.batch else []
+                for account, balance in ledger.cash_below_zero(batch=result.batch)]
     return [p.message_en if english else p.message for p in problems]
 
 
