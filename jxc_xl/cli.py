@@ -735,6 +735,20 @@ def ledger_stock(path: str, as_of: dt.date | None, by_item: bool) -> None:
         click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, *figures)))
 
 
+@ledger.command("cash", short_help="资金：每个账户的余额 / money per account")
+@click.argument("path")
+@click.option("--as-of", type=DATE, help="余额截至这一天（默认全部） / balances at the end of this day")
+def ledger_cash(path: str, as_of: dt.date | None) -> None:
+    """资金：每个账户的编码、名称、类型、余额（没有收支的账户为 0；为负的标“余额为负”）。
+
+    Print each account's code, name, kind and balance (an account never used: 0; one below zero marked)."""
+    from .reports.generate import cash_rows
+    with _open(path) as led:
+        rows = _guarded(lambda: cash_rows(led, as_of))
+    for code, name, kind, balance, alert in rows:
+        click.echo("\t".join((code, name, kind, f"{balance:.2f}", *([alert] if alert else []))))
+
+
 @main.group(short_help="账簿的用户和角色 / users and roles")
 def users() -> None:
     """账簿的用户和角色：采购 销售 仓管 财务 老板 管理员（账簿有了用户后，每人只能过账角色允许的；

@@ -127,7 +127,8 @@ def validate(ctx: Context) -> str:
 @route("post")
 def post(ctx: Context) -> str:
     report = usecases.post_book(ctx.book, ctx.path, user=getpass.getuser(), progress=ctx.progress)
-    return _outcome(ctx, report, f"过账完成：{report.posted} 张单据已过账，{report.already} 张已过账未变。")
+    done = f"过账完成：{report.posted} 张单据已过账，{report.already} 张已过账未变。"
+    return _outcome(ctx, report, "\n".join([done, *report.notes]))     # what it changed (counts, an account below zero)
 
 
 @route("refresh")
@@ -146,7 +147,7 @@ def reverse(ctx: Context) -> str:
         return ""
     report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser(), sheet=sheet)
     done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
-    return _outcome(ctx, report, done)
+    return _outcome(ctx, report, "\n".join([done, *report.notes]))
 
 
 @route("close_order")

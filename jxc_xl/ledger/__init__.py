@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
+from ..domain.money import from_cents
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import (accounts, batch, checks, copying, counts, documents, income, marks, meta, orders, periods, queries,
-               reporting, settlement, store, users)
+from . import (accounts, batch, cash, checks, copying, counts, documents, income, marks, meta, orders, periods,
+               queries, reporting, settlement, store, users)
 from . import vouchers as voucher_exports
 from . import masters as master_data
 from .errors import LedgerError, file_error
@@ -334,6 +335,21 @@ class Ledger:
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
         return accounts.balance(self.conn, party, as_of, side)
 
+    def cash(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        """account → the money it holds at the end of ``as_of`` (default: everything posted);
+        an account with no movement is not in it."""
+        return {a: from_cents(cents) for a, cents in cash.balances(self.conn, as_of).items()}
+
+    def cash_journal(self) -> list[cash.CashLine]:
+        """资金日记账: every movement of money with its account's running balance."""
+        return cash.journal(self.conn)
+
+    def cash_below_zero(self, as_of: dt.date | None = None, batch: int | None = None) -> list[tuple[str, Decimal]]:
+        """(account, balance) of each account below zero at the end of ``as_of``; with ``batch``,
+        only of the accounts that batch moved money in or out of (what a post says)."""
+        accounts = None if batch is None else cash.touched(self.conn, batch)
+        return [(a, from_cents(c)) for a, c in cash.below_zero(self.conn, as_of, accounts)]
+
     def open_items(self, party: str, side: str = "AR", as_of: dt.date | None = None):
         return accounts.open_items(self.conn, party, side, as_of)
 
@@ -382,10 +398,10 @@ class Ledger:
 
     def verify(self) -> list[str]:
         """Recompute every running balance and every cost from the movements, hold every
-        standing closing snapshot to them, and settle every party again (no advance applied
-        beyond what was open); list differences."""
+        standing closing snapshot to them, every money entry to its document, and settle every party
+        again (no advance applied beyond what was open); list differences."""
         return (checks.figures(self.conn, self.settings) + periods.snapshot_differences(self.conn)
-                + settlement.differences(self.conn))
+                + cash.differences(self.conn) + settlement.differences(self.conn))
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check

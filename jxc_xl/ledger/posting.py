@@ -23,8 +23,8 @@ from .recost import Failure, Key, Settings, recost
 from .schema import TABLES, quoted
 
 # Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts last.
-RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.purchase_order: 0, DocType.sales_order: 0,
-        DocType.stock_count: 2}
+RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.opening_cash: 0, DocType.purchase_order: 0,
+        DocType.sales_order: 0, DocType.stock_count: 2}
 IN_TYPES = {DocType.purchase_receipt, DocType.sales_return, DocType.other_receipt, DocType.opening_stock}
 SOURCE_TYPE = {DocType.purchase_return: DocType.purchase_receipt, DocType.sales_return: DocType.sales_shipment}
 SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1),

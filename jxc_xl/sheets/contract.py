@@ -286,7 +286,7 @@ JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH, cost=True)))
 CASH = SheetSpec("资金", "Cash", "generated", (
     C("账户", "Account", "code", to="account"), C("名称", "Name", width=20), C("类型", "Kind", width=8),
-    C("余额", "Balance", "money", width=MONEY_WIDTH)),
+    C("余额", "Balance", "money", width=MONEY_WIDTH), C("预警", "Alert", "alert", width=10)),
     explains="余额为负的账户标为预警：多半是收款漏记或记晚了，请核对")
 CASH_JOURNAL = SheetSpec("资金日记账", "CashJournal", "generated", (
     C("日期", "Date", "date"), C("账户", "Account", "code", to="account"), C("单号", "DocNo", width=14),

@@ -25,7 +25,8 @@ from .test_marks import libreoffice_copy
 from .test_shapes import damage, post_patched
 from ..wb import TODAY, ledger_at, purchase, table_rows, type_rows
 
-GENERATED = {"库存": "Stock", "应收": "Receivables", "应付": "Payables", "台账": "Journal", "订单跟踪": "OrderStatus"}
+GENERATED = {"库存": "Stock", "应收": "Receivables", "应付": "Payables", "台账": "Journal", "订单跟踪": "OrderStatus",
+             "资金": "Cash", "资金日记账": "CashJournal"}
 MARKER = re.compile(rb'<definedName[^>]*name="_jxc_sheet_[^"]*"[^>]*>[^<]*</definedName>')
 
 
