@@ -510,16 +510,31 @@ _FROM = click.option("--from", "start", type=DATE,
 _TO = click.option("--to", "end", type=DATE, help="结束日期（默认 设置的报表结束，否则今天） / last day (设置's 报表结束, else today)")
 
 
-@main.command(short_help="报表：进销存汇总、毛利、增值税、补货建议、库龄 / reports")
+@main.command(short_help="报表：进销存汇总、毛利、利润表、增值税、补货建议、库龄 / reports")
 @click.argument("book")
 @_FROM
 @_TO
 def report(book: str, start: dt.date | None, end: dt.date | None) -> None:
-    """报表：为这一期间生成 进销存汇总、毛利、增值税、补货建议、库龄 和 图表。
+    """报表：为这一期间生成 进销存汇总、毛利、利润表、增值税、补货建议、库龄 和 图表。
 
-    Write 进销存汇总, 毛利, 增值税, 补货建议, 库龄 and 图表 for the period."""
+    Write 进销存汇总, 毛利, 利润表, 增值税, 补货建议, 库龄 and 图表 for the period."""
     from .app.reports import make_reports
     _done(_on_book(book, lambda b, p: make_reports(b, p, start, end)))
+
+
+@main.command(short_help="导出：账簿写成 SQLite 数据库（中文视图、全文搜索） / export the books")
+@click.argument("book")
+@click.argument("file", metavar="FILE.db")
+def export(book: str, file: str) -> None:
+    """导出：把工作簿的账簿（文件或服务器）写成 SQLite 数据库 FILE.db：单据、明细、库存流水、往来明细、
+    资金流水等中文视图，名称和备注可全文搜索，可用 Datasette、pandas 或 Excel 的 Power Query 打开。
+    FILE.db 已是早先的导出则整体替换，否则不动它。
+
+    Write the books as the SQLite database FILE.db, with Chinese views and full-text search; an
+    earlier export there is replaced whole, any other file is left alone."""
+    from .app.reports import export_book
+    target = Path(file).resolve()
+    _done(_on_book(book, lambda b, p: export_book(b, p, target), write=False))
 
 
 @main.command(short_help="对账单：一个往来单位这一期间的账 / a statement")
@@ -533,6 +548,25 @@ def statement(book: str, party: str, start: dt.date | None, end: dt.date | None)
     The party's opening balance, its documents of the period, its closing balance."""
     from .app.reports import write_statement
     _done(_on_book(book, lambda b, p: write_statement(b, p, party, start, end)))
+
+
+@main.command(short_help="凭证：本期单据的记账凭证，可导入会计软件 / vouchers")
+@click.argument("book")
+@_FROM
+@_TO
+@click.option("--void", "void", type=click.IntRange(min=1), metavar="凭证号",
+              help="作废这张凭证，它的单据才可以冲销 / void this voucher, so its document may be reversed")
+@_USER
+def vouchers(book: str, start: dt.date | None, end: dt.date | None, void: int | None, user: str | None) -> None:
+    """凭证：这一期间每张已过账单据一张记账凭证（借贷平衡），按“科目”表的科目写入 凭证 表，
+    表头在第 1 行，可直接导入金蝶、用友；账簿记住凭证号，已生成凭证的单据须先 --void 作废凭证才能冲销。
+
+    One balanced voucher per document posted in the period, on the 凭证 sheet, for the accounting
+    package to import; an exported document is reversed only after --void."""
+    from .app.vouchers import void_voucher, write_vouchers
+    if void is not None:
+        _done(_on_book(book, lambda b, p: void_voucher(b, p, void, user)))
+    _done(_on_book(book, lambda b, p: write_vouchers(b, p, start, end, user)))
 
 
 @main.command(short_help="操作日志：谁在何时做了什么 / the audit log")
@@ -699,6 +733,20 @@ def ledger_stock(path: str, as_of: dt.date | None, by_item: bool) -> None:
     for r in rows:
         figures = (r.qty, r.unit_cost, r.value) if costs else (r.qty,)
         click.echo("\t".join(str(v) for v in (r.warehouse or "*", r.item, *figures)))
+
+
+@ledger.command("cash", short_help="资金：每个账户的余额 / money per account")
+@click.argument("path")
+@click.option("--as-of", type=DATE, help="余额截至这一天（默认全部） / balances at the end of this day")
+def ledger_cash(path: str, as_of: dt.date | None) -> None:
+    """资金：每个账户的编码、名称、类型、余额（没有收支的账户为 0；为负的标“余额为负”）。
+
+    Print each account's code, name, kind and balance (an account never used: 0; one below zero marked)."""
+    from .reports.generate import cash_rows
+    with _open(path) as led:
+        rows = _guarded(lambda: cash_rows(led, as_of))
+    for code, name, kind, balance, alert in rows:
+        click.echo("\t".join((code, name, kind, f"{balance:.2f}", *([alert] if alert else []))))
 
 
 @main.group(short_help="账簿的用户和角色 / users and roles")

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from .domain.money import from_cents, from_qty_units
-from .ledger import LedgerError, accounts, orders, queries, store, users
+from .ledger import LedgerError, accounts, cash, orders, queries, store, users
 from .ledger.errors import file_error
 from .sheets.cells import to_code, to_date
 
 UNKNOWN = {"items": "#N/A 未知商品编码：{}", "parties": "#N/A 未知往来单位：{}",
-           "warehouses": "#N/A 未知仓库：{}"}
+           "warehouses": "#N/A 未知仓库：{}", "accounts": "#N/A 未知账户：{}"}
 BAD_DATE = "#VALUE! 日期看不懂：{}（请写成 2026-11-21）"
 NO_LEDGER = "#REF! 找不到账簿 {}：请先过账，或在设置表写对“账簿文件”"
 NO_COSTS = "#权限 采购、销售看不到成本"
@@ -163,6 +163,23 @@ def balance(path: str | Path, parties: list, as_of: object = None) -> list:
         code, unknown = _resolve(r, "parties", value)
         out.append(unknown or ("" if code is None else
                                r.memo(("balance", code, day), lambda conn: accounts.balance(conn, code, day))))
+    return out
+
+
+def cash_balance(path: str | Path, codes: list, as_of: object = None) -> list:
+    """Per account (code or name): the money it holds at the end of ``as_of`` (default:
+    everything posted); an account never used holds 0."""
+    r = reader(path)
+    if isinstance(r, str):
+        return [r] * len(codes)
+    day, bad = _date(as_of)
+    if bad:
+        return [bad] * len(codes)
+    held = r.memo(("cash", day), lambda conn: cash.balances(conn, day))
+    out = []
+    for value in codes:
+        code, unknown = _resolve(r, "accounts", value)
+        out.append(unknown or ("" if code is None else from_cents(held.get(code, 0))))
     return out
 
 

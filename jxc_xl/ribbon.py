@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .app import orders, periods, reports, tools, usecases
+from .app import orders, periods, reports, tools, usecases, vouchers
 from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
@@ -128,7 +128,8 @@ def validate(ctx: Context) -> str:
 @route("post")
 def post(ctx: Context) -> str:
     report = usecases.post_book(ctx.book, ctx.path, user=getpass.getuser(), progress=ctx.progress)
-    return _outcome(ctx, report, f"过账完成：{report.posted} 张单据已过账，{report.already} 张已过账未变。")
+    done = f"过账完成：{report.posted} 张单据已过账，{report.already} 张已过账未变。"
+    return _outcome(ctx, report, "\n".join([done, *report.notes]))     # what it changed (counts, an account below zero)
 
 
 @route("refresh")
@@ -147,7 +148,7 @@ def reverse(ctx: Context) -> str:
         return ""
     report = usecases.reverse_book(ctx.book, ctx.path, doc_no, user=getpass.getuser(), sheet=sheet)
     done = f"单号 {doc_no} 已红字冲销。" if report.posted else f"单号 {doc_no} 没有冲销。"
-    return _outcome(ctx, report, done)
+    return _outcome(ctx, report, "\n".join([done, *report.notes]))
 
 
 @route("close_order")
@@ -228,6 +229,12 @@ def statement(ctx: Context) -> str:
     if not found:
         return "请先在“往来单位”表（或单据表）中选中一个往来单位的行，再点 对账单"
     return _then_show(ctx, reports.write_statement(ctx.book, ctx.path, found[1]), "对账单", "Statement")
+
+
+@route("vouchers")
+def vouchers_(ctx: Context) -> str:
+    """生成凭证 for 设置's 报表开始/报表结束 (else this month), then show 凭证."""
+    return _then_show(ctx, vouchers.write_vouchers(ctx.book, ctx.path, user=getpass.getuser()), "凭证", "Vouchers")
 
 
 @route("print")

@@ -70,6 +70,14 @@ def JXC_BALANCE(party, as_of=None, caller=None):
 
 
 @xw.func
+@xw.arg("account", ndim=2)
+@_guarded
+def JXC_CASH(account, as_of=None, caller=None):
+    """资金余额：账户（编码或名称，可整列），可选 截至日期"""
+    return _rows(lookup.cash_balance(lookup.ledger_of(caller), _column(account), as_of))
+
+
+@xw.func
 @xw.arg("sku", ndim=2)
 @_guarded
 def JXC_SOLD(sku, start=None, end=None, caller=None):
@@ -109,5 +117,5 @@ def JXC_SUMMARY(sku, start, end, warehouse=None, caller=None):
     return _rows(lookup.summary(lookup.ledger_of(caller), _column(sku), start, end, warehouse))
 
 
-FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_SOLD, JXC_BOUGHT, JXC_AVAILABLE, JXC_ONORDER,
+FUNCTIONS = (JXC_STOCK, JXC_COST, JXC_VALUE, JXC_BALANCE, JXC_CASH, JXC_SOLD, JXC_BOUGHT, JXC_AVAILABLE, JXC_ONORDER,
              JXC_SUMMARY)

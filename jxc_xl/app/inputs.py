@@ -11,7 +11,7 @@ from ..domain.validate import Masters
 from ..sheets import parse
 from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, look_alikes, read_table
 from ..sheets.cells import to_code
-from ..sheets.contract import (ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS, SETTINGS,
+from ..sheets.contract import (ACCOUNTS, ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS, SETTINGS,
                                STATEMENT, WAREHOUSES, Held, SheetSpec)
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
@@ -39,7 +39,9 @@ class Steps:
 
     def finish(self) -> None:
         self.progress("", self.total, self.total)
-MASTER_PARSERS = ((ITEMS, parse.parse_items), (PARTIES, parse.parse_parties), (WAREHOUSES, parse.parse_warehouses))
+MASTER_PARSERS = ((ITEMS, parse.parse_items), (PARTIES, parse.parse_parties), (WAREHOUSES, parse.parse_warehouses),
+                  (ACCOUNTS, parse.parse_accounts))
+_MASTER_KINDS = ("item", "party", "warehouse", "account")
 
 
 @dataclass
@@ -71,7 +73,9 @@ def read_sheets(book: Book) -> Sheets:
     missing: list[SheetSpec] = []
     for spec, _ in MASTER_PARSERS:
         table = read_table(book, spec)
-        if table is None:
+        if table is None and spec.optional:
+            found.absent.add(spec.zh)
+        elif table is None:
             missing.append(spec)
         elif isinstance(table, SheetProblem):
             found.fatal.append(table.message + "本次没有过账任何单据。")
@@ -119,7 +123,7 @@ def held_codes(book: Book) -> Held:
     generated sheets write these codes as numbers too, so the user's VLOOKUP and COUNTIF from a
     master's code find them (a number never equals the text "1001" in a spreadsheet)."""
     held: Held = {}
-    for (spec, _), master, key in zip(MASTER_PARSERS, ("item", "party", "warehouse"), ("商品编码", "编码", "编码")):
+    for (spec, _), master, key in zip(MASTER_PARSERS, _MASTER_KINDS, ("商品编码", "编码", "编码", "编码")):
         table = read_table(book, spec)
         for _, values in table.rows if isinstance(table, Table) else []:
             code = table.get(values, key)
@@ -143,17 +147,20 @@ def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: di
     data = Input(Masters(), sheets.tables, [], list(sheets.problems))
     models = []
     for spec, parser in MASTER_PARSERS:
-        table = sheets.tables[spec.zh]
+        table = sheets.tables.get(spec.zh)
+        if table is None:                   # an optional master the workbook goes without
+            models.append([])
+            continue
         rows, bad = parser(table, book.name)
         data.master_problems[spec.zh] = bad
         data.sheet_problems += [f"{table.sheet} 第{p.source.row}行：{p.message}" for p in bad]
         models.append(rows)
-    items, parties, warehouses = models
-    repeated = {kind: {str(p.args["value"]) for p in data.master_problems[spec.zh] if p.code == "duplicate_master"}
-                for kind, (spec, _) in zip(("item", "party", "warehouse"), MASTER_PARSERS)}
+    items, parties, warehouses, accounts = models
+    repeated = {kind: {str(p.args["value"]) for p in data.master_problems.get(spec.zh, ()) if p.code == "duplicate_master"}
+                for kind, (spec, _) in zip(_MASTER_KINDS, MASTER_PARSERS)}
     general, rate, _ = parse.setting_taxes(parse.parse_settings(_settings_table(book)))
     data.masters = Masters({i.sku: i for i in items}, {p.code: p for p in parties}, {w.code: w for w in warehouses},
-                           repeated, general, rate)
+                           repeated, general, rate, {a.code: a for a in accounts})
     for spec in POSTED_SHEETS:
         table = sheets.tables.get(spec.zh)
         if table is None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..ledger import Ledger
 from ..reports.forms import audit_layout, balance_shown, document_layout, statement_layout
 from ..reports.layouts import Heading
+from ..reports.export import ExportRefused, export_books
 from ..reports.period import period_reports
 from ..sheets.book import Book
 from ..sheets.contract import AUDIT_LOG, BY_JOURNAL, PRINT, REPORTS, STATEMENT, journal_named
@@ -48,7 +49,7 @@ def _open(book: Book, book_path: Path) -> Ledger:
 
 def make_reports(book: Book, book_path: Path, start: dt.date | None = None, end: dt.date | None = None,
                  today: dt.date | None = None, now: dt.datetime | None = None, user: str | None = None) -> Done:
-    """生成报表: 进销存汇总, 毛利, 增值税, 补货建议, 库龄 and 图表 for the period, written anew (without
+    """生成报表: 进销存汇总, 毛利, 利润表, 增值税, 补货建议, 库龄 and 图表 for the period, written anew (without
     what things cost, for a ``user`` of 采购 or 销售; 增值税 as 设置's 纳税人类型 owes it)."""
     found = _period_of(book, book_path, start, end, today)
     if isinstance(found, Done):
@@ -137,3 +138,16 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
     book.write_layout(layout)
     book.save()
     return Done(f"单据 {doc['doc_no']} 已填入“打印”表：可直接打印（A4，每页 12 行）"), layout
+
+
+def export_book(book: Book, book_path: Path, target: Path, now: dt.datetime | None = None) -> Done:
+    """导出: the workbook's books (its ledger, a file or a server's) as the SQLite database
+    ``target``, for Datasette, pandas or Power Query (see reports.export)."""
+    with _open(book, book_path) as ledger:
+        try:
+            written = export_books(ledger, target, now)
+        except ExportRefused as refused:
+            return Done(str(refused), False)
+    shown = "，".join(f"{table} {n}" for table, n in written.items() if n)
+    return Done(f"已导出到 {target}（{shown}）：视图 单据、明细、库存流水、往来明细、资金流水、商品、往来单位…；"
+                f"金额在表中以分（整数）存放，视图中以元显示")

@@ -135,7 +135,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
         report.posted = 0 if dry_run else len(result.posted)
-        report.notes += [] if dry_run else count_notes(result, settings.english)
+        if not dry_run:
+            report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
@@ -166,7 +167,8 @@ def _store_masters(ledger: Ledger, data: Input) -> list[str]:
     department posts nothing (老板, 管理员): then the books' stand, and that is said."""
     m = data.masters
     try:
-        ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()))
+        ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()),
+                              list(m.accounts.values()))
     except LedgerError as exc:
         if exc.kind != "denied":
             raise
@@ -178,6 +180,16 @@ def count_notes(result, english: bool) -> list[str]:
     """What a post or reversal did to counts posted before it: each count line whose difference
     it changed (the count's 单号, old → new, because of which document)."""
     return [p.message_en if english else p.message for p in (c.problem("count_changed") for c in result.count_changes)]
+
+
+def cash_notes(ledger: Ledger, result, english: bool) -> list[str]:
+    """Each account the post or reversal moved money through that is now below zero: posted all
+    the same (money recorded late is common), but said, as 资金 marks it and 结账 names it."""
+    if not result.batch:
+        return []
+    problems = [Problem("cash_below_zero", field="账户", args={"value": account, "expected": balance})
+                for account, balance in ledger.cash_below_zero(batch=result.batch)]
+    return [p.message_en if english else p.message for p in problems]
 
 
 def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
@@ -252,7 +264,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
         if result.ok:
             report.posted = 1
             journal = result.outcomes[0].journal
-            report.notes += count_notes(result, settings.english)
+            report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
             data = read_input(book, sheets, lambda _: None)
             marked = {(journal, doc_no)} | {(c.journal, c.doc_no) for c in result.count_changes}
             rows = [p for p in data.docs if (p.journal, p.doc_no) in marked]

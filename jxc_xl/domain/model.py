@@ -59,6 +59,16 @@ class DocType(str, Enum):
     sales_order = "sales_order"
     invoice_issued = "invoice_issued"         # 发票 开出 (to a customer, covering shipments)
     invoice_received = "invoice_received"     # 发票 收到 (from a supplier, covering receipts)
+    # 资金 (turn 3): money with no goods, and the advances and their 核销
+    opening_cash = "opening_cash"
+    expense = "expense"
+    other_income = "other_income"
+    cash_transfer = "cash_transfer"
+    advance_receipt = "advance_receipt"
+    advance_payment = "advance_payment"
+    advance_to_receivable = "advance_to_receivable"
+    advance_to_payable = "advance_to_payable"
+    netting = "netting"
 
     @property
     def journal(self) -> str:
@@ -71,7 +81,7 @@ class DocType(str, Enum):
 
     @property
     def has_lines(self) -> bool:
-        return self not in (DocType.customer_receipt, DocType.supplier_payment, DocType.opening_balance)
+        return self not in ONE_ROW_TYPES
 
 
 _JOURNAL = {
@@ -83,6 +93,10 @@ _JOURNAL = {
     DocType.opening_stock: "opening_stock", DocType.opening_balance: "opening_balances",
     DocType.purchase_order: "purchase_orders", DocType.sales_order: "sales_orders",
     DocType.invoice_issued: "invoices", DocType.invoice_received: "invoices",
+    DocType.opening_cash: "opening_cash", DocType.expense: "other_money", DocType.other_income: "other_money",
+    DocType.cash_transfer: "other_money", DocType.advance_receipt: "payments", DocType.advance_payment: "payments",
+    DocType.advance_to_receivable: "settlements", DocType.advance_to_payable: "settlements",
+    DocType.netting: "settlements",
 }
 
 DOC_TYPE_LABELS = {
@@ -94,7 +108,15 @@ DOC_TYPE_LABELS = {
     DocType.opening_stock: "期初库存", DocType.opening_balance: "期初往来",
     DocType.purchase_order: "采购订单", DocType.sales_order: "销售订单",
     DocType.invoice_issued: "开出发票", DocType.invoice_received: "收到发票",
+    DocType.opening_cash: "期初资金", DocType.expense: "费用", DocType.other_income: "其他收入",
+    DocType.cash_transfer: "转账", DocType.advance_receipt: "预收", DocType.advance_payment: "预付",
+    DocType.advance_to_receivable: "预收冲应收", DocType.advance_to_payable: "预付冲应付", DocType.netting: "应收冲应付",
 }
+# Documents of one row and no item lines: money, opening balances, 核销.
+ONE_ROW_TYPES = frozenset({
+    DocType.customer_receipt, DocType.supplier_payment, DocType.opening_balance, DocType.opening_cash,
+    DocType.expense, DocType.other_income, DocType.cash_transfer, DocType.advance_receipt,
+    DocType.advance_payment, DocType.advance_to_receivable, DocType.advance_to_payable, DocType.netting})
 # What was promised, not what happened: posted like documents, moving no stock and no money.
 ORDER_TYPES = frozenset({DocType.purchase_order, DocType.sales_order})
 # The order a receipt or shipment line fulfils is of this type (a line's 订单号).
@@ -140,6 +162,24 @@ class Party(_Model):
 class Warehouse(_Model):
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
+
+
+class AccountKind(str, Enum):
+    cash = "cash"
+    bank = "bank"
+    wechat = "wechat"
+    alipay = "alipay"
+    other = "other"
+
+
+class Account(_Model):
+    """A money account: cash, a bank account, a WeChat or Alipay wallet (账户)."""
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    kind: AccountKind = AccountKind.other
+    number: str = ""
+    inactive: bool = False
 
 
 class Source(_Model):
@@ -190,6 +230,10 @@ class Document(_Model):
     due_date: dt.date | None = None       # 期初往来 (else date + the party's terms)
     method: str = ""                      # 结算方式 of a payment
     invoice_type: str = ""                # 发票类型 of a purchase: special (专票), ordinary (普票), none (无票)
+    account: str = ""                     # 账户 money moves in or out of (转账: the one paying out)
+    to_account: str = ""                  # 转入账户 of a 转账
+    category: str = ""                    # 类别 of a 费用 or 其他收入 (房租, 工资…)
+    order_no: str = ""                    # 订单号 a 预收/预付 is for (定向抵扣)
     note: str = ""
     lines: tuple[Line, ...] = ()
     source: Source = Source()
@@ -217,8 +261,9 @@ class Document(_Model):
         formula, empty in a file no spreadsheet has calculated yet and a figure once Excel
         has, and the same document must not look edited for that."""
         content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source", "figures"}}})
-        if not content["invoice_type"]:
-            del content["invoice_type"]
+        for later in _LATER_HEADER:                         # absent from documents posted before them
+            if not content[later]:
+                del content[later]
         for line, model in zip(content["lines"], self.lines):
             _with_figures(line, model.figures)
             for later, empty in _LATER_FIELDS.items():     # absent from documents posted before orders
@@ -232,6 +277,7 @@ class Document(_Model):
 
 
 _LATER_FIELDS = {"order_no": "", "delivery_date": None, "covers": ""}
+_LATER_HEADER = ("invoice_type", "account", "to_account", "category", "order_no")
 _TAX_FIELDS = ("tax_rate", "price_with_tax", "tax", "total")
 
 

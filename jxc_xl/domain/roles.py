@@ -17,11 +17,14 @@ POSTS = {
     "sales": {DocType.sales_order, DocType.sales_shipment, DocType.sales_return},
     "warehouse": {DocType.transfer, DocType.stock_count, DocType.other_receipt, DocType.other_issue},
     "finance": {DocType.customer_receipt, DocType.supplier_payment, DocType.opening_stock, DocType.opening_balance,
-                DocType.invoice_issued, DocType.invoice_received},
+                DocType.invoice_issued, DocType.invoice_received,
+                DocType.opening_cash, DocType.advance_receipt, DocType.advance_payment, DocType.expense,
+                DocType.other_income, DocType.cash_transfer, DocType.advance_to_receivable,
+                DocType.advance_to_payable, DocType.netting},
     "owner": set(), "admin": set()}
 # what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users)
-ACTS = {"finance": {"reverse", "close"}, "admin": {"users"}}
-ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户"}
+ACTS = {"finance": {"reverse", "close", "vouchers"}, "admin": {"users"}}
+ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户", "vouchers": "生成/作废凭证"}
 
 
 # who sees what things cost (成本单价, 库存金额, 销售成本, 毛利): not 采购 and 销售

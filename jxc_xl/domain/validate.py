@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .model import FULFILS, INVOICED, Document, DocType, Item, Line, Party, PartyKind, Warehouse
+from .model import FULFILS, INVOICED, Account, Document, DocType, Item, Line, Party, PartyKind, Warehouse
 from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
                     mul_money, places, within)
 from .problems import Problem
@@ -17,10 +17,21 @@ from .tax import Figures, Mismatch, Typed, figures as tax_figures, rate_of
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
                DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
-CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.sales_order, DocType.invoice_issued}
-SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.purchase_order, DocType.invoice_received}
+CUSTOMER_TYPES = {DocType.sales_shipment, DocType.sales_return, DocType.sales_order, DocType.invoice_issued,
+                  DocType.advance_receipt, DocType.advance_to_receivable}
+SUPPLIER_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.purchase_order, DocType.invoice_received,
+                  DocType.advance_payment, DocType.advance_to_payable}
 # money in or out: any party (a 收款 from a supplier is its refund, a 付款 to a customer ours)
 MONEY_TYPES = {DocType.customer_receipt, DocType.supplier_payment}
+# one amount, positive, typed in 金额: the type gives the direction
+AMOUNT_TYPES = MONEY_TYPES | {DocType.advance_receipt, DocType.advance_payment, DocType.expense, DocType.other_income,
+                              DocType.cash_transfer, DocType.advance_to_receivable, DocType.advance_to_payable,
+                              DocType.netting}
+# money through an account: always named on these, on 收付款 once the workbook has accounts
+NEEDS_ACCOUNT = {DocType.expense, DocType.other_income, DocType.cash_transfer, DocType.opening_cash}
+ACCOUNT_TYPES = NEEDS_ACCOUNT | MONEY_TYPES | {DocType.advance_receipt, DocType.advance_payment}
+# a party is optional on these (a 费用 may name whom it was paid to)
+OPTIONAL_PARTY = {DocType.expense, DocType.other_income, DocType.cash_transfer}
 PRICED_TYPES = {DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
                 DocType.sales_return, DocType.purchase_order, DocType.sales_order}
 
@@ -48,6 +59,7 @@ class Masters:
     # 设置's 纳税人类型 and 默认税率: whether a 专票's tax is deductible, and the rate of last resort
     general_taxpayer: bool = False
     default_rate: Decimal | None = None
+    accounts: dict[str, Account] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._codes: dict[str, dict[str, str]] = {}
@@ -60,7 +72,7 @@ class Masters:
             self._names[kind] = names
 
     def tables(self) -> dict[str, dict]:
-        return {"item": self.items, "party": self.parties, "warehouse": self.warehouses}
+        return {"item": self.items, "party": self.parties, "warehouse": self.warehouses, "account": self.accounts}
 
     def code(self, kind: str, ref: str) -> str | None:
         ref = ref.strip()
@@ -73,7 +85,7 @@ class Masters:
             (ref in self._names[kind] and self._names[kind][ref] is None)
 
 
-MASTER_SHEETS = {"item": "商品", "party": "往来单位", "warehouse": "仓库"}
+MASTER_SHEETS = {"item": "商品", "party": "往来单位", "warehouse": "仓库", "account": "账户"}
 
 
 @dataclass
@@ -168,6 +180,7 @@ def validate(doc: Document, masters: Masters, closed_through: dt.date | None) ->
                 updates[attr] = code
     if doc.type is DocType.transfer and updates.get("warehouse") and updates.get("warehouse") == updates.get("to_warehouse"):
         check.add("same_warehouse", "调入仓库", value=doc.to_warehouse)
+    updates.update(_accounts(check, masters))
     _money_fields(check)
     each = _invoiced if doc.type in INVOICED else _line
     lines = tuple(each(check, masters, i, line) for i, line in enumerate(doc.lines, start=1))
@@ -192,9 +205,35 @@ def _reference(check: _Check, masters: Masters, kind: str, ref: str, field_: str
     return code
 
 
+def _accounts(check: _Check, masters: Masters) -> dict[str, str]:
+    """The 账户 (and a 转账's 转入账户) as codes: required where money moves through one, known
+    and active; a 转账 between two different ones. A 订单号 only on a 预收/预付."""
+    doc, found = check.doc, {}
+    if doc.order_no and doc.type not in (DocType.advance_receipt, DocType.advance_payment):
+        check.add("advance_order_only", "订单号", value=doc.order_no, expected=doc.type.label)
+    if doc.type not in ACCOUNT_TYPES:
+        return found
+    wanted = [("account", "账户")] + ([("to_account", "转入账户")] if doc.type is DocType.cash_transfer else [])
+    for attr, field_ in wanted:
+        ref = getattr(doc, attr)
+        if not ref.strip() and attr == "account" and doc.type not in NEEDS_ACCOUNT and not masters.accounts:
+            continue
+        code = _reference(check, masters, "account", ref, field_)
+        if code and masters.accounts[code].inactive:
+            check.add("inactive_account", field_, value=ref)
+        if code:
+            found[attr] = code
+    if doc.type is DocType.cash_transfer and found.get("account") and found.get("account") == found.get("to_account"):
+        check.add("same_account", "转入账户", value=doc.to_account)
+    return found
+
+
 def _party(check: _Check, masters: Masters) -> str | None:
     doc = check.doc
-    if doc.type not in CUSTOMER_TYPES | SUPPLIER_TYPES | MONEY_TYPES | {DocType.opening_balance}:
+    if doc.type in OPTIONAL_PARTY and not doc.party.strip():
+        return None
+    if doc.type not in CUSTOMER_TYPES | SUPPLIER_TYPES | MONEY_TYPES | OPTIONAL_PARTY | {
+            DocType.opening_balance, DocType.netting}:
         return None
     field_ = PARTY_FIELD.get(doc.type, "往来单位")
     code = _reference(check, masters, "party", doc.party, field_)
@@ -208,6 +247,8 @@ def _party(check: _Check, masters: Masters) -> str | None:
         check.add("party_not_customer", field_, value=doc.party)
     elif doc.type in SUPPLIER_TYPES and not kind.is_supplier:
         check.add("party_not_supplier", field_, value=doc.party)
+    elif doc.type is DocType.netting and kind is not PartyKind.both:
+        check.add("party_not_both", field_, value=doc.party)
     elif doc.type is DocType.opening_balance:
         if doc.receivable and kind is PartyKind.supplier:
             check.add("party_not_customer", "应收", value=doc.party)
@@ -218,8 +259,10 @@ def _party(check: _Check, masters: Masters) -> str | None:
 
 def _money_fields(check: _Check) -> None:
     doc = check.doc
-    if doc.type in (DocType.customer_receipt, DocType.supplier_payment):
-        check.number(doc.amount, "金额", MONEY, sign="money_not_positive")
+    if doc.type in AMOUNT_TYPES:
+        check.number(doc.amount, "金额", MONEY, sign="money_not_positive" if doc.type in MONEY_TYPES else "not_positive")
+    elif doc.type is DocType.opening_cash:          # an overdraft opens negative: its size and places count
+        check.number(None if doc.amount is None else abs(doc.amount), "金额", MONEY, positive=False)
     elif doc.type is DocType.opening_balance:
         if not doc.receivable and not doc.payable:
             check.add("no_amount", "应收")

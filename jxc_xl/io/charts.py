@@ -24,6 +24,7 @@ def chart_object(chart: Chart, sheet: str):
                                                f"{_area(chart.category_col, chart.first_row, chart.category_col, chart.last_row)}"))
     if chart.kind != "pie":
         made.legend.position = "b"
+        made.x_axis.tickLblPos = "low"         # below the plot, not on the zero line a loss hangs from
     made.anchor = chart.anchor
     return made
 

@@ -97,7 +97,7 @@ def build_workbook(company: str = "", rows: dict[str, list[list]] | None = None,
             _settings(ws, company, settings or {})
             page_setup(ws, company, False, (1, 1))
         else:
-            _input_sheet(ws, spec, rows.get(spec.zh, []))
+            _input_sheet(ws, spec, rows.get(spec.zh, [list(row) for row in spec.filled]))
             page_setup(ws, company, len(spec.columns) > 7, (1, 1))
     for name, (spec, col) in LISTS.items():
         ref = f"OFFSET('{spec.zh}'!${col}$2,0,0,MAX(1,COUNTA('{spec.zh}'!${col}:${col})-1),1)"

@@ -13,19 +13,22 @@ that holds it (batch, settings, masters, documents, marks, checks, queries).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import inspect
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from ..domain.model import CostMethod, Document, Item, Party, Warehouse
+from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
+from ..domain.money import from_cents
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import accounts, batch, checks, copying, counts, documents, marks, meta, orders, periods, queries, reporting, store, users
-from . import invoices
+from . import (accounts, batch, cash, checks, copying, counts, documents, income, invoices, marks, meta, orders,
+               periods, queries, reporting, settlement, store, users)
+from . import vouchers as voucher_exports
 from . import masters as master_data
 from .errors import LedgerError, file_error
 from .recost import Settings
@@ -208,11 +211,11 @@ class Ledger:
 
     # -- masters ---------------------------------------------------------------------------
     def upsert_masters(self, items: list[Item] = (), parties: list[Party] = (),
-                       warehouses: list[Warehouse] = ()) -> list[Problem]:
+                       warehouses: list[Warehouse] = (), accounts: list[Account] = ()) -> list[Problem]:
         """Store the masters; those with a figure the ledger cannot hold are left out and
         come back as problems (doc_no is the master's code)."""
         with self._transaction():
-            return master_data.write(self.conn, items, parties, warehouses)
+            return master_data.write(self.conn, items, parties, warehouses, accounts)
 
     def masters(self) -> Masters:
         return master_data.read(self.conn)
@@ -235,6 +238,17 @@ class Ledger:
                 user: str | None = None, workbook: str = "") -> PostResult:
         """红字冲销: post the exact opposite of a posted document, dated ``date`` (default its own)."""
         return batch.reverse(self, doc_no, journal, date, self._who(user), workbook)
+
+    # -- 凭证 (see ledger.vouchers) -----------------------------------------------------------
+    def export_vouchers(self, start: dt.date, end: dt.date, uses: set[str], user: str | None = None,
+                        workbook: str = "") -> "list[voucher_exports.Voucher] | Problem":
+        """The vouchers of the documents posted in the period, numbered and remembered (logged);
+        or why none were (nothing remembered): a role that may not, a 用途 not in ``uses``."""
+        return voucher_exports.export(self, start, end, self._who(user) or meta.user_name(None), workbook, uses)
+
+    def void_voucher(self, number: int, user: str | None = None, workbook: str = "") -> Problem | None:
+        """作废凭证 ``number``: its document may be reversed again; logged."""
+        return voucher_exports.void(self, number, self._who(user) or meta.user_name(None), workbook)
 
     # -- posted documents ------------------------------------------------------------------
     def close_order(self, doc_no: str, journal: str | None = None, user: str | None = None, workbook: str = "",
@@ -325,6 +339,21 @@ class Ledger:
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
         return accounts.balance(self.conn, party, as_of, side)
 
+    def cash(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        """account → the money it holds at the end of ``as_of`` (default: everything posted);
+        an account with no movement is not in it."""
+        return {a: from_cents(cents) for a, cents in cash.balances(self.conn, as_of).items()}
+
+    def cash_journal(self) -> list[cash.CashLine]:
+        """资金日记账: every movement of money with its account's running balance."""
+        return cash.journal(self.conn)
+
+    def cash_below_zero(self, as_of: dt.date | None = None, batch: int | None = None) -> list[tuple[str, Decimal]]:
+        """(account, balance) of each account below zero at the end of ``as_of``; with ``batch``,
+        only of the accounts that batch moved money in or out of (what a post says)."""
+        accounts = None if batch is None else cash.touched(self.conn, batch)
+        return [(a, from_cents(c)) for a, c in cash.below_zero(self.conn, as_of, accounts)]
+
     def open_items(self, party: str, side: str = "AR", as_of: dt.date | None = None):
         return accounts.open_items(self.conn, party, side, as_of)
 
@@ -356,6 +385,9 @@ class Ledger:
     def sales_by_month(self, start: dt.date, end: dt.date) -> list[tuple]:
         return reporting.sales_by_month(self.conn, start, end)
 
+    def income_by_month(self, start: dt.date, end: dt.date) -> list[tuple[str, str, str, int]]:
+        return income.income_by_month(self.conn, start, end)
+
     def party_entries(self, party: str, start: dt.date, end: dt.date) -> tuple[int, list[tuple]]:
         return reporting.party_entries(self.conn, party, start, end)
 
@@ -373,9 +405,11 @@ class Ledger:
 
     def verify(self) -> list[str]:
         """Recompute every running balance and every cost from the movements, hold every
-        standing closing snapshot to them and every 增值税 figure to its lines; list differences."""
+        standing closing snapshot to them, every 增值税 figure to its lines, every money entry to its
+        document, and settle every party again (no advance applied beyond what was open); list differences."""
         return (checks.figures(self.conn, self.settings) + checks.tax(self.conn)
-                + periods.snapshot_differences(self.conn))
+                + periods.snapshot_differences(self.conn) + cash.differences(self.conn)
+                + settlement.differences(self.conn))
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check
@@ -384,6 +418,22 @@ class Ledger:
             return checks.backup(self.conn, Path(target))
         with Ledger.open(target) as copy:
             return self.copy_to(copy).differences
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator["Ledger"]:
+        """Every question asked inside sees the books as they were at its start (a post
+        meanwhile is seen whole or not at all): for reading many tables, as `jxc export` does."""
+        self.conn.begin_read()
+        try:
+            yield self
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def table_rows(self, table: str) -> tuple[tuple[str, ...], Iterator[list[tuple]]]:
+        """A table's columns and its rows as stored, a page at a time (see copying.table_rows)."""
+        if table not in self.conn.tables():
+            return (), iter(())
+        return copying.table_rows(self.conn, table)
 
     def copy_to(self, target: "Ledger") -> copying.Copied:
         """Every row of these books into the new ``target`` (another engine, as like as not),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain.money import ZERO, from_cents
+from . import settlement
 from .queries import day, filters
 
 BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")
@@ -24,35 +25,17 @@ class OpenItem:
     open: Decimal
 
 
-def _net_entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None) -> list[list]:
-    """The party's entries up to ``as_of`` as [id, date, due date, amount (cents), 单号], a
-    reversal netted into the entry it cancels."""
-    entries: dict[int, list] = {}
-    for id_, date, due, amount, link, doc_no in conn.execute(
-            "SELECT e.id, e.date, e.due_date, e.amount, e.link, d.doc_no FROM party_entries e "
-            "JOIN documents d ON d.id = e.doc WHERE e.party = ? AND e.side = ? AND e.date <= ? "
-            "ORDER BY e.id", (party, side, day(as_of))):
-        if link in entries:
-            entries[link][3] += amount
-        else:
-            entries[id_] = [id_, date, due, amount, doc_no]
-    return [e for e in entries.values() if e[3] != 0]
-
-
 def open_items(conn: sqlite3.Connection, party: str, side: str = "AR",
                as_of: dt.date | None = None) -> tuple[list[OpenItem], Decimal]:
-    """What each invoice still has open, receipts and credits settling the oldest due first.
+    """What each invoice still has open (0 when settled), as settlement.settle applies the credits.
 
-    Returns the open items and any credit left unapplied (a prepayment), as a positive amount.
+    Returns the open items and the credit not yet applied (advances and surplus receipts), as
+    a positive amount.
     """
-    entries = _net_entries(conn, party, side, as_of)
-    credit = -sum(e[3] for e in entries if e[3] < 0)
-    items = []
-    for e in sorted((e for e in entries if e[3] > 0), key=lambda e: (e[2], e[1], e[0])):
-        applied = min(credit, e[3])
-        credit -= applied
-        items.append(OpenItem(e[4], e[1], e[2], from_cents(e[3]), from_cents(e[3] - applied)))
-    return items, from_cents(credit)
+    settled = settlement.settle(settlement.entries(conn, party, side, as_of))
+    items = [OpenItem(d.entry.doc_no, d.entry.date, d.entry.due, from_cents(d.entry.amount), from_cents(d.left))
+             for d in settled.all_debits()]
+    return items, from_cents(sum(c.left for c in settled.credits()))
 
 
 def balance(conn: sqlite3.Connection, party: str, as_of: dt.date | None = None,
@@ -72,6 +55,7 @@ class AgingRow:
     party: str
     balance: Decimal
     buckets: dict[str, Decimal]
+    credit: Decimal = ZERO          # 预收余额/预付余额: advances and surplus credits not yet applied
 
 
 def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
@@ -79,15 +63,19 @@ def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
     """账龄: each party's open amounts by days past due on ``as_of``; buckets sum to the balance.
 
     Age = days past the due date: not yet due, 0-30 (due today included), 31-60, 61-90,
-    91-120, 120+. Credits settle the oldest due first (as :func:`open_items` does, a reversal
-    netted into what it cancels), so they use up the oldest bucket's invoices before the next:
-    SQL sums each bucket's invoices and the credits per party, and only the buckets are settled
-    here — 100,000 invoices in a fraction of the time of settling them one by one. Unapplied
-    credit (a prepayment) is shown as a negative amount not yet due.
+    91-120, 120+. Credits not yet applied (advances, surplus receipts) are shown as a negative
+    amount not yet due, and as ``credit``. A party with advances or a 核销 naming what it applies
+    is settled by the replay (settlement.settle); the others by bucket sums: credits settle the
+    oldest due first, so they use up the oldest bucket's invoices before the next — SQL sums each
+    bucket's invoices and the credits per party (a reversal netted into what it cancels), and only
+    the buckets are settled here. Measured on 100,000 invoices and 20,000 receipts of one party
+    (a throwaway script, SQLite in memory, a busy 2-core machine): 1.1 s by buckets against 4.5 s
+    replayed, hence both.
     """
     where, args = filters(party=party)
     edges = [(as_of - dt.timedelta(days=days)).isoformat() for days in (-1, 30, 60, 90, 120)]
     which = "CASE " + " ".join(f"WHEN due >= ? THEN {i}" for i in range(len(edges))) + f" ELSE {len(edges)} END"
+    special = settlement.special_parties(conn, side, as_of)
     sums: dict[str, dict] = {}
     for p, index, debit, credit in conn.execute(
             f"SELECT party, {which}, SUM(CASE WHEN net > 0 THEN net ELSE 0 END), "
@@ -100,12 +88,31 @@ def aging(conn: sqlite3.Connection, as_of: dt.date, side: str = "AR",
         found["credit"] += credit
     out = []
     for p, found in sums.items():
-        credit, cents = found["credit"], {}
-        for name in reversed(BUCKETS):                  # the oldest due first
-            applied = min(credit, found.get(name, 0))
-            cents[name], credit = found.get(name, 0) - applied, credit - applied
-        cents["not_due"] -= credit
+        cents, credit = _replayed(conn, p, side, as_of, edges) if p in special else _by_buckets(found)
         total = sum(cents.values())
         if total != 0 or credit:
-            out.append(AgingRow(p, from_cents(total), {name: from_cents(cents[name]) for name in BUCKETS}))
+            out.append(AgingRow(p, from_cents(total), {name: from_cents(cents[name]) for name in BUCKETS},
+                                from_cents(credit)))
     return out
+
+
+def _by_buckets(found: dict) -> tuple[dict[str, int], int]:
+    """The credits against whole buckets, the oldest first: (open cents per bucket, credit left)."""
+    credit, cents = found["credit"], {}
+    for name in reversed(BUCKETS):                  # the oldest due first
+        applied = min(credit, found.get(name, 0))
+        cents[name], credit = found.get(name, 0) - applied, credit - applied
+    cents["not_due"] -= credit
+    return cents, credit
+
+
+def _replayed(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date,
+              edges: list[str]) -> tuple[dict[str, int], int]:
+    """The party's open debits, as the replay leaves them, by bucket; and its credit left."""
+    settled = settlement.settle(settlement.entries(conn, party, side, as_of))
+    cents = {name: 0 for name in BUCKETS}
+    for d in settled.open_debits():
+        cents[BUCKETS[next((i for i, edge in enumerate(edges) if d.entry.due >= edge), len(edges))]] += d.left
+    credit = sum(c.left for c in settled.credits())
+    cents["not_due"] -= credit
+    return cents, credit

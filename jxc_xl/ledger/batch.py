@@ -14,7 +14,7 @@ from ..domain.model import ORDER_TYPES, Document, DocType
 from ..domain.problems import Problem
 from ..domain.roles import LABELS, can_do, may_post
 from ..domain.validate import Masters, check_reversal_date, validate
-from . import counts, meta, orders, users
+from . import counts, meta, orders, users, vouchers
 from .posting import Stamp, Writer, dependents, doc_pos
 from .recost import recost
 from .results import Outcome, PostResult
@@ -229,6 +229,9 @@ def _reversal_problem(ledger: Ledger, doc_no: str, found: list[sqlite3.Row], dat
         return dated
     for code, numbers in dependents(ledger.conn, original["id"]).items():
         return problem(code, expected="、".join(numbers))
+    exported = vouchers.standing(ledger.conn, original["id"])
+    if exported:                 # the accountant has its voucher: void it first, as 星辰 asks
+        return problem("reverse_exported", expected=f"{vouchers.WORD}-{exported[0]}", number=exported[0])
     return None
 
 

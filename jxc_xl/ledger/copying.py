@@ -81,9 +81,10 @@ def _key(table: str) -> tuple[str, ...]:
     return pk if isinstance(pk, tuple) else (pk,)
 
 
-def _pages(conn, table: str) -> Iterator[list[tuple]]:
-    """The table's rows in key order, a page at a time (each page starts after the last key)."""
-    columns = tuple(TABLES[table]["columns"])
+def _pages(conn, table: str, columns: tuple[str, ...] | None = None) -> Iterator[list[tuple]]:
+    """The table's rows (``columns``, else all of them) in key order, a page at a time (each page
+    starts after the last key)."""
+    columns = columns or tuple(TABLES[table]["columns"])
     key = _key(table)
     at = [columns.index(k) for k in key]
     select = f"SELECT {', '.join(map(quoted, columns))} FROM {table}"
@@ -96,6 +97,13 @@ def _pages(conn, table: str) -> Iterator[list[tuple]]:
             return
         yield page
         after = tuple(page[-1][i] for i in at)
+
+
+def table_rows(conn, table: str) -> tuple[tuple[str, ...], Iterator[list[tuple]]]:
+    """The columns of ``table`` this ledger has (an old one read as it is lacks the later ones)
+    and its rows, a page at a time: what `jxc export` writes out."""
+    columns = tuple(c for c in TABLES[table]["columns"] if c in conn.columns(table))
+    return columns, _pages(conn, table, columns)
 
 
 def _rows(conn, table: str) -> Iterator[tuple]:

@@ -9,13 +9,13 @@ made only through :func:`enrol` (a function the owner's rights run, which a 管�
 * a row a clerk inserts is signed with the clerk's own login, numbered next (no id can be
   taken ahead of the books), and belongs to the batch the clerk is posting; a document is of a
   type the department posts, in its own journal, dated after the closed period, and a 红字冲销
-  only from 财务; lines, movements and account entries only under such a document;
+  only from 财务; lines, movements, party entries and money entries (财务's) only under such a document;
 * UPDATE is only of what posting rewrites: a movement's costs and balances when a back-dated
   document recosts it (open period only, stamped with the batch that did it — verify() holds
   every figure to the movements' inputs), a document's digest, 财务's 红字冲销 mark, a close's
   reopening, 财务's closing date and 管理员's cost method and negative-stock setting.
 
-Masters (商品, 往来单位, 仓库) come from each clerk's workbook and are written by every department
+Masters (商品, 往来单位, 仓库, 账户) come from each clerk's workbook and are written by every department
 that posts. The ledger's owner (who ran ``jxc ledger init``) is bound by none of this: it
 creates, upgrades and copies the books. All of it is made from the roles' table, so the server
 and :mod:`.users` enforce the same departments.
@@ -25,6 +25,7 @@ from __future__ import annotations
 from ..domain.model import ORDER_TYPES, DocType
 from ..domain.roles import ACTS, LABELS, POSTS
 from .errors import LedgerError
+from .posting import CASH_RULES
 from .schema import TABLES
 
 _COSTS = "qty, value, unit_cost, bal_qty, bal_value, last_unit, touched"
@@ -33,13 +34,17 @@ _EVERYONE = {"audit": "INSERT", "batches": "INSERT", "jxc_changes": "UPDATE"}
 _POSTING = {"documents": "INSERT, UPDATE (raw_hash)", "lines": "INSERT", "movements": f"INSERT, UPDATE ({_COSTS})",
             "count_changes": "INSERT, UPDATE (new_qty)",
             "party_entries": "INSERT", "stock_keys": "INSERT", "items": "INSERT, UPDATE",
-            "parties": "INSERT, UPDATE", "warehouses": "INSERT, UPDATE"}
+            "parties": "INSERT, UPDATE", "warehouses": "INSERT, UPDATE", "accounts": "INSERT, UPDATE"}
+# a department that keeps the money (posts what moves it, or reverses anything): its account entries, and
+# the vouchers it exports and voids
+_MONEY = {"cash_entries": "INSERT", "voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}
 _ORDERS = {"order_closes": "INSERT, UPDATE (undone_at, undone_by)"}
 _ACCEPT = {"count_changes": "UPDATE (accepted_at, accepted_by)"}      # 确认盘点差异: 仓管 (who counts) and 财务
 _ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
          "close": {"closes": "INSERT, UPDATE (reopened_at, reopened_by)", "closing_stock": "INSERT",
                    "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS, **_ACCEPT},
-         "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"}}
+         "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"},
+         "vouchers": {"voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}}
 # the settings (meta keys) each act writes
 _SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
 
@@ -91,13 +96,19 @@ def apply(conn) -> None:
 
 def _privileges(code: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    parts = [_EVERYONE, _POSTING if POSTS[code] else {}, _ORDERS if POSTS[code] & ORDER_TYPES else {},
+    parts = [_EVERYONE, _POSTING if POSTS[code] else {}, _MONEY if _keeps_money(code) else {},
+             _ORDERS if POSTS[code] & ORDER_TYPES else {},
              _ACCEPT if DocType.stock_count in POSTS[code] else {},
              *(_ACTS[a] for a in sorted(ACTS.get(code, ())))]
     for part in parts:
         for table, privilege in part.items():
             found.setdefault(table, []).append(privilege)
     return found
+
+
+def _keeps_money(code: str) -> bool:
+    """Whether department ``code`` posts documents that move money, or reverses any (财务)."""
+    return bool(POSTS[code] & CASH_RULES.keys()) or "reverse" in ACTS.get(code, ())
 
 
 def _documents(code: str) -> str:
@@ -147,6 +158,9 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
             found["party_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                            f"{_next('party_entries')} AND {under} AND date > {_OPEN} AND "
                                            f"side IN ({_SIDES[code]}))"))
+        if _keeps_money(code):
+            found["cash_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
+                                          f"{_next('cash_entries')} AND {under} AND date > {_OPEN})"))
         if POSTS[code] & ORDER_TYPES or "close" in acts:
             orders = "true" if "close" in acts else " OR ".join(
                 f"d.type = '{t.value}'" for t in sorted(POSTS[code] & ORDER_TYPES, key=lambda t: t.value))
@@ -168,7 +182,7 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
     return found
 
 
-_UNDER_DOCUMENT = ("lines", "movements", "party_entries")          # rows that belong to one document
+_UNDER_DOCUMENT = ("lines", "movements", "party_entries", "cash_entries")          # rows that belong to one document
 _SECURED = ("batches", "audit", "documents", *_UNDER_DOCUMENT, "order_closes", "closes", "closing_stock",
             "closing_balances", "meta")
 

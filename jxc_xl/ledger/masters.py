@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..domain.model import Item, Party, PartyKind, Warehouse
+from ..domain.model import Account, Item, Party, PartyKind, Warehouse
 from ..domain.money import (from_cents, from_qty_units, from_rate_units, from_unit_cost_units, to_cents,
                             to_qty_units, to_rate_units, to_unit_cost_units)
 from ..domain.problems import Problem
@@ -16,11 +16,11 @@ def _opt(value, convert):
 
 
 _UPSERT = {name: upsert(name, tuple(TABLES[name]["columns"]), TABLES[name]["pk"])
-           for name in ("items", "parties", "warehouses")}
+           for name in ("items", "parties", "warehouses", "accounts")}
 
 
 def write(conn: sqlite3.Connection, items: list[Item], parties: list[Party],
-          warehouses: list[Warehouse]) -> list[Problem]:
+          warehouses: list[Warehouse], accounts: list[Account] = ()) -> list[Problem]:
     """Store the masters (inside the caller's transaction); those with a figure the ledger cannot
     hold are left out and come back as problems (doc_no is the master's code)."""
     item_problems, party_problems = check_items(items), check_parties(parties)
@@ -36,6 +36,7 @@ def write(conn: sqlite3.Connection, items: list[Item], parties: list[Party],
         [(p.code, p.name, p.kind.value, p.contact, p.phone, p.address, _opt(p.credit_limit, to_cents),
           p.terms_days, _opt(p.tax_rate, to_rate_units)) for p in parties])
     conn.executemany(_UPSERT["warehouses"], [(w.code, w.name) for w in warehouses])
+    conn.executemany(_UPSERT["accounts"], [(a.code, a.name, a.kind.value, a.number, int(a.inactive)) for a in accounts])
     return item_problems + party_problems
 
 
@@ -65,7 +66,10 @@ def read(conn: sqlite3.Connection) -> Masters:
     parties = {r["code"]: _party(r) for r in conn.execute("SELECT * FROM parties")}
     warehouses = {r["code"]: Warehouse(code=r["code"], name=r["name"])
                   for r in conn.execute("SELECT * FROM warehouses")}
-    return Masters(items, parties, warehouses)
+    accounts = {r["code"]: Account(code=r["code"], name=r["name"], kind=r["kind"] or "other", number=r["number"] or "",
+                                   inactive=bool(r["inactive"]))
+                for r in (conn.execute("SELECT * FROM accounts") if "accounts" in conn.tables() else ())}
+    return Masters(items, parties, warehouses, accounts=accounts)
 
 
 __all__ = ["write", "read"]

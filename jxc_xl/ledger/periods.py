@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..domain.model import DocType
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
-from . import conventions, counts, meta
+from . import cash, checks, conventions, counts, meta
 from .queries import balances, pos_before
 from .schema import has_table
 
@@ -52,14 +52,15 @@ def due(conn: sqlite3.Connection, old: dt.date | None) -> dt.date | None:
     close with it: the month they stand in holds no figures of its own to close."""
     if old is not None:
         return old + dt.timedelta(days=1)
-    (first,) = conn.execute("SELECT MIN(date) FROM documents WHERE type NOT IN (?, ?, ?, ?)", _BEFORE_BUSINESS).fetchone()
+    (first,) = conn.execute(f"SELECT MIN(date) FROM documents WHERE type NOT IN ({', '.join('?' * len(_BEFORE_BUSINESS))})",
+                            _BEFORE_BUSINESS).fetchone()
     if first is None:
         (first,) = conn.execute("SELECT MIN(date) FROM documents").fetchone()
     return dt.date.fromisoformat(first).replace(day=1) if first else None
 
 
-_BEFORE_BUSINESS = (DocType.opening_stock.value, DocType.opening_balance.value, DocType.purchase_order.value,
-             DocType.sales_order.value)
+_BEFORE_BUSINESS = (DocType.opening_stock.value, DocType.opening_balance.value, DocType.opening_cash.value,
+                    DocType.purchase_order.value, DocType.sales_order.value)
 
 
 def timing(conn: sqlite3.Connection, old: dt.date | None, through: dt.date, today: dt.date) -> Problem | None:
@@ -94,8 +95,8 @@ def reopen(ledger: Ledger, through: dt.date | None, user: str | None, workbook: 
 
 def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Problem]:
     """What must be right before the days after ``old`` up to ``through`` close: the books
-    verify, no stock is negative on the closing day, no posted count's difference changed by a
-    later post and not yet accepted, no issue left at a zero cost while its stock had value."""
+    verify, no stock and no account is negative on the closing day, no posted count's difference
+    changed by a later post and not yet accepted, no issue left at a zero cost while its stock had value."""
     conn = ledger.conn
     differences = ledger.verify()
     if differences:
@@ -103,6 +104,9 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
     problems = [Problem("close_negative", field="数量", args={
                     "item": item, "warehouse": wh, "date": through.isoformat(), "value": qty_text(qty)})
                 for item, wh, _, qty, _, _ in balances(conn, pos_before(through)) if qty < 0]
+    problems += [Problem("close_cash_negative", field="账户", args={"value": account, "date": through.isoformat(),
+                                                                   "expected": from_cents(cents)})
+                 for account, cents in cash.below_zero(conn, through)]
     problems += [c.problem("close_count_changed") for c in counts.pending(conn, through.isoformat())]
     for doc_no, sheet, row, item, wh, date, value in conn.execute(
             "SELECT d.doc_no, m.sheet, m.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "

@@ -18,25 +18,41 @@ from ..domain.money import (ZERO, from_cents, from_qty_units, from_rate_units, m
 from ..domain.problems import Problem
 from ..domain.tax import Figures, Mismatch
 from ..domain.validate import Masters, line_figures
-from . import invoices, orders
+from . import invoices, orders, settlement
 from .documents import posted_figures
 from .recost import Failure, Key, Settings, recost
 from .schema import TABLES, quoted
 
 # Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts
 # later, invoices last (an invoice covers a shipment of its own day, whatever their numbers).
-RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.purchase_order: 0, DocType.sales_order: 0,
-        DocType.stock_count: 2, DocType.invoice_issued: 3, DocType.invoice_received: 3}
+RANK = {DocType.opening_stock: 0, DocType.opening_balance: 0, DocType.opening_cash: 0, DocType.purchase_order: 0,
+        DocType.sales_order: 0, DocType.stock_count: 2, DocType.invoice_issued: 3, DocType.invoice_received: 3}
 IN_TYPES = {DocType.purchase_receipt, DocType.sales_return, DocType.other_receipt, DocType.opening_stock}
 SOURCE_TYPE = {DocType.purchase_return: DocType.purchase_receipt, DocType.sales_return: DocType.sales_shipment}
 SIDE = {DocType.purchase_receipt: ("AP", 1), DocType.purchase_return: ("AP", -1),
-        DocType.sales_shipment: ("AR", 1), DocType.sales_return: ("AR", -1),
-        DocType.customer_receipt: ("AR", -1), DocType.supplier_payment: ("AP", -1)}
+        DocType.sales_shipment: ("AR", 1), DocType.sales_return: ("AR", -1)}
+# Money documents' entries on the parties: (side, sign, kind) each, for the document's 金额. A 预收/
+# 预付 is held apart as an advance; a 核销 applies an advance (+ on it) to what is owed (−), or nets
+# what a party owes us against what we owe it.
+PARTY_RULES = {
+    DocType.customer_receipt: (("AR", -1, ""),), DocType.supplier_payment: (("AP", -1, ""),),
+    DocType.advance_receipt: (("AR", -1, "advance"),), DocType.advance_payment: (("AP", -1, "advance"),),
+    DocType.advance_to_receivable: (("AR", 1, "advance"), ("AR", -1, "")),
+    DocType.advance_to_payable: (("AP", 1, "advance"), ("AP", -1, "")),
+    DocType.netting: (("AR", -1, ""), ("AP", -1, "")),
+}
 # Money the other way is a refund: a 收款 from a party that is only a supplier raises what we owe it
 # (its prepayment comes back, or we owe it what it sent), a 付款 to one that is only a customer
 # raises what it owes us. A party that is both keeps the usual sides.
-REFUND = {(DocType.customer_receipt, PartyKind.supplier): ("AP", 1),
-          (DocType.supplier_payment, PartyKind.customer): ("AR", 1)}
+REFUND = {(DocType.customer_receipt, PartyKind.supplier): (("AP", 1, ""),),
+          (DocType.supplier_payment, PartyKind.customer): (("AR", 1, ""),)}
+# … and on the accounts money moved through: (the document's account field, sign) each.
+CASH_RULES = {
+    DocType.customer_receipt: (("account", 1),), DocType.supplier_payment: (("account", -1),),
+    DocType.advance_receipt: (("account", 1),), DocType.advance_payment: (("account", -1),),
+    DocType.expense: (("account", -1),), DocType.other_income: (("account", 1),),
+    DocType.cash_transfer: (("account", -1), ("to_account", 1)), DocType.opening_cash: (("account", 1),),
+}
 
 
 # Later documents that stand on a posted one, which must be reversed before it can be: each
@@ -49,6 +65,10 @@ DEPENDENT_QUERIES = (
                            "(SELECT id FROM lines WHERE doc = ?) AND d.reversal = 0 AND d.reversed_by IS NULL"),
     ("reverse_invoiced", "SELECT DISTINCT d.doc_no FROM documents d JOIN lines f ON f.doc = d.id WHERE f.covers = ? "
                          "AND d.reversal = 0 AND d.reversed_by IS NULL"),
+    # the 预收/预付 held for an order, and the 核销 naming an advance or a shipment/receipt it applies
+    ("reverse_dependents", "SELECT doc_no FROM documents WHERE order_doc = ? AND reversal = 0 AND reversed_by IS NULL"),
+    ("reverse_dependents", "SELECT DISTINCT d.doc_no FROM documents d JOIN party_entries e ON e.doc = d.id "
+                           "WHERE e.applies_to = ? AND d.reversal = 0 AND d.reversed_by IS NULL"),
 )
 
 
@@ -85,7 +105,8 @@ def line_pos(pos: str, line_no: int, leg: int) -> str:
     return f"{pos}|{line_no:05d}|{leg}"
 
 
-_WRITTEN = {table: tuple(TABLES[table]["columns"]) for table in ("documents", "lines", "movements", "party_entries")}
+_WRITTEN = {table: tuple(TABLES[table]["columns"])
+            for table in ("documents", "lines", "movements", "party_entries", "cash_entries")}
 
 
 class Writer:
@@ -145,8 +166,9 @@ class Writer:
         fulfils, more = self._order_links(doc)
         covers, uncovered = self._covers(doc)
         over, refused = self._credit(doc)
-        if problems or more or uncovered or refused:
-            return problems + more + uncovered + refused
+        settles, unsettled = self._settles(doc, pos)
+        if problems or more or uncovered or refused or unsettled:
+            return problems + more + uncovered + refused + unsettled
         invoice_type, deductible = self._invoice(doc, links)
         doc_id = self._insert("documents", {
             "journal": doc.journal, "doc_no": doc.doc_no, "revision": revision, "reversal": 0,
@@ -155,7 +177,9 @@ class Writer:
             "source_doc_no": doc.source_doc_no, "source_doc": links.get("doc"),
             "amount": None if doc.amount is None else to_cents(doc.amount), "method": doc.method,
             "note": doc.note, "fingerprint": fingerprint, "credit_over": over, "invoice_type": invoice_type,
-            "deductible": deductible, **self.stamp.row(doc.source.sheet, doc.source.row)})
+            "deductible": deductible, "account": doc.account, "to_account": doc.to_account,
+            "category": doc.category, "order_doc": settles.order_doc,
+            **self.stamp.row(doc.source.sheet, doc.source.row)})
         self.current = doc_id
         self.figures = {}
         dirty: dict[Key, str] = {}
@@ -190,7 +214,8 @@ class Writer:
                                            "date": doc.date.isoformat(), "pos": mpos, "item": line.item,
                                            "warehouse": key[1], **move, "touched": self.stamp.batch,
                                            **self.stamp.row(line.source.sheet, line.source.row)})
-        self._party_entries(doc, doc_id, total)
+        self._party_entries(doc, doc_id, total, settles)
+        self._cash_entries(doc, doc_id, pos)
         return self._recost(doc, dirty)
 
     def _amounts(self, doc: Document, line: Line) -> tuple[Decimal | None, Decimal, Decimal | None]:
@@ -410,21 +435,44 @@ class Writer:
         return None, [self._problem(doc, "credit_limit", "客户", value=doc.party, expected=f"{from_cents(after):,}",
                                     limit=f"{party.credit_limit:,.2f}", over=f"{from_cents(over):,}")]
 
-    def _party_entries(self, doc: Document, doc_id: int, lines_total: Decimal) -> None:
+    def _settles(self, doc: Document, pos: str) -> tuple[settlement.Links, list[Problem]]:
+        """The order a 预收/预付 names, what a 核销 applies and whether that much is open: see
+        settlement.links. Refused as row errors."""
+        if doc.type not in settlement.ORDER_OF and doc.type not in settlement.SOURCES:
+            return settlement.Links(), []
+        self.flush()
+        found, refused = settlement.links(self.conn, doc, pos, PARTY_RULES[doc.type])
+        return found, [self._problem(doc, code, field, **args) for code, field, args in refused]
+
+    def _party_entries(self, doc: Document, doc_id: int, lines_total: Decimal,
+                       settles: settlement.Links = settlement.Links()) -> None:
         party = self.masters.parties.get(doc.party)
         terms = dt.timedelta(days=party.terms_days if party else 0)
         due = (doc.due_date or doc.date + terms).isoformat()
-        entries: list[tuple[str, Decimal]] = []
+        entries: list[tuple[str, Decimal, str]] = []
         if doc.type is DocType.opening_balance:
-            entries = [(side, amount) for side, amount in (("AR", doc.receivable), ("AP", doc.payable)) if amount]
+            entries = [(side, amount, "") for side, amount in (("AR", doc.receivable), ("AP", doc.payable)) if amount]
         elif doc.type in SIDE:
-            side, sign = REFUND.get((doc.type, party.kind if party else None), SIDE[doc.type])
-            amount = doc.amount if doc.type in (DocType.customer_receipt, DocType.supplier_payment) else lines_total
-            entries = [(side, sign * (amount or ZERO))]
-        for side, amount in entries:
+            side, sign = SIDE[doc.type]
+            entries = [(side, sign * lines_total, "")]
+        elif doc.type in PARTY_RULES and doc.party:
+            rules = REFUND.get((doc.type, party.kind if party else None), PARTY_RULES[doc.type])
+            entries = [(side, sign * (doc.amount or ZERO), kind) for side, sign, kind in rules]
+        for side, amount, kind in entries:
             self._insert("party_entries", {"doc": doc_id, "date": doc.date.isoformat(), "party": doc.party,
-                                           "side": side, "amount": to_cents(amount), "due_date": due,
+                                           "side": side, "amount": to_cents(amount), "due_date": due, "kind": kind,
+                                           "order_doc": settles.order_doc if kind else None,
+                                           "applies_to": settles.applies.get((side, kind)),
                                            **self.stamp.row(doc.source.sheet, doc.source.row)})
+
+    def _cash_entries(self, doc: Document, doc_id: int, pos: str) -> None:
+        """The money a document moved in (+) or out (−) of the accounts it names."""
+        for field, sign in CASH_RULES.get(doc.type, ()):
+            account = getattr(doc, field)
+            if account:
+                self._insert("cash_entries", {"doc": doc_id, "date": doc.date.isoformat(), "pos": pos,
+                                              "account": account, "amount": sign * to_cents(doc.amount or ZERO),
+                                              "party": doc.party, **self.stamp.row(doc.source.sheet, doc.source.row)})
 
     def _recost(self, doc: Document, dirty: dict[Key, str]) -> list[Problem]:
         if self.deferred is not None:
@@ -463,7 +511,8 @@ class Writer:
         pos = doc_pos(date, DocType(original["type"]), original["doc_no"], original["revision"], 1)
         values = {k: original[k] for k in ("journal", "doc_no", "revision", "type", "party", "warehouse",
                                            "to_warehouse", "source_doc_no", "source_doc", "amount",
-                                           "method", "fingerprint", "invoice_type", "deductible")}
+                                           "method", "fingerprint", "invoice_type", "deductible", "account",
+                                           "to_account", "category", "order_doc")}
         rev_id = self._insert("documents", {**values, "reversal": 1, "date": date.isoformat(), "pos": pos,
                                             "note": f"红字冲销 {original['doc_no']}",
                                             "reverses": original["id"], **self.stamp.row()})
@@ -489,13 +538,29 @@ class Writer:
         for e in self.conn.execute("SELECT * FROM party_entries WHERE doc=?", (original["id"],)).fetchall():
             self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
                                            "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],
-                                           "link": e["id"], **self.stamp.row()})
+                                           "link": e["id"], "kind": e["kind"], "order_doc": e["order_doc"],
+                                           "applies_to": e["applies_to"], **self.stamp.row()})
+        for e in self.conn.execute("SELECT * FROM cash_entries WHERE doc=?", (original["id"],)).fetchall():
+            self._insert("cash_entries", {"doc": rev_id, "date": date.isoformat(), "pos": pos, "account": e["account"],
+                                          "amount": -e["amount"], "party": e["party"], "link": e["id"],
+                                          **self.stamp.row()})
         self.flush()
-        failure = recost(self.conn, self.settings, dirty).failure
-        if failure is None:
-            return []
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
-        return [self.failure_problem(stub, failure)]
+        applied = self._advance_taken_back(original["id"])
+        if applied:
+            return [self._problem(stub, "reverse_applied", "单号", value=original["doc_no"], expected="、".join(applied))]
+        failure = recost(self.conn, self.settings, dirty).failure
+        return [] if failure is None else [self.failure_problem(stub, failure)]
+
+    def _advance_taken_back(self, doc_id: int) -> list[str]:
+        """The 核销 that would apply more than is open once the advance of ``doc_id`` is reversed
+        (those naming it stand in DEPENDENT_QUERIES; these took it as the oldest)."""
+        found: list[str] = []
+        for party, side in self.conn.execute("SELECT DISTINCT party, side FROM party_entries WHERE doc = ? AND "
+                                             "kind = ? AND amount < 0", (doc_id, settlement.ADVANCE)).fetchall():
+            over = settlement.settle(settlement.entries(self.conn, party, side)).over
+            found += [e.doc_no for e, _ in over if e.doc_no not in found]
+        return found
 
 
 def _invoiced(line: Line, covers: int | None) -> dict:

@@ -109,13 +109,15 @@ def sales_by_month(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> li
 def party_entries(conn: sqlite3.Connection, party: str, start: dt.date,
                   end: dt.date) -> tuple[int, list[tuple]]:
     """The party's balance before ``start`` (receivable − payable, cents), and its entries in the
-    period: (date, 单号, type, reversal, note, side, amount) in posting order."""
+    period: (date, 单号, type, reversal, note, side, amount, document, 原单号, the order's 单号,
+    the document's 金额) in posting order."""
     (opening,) = conn.execute(
         "SELECT COALESCE(SUM(CASE side WHEN 'AR' THEN amount ELSE -amount END), 0) FROM party_entries "
         "WHERE party = ? AND date < ?", (party, start.isoformat())).fetchone()
     rows = conn.execute(
-        "SELECT e.date, d.doc_no, d.type, d.reversal, d.note, e.side, e.amount FROM party_entries e "
-        "JOIN documents d ON d.id = e.doc WHERE e.party = ? AND e.date >= ? AND e.date <= ? "
+        "SELECT e.date, d.doc_no, d.type, d.reversal, d.note, e.side, e.amount, d.id, d.source_doc_no, o.doc_no, "
+        "d.amount FROM party_entries e JOIN documents d ON d.id = e.doc LEFT JOIN documents o ON o.id = d.order_doc "
+        "WHERE e.party = ? AND e.date >= ? AND e.date <= ? "
         "ORDER BY e.date, d.pos, e.id", (party, start.isoformat(), end.isoformat())).fetchall()
     return opening, [tuple(r) for r in rows]
 

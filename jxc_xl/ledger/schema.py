@@ -12,7 +12,7 @@ from typing import Callable
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -37,7 +37,10 @@ TABLES: dict[str, dict] = {
                               "credit_over": int,        # cents a shipment took its customer over the credit limit
                               # 发票类型 of a purchase (special/ordinary/none) and whether its 税额 is
                               # deductible 进项税额 (一般纳税人 and 专票), both fixed when it was posted
-                              "invoice_type": str, "deductible": int},
+                              "invoice_type": str, "deductible": int,
+                              # 资金: the account money moved through (a 转账's paying one and its
+                              # to_account), a 费用/其他收入's category, the order a 预收/预付 is for
+                              "account": str, "to_account": str, "category": str, "order_doc": int},
                   "pk": "id"},
     # Document lines as posted; qty in 1e-4, price and unit_cost in 1e-6, amount in cents.
     # order_line: the order line a receipt or shipment line fulfils; delivery_date: an order line's.
@@ -59,10 +62,20 @@ TABLES: dict[str, dict] = {
                               "bal_value": int, "last_unit": int,
                               "touched": int,          # the batch that last wrote its figures
                               **_SOURCE}, "pk": "id"},
-    # Receivable (AR) and payable (AP) entries: + raises what is owed, − lowers it.
+    # Receivable (AR) and payable (AP) entries: + raises what is owed, − lowers it. kind "advance":
+    # a 预收/预付 held apart (−) or applied by a 核销 (+), for order_doc's fulfilments only when set;
+    # applies_to: the document a 核销's credit settles first.
     "party_entries": {"columns": {"id": int, "doc": int, "date": str, "party": str, "side": str,
-                                  "amount": int, "due_date": str, "link": int, **_SOURCE},
+                                  "amount": int, "due_date": str, "link": int, **_SOURCE,
+                                  "kind": str, "order_doc": int, "applies_to": int},
                       "pk": "id"},
+    # 账户: where money is kept; and each movement of money in (+) or out (−) of one.
+    "accounts": {"columns": {"code": str, "name": str, "kind": str, "number": str, "inactive": int}, "pk": "code"},
+    "cash_entries": {"columns": {"id": int, "doc": int, "date": str, "pos": str, "account": str, "amount": int,
+                                 "party": str, "link": int, **_SOURCE}, "pk": "id"},
+    # 凭证 exported (jxc vouchers): the voucher number each document was exported under, until voided.
+    "voucher_exports": {"columns": {"id": int, "voucher_no": int, "doc": int, "date": str, "exported_at": str,
+                                    "user": str, "workbook": str, "voided_at": str, "voided_by": str}, "pk": "id"},
     # Every item × warehouse that has movements: stock as of a date reads the balance each key's
     # last movement before it carries (one indexed seek per key) instead of summing them all.
     "stock_keys": {"columns": {"item": str, "warehouse": str}, "pk": ("item", "warehouse")},
@@ -105,6 +118,9 @@ INDEXES = [
     ("movements", ["date", "pos", "warehouse", "id"], False),      # the journal's order
     ("party_entries", ["party", "side", "date"], False),
     ("party_entries", ["doc"], False),
+    ("cash_entries", ["account", "pos"], False),
+    ("cash_entries", ["doc"], False),
+    ("voucher_exports", ["doc"], False),
 ]
 
 
@@ -156,13 +172,15 @@ def has_table(conn, name: str) -> bool:
 
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
 _LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users",
-          "count_changes"}
+          "count_changes", "accounts", "cash_entries", "voucher_exports"}
 _TAX_COLUMNS = {"lines": {"tax_rate": int, "price_with_tax": int, "tax": int, "total": int, "covers": int},
                 "documents": {"invoice_type": str, "deductible": int}, "items": {"tax_rate": int},
                 "parties": {"tax_rate": int}}
+_MONEY_COLUMNS = {"documents": {"account": str, "to_account": str, "category": str, "order_doc": int},
+                  "party_entries": {"kind": str, "order_doc": int, "applies_to": int}}
 _LATER_COLUMNS = {"lines": {"order_line", "delivery_date", *_TAX_COLUMNS["lines"]},
-                  "documents": {"credit_over", *_TAX_COLUMNS["documents"]}, "items": {"tax_rate"},
-                  "parties": {"tax_rate"}}
+                  "documents": {"credit_over", *_TAX_COLUMNS["documents"], *_MONEY_COLUMNS["documents"]},
+                  "items": {"tax_rate"}, "parties": {"tax_rate"}, "party_entries": set(_MONEY_COLUMNS["party_entries"])}
 
 
 def readable(conn) -> bool:
@@ -285,18 +303,32 @@ def _upgrade_to_9(conn) -> None:
 def _upgrade_to_10(conn) -> None:
     """Version 9 ledgers: 增值税. Every line posted before had no tax: its 价税合计 is its 金额;
     no purchase's tax was deductible (there was none)."""
-    for table, columns in _TAX_COLUMNS.items():
-        for column, kind in columns.items():
-            if column not in conn.columns(table):
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {conn.types[kind]}")
+    _add_columns(conn, _TAX_COLUMNS)
     conn.execute("UPDATE lines SET tax_rate = 0, tax = 0, total = amount WHERE amount IS NOT NULL")
     conn.execute("UPDATE documents SET deductible = 0 WHERE journal = 'purchases'")
     _indexes(conn)
 
 
+def _upgrade_to_11(conn) -> None:
+    """Version 10 ledgers: 资金 — accounts, money movements, advances and 核销, exported vouchers.
+    Money posted before moved through no account (none was kept): it stays so."""
+    _add_columns(conn, _MONEY_COLUMNS)
+    conn.execute("UPDATE party_entries SET kind = '' WHERE kind IS NULL")
+    for name in ("accounts", "cash_entries", "voucher_exports"):
+        _table(conn, name)
+    _indexes(conn)
+
+
+def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
+    for table, more in columns.items():
+        for column, kind in more.items():
+            if column not in conn.columns(table):
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {conn.types[kind]}")
+
+
 # _UPGRADES[v - 1] takes version v to v + 1
 _UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
-                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10]
+                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10, _upgrade_to_11]
 
 
 class Transaction:

@@ -17,7 +17,12 @@ from .layouts import TOTAL, Block, Heading, report_layout
 
 # which column of the statement an entry counts in: the document's own (a return or a 红字冲销 is
 # negative there), as the 进销存汇总 counts stock
-_SETTLING = {DocType.customer_receipt.value, DocType.supplier_payment.value}
+_SETTLING = {t.value for t in (DocType.customer_receipt, DocType.supplier_payment, DocType.advance_receipt,
+                               DocType.advance_payment, DocType.advance_to_receivable, DocType.advance_to_payable,
+                               DocType.netting)}
+# 摘要 the statement gives a 预收/预付 (its order) and a 核销 (what it applied, its 原单号)
+_ADVANCES = {DocType.advance_receipt.value, DocType.advance_payment.value}
+_SETTLEMENTS = {DocType.advance_to_receivable.value, DocType.advance_to_payable.value, DocType.netting.value}
 _COLUMNS = {("AR", False): 4, ("AR", True): 5, ("AP", False): 6, ("AP", True): 7}
 # money on the other side than its type's is a refund (a negative 付出 or 收回): said so
 _REFUNDS = {(DocType.customer_receipt.value, "AP"): "收款（供应商退款）",
@@ -51,22 +56,39 @@ def statement_layout(heading: Heading, code: str, masters: Masters, opening: int
     columns = tuple(STATEMENT.columns[i] for i in keep[:-1]) + (replace(STATEMENT.columns[8], zh=head),)
     balance, sums = opening, {i: 0 for i in _COLUMNS.values()}
     rows = [[None, None, None, "期初余额", *[None] * (len(keep) - 5), Exact(from_cents(sign * opening))]]
-    for date, doc_no, kind, reversal, note, side, amount in entries:
+    last, full = None, []
+    for date, doc_no, kind, reversal, note, side, amount, doc, source, order, doc_amount in entries:
         settles = kind in _SETTLING
         column = _COLUMNS[(side, settles)]
         shown = -amount if settles else amount
         sums[column] += shown
         balance += amount if side == "AR" else -amount
-        label = _REFUNDS.get((kind, side)) or DocType(kind).label
-        full = [dt.date.fromisoformat(date), doc_no, label + ("（红字冲销）" if reversal else ""),
-                note or "", None, None, None, None, Exact(from_cents(sign * balance))]
-        full[column] = Exact(from_cents(shown))
-        rows.append([full[i] for i in keep])
+        if doc != last:       # a 核销's entries are one row: a 预收冲应收's two legs cancel in 收回
+            label = _REFUNDS.get((kind, side)) or DocType(kind).label
+            full = [dt.date.fromisoformat(date), doc_no, label + ("（红字冲销）" if reversal else ""),
+                    _memo(kind, note, source, order, doc_amount), None, None, None, None, None]
+            rows.append(full)
+        last = doc
+        full[column] = (full[column] or 0) + shown
+        full[8] = Exact(from_cents(sign * balance))
+    for i, full in enumerate(rows[1:], start=1):
+        rows[i] = [Exact(from_cents(v)) if type(v) is int and v else None if type(v) is int else v
+                   for v in (full[j] for j in keep)]
     total = [TOTAL, None, None, "期末余额", *(Exact(from_cents(sums[i])) for i in keep[4:-1]),
              Exact(from_cents(sign * balance))]
     name = f"{code} {party.name}" if party else code
     return report_layout(STATEMENT, heading, [Block(columns, rows, total, caption=f"往来单位：{name}")],
                          extra=meaning, foot=[[], *([Cell(text, "label")] for text in CONFIRM)])
+
+
+def _memo(kind: str, note: str | None, source: str | None, order: str | None, amount: int | None) -> str:
+    """A statement row's 摘要: its note, after what a 预收/预付 or a 核销 did."""
+    said = ""
+    if kind in _ADVANCES:
+        said = DocType(kind).label + (f"（订单 {order}）" if order else "")
+    elif kind in _SETTLEMENTS:
+        said = f"{DocType(kind).label} {from_cents(amount):,}" + (f"（{source}）" if source else "")
+    return "；".join(part for part in (said, note or "") if part)
 
 
 def _in_users_words(detail: str) -> str:

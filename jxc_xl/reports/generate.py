@@ -1,4 +1,4 @@
-"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪, 开票跟踪."""
+"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪, 开票跟踪, 资金, 资金日记账."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +8,14 @@ from ..ledger import Ledger
 from ..ledger.accounts import BUCKETS
 from ..domain.model import INVOICE_DIRECTION, INVOICED, DocType, Item
 from ..domain.money import from_cents, from_qty_units
-from ..sheets.contract import INVOICE_STATUS, JOURNAL, ORDER_STATUS, PAYABLES, RECEIVABLES, STOCK, SheetSpec
+from ..ledger.cash import CashLine
+from ..sheets.contract import (ACCOUNT_LABELS, CASH, CASH_JOURNAL, INVOICE_STATUS, JOURNAL, ORDER_STATUS, PAYABLES,
+                               RECEIVABLES, STOCK, SheetSpec)
 from ..sheets.format import Exact
 
 
 LOW, HIGH, OUT = "低于安全库存", "超过最高库存", "缺货"
+OVERDRAWN = "余额为负"
 
 
 def item_alert(item: Item | None, available: Decimal, on_order: Decimal) -> str | None:
@@ -99,16 +102,55 @@ def invoice_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
 
 
 def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
-    """One row per party with a balance: the balance, its aging buckets, its credit limit."""
+    """One row per party with a balance: the balance, its credit not yet applied, its aging
+    buckets, its credit limit."""
     parties = ledger.masters().parties
     rows = []
     for a in ledger.aging(today, side):
         party = parties.get(a.party)
         limit = party.credit_limit if party else None
         over = max(a.balance - limit, Decimal(0)) if limit is not None else None
-        rows.append([a.party, party.name if party else "", a.balance, *(a.buckets[b] for b in BUCKETS),
+        rows.append([a.party, party.name if party else "", a.balance, a.credit, *(a.buckets[b] for b in BUCKETS),
                      limit, over])
     return rows
+
+
+def cash_rows(ledger: Ledger, as_of: dt.date | None = None) -> list[list]:
+    """资金: every account of 账户 (one never used holds 0), and any other the books moved money
+    through, by code: its balance after the last posted movement (or at the end of ``as_of``),
+    marked when below zero."""
+    accounts = ledger.masters().accounts
+    held = ledger.cash(as_of)
+    rows = []
+    for code in sorted(accounts.keys() | held.keys()):
+        account, balance = accounts.get(code), held.get(code, from_cents(0))
+        rows.append([code, account.name if account else "", ACCOUNT_LABELS[account.kind.value] if account else "",
+                     balance, OVERDRAWN if balance < 0 else None])
+    return rows
+
+
+def cash_journal_rows(ledger: Ledger) -> list[list]:
+    """资金日记账: every money movement in date, then posting, order with its account's running
+    balance. As on 台账, a 红字冲销 shows negative in its original's column (收入 or 支出)."""
+    labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (0, 1)}
+    rows = []
+    for line in ledger.cash_journal():
+        amount = from_cents(line.amount)
+        into = (line.amount > 0) != line.reversal
+        rows.append([dt.date.fromisoformat(line.date), line.account, line.doc_no, labels[(line.type, line.reversal)],
+                     line.party or None, cash_memo(line), amount if into else None, None if into else -amount,
+                     from_cents(line.balance)])
+    return rows
+
+
+def cash_memo(line: CashLine) -> str:
+    """摘要: a 转账's other account (where the money went, or came from), else its 类别 and 结算方式;
+    then its 备注."""
+    if line.other:
+        where = f"转出到 {line.other}" if (line.amount < 0) != line.reversal else f"从 {line.other} 转入"
+    else:
+        where = " ".join(p for p in (line.category, line.method) if p)
+    return " ".join(p for p in (where, line.note) if p)
 
 
 def journal_rows(ledger: Ledger, after_batch: int | None = None) -> tuple[int, list[list]]:
@@ -153,12 +195,13 @@ def journal_since(ledger: Ledger, held: tuple[str, int] | None, costs: bool = Tr
 
 
 def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
-    """库存, 应收, 应付, 订单跟踪 and 开票跟踪 as the books stand on ``today``; 应收 and 应付 (the specs marked
-    ``as_of``) as of ``as_of`` instead when it is given: what was owed then, and how overdue."""
+    """库存, 应收, 应付, 订单跟踪, 开票跟踪, 资金 and 资金日记账 as the books stand on ``today``; 应收 and 应付
+    (the specs marked ``as_of``) as of ``as_of`` instead when it is given: what was owed then, and how overdue."""
     aged = as_of or today
     return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", aged)),
             (PAYABLES, aging_rows(ledger, "AP", aged)), (ORDER_STATUS, order_status_rows(ledger, today)),
-            (INVOICE_STATUS, invoice_status_rows(ledger, today))]
+            (INVOICE_STATUS, invoice_status_rows(ledger, today)), (CASH, cash_rows(ledger)),
+            (CASH_JOURNAL, cash_journal_rows(ledger))]
 
 
 def generated(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:

@@ -63,6 +63,8 @@ class SheetSpec:
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
     explains: str = ""                     # a generated sheet's rule its reader must know, in its note
     key: str = "单号"                       # the column whose value makes rows one document (发票: 发票号码)
+    optional: bool = False                 # a master a workbook may go without (账户, 科目)
+    filled: tuple[tuple, ...] = ()         # the rows jxc new writes in (科目's defaults), the user's to edit
 
     @property
     def required(self) -> list[Column]:
@@ -138,12 +140,35 @@ PARTIES = SheetSpec("往来单位", "Parties", "master", (
     C("税率", "TaxRate", "rate", width=8)))
 WAREHOUSES = SheetSpec("仓库", "Warehouses", "master", (C("编码", "Code", "code", True),
                                                       C("名称", "Name", required=True, width=20)))
+ACCOUNT_KINDS = {"现金": "cash", "cash": "cash", "银行": "bank", "bank": "bank", "微信": "wechat", "wechat": "wechat",
+                 "支付宝": "alipay", "alipay": "alipay", "其他": "other", "other": "other"}
+ACCOUNT_LABELS = {"cash": "现金", "bank": "银行", "wechat": "微信", "alipay": "支付宝", "other": "其他"}
+ACCOUNTS = SheetSpec("账户", "Accounts", "master", (
+    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20), C("类型", "Kind", width=8),
+    C("账号", "Number", "code", width=22), C("停用", "Inactive", "bool", width=6)), optional=True)
+# 科目 (凭证's accounts by what they are used for): jxc new fills the 小企业会计准则 defaults
+CHART = SheetSpec("科目", "ChartOfAccounts", "master", (
+    C("用途", "Use", required=True, width=10), C("科目编码", "Code", "code", True, 12),
+    C("科目名称", "Name", required=True, width=30)), optional=True, filled=(
+    ("现金", "1001", "库存现金"), ("银行", "1002", "银行存款"), ("应收", "1122", "应收账款"), ("预付", "1123", "预付账款"),
+    ("库存", "1405", "库存商品"), ("应付", "2202", "应付账款"), ("预收", "2203", "预收账款"),
+    ("进项税额", "22210101", "应交税费-应交增值税-进项税额"), ("销项税额", "22210102", "应交税费-应交增值税-销项税额"),
+    ("收入", "5001", "主营业务收入"), ("成本", "5401", "主营业务成本"), ("其他收入", "5301", "营业外收入"),
+    ("盘亏", "5711", "营业外支出"), ("费用", "5602", "管理费用")))
+# 科目's 用途 words (the Chinese is the 用途 itself; English beside, as the other words)
+CHART_USES = {**{row[0]: row[0] for row in CHART.filled}, "cash": "现金", "bank": "银行", "receivable": "应收",
+              "prepayment": "预付", "stock": "库存", "payable": "应付", "advance": "预收", "inputvat": "进项税额",
+              "outputvat": "销项税额", "revenue": "收入", "cost": "成本", "otherincome": "其他收入", "loss": "盘亏",
+              "expense": "费用"}
 OPENING_STOCK = SheetSpec("期初库存", "OpeningStock", "opening", (
     DATE, WAREHOUSE, SKU, C("数量", "Qty", "qty", True), C("单位成本", "UnitCost", "price", True), STATUS),
     journal="opening_stock")
 OPENING_BALANCES = SheetSpec("期初往来", "OpeningBalances", "opening", (
     DATE, C("往来单位", "Party", "code", True, 14), C("应收", "Receivable", "money"),
     C("应付", "Payable", "money"), C("到期日", "DueDate", "date"), STATUS), journal="opening_balances")
+ACCOUNT = C("账户", "Account", "code", True, 12, "account", "header")
+OPENING_CASH = SheetSpec("期初资金", "OpeningCash", "opening", (
+    DATE, ACCOUNT, C("金额", "Amount", "money", True, 14, "amount", "header"), STATUS), journal="opening_cash")
 
 
 # 单价 may be left empty on a line priced by its 含税单价 (whichever the invoice shows)
@@ -194,10 +219,34 @@ COUNTS = SheetSpec("盘点", "Counts", "document", (
 PAYMENTS = SheetSpec("收付款", "Payments", "document", (
     DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),
     C("金额", "Amount", "money", True, 14, "amount", "header"), C("结算方式", "Method", to="method", level="header"),
-    C("备注", "Note", width=16, to="note", level="header"), STATUS), journal="payments",
+    C("备注", "Note", width=16, to="note", level="header"), STATUS,
+    # optional (after 状态): the account the money moved through (required once 账户 has any), the
+    # order a 预收/预付 is for
+    C("账户", "Account", "code", width=12, to="account", level="header"),
+    C("订单号", "OrderNo", "code", width=14, to="order_no", level="header")), journal="payments",
     types={"收款": DocType.customer_receipt, "receipt": DocType.customer_receipt,
-           "付款": DocType.supplier_payment, "payment": DocType.supplier_payment},
-    has_lines=False, doc_prefix="SK", type_prefix={"付款": "FK", "payment": "FK"})
+           "付款": DocType.supplier_payment, "payment": DocType.supplier_payment,
+           "预收": DocType.advance_receipt, "advancereceipt": DocType.advance_receipt,
+           "预付": DocType.advance_payment, "advancepayment": DocType.advance_payment},
+    has_lines=False, doc_prefix="SK", type_prefix={"付款": "FK", "payment": "FK", "预收": "YS",
+                                                   "advancereceipt": "YS", "预付": "YF", "advancepayment": "YF"})
+OTHER_MONEY = SheetSpec("其他收支", "OtherIncomeExpense", "document", (
+    DOC_NO, DATE, TYPE, ACCOUNT, C("转入账户", "ToAccount", "code", width=12, to="to_account", level="header"),
+    C("类别", "Category", width=10, to="category", level="header"),
+    C("往来单位", "Party", "code", width=14, to="party", level="header"),
+    C("金额", "Amount", "money", True, 14, "amount", "header"), C("备注", "Note", width=16, to="note", level="header"),
+    STATUS), journal="other_money",
+    types={"费用": DocType.expense, "expense": DocType.expense, "其他收入": DocType.other_income,
+           "otherincome": DocType.other_income, "转账": DocType.cash_transfer, "transfer": DocType.cash_transfer},
+    has_lines=False, doc_prefix="FY", type_prefix={"其他收入": "SR", "otherincome": "SR", "转账": "ZZ", "transfer": "ZZ"})
+SETTLEMENTS = SheetSpec("核销", "Settlements", "document", (
+    DOC_NO, DATE, TYPE, C("往来单位", "Party", "code", True, 14, "party", "header"),
+    C("金额", "Amount", "money", True, 14, "amount", "header"),
+    C("原单号", "SourceDocNo", "code", width=14, to="source_doc_no", level="header"),
+    C("备注", "Note", width=16, to="note", level="header"), STATUS), journal="settlements",
+    types={"预收冲应收": DocType.advance_to_receivable, "advancetoreceivable": DocType.advance_to_receivable,
+           "预付冲应付": DocType.advance_to_payable, "advancetopayable": DocType.advance_to_payable,
+           "应收冲应付": DocType.netting, "netting": DocType.netting}, has_lines=False, doc_prefix="HX")
 OTHER_MOVES = SheetSpec("其他出入库", "OtherMoves", "document", (
     DOC_NO, DATE, TYPE, WAREHOUSE, SKU, QTY, C("单位成本", "UnitCost", "price", to="unit_cost", level="line"),
     NOTE, STATUS), journal="other_moves",
@@ -235,15 +284,19 @@ _AGING = ("未到期", "0-30天", "31-60天", "61-90天", "91-120天", "120天�
 _AGING_EN = ("NotDue", "0-30", "31-60", "61-90", "91-120", "120+")
 
 
-def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str) -> tuple[Column, ...]:
+def _aging(party_zh: str, party_en: str, balance_zh: str, balance_en: str, credit_zh: str,
+           credit_en: str) -> tuple[Column, ...]:
+    """应收/应付: the net balance (= JXC_BALANCE), beside it the advances and surplus credits not
+    yet applied (预收余额/预付余额), then the open amounts by age."""
     return (C(party_zh, party_en, "code", to="party"), C("名称", "Name", width=20), C(balance_zh, balance_en, "money", width=MONEY_WIDTH),
+            C(credit_zh, credit_en, "money", width=MONEY_WIDTH),
             *(C(zh, en, "money", width=MONEY_WIDTH) for zh, en in zip(_AGING, _AGING_EN)),
             C("信用额度", "CreditLimit", "money", width=MONEY_WIDTH), C("超出额度", "OverLimit", "money", width=MONEY_WIDTH))
 
 
-RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance"),
+RECEIVABLES = SheetSpec("应收", "Receivables", "generated", _aging("客户", "Customer", "应收余额", "Balance", "预收余额", "Advances"),
                         dated_by_today=True, as_of=True)
-PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance"),
+PAYABLES = SheetSpec("应付", "Payables", "generated", _aging("供应商", "Supplier", "应付余额", "Balance", "预付余额", "Advances"),
                      dated_by_today=True, as_of=True)
 JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("过账批次", "Batch", "int", width=8), C("日期", "Date", "date"), C("单据类型", "DocType", width=14),
@@ -251,6 +304,15 @@ JOURNAL = SheetSpec("台账", "Journal", "generated", (
     C("出库数量", "OutQty", "qty"), C("成本单价", "UnitCost", "price", width=14, cost=True),
     C("金额", "Amount", "money", width=MONEY_WIDTH, cost=True), C("结存数量", "BalanceQty", "qty"),
     C("结存金额", "BalanceValue", "money", width=MONEY_WIDTH, cost=True)))
+CASH = SheetSpec("资金", "Cash", "generated", (
+    C("账户", "Account", "code", to="account"), C("名称", "Name", width=20), C("类型", "Kind", width=8),
+    C("余额", "Balance", "money", width=MONEY_WIDTH), C("预警", "Alert", "alert", width=10)),
+    explains="余额为负的账户标为预警：多半是收款漏记或记晚了，请核对")
+CASH_JOURNAL = SheetSpec("资金日记账", "CashJournal", "generated", (
+    C("日期", "Date", "date"), C("账户", "Account", "code", to="account"), C("单号", "DocNo", width=14),
+    C("单据类型", "DocType", width=10), C("往来单位", "Party", "code", width=14, to="party"), C("摘要", "Memo", width=24),
+    C("收入", "In", "money", width=MONEY_WIDTH), C("支出", "Out", "money", width=MONEY_WIDTH),
+    C("余额", "Balance", "money", width=MONEY_WIDTH)))
 ORDER_STATUS = SheetSpec("订单跟踪", "OrderStatus", "generated", (
     C("订单类型", "OrderType", width=10), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
     C("往来单位", "Party", "code", width=14, to="party"), W_CODE, SKU_CODE, C("商品名称", "Name", width=20),
@@ -299,6 +361,16 @@ STATEMENT = SheetSpec("对账单", "Statement", "report", (
 PRINT = SheetSpec("打印", "Print", "report", (
     SKU_CODE, C("商品名称", "Name", width=20), C("规格", "Spec"), C("单位", "Unit", width=6),
     C("数量", "Qty", "qty"), C("单价", "UnitPrice", "price"), C("金额", "Amount", "money")))
+# 利润表: its rows drawn from cost (销售成本, 销售毛利, 盘盈, 盘亏, 利润) are left out for 采购 and 销售,
+# not its 金额 column (reports.income)
+INCOME_STATEMENT = SheetSpec("利润表", "IncomeStatement", "report", (
+    C("项目", "Item", width=20), C("金额", "Amount", "money", width=MONEY_WIDTH)))
+VOUCHERS = SheetSpec("凭证", "Vouchers", "report", (
+    C("日期", "Date", "date"), C("凭证字", "VoucherWord", width=6), C("凭证号", "VoucherNo", "int", width=8),
+    C("摘要", "Memo", width=24), C("科目编码", "AccountCode", "code", width=12), C("科目名称", "AccountName", width=28),
+    C("借方金额", "Debit", "money", width=MONEY_WIDTH, cost=True),
+    C("贷方金额", "Credit", "money", width=MONEY_WIDTH, cost=True),
+    C("往来单位", "Party", "code", width=14, to="party"), C("单号", "DocNo", width=14)))
 AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
     C("时间", "At", width=20), C("用户", "User"), C("操作", "Action"), C("内容", "Detail", width=50),
     C("工作簿", "Workbook", width=20), C("电脑", "Machine", width=16)))
@@ -306,15 +378,16 @@ AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
 ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字冲销", "reverse_refused": "冲销被拒",
            "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
            "restore": "恢复账簿", "close_refused": "结账被拒", "user_add": "添加用户", "user_disable": "停用用户",
-           "user_refused": "用户管理被拒"}
-REPORTS = (SUMMARY, PROFIT, VAT, REORDER, STOCK_AGE, CHARTS)
+           "user_refused": "用户管理被拒", "vouchers": "生成凭证", "void_voucher": "作废凭证"}
+REPORTS = (SUMMARY, PROFIT, INCOME_STATEMENT, VAT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
 
-MASTERS = (ITEMS, PARTIES, WAREHOUSES)
-OPENINGS = (OPENING_STOCK, OPENING_BALANCES)
-DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES, PURCHASE_ORDERS, SALES_ORDERS)
-GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS, INVOICE_STATUS)
+MASTERS = (ITEMS, PARTIES, WAREHOUSES, ACCOUNTS, CHART)
+OPENINGS = (OPENING_STOCK, OPENING_BALANCES, OPENING_CASH)
+DOCUMENT_SHEETS = (PURCHASES, SALES, TRANSFERS, COUNTS, PAYMENTS, OTHER_MOVES, PURCHASE_ORDERS, SALES_ORDERS,
+                   OTHER_MONEY, SETTLEMENTS)
+GENERATED = (STOCK, RECEIVABLES, PAYABLES, JOURNAL, ORDER_STATUS, INVOICE_STATUS, CASH, CASH_JOURNAL)
 # every sheet whose rows post to a journal (发票 registers invoices: no 新单号, nothing to print)
 POSTED_SHEETS = OPENINGS + DOCUMENT_SHEETS + (INVOICES,)
 INPUTS = MASTERS + POSTED_SHEETS

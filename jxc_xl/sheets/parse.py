@@ -11,15 +11,15 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from ..domain.model import Document, DocType, Item, Line, Party, Source, Warehouse
+from ..domain.model import Account, Document, DocType, Item, Line, Party, Source, Warehouse
 from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
 from ..domain.tax import parse_rate
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .cells import RowReader, to_date, to_number
-from .contract import (COST_METHODS, NO, OPENING_BALANCES, OPENING_STOCK, PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column,
-                       SheetSpec)
+from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
+                       PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
 
 # -- masters and settings ---------------------------------------------------------------------
 def _parse_masters(table: Table, workbook: str, build, key: str) -> tuple[list, list[Problem]]:
@@ -77,6 +77,32 @@ def parse_warehouses(table: Table, workbook: str) -> tuple[list[Warehouse], list
         code, name = r.text("编码", True), r.text("名称", True)
         return None if r.problems else Warehouse(code=code, name=name)
     return _parse_masters(table, workbook, build, "编码")
+
+
+def parse_accounts(table: Table, workbook: str) -> tuple[list[Account], list[Problem]]:
+    def build(r: RowReader) -> Account | None:
+        code, name = r.text("编码", True), r.text("名称", True)
+        kind = r.choice("类型", ACCOUNT_KINDS, required=False)
+        if r.problems:
+            return None
+        return Account(code=code, name=name, kind=kind or "other", number=r.text("账号"),
+                       inactive=r.text("停用").lower() in YES)
+    return _parse_masters(table, workbook, build, "编码")
+
+
+def parse_chart(table: Table | None, workbook: str) -> tuple[dict[str, tuple[str, str]], list[Problem]]:
+    """科目 as {用途: (科目编码, 科目名称)}: the contract's 小企业会计准则 defaults when the workbook
+    has no such sheet or nothing typed in it; else its rows, a 用途 empty, unknown or repeated
+    being a problem of its row."""
+    if table is None or not table.rows:
+        return {use: (code, name) for use, code, name in CHART.filled}, []
+
+    def build(r: RowReader) -> tuple[str, str, str] | None:
+        use = r.choice("用途", CHART_USES, required=True)
+        code, name = r.text("科目编码", True), r.text("科目名称", True)
+        return None if r.problems else (use, code, name)
+    rows, problems = _parse_masters(table, workbook, build, "用途")
+    return {use: (code, name) for use, code, name in rows}, problems
 
 
 def parse_settings(table: Table | None) -> dict[str, str]:
@@ -155,7 +181,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
     warehouse one row gives by name and another by code is the same header field.
     """
     spec = table.spec
-    if spec in (OPENING_STOCK, OPENING_BALANCES):
+    if spec in (OPENING_STOCK, OPENING_BALANCES, OPENING_CASH):
         return [_opening(table, row, values, workbook) for row, values in table.rows]
     journal = spec.journal
     cols = _digested(table)
@@ -360,6 +386,11 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
         doc_no = f"期初-{date}-{warehouse}-{sku}"
         header = dict(type=DocType.opening_stock, warehouse=warehouse)
         lines = (Line(item=sku, qty=qty or Decimal(0), unit_cost=cost, source=r.source),)
+    elif table.spec is OPENING_CASH:
+        account = r.text("账户", True)
+        doc_no = f"期初-{date}-{account}"
+        header = dict(type=DocType.opening_cash, account=account, amount=r.number("金额", True))
+        lines = ()
     else:
         party = r.text("往来单位", True)
         doc_no = f"期初-{date}-{party}"

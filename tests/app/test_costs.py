@@ -60,7 +60,9 @@ def test_sales_and_purchasing_get_the_sheets_and_reports_without_costs(staffed):
             assert shown == expected, (user, spec.zh)
             assert (set(shown) & COSTS == set()) == hidden
         ws = openpyxl.load_workbook(book)["图表"]
-        assert len(ws._charts) == (1 if hidden else 3)
+        assert len(ws._charts) == (1 if hidden else 4)
+        items = {r[0].value for r in openpyxl.load_workbook(book)["利润表"].iter_rows()}
+        assert ({"销售成本", "销售毛利", "盘盈", "盘亏", "利润"} & items == set()) == hidden and "销售收入" in items
         assert all("毛利" not in str(c.value) for r in ws.iter_rows() for c in r) == hidden
     # 老王's 台账 came back whole after 小销's (its mark says which way it was written)
     assert refresh_book(PatchBook(book), book, user="老王").exit_code == 0

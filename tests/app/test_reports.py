@@ -252,14 +252,14 @@ def test_libreoffice_opens_the_reports_computes_the_formulas_and_draws_the_chart
     assert write_statement(PatchBook(books), books, "C01", START, END).ok and print_document(PatchBook(books), books, "CG1")[0].ok
     again = openpyxl.load_workbook(_libreoffice(books, tmp_path, "xlsx"), data_only=True)
     assert again["采购"]["I2"].value == 80                                   # 金额 = 数量 × 单价, computed
-    for sheet in ("进销存汇总", "毛利", "补货建议", "库龄", "图表", "对账单"):
+    for sheet in ("进销存汇总", "毛利", "利润表", "补货建议", "库龄", "图表", "对账单"):
         assert again[sheet]["A2"].value is not None
     assert again["打印"]["A1"].value == "采购入库单"                           # no 公司名称: the title alone
     assert report_table(books, "进销存汇总", SUMMARY.columns)[1]["期末金额"] == \
         Decimal(str([r for r in again["进销存汇总"].iter_rows(values_only=True) if r[0] == "合计"][0][11]))
     pdf = _libreoffice(books, tmp_path, "pdf")
     pages = _pdf_text(pdf).split("\f")
-    captions = ("近 12 个月销售收入与毛利", "毛利最高的 10 个商品", "各类别库存金额")
+    captions = ("近 12 个月销售收入与毛利", "近 12 个月利润", "毛利最高的 10 个商品", "各类别库存金额")
     for caption in captions:                                  # each table and its chart on a page of its own
         [at] = [n for n, p in enumerate(pages, start=1) if caption in p]
         subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(at), "-l", str(at), str(pdf),

@@ -82,6 +82,8 @@ def posted_book(tmp_path_factory):
     type_rows(book, "期初往来", [{"日期": d(2026, 11, 1), "往来单位": "C01", "应收": 500},
                                {"日期": d(2026, 11, 1), "往来单位": "S01", "应付": 300}])
     type_rows(book, "采购", [{**purchase("CG1", d(2026, 11, 1), "A001", 10, 5), "税率": "13%"}])   # in 开票跟踪
+    type_rows(book, "账户", [{"编码": "XJ", "名称": "现金", "类型": "现金"}])          # 资金 and 资金日记账 have rows
+    type_rows(book, "期初资金", [{"日期": d(2026, 11, 1), "账户": "XJ", "金额": 100}])
     type_rows(book, "采购订单", [{"单号": "CGDD1", "日期": d(2026, 11, 1), "供应商": "S01", "仓库": "WH1",
                                   "商品编码": "B002", "数量": 3, "单价": 2}])
     assert post(book).exit_code == 0 and verify(book) == []

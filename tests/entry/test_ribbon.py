@@ -221,7 +221,7 @@ def test_every_button_has_a_route_and_every_route_a_button():
     assert {b.get("tag") for b in buttons} == set(ribbon.ROUTES)
     assert {b.get("onAction") for b in buttons} == {"RibbonJxc.OnAction"}
     assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "关闭订单", "结账", "反结账",
-                                                 "生成报表", "对账单", "打印单据", "备份", "恢复", "设置", "帮助"}
+                                                 "生成报表", "生成凭证", "对账单", "打印单据", "备份", "恢复", "设置", "帮助"}
 
 
 def test_to_excel_keeps_figures_exact_and_text_text():
@@ -299,7 +299,7 @@ def test_close_order_button_closes_the_selected_order_after_asking(small):
 
 def test_report_button_writes_the_reports_jxc_report_writes(small, tmp_path):
     """生成报表 through Excel (the test engine) and `jxc report` through the file writer give the
-    same five sheets, and the live workbook gets its charts."""
+    same six sheets, and the live workbook gets its charts."""
     from jxc_xl.app.reports import make_reports
     from jxc_xl.io.patch import PatchBook
     from jxc_xl.sheets.contract import REPORTS
@@ -314,7 +314,7 @@ def test_report_button_writes_the_reports_jxc_report_writes(small, tmp_path):
     for spec in REPORTS:
         assert ribbon_sheets[spec.zh] == file_sheets[spec.zh], spec.zh
     charts = openpyxl.load_workbook(small)["图表"]._charts           # nothing sold: no top-ten chart
-    assert [type(c).__name__ for c in charts] == ["BarChart", "PieChart"]
+    assert [type(c).__name__ for c in charts] == ["BarChart", "BarChart", "PieChart"]      # sales, 利润, stock
 
 
 def test_statement_button_states_the_selected_party(small):

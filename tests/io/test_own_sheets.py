@@ -26,7 +26,7 @@ from .test_shapes import damage, post_patched
 from ..wb import TODAY, ledger_at, purchase, table_rows, type_rows
 
 GENERATED = {"库存": "Stock", "应收": "Receivables", "应付": "Payables", "台账": "Journal", "订单跟踪": "OrderStatus",
-             "开票跟踪": "InvoiceStatus"}
+             "开票跟踪": "InvoiceStatus", "资金": "Cash", "资金日记账": "CashJournal"}
 MARKER = re.compile(rb'<definedName[^>]*name="_jxc_sheet_[^"]*"[^>]*>[^<]*</definedName>')
 
 

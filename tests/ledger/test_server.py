@@ -5,6 +5,7 @@ A real server (started by the session's ``pg_server`` fixture), real logins with
 in a pgpass file, real connections.
 """
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import quote
 
 import psycopg
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from jxc_xl import Ledger, LedgerError, lookup
+from jxc_xl.domain.model import Account, Document, DocType
 from jxc_xl.cli import main
 from jxc_xl.ledger.copying import differences
 
@@ -198,6 +200,31 @@ def test_a_login_posts_as_itself_and_only_its_departments_documents(departments)
         assert finance.reverse("S9").ok and finance.verify() == []
         assert [(a.user, a.action) for a in finance.audit_log()][-3:] == [
             ("小销", "post"), ("小销", "reverse_refused"), ("老王", "reverse")]
+
+
+def test_finance_posts_an_expense_and_a_receipt_through_an_account_on_the_server(departments):
+    """财务's login keeps the 账户 master and posts a 费用 and a 收款 through an account (their money
+    entries under the server's row security), and reverses one; 销售 may put no money entry even
+    under a document of its own, past jxc."""
+    day = dt.date(2026, 1, 20)
+    with Ledger.open(departments("老王"), create=False) as finance:
+        assert finance.upsert_masters(accounts=[Account(code="GH", name="工商银行", kind="bank")]) == []
+        result = finance.post([
+            Document(type=DocType.expense, doc_no="FY1", date=day, account="GH", category="房租", amount=Decimal(300)),
+            Document(type=DocType.customer_receipt, doc_no="SK9", date=day, party="C1", account="GH",
+                     amount=Decimal("500.05"))])
+        assert result.ok and sorted(result.posted) == ["FY1", "SK9"], [str(p) for p in result.problems]
+        assert finance.cash() == {"GH": Decimal("200.05")} and finance.verify() == []
+        assert finance.reverse("FY1").ok and finance.cash() == {"GH": Decimal("500.05")}
+        assert [(line.doc_no, line.balance) for line in finance.cash_journal()] == [
+            ("FY1", -30000), ("SK9", 20005), ("FY1", 50005)]
+    with psycopg.connect(departments("小销"), autocommit=True) as conn:
+        conn.execute(NEW_BATCH)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction(force_rollback=True):
+            conn.execute(_document(20))
+            conn.execute("INSERT INTO cash_entries (id, doc, date, pos, account, amount, batch, \"user\") VALUES "
+                         "((SELECT MAX(id) + 1 FROM cash_entries), (SELECT MAX(id) FROM documents), '2026-01-20', 'x', "
+                         "'GH', 100, (SELECT MAX(id) FROM batches), '小销')")
 
 
 def test_users_disabled_on_the_server_can_no_longer_log_in(departments):
