@@ -23,7 +23,7 @@ from .test_marks import libreoffice_copy
 from ..wb import TODAY, purchase, table_rows, type_rows
 
 GENERATED = {"库存": "Stock", "应收": "Receivables", "应付": "Payables", "台账": "Journal", "订单跟踪": "OrderStatus",
-             "资金": "Cash", "资金日记账": "CashJournal"}
+             "开票跟踪": "InvoiceStatus", "资金": "Cash", "资金日记账": "CashJournal"}
 
 
 def scratch_with_picture_and_chart(path: Path) -> Path:
