@@ -53,6 +53,15 @@ def scratch_book(path: Path, purchases: list[list]) -> Path:
     return path
 
 
+def add_sheets(wb: openpyxl.Workbook, sheets: list[tuple[str, list, list[list]]]) -> None:
+    """A sheet per (name, header row, rows), typed from scratch: plain rows, no Table."""
+    for name, head, rows in sheets:
+        ws = wb.create_sheet(name)
+        ws.append(head)
+        for row in rows:
+            ws.append(row)
+
+
 def ledger_at(book: Path) -> Path | str:
     """Where the workbook's ledger is, as 设置 says: the file beside it, or a server's URL."""
     from jxc_xl.app.settings import read_settings

@@ -17,7 +17,7 @@ from jxc_xl.app.periods import close_month
 from jxc_xl.app.usecases import reverse_book, verify_book
 from jxc_xl.cli import main
 from jxc_xl.io.patch import PatchBook as FileBook
-from tests.wb import TODAY, ledger_at, post, table_rows
+from tests.wb import TODAY, add_sheets, ledger_at, post, table_rows
 from tests.xlengine import open_book
 
 D = Decimal
@@ -35,15 +35,11 @@ def cash_book(path: Path, opening: list[list] = (), payments: list[list] = (), m
     ws.title = "商品"
     ws.append(["商品编码", "商品名称"])
     ws.append(["A", "洗衣机"])
-    for name, head, rows in (
-            ("往来单位", ["编码", "名称", "类型"], [["C1", "国美商场", "客户"], ["S1", "海尔电器", "供应商"]]),
-            ("仓库", ["编码", "名称"], [["W", "总仓"]]),
-            ("账户", ["编码", "名称", "类型"], [["XJ", "现金", "现金"], ["GH", "工商银行", "银行"], ["WX", "微信", "微信"]]),
-            ("期初资金", ["日期", "账户", "金额"], opening), ("收付款", PAYMENTS, payments), ("其他收支", MONEY, money)):
-        ws = wb.create_sheet(name)
-        ws.append(head)
-        for row in rows:
-            ws.append(row)
+    add_sheets(wb, [
+        ("往来单位", ["编码", "名称", "类型"], [["C1", "国美商场", "客户"], ["S1", "海尔电器", "供应商"]]),
+        ("仓库", ["编码", "名称"], [["W", "总仓"]]),
+        ("账户", ["编码", "名称", "类型"], [["XJ", "现金", "现金"], ["GH", "工商银行", "银行"], ["WX", "微信", "微信"]]),
+        ("期初资金", ["日期", "账户", "金额"], opening), ("收付款", PAYMENTS, payments), ("其他收支", MONEY, money)])
     wb.save(path)
     return path
 

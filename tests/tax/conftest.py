@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from jxc_xl.ledger import Ledger
-from tests.wb import ledger_at
+from tests.wb import add_sheets, ledger_at
 
 PURCHASE_HEAD = ["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "金额", "税率", "含税单价",
                  "税额", "价税合计", "发票类型", "原单号", "状态"]
@@ -41,12 +41,7 @@ def taxed_book(path: Path, taxpayer: str = "一般纳税人", default_rate: obje
     ws.append(["项目", "值"])
     ws.append(["纳税人类型", taxpayer])
     ws.append(["默认税率", default_rate])
-    for name, head, rows in (("采购", PURCHASE_HEAD, purchases), ("销售", SALES_HEAD, sales),
-                             ("发票", INVOICE_HEAD, invoices)):
-        ws = wb.create_sheet(name)
-        ws.append(head)
-        for row in rows:
-            ws.append(row)
+    add_sheets(wb, [("采购", PURCHASE_HEAD, purchases), ("销售", SALES_HEAD, sales), ("发票", INVOICE_HEAD, invoices)])
     wb.save(path)
     return path
 
