@@ -406,10 +406,11 @@ class Ledger:
     def verify(self) -> list[str]:
         """Recompute every running balance and every cost from the movements, hold every
         standing closing snapshot to them, every 增值税 figure to its lines, every money entry to its
-        document, and settle every party again (no advance applied beyond what was open); list differences."""
+        document, the exported vouchers to the documents they are of, and settle every party again (no
+        advance applied beyond what was open); list differences."""
         return (checks.figures(self.conn, self.settings) + checks.tax(self.conn)
                 + periods.snapshot_differences(self.conn) + cash.differences(self.conn)
-                + settlement.differences(self.conn))
+                + settlement.differences(self.conn) + voucher_exports.differences(self.conn))
 
     def backup(self, target: str | Path) -> list[str]:
         """A consistent copy of the whole ledger at ``target``, checked; returns what the check

@@ -78,6 +78,32 @@ def standing(conn, doc_id: int) -> list[int]:
                                        "ORDER BY voucher_no", (doc_id,))]
 
 
+# What verify() holds the exported vouchers to: each standing export is of a document the books hold
+# and that stands (a reversed one must have had its voucher voided first), a document stands under
+# one 凭证号 at most, and a 凭证号 is one document's.
+_EXPORT_CHECKS = (
+    ("凭证 {0}-{1}：所导出的单据不在账簿中",
+     "SELECT e.voucher_no, e.doc FROM voucher_exports e LEFT JOIN documents d ON d.id = e.doc "
+     "WHERE e.voided_at IS NULL AND d.id IS NULL"),
+    ("凭证 {0}-{1}：单据 {2} 已红字冲销，凭证却未作废",
+     "SELECT e.voucher_no, d.doc_no FROM voucher_exports e JOIN documents d ON d.id = e.doc "
+     "WHERE e.voided_at IS NULL AND d.reversed_by IS NOT NULL"),
+    ("单据 {2} 有不止一张未作废的凭证",
+     "SELECT MIN(e.voucher_no), d.doc_no FROM voucher_exports e JOIN documents d ON d.id = e.doc "
+     "WHERE e.voided_at IS NULL GROUP BY d.id, d.doc_no HAVING COUNT(*) > 1"),
+    ("凭证号 {0}-{1} 用于不止一张单据",
+     "SELECT voucher_no, COUNT(DISTINCT doc) FROM voucher_exports GROUP BY voucher_no HAVING COUNT(DISTINCT doc) > 1"),
+)
+
+
+def differences(conn) -> list[str]:
+    """What is wrong with the record of exported vouchers (nothing, for a sound ledger)."""
+    if "voucher_exports" not in conn.tables():
+        return []
+    return [text.format(WORD, number, what) for text, query in _EXPORT_CHECKS
+            for number, what in conn.execute(query)]
+
+
 def export(ledger: Ledger, start: dt.date, end: dt.date, user: str, workbook: str,
            uses: set[str]) -> list[Voucher] | Problem:
     """The vouchers of every document posted in the period, each under its 凭证号 — the one it was

@@ -3,6 +3,7 @@ the ledger so that numbers hold and an exported document is not reversed behind 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -225,6 +226,26 @@ def test_an_exported_document_is_not_reversed_until_its_voucher_is_voided(tmp_pa
     with Ledger.open(ledger_at(book), read_only=True) as ledger:
         actions = [e.action for e in ledger.audit_log()]
     assert actions.count("vouchers") == 2 and actions.count("void_voucher") == 1
+
+
+def test_verify_holds_the_exported_vouchers_to_their_documents(tmp_path):
+    """A voucher record changed outside jxc — a voided export stood up again under a reversed
+    document, one number given to two documents — is named by verify."""
+    book = _busy_book(tmp_path / "b.xlsx")
+    assert not post(book).error_rows and vouchers(book, *MARCH).exit_code == 0
+    number = next(r["凭证号"] for r in entries(book) if r["单号"] == "XS2")
+    assert vouchers(book, "--void", str(number)).exit_code == 0
+    assert CliRunner().invoke(main, ["reverse", str(book), "XS2"]).exit_code == 0
+    assert CliRunner().invoke(main, ["verify", str(book)]).exit_code == 0
+    conn = sqlite3.connect(ledger_at(book))
+    with conn:
+        conn.execute("UPDATE voucher_exports SET voided_at = NULL WHERE voucher_no = ?", (number,))
+        conn.execute("UPDATE voucher_exports SET voucher_no = 1 WHERE voucher_no = 2")
+    conn.close()
+    found = CliRunner().invoke(main, ["verify", str(book)])
+    assert found.exit_code == 1
+    assert f"凭证 记-{number}：单据 XS2 已红字冲销，凭证却未作废" in found.output
+    assert "凭证号 记-1 用于不止一张单据" in found.output
 
 
 def test_jxc_new_fills_the_chart_an_edited_code_is_used_and_a_bad_use_is_named(tmp_path):
