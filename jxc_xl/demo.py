@@ -203,8 +203,8 @@ class _Company:
 
     def expenses(self, date: dt.date) -> None:
         """Rent on the 5th, last month's wages on the 10th (from the 基本户), freight in cash on
-        the 18th; cash drawn from the bank on the first working days, WeChat emptied into the
-        bank once, and the bank's interest."""
+        the 18th; petty cash drawn from the bank once, WeChat paid into the bank once, and the
+        bank's interest (其他收入)."""
         rows = self.rows["其他收支"]
         last_month = (date.replace(day=1) - dt.timedelta(days=1)).month
         spent = {5: ("GH", "房租", Decimal("2800.00"), "门店及仓库房租"),
@@ -234,7 +234,7 @@ class _Company:
             Decimal("1"), ROUND_DOWN) * 100, "银行转账", "订金", None], 账户="GH", 订单号=order_no))
         self.pending.append(_with(SALES, [f"XS{shipped_on:%Y%m%d}-3", shipped_on, "出库", customer, wh, sku, qty, price,
                                           None, None, "订单发货", None, order_no]))
-        self.move(wh, sku, -qty)               # set aside now: nothing shipped before it takes it
+        self.move(wh, sku, -qty)               # set aside now, so nothing shipped in between takes the stock
 
     def trade_both_ways(self, bought_on: dt.date, sold_on: dt.date, netted_on: dt.date) -> None:
         """The wholesaler sells the company fruit and buys drinks from it; at month end what it
