@@ -240,7 +240,8 @@ class _Company:
         """The wholesaler sells the company fruit and buys drinks from it; at month end what it
         owes is set against what it is owed (应收冲应付), the smaller side in whole hundreds."""
         owed = {"采购": Decimal(0), "销售": Decimal(0)}
-        fruit, drinks = list(self.prices)[5:7], [s for s in list(self.prices)[10:20] if self.stock[("WH1", s)] >= 20][:3]
+        fruit = list(self.prices)[5:7]
+        drinks = [s for s in list(self.prices)[10:20] if self.stock[("WH1", s)] >= 20][:3]
         for sheet, spec, no, when, kind, skus, qty, markup in (
                 ("采购", PURCHASES, f"CG{bought_on:%Y%m%d}", bought_on, "入库", fruit, 40, Decimal(1)),
                 ("销售", SALES, f"XS{sold_on:%Y%m%d}-3", sold_on, "出库", drinks, 20, Decimal("1.35"))):

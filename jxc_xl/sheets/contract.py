@@ -146,7 +146,8 @@ ACCOUNT_KINDS = {"现金": "cash", "cash": "cash", "银行": "bank", "bank": "ba
                  "支付宝": "alipay", "alipay": "alipay", "其他": "other", "other": "other"}
 ACCOUNT_LABELS = {"cash": "现金", "bank": "银行", "wechat": "微信", "alipay": "支付宝", "other": "其他"}
 ACCOUNTS = SheetSpec("账户", "Accounts", "master", (
-    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20), C("类型", "Kind", "choice", width=8, words="account_kind"),
+    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20),
+    C("类型", "Kind", "choice", width=8, words="account_kind"),
     C("账号", "Number", "code", width=22), C("停用", "Inactive", "bool", width=6)), optional=True)
 # 科目 (凭证's accounts by what they are used for): jxc new fills the 小企业会计准则 defaults
 CHART = SheetSpec("科目", "ChartOfAccounts", "master", (
