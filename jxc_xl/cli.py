@@ -320,15 +320,17 @@ def new(book: str, company: str) -> None:
 @click.argument("folder", default="jxc-demo")
 def demo(folder: str) -> None:
     """示例：在 FOLDER（默认 jxc-demo）中为一家小贸易公司建工作簿，过账、刷新、结第一个月的账，
-    并生成报表、一份对账单和一张打印的单据。
+    并生成报表、一份对账单、一张打印的单据和第一个月的凭证。
 
     Build, post and refresh a demo workbook for a small trading company, close its first month,
-    and write its reports, a 对账单 and a printed 单据."""
-    from .demo import CLOSED_SHORT, END, PRINTED, START, STATEMENT_PARTY, build_demo, deliberate_mistakes
+    and write its reports, a 对账单, a printed 单据 and the closed month's vouchers."""
+    from .demo import (CLOSED_MONTH_END, CLOSED_SHORT, END, PRINTED, START, STATEMENT_PARTY, build_demo,
+                       deliberate_mistakes)
     from .app.orders import close_order
     from .app.periods import close_month
     from .app.reports import make_reports, print_document, write_statement
     from .app.usecases import post_book
+    from .app.vouchers import write_vouchers
     book_path = _guarded(lambda: build_demo(Path(folder)), Path(folder).resolve())
     report = _on_book(str(book_path), lambda b, p, progress: post_book(b, p, user="示例会计", progress=progress),
                       shown=True)                                  # 制单人 on its printed 单据
@@ -338,7 +340,8 @@ def demo(folder: str) -> None:
     report.notes.append(f"结账 {START:%Y-%m}：{closed.message}")           # the month-end, as the accountant does it
     for done in (_on_book(str(book_path), lambda b, p: make_reports(b, p, START, END)),
                  _on_book(str(book_path), lambda b, p: write_statement(b, p, STATEMENT_PARTY, START, END)),
-                 _on_book(str(book_path), lambda b, p: print_document(b, p, PRINTED))[0]):
+                 _on_book(str(book_path), lambda b, p: print_document(b, p, PRINTED))[0],
+                 _on_book(str(book_path), lambda b, p: write_vouchers(b, p, START, CLOSED_MONTH_END, "示例会计"))):
         report.notes.append(done.message)
     _report(report, deliberate_mistakes(book_path))
 

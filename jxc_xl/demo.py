@@ -6,19 +6,25 @@ mistakes clerks typically make so the user sees how errors look.
 The company is a 一般纳税人 (增值税): its fruit is taxed at 9% and everything else at 13%, the
 items' own 税率; one supplier is a 小规模纳税人 whose 3% 普票 are no 进项税额 (their tax is
 cost); the convenience stores are priced tax-inclusive (含税单价), everyone else tax-exclusive.
+
+Its money (资金) sits in two bank accounts, a till and WeChat: customers pay into the banks (the
+convenience stores by WeChat), suppliers are paid from the 基本户; rent, wages and freight are
+paid monthly (其他收支), cash is drawn from the bank, a kindergarten pays a deposit (预收) on the
+order it is then shipped, and a wholesaler that both buys from and sells to the company is netted
+(核销 应收冲应付). None of this draws on the seed, so the goods and their figures stay as they were.
 """
 from __future__ import annotations
 
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from .domain.tax import Typed, figures
 from .io.files import save_atomically
 from .io.template import build_workbook
-from .sheets.contract import PRICE, PURCHASE_ORDERS, PURCHASES, SALES, SheetSpec
+from .sheets.contract import PAYMENTS, PRICE, PURCHASE_ORDERS, PURCHASES, SALES, SheetSpec
 
 START = dt.date(2026, 8, 1)
 CATEGORIES = {
@@ -36,6 +42,14 @@ RATES = {"水果": Decimal("0.09")}                 # 农产品 9%; every other 
 RATE = Decimal("0.13")
 SMALL_SUPPLIER, SMALL_RATE = "S05", Decimal("0.03")    # a 小规模纳税人: 3% on a 普票
 WITH_TAX = {"C02", "C07"}                        # the convenience stores: prices quoted with tax
+# 账户 (编码, 名称, 类型, 账号) and what each holds on the first day (期初资金)
+ACCOUNTS = [("XJ", "现金", "现金", None, Decimal("3000.00")),
+            ("GH", "工商银行基本户", "银行", "6222021203004567891", Decimal("180000.00")),
+            ("JH", "建设银行一般户", "银行", "6217000130009876543", Decimal("60000.00")),
+            ("WX", "微信收款", "微信", None, Decimal("1500.00"))]
+TRADER = "K01"                                   # a wholesaler both customer and supplier: netted
+DEPOSIT_CUSTOMER = "C04"                         # the kindergarten: a deposit on its September order
+FREIGHT = {8: Decimal("380.00"), 9: Decimal("455.00"), 10: Decimal("520.00")}    # paid in cash, by month
 
 
 def build_demo(folder: Path, seed: int = 2026) -> Path:
@@ -76,6 +90,7 @@ class _Company:
     shipments: list[tuple] = field(default_factory=list)
     returned: set[str] = field(default_factory=set)             # documents a return names: not invoiced
     invoiced: set[str] = field(default_factory=set)
+    pending: list[list] = field(default_factory=list)           # 销售 rows ordered ahead, shipped later
 
     def move(self, wh: str, sku: str, qty: int) -> None:
         self.stock[(wh, sku)] = self.stock.get((wh, sku), 0) + qty
@@ -95,7 +110,9 @@ class _Company:
         self.rows["往来单位"] += [[f"S{n:02d}", name, "供应商", "", f"1390000{n:04d}", "", None, rng.choice([30, 60]),
                                  SMALL_RATE if f"S{n:02d}" == SMALL_SUPPLIER else None]
                                 for n, name in enumerate(SUPPLIERS, start=1)]
+        self.rows["往来单位"].append([TRADER, "鲜丰果品批发", "客户及供应商", "", "13700000001", "", 30000, 30])
         self.rows["仓库"] = [list(w) for w in WAREHOUSES]
+        self.rows["账户"] = [[code, name, kind, number, None] for code, name, kind, number, _ in ACCOUNTS]
 
     def openings(self) -> None:
         rng = self.rng
@@ -107,6 +124,7 @@ class _Company:
         self.rows["期初往来"] += [[START, f"C{n:02d}", _money(rng, 500, 8000), None,
                                   START + dt.timedelta(days=rng.randint(-90, 20)), None] for n in range(1, 6)]
         self.rows["期初往来"] += [[START, f"S{n:02d}", None, _money(rng, 1000, 20000), None, None] for n in range(1, 4)]
+        self.rows["期初资金"] = [[START, code, amount, None] for code, *_, amount in ACCOUNTS]
 
     def purchase(self, date: dt.date) -> None:
         """A receipt of what was ordered five days before: most orders arrive in full, every
@@ -175,9 +193,67 @@ class _Company:
     def settle(self, date: dt.date) -> None:
         rng, payments = self.rng, self.rows["收付款"]
         customer = f"C{rng.randint(1, 10):02d}"
-        payments.append([f"SK{date:%Y%m%d}", date, "收款", customer, _money(rng, 300, 3000), "银行转账", None, None])
+        # the convenience stores pay by WeChat; the others into either bank, week about
+        method, account = ("微信", "WX") if customer in WITH_TAX else ("银行转账", ("GH", "JH")[date.day % 2])
+        payments.append(_with(PAYMENTS, [f"SK{date:%Y%m%d}", date, "收款", customer, _money(rng, 300, 3000), method,
+                                         None, None], 账户=account))
         supplier = f"S{rng.randint(1, 6):02d}"
-        payments.append([f"FK{date:%Y%m%d}", date, "付款", supplier, _money(rng, 1000, 6000), "银行转账", None, None])
+        payments.append(_with(PAYMENTS, [f"FK{date:%Y%m%d}", date, "付款", supplier, _money(rng, 1000, 6000), "银行转账",
+                                         None, None], 账户="GH"))
+
+    def expenses(self, date: dt.date) -> None:
+        """Rent on the 5th, last month's wages on the 10th (from the 基本户), freight in cash on
+        the 18th; petty cash drawn from the bank once, WeChat paid into the bank once, and the
+        bank's interest (其他收入)."""
+        rows = self.rows["其他收支"]
+        last_month = (date.replace(day=1) - dt.timedelta(days=1)).month
+        spent = {5: ("GH", "房租", Decimal("2800.00"), "门店及仓库房租"),
+                 10: ("GH", "工资", Decimal("7200.00"), f"{last_month}月工资"),
+                 18: ("XJ", "运费", FREIGHT[date.month], "送货运费")}
+        if date.day in spent:
+            account, category, amount, note = spent[date.day]
+            rows.append([f"FY{date:%Y%m%d}", date, "费用", account, None, category, None, amount, note, None])
+        moved = {dt.date(2026, 8, 3): ("GH", "XJ", Decimal("5000.00"), "提取备用金"),
+                 dt.date(2026, 10, 2): ("WX", "GH", Decimal("1000.00"), "微信提现到基本户")}
+        if date in moved:
+            out, to, amount, note = moved[date]
+            rows.append([f"ZZ{date:%Y%m%d}", date, "转账", out, to, None, None, amount, note, None])
+        if date == dt.date(2026, 9, 21):
+            rows.append([f"SR{date:%Y%m%d}", date, "其他收入", "GH", None, "利息", None, Decimal("56.78"), "结息", None])
+
+    def deposit(self, date: dt.date, shipped_on: dt.date) -> None:
+        """The kindergarten orders fruit for the new term and pays half ahead (预收, naming the
+        order: 定向抵扣); the order is shipped five days later, taking the deposit."""
+        customer, wh = DEPOSIT_CUSTOMER, "WH1"
+        sku = max((s for s in list(self.prices)[:10] if self.stock.get((wh, s), 0) >= 30), key=self.prices.get)
+        qty, price = 30, (self.prices[sku] * Decimal("1.35")).quantize(Decimal("0.01"))
+        order_no = f"XSDD{date:%Y%m%d}"
+        self.rows["销售订单"].append([order_no, date, customer, wh, sku, qty, price, None, shipped_on, "新学期水果", None])
+        total = figures(Typed(Decimal(qty), self.rates[sku], price=price)).total
+        self.rows["收付款"].append(_with(PAYMENTS, [f"YS{date:%Y%m%d}", date, "预收", customer, (total / 200).quantize(
+            Decimal("1"), ROUND_DOWN) * 100, "银行转账", "订金", None], 账户="GH", 订单号=order_no))
+        self.pending.append(_with(SALES, [f"XS{shipped_on:%Y%m%d}-3", shipped_on, "出库", customer, wh, sku, qty, price,
+                                          None, None, "订单发货", None, order_no]))
+        self.move(wh, sku, -qty)               # set aside now, so nothing shipped in between takes the stock
+
+    def trade_both_ways(self, bought_on: dt.date, sold_on: dt.date, netted_on: dt.date) -> None:
+        """The wholesaler sells the company fruit and buys drinks from it; at month end what it
+        owes is set against what it is owed (应收冲应付), the smaller side in whole hundreds."""
+        owed = {"采购": Decimal(0), "销售": Decimal(0)}
+        fruit = list(self.prices)[5:7]
+        drinks = [s for s in list(self.prices)[10:20] if self.stock[("WH1", s)] >= 20][:3]
+        for sheet, spec, no, when, kind, skus, qty, markup in (
+                ("采购", PURCHASES, f"CG{bought_on:%Y%m%d}", bought_on, "入库", fruit, 40, Decimal(1)),
+                ("销售", SALES, f"XS{sold_on:%Y%m%d}-3", sold_on, "出库", drinks, 20, Decimal("1.35"))):
+            for sku in skus:
+                price = (self.prices[sku] * markup).quantize(Decimal("0.01"))
+                self.rows[sheet].append(_with(spec, [no, when, kind, TRADER, "WH1", sku, qty, price, None, None, None,
+                                                     None, None]))
+                self.move("WH1", sku, qty if sheet == "采购" else -qty)
+                owed[sheet] += figures(Typed(Decimal(qty), self.rates[sku], price=price)).total
+        amount = (min(owed.values()) / 100).quantize(Decimal("1"), ROUND_DOWN) * 100
+        self.rows["核销"].append([f"HX{netted_on:%Y%m%d}", netted_on, "应收冲应付", TRADER, amount, None,
+                                 "互抵货款", None])
 
     def returns(self, date: dt.date) -> None:
         """A sales return and a purchase return, each naming its source document."""
@@ -228,6 +304,13 @@ class _Company:
             self.order_ahead(date)
         if day % 10 == 9 and day < INVOICED_UNTIL:          # invoices every ten days, for the first two months
             self.invoice(date)
+        self.expenses(date)
+        if day == 33:                                       # a deposit on an order, shipped five days later
+            self.deposit(date, date + dt.timedelta(days=5))
+        if day == 38:
+            self.rows["销售"] += self.pending
+        if day == 22:                                       # bought from and sold to a wholesaler, netted
+            self.trade_both_ways(date, date + dt.timedelta(days=4), dt.date(2026, 8, 31))
 
     def invoice(self, date: dt.date) -> None:
         """The 发票 of the documents older than five days not yet invoiced nor returned: one 专票 per
@@ -260,8 +343,8 @@ class _Company:
         return figures(typed).total
 
 
-SHEETS = ("商品", "往来单位", "仓库", "期初库存", "期初往来", "采购", "销售", "调拨", "盘点", "收付款", "其他出入库",
-          "采购订单", "销售订单", "发票")
+SHEETS = ("商品", "往来单位", "仓库", "账户", "期初库存", "期初往来", "期初资金", "采购", "销售", "调拨", "盘点", "收付款",
+          "其他收支", "核销", "其他出入库", "采购订单", "销售订单", "发票")
 INVOICED_UNTIL = 60                           # the days after which nothing more is invoiced
 
 
@@ -279,6 +362,7 @@ def demo_rows(rng: random.Random) -> dict[str, list[list]]:
 CLOSED_SHORT = "CGDD20260805"
 END = START + dt.timedelta(days=91)          # the demo's last day: its reports cover the quarter
 STATEMENT_PARTY = "C01"                       # whose 对账单 the demo writes
+CLOSED_MONTH_END = dt.date(2026, 8, 31)       # the month the demo closes, and exports the vouchers of
 PRINTED = "XS20260801-1"                      # the document the demo fills 打印 with
 MISTAKES = {"采购": "CG-ERR2", "销售": "XS-ERR1", "收付款": "SK-ERR3"}
 
@@ -303,4 +387,4 @@ def _mistakes(purchases: list, sales: list, payments: list) -> None:
     purchases.append(["CG-ERR2", end, "入库", "S01", "WH1", "A001", "十箱", Decimal("30.00"), None, None,
                       "数量写成了文字", None])
     # (not an unreadable date: a row whose month cannot be told stops every 结账, and the demo closes August)
-    payments.append(["SK-ERR3", end, "收款", "C02", "伍佰元", "现金", "金额写成了大写", None])
+    payments.append(_with(PAYMENTS, ["SK-ERR3", end, "收款", "C02", "伍佰元", "现金", "金额写成了大写", None], 账户="XJ"))

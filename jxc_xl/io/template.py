@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableFormula, TableStyleInfo
 
-from ..sheets.contract import (ALL_SHEETS, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
+from ..sheets.contract import (ACCOUNTS, ALL_SHEETS, GENERATED, ITEMS, PARTIES, SETTINGS, WAREHOUSES,
                                SheetSpec, generated_note)
 from ..sheets.format import FORMATS, HEADER_FILL
 from .files import save_atomically
@@ -24,30 +24,43 @@ TEMPLATE_ROWS = 1
 VALIDATION_ROWS = 5000       # rows the drop-down lists cover, beyond the table as it grows
 
 # list name -> (master sheet, its code column letter)
-LISTS = {"商品编码列表": (ITEMS, "A"), "往来单位列表": (PARTIES, "A"), "仓库列表": (WAREHOUSES, "A")}
+LISTS = {"商品编码列表": (ITEMS, "A"), "往来单位列表": (PARTIES, "A"), "仓库列表": (WAREHOUSES, "A"),
+         "账户列表": (ACCOUNTS, "A")}
 LIST_FOR = {"商品编码": "商品编码列表", "供应商": "往来单位列表", "客户": "往来单位列表", "往来单位": "往来单位列表",
-            "仓库": "仓库列表", "调出仓库": "仓库列表", "调入仓库": "仓库列表"}
+            "仓库": "仓库列表", "调出仓库": "仓库列表", "调入仓库": "仓库列表", "账户": "账户列表", "转入账户": "账户列表"}
 
 GUIDE = """jxc-xl 进销存工作簿 使用说明
 
-1. 先填主数据：“商品”“往来单位”“仓库”三张表（编码不能重复；往来单位的类型填 客户 / 供应商 / 客户及供应商）。
-2. 开始使用时填“期初库存”（每个仓库每个商品的数量和单位成本）和“期初往来”（每个客户的应收、每个供应商的应付）。
-3. 日常单据：采购、销售、调拨、盘点、收付款、其他出入库，每行一条明细；同一张单据的多行，单号、日期、业务类型、往来单位、仓库要一致。
+1. 先填主数据：“商品”“往来单位”“仓库”三张表（编码不能重复；往来单位的类型填 客户 / 供应商 / 客户及供应商）；
+   管钱的话再填“账户”表：现金、银行卡、微信、支付宝等（类型从下拉列表选）。
+2. 开始使用时填“期初库存”（每个仓库每个商品的数量和单位成本）、“期初往来”（每个客户的应收、每个供应商的应付）
+   和“期初资金”（每个账户开始时的余额，透支填负数）。
+3. 日常单据：采购、销售、调拨、盘点、收付款、其他收支、核销、其他出入库，每行一条明细；
+   同一张单据的多行，单号、日期、业务类型、往来单位、仓库要一致。
    数量一律填正数，方向由业务类型决定；退货可在“原单号”填原入库/出库单号，按原单成本退回。
    采购订单、销售订单记下订购的数量（不动库存和往来）；到货入库、发货出库时在“订单号”列填订单的单号，
    系统核对未执行的数量，并在“库存”表算出采购在途、销售待发和可用数量；不再执行的订单点“关闭订单”。
    增值税：按发票填单价（不含税）或含税单价其中一个；税率可不填（依次取商品、往来单位、“设置”的默认税率）；
    金额、税额、价税合计由系统按行计算（四舍五入到分），过账后写回；采购的发票类型填 专票 / 普票 / 无票。
-4. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
+4. 资金：有了账户，收付款和其他收支每行都要填“账户”（钱从哪个账户进出）。“其他收支”记 费用（类别填 房租、工资、
+   水电、运费等，利润表按类别列出）、其他收入 和 转账（从“账户”转到“转入账户”，不影响利润）。
+   “资金”表是每个账户的余额（为负时标出，结账时也会提示），“资金日记账”是每笔收支和逐笔余额。
+   收付款的业务类型 预收 / 预付 是订金：不冲以前的欠款，只抵以后的发货/到货；“订单号”填销售订单或采购订单时
+   只抵这张订单的发货或到货（定向抵扣）。“核销”表做 预收冲应收、预付冲应付，以及对既是客户又是供应商的
+   单位 应收冲应付；一张核销不能超过两边还没结清的金额。
+5. 点“进销存 → 过账”（或运行 jxc post 工作簿.xlsx）：系统校验每一行，合格的记入账簿，“状态”列写“已过账…”；
    有问题的行写“错误：…”并把出错的单元格标成红色，改正后再次过账即可。已过账的行不要修改，需要更正请用“冲销”（红字冲销）后重新录入。
    “发票”表登记开出和收到的发票（由财务过账）：一张发票开具几张单据就填几行（同一发票号码），红字发票填负数；
    “开票跟踪”表列出每张含税单据已开票、未开票的金额。开具了发票的单据要先冲销发票才能冲销。
-5. {generated}由系统生成，每次刷新/过账都会整表重写，不要在里面录入；“报表”另写进销存汇总、毛利、增值税、补货建议、库龄和图表。
-6. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存、
+6. {generated}由系统生成，每次刷新/过账都会整表重写，不要在里面录入；“报表”另写进销存汇总、毛利、利润表、增值税、补货建议、库龄和图表。
+7. 凭证：点“生成凭证”（jxc vouchers 工作簿.xlsx --from 2026-11-01 --to 2026-11-30）把这期间每张已过账单据做成
+   一张借贷平衡的记账凭证，写入“凭证”表，第 1 行是表头，可导入金蝶、用友；科目取“科目”表（已按小企业会计准则填好，
+   可以改成自己账套的科目）。生成过凭证的单据要先作废凭证（--void 凭证号）才能冲销。
+8. “设置”表：成本方法（移动加权平均 / 先进先出 / 月末一次加权平均，账簿有过账记录后不能再改）、是否允许负库存、
    纳税人类型（小规模纳税人 / 一般纳税人：一般纳税人专票的进项税额可抵扣）和默认税率。
    月末点“进销存 → 结账”（jxc close 工作簿.xlsx 2026-11）：检查通过后该月及以前的单据不能再过账或冲销，
    “结账日期”由系统写入，只作显示，手工修改不起作用；需要更正时点“反结账”（先自动备份账簿，只能反结账最近结账的月份）。
-7. 账簿文件（默认与工作簿同名、扩展名 .jxc.db，放在工作簿旁边）是真正的账；请定期备份，不要放在网络共享盘上。
+9. 账簿文件（默认与工作簿同名、扩展名 .jxc.db，放在工作簿旁边）是真正的账；请定期备份，不要放在网络共享盘上。
    多人共用一套账时，填账簿服务器的地址 postgresql://自己的登录名@服务器:5432/库名（密码不写在这里，
    放在本机的 pgpass 文件中），每人按部门角色过账（见 README“多人使用”）。
 """.format(generated="".join(f"“{spec.zh}”" for spec in GENERATED))
@@ -147,8 +160,12 @@ _KINDS = {"date": "如 2026-11-21，也可写 2026/11/21、2026.11.21 或 202611
 def required_note(spec: SheetSpec, column) -> str:
     """The note on a required header: that every row needs it and how it is typed, in the
     clerk's words (the English alias is a header a user may type, not something to read)."""
-    if spec.role == "master":
-        how = "编码不能重复" if column.kind == "code" else "客户、供应商或客户及供应商" if column.zh == "类型" else ""
+    if spec.role == "master" and column.kind == "code":
+        how = "编码不能重复"
+    elif column.kind == "choice":
+        how = "从下拉列表选择：" + "、".join(w for w in column.choices if not w.isascii())
+    elif spec.role == "master":
+        how = ""
     elif column.to == "type":
         how = "从下拉列表选择：" + "、".join(spec.type_choices)
     elif column.zh == "实盘数量":
@@ -190,9 +207,7 @@ def _validations(ws, spec: SheetSpec, letters: dict[str, str]) -> None:
         if column.kind == "choice":
             words = [w for w in column.choices if not w.isascii()]
             add(column.zh, '"' + ",".join(words) + '"', f"{column.zh}应为 " + " / ".join(words))
-    if spec in (ITEMS, PARTIES, WAREHOUSES):
-        if spec is PARTIES:
-            add("类型", '"客户,供应商,客户及供应商"', "类型应为 客户 / 供应商 / 客户及供应商")
+    if spec.role == "master":              # its choice lists above; the lists below name masters
         return
     for column, name in LIST_FOR.items():
         if column in letters:

@@ -16,7 +16,7 @@ class Column:
     zh: str
     en: str
     required: bool = False
-    kind: str = "text"        # text, code, date, qty, price, money, int, bool, status, system, formula
+    kind: str = "text"        # text, code, date, qty, price, money, int, bool, status, system, formula, choice
     width: int = 12
     # on a document sheet: the Document field ("header": every line repeats it) or Line field
     # ("line") the column fills; "type" is read through the sheet's 业务类型 words
@@ -133,9 +133,11 @@ ITEMS = SheetSpec("商品", "Items", "master", (
     C("参考进价", "PurchasePrice", "price"), C("参考售价", "SalePrice", "price"),
     C("安全库存", "MinQty", "qty"), C("最高库存", "MaxQty", "qty"), C("停用", "Inactive", "bool", width=6),
     C("税率", "TaxRate", "rate", width=8)))
+PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
+               "客户及供应商": "both", "both": "both"}
 PARTIES = SheetSpec("往来单位", "Parties", "master", (
     C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20),
-    C("类型", "Kind", required=True, width=14), C("联系人", "Contact"), C("电话", "Phone", width=14),
+    C("类型", "Kind", "choice", True, 14, words="party_kind"), C("联系人", "Contact"), C("电话", "Phone", width=14),
     C("地址", "Address", width=24), C("信用额度", "CreditLimit", "money"), C("账期天数", "TermsDays", "int"),
     C("税率", "TaxRate", "rate", width=8)))
 WAREHOUSES = SheetSpec("仓库", "Warehouses", "master", (C("编码", "Code", "code", True),
@@ -144,11 +146,12 @@ ACCOUNT_KINDS = {"现金": "cash", "cash": "cash", "银行": "bank", "bank": "ba
                  "支付宝": "alipay", "alipay": "alipay", "其他": "other", "other": "other"}
 ACCOUNT_LABELS = {"cash": "现金", "bank": "银行", "wechat": "微信", "alipay": "支付宝", "other": "其他"}
 ACCOUNTS = SheetSpec("账户", "Accounts", "master", (
-    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20), C("类型", "Kind", width=8),
+    C("编码", "Code", "code", True), C("名称", "Name", required=True, width=20),
+    C("类型", "Kind", "choice", width=8, words="account_kind"),
     C("账号", "Number", "code", width=22), C("停用", "Inactive", "bool", width=6)), optional=True)
 # 科目 (凭证's accounts by what they are used for): jxc new fills the 小企业会计准则 defaults
 CHART = SheetSpec("科目", "ChartOfAccounts", "master", (
-    C("用途", "Use", required=True, width=10), C("科目编码", "Code", "code", True, 12),
+    C("用途", "Use", "choice", True, 10, words="chart_use"), C("科目编码", "Code", "code", True, 12),
     C("科目名称", "Name", required=True, width=30)), optional=True, filled=(
     ("现金", "1001", "库存现金"), ("银行", "1002", "银行存款"), ("应收", "1122", "应收账款"), ("预付", "1123", "预付账款"),
     ("库存", "1405", "库存商品"), ("应付", "2202", "应付账款"), ("预收", "2203", "预收账款"),
@@ -183,7 +186,8 @@ INVOICE_TYPES = {"专票": "special", "special": "special", "普票": "ordinary"
 # an invoice itself is a 专票 or a 普票 (无票 is a purchase's, not an invoice's)
 INVOICE_KINDS = {k: v for k, v in INVOICE_TYPES.items() if v != "none"}
 # the words a choice column (kind "choice") takes, by the field it fills (or its ``words``)
-CHOICES = {"invoice_type": INVOICE_TYPES, "invoice_kind": INVOICE_KINDS}
+CHOICES = {"invoice_type": INVOICE_TYPES, "invoice_kind": INVOICE_KINDS, "party_kind": PARTY_KINDS,
+           "account_kind": ACCOUNT_KINDS, "chart_use": CHART_USES}
 
 
 def _trade(party_zh: str, party_en: str, *more: Column) -> tuple[Column, ...]:
@@ -399,8 +403,6 @@ def journal_named(sheet: str) -> str | None:
     """The journal of the document sheet called ``sheet`` (its Chinese or English name)."""
     name = str(sheet).strip().lower()
     return next((j for j, spec in BY_JOURNAL.items() if name in (spec.zh, spec.en.lower())), None)
-PARTY_KINDS = {"客户": "customer", "customer": "customer", "供应商": "supplier", "supplier": "supplier",
-               "客户及供应商": "both", "both": "both"}
 COST_METHODS = {"移动加权平均": "moving_average", "moving_average": "moving_average",
                 "先进先出": "fifo", "fifo": "fifo",
                 "月末一次加权平均": "monthly_average", "monthly_average": "monthly_average"}

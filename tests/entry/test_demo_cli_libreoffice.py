@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from jxc_xl import Ledger
+from jxc_xl import Ledger, lookup
+from jxc_xl.ledger import settlement
 from jxc_xl.cli import main
 
 from ..wb import purchase, type_rows
@@ -61,6 +62,57 @@ def test_demo_posts_with_exactly_its_deliberate_errors(tmp_path):
     assert "documents posted: 0" in again.output and _errors(book) == DELIBERATE
     verified = CliRunner().invoke(main, ["verify", str(book)])
     assert verified.exit_code == 0, verified.output
+
+
+def _table(wb, sheet: str) -> list[dict]:
+    """A sheet's rows under its header row (the first row holding 2+ texts after the title), as dicts."""
+    rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+    at = next(i for i, r in enumerate(rows) if sum(isinstance(v, str) for v in r) >= 2)
+    return [dict(zip(rows[at], r)) for r in rows[at + 1:] if any(v is not None for v in r)]
+
+
+def test_demo_keeps_its_money_in_accounts_books_a_deposit_nets_a_party_and_exports_vouchers(tmp_path):
+    """The demo's 资金: two bank accounts, cash and WeChat, each positive and what JXC_CASH answers;
+    rent, wages and freight on 利润表; a deposit held for its 销售订单 (not taken by the customer's
+    older receivables) and applied to the shipment fulfilling it; a party netted; August's vouchers."""
+    result = CliRunner().invoke(main, ["demo", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    book, ledger_path = tmp_path / "demo.xlsx", tmp_path / "demo.jxc.db"
+    wb = openpyxl.load_workbook(book)
+    kinds = {r["编码"]: r["类型"] for r in _table(wb, "账户")}
+    assert sorted(kinds.values()) == ["微信", "现金", "银行", "银行"]
+    assert all(r["账户"] in kinds for r in _table(wb, "收付款"))            # an 账户 on every 收付款
+    cash = {r["账户"]: r["余额"] for r in _table(wb, "资金")}
+    assert set(cash) == set(kinds) and all(v > 0 for v in cash.values())
+    assert [float(v) for v in lookup.cash_balance(ledger_path, list(cash))] == list(cash.values())  # = JXC_CASH
+    journal = _table(wb, "资金日记账")
+    assert {r["单据类型"] for r in journal} >= {"期初资金", "收款", "付款", "费用", "转账", "预收"}
+    money = _table(wb, "其他收支")
+    assert {r["类别"] for r in money if r["业务类型"] == "费用"} == {"房租", "工资", "运费"}
+    assert all(str(r["状态"]).startswith("已过账") for r in money + _table(wb, "核销") + _table(wb, "期初资金"))
+    income = {r["项目"]: r["金额"] for r in _table(wb, "利润表")}
+    assert {"费用-房租", "费用-工资", "费用-运费"} <= set(income)
+    assert round(sum(v for k, v in income.items() if k.startswith("费用-")), 2) == income["费用合计"] > 0
+    [deposit] = [r for r in _table(wb, "收付款") if r["业务类型"] == "预收"]
+    [shipped] = {(r["单号"], r["日期"]) for r in _table(wb, "销售") if r["订单号"] == deposit["订单号"]}
+    parties = {r["编码"]: r["类型"] for r in _table(wb, "往来单位")}
+    [netted] = [r for r in _table(wb, "核销") if r["业务类型"] == "应收冲应付"]
+    assert parties[netted["往来单位"]] == "客户及供应商"
+    with Ledger.open(ledger_path) as ledger:
+        held = lambda day: settlement.settle(settlement.entries(            # noqa: E731
+            ledger.conn, deposit["往来单位"], "AR", day.date())).advances()
+        cents = round(deposit["金额"] * 100)
+        assert held(shipped[1] - dt.timedelta(days=1)) == cents            # held, older receivables open
+        assert held(shipped[1]) == 0                                       # taken by the order's shipment
+        assert ledger.verify() == []
+    assert "凭证已生成（2026-08-01 至 2026-08-31）" in result.output
+    vouchers = _table(wb, "凭证")
+    assert vouchers and {r["日期"].month for r in vouchers} == {8}
+    by_no: dict[int, float] = {}
+    for r in vouchers:
+        by_no[r["凭证号"]] = by_no.get(r["凭证号"], 0) + round((r["借方金额"] or 0) * 100) - round((r["贷方金额"] or 0) * 100)
+    assert set(by_no.values()) == {0}                                      # each voucher balances
+    assert {"1001", "1002", "5602", "1122", "2202"} <= {str(r["科目编码"]) for r in vouchers}  # cash, bank, 管理费用
 
 
 def _taxed_as_a_general_taxpayer(ledger) -> None:
