@@ -124,22 +124,29 @@ def drop(name: str):
     return lambda parts: parts.pop(name)
 
 
-def retarget(parts):
-    rels = "xl/_rels/workbook.xml.rels"
-    parts[rels] = parts[rels].replace(b"worksheets/sheet7.xml", b"worksheets/sheet99.xml")
+def retarget(name: str):
+    def change(parts):
+        rels = "xl/_rels/workbook.xml.rels"
+        parts[rels] = parts[rels].replace(name.removeprefix("xl/").encode(), b"worksheets/sheet99.xml")
+    return change
 
 
-@pytest.mark.parametrize("change, part", [
-    (truncate_xml("xl/worksheets/sheet7.xml"), "xl/worksheets/sheet7.xml"),    # 采购: bad XML
-    (drop("xl/worksheets/sheet7.xml"), "xl/worksheets/sheet7.xml"),            # 采购: part missing
-    (retarget, "xl/worksheets/sheet99.xml"),                                     # a relationship to nothing
-    (drop("xl/_rels/workbook.xml.rels"), "xl/_rels/workbook.xml.rels"),
-    (truncate_xml("xl/workbook.xml"), "xl/workbook.xml"),
-    (truncate_xml("xl/styles.xml"), "xl/styles.xml"),
-    (truncate_xml("[Content_Types].xml"), None),
+PURCHASES_PART = "<采购's part>"        # whichever part the template gives the 采购 sheet
+
+
+@pytest.mark.parametrize("make, name, part", [
+    (truncate_xml, PURCHASES_PART, PURCHASES_PART),                          # 采购: bad XML
+    (drop, PURCHASES_PART, PURCHASES_PART),                                  # 采购: part missing
+    (retarget, PURCHASES_PART, "xl/worksheets/sheet99.xml"),                 # a relationship to nothing
+    (drop, "xl/_rels/workbook.xml.rels", "xl/_rels/workbook.xml.rels"),
+    (truncate_xml, "xl/workbook.xml", "xl/workbook.xml"),
+    (truncate_xml, "xl/styles.xml", "xl/styles.xml"),
+    (truncate_xml, "[Content_Types].xml", None),
 ])
-def test_a_damaged_workbook_is_one_line_naming_the_part_and_the_bak(book, change, part):
-    assert sheet_part(book, "采购") == "xl/worksheets/sheet7.xml"
+def test_a_damaged_workbook_is_one_line_naming_the_part_and_the_bak(book, make, name, part):
+    purchases = sheet_part(book, "采购")
+    assert purchases.startswith("xl/worksheets/sheet")
+    change, part = make(name.replace(PURCHASES_PART, purchases)), part and part.replace(PURCHASES_PART, purchases)
     book.with_name(book.name + ".bak").write_bytes(book.read_bytes())
     damage(book, change)
     with pytest.raises(WorkbookError) as found:
