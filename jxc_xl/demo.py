@@ -229,7 +229,7 @@ class _Company:
         qty, price = 30, (self.prices[sku] * Decimal("1.35")).quantize(Decimal("0.01"))
         order_no = f"XSDD{date:%Y%m%d}"
         self.rows["销售订单"].append([order_no, date, customer, wh, sku, qty, price, None, shipped_on, "新学期水果", None])
-        total = figures(Typed(Decimal(qty), self.rates[sku], price=price)).total
+        total = figures(Typed(Decimal(qty), self.rates[sku], price=price)).total_with_tax
         self.rows["收付款"].append(_with(PAYMENTS, [f"YS{date:%Y%m%d}", date, "预收", customer, (total / 200).quantize(
             Decimal("1"), ROUND_DOWN) * 100, "银行转账", "订金", None], 账户="GH", 订单号=order_no))
         self.pending.append(_with(SALES, [f"XS{shipped_on:%Y%m%d}-3", shipped_on, "出库", customer, wh, sku, qty, price,
@@ -250,7 +250,7 @@ class _Company:
                 self.rows[sheet].append(_with(spec, [no, when, kind, TRADER, "WH1", sku, qty, price, None, None, None,
                                                      None, None]))
                 self.move("WH1", sku, qty if sheet == "采购" else -qty)
-                owed[sheet] += figures(Typed(Decimal(qty), self.rates[sku], price=price)).total
+                owed[sheet] += figures(Typed(Decimal(qty), self.rates[sku], price=price)).total_with_tax
         amount = (min(owed.values()) / 100).quantize(Decimal("1"), ROUND_DOWN) * 100
         self.rows["核销"].append([f"HX{netted_on:%Y%m%d}", netted_on, "应收冲应付", TRADER, amount, None,
                                  "互抵货款", None])
@@ -340,7 +340,7 @@ class _Company:
             typed = Typed(Decimal(qty), rate, price_with_tax=(price * (1 + rate)).quantize(Decimal("0.01")))
         else:
             typed = Typed(Decimal(qty), rate, price=price)
-        return figures(typed).total
+        return figures(typed).total_with_tax
 
 
 SHEETS = ("商品", "往来单位", "仓库", "账户", "期初库存", "期初往来", "期初资金", "采购", "销售", "调拨", "盘点", "收付款",

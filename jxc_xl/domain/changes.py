@@ -16,13 +16,13 @@ from .money import mul_money
 
 HEADER = ("type", "date", "party", "warehouse", "to_warehouse", "source_doc_no", "amount", "method",
           "receivable", "payable", "due_date", "invoice_type")
-LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "price_with_tax", "tax", "total", "covers")
+LINE = ("item", "qty", "price", "amount", "unit_cost", "note", "tax_rate", "price_with_tax", "tax", "total_with_tax", "covers")
 # the column each attribute is typed in (the party's and the quantity's depend on the sheet)
 COLUMN = {"invoice_type": "发票类型", "type": "业务类型", "date": "日期", "warehouse": "仓库", "to_warehouse": "调入仓库",
           "source_doc_no": "原单号", "amount": "金额", "method": "结算方式", "receivable": "应收",
           "payable": "应付", "due_date": "到期日", "item": "商品编码", "qty": "数量", "price": "单价",
           "unit_cost": "单位成本", "note": "备注", "tax_rate": "税率", "price_with_tax": "含税单价", "tax": "税额",
-          "total": "价税合计", "covers": "单号"}
+          "total_with_tax": "价税合计", "covers": "单号"}
 # an invoice's header is typed in its own columns
 INVOICE_COLUMN = {"type": "方向", "date": "开票日期", "source_doc_no": "单号"}
 PARTY_COLUMN = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商",
@@ -81,13 +81,13 @@ def _line_values(line: Line) -> tuple:
     if amount is not None and price is not None and amount == mul_money(line.qty, price):
         amount = None
     if found is None:
-        taxed = (line.tax_rate, line.price_with_tax, line.tax, line.total)
+        taxed = (line.tax_rate, line.price_with_tax, line.tax, line.total_with_tax)
     elif found.rate or found.tax:
-        taxed = (found.rate, found.price_with_tax, found.tax, found.total)
+        taxed = (found.rate, found.price_with_tax, found.tax, found.total_with_tax)
     else:
         taxed = (None, None, None, None)
     if line.covers:
-        taxed = (None, None, line.tax, line.total)
+        taxed = (None, None, line.tax, line.total_with_tax)
     return (line.item, line.qty, price, amount, line.unit_cost, line.note, *taxed, line.covers)
 
 

@@ -207,7 +207,7 @@ class Line(_Model):
     tax_rate: Decimal | None = None       # 税率
     price_with_tax: Decimal | None = None # 含税单价
     tax: Decimal | None = None            # 税额
-    total: Decimal | None = None          # 价税合计
+    total_with_tax: Decimal | None = None # 价税合计
     # the line's figures as the books keep them, once validation has worked them out (None for a
     # line with no tax: its 金额 is 数量 × 单价 as it always was)
     figures: Figures | None = None
@@ -278,7 +278,7 @@ class Document(_Model):
 
 _LATER_FIELDS = {"order_no": "", "delivery_date": None, "covers": ""}
 _LATER_HEADER = ("invoice_type", "account", "to_account", "category", "order_no")
-_TAX_FIELDS = ("tax_rate", "price_with_tax", "tax", "total")
+_TAX_FIELDS = ("tax_rate", "price_with_tax", "tax", "total_with_tax")
 
 
 def _with_figures(line: dict, figures: Figures | None) -> None:
@@ -287,7 +287,7 @@ def _with_figures(line: dict, figures: Figures | None) -> None:
     line with no tax hashes as lines did before 增值税 (its tax fields absent)."""
     if figures is not None:
         line.update(price=figures.price, amount=figures.amount, tax_rate=figures.rate,
-                    price_with_tax=figures.price_with_tax, tax=figures.tax, total=figures.total)
+                    price_with_tax=figures.price_with_tax, tax=figures.tax, total_with_tax=figures.total_with_tax)
     if not line["tax_rate"] and not line["tax"] and not line.get("covers"):    # an invoice's are its figures
         for name in _TAX_FIELDS:
             del line[name]

@@ -57,19 +57,19 @@ class Typed:
     price_with_tax: Decimal | None = None   # 含税单价
     amount: Decimal | None = None           # 金额
     tax: Decimal | None = None              # 税额
-    total: Decimal | None = None            # 价税合计
+    total_with_tax: Decimal | None = None   # 价税合计
 
 
 @dataclass(frozen=True)
 class Figures:
-    """A line's figures as the books keep them: ``total == amount + tax`` always."""
+    """A line's figures as the books keep them: ``total_with_tax == amount + tax`` always."""
 
     rate: Decimal
     price: Decimal
     price_with_tax: Decimal
     amount: Decimal
     tax: Decimal
-    total: Decimal
+    total_with_tax: Decimal
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,9 @@ def _from_price(line: Typed) -> Figures | Mismatch:
     if line.tax is not None:
         tax = line.tax
     else:
-        tax = line.total - amount if line.total is not None else due
+        tax = line.total_with_tax - amount if line.total_with_tax is not None else due
     if _off(tax, amount * line.rate):
-        return Mismatch("税额", tax, due) if line.tax is not None else Mismatch("价税合计", line.total, amount + due)
+        return Mismatch("税额", tax, due) if line.tax is not None else Mismatch("价税合计", line.total_with_tax, amount + due)
     return _balanced(line, price, amount, tax)
 
 
@@ -110,7 +110,7 @@ def _from_price_with_tax(line: Typed) -> Figures | Mismatch:
     """价税合计 = round₂(数量 × 含税单价); 税额 = round₂(价税合计 × 税率 ÷ (1 + 税率)); 金额 = 价税合计 − 税额;
     单价 = 金额 ÷ 数量 to 6 decimals."""
     exact = line.qty * line.price_with_tax
-    total = line.total if line.total is not None else mul_money(line.qty, line.price_with_tax)
+    total = line.total_with_tax if line.total_with_tax is not None else mul_money(line.qty, line.price_with_tax)
     if _off(total, exact):
         return Mismatch("价税合计", total, round_money(exact))
     due = round_money(total * line.rate / (1 + line.rate))
@@ -129,8 +129,8 @@ def _balanced(line: Typed, price: Decimal, amount: Decimal, tax: Decimal) -> Fig
     """The line balances exactly: a typed 价税合计 is 金额 + 税额 to the cent, and a 含税单价 typed
     beside a 单价 gives that 价税合计 within a cent (or is the one written back), or it is an error."""
     total = amount + tax
-    if line.total is not None and line.total != total:
-        return Mismatch("价税合计", line.total, total)
+    if line.total_with_tax is not None and line.total_with_tax != total:
+        return Mismatch("价税合计", line.total_with_tax, total)
     worked_out = round_unit_cost(ratio(total, line.qty)) if line.qty else ZERO
     with_tax = line.price_with_tax
     if with_tax is None:

@@ -306,14 +306,14 @@ def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None
         check.number(with_tax, "含税单价", UNIT, n, positive=False)
     if line.price is not None and with_tax is not None:
         check.number(with_tax, "含税单价", UNIT, n, positive=False)
-    for value, field_ in ((line.tax, "税额"), (line.total, "价税合计")):
+    for value, field_ in ((line.tax, "税额"), (line.total_with_tax, "价税合计")):
         check.number(value, field_, MONEY, n, required=False, positive=False)
     if not basis_ok:
         return line
     party = masters.parties.get(check.doc.party)
     item = masters.items.get(sku) if sku else None
     rate = rate_of(line.tax_rate, item and item.tax_rate, party and party.tax_rate, masters.default_rate)
-    if not rate and line.tax is None and line.total is None and with_tax is None:
+    if not rate and line.tax is None and line.total_with_tax is None and with_tax is None:
         expected = check.product(line.qty, line.price, "单价", n)
         if line.amount is not None and expected is not None:
             if abs(line.amount - expected) > Decimal("0.01"):
@@ -328,7 +328,7 @@ def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None
     if isinstance(found, Mismatch):
         check.add("tax_mismatch", found.field, n, value=_show(found.typed), expected=f"{found.expected:f}")
         return line
-    for value, field_ in ((found.amount, "金额"), (found.tax, "税额"), (found.total, "价税合计")):
+    for value, field_ in ((found.amount, "金额"), (found.tax, "税额"), (found.total_with_tax, "价税合计")):
         if not within(value, MAX_AMOUNT):
             check.add("product_too_large", field_, n, value=_show(value), limit=_limit(MAX_AMOUNT))
             return line
@@ -341,7 +341,7 @@ def _invoiced(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     for value, field_ in ((line.amount, "金额"), (line.tax, "税额")):
         if value is not None:
             check.number(abs(value), field_, MONEY, n, positive=False)
-    total = line.total
+    total = line.total_with_tax
     if total is not None and total == 0:
         check.add("invoice_zero", "价税合计", n)
     elif total is not None and check.number(abs(total), "价税合计", MONEY, n):
@@ -352,7 +352,7 @@ def _invoiced(check: _Check, masters: Masters, n: int, line: Line) -> Line:
 
 def line_figures(line: Line, rate: Decimal) -> Figures | Mismatch:
     """The line's figures at ``rate`` from what its cells hold."""
-    return tax_figures(Typed(line.qty, rate, line.price, line.price_with_tax, line.amount, line.tax, line.total))
+    return tax_figures(Typed(line.qty, rate, line.price, line.price_with_tax, line.amount, line.tax, line.total_with_tax))
 
 
 def check_reversal_date(doc_no: str, date: dt.date, original: dt.date,

@@ -176,7 +176,7 @@ def required_note(spec: SheetSpec, column) -> str:
         how = f"同一张单据的各行填同一个{column.zh}" if spec.has_lines else "每张单据一行，单号不能重复"
     elif column.to == "covers":
         how = "填这张发票开具的已过账单据的单号（开出：销售出库；收到：采购入库），每张单据一行"
-    elif column.to == "total":
+    elif column.to == "total_with_tax":
         how = "填发票上这张单据的价税合计（红字发票填负数）"
     elif column.kind == "qty" and not spec.types:
         how = "填正数"

@@ -46,21 +46,21 @@ def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
 _NAMED = "d.doc_no || CASE d.reversal WHEN 1 THEN '（红字冲销）' ELSE '' END"
 # 增值税: every priced line balances (价税合计 = 金额 + 税额) …
 _UNBALANCED = (
-    f"SELECT {_NAMED}, l.line_no, l.amount, l.tax, l.total FROM lines l JOIN documents d ON d.id = l.doc "
-    "WHERE l.amount IS NOT NULL AND (l.tax IS NULL OR l.total IS NULL OR l.total != l.amount + l.tax) "
+    f"SELECT {_NAMED}, l.line_no, l.amount, l.tax, l.total_with_tax FROM lines l JOIN documents d ON d.id = l.doc "
+    "WHERE l.amount IS NOT NULL AND (l.tax IS NULL OR l.total_with_tax IS NULL OR l.total_with_tax != l.amount + l.tax) "
     "ORDER BY d.pos, l.line_no")
 # … a purchase's or sale's 应付/应收 is its lines' 价税合计, signed as posting.SIDE signs it …
 _SIGNS = {"purchase_receipt": ("应付", 1), "purchase_return": ("应付", -1),
           "sales_shipment": ("应收", 1), "sales_return": ("应收", -1)}
 _OWED = (
     f"SELECT {_NAMED}, d.type, (SELECT SUM(e.amount) FROM party_entries e WHERE e.doc = d.id), "
-    "(SELECT SUM(l.total) FROM lines l WHERE l.doc = d.id) FROM documents d "
+    "(SELECT SUM(l.total_with_tax) FROM lines l WHERE l.doc = d.id) FROM documents d "
     f"WHERE d.type IN ({', '.join(repr(t) for t in _SIGNS)}) ORDER BY d.pos")
 # … and a receipt is stocked at its 金额 when its 税额 is deductible 进项税额, else at its 价税合计.
 _STOCKED = (
-    f"SELECT {_NAMED}, l.line_no, m.fixed_value, d.deductible, l.amount, l.total FROM movements m "
+    f"SELECT {_NAMED}, l.line_no, m.fixed_value, d.deductible, l.amount, l.total_with_tax FROM movements m "
     "JOIN lines l ON l.id = m.line JOIN documents d ON d.id = m.doc WHERE d.type = 'purchase_receipt' "
-    "AND m.rule = 'fixed' AND m.fixed_value != CASE d.deductible WHEN 1 THEN l.amount ELSE l.total END "
+    "AND m.rule = 'fixed' AND m.fixed_value != CASE d.deductible WHEN 1 THEN l.amount ELSE l.total_with_tax END "
     "ORDER BY d.pos, l.line_no")
 
 
@@ -68,7 +68,7 @@ def tax(conn) -> list[str]:
     """Every 增值税 figure held to its lines: what differs, one line each, naming the 单号 (a file
     changed outside jxc, or a posting bug, is what these find). An old ledger read as it is
     has no tax columns, and no tax."""
-    if "total" not in conn.columns("lines"):
+    if "total_with_tax" not in conn.columns("lines"):
         return []
     found = [f"{doc} 第 {n} 行：价税合计 {_money(total)} ≠ 金额 {_money(amount)} + 税额 {_money(tax)}"
              for doc, n, amount, tax, total in conn.execute(_UNBALANCED)]

@@ -37,7 +37,7 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
              amount=_opt(r["amount"], from_cents), unit_cost=_opt(r["unit_cost"], from_unit_cost_units),
              note=r["note"] or "", figures=None if r["covered"] else posted_figures(r), source=_source(r),
              **({} if not r["covered"] else {"covers": r["covered"], "tax": _opt(r["tax"], from_cents),
-                                              "total": _opt(r["total"], from_cents)}))
+                                              "total_with_tax": _opt(r["total_with_tax"], from_cents)}))
         for r in conn.execute("SELECT l.*, c.doc_no AS covered FROM lines l LEFT JOIN documents c ON c.id = l.covers "
                               "WHERE l.doc = ? ORDER BY l.line_no", (row["id"],)))
     header: dict = {}
@@ -59,7 +59,7 @@ def posted_figures(r: sqlite3.Row) -> Figures | None:
         return None
     return Figures(from_rate_units(r["tax_rate"]), from_unit_cost_units(r["price"]),
                    from_unit_cost_units(r["price_with_tax"]), from_cents(r["amount"]), from_cents(r["tax"]),
-                   from_cents(r["total"]))
+                   from_cents(r["total_with_tax"]))
 
 
 def taxed_lines(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict[int, Figures]]:

@@ -194,7 +194,7 @@ class Writer:
                 "amount": None if amount is None else to_cents(amount),
                 **({} if amount is None else {
                     "tax_rate": to_rate_units(line.figures.rate) if line.figures else 0, "tax": to_cents(tax),
-                    "total": to_cents(with_tax), "price_with_tax": to_unit_cost_units(line.figures.price_with_tax)
+                    "total_with_tax": to_cents(with_tax), "price_with_tax": to_unit_cost_units(line.figures.price_with_tax)
                     if line.figures else None}),
                 "unit_cost": None if line.unit_cost is None else to_unit_cost_units(line.unit_cost),
                 "source_line": links.get(n, [(None,)])[0][0], "order_line": fulfils.get(n), "note": line.note,
@@ -223,7 +223,7 @@ class Writer:
         if doc.type not in SIDE and doc.type not in ORDER_TYPES:
             return None, ZERO, None
         if line.figures is not None:
-            return line.figures.amount, line.figures.tax, line.figures.total
+            return line.figures.amount, line.figures.tax, line.figures.total_with_tax
         amount = line.amount if line.amount is not None else mul_money(line.qty, line.price or ZERO)
         return amount, ZERO, amount
 
@@ -406,7 +406,7 @@ class Writer:
             else:
                 net, invoiced = invoices.figures(self.conn, found["id"])
                 invoiced += taken.get(found["id"], 0)
-                asked = to_cents(line.total)
+                asked = to_cents(line.total_with_tax)
                 shown = {"expected": _yuan(net), "invoiced": _yuan(invoiced), "asked": _yuan(asked),
                          "left": _yuan(max(net - invoiced, 0))}
                 if invoiced + asked > net:
@@ -524,7 +524,7 @@ class Writer:
                 "doc": rev_id, "line_no": line["line_no"], "item": line["item"], "qty": -line["qty"],
                 "price": line["price"], "amount": _negated(line["amount"]), "unit_cost": line["unit_cost"],
                 "tax_rate": line["tax_rate"], "price_with_tax": line["price_with_tax"], "tax": _negated(line["tax"]),
-                "total": _negated(line["total"]), "covers": line["covers"], "note": "红字冲销", **self.stamp.row()})
+                "total_with_tax": _negated(line["total_with_tax"]), "covers": line["covers"], "note": "红字冲销", **self.stamp.row()})
         dirty: dict[Key, str] = {}
         for m in self.conn.execute("SELECT * FROM movements WHERE doc=? ORDER BY pos", (original["id"],)).fetchall():
             mpos = line_pos(pos, *map(int, m["pos"].rsplit("|", 2)[1:]))
@@ -566,7 +566,7 @@ class Writer:
 def _invoiced(line: Line, covers: int | None) -> dict:
     """An invoice line's columns: the document it covers and its figures as typed (cents)."""
     cents = lambda v: None if v is None else to_cents(v)      # noqa: E731
-    return {"covers": covers, "amount": cents(line.amount), "tax": cents(line.tax), "total": cents(line.total)}
+    return {"covers": covers, "amount": cents(line.amount), "tax": cents(line.tax), "total_with_tax": cents(line.total_with_tax)}
 
 
 def _yuan(cents: int) -> str:

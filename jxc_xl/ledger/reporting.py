@@ -32,7 +32,7 @@ def vat_lines(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[tu
     a 一般纳税人's 专票): a return or a 红字冲销 negative, so each sum is what the period nets."""
     sign = "CASE WHEN d.type IN ('sales_return', 'purchase_return') THEN -1 ELSE 1 END"
     return conn.execute(
-        f"SELECT d.journal, l.tax_rate, SUM({sign} * l.amount), SUM({sign} * l.tax), SUM({sign} * l.total) "
+        f"SELECT d.journal, l.tax_rate, SUM({sign} * l.amount), SUM({sign} * l.tax), SUM({sign} * l.total_with_tax) "
         "FROM lines l JOIN documents d ON d.id = l.doc WHERE (d.type IN ('sales_shipment', 'sales_return') OR "
         "(d.type IN ('purchase_receipt', 'purchase_return') AND d.deductible = 1)) AND d.date >= ? AND d.date <= ? "
         "GROUP BY d.journal, l.tax_rate", (start.isoformat(), end.isoformat())).fetchall()
@@ -140,7 +140,7 @@ def printed_lines(conn: sqlite3.Connection, doc: int) -> list[tuple]:
     on any other line); an opening balance of a party its entries (one line a side: AR 应收, AP
     应付); a payment none."""
     rows = conn.execute(
-        "SELECT l.item, l.qty, l.price, l.amount, d.type, m.qty, m.value, m.unit_cost, l.tax_rate, l.tax, l.total "
+        "SELECT l.item, l.qty, l.price, l.amount, d.type, m.qty, m.value, m.unit_cost, l.tax_rate, l.tax, l.total_with_tax "
         "FROM lines l JOIN documents d ON d.id = l.doc LEFT JOIN movements m ON m.line = l.id AND m.leg = 0 "
         "WHERE l.doc = ? ORDER BY l.line_no", (doc,)).fetchall()
     if not rows:                      # a payment prints its amount; an opening balance its entries

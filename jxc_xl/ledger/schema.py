@@ -44,12 +44,12 @@ TABLES: dict[str, dict] = {
                   "pk": "id"},
     # Document lines as posted; qty in 1e-4, price and unit_cost in 1e-6, amount in cents.
     # order_line: the order line a receipt or shipment line fulfils; delivery_date: an order line's.
-    # 增值税: tax_rate in 1e-6 (13% is 130000), price_with_tax in 1e-6, tax and total (价税合计) in
-    # cents, amount + tax = total on every priced line; covers: the document an invoice line covers.
+    # 增值税: tax_rate in 1e-6 (13% is 130000), price_with_tax in 1e-6, tax and total_with_tax (价税合计) in
+    # cents, amount + tax = total_with_tax on every priced line; covers: the document an invoice line covers.
     "lines": {"columns": {"id": int, "doc": int, "line_no": int, "item": str, "qty": int,
                           "price": int, "amount": int, "unit_cost": int, "source_line": int,
                           "note": str, **_SOURCE, "order_line": int, "delivery_date": str,
-                          "tax_rate": int, "price_with_tax": int, "tax": int, "total": int, "covers": int},
+                          "tax_rate": int, "price_with_tax": int, "tax": int, "total_with_tax": int, "covers": int},
               "pk": "id"},
     # Stock movements. The inputs (rule, base_qty, fixed_value, link…) are facts; the outputs
     # (qty, value, balances) are what costing decided and are rewritten when a back-dated
@@ -173,7 +173,7 @@ def has_table(conn, name: str) -> bool:
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
 _LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users",
           "count_changes", "accounts", "cash_entries", "voucher_exports"}
-_TAX_COLUMNS = {"lines": {"tax_rate": int, "price_with_tax": int, "tax": int, "total": int, "covers": int},
+_TAX_COLUMNS = {"lines": {"tax_rate": int, "price_with_tax": int, "tax": int, "total_with_tax": int, "covers": int},
                 "documents": {"invoice_type": str, "deductible": int}, "items": {"tax_rate": int},
                 "parties": {"tax_rate": int}}
 _MONEY_COLUMNS = {"documents": {"account": str, "to_account": str, "category": str, "order_doc": int},
@@ -304,7 +304,7 @@ def _upgrade_to_10(conn) -> None:
     """Version 9 ledgers: 增值税. Every line posted before had no tax: its 价税合计 is its 金额;
     no purchase's tax was deductible (there was none)."""
     _add_columns(conn, _TAX_COLUMNS)
-    conn.execute("UPDATE lines SET tax_rate = 0, tax = 0, total = amount WHERE amount IS NOT NULL")
+    conn.execute("UPDATE lines SET tax_rate = 0, tax = 0, total_with_tax = amount WHERE amount IS NOT NULL")
     conn.execute("UPDATE documents SET deductible = 0 WHERE journal = 'purchases'")
     _indexes(conn)
 

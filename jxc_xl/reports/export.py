@@ -68,7 +68,7 @@ VIEWS = {
     "明细": f"SELECT d.doc_no AS 单号, d.date AS 日期, {_TYPE} AS 单据类型, d.party AS 往来单位, d.warehouse AS 仓库, "
             f"l.line_no AS 行号, l.item AS 商品编码, i.name AS 商品名称, i.unit AS 单位, {_qty('l.qty')} AS 数量, "
             f"{_unit('l.price')} AS 单价, {_yuan('l.amount')} AS 金额, {_unit('l.tax_rate')} AS 税率, "
-            f"{_yuan('l.tax')} AS 税额, {_yuan('l.total')} AS 价税合计, l.note AS 备注 FROM lines l "
+            f"{_yuan('l.tax')} AS 税额, {_yuan('l.total_with_tax')} AS 价税合计, l.note AS 备注 FROM lines l "
             f"{_DOC.format('l')} LEFT JOIN items i ON i.sku = l.item",
     "库存流水": f"SELECT m.date AS 日期, d.doc_no AS 单号, {_TYPE} AS 单据类型, m.warehouse AS 仓库, m.item AS 商品编码, "
               f"i.name AS 商品名称, {_qty('m.qty')} AS 数量, {_unit('m.unit_cost')} AS 成本单价, "

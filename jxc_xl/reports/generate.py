@@ -92,12 +92,12 @@ def invoice_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
     first = today.replace(day=1).isoformat()
     rows = []
     for d in ledger.invoicing():
-        if d.invoiced >= d.total and not (d.last or "") >= first:
+        if d.invoiced >= d.total_with_tax and not (d.last or "") >= first:
             continue
-        state = "已开票" if d.invoiced >= d.total else "部分开票" if d.invoiced > 0 else "未开票"
-        rows.append([_DIRECTION[d.type], d.doc_no, dt.date.fromisoformat(d.date), d.party, from_cents(d.total),
+        state = "已开票" if d.invoiced >= d.total_with_tax else "部分开票" if d.invoiced > 0 else "未开票"
+        rows.append([_DIRECTION[d.type], d.doc_no, dt.date.fromisoformat(d.date), d.party, from_cents(d.total_with_tax),
                      from_cents(d.invoiced) if d.invoiced else None,
-                     from_cents(d.total - d.invoiced) if d.total != d.invoiced else None, state])
+                     from_cents(d.total_with_tax - d.invoiced) if d.total_with_tax != d.invoiced else None, state])
     return rows
 
 

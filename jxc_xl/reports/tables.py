@@ -94,7 +94,7 @@ def profit(lines: pd.DataFrame, by: str, names: dict[str, str]) -> tuple[list[li
 
 # -- 增值税 ----------------------------------------------------------------------------------------
 VAT_SIDES = (("sales", "销项"), ("purchases", "进项"))
-VAT_FIGURES = ["amount", "tax", "total"]
+VAT_FIGURES = ["amount", "tax", "total_with_tax"]
 DUE, CREDIT = "应纳税额", "留抵税额"
 
 
@@ -116,7 +116,7 @@ def vat(ledger: Ledger, start: dt.date, end: dt.date, general: bool) -> tuple[li
     subtotals, taxes = set(), {}
     for journal, side in VAT_SIDES:
         mine = frame[frame.journal == journal]
-        rows += [[side, Exact(from_rate_units(int(r.rate))), money(r.amount), money(r.tax), money(r.total)]
+        rows += [[side, Exact(from_rate_units(int(r.rate))), money(r.amount), money(r.tax), money(r.total_with_tax)]
                  for r in mine.itertuples()]
         sums = _sums(mine, VAT_FIGURES)
         taxes[journal] = sums["tax"]

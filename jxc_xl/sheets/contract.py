@@ -180,7 +180,7 @@ PRICE = C("单价", "UnitPrice", "price", True, to="price", level="line", unless
 TAXED = (C("税率", "TaxRate", "rate", width=8, to="tax_rate", level="line"),
          C("含税单价", "PriceWithTax", "price", to="price_with_tax", level="line"),
          C("税额", "Tax", "money", width=14, to="tax", level="line"),
-         C("价税合计", "TotalWithTax", "money", width=14, to="total", level="line"))
+         C("价税合计", "TotalWithTax", "money", width=14, to="total_with_tax", level="line"))
 INVOICE_TYPES = {"专票": "special", "special": "special", "普票": "ordinary", "ordinary": "ordinary",
                  "无票": "none", "none": "none"}
 # an invoice itself is a 专票 or a 普票 (无票 is a purchase's, not an invoice's)
@@ -268,7 +268,7 @@ INVOICES = SheetSpec("发票", "Invoices", "document", (
     C("发票类型", "InvoiceType", "choice", width=8, to="invoice_type", level="header", words="invoice_kind"),
     C("单号", "DocNo", "code", True, 14, "covers", "line"), C("金额", "Amount", "money", width=14, to="amount", level="line"),
     C("税额", "Tax", "money", width=14, to="tax", level="line"),
-    C("价税合计", "TotalWithTax", "money", True, 14, "total", "line"), NOTE, STATUS),
+    C("价税合计", "TotalWithTax", "money", True, 14, "total_with_tax", "line"), NOTE, STATUS),
     journal="invoices", types={"开出": DocType.invoice_issued, "issued": DocType.invoice_issued,
                                "收到": DocType.invoice_received, "received": DocType.invoice_received},
     key="发票号码")

@@ -232,7 +232,7 @@ class ReadBack:
         return cls(tuple((c.zh, at[c.zh]) for c in shown if c.kind == "date"),
                    tuple((c.zh, at[c.zh]) for c in shown if c.kind in _NUMBERS),
                    (amount, at[amount], at[by_field["qty"]], at[by_field["price"]]) if product else None,
-                   taxed if {"tax_rate", "price_with_tax", "tax", "total"} & by_field.keys() else ())
+                   taxed if {"tax_rate", "price_with_tax", "tax", "total_with_tax"} & by_field.keys() else ())
 
     def with_figures(self, values: list, figures) -> dict[str, object]:
         """A taxed line's figures (domain.tax.Figures) for its empty cells: the sheet shows what
@@ -263,7 +263,7 @@ class ReadBack:
 
 # a document column's field → the attribute of domain.tax.Figures it shows
 _FIGURES = {"tax_rate": "rate", "price": "price", "price_with_tax": "price_with_tax", "amount": "amount",
-            "tax": "tax", "total": "total"}
+            "tax": "tax", "total_with_tax": "total_with_tax"}
 
 
 def _digested(table: Table) -> list[int]:

@@ -34,36 +34,36 @@ def test_from_the_price_each_figure_rounds_half_up_on_the_line():
 
 def test_from_the_price_with_tax_the_total_is_exact_and_the_price_follows():
     got = figures(Typed(qty=D(3), rate=D("0.13"), price_with_tax=D("11.30")))
-    assert (got.total, got.tax, got.amount, got.price) == (D("33.90"), D("3.90"), D("30.00"), D("10.000000"))
+    assert (got.total_with_tax, got.tax, got.amount, got.price) == (D("33.90"), D("3.90"), D("30.00"), D("10.000000"))
     # 1,000 at 9.99 inclusive of 13%: 税额 = 9990 × 13 / 113 = 1149.2920… → 1149.29
     got = figures(Typed(qty=D(1000), rate=D("0.13"), price_with_tax=D("9.99")))
-    assert (got.total, got.tax, got.amount, got.price) == (D("9990.00"), D("1149.29"), D("8840.71"), D("8.840710"))
+    assert (got.total_with_tax, got.tax, got.amount, got.price) == (D("9990.00"), D("1149.29"), D("8840.71"), D("8.840710"))
 
 
 def test_the_total_is_not_price_with_tax_times_qty_when_the_clerk_priced_ex_tax():
     """金蝶's most-read VAT question: 8.85 ex tax at 13% shows as 10.00 inclusive, yet 1,000 of them
     cost 10,000.50 — the line is figured from 单价, and the invoice says 10,000.50."""
     got = figures(Typed(qty=D(1000), rate=D("0.13"), price=D("8.85")))
-    assert (got.amount, got.tax, got.total) == (D("8850.00"), D("1150.50"), D("10000.50"))
-    wrong = figures(Typed(qty=D(1000), rate=D("0.13"), price=D("8.85"), total=D("10000.00")))
+    assert (got.amount, got.tax, got.total_with_tax) == (D("8850.00"), D("1150.50"), D("10000.50"))
+    wrong = figures(Typed(qty=D(1000), rate=D("0.13"), price=D("8.85"), total_with_tax=D("10000.00")))
     assert wrong == Mismatch("价税合计", D("10000.00"), D("10000.50"))
 
 
 def test_typed_invoice_figures_within_a_cent_are_kept_to_the_cent():
     # the invoice rounded its 税额 the other way: 99.99 × 13% = 12.9987, invoice says 12.99
     got = figures(Typed(qty=D(3), rate=D("0.13"), price=D("33.33"), tax=D("12.99")))
-    assert (got.amount, got.tax, got.total) == (D("99.99"), D("12.99"), D("112.98"))
-    got = figures(Typed(qty=D(3), rate=D("0.13"), price=D("33.33"), amount=D("100.00"), total=D("113.00")))
-    assert (got.amount, got.tax, got.total) == (D("100.00"), D("13.00"), D("113.00"))
+    assert (got.amount, got.tax, got.total_with_tax) == (D("99.99"), D("12.99"), D("112.98"))
+    got = figures(Typed(qty=D(3), rate=D("0.13"), price=D("33.33"), amount=D("100.00"), total_with_tax=D("113.00")))
+    assert (got.amount, got.tax, got.total_with_tax) == (D("100.00"), D("13.00"), D("113.00"))
     got = figures(Typed(qty=D(1000), rate=D("0.13"), price_with_tax=D("9.99"), tax=D("1149.30")))
-    assert (got.amount, got.tax, got.total) == (D("8840.70"), D("1149.30"), D("9990.00"))
+    assert (got.amount, got.tax, got.total_with_tax) == (D("8840.70"), D("1149.30"), D("9990.00"))
 
 
 @pytest.mark.parametrize("typed, field, expected", [
     (dict(price=D("33.33"), amount=D("100.01")), "金额", D("99.99")),
     (dict(price=D("33.33"), tax=D("13.02")), "税额", D("13.00")),
-    (dict(price=D("33.33"), amount=D("99.99"), tax=D("13.00"), total=D("113.00")), "价税合计", D("112.99")),
-    (dict(price_with_tax=D("11.30"), total=D("33.92")), "价税合计", D("33.90")),
+    (dict(price=D("33.33"), amount=D("99.99"), tax=D("13.00"), total_with_tax=D("113.00")), "价税合计", D("112.99")),
+    (dict(price_with_tax=D("11.30"), total_with_tax=D("33.92")), "价税合计", D("33.90")),
     (dict(price_with_tax=D("11.30"), amount=D("29.90")), "金额", D("30.00")),
     (dict(price_with_tax=D("11.30"), tax=D("3.80")), "税额", D("3.90")),
 ])
@@ -74,7 +74,7 @@ def test_a_figure_further_than_a_cent_is_named_with_what_it_should_be(typed, fie
 
 def test_a_line_with_no_rate_has_no_tax():
     got = figures(Typed(qty=D(7), rate=D(0), price=D("3.494")))
-    assert (got.amount, got.tax, got.total) == (D("24.46"), D("0.00"), D("24.46"))
+    assert (got.amount, got.tax, got.total_with_tax) == (D("24.46"), D("0.00"), D("24.46"))
 
 
 def test_a_small_taxpayers_tax_is_the_inclusive_sales_over_one_plus_the_rate():
@@ -96,7 +96,7 @@ _rate = st.sampled_from([D(0), D("0.01"), D("0.03"), D("0.05"), D("0.06"), D("0.
 def test_every_line_balances_and_typing_back_what_it_shows_changes_nothing(qty, price, rate, inclusive):
     basis = dict(price_with_tax=price) if inclusive else dict(price=price)
     got = figures(Typed(qty=qty, rate=rate, **basis))
-    assert isinstance(got, Figures) and got.total == got.amount + got.tax
+    assert isinstance(got, Figures) and got.total_with_tax == got.amount + got.tax
     assert got.amount == got.amount.quantize(D("0.01")) and got.tax == got.tax.quantize(D("0.01"))
-    again = figures(Typed(qty=qty, rate=rate, amount=got.amount, tax=got.tax, total=got.total, **basis))
+    again = figures(Typed(qty=qty, rate=rate, amount=got.amount, tax=got.tax, total_with_tax=got.total_with_tax, **basis))
     assert again == got

@@ -126,16 +126,16 @@ def _taxed_as_a_general_taxpayer(ledger) -> None:
             ("purchases", "purchase_receipt", 130000, 1), ("purchases", "purchase_receipt", 90000, 1),
             ("purchases", "purchase_receipt", 30000, 0)} <= rates
     assert {kind for _, kind, rate, _ in rates if rate} >= {"sales_return", "purchase_return"}
-    assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount + tax <> total").fetchone()[0] == 0
+    assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount + tax <> total_with_tax").fetchone()[0] == 0
     small = ledger.conn.execute(
-        "SELECT d.party, d.invoice_type, SUM(l.total), SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc "
+        "SELECT d.party, d.invoice_type, SUM(l.total_with_tax), SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc "
         "JOIN movements m ON m.line = l.id WHERE d.type = 'purchase_receipt' AND l.tax_rate = 30000").fetchall()
     assert [tuple(r[:2]) for r in small] == [("S05", "ordinary")] and small[0][2] == small[0][3]
     special = ledger.conn.execute(
         "SELECT SUM(l.amount), SUM(m.value) FROM lines l JOIN documents d ON d.id = l.doc JOIN movements m "
         "ON m.line = l.id WHERE d.type = 'purchase_receipt' AND d.deductible = 1").fetchone()
     assert special[0] == special[1]
-    stores = ledger.conn.execute("SELECT l.qty, l.price, l.price_with_tax, l.total FROM lines l JOIN documents d "
+    stores = ledger.conn.execute("SELECT l.qty, l.price, l.price_with_tax, l.total_with_tax FROM lines l JOIN documents d "
                                  "ON d.id = l.doc WHERE d.party IN ('C02', 'C07') AND d.journal = 'sales'").fetchall()
     # 价税合计 = round₂(数量 × 含税单价), 含税单价 to the cent; 单价 worked back (not to the cent)
     assert stores and all(pwt % 10000 == 0 and total == (qty * pwt + 50_000_000) // 100_000_000

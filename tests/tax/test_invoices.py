@@ -52,7 +52,7 @@ def test_an_invoice_for_three_shipments_is_three_rows_under_one_number_and_moves
     (doc,) = ledger.conn.execute("SELECT * FROM documents WHERE journal = 'invoices'").fetchall()
     assert (doc["doc_no"], doc["type"], doc["party"], doc["invoice_type"]) == ("FP1", "invoice_issued", "C1", "special")
     covered = ledger.conn.execute(
-        "SELECT s.doc_no, l.amount, l.tax, l.total FROM lines l JOIN documents s ON s.id = l.covers "
+        "SELECT s.doc_no, l.amount, l.tax, l.total_with_tax FROM lines l JOIN documents s ON s.id = l.covers "
         "WHERE l.doc = ? ORDER BY l.line_no", (doc["id"],)).fetchall()
     assert [tuple(r) for r in covered] == [("XS1", 1000000, 130000, 1130000), ("XS2", None, None, 1130000),
                                            ("XS3", None, None, 565000)]
@@ -115,7 +115,7 @@ def test_a_red_invoice_gives_back_what_it_names_and_no_more(tmp_path, open_ledge
     assert set(errors) == {5}, errors                                # XS2 was never invoiced
     assert "红字" in errors[5]
     invoiced = open_ledger(book).conn.execute(
-        "SELECT SUM(l.total) FROM lines l JOIN documents d ON d.id = l.doc WHERE d.journal = 'invoices'").fetchone()[0]
+        "SELECT SUM(l.total_with_tax) FROM lines l JOIN documents d ON d.id = l.doc WHERE d.journal = 'invoices'").fetchone()[0]
     assert invoiced == 1130000
 
 
@@ -166,7 +166,7 @@ def test_an_invoice_row_edited_after_posting_is_said_and_the_books_stay(tmp_path
     errors = _errors(post(book))
     assert set(errors) == {3} and "价税合计" in errors[3] and "11300 → 10000" in errors[3], errors
     assert _status(book)[0].startswith("已过账")
-    assert open_ledger(book).conn.execute("SELECT SUM(total) FROM lines WHERE covers IS NOT NULL").fetchone()[0] == \
+    assert open_ledger(book).conn.execute("SELECT SUM(total_with_tax) FROM lines WHERE covers IS NOT NULL").fetchone()[0] == \
         2260000
 
     _append(book, "发票", _invoice("FP1", "XS3", 100))               # a row added to the posted invoice

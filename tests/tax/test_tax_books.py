@@ -123,7 +123,7 @@ def test_a_workbook_without_tax_columns_posts_as_before(tmp_path, open_ledger):
                                                   ["CG1", DAY, "入库", "S1", "W", "A1", 3, D("10.5")]])
     assert not post(book).error_rows
     ledger = open_ledger(book)
-    assert ledger.conn.execute("SELECT amount, tax, total, tax_rate FROM lines").fetchone()[:] == (3150, 0, 3150, 0)
+    assert ledger.conn.execute("SELECT amount, tax, total_with_tax, tax_rate FROM lines").fetchone()[:] == (3150, 0, 3150, 0)
     assert _balances(ledger)[("S1", "AP")] == 3150
     assert ledger.conn.execute("SELECT value FROM movements").fetchone()[0] == 3150
 

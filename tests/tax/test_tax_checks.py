@@ -60,7 +60,7 @@ def test_a_tax_figure_changed_in_the_file_is_named_with_its_doc_no(book, sql, ex
 
 
 def test_a_line_total_changed_with_its_entry_still_breaks_the_line(book):
-    _tamper(book, "UPDATE lines SET total = total + 100 WHERE doc = (SELECT id FROM documents WHERE doc_no = 'XT1')")
+    _tamper(book, "UPDATE lines SET total_with_tax = total_with_tax + 100 WHERE doc = (SELECT id FROM documents WHERE doc_no = 'XT1')")
     code, out = _verify(book)
     assert "XT1 第 1 行：价税合计 2261.00 ≠ 金额 2000.00 + 税额 260.00" in out
     assert "XT1：应收 -2260.00 ≠ 各行价税合计 -2261.00" in out

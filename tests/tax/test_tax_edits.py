@@ -117,7 +117,7 @@ def test_a_reversal_of_a_taxed_document_reverses_its_tax_and_total(tmp_path, ope
     ledger = open_ledger(book)
     assert _balances(ledger)[("S1", "AP")] == 1130000                # CG1's 11,300.00 alone; CG2's 69.93 gone
     assert _stock_value(ledger, "B") == 0
-    assert ledger.conn.execute("SELECT SUM(l.tax), SUM(l.total), SUM(l.amount) FROM lines l JOIN documents d "
+    assert ledger.conn.execute("SELECT SUM(l.tax), SUM(l.total_with_tax), SUM(l.amount) FROM lines l JOIN documents d "
                                "ON d.id = l.doc WHERE d.doc_no = 'CG2'").fetchone()[:] == (0, 0, 0)
     assert ledger.verify() == []
 
@@ -152,5 +152,5 @@ def test_an_untaxed_workbook_typed_before_tax_posts_and_reposts_exactly_as_befor
     again = post(book)
     assert again.posted == 0 and not again.error_rows and cells(book, "采购") == first
     ledger = open_ledger(book)
-    assert [tuple(r) for r in ledger.conn.execute("SELECT amount, tax, total, tax_rate, price_with_tax FROM lines")] \
+    assert [tuple(r) for r in ledger.conn.execute("SELECT amount, tax, total_with_tax, tax_rate, price_with_tax FROM lines")] \
         == [(3150, 0, 3150, 0, None), (800, 0, 800, 0, None)]

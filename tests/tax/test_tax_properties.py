@@ -61,7 +61,7 @@ def test_every_taxed_line_balances_and_a_second_post_changes_nothing(ops, genera
         first = ledger.post(documents, masters=masters)
         assert ledger.verify() == []
         assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount IS NOT NULL AND "
-                                   "total != amount + tax").fetchone()[0] == 0
+                                   "total_with_tax != amount + tax").fetchone()[0] == 0
         before = snapshot(ledger)
         again = ledger.post(documents, masters=masters)
         assert again.posted == [] and again.batch is None and sorted(again.already) == sorted(first.posted)

@@ -69,7 +69,7 @@ def test_a_schema_9_ledger_upgrades_to_10_keeping_every_figure_and_every_posted_
         assert ledger._meta("schema_version") == str(SCHEMA_VERSION) and ledger.verify() == []
         assert _figures(ledger.conn) == before
         assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount IS NOT NULL AND "
-                                   "(tax != 0 OR tax_rate != 0 OR total != amount)").fetchone()[0] == 0
+                                   "(tax != 0 OR tax_rate != 0 OR total_with_tax != amount)").fetchone()[0] == 0
         assert ledger.conn.execute("SELECT DISTINCT deductible FROM documents WHERE journal = 'purchases'"
                                    ).fetchall()[0][:] == (0,)
 
@@ -93,7 +93,7 @@ def _on(book, url):
 
 # the figures of a taxed post, as both engines must hold them (ids and stamps aside)
 TAXED = ("SELECT d.doc_no, d.invoice_type, d.deductible, l.line_no, l.qty, l.price, l.amount, l.tax_rate, "
-         "l.price_with_tax, l.tax, l.total, m.value, m.bal_value, e.amount FROM documents d JOIN lines l ON l.doc = d.id "
+         "l.price_with_tax, l.tax, l.total_with_tax, m.value, m.bal_value, e.amount FROM documents d JOIN lines l ON l.doc = d.id "
          "LEFT JOIN movements m ON m.line = l.id LEFT JOIN party_entries e ON e.doc = d.id ORDER BY d.doc_no, l.line_no")
 
 
@@ -147,7 +147,7 @@ def test_a_schema_9_server_ledger_upgrades_on_opening_and_then_takes_a_taxed_pos
     with Ledger.open(server_ledger) as ledger:
         assert ledger._meta("schema_version") == str(SCHEMA_VERSION) and ledger.verify() == []
         assert _figures(ledger.conn) == before
-        assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount IS NOT NULL AND total = amount "
+        assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE amount IS NOT NULL AND total_with_tax = amount "
                                    "AND tax = 0").fetchone()[0] == ledger.conn.execute(
             "SELECT COUNT(*) FROM lines WHERE amount IS NOT NULL").fetchone()[0] > 0
     purchases, _ = _taxed_rows()
