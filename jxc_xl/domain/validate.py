@@ -299,13 +299,12 @@ def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None
     and 价税合计 worked out as the contract's 增值税 section says. A line with no tax is left as
     it was typed (its 金额 is 数量 × 单价, posted as ever)."""
     with_tax = line.price_with_tax
-    if line.price is None and with_tax is None:
+    typed = [(value, field_) for value, field_ in ((line.price, "单价"), (with_tax, "含税单价")) if value is not None]
+    if not typed:
         check.add("required", "单价", n)
         return line
-    basis_ok = check.number(line.price, "单价", UNIT, n, positive=False) if line.price is not None else \
-        check.number(with_tax, "含税单价", UNIT, n, positive=False)
-    if line.price is not None and with_tax is not None:
-        check.number(with_tax, "含税单价", UNIT, n, positive=False)
+    basis, basis_field = typed[0]          # the price the figures start from: 单价 when both are typed
+    basis_ok = [check.number(value, field_, UNIT, n, positive=False) for value, field_ in typed][0]
     for value, field_ in ((line.tax, "税额"), (line.total_with_tax, "价税合计")):
         check.number(value, field_, MONEY, n, required=False, positive=False)
     if not basis_ok:
@@ -321,8 +320,7 @@ def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None
             else:
                 check.number(line.amount, "金额", MONEY, n, positive=False)
         return line
-    if check.product(line.qty, line.price if line.price is not None else with_tax, "单价" if line.price is not None
-                     else "含税单价", n) is None or not within(line.qty, MAX_QTY):
+    if check.product(line.qty, basis, basis_field, n) is None:
         return line
     found = line_figures(line, rate)
     if isinstance(found, Mismatch):

@@ -108,7 +108,7 @@ class RowReader:
         value = self.given(name, False)
         if value is None:
             return None
-        rate = parse_rate(to_number(value) if not isinstance(value, str) else value)
+        rate = to_rate(value)
         if rate is None:
             self.bad("bad_rate", name, value=str(value).strip())
         return rate
@@ -123,6 +123,12 @@ class RowReader:
         choices = "、".join(w for w in words if not w.isascii())
         self.bad("bad_choice", name, value=text, expected=choices or "/".join(words))
         return None
+
+
+def to_rate(value: object) -> Decimal | None:
+    """A cell as a 税率: text as typed (13%, 13, 0.13), a number cell (a percent-formatted 0.13) as
+    its exact figure; None when it is none."""
+    return parse_rate(value if isinstance(value, str) else to_number(value))
 
 
 def to_number(value: object) -> Decimal | None:

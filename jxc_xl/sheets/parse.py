@@ -14,10 +14,9 @@ from decimal import Decimal
 from ..domain.model import Account, Document, DocType, Item, Line, Party, Source, Warehouse
 from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
-from ..domain.tax import parse_rate
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
-from .cells import RowReader, to_date, to_number
+from .cells import RowReader, to_date, to_number, to_rate
 from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
 
@@ -130,7 +129,7 @@ def setting_taxes(raw: dict[str, object]) -> tuple[bool, Decimal | None, list[st
     given = raw.get("default_rate")
     rate = None
     if given not in (None, "") and str(given).strip():
-        rate = parse_rate(to_number(given) if not isinstance(given, str) else given)
+        rate = to_rate(given)
         if rate is None:
             problems.append(f"设置：默认税率“{given}”无效，应为如 13%、13 或 0.13 的税率")
     return TAXPAYER_TYPES.get(kind) == "general", rate, problems
