@@ -17,7 +17,7 @@ from jxc_xl.io.patch import PatchBook
 from jxc_xl.ledger import Ledger
 from jxc_xl.sheets.contract import STATEMENT
 from tests.app.test_reports import report_table
-from tests.wb import ledger_at, post, table_rows, type_rows
+from tests.wb import add_sheets, ledger_at, post, table_rows, type_rows
 
 D = Decimal
 HEADS = {
@@ -40,22 +40,14 @@ def book(path: Path, **sheets: list[list]) -> Path:
     ws.title = "商品"
     ws.append(["商品编码", "商品名称"])
     ws.append(["A", "电饭煲"])
-    ws = wb.create_sheet("往来单位")
-    ws.append(["编码", "名称", "类型", "账期天数"])
-    for row in (["C1", "国美商场", "客户", 0], ["C2", "苏宁", "客户", 0], ["S1", "美的", "供应商", 0],
-                ["X1", "两用公司", "客户及供应商", 0]):
-        ws.append(row)
-    wb.create_sheet("仓库").append(["编码", "名称"])
-    wb["仓库"].append(["W", "总仓"])
-    ws = wb.create_sheet("期初库存")
-    ws.append(["日期", "仓库", "商品编码", "数量", "单位成本"])
-    ws.append([day(1, 10), "W", "A", 1000, 60])
     sheets = {"销售订单": [["SO1", day(2), "C1", "W", "A", 5, 100]], **sheets}
-    for name, head in HEADS.items():
-        ws = wb.create_sheet(name)
-        ws.append(head)
-        for row in sheets.get(name, []):
-            ws.append(row)
+    add_sheets(wb, [
+        ("往来单位", ["编码", "名称", "类型", "账期天数"],
+         [["C1", "国美商场", "客户", 0], ["C2", "苏宁", "客户", 0], ["S1", "美的", "供应商", 0],
+          ["X1", "两用公司", "客户及供应商", 0]]),
+        ("仓库", ["编码", "名称"], [["W", "总仓"]]),
+        ("期初库存", ["日期", "仓库", "商品编码", "数量", "单位成本"], [[day(1, 10), "W", "A", 1000, 60]]),
+        *((name, head, sheets.get(name, [])) for name, head in HEADS.items())])
     wb.save(path)
     return path
 
