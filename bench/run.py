@@ -237,7 +237,7 @@ def lookups(ledger_path: Path, items: int, rng: random.Random, calls: int = 2000
 _JXC = r"""
 import atexit, contextlib, resource, sys, time
 start = time.perf_counter()
-steps = [["start-up, open, read the sheets' headers", start]]
+steps = [['start-up; the book, its tables, masters and ledger opened', start]]
 def peak_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 def record(step, done=0, total=0):
