@@ -6,13 +6,17 @@ measured in the same run:
     against LibreOffice recalculating the classic SUMIFS stock sheet over the same rows,
     and against a raw SQLite insert of the same rows — for a workbook made by `jxc new` and for
     one typed from scratch (plain header rows, no Excel Tables, no generated sheets yet);
+  * each step of that post (reading each sheet, 过账, 写入状态, 刷新, 保存) with its time and the peak
+    memory reached by its end, and `jxc verify` of the book just posted;
   * post 500 new lines into the workbook that now holds N posted lines;
   * a worksheet function's (JXC_STOCK) cached lookup per call, against a fresh ledger query;
   * the engine alone (Ledger.post of documents already built) against a raw executemany of the
     same rows, the same documents into a ledger on a PostgreSQL server, and a receipt back-dated
     before N later movements of its item;
   * with ``--ledger-size M``: stock as of a date (all keys, one item), a month's 进销存汇总 and
-    AR aging on a ledger of M movements built through Ledger.post.
+    AR aging on a ledger of M movements built through Ledger.post;
+  * with ``--million`` (and nothing else): the post of one 采购 sheet of 1,000,000 lines, near
+    Excel's row limit (``--million-lines`` for a smaller trial), its time, peak memory and steps.
 Each post is `jxc post` in a fresh process, as a clerk (or the ribbon's RunPython) runs it; its
 peak memory (the child's maximum resident set) is printed beside its time.
 """
