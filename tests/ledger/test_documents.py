@@ -480,7 +480,7 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_file):
         led.conn.execute("ALTER TABLE movements DROP COLUMN touched")
         led.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with Ledger.open(ledger_path) as led:
-        assert [tuple(r) for r in led.conn.execute("SELECT touched, batch FROM movements")] == [(1, 1)]
+        assert [tuple(r) for r in led.conn.execute("SELECT m.touched, d.batch FROM movements m JOIN documents d ON d.id = m.doc")] == [(1, 1)]
         from jxc_xl.ledger.schema import SCHEMA_VERSION
         assert led._meta("schema_version") == str(SCHEMA_VERSION) and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")
