@@ -324,8 +324,10 @@ def test_reversing_a_count_and_a_transfer(ledger):
 
 def test_every_ledger_row_is_traceable_to_batch_user_and_source_row(ledger):
     result = ledger.post(docs(HEAD + SALES, sheet="销售"), user="王会计", workbook="t.xlsx")
-    rows = ledger.conn.execute("SELECT m.batch, m.user, m.posted_at, m.workbook, m.sheet, m.row, d.doc_no "
-                               "FROM movements m JOIN documents d ON d.id = m.doc ORDER BY m.pos").fetchall()
+    # a movement is traced through its document (batch, user, when, workbook) and its line (sheet, row)
+    rows = ledger.conn.execute("SELECT d.batch, d.user, d.posted_at, d.workbook, l.sheet, l.row, d.doc_no "
+                               "FROM movements m JOIN documents d ON d.id = m.doc JOIN lines l ON l.id = m.line "
+                               "ORDER BY m.pos").fetchall()
     assert {(r[0], r[1], r[3], r[4]) for r in rows} == {(result.batch, named(ledger, "王会计"), "t.xlsx", "销售")}
     assert [(r[6], r[5]) for r in rows] == [("P1", 2), ("S1", 3), ("P2", 4)]
     entries = ledger.conn.execute("SELECT batch, user, sheet FROM party_entries").fetchall()
