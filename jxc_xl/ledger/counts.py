@@ -50,7 +50,7 @@ class CountChange:
 
 
 _CHANGES = ("SELECT c.movement, c.batch, c.old_qty, c.new_qty, m.qty, m.item, m.warehouse, m.pos, m.date, "
-            "m.sheet, m.row, d.journal, d.doc_no, l.line_no FROM count_changes c "
+            "l.sheet, l.row, d.journal, d.doc_no, l.line_no FROM count_changes c "
             "JOIN movements m ON m.id = c.movement JOIN documents d ON d.id = m.doc JOIN lines l ON l.id = m.line ")
 
 

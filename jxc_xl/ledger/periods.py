@@ -109,8 +109,8 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
                  for account, cents in cash.below_zero(conn, through)]
     problems += [c.problem("close_count_changed") for c in counts.pending(conn, through.isoformat())]
     for doc_no, sheet, row, item, wh, date, value in conn.execute(
-            "SELECT d.doc_no, m.sheet, m.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "
-            "JOIN documents d ON d.id = m.doc WHERE m.date > ? AND m.date <= ? AND m.qty < 0 AND m.value = 0 "
+            "SELECT d.doc_no, l.sheet, l.row, m.item, m.warehouse, m.date, m.bal_value FROM movements m "
+            "JOIN documents d ON d.id = m.doc JOIN lines l ON l.id = m.line WHERE m.date > ? AND m.date <= ? AND m.qty < 0 AND m.value = 0 "
             "AND m.bal_value > 0 ORDER BY m.date, m.pos", ((old or dt.date.min).isoformat(), through.isoformat())):
         problems.append(Problem("close_zero_cost", doc_no, field="单号", args={
             "value": doc_no, "item": item, "warehouse": wh, "date": date, "sheet": sheet or "-",

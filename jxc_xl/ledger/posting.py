@@ -84,7 +84,9 @@ def dependents(conn: sqlite3.Connection, doc_id: int) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who posted, when, in which batch, from which workbook: written on every ledger row."""
+    """Who posted, when, in which batch, from which workbook: written on the rows a document and
+    its lines make, except its movements, which are read with their document's batch and their
+    line's sheet and row (the largest table, kept narrow: schema 12)."""
 
     batch: int
     posted_at: str
@@ -212,8 +214,7 @@ class Writer:
                     move["link"] = previous
                 previous = self._insert("movements", {"doc": doc_id, "line": line_id, "leg": leg,
                                            "date": doc.date.isoformat(), "pos": mpos, "item": line.item,
-                                           "warehouse": key[1], **move, "touched": self.stamp.batch,
-                                           **self.stamp.row(line.source.sheet, line.source.row)})
+                                           "warehouse": key[1], **move, "touched": self.stamp.batch})
         self._party_entries(doc, doc_id, total, settles)
         self._cash_entries(doc, doc_id, pos)
         return self._recost(doc, dirty)
@@ -533,8 +534,7 @@ class Writer:
             self._insert("movements", {
                 "doc": rev_id, "line": line_ids[m["line"]], "leg": m["leg"], "date": date.isoformat(),
                 "pos": mpos, "item": m["item"], "warehouse": m["warehouse"], "direction": -m["direction"],
-                "rule": "linked", "base_qty": abs(m["qty"] or 0), "link": m["id"], "touched": self.stamp.batch,
-                **self.stamp.row()})
+                "rule": "linked", "base_qty": abs(m["qty"] or 0), "link": m["id"], "touched": self.stamp.batch})
         for e in self.conn.execute("SELECT * FROM party_entries WHERE doc=?", (original["id"],)).fetchall():
             self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
                                            "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],

@@ -123,8 +123,9 @@ def stock_card(conn: sqlite3.Connection, item: str | None = None, warehouse: str
         total[0] += qty
         total[1] += value
     rows = conn.execute(
-        f"SELECT m.batch, m.date, m.item, m.warehouse, m.qty, m.value, m.unit_cost, m.bal_qty, m.bal_value, "
-        f"m.sheet, m.row, d.type, d.doc_no, d.reversal FROM movements m JOIN documents d ON d.id = m.doc "
+        f"SELECT d.batch, m.date, m.item, m.warehouse, m.qty, m.value, m.unit_cost, m.bal_qty, m.bal_value, "
+        f"l.sheet, l.row, d.type, d.doc_no, d.reversal FROM movements m JOIN documents d ON d.id = m.doc "
+        f"JOIN lines l ON l.id = m.line "
         f"WHERE m.date >= ? AND m.date <= ?{where} ORDER BY m.date, m.pos, m.warehouse",
         [first, day(end), *args]).fetchall()
     out = []
@@ -179,7 +180,7 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
                             "(?, ?, ?, ?)", args).fetchone()[0]
     sign = f"(CASE WHEN {IN_COLUMN} THEN 1 ELSE -1 END)"
     return kept, conn.execute(
-        "SELECT m.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, "
+        "SELECT d.batch, m.date, d.type, d.reversal, d.doc_no, m.warehouse, m.item, "
         f"CASE WHEN {IN_COLUMN} THEN {scaled_text_sql('m.qty', QTY_PLACES)} END, "
         f"CASE WHEN NOT {IN_COLUMN} THEN {scaled_text_sql('-m.qty', QTY_PLACES)} END, "
         f"{scaled_text_sql('m.unit_cost', UNIT_COST_PLACES)}, {scaled_text_sql(f'{sign} * m.value', MONEY_PLACES)}, "

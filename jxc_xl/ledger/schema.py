@@ -12,7 +12,7 @@ from typing import Callable
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -53,7 +53,8 @@ TABLES: dict[str, dict] = {
               "pk": "id"},
     # Stock movements. The inputs (rule, base_qty, fixed_value, link…) are facts; the outputs
     # (qty, value, balances) are what costing decided and are rewritten when a back-dated
-    # document recosts what follows it.
+    # document recosts what follows it. The largest table, kept narrow: who posted it, when and
+    # from where are its document's (batch → batches) and its line's (sheet, row), joined where read.
     "movements": {"columns": {"id": int, "doc": int, "line": int, "leg": int, "date": str,
                               "pos": str, "item": str, "warehouse": str, "direction": int,
                               "rule": str, "base_qty": int, "fixed_value": int,
@@ -61,7 +62,7 @@ TABLES: dict[str, dict] = {
                               "qty": int, "value": int, "unit_cost": int, "bal_qty": int,
                               "bal_value": int, "last_unit": int,
                               "touched": int,          # the batch that last wrote its figures
-                              **_SOURCE}, "pk": "id"},
+                              }, "pk": "id"},
     # Receivable (AR) and payable (AP) entries: + raises what is owed, − lowers it. kind "advance":
     # a 预收/预付 held apart (−) or applied by a 核销 (+), for order_doc's fulfilments only when set;
     # applies_to: the document a 核销's credit settles first.
@@ -245,9 +246,10 @@ def _indexes(conn) -> None:
 
 
 def _upgrade_to_2(conn) -> None:
-    """Version 1 ledgers: every movement counts as written by its own batch; the journal index."""
+    """Version 1 ledgers: every movement counts as written by its own batch (its document's); the
+    journal index."""
     conn.execute("ALTER TABLE movements ADD COLUMN touched INTEGER")
-    conn.execute("UPDATE movements SET touched = batch")
+    conn.execute("UPDATE movements SET touched = (SELECT batch FROM documents d WHERE d.id = movements.doc)")
     _indexes(conn)
 
 
@@ -319,6 +321,15 @@ def _upgrade_to_11(conn) -> None:
     _indexes(conn)
 
 
+def _upgrade_to_12(conn) -> None:
+    """Version 11 ledgers: slim movements — their batch stamps and source cell are their
+    document's and their line's, which hold the same (posting wrote both from one Stamp)."""
+    present = conn.columns("movements")
+    for column in _SOURCE:
+        if column in present:        # (a policy naming it on a server goes with it; secure() makes them again)
+            conn.execute(f"ALTER TABLE movements DROP COLUMN {quoted(column)}{conn.cascade}")
+
+
 def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
     for table, more in columns.items():
         for column, kind in more.items():
@@ -328,7 +339,8 @@ def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
 
 # _UPGRADES[v - 1] takes version v to v + 1
 _UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
-                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10, _upgrade_to_11]
+                             _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10, _upgrade_to_11,
+                             _upgrade_to_12]
 
 
 class Transaction:

@@ -22,6 +22,7 @@ class Connection(sqlite3.Connection):
     engine = "sqlite"
     types = {int: "INTEGER", str: "TEXT"}
     serial = "INTEGER PRIMARY KEY"
+    cascade = ""                    # what DROP COLUMN adds to take what depends on the column with it
 
     def begin(self, waiting: Callable[[], None] | None = None) -> None:
         """Take the write lock; when another process holds it, say so (``waiting``) and wait."""

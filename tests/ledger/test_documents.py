@@ -324,8 +324,10 @@ def test_reversing_a_count_and_a_transfer(ledger):
 
 def test_every_ledger_row_is_traceable_to_batch_user_and_source_row(ledger):
     result = ledger.post(docs(HEAD + SALES, sheet="销售"), user="王会计", workbook="t.xlsx")
-    rows = ledger.conn.execute("SELECT m.batch, m.user, m.posted_at, m.workbook, m.sheet, m.row, d.doc_no "
-                               "FROM movements m JOIN documents d ON d.id = m.doc ORDER BY m.pos").fetchall()
+    # a movement is traced through its document (batch, user, when, workbook) and its line (sheet, row)
+    rows = ledger.conn.execute("SELECT d.batch, d.user, d.posted_at, d.workbook, l.sheet, l.row, d.doc_no "
+                               "FROM movements m JOIN documents d ON d.id = m.doc JOIN lines l ON l.id = m.line "
+                               "ORDER BY m.pos").fetchall()
     assert {(r[0], r[1], r[3], r[4]) for r in rows} == {(result.batch, named(ledger, "王会计"), "t.xlsx", "销售")}
     assert [(r[6], r[5]) for r in rows] == [("P1", 2), ("S1", 3), ("P2", 4)]
     entries = ledger.conn.execute("SELECT batch, user, sheet FROM party_entries").fetchall()
@@ -480,7 +482,7 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_file):
         led.conn.execute("ALTER TABLE movements DROP COLUMN touched")
         led.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with Ledger.open(ledger_path) as led:
-        assert [tuple(r) for r in led.conn.execute("SELECT touched, batch FROM movements")] == [(1, 1)]
+        assert [tuple(r) for r in led.conn.execute("SELECT m.touched, d.batch FROM movements m JOIN documents d ON d.id = m.doc")] == [(1, 1)]
         from jxc_xl.ledger.schema import SCHEMA_VERSION
         assert led._meta("schema_version") == str(SCHEMA_VERSION) and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")

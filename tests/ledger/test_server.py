@@ -188,7 +188,8 @@ def test_a_login_posts_as_itself_and_only_its_departments_documents(departments)
                                         "| 2026-01-06 | 采购入库 | P9 | S1 | W1 | | A | 1 | 9 | | |"), user="老板")
         assert result.posted == ["S9"] and "销售" in str(result.problems[0]) and "采购入库" in str(result.problems[0])
         assert clerk.verify() == []
-        assert clerk.conn.execute("SELECT DISTINCT \"user\" FROM movements WHERE batch = ?",
+        assert clerk.conn.execute("SELECT DISTINCT b.\"user\" FROM movements m JOIN documents d ON d.id = m.doc "
+                                  "JOIN batches b ON b.id = d.batch WHERE d.batch = ?",
                                   (result.batch,)).fetchall() == [("小销",)]
         assert not clerk.reverse("S1").ok                                   # 财务's, not 销售's
         assert clerk.sees_costs("老板") is False                             # the login's role, not the name

@@ -1,0 +1,99 @@
+"""Issue 24 (slim rows): schema 12 — a movement row carries no batch stamps or source cell of its
+own (its document's batch and its line's sheet and row are joined where read), on both engines; a
+schema 11 ledger upgrades keeping every figure, every 台账 row and every posted row, and a clerk
+posts into an upgraded server ledger under row-level security."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+
+from jxc_xl import Ledger
+from jxc_xl.ledger.schema import _SOURCE, SCHEMA_VERSION
+from tests.conftest import login, standard_masters
+from tests.dsl import docs
+from tests.tax.test_tax_upgrade import _figures
+from tests.wb import ledger_at, post, purchase, sale, type_rows
+
+from .test_documents import HEAD
+from .test_server import BOOKS
+
+DAY = dt.date(2026, 11, 2)
+
+
+def _card(ledger: Ledger) -> list[tuple]:
+    """The 台账 (batch, sheet and row included) and the journal, as the books show them."""
+    return [dataclasses.astuple(r) for r in ledger.stock_card()] + [tuple(r) for r in ledger.journal()[1]]
+
+
+def _as_version_11(conn) -> None:
+    """What a movement row was before schema 12: the batch stamps of its document and the sheet
+    and row of its line on every row."""
+    for column, kind in _SOURCE.items():
+        conn.execute(f'ALTER TABLE movements ADD COLUMN "{column}" {conn.types[kind]}')
+    conn.execute('UPDATE movements SET batch = d.batch, posted_at = d.posted_at, "user" = d."user", '
+                 "workbook = d.workbook, sheet = l.sheet, row = l.row FROM documents d, lines l "
+                 "WHERE d.id = movements.doc AND l.id = movements.line")
+    conn.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
+
+
+def test_a_movement_row_holds_no_stamps_and_the_card_still_names_its_batch_sheet_and_row(file_book):
+    type_rows(file_book, "采购", [purchase("CG1", DAY, "A001", 10, 5)])
+    type_rows(file_book, "销售", [sale("XS1", DAY, "A001", 4, 9)])
+    assert post(file_book).posted == 2
+    with Ledger.open(ledger_at(file_book), read_only=True) as ledger:
+        assert not set(_SOURCE) & ledger.conn.columns("movements")
+        card = ledger.stock_card()
+        assert [(r.batch, r.doc_no, r.sheet, r.row) for r in card] == [(1, "CG1", "采购", 2), (1, "XS1", "销售", 2)]
+
+
+def test_a_schema_11_ledger_upgrades_to_12_keeping_every_figure_and_every_posted_row(file_book):
+    type_rows(file_book, "采购", [purchase("CG1", DAY, "A001", 10, 5), purchase("CT1", DAY, "A001", 2, 5, kind="退货",
+                                                                          src="CG1")])
+    type_rows(file_book, "销售", [sale("XS1", DAY, "A001", 4, 9)])
+    assert post(file_book).posted == 3
+    path = ledger_at(file_book)
+    with Ledger.open(path) as ledger:
+        before, card = _figures(ledger.conn), _card(ledger)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 11")
+    _as_version_11(_Plain(conn))
+    conn.commit()
+    conn.close()
+    with Ledger.open(path, read_only=True) as old:                    # read as it is
+        assert old._meta("schema_version") == "11" and old.verify() == [] and _card(old) == card
+    report = post(file_book)
+    assert report.exit_code == 0 and report.posted == 0 and not report.error_rows
+    with Ledger.open(path) as ledger:
+        assert ledger._meta("schema_version") == str(SCHEMA_VERSION) == "12" and ledger.verify() == []
+        assert not set(_SOURCE) & ledger.conn.columns("movements")
+        assert _figures(ledger.conn) == before and _card(ledger) == card
+
+
+class _Plain:
+    """An sqlite3 connection with the DDL's column types (what _as_version_11 asks of one)."""
+
+    types = {int: "INTEGER", str: "TEXT"}
+
+    def __init__(self, conn):
+        self.execute = conn.execute
+
+
+def test_a_schema_11_server_ledger_upgrades_and_a_clerk_posts_under_row_level_security(server_ledger, pg_server):
+    with Ledger.open(server_ledger) as ledger:
+        standard_masters(ledger)
+        assert ledger.post(docs(HEAD + BOOKS), user="王会计").ok
+        before, card = _figures(ledger.conn), _card(ledger)
+        with ledger._transaction():
+            _as_version_11(ledger.conn)
+    with Ledger.open(server_ledger) as ledger:
+        assert ledger._meta("schema_version") == str(SCHEMA_VERSION) and ledger.verify() == []
+        assert not set(_SOURCE) & ledger.conn.columns("movements")
+        assert _figures(ledger.conn) == before and _card(ledger) == card
+        login(ledger, pg_server, "管家", "管理员")
+        clerk = login(ledger, pg_server, "小销", "销售")
+    with Ledger.open(clerk, create=False) as books:
+        result = books.post(docs(HEAD + "| 2026-01-06 | 销售出库 | S9 | C2 | W1 | | A | 1 | 9 | | |"))
+        assert result.posted == ["S9"] and books.verify() == []
+        assert books.conn.execute('SELECT DISTINCT b."user" FROM movements m JOIN documents d ON d.id = m.doc '
+                                  "JOIN batches b ON b.id = d.batch WHERE d.doc_no = 'S9'").fetchall() == [("小销",)]
