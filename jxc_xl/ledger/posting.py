@@ -146,6 +146,10 @@ class Writer:
                                           {(row["item"], row["warehouse"]) for row in rows})
                 rows.clear()
 
+    def queued(self, table: str) -> list[dict]:
+        """The rows of ``table`` queued and not yet written (their figures may still be filled in)."""
+        return self._pending[table]
+
     def forget(self) -> None:
         """After a rollback: nothing queued, and ids are read afresh."""
         for rows in self._pending.values():
