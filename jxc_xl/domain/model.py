@@ -280,21 +280,23 @@ def _line_text(model: Line) -> str:
     """One line's JSON as :meth:`Document.fingerprint` hashes it: its figures, its later fields only
     when set, a 金额 that is 数量 × 单价 as none. The common line (no tax, no order, no invoice) is
     written straight out, its keys in json's sorted order; any other goes through json."""
-    amount, price = model.amount, model.price
-    if amount is not None and price is not None and amount == mul_money(model.qty, price):
-        amount = None
     if (model.figures is None and model.tax_rate is None and model.tax is None and model.price_with_tax is None
             and model.total_with_tax is None and not model.order_no and model.delivery_date is None
             and not model.covers):
+        amount, price = model.amount, model.price
+        if amount is not None and price is not None and amount == mul_money(model.qty, price):
+            amount = None
         return (f'{{"amount": {_json_figure(amount)}, "item": {_json_text(model.item)}, '
                 f'"note": {_json_text(model.note)}, "price": {_json_figure(price)}, '
                 f'"qty": {_json_figure(model.qty)}, "unit_cost": {_json_figure(model.unit_cost)}}}')
     line = {name: getattr(model, name) for name in _LINE}
-    line["amount"] = amount
     _with_figures(line, model.figures)
     for later, empty in _LATER_FIELDS.items():         # absent from documents posted before orders
         if line[later] == empty:
             del line[later]
+    if line["amount"] is not None and line["price"] is not None and \
+            line["amount"] == mul_money(line["qty"], line["price"]):
+        line["amount"] = None
     _as_text(line, _LINE_FIGURES)
     return json.dumps(line, sort_keys=True, ensure_ascii=False, default=_canonical)
 
