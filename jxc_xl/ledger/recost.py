@@ -191,14 +191,16 @@ def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[dict]
     closed = settings.closed_through.isoformat() if settings.closed_through else ""
     appends = settings.method is CostMethod.moving_average
     left: dict[Key, str] = {}
+    stocked = {tuple(r) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}    # keys with movements
     for key, start in dirty.items():
         rows = by_key.get(key)
         if (not rows or start < settings.since or any(row.get("link") is not None for row in rows)
                 or (closed and min(row["date"] for row in rows) <= closed)):
             left[key] = start
             continue
-        prev = conn.execute("SELECT bal_qty, bal_value, last_unit, pos FROM movements WHERE item=? AND warehouse=? "
-                            "ORDER BY pos DESC LIMIT 1", key).fetchone()
+        prev = None if key not in stocked else conn.execute(
+            "SELECT bal_qty, bal_value, last_unit, pos FROM movements WHERE item=? AND warehouse=? "
+            "ORDER BY pos DESC LIMIT 1", key).fetchone()
         if prev is not None and (not appends or prev["pos"] >= start):
             left[key] = start
             continue
