@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from json.encoder import encode_basestring as _json_text
 from decimal import Decimal
 from enum import Enum
 
@@ -260,20 +261,48 @@ class Document(_Model):
         A typed 金额 equal to 数量 × 单价 hashes like an empty one: the template's 金额 is a
         formula, empty in a file no spreadsheet has calculated yet and a figure once Excel
         has, and the same document must not look edited for that."""
-        content = self.model_dump(exclude={"source": True, "lines": {"__all__": {"source", "figures"}}})
+        content = {name: getattr(self, name) for name in _HEADER}
+        _as_text(content, _HEADER_FIGURES)
         for later in _LATER_HEADER:                         # absent from documents posted before them
             if not content[later]:
                 del content[later]
-        for line, model in zip(content["lines"], self.lines):
-            _with_figures(line, model.figures)
-            for later, empty in _LATER_FIELDS.items():     # absent from documents posted before orders
-                if line[later] == empty:
-                    del line[later]
-            if line["amount"] is not None and line["price"] is not None and \
-                    line["amount"] == mul_money(line["qty"], line["price"]):
-                line["amount"] = None
+        content["lines"] = "\0"                            # its lines' text goes in its place
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
-        return hashlib.sha256(text.encode()).hexdigest()
+        lines = "[" + ", ".join(map(_line_text, self.lines)) + "]"
+        return hashlib.sha256(text.replace(_LINES_MARK, f'"lines": {lines}', 1).encode()).hexdigest()
+
+
+# Where the lines go in a document's JSON: a key's quotes cannot occur inside a JSON string.
+_LINES_MARK = '"lines": "\\u0000"'
+
+
+def _line_text(model: Line) -> str:
+    """One line's JSON as :meth:`Document.fingerprint` hashes it: its figures, its later fields only
+    when set, a 金额 that is 数量 × 单价 as none. The common line (no tax, no order, no invoice) is
+    written straight out, its keys in json's sorted order; any other goes through json."""
+    if (model.figures is None and model.tax_rate is None and model.tax is None and model.price_with_tax is None
+            and model.total_with_tax is None and not model.order_no and model.delivery_date is None
+            and not model.covers):
+        amount, price = model.amount, model.price
+        if amount is not None and price is not None and amount == mul_money(model.qty, price):
+            amount = None
+        return (f'{{"amount": {_json_figure(amount)}, "item": {_json_text(model.item)}, '
+                f'"note": {_json_text(model.note)}, "price": {_json_figure(price)}, '
+                f'"qty": {_json_figure(model.qty)}, "unit_cost": {_json_figure(model.unit_cost)}}}')
+    line = {name: getattr(model, name) for name in _LINE}
+    _with_figures(line, model.figures)
+    for later, empty in _LATER_FIELDS.items():         # absent from documents posted before orders
+        if line[later] == empty:
+            del line[later]
+    if line["amount"] is not None and line["price"] is not None and \
+            line["amount"] == mul_money(line["qty"], line["price"]):
+        line["amount"] = None
+    _as_text(line, _LINE_FIGURES)
+    return json.dumps(line, sort_keys=True, ensure_ascii=False, default=_canonical)
+
+
+def _json_figure(value: Decimal | None) -> str:
+    return "null" if value is None else f'"{_figure_text(value)}"'
 
 
 _LATER_FIELDS = {"order_no": "", "delivery_date": None, "covers": ""}
@@ -291,6 +320,37 @@ def _with_figures(line: dict, figures: Figures | None) -> None:
     if not line["tax_rate"] and not line["tax"] and not line.get("covers"):    # an invoice's are its figures
         for name in _TAX_FIELDS:
             del line[name]
+
+
+# What a document hashes: its fields but where it was typed (and a line's worked-out figures,
+# hashed in place of those typed). Built field by field, not by model_dump and json's ``default``:
+# measured on 20,000 five-line documents, 0.45 s → 0.1 s for the same text.
+_HEADER = tuple(name for name in Document.model_fields if name not in ("source", "lines"))
+_LINE = tuple(name for name in Line.model_fields if name not in ("source", "figures"))
+# the fields whose values are not JSON's own: Decimals, dates and the type
+_HEADER_FIGURES = tuple(name for name in _HEADER if Document.model_fields[name].annotation not in (str, int))
+_LINE_FIGURES = tuple(name for name in _LINE if Line.model_fields[name].annotation not in (str, int))
+_TEXTS: dict[Decimal, str] = {}        # canonical text of each nonzero Decimal seen (emptied when large)
+
+
+def _as_text(content: dict, names: tuple[str, ...]) -> None:
+    """The values of ``names`` in ``content`` as :func:`_canonical` writes them (the JSON holds the same)."""
+    for name in names:
+        value = content.get(name)
+        if value is not None:
+            content[name] = _figure_text(value) if value.__class__ is Decimal else _canonical(value)
+
+
+def _figure_text(value: Decimal) -> str:
+    """:func:`_canonical` of a Decimal, each distinct nonzero one written once."""
+    if not value or not value.is_finite():      # 0 and -0 are equal but print unalike; NaN is no key
+        return _canonical(value)
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) > 200_000:
+            _TEXTS.clear()
+        _TEXTS[value] = text = _canonical(value)
+    return text
 
 
 def _canonical(value: object) -> str:

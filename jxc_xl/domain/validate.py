@@ -70,6 +70,7 @@ class Masters:
             for code, m in table.items():
                 names[m.name] = None if m.name in names else code      # a name two masters share: None
             self._names[kind] = names
+        self._active: dict[str, str | None] = {}
 
     def tables(self) -> dict[str, dict]:
         return {"item": self.items, "party": self.parties, "warehouse": self.warehouses, "account": self.accounts}
@@ -77,6 +78,15 @@ class Masters:
     def code(self, kind: str, ref: str) -> str | None:
         ref = ref.strip()
         return self._codes[kind].get(ref.casefold()) or self._names[kind].get(ref)
+
+    def active_item(self, ref: str) -> str | None:
+        """The code of the active item ``ref`` names; None for any other reference (each asked once)."""
+        try:
+            return self._active[ref]
+        except KeyError:
+            code = self.code("item", ref)
+            self._active[ref] = found = code if code is not None and not self.items[code].inactive else None
+            return found
 
     def is_ambiguous(self, kind: str, ref: str) -> bool:
         """Whether ``ref`` names more than one master row, so which one is meant cannot be told."""
@@ -273,6 +283,9 @@ def _money_fields(check: _Check) -> None:
 
 
 def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
+    plain = _plain(check, masters, line)
+    if plain is not None:
+        return plain
     doc_type = check.doc.type
     sku = _reference(check, masters, "item", line.item, "商品编码", n)
     if sku and masters.items[sku].inactive:
@@ -292,6 +305,48 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
                       positive=False):
         check.product(line.qty, line.unit_cost, "单位成本", n)
     return line.model_copy(update={"item": sku}) if sku and sku != line.item else line
+
+
+def _plain(check: _Check, masters: Masters, line: Line) -> Line | None:
+    """The common line — priced, of an active item, a good 数量 and 单价 and nothing else typed, no
+    税率 found for it — which passes every check of :func:`_line`: that line, its item as its code.
+    None for any other line, which goes the full way (and is told what is wrong).
+
+    Measured on bench's 100,000 lines: checked the full way, each line's figures cost 14 Decimal
+    operations and 4 problem-lookups (4.1 s of a 11.5 s post under cProfile); asked once per
+    distinct figure (:func:`_good`), a plain line costs a few dictionary lookups and one product."""
+    doc = check.doc
+    if (doc.type not in PRICED_TYPES or line.price is None or line.amount is not None or line.unit_cost is not None
+            or line.price_with_tax is not None or line.tax is not None or line.total_with_tax is not None
+            or line.tax_rate is not None or line.order_no or line.delivery_date is not None):
+        return None
+    sku = masters.active_item(line.item)
+    if sku is None or not _good(line.qty, QTY, True) or not _good(line.price, UNIT, False):
+        return None
+    party = masters.parties.get(doc.party)
+    if rate_of(None, masters.items[sku].tax_rate, party and party.tax_rate, masters.default_rate):
+        return None
+    if not within(mul_money(line.qty, line.price), MAX_AMOUNT):
+        return None
+    return line.model_copy(update={"item": sku}) if sku != line.item else line
+
+
+# Figures judged: (value, kind, positive) → whether _figure_problem finds nothing (emptied when large)
+_GOOD: dict[tuple, bool] = {}
+
+
+def _good(value: Decimal, kind: tuple[int, Decimal], positive: bool) -> bool:
+    """Whether one typed figure is good (:func:`_figure_problem` finds nothing), each distinct one
+    asked once: equal Decimals (1.5, 1.50) have the same size, sign and places."""
+    if not value.is_finite():            # (a NaN cannot be a key, and is never good)
+        return False
+    key = (value, kind, positive)
+    found = _GOOD.get(key)
+    if found is None:
+        if len(_GOOD) > 200_000:
+            _GOOD.clear()
+        _GOOD[key] = found = _figure_problem(value, kind, positive) is None
+    return found
 
 
 def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None) -> Line:

@@ -16,7 +16,7 @@ from ..domain.roles import LABELS, can_do, may_post
 from ..domain.validate import Masters, check_reversal_date, validate
 from . import counts, meta, orders, users, vouchers
 from .posting import Stamp, Writer, dependents, doc_pos
-from .recost import recost
+from .recost import cost_queued, recost
 from .results import Outcome, PostResult
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ def _post_all(writer: Writer, checked: list[tuple[int, Document, str]], latest: 
     writer.deferred = {}
     outcomes = {i: _post_one(writer, doc, fp, latest.get((doc.journal, doc.doc_no))) for i, doc, fp in checked}
     dirty, writer.deferred = writer.deferred, None
+    dirty = cost_queued(conn, writer.settings, writer.queued("movements"), dirty)
     writer.flush()
     if recost(conn, writer.settings, dirty).failure is None:
         conn.execute("RELEASE batch")

@@ -124,6 +124,24 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
     opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else "")
     if hasattr(method, "carry") and start < settings.since:
         rows, opening = _carried(method, settings, rows, sources)
+    stored = _cost(settings, key, opening, rows, sources)
+    if isinstance(stored, Failure):
+        return stored
+    updates, counts = [], []
+    for row, new in zip(rows, stored):
+        if tuple(row)[13:] != new:
+            if settings.closed_through and row["date"] <= settings.closed_through.isoformat():
+                return Failure("closed", row, item, warehouse)
+            updates.append((*new, row["id"]))
+            if row["rule"] == "count" and row["qty"] is not None and row["qty"] != new[0]:
+                counts.append((row["id"], row["qty"], new[0]))
+    return updates, counts
+
+
+def _cost(settings: Settings, key: Key, opening, rows: list, sources: dict[int, tuple]) -> list[tuple] | Failure:
+    """The figures each of ``rows`` (one key's movements in ledger order, after ``opening``) is
+    to store, by the ledger's method — or the failure that stops them."""
+    method = costing.METHODS[settings.method]
     if hasattr(method, "run_units") and not REFERENCE:
         outcome = method.run_units(opening, [_unit_move(row, sources) for row in rows], settings.allow_negative)
         stored = outcome.results
@@ -134,20 +152,67 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
         outcome = costing.run(settings.method, opening, [_move(row, sources) for row in rows],
                               settings.allow_negative)
         stored = [_stored(res) for res in outcome.results]
-    if outcome.failure is not None:
-        row = rows[outcome.failure.index]
-        if isinstance(outcome.failure, costing.Shortage):
-            return Failure("shortage", row, item, warehouse, outcome.failure.needed, outcome.failure.available)
-        return Failure("no_cost", row, item, warehouse)
-    updates, counts = [], []
-    for row, new in zip(rows, stored):
-        if tuple(row)[13:] != new:
-            if settings.closed_through and row["date"] <= settings.closed_through.isoformat():
-                return Failure("closed", row, item, warehouse)
-            updates.append((*new, row["id"]))
-            if row["rule"] == "count" and row["qty"] is not None and row["qty"] != new[0]:
-                counts.append((row["id"], row["qty"], new[0]))
-    return updates, counts
+    if outcome.failure is None:
+        return stored
+    row = rows[outcome.failure.index]
+    if isinstance(outcome.failure, costing.Shortage):
+        return Failure("shortage", row, *key, outcome.failure.needed, outcome.failure.available)
+    return Failure("no_cost", row, *key)
+
+
+class _Queued(dict):
+    """A queued movement row read like a stored one: a column it was not given is NULL."""
+
+    def __missing__(self, column: str) -> None:
+        return None
+
+
+_FIGURES = ("qty", "value", "unit_cost", "bal_qty", "bal_value", "last_unit")
+
+
+def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[dict],
+                dirty: dict[Key, str]) -> dict[Key, str]:
+    """Cost a batch's queued movements before they are written, where the replay :func:`recost`
+    would make reads nothing but them: a key no stored movement follows from (a new key, or —
+    under the moving average, whose state is the balance — one they all come after), none of
+    them taking its figures from another (linked), none before ``costing_from`` or in a closed
+    period. Their figures are filled into the queued rows; the keys left (and any whose costing
+    fails: recost then finds the same failure and the batch is refused document by document, as
+    before) are returned for :func:`recost`.
+
+    Measured on bench's 100,000-line post: recosting after the insert read every new movement
+    back and rewrote it (an UPDATE each), 2.5 s of 11.5 s on SQLite and more on a server;
+    costing the queued rows first leaves one INSERT per movement."""
+    if REFERENCE:
+        return dirty
+    by_key: dict[Key, list[dict]] = {}
+    for row in queued:
+        by_key.setdefault((row["item"], row["warehouse"]), []).append(row)
+    closed = settings.closed_through.isoformat() if settings.closed_through else ""
+    appends = settings.method is CostMethod.moving_average
+    left: dict[Key, str] = {}
+    stocked = {tuple(r) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}    # keys with movements
+    for key, start in dirty.items():
+        rows = by_key.get(key)
+        if (not rows or start < settings.since or any(row.get("link") is not None for row in rows)
+                or (closed and min(row["date"] for row in rows) <= closed)):
+            left[key] = start
+            continue
+        prev = None if key not in stocked else conn.execute(
+            "SELECT bal_qty, bal_value, last_unit, pos FROM movements WHERE item=? AND warehouse=? "
+            "ORDER BY pos DESC LIMIT 1", key).fetchone()
+        if prev is not None and (not appends or prev["pos"] >= start):
+            left[key] = start
+            continue
+        rows.sort(key=lambda row: row["pos"])
+        opening = _opening(prev, settings.since if appends else "")
+        stored = _cost(settings, key, opening, list(map(_Queued, rows)), {})
+        if isinstance(stored, Failure):
+            left[key] = start
+            continue
+        for row, new in zip(rows, stored):
+            row.update(zip(_FIGURES, new))
+    return left
 
 
 def _opening(prev, since: str) -> tuple[int, int, int | None]:
