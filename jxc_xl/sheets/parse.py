@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
+from .columns import Columns
 from .cells import RowReader, to_date, to_number, to_rate
 from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
@@ -185,9 +187,9 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
     journal = spec.journal
     cols = _digested(table)
     doc_col = table.columns[spec.key] - 1
-    groups: dict[str, list[tuple[int, list]]] = {}
+    groups: dict[str, list[int]] = {}
     blank: list[ParsedDoc] = []
-    for row, values in table.rows:
+    for i, (row, values) in enumerate(table.rows):
         key = values[doc_col] if doc_col < len(values) else None
         key = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None else ""
         if not key:
@@ -195,16 +197,22 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
             r.text(spec.key, True)
             blank.append(ParsedDoc(None, [row], r.problems, "", "", date=_quiet_date(table, row, values)))
         else:
-            groups.setdefault(key, []).append((row, values))
-    out = []
-    for doc_no, rows in groups.items():
+            groups.setdefault(key, []).append(i)
+    out, whole = [], None
+    for doc_no, indices in groups.items():
+        rows = [table.rows[i] for i in indices]
         digest = rows_digest(cols, rows)
         if known and known.get((journal, doc_no)) == digest:
             out.append(ParsedDoc(None, [r for r, _ in rows], [], journal, doc_no, digest, True))
+            continue
+        whole = whole or Columns(table)          # read column-wise once the sheet has a document to read
+        plain = whole.document(doc_no, indices, [r for r, _ in rows], workbook)
+        if plain:
+            parsed = ParsedDoc(plain[0], [r for r, _ in rows], [], journal, doc_no, parts=plain[1])
         else:
             parsed = _document(table, doc_no, rows, workbook, masters)
-            parsed.digest = digest
-            out.append(parsed)
+        parsed.digest = digest
+        out.append(parsed)
     return out + blank
 
 
@@ -272,7 +280,9 @@ def _digested(table: Table) -> list[int]:
 
 
 def rows_digest(cols: list[int], rows: list[tuple[int, list]]) -> str:
-    return hashlib.blake2b(repr([[v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
+    take, last = (itemgetter(*cols), max(cols)) if len(cols) > 1 else (None, 0)   # a row as long: read in C
+    return hashlib.blake2b(repr([list(take(v)) if take and len(v) > last else
+                                 [v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
                            digest_size=16).hexdigest()
 
 
