@@ -106,9 +106,14 @@ class Columns:
         given = unless <= len(values) and _raw(values[unless - 1]) is not None
         return empty if given else ROW_PATH
 
-    def document(self, doc_no: str, indices: list[int], rows: list[int], workbook: str):
-        """The document of these rows (indices into table.rows) and each row as parse reads it
-        (sheet row, header fields, line); None when a row is not plain or the rows disagree."""
+    @property
+    def header_fields(self) -> tuple[str, ...]:
+        """The Document fields a row's header gives (what ParsedDoc.parts shows of each row)."""
+        return ("type",) + tuple(c.to for c in self.spec.at("header") if c.to != "type")
+
+    def document(self, doc_no: str, indices: list[int], rows: list[int], workbook: str) -> Document | None:
+        """The document of these rows (indices into table.rows); None when a row is not plain or
+        the rows disagree (then the row path reads them)."""
         if not all(self.clean[i] for i in indices):
             return None
         spec, values = self.spec, self.values
@@ -120,17 +125,13 @@ class Columns:
         header = {} if spec.types else {"type": spec.doc_type}
         for column in header_columns:
             header[column.to] = values[column.zh][first]
-        sheet, workbook, parts, lines = self.table.sheet.strip(), workbook.strip(), [], []   # as the model strips
-        for i, row in zip(indices, rows):
-            source = Source.trusted({"workbook": workbook, "sheet": sheet, "row": row})
-            line = None
-            if spec.has_lines:
-                fields = {column.to: values[column.zh][i] for column in line_columns}
-                if fields.get("qty") is None:
-                    fields["qty"] = _ZERO
-                fields["source"] = source
-                line = Line.trusted(fields)
-                lines.append(line)
-            parts.append((row, {**header, "source": source}, line))
-        doc = Document.trusted({"doc_no": doc_no, "lines": tuple(lines), "source": parts[0][1]["source"], **header})
-        return doc, parts
+        sheet, workbook = self.table.sheet.strip(), workbook.strip()          # as the model strips them
+        sources = [Source.trusted({"workbook": workbook, "sheet": sheet, "row": row}) for row in rows]
+        lines = []
+        for i, source in zip(indices, sources) if spec.has_lines else ():
+            fields = {column.to: values[column.zh][i] for column in line_columns}
+            if fields.get("qty") is None:
+                fields["qty"] = _ZERO
+            fields["source"] = source
+            lines.append(Line.trusted(fields))
+        return Document.trusted({"doc_no": doc_no, "lines": tuple(lines), "source": sources[0], **header})

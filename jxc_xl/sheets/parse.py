@@ -152,12 +152,25 @@ class ParsedDoc:
     doc_no: str
     digest: str = ""              # of the rows as typed: unchanged since posted = nothing to read
     unchanged: bool = False
-    # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
-    parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
     # the date its rows give, read even where they cannot post (结账 asks which month a row in error is of)
     date: dt.date | None = None
-    # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
-    parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
+    # each row as read: (sheet row, its header fields or None when the row has a problem, its line);
+    # empty for a document read column-wise, whose rows all agree: see :attr:`parts`
+    read_parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
+    header_fields: tuple[str, ...] = ()
+
+    @property
+    def parts(self) -> list[tuple[int, dict | None, Line | None]]:
+        """Each row as read. A document read column-wise gives them from itself when asked (rarely:
+        when it differs from its posted version) instead of holding a dict per row (65 MB of a
+        100,000-line post)."""
+        if self.read_parts or self.document is None or not self.header_fields:
+            return self.read_parts
+        doc = self.document
+        header = {name: getattr(doc, name) for name in self.header_fields}
+        if not doc.lines:                                    # one row, one document (收付款)
+            return [(doc.source.row, {**header, "source": doc.source}, None)]
+        return [(line.source.row, {**header, "source": line.source}, line) for line in doc.lines]
 
     def row_documents(self) -> list[tuple[int, Document | None]]:
         """Each row as a document of its own (None where the row cannot be read): what a posted
@@ -208,7 +221,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
         whole = whole or Columns(table)          # read column-wise once the sheet has a document to read
         plain = whole.document(doc_no, indices, [r for r, _ in rows], workbook)
         if plain:
-            parsed = ParsedDoc(plain[0], [r for r, _ in rows], [], journal, doc_no, parts=plain[1])
+            parsed = ParsedDoc(plain, [r for r, _ in rows], [], journal, doc_no, header_fields=whole.header_fields)
         else:
             parsed = _document(table, doc_no, rows, workbook, masters)
         parsed.digest = digest
@@ -328,10 +341,10 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
                       {**own, "source": r.source}, line))
     problems = [p for r in readers for p in r.problems]
     if problems:
-        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, parts=parts,
+        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, read_parts=parts,
                          date=next((day for day in dates if day is not None), None))
     doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
-    return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, parts=parts)
+    return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, read_parts=parts)
 
 
 # header fields that name a master: compared by the master they name, not as typed
@@ -412,4 +425,4 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
         return ParsedDoc(None, [row], r.problems, journal, doc_no, date=date)
     doc = Document(doc_no=doc_no, date=date, lines=lines, source=r.source, **header)
     parts = [(row, {**header, "date": date, "source": r.source}, lines[0] if lines else None)]
-    return ParsedDoc(doc, [row], [], journal, doc_no, parts=parts)
+    return ParsedDoc(doc, [row], [], journal, doc_no, read_parts=parts)

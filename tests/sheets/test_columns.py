@@ -12,7 +12,7 @@ from jxc_xl.domain.validate import Masters
 from jxc_xl.domain.model import Party, PartyKind, Warehouse
 from jxc_xl.sheets import columns, parse
 from jxc_xl.sheets.book import Table, header_of
-from jxc_xl.sheets.contract import POSTED_SHEETS, PURCHASES, SALES
+from jxc_xl.sheets.contract import OPENING_BALANCES, OPENING_CASH, OPENING_STOCK, POSTED_SHEETS, PURCHASES, SALES
 
 MASTERS = Masters(parties={"S01": Party(code="S01", name="华南供应", kind=PartyKind.supplier)},
                   warehouses={"WH1": Warehouse(code="WH1", name="总仓")})
@@ -30,8 +30,12 @@ CELLS = {
 }
 
 
-def _cell(kind: str):
+def _cell(spec, column):
+    kind = _kind(column)
     plain, odd = CELLS[kind]
+    if kind == "choice":                     # the sheet's own words are the plain ones
+        words = spec.types if column.to == "type" else column.choices
+        plain = [w for w in words if not w.isascii()][:3] or list(words)[:3]
     return st.one_of(st.sampled_from(plain), st.sampled_from(plain), st.sampled_from(plain), st.sampled_from(odd))
 
 
@@ -73,8 +77,9 @@ def _same(fast, slow) -> None:
 
 @st.composite
 def sheets(draw):
-    spec = draw(st.sampled_from([s for s in POSTED_SHEETS if s.journal and s.has_lines] + [PURCHASES]))
-    kinds = {c.zh: _kind(c) for c in spec.columns if c.kind not in ("status", "system")}
+    spec = draw(st.sampled_from([s for s in POSTED_SHEETS if s not in (OPENING_STOCK, OPENING_BALANCES, OPENING_CASH)]
+                                + [PURCHASES, SALES]))
+    read = {c.zh: c for c in spec.columns if c.kind not in ("status", "system")}
     key = spec.key
     rows = []
     for _ in range(draw(st.integers(1, 8))):
@@ -82,8 +87,8 @@ def sheets(draw):
         for c in spec.columns:
             if c.zh == key:
                 row.append(draw(st.sampled_from(["D1", "D2", "D3", " D1", 7.0, None])))
-            elif c.zh in kinds:
-                row.append(draw(_cell(kinds[c.zh])))
+            elif c.zh in read:
+                row.append(draw(_cell(spec, c)))
             else:
                 row.append(None)
         rows.append(row)
