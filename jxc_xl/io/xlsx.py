@@ -142,9 +142,9 @@ class FileBook:
         """Formula error values (#N/A…) by (col, row): calamine reads them as empty."""
         part = self._part(sheet)
         with Package(self.path) as pkg:
-            data = pkg.read(part) if part and pkg.has(part) else b""
-        if b't="e"' not in data:
-            return {}
+            if not (part and pkg.has(part) and pkg.holds(part, b't="e"')):
+                return {}
+            data = pkg.read(part)
         return {(column_number(c.decode()), int(r)): v.decode() for c, r, v in _ERROR_CELL.findall(data)}
 
     def repairs(self) -> list[str]:
