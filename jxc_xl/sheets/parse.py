@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
+from .columns import Columns
 from .cells import RowReader, to_date, to_number, to_rate
 from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
@@ -150,12 +152,25 @@ class ParsedDoc:
     doc_no: str
     digest: str = ""              # of the rows as typed: unchanged since posted = nothing to read
     unchanged: bool = False
-    # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
-    parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
     # the date its rows give, read even where they cannot post (结账 asks which month a row in error is of)
     date: dt.date | None = None
-    # each row as read: (sheet row, its header fields or None when the row has a problem, its line)
-    parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
+    # each row as read: (sheet row, its header fields or None when the row has a problem, its line);
+    # empty for a document read column-wise, whose rows all agree: see :attr:`parts`
+    read_parts: list[tuple[int, dict | None, Line | None]] = field(default_factory=list)
+    header_fields: tuple[str, ...] = ()
+
+    @property
+    def parts(self) -> list[tuple[int, dict | None, Line | None]]:
+        """Each row as read. A document read column-wise gives them from itself when asked (rarely:
+        when it differs from its posted version) instead of holding a dict per row (65 MB of a
+        100,000-line post)."""
+        if self.read_parts or self.document is None or not self.header_fields:
+            return self.read_parts
+        doc = self.document
+        header = {name: getattr(doc, name) for name in self.header_fields}
+        if not doc.lines:                                    # one row, one document (收付款)
+            return [(doc.source.row, {**header, "source": doc.source}, None)]
+        return [(line.source.row, {**header, "source": line.source}, line) for line in doc.lines]
 
     def row_documents(self) -> list[tuple[int, Document | None]]:
         """Each row as a document of its own (None where the row cannot be read): what a posted
@@ -185,9 +200,9 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
     journal = spec.journal
     cols = _digested(table)
     doc_col = table.columns[spec.key] - 1
-    groups: dict[str, list[tuple[int, list]]] = {}
+    groups: dict[str, list[int]] = {}
     blank: list[ParsedDoc] = []
-    for row, values in table.rows:
+    for i, (row, values) in enumerate(table.rows):
         key = values[doc_col] if doc_col < len(values) else None
         key = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None else ""
         if not key:
@@ -195,16 +210,22 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
             r.text(spec.key, True)
             blank.append(ParsedDoc(None, [row], r.problems, "", "", date=_quiet_date(table, row, values)))
         else:
-            groups.setdefault(key, []).append((row, values))
-    out = []
-    for doc_no, rows in groups.items():
+            groups.setdefault(key, []).append(i)
+    out, whole = [], None
+    for doc_no, indices in groups.items():
+        rows = [table.rows[i] for i in indices]
         digest = rows_digest(cols, rows)
         if known and known.get((journal, doc_no)) == digest:
             out.append(ParsedDoc(None, [r for r, _ in rows], [], journal, doc_no, digest, True))
+            continue
+        whole = whole or Columns(table)          # read column-wise once the sheet has a document to read
+        plain = whole.document(doc_no, indices, [r for r, _ in rows], workbook)
+        if plain:
+            parsed = ParsedDoc(plain, [r for r, _ in rows], [], journal, doc_no, header_fields=whole.header_fields)
         else:
             parsed = _document(table, doc_no, rows, workbook, masters)
-            parsed.digest = digest
-            out.append(parsed)
+        parsed.digest = digest
+        out.append(parsed)
     return out + blank
 
 
@@ -272,7 +293,9 @@ def _digested(table: Table) -> list[int]:
 
 
 def rows_digest(cols: list[int], rows: list[tuple[int, list]]) -> str:
-    return hashlib.blake2b(repr([[v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
+    take, last = (itemgetter(*cols), max(cols)) if len(cols) > 1 else (None, 0)   # a row as long: read in C
+    return hashlib.blake2b(repr([list(take(v)) if take and len(v) > last else
+                                 [v[c] if c < len(v) else None for c in cols] for _, v in rows]).encode(),
                            digest_size=16).hexdigest()
 
 
@@ -318,10 +341,10 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
                       {**own, "source": r.source}, line))
     problems = [p for r in readers for p in r.problems]
     if problems:
-        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, parts=parts,
+        return ParsedDoc(None, [r.row for r in readers], problems, spec.journal, doc_no, read_parts=parts,
                          date=next((day for day in dates if day is not None), None))
     doc = Document(doc_no=doc_no, lines=tuple(lines), source=first.source, **header)
-    return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, parts=parts)
+    return ParsedDoc(doc, [r.row for r in readers], [], spec.journal, doc_no, read_parts=parts)
 
 
 # header fields that name a master: compared by the master they name, not as typed
@@ -402,4 +425,4 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
         return ParsedDoc(None, [row], r.problems, journal, doc_no, date=date)
     doc = Document(doc_no=doc_no, date=date, lines=lines, source=r.source, **header)
     parts = [(row, {**header, "date": date, "source": r.source}, lines[0] if lines else None)]
-    return ParsedDoc(doc, [row], [], journal, doc_no, parts=parts)
+    return ParsedDoc(doc, [row], [], journal, doc_no, read_parts=parts)

@@ -1,0 +1,137 @@
+"""A document sheet read column by column: the fast path of intake.
+
+Each contract column is converted once, as a whole list, by a converter of its kind that takes
+only what is plainly right — an Excel date, a number cell, a code or word as typed, a rate — and
+answers :data:`ROW_PATH` for anything else (text that may be a date or a grouped figure, an
+error value, an empty required cell). A document whose cells are all plain is built here with
+no per-cell reader and no model validation; every other one goes through ``parse._document``,
+the row path that builds the messages, so a failing row reads exactly as it always has.
+
+Each distinct cell value is converted once per column (a price or a 业务类型 repeats on
+thousands of rows): measured on the bench's 100,000-line sheets, reading the rows this way took
+parse_documents from 12.5 s to ~1 s under the profiler.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from ..domain.model import Document, Line, Source
+from .book import Table
+from .cells import EXCEL_ERRORS, to_code, to_date, to_number, to_rate
+from .contract import Column, SheetSpec
+
+ROW_PATH = object()              # a cell only the row path can read (and name what is wrong with)
+_UNREAD = object()
+_NUMBERS = {"qty", "price", "money", "formula"}
+_ZERO = Decimal(0)
+
+
+def _raw(value: object) -> object:
+    """As RowReader.raw reads a cell: text stripped, empty as None; an error value is the row path's."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value in EXCEL_ERRORS:
+            return ROW_PATH
+        return value or None
+    return value
+
+
+def _converter(spec: SheetSpec, column: Column) -> Callable[[object], object]:
+    """The plain reading of a non-empty cell of ``column`` (``ROW_PATH`` where it has none)."""
+    if column.to == "type" or column.kind == "choice":
+        words = spec.types if column.to == "type" else column.choices
+
+        def choice(value: object) -> object:
+            return words.get(to_code(value).lower().replace(" ", ""), ROW_PATH)
+        return choice
+    if column.kind == "date":
+        return lambda value: ROW_PATH if (day := to_date(value)) is None else day
+    if column.kind == "rate":
+        return lambda value: ROW_PATH if (rate := to_rate(value)) is None else rate
+    if column.kind in _NUMBERS:
+        return lambda value: ROW_PATH if isinstance(value, bool) or (n := to_number(value)) is None else n
+    return to_code
+
+
+def _empty(spec: SheetSpec, column: Column) -> object:
+    """What an empty cell of an optional column reads as (parse._read's answer for None)."""
+    if column.to == "type":
+        return ROW_PATH                                  # 业务类型 is always required
+    if column.kind == "choice" or column.kind not in _NUMBERS | {"date", "rate"}:
+        return ""
+    return None
+
+
+class Columns:
+    """The sheet's header and line columns, each read whole; ``clean[i]``: row i (of table.rows)
+    reads without a problem of its own."""
+
+    def __init__(self, table: Table):
+        spec = table.spec
+        self.table, self.spec = table, spec
+        n = len(table.rows)
+        self.clean = [True] * n
+        self.values: dict[str, list] = {}
+        for column in spec.at("header") + spec.at("line"):
+            self.values[column.zh] = self._read(column, n)
+    def _read(self, column: Column, n: int) -> list:
+        table, spec = self.table, self.spec
+        at = table.columns.get(column.zh)
+        empty = _empty(spec, column)
+        if at is None:                                   # a column the sheet does not have: all empty
+            cells: list = [None] * n
+        else:
+            cells = [values[at - 1] if at <= len(values) else None for _, values in table.rows]
+        unless = table.columns.get(column.unless) if column.unless else None
+        convert, cache, out, clean = _converter(spec, column), {}, [], self.clean
+        for i, cell in enumerate(cells):
+            key = (type(cell), cell)
+            value = cache.get(key, _UNREAD)
+            if value is _UNREAD:
+                raw = _raw(cell)
+                if raw is None and column.required and unless:
+                    value = self._unless(i, unless, empty)     # hangs on another cell of its row
+                else:
+                    value = cache[key] = (empty if not column.required else ROW_PATH) if raw is None else \
+                        ROW_PATH if raw is ROW_PATH else convert(raw)
+            if value is ROW_PATH:
+                clean[i] = False
+            out.append(value)
+        return out
+
+    def _unless(self, i: int, unless: int, empty: object) -> object:
+        """An empty cell of a required column: fine where its ``unless`` column has a value."""
+        values = self.table.rows[i][1]
+        given = unless <= len(values) and _raw(values[unless - 1]) is not None
+        return empty if given else ROW_PATH
+
+    @property
+    def header_fields(self) -> tuple[str, ...]:
+        """The Document fields a row's header gives (what ParsedDoc.parts shows of each row)."""
+        return ("type",) + tuple(c.to for c in self.spec.at("header") if c.to != "type")
+
+    def document(self, doc_no: str, indices: list[int], rows: list[int], workbook: str) -> Document | None:
+        """The document of these rows (indices into table.rows); None when a row is not plain or
+        the rows disagree (then the row path reads them)."""
+        if not all(self.clean[i] for i in indices):
+            return None
+        spec, values = self.spec, self.values
+        header_columns, line_columns = spec.at("header"), spec.at("line")
+        first = indices[0]
+        if len(indices) > 1 and (not spec.has_lines or any(
+                values[c.zh][i] != values[c.zh][first] for c in header_columns for i in indices[1:])):
+            return None
+        header = {} if spec.types else {"type": spec.doc_type}
+        for column in header_columns:
+            header[column.to] = values[column.zh][first]
+        sheet, workbook = self.table.sheet.strip(), workbook.strip()          # as the model strips them
+        sources = [Source.trusted({"workbook": workbook, "sheet": sheet, "row": row}) for row in rows]
+        lines = []
+        for i, source in zip(indices, sources) if spec.has_lines else ():
+            fields = {column.to: values[column.zh][i] for column in line_columns}
+            if fields.get("qty") is None:
+                fields["qty"] = _ZERO
+            fields["source"] = source
+            lines.append(Line.trusted(fields))
+        return Document.trusted({"doc_no": doc_no, "lines": tuple(lines), "source": sources[0], **header})

@@ -1,0 +1,138 @@
+"""The column-wise intake (sheets/columns.py) reads a sheet exactly as the row path does: the
+same documents, the same rows, the same problems with the same messages, whatever the cells —
+and plain rows never go through the row path at all."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from jxc_xl.domain.validate import Masters
+from jxc_xl.domain.model import Party, PartyKind, Warehouse
+from jxc_xl.sheets import columns, parse
+from jxc_xl.sheets.book import Table, header_of
+from jxc_xl.sheets.contract import OPENING_BALANCES, OPENING_CASH, OPENING_STOCK, POSTED_SHEETS, PURCHASES, SALES
+
+MASTERS = Masters(parties={"S01": Party(code="S01", name="华南供应", kind=PartyKind.supplier)},
+                  warehouses={"WH1": Warehouse(code="WH1", name="总仓")})
+
+# what a clerk may type in a cell of each kind: (plain values, values only the row path reads)
+CELLS = {
+    "date": ([dt.datetime(2026, 3, 5), dt.date(2026, 3, 6)],
+             ["2026-03-07", "2026年3月8日", 20260309, 46090.0, "3月5日", "#N/A", None, "  "]),
+    "number": ([5, 12.5, 0.1, 3], ["12", "1,200.50", "12,5", "¥3.20", "abc", -3, True, None, "#VALUE!",
+                                   float("nan"), 1e30]),
+    "rate": (["13%", 13, 0.13], ["9", "abc", None, "1.5%"]),
+    "text": (["S01", "WH1", "I001"], ["华南供应", " s01 ", "总仓", 1001, 1001.0, "", None, "#REF!",
+                                     dt.date(2026, 1, 1)]),
+    "choice": (["入库", "出库", "专票"], [" 入 库", "receipt", "退货", "普票", "无票", "xx", None]),
+}
+
+
+def _cell(spec, column):
+    kind = _kind(column)
+    plain, odd = CELLS[kind]
+    if kind == "choice":                     # the sheet's own words are the plain ones
+        words = spec.types if column.to == "type" else column.choices
+        plain = [w for w in words if not w.isascii()][:3] or list(words)[:3]
+    return st.one_of(st.sampled_from(plain), st.sampled_from(plain), st.sampled_from(plain), st.sampled_from(odd))
+
+
+def _kind(column) -> str:
+    if column.to == "type" or column.kind == "choice":
+        return "choice"
+    if column.kind in ("date", "rate"):
+        return column.kind
+    return "number" if column.kind in ("qty", "price", "money", "formula") else "text"
+
+
+def _table(spec, rows: list[list], skip: set[str] = frozenset()) -> Table:
+    head = [c.zh for c in spec.columns if c.zh not in skip]
+    values = [head] + rows
+    header_row, cols = header_of(spec, values)
+    return Table(spec, spec.zh, header_row, cols, [(r, row) for r, row in enumerate(values[1:], start=2)])
+
+
+def _both(table: Table) -> tuple[list, list]:
+    fast = parse.parse_documents(table, "book.xlsx", None, MASTERS)
+    plain = columns.Columns.document
+    try:
+        columns.Columns.document = lambda self, *a: None         # every document through the row path
+        slow = parse.parse_documents(table, "book.xlsx", None, MASTERS)
+    finally:
+        columns.Columns.document = plain
+    return fast, slow
+
+
+def _same(fast, slow) -> None:
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow):
+        assert (a.doc_no, a.rows, a.digest, a.date) == (b.doc_no, b.rows, b.digest, b.date)
+        assert a.document == b.document
+        assert a.parts == b.parts
+        assert [(p.code, p.message, p.message_en, p.source) for p in a.problems] == \
+               [(p.code, p.message, p.message_en, p.source) for p in b.problems]
+
+
+@st.composite
+def sheets(draw):
+    spec = draw(st.sampled_from([s for s in POSTED_SHEETS if s not in (OPENING_STOCK, OPENING_BALANCES, OPENING_CASH)]
+                                + [PURCHASES, SALES]))
+    read = {c.zh: c for c in spec.columns if c.kind not in ("status", "system")}
+    key = spec.key
+    rows = []
+    for _ in range(draw(st.integers(1, 8))):
+        row = []
+        for c in spec.columns:
+            if c.zh == key:
+                row.append(draw(st.sampled_from(["D1", "D2", "D3", " D1", 7.0, None])))
+            elif c.zh in read:
+                row.append(draw(_cell(spec, c)))
+            else:
+                row.append(None)
+        rows.append(row)
+    return spec, rows
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheets())
+def test_every_sheet_reads_column_wise_exactly_as_row_by_row(sheet):
+    spec, rows = sheet
+    fast, slow = _both(_table(spec, rows))
+    _same(fast, slow)
+    FAST_BUILT.append(sum(d.document is not None for d in fast))
+
+
+FAST_BUILT: list[int] = []
+
+
+def test_the_random_sheets_above_built_documents():
+    """(after the property) many of its sheets had documents to build, not only errors"""
+    assert sum(FAST_BUILT) > 50
+
+
+def test_plain_rows_never_go_through_the_row_path(monkeypatch):
+    rows = [["CG1", dt.datetime(2026, 3, 5), "入库", "S01", "WH1", "I001", 10, 2.5, None, None, "", ""],
+            ["CG1", dt.datetime(2026, 3, 5), "入库", "S01", "WH1", "I002", 3, 1.25, None, None, "", ""],
+            ["CG2", dt.datetime(2026, 3, 6), "入库", "华南供应", "WH1", "I001", 4, 2, None, None, "", ""]]
+    head = ["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "金额", "原单号", "备注", "状态"]
+    values = [head] + rows
+    header_row, cols = header_of(PURCHASES, values)
+    table = Table(PURCHASES, "采购", header_row, cols, [(r, row) for r, row in enumerate(rows, start=2)])
+    fast, slow = _both(table)
+    _same(fast, slow)
+    monkeypatch.setattr(parse, "_document", lambda *a, **k: pytest.fail("a plain row went through the row path"))
+    docs = parse.parse_documents(table, "book.xlsx", None, MASTERS)
+    assert [d.doc_no for d in docs] == ["CG1", "CG2"] and all(d.document for d in docs)
+    assert docs[0].document.lines[1].price == 1.25 and docs[1].document.party == "华南供应"
+
+
+def test_a_sheet_without_an_optional_column_reads_alike():
+    spec = SALES
+    skip = {c.zh for c in spec.columns if not c.required and c.kind not in ("status",)}
+    rows = [["XS1", dt.datetime(2026, 3, 5), "出库", "C01", "WH1", "I001", 2, 9.9]]
+    table = _table(spec, [r + [None] * 8 for r in rows], skip)
+    fast, slow = _both(table)
+    assert fast[0].document is not None
+    _same(fast, slow)
