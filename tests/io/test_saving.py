@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 
-from .test_shapes import post_patched
+from .test_shapes import damage, post_patched
 from ..wb import TODAY, purchase, type_rows, cell
 
 
@@ -66,3 +66,60 @@ def test_the_parts_keep_their_order(file_book):
     post_patched(file_book)
     with zipfile.ZipFile(file_book) as z:
         assert z.namelist()[:len(order)] == order
+
+
+def with_shared_strings(path: Path) -> None:
+    """The workbook given a shared string table of one item, as Excel keeps one."""
+    from jxc_xl.io.package import MAIN
+    rel = ('<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           'sharedStrings" Target="sharedStrings.xml"/></Relationships>').encode()
+    kind = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sharedStrings+xml"/></Types>').encode()
+
+    def change(parts):
+        parts["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>旧</t></si></sst>'.encode()
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", rel)
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", kind)
+    damage(path, change)
+
+
+def test_statuses_go_into_the_shared_strings_once_each(file_book):
+    """A workbook that keeps a shared string table gets 状态 as references to it: one item per
+    text, however many rows carry it, and every reader reads the text."""
+    rows = type_rows(file_book, "采购", [purchase(f"CG{n}", dt.date(2026, 11, 2), "A001", 10, 6) for n in range(1, 4)])
+    with_shared_strings(file_book)
+    post_patched(file_book)
+    from jxc_xl.io.package import Package
+    from jxc_xl.io.xlsx import FileBook
+    with Package(file_book) as pkg:
+        sheet = pkg.read(dict(pkg.sheets())["采购"])
+        [(_, part)] = pkg.targets(pkg.workbook_part, "sharedStrings")
+        table = pkg.read(part)
+    status = cell(file_book, "采购", rows[0], "状态")
+    assert status.startswith("已过账") and table.count(status.encode()) == 1
+    assert table.startswith(b'<sst xmlns="http') and 'count="4" uniqueCount="2"><si><t>旧</t></si><si>'.encode() in table
+    assert sheet.count(b't="s"><v>1</v>') == 3
+    assert [cell(file_book, "采购", r, "状态") for r in rows] == [status] * 3
+    values = [v for row in FileBook(file_book).values("采购") for v in row]
+    assert values.count(status) == 3                                       # calamine reads the same
+
+
+def test_a_row_is_written_in_place_or_whole_alike(tmp_path):
+    """The quick rewrite of a row (each edited cell found by its reference, or added after the
+    last) and the whole rewrite give the same cells, whatever the order they had to go in."""
+    import zipfile as z
+    from jxc_xl.io.package import Package
+    from jxc_xl.io.sheetdata import _row
+    from jxc_xl.io.styles import Styles
+    from .test_patch import STYLES
+    path = tmp_path / "s.xlsx"
+    with z.ZipFile(path, "w") as out:
+        out.writestr("xl/styles.xml", STYLES)
+    with Package(path) as pkg:
+        styles = Styles(pkg, "xl/styles.xml")
+        cells = b'<c r="A5" s="2"><v>1</v></c><c r="C5" t="inlineStr"><is><t>x</t></is></c><c r="E5"/>'
+        for edit in ({3: ("ok", None)}, {5: ("ok", None)}, {7: ("ok", None), 8: (3, None)},
+                     {2: ("between", None)}, {1: (None, None), 9: ("z", None)}):
+            quick = _row(5, b'<row r="5"', cells, {c: v for c, v in edit.items()}, styles)
+            whole = _row(5, b'<row r="5"', cells.replace(b'<c r="', b'<c  r="'), edit, styles)
+            assert quick == whole.replace(b'<c  r="', b'<c r="'), edit
