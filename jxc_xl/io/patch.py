@@ -180,8 +180,8 @@ class PatchBook(FileBook):
             self._repairs.append(f"“{sheet}”表的数据部件丢失，已重建")
             parts.declare(pkg, part, "worksheet")
         rid = self._own_table(pkg, spec, sheet, part, generated_table_ref(spec, kept + len(rows)))
-        old = pkg.read(part) if kept else None
-        pkg.put(part, generated_sheet(old, spec, note, rows, styles, rid, kept, company))
+        head = _before_rows(pkg, part) if kept else b""
+        pkg.put(part, generated_sheet(lambda: pkg.original(part), spec, note, rows, styles, rid, kept, company, head))
         set_print_names(pkg, sheet or spec.zh, repeat=(2, 2))
         parts.set_owner(pkg, spec, sheet or spec.zh)
         if mark is not None:
@@ -227,6 +227,19 @@ class PatchBook(FileBook):
         pkg.put(table, parts.table_xml(spec, table_id, ref))
         rid = next((rid for rid, target in pkg.targets(part, "table") if target == table), None)
         return rid or parts.relate(pkg, part, "table", table)
+
+def _before_rows(pkg: Package, part: str) -> bytes:
+    """A sheet's XML before its rows (<sheetData>), read without inflating all of it."""
+    size = 1 << 14
+    while True:
+        head = pkg.head(part, size)
+        found = head.find(b"<sheetData")
+        if found >= 0:
+            return head[:found]
+        if len(head) < size:
+            raise damaged(pkg.path, part)
+        size *= 4
+
 
 def _root_name(head: bytes) -> bytes:
     """The root element's name as written (``worksheet``, or ``x:worksheet`` with a prefix)."""

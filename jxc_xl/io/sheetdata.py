@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Callable, Iterator
 from xml.sax.saxutils import escape, unescape
 
 from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges
@@ -208,35 +209,43 @@ def _row(r: int, head: bytes, cells: bytes, edit: dict[int, tuple[object, str | 
     return head + b">" + written + b"</row>"
 
 
-_LAST_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*>?')
+_LAST_REF = re.compile(rb'<c r="([A-Z]+)\d+"')
+_LETTERS = [""] + [column_letter(c) for c in range(1, 703)]          # A … ZZ
 
 
 def _in_place(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], row_style, styles: Styles,
               strings: SharedStrings | None) -> bytes | None:
-    """The row's cells with each edited one replaced where it stands (found by its reference) or
-    added after the last: a 状态 written into a row costs a search and a string, not a parse of
-    the row (measured: the parse was 3.8 s of a 100,000-line post's 11 s save, under cProfile).
-    None when a cell is not where this looks (another attribute order, a cell to go between)."""
-    if b"<c>" in cells:
+    """The row's cells with each edited one replaced where it stands, or put before the first
+    cell right of it, each found by its reference: a 状态 written into a row costs a few
+    searches and a string, not a parse of the row (measured: that parse was 4.9 s of a
+    100,000-line post's save, under cProfile). None when the row's cells do not all start
+    ``<c r="`` (another writer's attribute order), left to the whole parse."""
+    if cells.count(b"<c ") != cells.count(b'<c r="') or b"<c>" in cells:
         return None
+    last = cells.rfind(b'<c r="')
+    last = column_number(_LAST_REF.match(cells, last).group(1).decode()) if last >= 0 else 0
     for c in sorted(edit):                         # in order: each new one goes after the last
         value, number_format = edit[c]
-        ref = f"{column_letter(c)}{r}"
+        ref = f"{_LETTERS[c] if c < len(_LETTERS) else column_letter(c)}{r}"
         at = cells.find(b'<c r="%s"' % ref.encode())
         if at >= 0:
             close = cells.index(b">", at)
             end = close + 1 if cells[close - 1:close] == b"/" else cells.index(b"</c>", close) + 4
             sm = _STYLE.search(cells, at, close)
         else:
-            last = cells.rfind(b"<c ")
-            found = _LAST_REF.match(cells, last) if last >= 0 else None
-            if last >= 0 and (found is None or column_number(found.group(1).decode()) >= c):
-                return None
-            at = end = len(cells)
-            sm = row_style
+            at = next((i for i in (cells.find(b'<c r="%s%d"' % (_letter(k), r)) for k in range(c + 1, last + 1))
+                       if i >= 0), len(cells))
+            end, sm = at, row_style
+            last = max(last, c)
         style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
         cells = cells[:at] + cell_xml(ref, value, style, strings) + cells[end:]
     return cells
+
+
+def _letter(c: int) -> bytes:
+    return (_LETTERS[c] if c < len(_LETTERS) else column_letter(c)).encode()
+
+
 # -- error marks: one conditional format of ours -----------------------------------------------------
 def _top_elements(xml: bytes) -> list[tuple[bytes, int, int]]:
     """(local name, start, end) of the top-level elements in a stretch of worksheet XML."""
@@ -302,34 +311,38 @@ def with_marks(xml: bytes, cells: set[tuple[int, int]], styles: Styles) -> bytes
 
 
 # -- generated sheets --------------------------------------------------------------------------------
-def _data_rows(rows: list[list], letters: list[str], kinds: list[int], first: int = 3) -> str:
-    """Rows ``first``… of a generated sheet: the hot loop of a refresh, kept to plain string
-    work with each column's fixed parts made once."""
+_BLOCK = 256        # rows made into XML at a time: 台账's 100,000 rows are never all held as XML
+
+
+def _data_rows(rows: list[list], letters: list[str], kinds: list[int], first: int = 3) -> Iterator[bytes]:
+    """Rows ``first``… of a generated sheet, a block of rows at a time: the hot loop of a
+    refresh, kept to plain string work with each column's fixed parts made once."""
     attrs = [f' s="{k}"' if k else "" for k in kinds]
     heads = [f'<c r="{letter}' for letter in letters]
     number = [f'"{a}><v>' for a in attrs]
     text = [f'"{a} t="inlineStr"><is><t xml:space="preserve">' for a in attrs]
-    out: list[str] = []
-    append = out.append
-    for r, row in enumerate(rows, start=first):
-        n = str(r)
-        append(f'<row r="{n}">')
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is Exact or kind is int:
-                append(f"{heads[c]}{n}{number[c]}{value}</v></c>")
-            elif kind is str:
-                append(f"{heads[c]}{n}{text[c]}{escape(value)}</t></is></c>")
-            elif kind is Decimal:
-                append(f"{heads[c]}{n}{number[c]}{value:f}</v></c>")
-            elif kind is dt.date:
-                append(f"{heads[c]}{n}{number[c]}{(value - EXCEL_EPOCH).days}</v></c>")
-            else:
-                append(cell_xml(f"{letters[c]}{n}", value, kinds[c]).decode("utf-8"))
-        append("</row>")
-    return "".join(out)
+    for start in range(0, len(rows), _BLOCK):
+        out: list[str] = []
+        append = out.append
+        for r, row in enumerate(rows[start:start + _BLOCK], start=first + start):
+            n = str(r)
+            append(f'<row r="{n}">')
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                kind = type(value)
+                if kind is Exact or kind is int:
+                    append(f"{heads[c]}{n}{number[c]}{value}</v></c>")
+                elif kind is str:
+                    append(f"{heads[c]}{n}{text[c]}{escape(value)}</t></is></c>")
+                elif kind is Decimal:
+                    append(f"{heads[c]}{n}{number[c]}{value:f}</v></c>")
+                elif kind is dt.date:
+                    append(f"{heads[c]}{n}{number[c]}{(value - EXCEL_EPOCH).days}</v></c>")
+                else:
+                    append(cell_xml(f"{letters[c]}{n}", value, kinds[c]).decode("utf-8"))
+            append("</row>")
+        yield "".join(out).encode("utf-8")
 
 
 def _root_with_rels(old: bytes | None) -> tuple[bytes, str]:
@@ -354,42 +367,54 @@ def page_setup_xml(company: str, landscape: bool, fit_width: bool = True, title:
             f"<oddFooter>{escape(PAGE_FOOTER)}</oddFooter></headerFooter>")
 
 
-def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[list], styles: Styles,
-                     table_rid: str, kept: int = 0, company: str = "") -> bytes:
-    """A generated sheet's XML: note in A1, header in row 2, data below, frozen and protected,
-    its Table, set up to print; the old sheet's first ``kept`` data rows are taken over as they are."""
+def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str, rows: list[list],
+                    styles: Styles, table_rid: str, kept: int = 0, company: str = "",
+                    old_head: bytes = b"") -> Callable[[], Iterator[bytes]]:
+    """A generated sheet's XML, made as it is written (see package.Chunks): note in A1, header
+    in row 2, data below, frozen and protected, its Table, set up to print; the first ``kept``
+    data rows of the old sheet (``old`` reads it, ``old_head`` is its XML before <sheetData>)
+    are taken over as they are. Styles are settled now, before styles.xml is written."""
     head_style = styles.style(bold=True, fill=GENERATED_FILL)
     note_style = styles.style(italic_grey=True)
     kinds = [styles.style(FORMATS.get(c.kind), fill=WARN_FILL if c.kind == "alert" else None)
              if c.kind in FORMATS or c.kind == "alert" else 0 for c in spec.columns]
-    parts = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
-    parts += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
-    parts.append(b"</row>")
+    top = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
+    top += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
+    top.append(b"</row>")
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
-    if kept:
-        start, cut = _row_at(old, 3), _row_at(old, kept + 3)
-        parts.append(old[start:cut if cut >= 0 else old.index(b"</sheetData>")])
-    parts.append(_data_rows(rows, letters, kinds, kept + 3).encode("utf-8"))
     widths = generated_widths(spec, rows)
     if kept:                                   # the kept rows were measured when they were written
-        widths = [max(w, _old_width(old, c)) for c, w in enumerate(widths, 1)]
+        widths = [max(w, _old_width(old_head, c)) for c, w in enumerate(widths, 1)]
     cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in enumerate(widths, 1))
-    root, prefix = _root_with_rels(old if kept else None)
+    root, prefix = _root_with_rels(old_head if kept else None)
     last = f"{letters[-1]}{max(2, kept + len(rows) + 2)}"
-    return b"".join([
-        root, f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:{last}"/>'
-              '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
-              f'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
-              '<sheetData>'.encode(), *parts,
+    start = (root + f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/><pageSetUpPr fitToPage="1"/></sheetPr><dimension '
+             f'ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
+             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+             f'<cols>{cols}</cols><sheetData>'.encode() + b"".join(top))
+    end = b"".join([
         b'</sheetData><sheetProtection sheet="1" autoFilter="0" sort="0"/>'
         b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         page_setup_xml(company, len(spec.columns) > 7).encode("utf-8"),
         f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts></worksheet>'.encode()])
+    made = [_data_rows(rows, letters, kinds, kept + 3)]         # a generator: nothing made yet
+
+    def chunks() -> Iterator[bytes]:
+        yield start
+        if kept:
+            xml = old()
+            first, cut = _row_at(xml, 3), _row_at(xml, kept + 3)
+            yield memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")]
+            del xml
+        yield from made.pop() if made else _data_rows(rows, letters, kinds, kept + 3)
+        yield end
+    return chunks
 
 
 def _old_width(xml: bytes, col: int) -> float:
     """The width the old sheet gave column ``col`` (0: none), whoever wrote its <col> elements."""
-    cols = xml[:xml.find(b"<sheetData")]
+    end = xml.find(b"<sheetData")
+    cols = xml if end < 0 else xml[:end]
     for element in re.findall(rb"<col\b[^>]*>", cols):
         found = dict(re.findall(rb'(\w+)="([^"]*)"', element))
         if int(found.get(b"min", 0)) <= col <= int(found.get(b"max", 0)) and b"width" in found:

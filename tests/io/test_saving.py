@@ -123,3 +123,28 @@ def test_a_row_is_written_in_place_or_whole_alike(tmp_path):
             quick = _row(5, b'<row r="5"', cells, {c: v for c, v in edit.items()}, styles)
             whole = _row(5, b'<row r="5"', cells.replace(b'<c r="', b'<c  r="'), edit, styles)
             assert quick == whole.replace(b'<c  r="', b'<c r="'), edit
+
+
+def test_a_generated_sheet_is_written_as_it_is_made(file_book):
+    """台账 of 20,000 rows is made into XML a block of rows at a time while the file is written:
+    what saving holds at its peak is a small part of the sheet's XML (it held it three times)."""
+    import tracemalloc
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.sheets.contract import JOURNAL
+    from jxc_xl.sheets.format import Exact
+    row = [dt.date(2026, 11, 2), "CG00012345", "采购入库", "A001", "商品A", "WH1", Exact("10"), Exact("6.5"),
+           Exact("65.00"), Exact("0"), Exact("0"), Exact("10"), Exact("65.00"), "S01", ""]
+    rows = [row[:len(JOURNAL.columns)] for _ in range(20_000)]
+    book = PatchBook(file_book)
+    book.replace_sheet(JOURNAL, "note", rows)
+    tracemalloc.start()
+    book.save()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    with zipfile.ZipFile(file_book) as z:
+        part = next(n for n in z.namelist() if n.startswith("xl/worksheets/") and b"CG00012345" in z.read(n))
+        size = z.getinfo(part).file_size
+    assert size > 4_000_000 and peak < size / 4, (size, peak)
+    wb = openpyxl.load_workbook(file_book, read_only=True)
+    found = list(wb["台账"].iter_rows(min_row=3, values_only=True))
+    assert len(found) == 20_000 and found[-1][1] == "CG00012345"
