@@ -20,6 +20,7 @@ from ..domain.validate import validate
 from ..sheets.book import Book, Table
 from ..sheets.contract import BY_JOURNAL, ERROR, ERROR_EN, POSTED, POSTED_EN
 from ..sheets.cells import to_number
+from ..io.sheetdata import same
 from ..sheets.parse import ParsedDoc, ReadBack, digest_as_written
 
 
@@ -186,15 +187,17 @@ class StatusWriter:
                 "value": parsed.doc_no, "expected": n, "item": posted.lines[n - 1].item})))
 
     def write(self, book: Book, report) -> None:
-        """Each sheet's statuses, marks and 盘点 columns, written as column blocks."""
+        """Each sheet's statuses, marks and 盘点 columns, written as column blocks; a 状态 that
+        reads as it will be written is not written (a 500-line post into a 100,000-line book
+        writes 500 rows, not a block of 100,000 the writer compares cell by cell)."""
         for marks in self.sheets.values():
             table = marks.table
             if marks.statuses and "状态" not in table.columns:
                 add_status_column(book, table)
-            write_block(book, table, "状态", marks.statuses)
-            before = {r: str(table.get(v, "状态") or "") for r, v in table.rows}
+            before = {r: table.get(marks.values.get(r, ()), "状态") for r in marks.statuses}
+            write_block(book, table, "状态", {r: text for r, text in marks.statuses.items() if not same(before[r], text)})
             rows = [r for r, text in marks.statuses.items()     # only rows in error now or before carry marks
-                    if text.startswith((ERROR, ERROR_EN)) or before.get(r, "").startswith((ERROR, ERROR_EN))]
+                    if text.startswith((ERROR, ERROR_EN)) or str(before[r] or "").startswith((ERROR, ERROR_EN))]
             book.mark(table.sheet, marks.cells, sorted(rows), max(table.columns.values()))
             for row, message in sorted(marks.statuses.items()):
                 if message.startswith((ERROR, ERROR_EN)):

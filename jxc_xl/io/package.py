@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Callable, Iterable
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
@@ -21,6 +23,9 @@ DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 STRICT = b"http://purl.oclc.org/ooxml/"              # ISO 29500 Strict's namespaces begin so
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+# a part written as it is made: called when the file is written, it gives the part's bytes in
+# pieces, so a 100,000-row sheet is never held whole (see Package.write)
+Chunks = Callable[[], Iterable[bytes]]
 
 
 class WorkbookError(Exception):
@@ -79,7 +84,7 @@ class Package:
         except zipfile.BadZipFile as exc:
             raise damaged(self.path) from exc
         self._names = set(self.zip.namelist())
-        self._new: dict[str, bytes | None] = {}              # None: removed
+        self._new: dict[str, bytes | Chunks | None] = {}     # None: removed
         self._trees: dict[str, tuple[ET.Element, list[tuple[str, str]]]] = {}
         self._edited: set[str] = set()
 
@@ -110,13 +115,18 @@ class Package:
         return False
 
     def read(self, name: str) -> bytes:
-        if self._new.get(name) is not None:
-            return self._new[name]
+        new = self._new.get(name)
+        if new is not None:
+            return new if isinstance(new, bytes) else b"".join(new())
         if not self.has(name):
             raise damaged(self.path, name)
+        return self.original(name)
+
+    def original(self, name: str) -> bytes:
+        """The part as the file holds it, whatever this package has put in its place."""
         try:
             return self.zip.read(name)
-        except _ZIP_ERRORS as exc:
+        except (KeyError, *_ZIP_ERRORS) as exc:
             raise damaged(self.path, name) from exc
 
     def head(self, name: str, size: int = 4096) -> bytes:
@@ -141,25 +151,31 @@ class Package:
             self._edited.add(name)
         return self._trees[name][0]
 
-    def put(self, name: str, data: bytes | None) -> None:
-        """Replace (or add, or with None remove) a part."""
+    def put(self, name: str, data: bytes | Chunks | None) -> None:
+        """Replace (or add, or with None remove) a part; ``data`` may be :data:`Chunks`, made
+        only as the file is written."""
         self._new[name] = data
         self._edited.discard(name)
         self._trees.pop(name, None)
 
     def write(self, target: str) -> None:
+        """The package to ``target``: every part nobody edited copied as its compressed bytes
+        (measured on a 500-line post into a 100,000-line book: recompressing the 131 parts cost
+        0.5 s, nearly all of it on parts that had not changed), the others compressed as they
+        are made."""
         for name in self._edited:
             root, spaces = self._trees[name]
             self._new[name] = xml_bytes(root, spaces)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out, \
+                open(self.path, "rb") as source:
             for info in self.zip.infolist():
                 if info.filename not in self._new:
-                    out.writestr(info, self.read(info.filename), compress_type=info.compress_type)
+                    _copy_raw(source, info, out, self.path)
                 elif self._new[info.filename] is not None:
-                    out.writestr(info.filename, self._new[info.filename])
+                    _write_part(out, info.filename, self._new[info.filename])
             for name, data in self._new.items():
                 if name not in self._names and data is not None:
-                    out.writestr(name, data)
+                    _write_part(out, name, data)
 
     # -- relationships ---------------------------------------------------------------------
     @staticmethod
@@ -189,6 +205,40 @@ class Package:
         parts = dict(self.targets(workbook, "worksheet"))
         return [(s.get("name", ""), parts.get(s.get(f"{{{DOC_REL}}}id", "")))
                 for s in self.xml(workbook).iter(f"{{{MAIN}}}sheet")]
+
+
+def _write_part(out: zipfile.ZipFile, name: str, data: bytes | Chunks) -> None:
+    if isinstance(data, bytes):
+        out.writestr(name, data)
+        return
+    with out.open(name, "w") as fh:
+        for chunk in data():
+            fh.write(chunk)
+
+
+def _copy_raw(source, info: zipfile.ZipInfo, out: zipfile.ZipFile, path: Path) -> None:
+    """``info``'s part copied from ``source`` into ``out`` as the compressed bytes it is, under a
+    local header of our own (its sizes and CRC known, so no data descriptor; no extra fields).
+    zipfile has no call for this: it is what its own ``write`` of a directory does."""
+    source.seek(info.header_offset)
+    header = source.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+        raise damaged(path, info.filename)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    source.seek(info.header_offset + 30 + name_length + extra_length)
+    data = source.read(info.compress_size)
+    if len(data) < info.compress_size:
+        raise damaged(path, info.filename)
+    copied = zipfile.ZipInfo(info.filename, info.date_time)
+    copied.compress_type, copied.flag_bits = info.compress_type, info.flag_bits & ~0x08   # no data descriptor
+    copied.CRC, copied.compress_size, copied.file_size = info.CRC, info.compress_size, info.file_size
+    copied.create_system, copied.external_attr = info.create_system, info.external_attr
+    copied.header_offset = out.fp.tell()
+    out.fp.write(copied.FileHeader())
+    out.fp.write(data)
+    out.filelist.append(copied)
+    out.NameToInfo[copied.filename] = copied
+    out.start_dir = out.fp.tell()
 
 
 def resolve(source: str, target: str) -> str:

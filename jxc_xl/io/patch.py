@@ -24,7 +24,7 @@ from . import parts
 from .files import save_atomically
 from .layoutxml import add_charts, drop_relations, layout_print_names, layout_sheet, set_print_names
 from .package import MAIN, Package, damaged
-from .sheetdata import generated_sheet, marked, patch_sheet, same, with_marks
+from .sheetdata import SharedStrings, generated_sheet, marked, same, sheet_chunks, with_marks
 from .styles import Styles, styles_part
 from .xlsx import FileBook, generated_table_ref
 
@@ -113,25 +113,38 @@ class PatchBook(FileBook):
     def _apply(self, pkg: Package) -> None:
         pkg.xml("[Content_Types].xml")              # a part this writer relies on: damage, if not XML
         styles = Styles(pkg, styles_part(pkg))
+        strings = self._shared_strings(pkg)
         for part, (edits, marks) in self._sheet_edits(pkg).items():
             xml = pkg.read(part)
             if b"<sheetData" not in xml or b"</worksheet>" not in xml:
                 raise damaged(pkg.path, part)
+            chunks = sheet_chunks(xml, edits, styles, strings and strings[1])
             if edits:
-                xml = patch_sheet(xml, edits, styles)
                 parts.grow_tables(pkg, part, max(edits))
-            if marks:
-                cells = marked(xml)
+            if marks:                              # chunks[-1]: the sheet from </sheetData> on
+                cells = marked(chunks[-1])
                 for at_fault, rows in marks:
                     cleared = set(rows)
                     cells = {c for c in cells if c[0] not in cleared} | set(at_fault)
-                xml = with_marks(xml, cells, styles)
-            pkg.put(part, xml)
+                chunks[-1] = with_marks(chunks[-1], cells, styles)
+            pkg.put(part, lambda chunks=chunks: chunks)
+        if strings and strings[1].new:
+            pkg.put(strings[0], strings[1].part())
         for name, args in self._ops:
             if name == "replace_sheet":
                 self._write_generated(pkg, styles, *args)
             elif name == "write_layout":
                 self._write_layout(pkg, styles, *args)
+
+    @staticmethod
+    def _shared_strings(pkg: Package) -> tuple[str, SharedStrings] | None:
+        """The workbook's shared string table (its part), where text written into sheets goes
+        when the workbook keeps one; else text is written in its cells."""
+        found = pkg.targets(pkg.workbook_part, "sharedStrings")
+        if not found or not pkg.has(found[0][1]):
+            return None
+        table = SharedStrings.of(pkg.read(found[0][1]))
+        return (found[0][1], table) if table else None
 
     def _sheet_edits(self, pkg: Package) -> dict[str, tuple[dict[int, dict[int, object]], list]]:
         """Per input sheet part: the cells to write (row → col → value), and the marks in order."""
@@ -167,8 +180,8 @@ class PatchBook(FileBook):
             self._repairs.append(f"“{sheet}”表的数据部件丢失，已重建")
             parts.declare(pkg, part, "worksheet")
         rid = self._own_table(pkg, spec, sheet, part, generated_table_ref(spec, kept + len(rows)))
-        old = pkg.read(part) if kept else None
-        pkg.put(part, generated_sheet(old, spec, note, rows, styles, rid, kept, company))
+        head = _before_rows(pkg, part) if kept else b""
+        pkg.put(part, generated_sheet(lambda: pkg.original(part), spec, note, rows, styles, rid, kept, company, head))
         set_print_names(pkg, sheet or spec.zh, repeat=(2, 2))
         parts.set_owner(pkg, spec, sheet or spec.zh)
         if mark is not None:
@@ -214,6 +227,19 @@ class PatchBook(FileBook):
         pkg.put(table, parts.table_xml(spec, table_id, ref))
         rid = next((rid for rid, target in pkg.targets(part, "table") if target == table), None)
         return rid or parts.relate(pkg, part, "table", table)
+
+def _before_rows(pkg: Package, part: str) -> bytes:
+    """A sheet's XML before its rows (<sheetData>), read without inflating all of it."""
+    size = 1 << 14
+    while True:
+        head = pkg.head(part, size)
+        found = head.find(b"<sheetData")
+        if found >= 0:
+            return head[:found]
+        if len(head) < size:
+            raise damaged(pkg.path, part)
+        size *= 4
+
 
 def _root_name(head: bytes) -> bytes:
     """The root element's name as written (``worksheet``, or ``x:worksheet`` with a prefix)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Callable, Iterator
 from xml.sax.saxutils import escape, unescape
 
 from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges
@@ -36,7 +37,48 @@ def same(old: object, new: object) -> bool:
     return type(old) is type(new) and old == new
 
 
-def cell_xml(ref: str, value: object, style: int | None) -> bytes:
+class SharedStrings:
+    """The workbook's shared string table, as the text a post writes into its sheets joins it:
+    each new text once, at the table's end (a 100,000-row post writes one 状态 text per batch:
+    one item, and a five-digit index per cell instead of the text). Strings already in the
+    table are not looked up; items no cell uses any more are left, as Excel leaves them until
+    it saves."""
+
+    def __init__(self, xml: bytes):
+        self.xml = xml
+        self.size = sum(xml.count(tag) for tag in (b"<si>", b"<si/>", b"<si "))
+        self.new: dict[str, int] = {}
+        self.used = 0
+
+    @classmethod
+    def of(cls, xml: bytes) -> "SharedStrings | None":
+        """The table, when it is one this writer can add to (a plain ``<sst>`` root)."""
+        if not re.match(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<sst[\s>/]", xml) or b"</sst>" not in xml:
+            return None
+        return cls(xml)
+
+    def index(self, text: str) -> int:
+        self.used += 1
+        found = self.new.get(text)
+        if found is None:
+            found = self.new[text] = self.size + len(self.new)
+        return found
+
+    def part(self) -> bytes:
+        """The table with the new items after the old ones, its counts grown (``count`` by
+        the cells written, as no cell's old reference is looked at)."""
+        start, end = self.xml.index(b">", self.xml.index(b"<sst")) + 1, self.xml.rindex(b"</sst>")
+        items = "".join(f'<si><t xml:space="preserve">{escape(t)}</t></si>' for t in self.new).encode("utf-8")
+
+        def grown(m: re.Match) -> bytes:
+            n = int(m.group(2)) + (self.used if m.group(1) == b"count" else len(self.new))
+            return m.group(1) + b'="%d"' % n
+
+        head = re.sub(rb'\b(count|uniqueCount)="(\d+)"', grown, self.xml[:start])
+        return head + self.xml[start:end] + items + self.xml[end:]
+
+
+def cell_xml(ref: str, value: object, style: int | None, strings: SharedStrings | None = None) -> bytes:
     s = f' s="{style}"' if style else ""
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'.encode() if style else b""
@@ -51,6 +93,8 @@ def cell_xml(ref: str, value: object, style: int | None) -> bytes:
         return f'<c r="{ref}"{s}><v>{serial!r}</v></c>'.encode()
     if isinstance(value, dt.date):
         return f'<c r="{ref}"{s}><v>{(value - EXCEL_EPOCH).days}</v></c>'.encode()
+    if strings is not None:
+        return f'<c r="{ref}"{s} t="s"><v>{strings.index(str(value))}</v></c>'.encode()
     text = escape(str(value))
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'.encode()
 
@@ -64,16 +108,27 @@ def _sheet_data(xml: bytes) -> tuple[bytes, int, int]:
     return xml, xml.index(b">", start) + 1, xml.index(b"</sheetData>", start)
 
 
-def patch_sheet(xml: bytes, edits: dict[int, dict[int, tuple[object, str | None]]], styles: Styles) -> bytes:
+def patch_sheet(xml: bytes, edits: dict[int, dict[int, tuple[object, str | None]]], styles: Styles,
+                strings: SharedStrings | None = None) -> bytes:
     """Rewrite the rows named in ``edits`` (row → column → (value, the column's number format));
     every other byte of the sheet stays as it was."""
+    return b"".join(sheet_chunks(xml, edits, styles, strings))
+
+
+def sheet_chunks(xml: bytes, edits: dict[int, dict[int, tuple[object, str | None]]], styles: Styles,
+                 strings: SharedStrings | None = None) -> list:
+    """:func:`patch_sheet` as pieces to write one after the other: the unchanged stretches as
+    views of ``xml`` (never copied), the rewritten rows, and last, on its own, the sheet's XML
+    from ``</sheetData>`` on (where the error marks go)."""
     xml, body_start, body_end = _sheet_data(xml)
-    body = xml[body_start:body_end]
-    new = _patch_found_rows(body, edits, styles)
+    view = memoryview(xml)
+    body = view[body_start:body_end]
+    new = _patch_found_rows(xml, body_start, body_end, edits, styles, strings) if edits else [body]
     if new is None:
-        new = _patch_all_rows(body, edits, styles)
+        new = [_patch_all_rows(bytes(body), edits, styles, strings)]
     last_col = max((c for cells in edits.values() for c in cells), default=1)
-    return _dimension(xml[:body_start], max(edits, default=1), last_col) + new + xml[body_end:]
+    head = _dimension(xml[:body_start], max(edits), last_col) if edits else view[:body_start]
+    return [head, *new, xml[body_end:]]
 
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -92,26 +147,29 @@ def _dimension(head: bytes, last_row: int, last_col: int) -> bytes:
         head[found.end():]
 
 
-def _patch_found_rows(body: bytes, edits: dict, styles: Styles) -> bytes | None:
-    """The quick way, when every edited row exists and starts ``<row r="N"``: jump to each."""
-    out, pos = [], 0
+def _patch_found_rows(xml: bytes, start: int, stop: int, edits: dict, styles: Styles,
+                      strings: SharedStrings | None) -> list | None:
+    """The quick way, when every edited row exists and starts ``<row r="N"``: jump to each; the
+    stretches between are views of ``xml``."""
+    view = memoryview(xml)
+    out, pos = [], start
     for r in sorted(edits):
-        i = body.find(b'<row r="%d"' % r, pos)
+        i = xml.find(b'<row r="%d"' % r, pos, stop)
         if i < 0:
             return None
-        close = body.index(b">", i)
-        if body[close - 1:close] == b"/":
-            head, cells, end = body[i:close - 1], b"", close + 1
+        close = xml.index(b">", i)
+        if xml[close - 1:close] == b"/":
+            head, cells, end = xml[i:close - 1], b"", close + 1
         else:
-            end = body.index(b"</row>", close) + 6
-            head, cells = body[i:close], body[close + 1:end - 6]
-        out += [body[pos:i], _row(r, head, cells, edits[r], styles)]
+            end = xml.index(b"</row>", close) + 6
+            head, cells = xml[i:close], xml[close + 1:end - 6]
+        out += [view[pos:i], _row(r, head, cells, edits[r], styles, strings)]
         pos = end
-    out.append(body[pos:])
-    return b"".join(out)
+    out.append(view[pos:stop])
+    return out
 
 
-def _patch_all_rows(body: bytes, edits: dict, styles: Styles) -> bytes:
+def _patch_all_rows(body: bytes, edits: dict, styles: Styles, strings: SharedStrings | None = None) -> bytes:
     """Walk every row, inserting the edited rows that do not exist yet in their place."""
     out, pos = [], 0
     pending = sorted(edits)
@@ -121,30 +179,71 @@ def _patch_all_rows(body: bytes, edits: dict, styles: Styles) -> bytes:
         while i < len(pending) and pending[i] < r:
             out.append(body[pos:m.start()])
             pos = m.start()
-            out.append(_row(pending[i], b"", b"", edits[pending[i]], styles))
+            out.append(_row(pending[i], b"", b"", edits[pending[i]], styles, strings))
             i += 1
         if i < len(pending) and pending[i] == r:
             out.append(body[pos:m.start()])
             head = re.match(rb"<row\b[^>]*?(?=/?>)", m.group(0)).group(0)
-            out.append(_row(r, head, m.group(2) or b"", edits[r], styles))
+            out.append(_row(r, head, m.group(2) or b"", edits[r], styles, strings))
             pos = m.end()
             i += 1
     out.append(body[pos:])
-    out += [_row(r, b"", b"", edits[r], styles) for r in pending[i:]]
+    out += [_row(r, b"", b"", edits[r], styles, strings) for r in pending[i:]]
     return b"".join(out)
 
 
-def _row(r: int, head: bytes, cells: bytes, edit: dict[int, tuple[object, str | None]], styles: Styles) -> bytes:
+def _row(r: int, head: bytes, cells: bytes, edit: dict[int, tuple[object, str | None]], styles: Styles,
+         strings: SharedStrings | None = None) -> bytes:
     """A row with the edited cells written; each keeps the style it had (the row's, for a new
     cell in a row styled as a whole), its number format made to show what is written in it."""
-    current = {column_number(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
     row_style = _STYLE.search(head) if b'customFormat="1"' in head else None
-    for c, (value, number_format) in edit.items():
-        sm = _STYLE.search(current.get(c, b"")) or (row_style if c not in current else None)
-        style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
-        current[c] = cell_xml(f"{column_letter(c)}{r}", value, style)
+    written = _in_place(r, cells, edit, row_style, styles, strings)
+    if written is None:
+        current = {column_number(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
+        for c, (value, number_format) in edit.items():
+            sm = _STYLE.search(current.get(c, b"")) or (row_style if c not in current else None)
+            style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
+            current[c] = cell_xml(f"{column_letter(c)}{r}", value, style, strings)
+        written = b"".join(current[c] for c in sorted(current))
     head = head or f'<row r="{r}"'.encode()
-    return head + b">" + b"".join(current[c] for c in sorted(current)) + b"</row>"
+    return head + b">" + written + b"</row>"
+
+
+_LAST_REF = re.compile(rb'<c r="([A-Z]+)\d+"')
+_LETTERS = [""] + [column_letter(c) for c in range(1, 703)]          # A … ZZ
+
+
+def _in_place(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], row_style, styles: Styles,
+              strings: SharedStrings | None) -> bytes | None:
+    """The row's cells with each edited one replaced where it stands, or put before the first
+    cell right of it, each found by its reference: a 状态 written into a row costs a few
+    searches and a string, not a parse of the row (measured: that parse was 4.9 s of a
+    100,000-line post's save, under cProfile). None when the row's cells do not all start
+    ``<c r="`` (another writer's attribute order), left to the whole parse."""
+    if cells.count(b"<c ") != cells.count(b'<c r="') or b"<c>" in cells:
+        return None
+    last = cells.rfind(b'<c r="')
+    last = column_number(_LAST_REF.match(cells, last).group(1).decode()) if last >= 0 else 0
+    for c in sorted(edit):                         # in order: each new one goes after the last
+        value, number_format = edit[c]
+        ref = f"{_LETTERS[c] if c < len(_LETTERS) else column_letter(c)}{r}"
+        at = cells.find(b'<c r="%s"' % ref.encode())
+        if at >= 0:
+            close = cells.index(b">", at)
+            end = close + 1 if cells[close - 1:close] == b"/" else cells.index(b"</c>", close) + 4
+            sm = _STYLE.search(cells, at, close)
+        else:
+            at = next((i for i in (cells.find(b'<c r="%s%d"' % (_letter(k), r)) for k in range(c + 1, last + 1))
+                       if i >= 0), len(cells))
+            end, sm = at, row_style
+            last = max(last, c)
+        style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
+        cells = cells[:at] + cell_xml(ref, value, style, strings) + cells[end:]
+    return cells
+
+
+def _letter(c: int) -> bytes:
+    return (_LETTERS[c] if c < len(_LETTERS) else column_letter(c)).encode()
 
 
 # -- error marks: one conditional format of ours -----------------------------------------------------
@@ -212,34 +311,38 @@ def with_marks(xml: bytes, cells: set[tuple[int, int]], styles: Styles) -> bytes
 
 
 # -- generated sheets --------------------------------------------------------------------------------
-def _data_rows(rows: list[list], letters: list[str], kinds: list[int], first: int = 3) -> str:
-    """Rows ``first``… of a generated sheet: the hot loop of a refresh, kept to plain string
-    work with each column's fixed parts made once."""
+_BLOCK = 256        # rows made into XML at a time: 台账's 100,000 rows are never all held as XML
+
+
+def _data_rows(rows: list[list], letters: list[str], kinds: list[int], first: int = 3) -> Iterator[bytes]:
+    """Rows ``first``… of a generated sheet, a block of rows at a time: the hot loop of a
+    refresh, kept to plain string work with each column's fixed parts made once."""
     attrs = [f' s="{k}"' if k else "" for k in kinds]
     heads = [f'<c r="{letter}' for letter in letters]
     number = [f'"{a}><v>' for a in attrs]
     text = [f'"{a} t="inlineStr"><is><t xml:space="preserve">' for a in attrs]
-    out: list[str] = []
-    append = out.append
-    for r, row in enumerate(rows, start=first):
-        n = str(r)
-        append(f'<row r="{n}">')
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is Exact or kind is int:
-                append(f"{heads[c]}{n}{number[c]}{value}</v></c>")
-            elif kind is str:
-                append(f"{heads[c]}{n}{text[c]}{escape(value)}</t></is></c>")
-            elif kind is Decimal:
-                append(f"{heads[c]}{n}{number[c]}{value:f}</v></c>")
-            elif kind is dt.date:
-                append(f"{heads[c]}{n}{number[c]}{(value - EXCEL_EPOCH).days}</v></c>")
-            else:
-                append(cell_xml(f"{letters[c]}{n}", value, kinds[c]).decode("utf-8"))
-        append("</row>")
-    return "".join(out)
+    for start in range(0, len(rows), _BLOCK):
+        out: list[str] = []
+        append = out.append
+        for r, row in enumerate(rows[start:start + _BLOCK], start=first + start):
+            n = str(r)
+            append(f'<row r="{n}">')
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                kind = type(value)
+                if kind is Exact or kind is int:
+                    append(f"{heads[c]}{n}{number[c]}{value}</v></c>")
+                elif kind is str:
+                    append(f"{heads[c]}{n}{text[c]}{escape(value)}</t></is></c>")
+                elif kind is Decimal:
+                    append(f"{heads[c]}{n}{number[c]}{value:f}</v></c>")
+                elif kind is dt.date:
+                    append(f"{heads[c]}{n}{number[c]}{(value - EXCEL_EPOCH).days}</v></c>")
+                else:
+                    append(cell_xml(f"{letters[c]}{n}", value, kinds[c]).decode("utf-8"))
+            append("</row>")
+        yield "".join(out).encode("utf-8")
 
 
 def _root_with_rels(old: bytes | None) -> tuple[bytes, str]:
@@ -264,42 +367,54 @@ def page_setup_xml(company: str, landscape: bool, fit_width: bool = True, title:
             f"<oddFooter>{escape(PAGE_FOOTER)}</oddFooter></headerFooter>")
 
 
-def generated_sheet(old: bytes | None, spec: SheetSpec, note: str, rows: list[list], styles: Styles,
-                     table_rid: str, kept: int = 0, company: str = "") -> bytes:
-    """A generated sheet's XML: note in A1, header in row 2, data below, frozen and protected,
-    its Table, set up to print; the old sheet's first ``kept`` data rows are taken over as they are."""
+def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str, rows: list[list],
+                    styles: Styles, table_rid: str, kept: int = 0, company: str = "",
+                    old_head: bytes = b"") -> Callable[[], Iterator[bytes]]:
+    """A generated sheet's XML, made as it is written (see package.Chunks): note in A1, header
+    in row 2, data below, frozen and protected, its Table, set up to print; the first ``kept``
+    data rows of the old sheet (``old`` reads it, ``old_head`` is its XML before <sheetData>)
+    are taken over as they are. Styles are settled now, before styles.xml is written."""
     head_style = styles.style(bold=True, fill=GENERATED_FILL)
     note_style = styles.style(italic_grey=True)
     kinds = [styles.style(FORMATS.get(c.kind), fill=WARN_FILL if c.kind == "alert" else None)
              if c.kind in FORMATS or c.kind == "alert" else 0 for c in spec.columns]
-    parts = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
-    parts += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
-    parts.append(b"</row>")
+    top = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
+    top += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
+    top.append(b"</row>")
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
-    if kept:
-        start, cut = _row_at(old, 3), _row_at(old, kept + 3)
-        parts.append(old[start:cut if cut >= 0 else old.index(b"</sheetData>")])
-    parts.append(_data_rows(rows, letters, kinds, kept + 3).encode("utf-8"))
     widths = generated_widths(spec, rows)
     if kept:                                   # the kept rows were measured when they were written
-        widths = [max(w, _old_width(old, c)) for c, w in enumerate(widths, 1)]
+        widths = [max(w, _old_width(old_head, c)) for c, w in enumerate(widths, 1)]
     cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in enumerate(widths, 1))
-    root, prefix = _root_with_rels(old if kept else None)
+    root, prefix = _root_with_rels(old_head if kept else None)
     last = f"{letters[-1]}{max(2, kept + len(rows) + 2)}"
-    return b"".join([
-        root, f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:{last}"/>'
-              '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
-              f'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols>'
-              '<sheetData>'.encode(), *parts,
+    start = (root + f'<sheetPr><tabColor rgb="{GENERATED_FILL}"/><pageSetUpPr fitToPage="1"/></sheetPr><dimension '
+             f'ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" '
+             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+             f'<cols>{cols}</cols><sheetData>'.encode() + b"".join(top))
+    end = b"".join([
         b'</sheetData><sheetProtection sheet="1" autoFilter="0" sort="0"/>'
         b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         page_setup_xml(company, len(spec.columns) > 7).encode("utf-8"),
         f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts></worksheet>'.encode()])
+    made = [_data_rows(rows, letters, kinds, kept + 3)]         # a generator: nothing made yet
+
+    def chunks() -> Iterator[bytes]:
+        yield start
+        if kept:
+            xml = old()
+            first, cut = _row_at(xml, 3), _row_at(xml, kept + 3)
+            yield memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")]
+            del xml
+        yield from made.pop() if made else _data_rows(rows, letters, kinds, kept + 3)
+        yield end
+    return chunks
 
 
 def _old_width(xml: bytes, col: int) -> float:
     """The width the old sheet gave column ``col`` (0: none), whoever wrote its <col> elements."""
-    cols = xml[:xml.find(b"<sheetData")]
+    end = xml.find(b"<sheetData")
+    cols = xml if end < 0 else xml[:end]
     for element in re.findall(rb"<col\b[^>]*>", cols):
         found = dict(re.findall(rb'(\w+)="([^"]*)"', element))
         if int(found.get(b"min", 0)) <= col <= int(found.get(b"max", 0)) and b"width" in found:

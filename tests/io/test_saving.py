@@ -1,0 +1,150 @@
+"""Issue 24, the write side of a post: parts nobody edited copied as their compressed bytes,
+状态 written as shared strings where the workbook keeps them, generated sheets written as they
+are made (never held whole), and the file the same to every reader."""
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import openpyxl
+
+from .test_shapes import damage, post_patched
+from ..wb import TODAY, purchase, type_rows, cell
+
+
+def raw_bytes(path: Path, name: str) -> bytes:
+    """A part's bytes as the zip stores them (compressed), read past its local header."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        skip = sum(struct.unpack("<HH", header[26:30]))
+        fh.seek(info.header_offset + 30 + skip)
+        return fh.read(info.compress_size)
+
+
+def at_level_nine(path: Path) -> None:
+    """The workbook's zip written again, every part compressed at level 9 (zipfile's default,
+    which a part copied through it would get, is 6; this writer's own is 1)."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for info, data in parts:
+            z.writestr(info.filename, data)
+
+
+def test_parts_nobody_edited_are_copied_as_their_compressed_bytes(file_book):
+    [row] = type_rows(file_book, "采购", [purchase("CG1", dt.date(2026, 11, 2), "A001", 10, 6)])
+    at_level_nine(file_book)
+    with zipfile.ZipFile(file_book) as z:
+        before = z.getinfo("xl/theme/theme1.xml")
+        theme = z.read("xl/theme/theme1.xml")
+    raw = raw_bytes(file_book, "xl/theme/theme1.xml")
+    for level in (1, 6):                                     # recompressed, it would differ
+        squeeze = zlib.compressobj(level, zlib.DEFLATED, -15)
+        assert raw != squeeze.compress(theme) + squeeze.flush()
+    post_patched(file_book)
+    assert raw_bytes(file_book, "xl/theme/theme1.xml") == raw
+    with zipfile.ZipFile(file_book) as z:
+        assert z.testzip() is None                           # every part's CRC holds
+        after = z.getinfo("xl/theme/theme1.xml")
+        assert (after.CRC, after.compress_size, after.file_size) == (before.CRC, before.compress_size, before.file_size)
+        assert z.read("xl/theme/theme1.xml") == theme
+    assert cell(file_book, "采购", row, "状态").startswith("已过账")
+    openpyxl.load_workbook(file_book)                         # and the file opens as a whole
+
+
+def test_the_parts_keep_their_order(file_book):
+    """Copied raw or written anew, every part stays where it was in the zip."""
+    type_rows(file_book, "采购", [purchase("CG1", dt.date(2026, 11, 2), "A001", 10, 6)])
+    with zipfile.ZipFile(file_book) as z:
+        order = z.namelist()
+    post_patched(file_book)
+    with zipfile.ZipFile(file_book) as z:
+        assert z.namelist()[:len(order)] == order
+
+
+def with_shared_strings(path: Path) -> None:
+    """The workbook given a shared string table of one item, as Excel keeps one."""
+    from jxc_xl.io.package import MAIN
+    rel = ('<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           'sharedStrings" Target="sharedStrings.xml"/></Relationships>').encode()
+    kind = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sharedStrings+xml"/></Types>').encode()
+
+    def change(parts):
+        parts["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>旧</t></si></sst>'.encode()
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", rel)
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", kind)
+    damage(path, change)
+
+
+def test_statuses_go_into_the_shared_strings_once_each(file_book):
+    """A workbook that keeps a shared string table gets 状态 as references to it: one item per
+    text, however many rows carry it, and every reader reads the text."""
+    rows = type_rows(file_book, "采购", [purchase(f"CG{n}", dt.date(2026, 11, 2), "A001", 10, 6) for n in range(1, 4)])
+    with_shared_strings(file_book)
+    post_patched(file_book)
+    from jxc_xl.io.package import Package
+    from jxc_xl.io.xlsx import FileBook
+    with Package(file_book) as pkg:
+        sheet = pkg.read(dict(pkg.sheets())["采购"])
+        [(_, part)] = pkg.targets(pkg.workbook_part, "sharedStrings")
+        table = pkg.read(part)
+    status = cell(file_book, "采购", rows[0], "状态")
+    assert status.startswith("已过账") and table.count(status.encode()) == 1
+    assert table.startswith(b'<sst xmlns="http') and 'count="4" uniqueCount="2"><si><t>旧</t></si><si>'.encode() in table
+    assert sheet.count(b't="s"><v>1</v>') == 3
+    assert [cell(file_book, "采购", r, "状态") for r in rows] == [status] * 3
+    values = [v for row in FileBook(file_book).values("采购") for v in row]
+    assert values.count(status) == 3                                       # calamine reads the same
+
+
+def test_a_row_is_written_in_place_or_whole_alike(tmp_path):
+    """The quick rewrite of a row (each edited cell found by its reference, or added after the
+    last) and the whole rewrite give the same cells, whatever the order they had to go in."""
+    import zipfile as z
+    from jxc_xl.io.package import Package
+    from jxc_xl.io.sheetdata import _row
+    from jxc_xl.io.styles import Styles
+    from .test_patch import STYLES
+    path = tmp_path / "s.xlsx"
+    with z.ZipFile(path, "w") as out:
+        out.writestr("xl/styles.xml", STYLES)
+    with Package(path) as pkg:
+        styles = Styles(pkg, "xl/styles.xml")
+        cells = b'<c r="A5" s="2"><v>1</v></c><c r="C5" t="inlineStr"><is><t>x</t></is></c><c r="E5"/>'
+        for edit in ({3: ("ok", None)}, {5: ("ok", None)}, {7: ("ok", None), 8: (3, None)},
+                     {2: ("between", None)}, {1: (None, None), 9: ("z", None)}):
+            quick = _row(5, b'<row r="5"', cells, {c: v for c, v in edit.items()}, styles)
+            whole = _row(5, b'<row r="5"', cells.replace(b'<c r="', b'<c  r="'), edit, styles)
+            assert quick == whole.replace(b'<c  r="', b'<c r="'), edit
+
+
+def test_a_generated_sheet_is_written_as_it_is_made(file_book):
+    """台账 of 20,000 rows is made into XML a block of rows at a time while the file is written:
+    what saving holds at its peak is a small part of the sheet's XML (it held it three times)."""
+    import tracemalloc
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.sheets.contract import JOURNAL
+    from jxc_xl.sheets.format import Exact
+    row = [dt.date(2026, 11, 2), "CG00012345", "采购入库", "A001", "商品A", "WH1", Exact("10"), Exact("6.5"),
+           Exact("65.00"), Exact("0"), Exact("0"), Exact("10"), Exact("65.00"), "S01", ""]
+    rows = [row[:len(JOURNAL.columns)] for _ in range(20_000)]
+    book = PatchBook(file_book)
+    book.replace_sheet(JOURNAL, "note", rows)
+    tracemalloc.start()
+    book.save()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    with zipfile.ZipFile(file_book) as z:
+        part = next(n for n in z.namelist() if n.startswith("xl/worksheets/") and b"CG00012345" in z.read(n))
+        size = z.getinfo(part).file_size
+    assert size > 4_000_000 and peak < size / 4, (size, peak)
+    wb = openpyxl.load_workbook(file_book, read_only=True)
+    found = list(wb["台账"].iter_rows(min_row=3, values_only=True))
+    assert len(found) == 20_000 and found[-1][1] == "CG00012345"
