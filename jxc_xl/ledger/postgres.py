@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import tuple_row
 from psycopg.types.numeric import NumericLoader
 
 from .errors import LedgerError
@@ -90,6 +91,12 @@ class Connection:
         cursor = self.raw.cursor()
         cursor.executemany(_placeholders(sql), [tuple(r) for r in rows])
         return cursor
+
+    def tuples(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of ``sql`` as plain tuples (no name lookup made per row: see sqlite.Connection)."""
+        params = tuple(params)
+        return self.raw.cursor(row_factory=tuple_row).execute(_placeholders(sql) if params else sql,
+                                                              params or None).fetchall()
 
     def close(self) -> None:
         self.raw.close()

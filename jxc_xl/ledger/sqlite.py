@@ -8,7 +8,7 @@ are, whether anything changed — here for a file and in :mod:`.postgres` for a 
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from typing import Callable, Iterable
 
 APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 BUSY_SECONDS = 30       # how long a write waits for another process's to end before it gives up
@@ -75,6 +75,13 @@ class Connection(sqlite3.Connection):
 
     def renumber(self, table: str) -> None:
         """Nothing: a rowid goes on after the largest one there is."""
+
+    def tuples(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of ``sql`` as plain tuples: no sqlite3.Row made per row (where a caller reads
+        many rows by position, as a replay does)."""
+        cursor = self.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
 
     def changes(self) -> int:
         """A number that moves whenever another connection commits (free: no table is read)."""
