@@ -29,6 +29,7 @@ from .errors import LedgerError
 LOCK_SECONDS = 120
 IDLE_SECONDS = 600              # a PC gone mid-post holds the books no longer than this
 _KEPT = ("user", "host", "port", "dbname", "sslmode")     # all a workbook's URL may say to libpq
+COPIED_FROM = 1000              # rows Connection.update_rows sets through a temp table (see there)
 _POST_LOCK = 0x4A58434C         # "JXCL": the one advisory lock a write transaction takes
 
 
@@ -97,6 +98,25 @@ class Connection:
         params = tuple(params)
         return self.raw.cursor(row_factory=tuple_row).execute(_placeholders(sql) if params else sql,
                                                               params or None).fetchall()
+
+    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Set ``columns`` to each row's values in the row of ``table`` whose id ends it (see
+        sqlite.Connection). Many rows are copied into a temp table and set by one UPDATE … FROM:
+        measured with 100,000 movements (bench's back_dated) 2.2 s, against 4.4 s for an
+        executemany of UPDATEs and 3.5 s for one UPDATE … FROM unnest() of arrays; fewer than
+        :data:`COPIED_FROM` go by executemany, which is one round trip where that is four."""
+        if len(rows) < COPIED_FROM:
+            sets = ", ".join(f"{column}=?" for column in columns)
+            self.executemany(f"UPDATE {table} SET {sets} WHERE id=?", rows)
+            return
+        names, temp = ", ".join(columns), f"jxc_set_{table}"
+        self.raw.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names}, id FROM {table} WITH NO DATA")
+        with self.raw.cursor().copy(f"COPY {temp} ({names}, id) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        sets = ", ".join(f"{column}=t.{column}" for column in columns)
+        self.raw.execute(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.id = t.id")
+        self.raw.execute(f"DROP TABLE {temp}")
 
     def close(self) -> None:
         self.raw.close()

@@ -311,8 +311,9 @@ def _stored(res: costing.Result) -> tuple:
 
 def _write(conn: sqlite3.Connection, updates: list[tuple]) -> list[int]:
     """The new figures, marked as touched by the batch being posted (the latest)."""
-    conn.executemany("UPDATE movements SET qty=?, value=?, unit_cost=?, bal_qty=?, bal_value=?, "
-                     "last_unit=?, touched=(SELECT MAX(id) FROM batches) WHERE id=?", updates)
+    if updates:
+        batch = conn.execute("SELECT MAX(id) FROM batches").fetchone()[0]
+        conn.update_rows("movements", (*_FIGURES, "touched"), [(*u[:-1], batch, u[-1]) for u in updates])
     return [u[-1] for u in updates]
 
 
