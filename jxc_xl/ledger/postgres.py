@@ -99,22 +99,23 @@ class Connection:
         return self.raw.cursor(row_factory=tuple_row).execute(_placeholders(sql) if params else sql,
                                                               params or None).fetchall()
 
-    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """Set ``columns`` to each row's values in the row of ``table`` whose id ends it (see
-        sqlite.Connection). Many rows are copied into a temp table and set by one UPDATE … FROM:
-        measured with 100,000 movements (bench's back_dated) 2.2 s, against 4.4 s for an
-        executemany of UPDATEs and 3.5 s for one UPDATE … FROM unnest() of arrays; fewer than
-        :data:`COPIED_FROM` go by executemany, which is one round trip where that is four."""
+    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], same: dict[str, int]) -> None:
+        """Set ``columns`` to each row's values in the row of ``table`` whose id ends it, and the
+        columns of ``same`` to its integer (see sqlite.Connection). Many rows are copied into a
+        temp table and set by one UPDATE … FROM: measured with 100,000 movements (bench's
+        back_dated) 2.2 s, against 4.4 s for an executemany of UPDATEs and 3.5 s for one UPDATE …
+        FROM unnest() of arrays; fewer than :data:`COPIED_FROM` go by executemany, which is one
+        round trip where that is four."""
+        fixed = [f"{column}={int(n)}" for column, n in same.items()]
         if len(rows) < COPIED_FROM:
-            sets = ", ".join(f"{column}=?" for column in columns)
-            self.executemany(f"UPDATE {table} SET {sets} WHERE id=?", rows)
+            self.executemany(f"UPDATE {table} SET {', '.join([f'{c}=?' for c in columns] + fixed)} WHERE id=?", rows)
             return
         names, temp = ", ".join(columns), f"jxc_set_{table}"
         self.raw.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names}, id FROM {table} WITH NO DATA")
         with self.raw.cursor().copy(f"COPY {temp} ({names}, id) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        sets = ", ".join(f"{column}=t.{column}" for column in columns)
+        sets = ", ".join([f"{c}=t.{c}" for c in columns] + fixed)
         self.raw.execute(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.id = t.id")
         self.raw.execute(f"DROP TABLE {temp}")
 

@@ -313,7 +313,7 @@ def _write(conn: sqlite3.Connection, updates: list[tuple]) -> list[int]:
     """The new figures, marked as touched by the batch being posted (the latest)."""
     if updates:
         batch = conn.execute("SELECT MAX(id) FROM batches").fetchone()[0]
-        conn.update_rows("movements", (*_FIGURES, "touched"), [(*u[:-1], batch, u[-1]) for u in updates])
+        conn.update_rows("movements", _FIGURES, updates, {"touched": batch})
     return [u[-1] for u in updates]
 
 
