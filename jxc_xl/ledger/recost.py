@@ -261,13 +261,8 @@ def _sources(conn: sqlite3.Connection, rows: list[tuple]) -> dict[int, tuple]:
     """The movements the linked ``rows`` take their quantity and value from, fetched at once:
     id → (qty, value, item, warehouse)."""
     links = [row[_LINK] for row in rows if row[_RULE] == "linked"]
-    found: dict[int, tuple] = {}
-    for i in range(0, len(links), 500):
-        chunk = links[i:i + 500]
-        found.update((r[0], r[1:]) for r in conn.tuples(
-            f"SELECT id, qty, value, item, warehouse FROM movements WHERE id IN ({','.join('?' * len(chunk))})",
-            chunk))
-    return found
+    return {r[0]: r[1:] for r in conn.tuples_among(
+        "SELECT id, qty, value, item, warehouse FROM movements WHERE id IN ({})", links)}
 
 
 def _unit_move(row: tuple, sources: dict[int, tuple]) -> costing.UnitMove:
@@ -334,10 +329,4 @@ def _note_counts(conn: sqlite3.Connection, counts: list[tuple[int, int, int]]) -
 
 
 def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, str, int]]:
-    found: list[tuple[str, str, str, int]] = []
-    for i in range(0, len(changed), 500):
-        chunk = changed[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        found += conn.execute(f"SELECT item, warehouse, pos, id FROM movements WHERE link IN ({marks})",
-                              chunk).fetchall()
-    return found
+    return conn.tuples_among("SELECT item, warehouse, pos, id FROM movements WHERE link IN ({})", changed)
