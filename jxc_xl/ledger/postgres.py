@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import tuple_row
 from psycopg.types.numeric import NumericLoader
 
 from .errors import LedgerError
@@ -28,6 +29,7 @@ from .errors import LedgerError
 LOCK_SECONDS = 120
 IDLE_SECONDS = 600              # a PC gone mid-post holds the books no longer than this
 _KEPT = ("user", "host", "port", "dbname", "sslmode")     # all a workbook's URL may say to libpq
+COPIED_FROM = 1000              # rows Connection.update_rows sets through a temp table (see there)
 _POST_LOCK = 0x4A58434C         # "JXCL": the one advisory lock a write transaction takes
 
 
@@ -90,6 +92,39 @@ class Connection:
         cursor = self.raw.cursor()
         cursor.executemany(_placeholders(sql), [tuple(r) for r in rows])
         return cursor
+
+    def tuples(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of ``sql`` as plain tuples (no name lookup made per row: see sqlite.Connection)."""
+        params = tuple(params)
+        return self.raw.cursor(row_factory=tuple_row).execute(_placeholders(sql) if params else sql,
+                                                              params or None).fetchall()
+
+    def tuples_among(self, sql: str, values: list) -> list[tuple]:
+        """The rows of ``sql`` whose one ``IN ({})`` stands for ``values``, as plain tuples: on
+        the server ``= ANY`` of one array. Measured with 100,000 ids (bench's back_dated, the
+        movements linked to those it recosts): 0.17 s, against 4.1 s for IN lists of 500 (each
+        planned as a scan of the table)."""
+        return self.tuples(sql.replace("IN ({})", "= ANY(?)"), (list(values),)) if values else []
+
+    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], same: dict[str, int]) -> None:
+        """Set ``columns`` to each row's values in the row of ``table`` whose id ends it, and the
+        columns of ``same`` to its integer (see sqlite.Connection). Many rows are copied into a
+        temp table and set by one UPDATE … FROM: measured with 100,000 movements (bench's
+        back_dated) 2.2 s, against 4.4 s for an executemany of UPDATEs and 3.5 s for one UPDATE …
+        FROM unnest() of arrays; fewer than :data:`COPIED_FROM` go by executemany, which is one
+        round trip where that is four."""
+        fixed = [f"{column}={int(n)}" for column, n in same.items()]
+        if len(rows) < COPIED_FROM:
+            self.executemany(f"UPDATE {table} SET {', '.join([f'{c}=?' for c in columns] + fixed)} WHERE id=?", rows)
+            return
+        names, temp = ", ".join(columns), f"jxc_set_{table}"
+        self.raw.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names}, id FROM {table} WITH NO DATA")
+        with self.raw.cursor().copy(f"COPY {temp} ({names}, id) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        sets = ", ".join([f"{c}=t.{c}" for c in columns] + fixed)
+        self.raw.execute(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.id = t.id")
+        self.raw.execute(f"DROP TABLE {temp}")
 
     def close(self) -> None:
         self.raw.close()

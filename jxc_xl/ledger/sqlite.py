@@ -8,7 +8,7 @@ are, whether anything changed — here for a file and in :mod:`.postgres` for a 
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from typing import Callable, Iterable
 
 APPLICATION_ID = int.from_bytes(b"JXCL", "big")
 BUSY_SECONDS = 30       # how long a write waits for another process's to end before it gives up
@@ -76,6 +76,30 @@ class Connection(sqlite3.Connection):
     def renumber(self, table: str) -> None:
         """Nothing: a rowid goes on after the largest one there is."""
 
+    def tuples(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """The rows of ``sql`` as plain tuples: no sqlite3.Row made per row (where a caller reads
+        many rows by position, as a replay does)."""
+        cursor = self.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
+
+    def tuples_among(self, sql: str, values: list) -> list[tuple]:
+        """The rows of ``sql`` whose one ``IN ({})`` stands for ``values``, as plain tuples: 500
+        marks at a time (each an index lookup)."""
+        found: list[tuple] = []
+        for i in range(0, len(values), 500):
+            chunk = values[i:i + 500]
+            found += self.tuples(sql.format(",".join("?" * len(chunk))), chunk)
+        return found
+
+    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], same: dict[str, int]) -> None:
+        """Set ``columns`` to each row's values in the row of ``table`` whose id ends it, and the
+        columns of ``same`` to its integer for every row: one UPDATE per row in one executemany.
+        Measured on bench's back_dated (100,000 movements rewritten): 0.24 s, against 0.34 s
+        through a temp table and one UPDATE … FROM, and 0.51 s from one json_each(?) parameter."""
+        sets = [f"{column}=?" for column in columns] + [f"{column}={int(n)}" for column, n in same.items()]
+        self.executemany(f"UPDATE {table} SET {', '.join(sets)} WHERE id=?", rows)
+
     def changes(self) -> int:
         """A number that moves whenever another connection commits (free: no table is read)."""
         return self.execute("PRAGMA data_version").fetchone()[0]
@@ -90,3 +114,4 @@ class Connection(sqlite3.Connection):
     def login(self) -> str | None:
         """The user the engine authenticated: none, for a file."""
         return None
+

@@ -12,10 +12,12 @@ import multiprocessing
 import random
 import time
 import traceback
+from pathlib import Path
 
 import pytest
 
 from jxc_xl import Ledger
+from jxc_xl.ledger.postgres import COPIED_FROM
 
 from ..conftest import login, standard_masters
 from ..dsl import docs, stock_rows
@@ -115,6 +117,32 @@ def test_clerks_posting_at_once_leave_the_books_one_ordered_post_would(engine, c
             assert shared.balance("C2") == ordered.balance("C2") and shared.balance("S1") == ordered.balance("S1")
             assert shared.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == clerks * DOCS + 4
 
+
+
+def test_a_clerks_receipt_back_dated_before_many_movements_recosts_them_as_an_ordered_post(ledger_path, tmp_path,
+                                                                                         request):
+    """A 采购 clerk's receipt dated before more later movements of its key than the server sets
+    one statement each (postgres.COPIED_FROM: the rest go through a temp table and one UPDATE …
+    FROM, under the clerk's row-level security) recosts every one of them, and the books equal
+    one post of everything in date order."""
+    pairs = COPIED_FROM // 2 + 50
+    history = "".join(f"| 2026-02-{k % 28 + 1:02d} | 采购入库 | P{k:04d} | S1 | W1 | | A | {k % 7 + 4} | {k % 5 + 4}.25 | | |\n"
+                      f"| 2026-02-{k % 28 + 1:02d} | 销售出库 | X{k:04d} | C2 | W1 | | A | {k % 3 + 1} | 9.9 | | |\n"
+                      for k in range(pairs))
+    back = "| 2026-01-15 | 采购入库 | BACK | S1 | W1 | | A | 3 | 5.55 | | |\n"
+    with Ledger.open(ledger_path) as ledger:
+        standard_masters(ledger)
+        assert ledger.post(docs(HEAD + history)).ok
+    where = ledger_path if isinstance(ledger_path, Path) else _logins(request, ledger_path, 1)[0]    # 采购's
+    with Ledger.open(where, create=False) as clerk:
+        assert clerk.post(docs(HEAD + back)).ok
+        assert clerk.conn.execute("SELECT COUNT(*) FROM movements WHERE touched = (SELECT MAX(id) FROM batches)"
+                                  ).fetchone()[0] == 2 * pairs + 1 > COPIED_FROM
+    with Ledger.open(tmp_path / "ordered.jxc.db") as ordered, Ledger.open(ledger_path, read_only=True) as books:
+        standard_masters(ordered)
+        assert ordered.post(docs(HEAD + back + history)).ok
+        assert books.verify() == []
+        assert _figures(books) == _figures(ordered)
 
 def _hold(where: str, holding, release) -> None:
     """Another clerk's post, held open until told to finish."""

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from jxc_xl import Document, Ledger, Line
 from jxc_xl.cli import main
 from jxc_xl.domain.costing import fifo, moving_average
-from jxc_xl.domain.money import div_half_up, prorate
+from jxc_xl.domain.money import prorate
+from jxc_xl.ledger import recost
 
 from ..conftest import login, standard_masters
 
@@ -27,9 +28,10 @@ AUGUST, SEPTEMBER = dt.date(2026, 8, 31), dt.date(2026, 9, 30)
 def _old_rule(monkeypatch, method: str) -> None:
     """Cost issues as the previous jxc-xl did: a share of the value left (moving average), a
     share of what was left of the layer (FIFO)."""
-    if method == "moving_average":
-        monkeypatch.setattr(moving_average, "_issue_units",
-                            lambda qty, value, rate, moved: value if moved >= qty else div_half_up(value * moved, qty))
+    if method == "moving_average":             # (through the Decimal path: the integer one costs issues inline)
+        monkeypatch.setattr(recost, "REFERENCE", True)
+        monkeypatch.setattr(moving_average, "issue_value",
+                            lambda state, qty, rate: state.value if qty >= state.qty else prorate(state.value, qty, state.qty))
     else:
         monkeypatch.setattr(fifo, "issue_value", lambda state, qty, rate: prorate(state.value, qty, state.qty))
 

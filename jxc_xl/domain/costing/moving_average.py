@@ -15,9 +15,11 @@ A back-dated movement replays the item × warehouse from that movement on: the b
 rate just before it are all the state the method keeps."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
-from ..money import ZERO, cost_of, div_half_up, from_qty_units, mul_money, ratio, round_unit_cost, unit_of
+from ..money import (MONEY_SCALE, QTY_SCALE, UNIT_COST_SCALE, ZERO, cost_of, div_half_up, from_qty_units, mul_money,
+                     ratio, round_unit_cost, unit_of)
 from .base import Costed, CostedUnits, Move, NoCost, Shortage, State, UnitMove, in_value, receive, run_steps
 
 
@@ -71,35 +73,70 @@ def issue_value(state: State, qty: Decimal, rate: Decimal | None) -> Decimal:
 
 def run_units(opening: tuple[int, int, int | None], moves: list[UnitMove], allow_negative: bool) -> CostedUnits:
     """:func:`run` on scaled integers, step for step (the ledger's fast path: 10× fewer
-    operations than Decimal). ``opening`` is (qty, value, last unit cost = the rate)."""
+    operations than Decimal). ``opening`` is (qty, value, last unit cost = the rate).
+
+    The two movements a replay mostly meets — a receipt at its own cost and an issue at the
+    rate, into and out of stock on hand — are costed in the loop itself with :func:`div_half_up`
+    written out (its positive-denominator case): a back-dated receipt before 100,000 of them
+    were costed in 0.21 s through the helpers, 0.12 s so. Every other movement goes by :func:`_step_units`."""
     costed = CostedUnits()
+    results = costed.results
     qty, value, last = opening
-    for index, (direction, rule, moved, fixed, given) in enumerate(moves):
-        if rule == "count":
-            moved, direction = abs(moved - qty), (1 if moved > qty else -1)
-        rate = last if last is not None or qty <= 0 else unit_of(value, qty)
-        if moved == 0:
-            new = (qty, value, last)
-        elif direction > 0:
-            brings = rule == "fixed" or (qty <= 0 and (given is not None or last is None))   # _brings_cost
-            unit = None if rule == "fixed" else given if brings else rate
-            worth = fixed if rule == "fixed" else None if unit is None else cost_of(moved, unit)
-            if worth is None:
-                costed.failure = NoCost(index)
-                return costed
-            new = _receive_units(qty, value, moved, worth, None if brings else rate)
+    for index, move in enumerate(moves):
+        direction, rule, moved, fixed, given = move
+        if 0 < moved and 0 <= qty and rule == "fixed" and direction > 0:        # a receipt at its own cost
+            new_qty, new_value = qty + moved, value + fixed
+            scaled, unit = new_value * _PER_UNIT, abs(fixed) * _PER_UNIT
+            last = (2 * scaled + new_qty) // (2 * new_qty) if scaled >= 0 else -((new_qty - 2 * scaled) // (2 * new_qty))
+            results.append((moved * direction, fixed, (2 * unit + moved) // (2 * moved), new_qty, new_value, last))
+            qty, value = new_qty, new_value
+        elif 0 < moved < qty and last is not None and 0 <= value and rule == "current" and direction < 0:
+            worth = moved * last                                                 # an issue at the rate
+            worth = (2 * worth + _PER_UNIT) // _TWICE if worth >= 0 else -((_PER_UNIT - 2 * worth) // _TWICE)
+            if worth > value:
+                worth = value
+            qty, value = qty - moved, value - worth
+            scaled = abs(worth) * _PER_UNIT
+            results.append((moved * direction, -worth, (2 * scaled + moved) // (2 * moved), qty, value, last))
         else:
-            own = rule == "fixed" and moved != qty
-            left = value - (fixed if own else _issue_units(qty, value, rate, moved))
-            new = (qty - moved, left, unit_of(left, qty - moved) if own and qty - moved > 0 else rate)
-        signed = moved * direction
-        if new[0] < 0 and not allow_negative:
-            costed.failure = Shortage(index, from_qty_units(-signed), from_qty_units(max(qty, 0)))
-            return costed
-        moved_value = new[1] - value
-        costed.results.append((signed, moved_value, unit_of(abs(moved_value), moved) if moved else 0, *new))
-        qty, value, last = new
+            step = _step_units(qty, value, last, move, allow_negative)
+            if not isinstance(step, tuple):
+                costed.failure = replace(step, index=index)
+                return costed
+            results.append(step)
+            qty, value, last = step[3:]
     return costed
+
+
+_PER_UNIT = QTY_SCALE * UNIT_COST_SCALE // MONEY_SCALE      # qty × unit cost ÷ this = cents; cents × this ÷ qty = unit cost
+_TWICE = 2 * _PER_UNIT
+
+
+def _step_units(qty: int, value: int, last: int | None, move: UnitMove, allow_negative: bool):
+    """One movement of :func:`run_units`: what it stores (its qty, value and unit cost, then the
+    balance and rate after it) — or the failure it meets (its index set by the caller)."""
+    direction, rule, moved, fixed, given = move
+    if rule == "count":
+        moved, direction = abs(moved - qty), (1 if moved > qty else -1)
+    rate = last if last is not None or qty <= 0 else unit_of(value, qty)
+    if moved == 0:
+        new = (qty, value, last)
+    elif direction > 0:
+        brings = rule == "fixed" or (qty <= 0 and (given is not None or last is None))   # _brings_cost
+        unit = None if rule == "fixed" else given if brings else rate
+        worth = fixed if rule == "fixed" else None if unit is None else cost_of(moved, unit)
+        if worth is None:
+            return NoCost(0)
+        new = _receive_units(qty, value, moved, worth, None if brings else rate)
+    else:
+        own = rule == "fixed" and moved != qty
+        left = value - (fixed if own else _issue_units(qty, value, rate, moved))
+        new = (qty - moved, left, unit_of(left, qty - moved) if own and qty - moved > 0 else rate)
+    signed = moved * direction
+    if new[0] < 0 and not allow_negative:
+        return Shortage(0, from_qty_units(-signed), from_qty_units(max(qty, 0)))
+    moved_value = new[1] - value
+    return (signed, moved_value, unit_of(abs(moved_value), moved) if moved else 0, *new)
 
 
 def _receive_units(qty: int, value: int, moved: int, worth: int, rate: int | None) -> tuple[int, int, int | None]:
