@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .model import INVOICE_LABELS, INVOICED, Document, DocType, Line
-from .money import mul_money
+from .money import is_product, mul_money
 
 HEADER = ("type", "date", "party", "warehouse", "to_warehouse", "source_doc_no", "amount", "method",
           "receivable", "payable", "due_date", "invoice_type")
@@ -78,7 +78,7 @@ def _line_values(line: Line) -> tuple:
     by its figures as typed and the document it covers."""
     found = line.figures
     price, amount = (found.price, found.amount) if found else (line.price, line.amount)
-    if amount is not None and price is not None and amount == mul_money(line.qty, price):
+    if amount is not None and price is not None and is_product(amount, line.qty, price):
         amount = None
     if found is None:
         taxed = (line.tax_rate, line.price_with_tax, line.tax, line.total_with_tax)

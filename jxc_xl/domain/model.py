@@ -14,7 +14,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .money import mul_money
+from .money import is_product
 from .tax import Figures
 
 
@@ -308,7 +308,7 @@ def _line_text(model: Line) -> str:
             and model.total_with_tax is None and not model.order_no and model.delivery_date is None
             and not model.covers):
         amount, price = model.amount, model.price
-        if amount is not None and price is not None and amount == mul_money(model.qty, price):
+        if amount is not None and price is not None and is_product(amount, model.qty, price):
             amount = None
         return (f'{{"amount": {_json_figure(amount)}, "item": {_json_text(model.item)}, '
                 f'"note": {_json_text(model.note)}, "price": {_json_figure(price)}, '
@@ -319,7 +319,7 @@ def _line_text(model: Line) -> str:
         if line[later] == empty:
             del line[later]
     if line["amount"] is not None and line["price"] is not None and \
-            line["amount"] == mul_money(line["qty"], line["price"]):
+            is_product(line["amount"], line["qty"], line["price"]):
         line["amount"] = None
     _as_text(line, _LINE_FIGURES)
     return json.dumps(line, sort_keys=True, ensure_ascii=False, default=_canonical)

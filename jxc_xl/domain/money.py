@@ -8,7 +8,7 @@ all *round half up*, the rule Chinese accountants expect (四舍五入).
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Callable
 
 MONEY_PLACES = 2
@@ -62,6 +62,16 @@ def round_unit_cost(value: Decimal) -> Decimal:
 def mul_money(qty: Decimal, price: Decimal) -> Decimal:
     """qty × price rounded to the cent: an amount, a line cost."""
     return round_money(_EXACT.multiply(qty, price))
+
+
+def is_product(amount: Decimal, qty: Decimal, price: Decimal) -> bool:
+    """Whether a typed 金额 is 数量 × 单价 to the cent. A product too large to round to the cent is no
+    amount at all (validation says so of its row); asked of a row before validation (a posted
+    document's fingerprint, the change a re-typed posted row makes), it must not raise."""
+    try:
+        return amount == mul_money(qty, price)
+    except InvalidOperation:
+        return False
 
 
 def prorate(value: Decimal, part: Decimal, whole: Decimal) -> Decimal:

@@ -372,3 +372,23 @@ def test_huge_numbers_in_masters_are_row_errors(book):
     assert report.exit_code == 1
     assert any("参考进价" in p and "必须小于" in p for p in report.sheet_problems)
     assert any("账期天数" in p for p in report.sheet_problems)
+
+
+def test_a_posted_row_retyped_with_a_product_too_large_for_any_amount_is_a_row_error(file_book):
+    """Issue 24's siblings: a posted document's fingerprint is taken before its rows are checked,
+    and a 金额 beside a 数量 × 单价 too large to round to the cent raised there (a traceback)."""
+    stocked(file_book)
+    assert post(file_book).posted == 1
+    ws_book = openpyxl.load_workbook(file_book)
+    ws = ws_book["采购"]
+    head = [c.value for c in ws[1]]
+    ws.cell(2, head.index("数量") + 1, 1e30)
+    ws.cell(2, head.index("单价") + 1, 1e30)
+    ws.cell(2, head.index("金额") + 1, 5)
+    ws_book.save(file_book)
+    report = post(file_book)
+    assert report.posted == 0
+    said = status(file_book, "采购", 2)
+    assert said.startswith("错误") and "CG1" in said and "数量 100 → " in said and "金额 （空） → 5" in said
+    with Ledger.open(ledger_path(file_book)) as ledger:             # the books keep what was posted
+        assert ledger.verify() == [] and ledger.stock(item="A001", by_item=True)
