@@ -75,7 +75,6 @@ class FileBook:
         self._reader = _calamine(lambda: CalamineWorkbook.from_path(str(self.path)))
         if self._reader is None:
             self._find_damage()                 # else every sheet is read from its XML
-        self._values: dict[str, list[list]] = {}
         self._parsed: dict[str, tuple[list[list], list[tuple[int, int, int, int]]]] = {}
         self._parts: dict[str, str | None] | None = None
         self._repairs: list[str] = []
@@ -199,7 +198,6 @@ class FileBook:
         for offset, value in enumerate(values):
             cell = ws.cell(first_row + offset, col)
             put_value(ws, first_row + offset, col, value, format_for(value, cell.number_format, number_format))
-        self._values.pop(sheet, None)
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """The cells at fault get our conditional format; the cells' own formats are not touched,
@@ -257,7 +255,6 @@ class FileBook:
         if existing:
             wb.remove(wb[existing])
         ws = wb.create_sheet(existing or spec.zh, index)
-        self._values.pop(ws.title, None)
         return ws
 
     def _free_table_name(self, spec: SheetSpec) -> None:

@@ -23,7 +23,7 @@ from .contract import Column, SheetSpec
 
 ROW_PATH = object()              # a cell only the row path can read (and name what is wrong with)
 _UNREAD = object()
-_NUMBERS = {"qty", "price", "money", "formula"}
+NUMBER_KINDS = {"qty", "price", "money", "formula"}       # the column kinds read as figures
 _ZERO = Decimal(0)
 
 
@@ -49,7 +49,7 @@ def _converter(spec: SheetSpec, column: Column) -> Callable[[object], object]:
         return lambda value: ROW_PATH if (day := to_date(value)) is None else day
     if column.kind == "rate":
         return lambda value: ROW_PATH if (rate := to_rate(value)) is None else rate
-    if column.kind in _NUMBERS:
+    if column.kind in NUMBER_KINDS:
         return lambda value: ROW_PATH if isinstance(value, bool) or (n := to_number(value)) is None else n
     return to_code
 
@@ -58,7 +58,7 @@ def _empty(spec: SheetSpec, column: Column) -> object:
     """What an empty cell of an optional column reads as (parse._read's answer for None)."""
     if column.to == "type":
         return ROW_PATH                                  # 业务类型 is always required
-    if column.kind == "choice" or column.kind not in _NUMBERS | {"date", "rate"}:
+    if column.kind == "choice" or column.kind not in NUMBER_KINDS | {"date", "rate"}:
         return ""
     return None
 

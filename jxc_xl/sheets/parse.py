@@ -17,7 +17,7 @@ from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
-from .columns import Columns
+from .columns import NUMBER_KINDS, Columns
 from .cells import RowReader, to_date, to_number, to_rate
 from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
@@ -182,7 +182,6 @@ class ParsedDoc:
 
 # problems of agreement between a document's rows: each row on its own still reads
 _AGREEMENT = {"header_mismatch", "duplicate_row_doc"}
-_NUMBERS = {"qty", "price", "money", "formula"}
 
 
 def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None,
@@ -250,7 +249,7 @@ class ReadBack:
         product = amount and {"qty", "price"} <= by_field.keys()
         taxed = tuple((c.zh, at[c.zh], _FIGURES[c.to]) for c in shown if c.to in _FIGURES)
         return cls(tuple((c.zh, at[c.zh]) for c in shown if c.kind == "date"),
-                   tuple((c.zh, at[c.zh]) for c in shown if c.kind in _NUMBERS),
+                   tuple((c.zh, at[c.zh]) for c in shown if c.kind in NUMBER_KINDS),
                    (amount, at[amount], at[by_field["qty"]], at[by_field["price"]]) if product else None,
                    taxed if {"tax_rate", "price_with_tax", "tax", "total_with_tax"} & by_field.keys() else ())
 
@@ -377,7 +376,7 @@ def _read(spec: SheetSpec, r: RowReader, column: Column) -> object:
         return r.date(column.zh, required)
     if column.kind == "rate":
         return r.rate(column.zh)
-    if column.kind in _NUMBERS:
+    if column.kind in NUMBER_KINDS:
         return r.number(column.zh, required)
     return r.text(column.zh, required)
 
