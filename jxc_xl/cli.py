@@ -703,6 +703,24 @@ def ledger_copy(source: str, target: str) -> None:
     _differences(copied.differences, "复制后的账簿自检通过 / the copy verified")
 
 
+@ledger.command("serve", short_help="过账服务：替各部门的登录过账 / the poster")
+@click.argument("url")
+def ledger_serve(url: str) -> None:
+    """过账服务：在服务器旁以账簿所有者的登录运行，按提交的先后替各部门的登录过账、冲销、结账……
+    （职员的登录不能直接写账簿）。同一本账簿只能运行一个；按 Ctrl+C 停止。
+
+    The poster: runs beside the database under the ledger owner's login and posts, reverses,
+    closes… what each clerk's login submits, in order (clerks cannot write the books themselves).
+    One per ledger; Ctrl+C stops it."""
+    from .ledger.server.poster import serve
+    if not is_server(url):
+        _fail(f"{url} 不是服务器账簿（postgresql://…）：文件账簿不需要过账服务 / not a server ledger")
+    try:
+        _guarded(lambda: serve(url, say=click.echo, crashed=lambda exc: log_crash(exc, Path.cwd())), Path.cwd())
+    except KeyboardInterrupt:
+        click.echo("过账服务已停止 / the poster stopped")
+
+
 @ledger.command("verify", short_help="自检：由流水重算并报告不符 / verify a ledger")
 @click.argument("path")
 def ledger_verify(path: str) -> None:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -63,6 +65,39 @@ def server_ledger(pg_server):
     yield pg_server.url(name, OWNER)
     with pg_server.superuser() as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class Poster:
+    """``jxc ledger serve URL`` in a process of its own, as an office runs it beside the server."""
+
+    def __init__(self, url: str, folder: Path):
+        self.url, self.folder = url, folder
+        self.process: subprocess.Popen | None = None
+
+    def start(self, wait: bool = True) -> "Poster":
+        """Started (and, with ``wait``, serving: it has said so)."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        self.process = subprocess.Popen([sys.executable, "-m", "jxc_xl", "ledger", "serve", self.url],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        cwd=self.folder, env=env)
+        if wait:
+            line = self.process.stdout.readline()
+            assert "过账服务已启动" in line, line + self.process.stdout.read()
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def poster(server_ledger, tmp_path):
+    """The poster of the server ledger (set up first with its owner's login), running."""
+    Ledger.open(server_ledger).close()
+    started = Poster(server_ledger, tmp_path).start()
+    yield started
+    started.kill()
 
 
 @pytest.fixture(params=ENGINES)

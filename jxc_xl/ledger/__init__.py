@@ -86,6 +86,9 @@ class Ledger:
         if read_only and (cost_method is not None or allow_negative is not None):
             raise ValueError("a ledger opened read-only takes no settings")
         conn = store.open_connection(path, create, read_only)
+        if cls is Ledger and conn.engine == "postgres" and conn.login() != conn.owner():
+            from .server.clerk import Clerk      # a clerk's writes are requests the server's poster runs
+            cls = Clerk
         ledger = cls(conn, getattr(conn, "url", str(path)), read_only)
         for problem in (cost_method is not None and ledger.set_cost_method(cost_method),
                         allow_negative is not None and ledger.set_allow_negative(allow_negative)):

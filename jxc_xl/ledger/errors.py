@@ -53,6 +53,14 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "The ledger server {path} is not one this computer posts to: so that a workbook from elsewhere cannot hand this computer's login to another server, add the server's name to the {variable} environment variable on this computer (comma separated)"),
     "conventions": ("账簿 {path} 升级时无法按新的成本规则重算（{detail}），账簿未被改动：请把这一行报告给技术支持",
                     "Ledger {path} could not be recosted by this version's costing conventions while upgrading ({detail}) and was not changed: please report this line to support"),
+    "no_poster": ("账簿服务器 {path} 上没有运行过账服务（jxc ledger serve）{detail}：什么也没有过账，以后也不会；请管理员启动过账服务后再试",
+                  "No poster runs for the ledger server {path} (`jxc ledger serve`){detail}: nothing was posted, nor will it be later; ask the administrator to start the poster, then try again"),
+    "poster_running": ("账簿 {path} 已有一个过账服务在运行（一本账簿只能有一个），这一个没有启动",
+                       "A poster already runs for ledger {path} (one ledger has one poster): this one did not start"),
+    "poster_owner": ("过账服务须以账簿所有者的登录运行：{path} 的所有者是 {detail}",
+                     "The poster runs under the ledger owner's login: {path} is owned by {detail}"),
+    "request_failed": ("过账服务处理这项请求时出错（{detail}），什么也没有过账：请把这一行报告给技术支持",
+                       "The poster failed on this request ({detail}) and posted nothing: please report this line to support"),
     "bad_backup": ("备份 {path} 不能用来恢复（{detail}）：请选择“备份”文件夹中的另一个备份",
                    "Backup {path} cannot be restored ({detail}): choose another backup from the 备份 folder"),
 }
@@ -69,6 +77,7 @@ class LedgerError(Exception):
         self.kind, self.path = kind, str(path)
         zh, en = TEXTS[kind]
         values = {"path": self.path, "detail": "", "posted": "", "variable": "", **args}
+        self.detail = str(values["detail"])
         self.message, self.message_en = zh.format(**values), en.format(**values)
         super().__init__(f"{self.message} / {self.message_en}")
 

@@ -27,6 +27,7 @@ from ..domain.roles import ACTS, LABELS, POSTS
 from .errors import LedgerError
 from .posting import CASH_RULES
 from .schema import TABLES
+from .server import door
 
 _COSTS = "qty, value, unit_cost, bal_qty, bal_value, last_unit, touched"
 # table → privilege, for every department; for each that posts; for each that may an act
@@ -85,13 +86,24 @@ def apply(conn) -> None:
             raise LedgerError("server", conn.url, detail=f"服务器上已有名为 {group(conn, code)} 的其他角色 / "
                                                           f"another role is named {group(conn, code)}")
         conn.execute(f"REVOKE ALL ON {', '.join(tables)} FROM {name}")
-        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {name}")
-        for table, privileges in _privileges(code).items():
-            for one in privileges:
-                conn.execute(f"GRANT {one} ON {table} TO {name}")
-        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {ident(_schema(conn))} TO {name}")
+        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {name}")      # and no more: the poster writes
+        conn.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {ident(_schema(conn))} FROM {name}")
     _row_security(conn)
     _enrolment(conn)
+    door.build(conn, ident(_schema(conn)), [ident(group(conn, code)) for code in LABELS])
+    _no_temp(conn)
+
+
+def _no_temp(conn) -> None:
+    """No temporary object for anyone but the owner: a temp table named like one of the books'
+    would stand in for it in whatever a session runs after (the database's owner keeps TEMP)."""
+    database = ident(conn.raw.info.dbname)
+    if conn.execute("SELECT pg_get_userbyid(datdba) = current_user FROM pg_database "
+                    "WHERE datname = current_database()").fetchone()[0]:
+        conn.execute(f"REVOKE TEMP ON DATABASE {database} FROM PUBLIC")
+    else:
+        raise LedgerError("server", conn.url, detail="账簿的所有者须是数据库的所有者 / the ledger's owner must own "
+                                                     "the database")
 
 
 def _privileges(code: str) -> dict[str, list[str]]:
@@ -265,9 +277,8 @@ def _enrolment(conn) -> None:
                 EXECUTE format('ALTER ROLE %I NOLOGIN', who);
             END IF;
         END $$""")
-    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)"):
-        conn.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
-        conn.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {ident(admin)}")
+    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)"):      # the poster's (owner's) only
+        conn.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC, {ident(admin)}")
 
 
 def _quote(text: str) -> str:

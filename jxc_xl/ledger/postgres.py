@@ -12,10 +12,11 @@ role of their own, and the ledger user is that login, not a name the workbook gi
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import psycopg
@@ -81,6 +82,18 @@ class Connection:
 
     def __init__(self, raw: psycopg.Connection, url: str):
         self.raw, self.url = raw, url
+        self.held = False
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Inside, every write transaction the ledger's code begins is a savepoint of the one the
+        caller holds open (the poster's: a request's outcome is committed with what it posted, or
+        neither is); ``end`` releases or rolls back to it, and the caller commits."""
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
 
     def execute(self, sql: str, params: Iterable | dict = ()) -> psycopg.Cursor:
         if isinstance(params, dict):
@@ -132,6 +145,9 @@ class Connection:
     def begin(self, waiting: Callable[[], None] | None = None) -> None:
         """Begin, and take the ledger's write lock; when another clerk's post holds it, say so
         (``waiting``) and wait for it (up to :data:`LOCK_SECONDS`)."""
+        if self.held:
+            self.raw.execute("SAVEPOINT jxc_held")
+            return
         self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")   # what it reads after the lock: now
         try:
             if not self.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (_POST_LOCK,)).fetchone()[0]:
@@ -149,6 +165,11 @@ class Connection:
     def end(self, commit: bool) -> None:
         """Commit (moving the change counter with it) or roll back; a failed commit rolls back,
         so the lock is never left held by a connection that goes on."""
+        if self.held:
+            if not commit:
+                self.raw.execute("ROLLBACK TO jxc_held")
+            self.raw.execute("RELEASE jxc_held")
+            return
         try:
             if commit:
                 self.raw.execute("UPDATE jxc_changes SET n = n + 1")

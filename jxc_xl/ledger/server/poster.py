@@ -1,0 +1,115 @@
+"""The poster, ``jxc ledger serve URL``: the one process that writes a server's books.
+
+It runs beside the database under the owner's login, holds the ledger's poster lock (a second
+poster finds it held and does not start), and takes the waiting requests (:mod:`.door`) one at
+a time in the order they came. For each it asks, at that moment, whether the requesting login is
+still enabled and in its department; then it runs the same engine a file's ledger runs
+(:class:`~jxc_xl.ledger.Ledger`'s own methods) as that user, and writes the outcome into the
+request in the same transaction as what it posted — so a poster killed at any moment has posted a
+request once or not at all, and a request not yet answered is still waiting. LISTEN/NOTIFY wakes
+it and answers the clerk."""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from ...domain.roles import POSTS, may
+from .. import Ledger, users
+from ..errors import LedgerError
+from ..grants import group
+from . import door, wire
+
+# what a clerk may ask, and what the department must be able to do for it beyond what the engine
+# itself checks: post (its department posts something), or an act of domain.roles
+ROUTED = {"post": "", "reverse": "", "upsert_masters": "post", "remember_digests": "post",
+          "close_month": "", "close_period": "close", "reopen": "", "close_order": "", "accept_count": "",
+          "add_user": "", "disable_user": "", "export_vouchers": "", "void_voucher": "",
+          "set_cost_method": "users", "set_allow_negative": "users"}
+SECRET = "password"             # an argument never kept in the inbox once its request is answered
+WAKE_SECONDS = 5.0              # a look at the inbox at least this often, woken or not
+
+
+def serve(url: str, say: Callable[[str], None] = print, crashed: Callable[[BaseException], None] | None = None,
+          stop: Callable[[], bool] = lambda: False) -> None:
+    """Serve the ledger at ``url`` until ``stop()`` (or the process ends). LedgerError when the
+    login is not the ledger's owner or another poster runs."""
+    with Ledger.open(url, create=False) as ledger:
+        owner = ledger.conn.owner()
+        if ledger.login != owner:
+            raise LedgerError("poster_owner", ledger.path, detail=owner)
+        raw = ledger.conn.raw
+        if not raw.execute("SELECT pg_try_advisory_lock(%s)", (door.POSTER_LOCK,)).fetchone()[0]:
+            raise LedgerError("poster_running", ledger.path)
+        raw.execute(f"LISTEN {door.ASKED}")
+        say(f"过账服务已启动 / the poster runs: {ledger.path}")
+        while not stop():
+            while take(ledger, crashed):
+                pass
+            for _ in raw.notifies(timeout=WAKE_SECONDS, stop_after=1):
+                pass
+
+
+def take(ledger: Ledger, crashed: Callable[[BaseException], None] | None = None) -> bool:
+    """Run the first waiting request, and answer it; False when none waits."""
+    conn = ledger.conn
+    conn.begin()
+    try:
+        row = conn.execute("SELECT id, login, kind, payload, deadline < clock_timestamp() AS late FROM "
+                           f"{door.REQUESTS} WHERE state = 'waiting' ORDER BY id LIMIT 1 FOR UPDATE").fetchone()
+        if row is None:
+            conn.end(commit=False)
+            return False
+        state, outcome = _run(ledger, row, crashed)
+        conn.execute(f"UPDATE {door.REQUESTS} SET state = ?, outcome = ?::jsonb, payload = payload #- '{{args,{SECRET}}}', "
+                     "done_at = clock_timestamp() WHERE id = ?", (state, json.dumps(outcome, ensure_ascii=False),
+                                                                  row["id"]))
+        conn.execute("SELECT pg_notify(?, ?)", (door.ANSWERED, str(row["id"])))
+    except BaseException:
+        conn.end(commit=False)
+        raise
+    conn.end(commit=True)
+    return True
+
+
+def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
+    """(state, outcome) of one request, its writes made inside the caller's transaction."""
+    if row["late"]:
+        return "expired", {"error": "no_poster", "detail": ""}
+    method, login = row["kind"], row["login"]
+    refused = _refusal(ledger, login, method)
+    if refused:
+        return "refused", {"error": "denied", "detail": refused}
+    conn, owner = ledger.conn, ledger.login
+    conn.execute("SAVEPOINT jxc_request")
+    ledger.login = login                    # the engine's user: who asked, as its own checks see them
+    try:
+        with conn.holding():
+            value = getattr(ledger, method)(**wire.load(row["payload"]["args"]))
+        conn.execute("RELEASE jxc_request")
+        return "done", {"value": wire.dump(value)}
+    except Exception as exc:                # noqa: BLE001 — whatever it was, the request posted nothing
+        conn.execute("ROLLBACK TO jxc_request")
+        if isinstance(exc, LedgerError):
+            return "failed", {"error": exc.kind, "detail": exc.detail}
+        if crashed is not None:
+            crashed(exc)
+        return "failed", {"error": "request_failed", "detail": type(exc).__name__}
+    finally:
+        ledger.login = owner
+
+
+def _refusal(ledger: Ledger, login: str, method: str) -> str | None:
+    """Why ``login`` may not have ``method`` run now: not an enabled user of the ledger (by its
+    users and by the server's own logins and departments), or a department that may not."""
+    if method not in ROUTED:
+        return f"{method}：不是可以提交的请求 / not a request"
+    conn = ledger.conn
+    role = users.role_of(conn, login)
+    enabled = role and conn.execute("SELECT rolcanlogin AND pg_has_role(rolname, ?, 'MEMBER') FROM pg_roles "
+                                    "WHERE rolname = ?", (group(conn, role), login)).fetchone()
+    if not enabled or not enabled[0]:
+        return f"{login} 已停用或不是本账簿的用户 / {login} is disabled or not a user of this ledger"
+    need = ROUTED[method]
+    if need == "post" and not POSTS[role] or need not in ("", "post") and not may(role, need):
+        return f"{login} 的部门不能做这件事 / {login}'s department may not do this"
+    return None
