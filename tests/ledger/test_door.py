@@ -81,3 +81,158 @@ def test_a_sales_login_holds_no_write_privilege_and_no_temp(office):
                     (table, privilege)
         assert conn.execute("SELECT has_database_privilege(current_database(), 'TEMP')").fetchone()[0] is False
         assert conn.execute("SELECT has_table_privilege('documents', 'SELECT')").fetchone()[0] is True
+
+
+def test_the_attacks_typed_in_psql_are_refused(office):
+    """What issue 25 typed as each login, past jxc: 老板 moving the change counter, a temp table
+    standing in for `audit`, a clerk locking 商品 against everyone's reading, 销售 forging a
+    collection with a negative 应收 entry — each refused by the server; nothing changed."""
+    attacks = {"老板": ["UPDATE jxc_changes SET n = 9223372036854775807"],
+               "小销": ["CREATE TEMP TABLE audit (id bigint)", "LOCK TABLE items IN ACCESS EXCLUSIVE MODE",
+                        "INSERT INTO party_entries (id, doc, date, party, side, amount, batch, \"user\") VALUES "
+                        "((SELECT MAX(id) + 1 FROM party_entries), (SELECT MAX(id) FROM documents), '2026-01-20', "
+                        "'C1', 'AR', -100000, (SELECT MAX(id) FROM batches), '小销')",
+                        "SELECT nextval(pg_get_serial_sequence('audit', 'id'))"],
+               "管家": ["SELECT jxc_enrol('ghost', 'finance', 'pw')", "UPDATE users SET added_by = 'laoban'"]}
+    with Ledger.open(office("老王"), create=False) as reader:
+        before = (reader.conn.changes(), _figures(reader), reader.audit_log(), reader.users())
+    for name, sqls in attacks.items():
+        with psycopg.connect(office(name), autocommit=True) as conn:
+            for sql in sqls:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+                    conn.execute(sql)
+    with Ledger.open(office("老王"), create=False) as reader:
+        assert (reader.conn.changes(), _figures(reader), reader.audit_log(), reader.users()) == before
+
+
+def test_the_door_signs_requests_and_keeps_each_clerks_answers_to_itself(office, poster, server_ledger):
+    """A request is signed with the session's login whatever it says; a kind that is not a request,
+    or a payload naming what the door does not carry, is answered refused or failed (posting
+    nothing); another clerk's answer cannot be read or withdrawn."""
+    with psycopg.connect(office("小销"), autocommit=True) as conn:
+        forged = conn.execute("SELECT jxc_submit('enforce', %s::jsonb, 5)", (json.dumps({"args": {}}),)).fetchone()[0]
+        odd = conn.execute("SELECT jxc_submit('post', %s::jsonb, 5)",
+                           (json.dumps({"args": {"$dict": [["documents", {"$class": "Popen", "v": {}}]]}}),)).fetchone()[0]
+        time.sleep(1.5)
+        answers = [conn.execute("SELECT jxc_answer(%s)", (n,)).fetchone()[0] for n in (forged, odd)]
+        assert [a["state"] for a in answers] == ["refused", "failed"], answers
+    with psycopg.connect(office("老王"), autocommit=True) as conn:
+        assert conn.execute("SELECT jxc_answer(%s)", (forged,)).fetchone()[0] is None
+        assert conn.execute("SELECT jxc_withdraw(%s)", (forged,)).fetchone()[0] is None
+    with psycopg.connect(server_ledger) as owner:
+        assert owner.execute("SELECT login FROM jxc_requests ORDER BY id").fetchall() == [("小销",), ("小销",)]
+
+
+def _waiting_poster(conn, seconds: float = 30) -> None:
+    """Until the poster's connection waits on a lock (the change counter, its last write)."""
+    deadline = time.monotonic() + seconds
+    while not conn.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'jxc-xl' "
+                           "AND wait_event_type = 'Lock' AND datname = current_database())").fetchone()[0]:
+        assert time.monotonic() < deadline, "the poster never got to its commit"
+        time.sleep(0.05)
+
+
+def _post_aside(url: str, rows: str) -> tuple[list, "threading.Thread"]:
+    """The clerk at ``url`` posting ``rows`` in a thread; what came of it in the list."""
+    import threading
+    came: list = []
+
+    def run() -> None:
+        try:
+            with Ledger.open(url, create=False) as clerk:
+                came.append(clerk.post(docs(HEAD + rows)))
+        except LedgerError as exc:
+            came.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return came, thread
+
+
+@pytest.mark.parametrize("restarted", [True, False])
+def test_a_poster_killed_before_it_commits_posts_the_request_once_or_not_at_all(office, poster, server_ledger,
+                                                                             restarted, monkeypatch):
+    """The poster is killed after it took 小销's request and wrote everything but its commit: the
+    request posted nothing. Restarted, the poster posts it once and 小销 is told it posted; not
+    restarted, 小销 is told plainly nothing posted, and a poster started later does not post it."""
+    monkeypatch.setattr(clerk_side, "GONE_SECONDS", 30.0 if restarted else 2.0)
+    with psycopg.connect(server_ledger, autocommit=True) as owner:
+        with owner.transaction():
+            owner.execute("SELECT n FROM jxc_changes FOR UPDATE")          # the poster's last write waits here
+            came, thread = _post_aside(office("小销"), SALE)
+            _waiting_poster(owner)
+            poster.kill()
+        if restarted:
+            poster.start()
+        thread.join(60)
+        if restarted:
+            assert sorted(came[0].posted) == ["S1", "S2"]
+        else:
+            assert isinstance(came[0], LedgerError) and "没有运行过账服务" in str(came[0])
+            poster.start()
+            time.sleep(1)
+        posted = owner.execute("SELECT COUNT(*) FROM documents WHERE doc_no IN ('S1', 'S2')").fetchone()[0]
+        assert posted == (2 if restarted else 0)
+        states = [r[0] for r in owner.execute("SELECT state FROM jxc_requests ORDER BY id")]
+        assert states == (["done"] if restarted else ["withdrawn"])
+    with Ledger.open(office("老王"), create=False) as reader:
+        assert reader.verify() == []
+
+
+def test_no_poster_is_one_line_and_exit_2_and_a_late_poster_posts_nothing(office, server_ledger, tmp_path):
+    """No poster runs: 小销's `jxc post` says so in one line, exit 2, and posts nothing; a request
+    left in the inbox past its wait (a clerk whose PC went away) is refused by a poster started after."""
+    from .. import wb
+    from ..conftest import _new_book
+    book = _new_book(tmp_path)
+    wb.type_rows(book, "设置", [{"项目": "账簿文件", "值": office("小销")}], start=3)
+    wb.type_rows(book, "销售", [wb.sale("S1", dt.date(2026, 1, 6), "A", 6, 9, customer="C1", wh="W1")])
+    run = CliRunner().invoke(main, ["post", str(book)])
+    assert run.exit_code == 2 and "没有运行过账服务" in run.output and "Traceback" not in run.output, run.output
+    assert len(run.output.strip().splitlines()) == 1
+    with psycopg.connect(office("小销"), autocommit=True) as conn:
+        left = conn.execute("SELECT jxc_submit('post', %s::jsonb, 1)",
+                            (json.dumps({"args": {"$dict": [["documents", []]]}}),)).fetchone()[0]
+    time.sleep(1.2)
+    late = Poster(server_ledger, tmp_path).start()
+    try:
+        time.sleep(1)
+        with psycopg.connect(office("小销"), autocommit=True) as conn:
+            assert conn.execute("SELECT jxc_answer(%s)", (left,)).fetchone()[0]["state"] == "expired"
+    finally:
+        late.kill()
+    with Ledger.open(office("老王"), create=False) as reader:
+        assert reader.conn.execute("SELECT COUNT(*) FROM documents WHERE doc_no = 'S1'").fetchone()[0] == 0
+
+
+def test_a_disabled_clerks_requests_post_nothing_more(office, poster, server_ledger):
+    """小销's ledger stays open while 管家 disables 小销 (through the poster too): its next post is
+    refused, one line; and a request 小销 left waiting before the disable is refused by the
+    poster, which asks at the moment it takes it."""
+    with Ledger.open(office("小销"), create=False) as clerk:
+        poster.kill()
+        with psycopg.connect(office("小销"), autocommit=True) as conn:
+            waiting = conn.execute("SELECT jxc_submit('post', %s::jsonb, 60)", (json.dumps(
+                {"args": {"$dict": [["documents", clerk_side.wire.dump(docs(HEAD + SALE))]]}}),)).fetchone()[0]
+        with Ledger.open(server_ledger, create=False) as owner:
+            assert owner.disable_user("小销") is None
+        poster.start()
+        with Ledger.open(office("管家"), create=False) as admin:
+            assert admin.disable_user("老王") is None                      # 管理员's, through the poster
+        with pytest.raises(LedgerError, match="没有这个权限|已停用"):
+            clerk.post(docs(HEAD + SALE))
+    with psycopg.connect(server_ledger, autocommit=True) as owner:
+        state, outcome = owner.execute("SELECT state, outcome FROM jxc_requests WHERE id = %s", (waiting,)).fetchone()
+        assert state == "refused" and "已停用" in outcome["detail"]
+        assert owner.execute("SELECT COUNT(*) FROM documents WHERE doc_no = 'S1'").fetchone()[0] == 0
+        assert owner.execute("SELECT pg_has_role('老王', current_database() || ':finance', 'MEMBER')").fetchone()[0] \
+            is False
+    with Ledger.open(server_ledger, create=False) as reader:
+        assert [(a.user, a.action) for a in reader.audit_log()][-1] == ("管家", "user_disable")
+
+
+def test_a_second_poster_on_the_same_ledger_does_not_start(office, poster, server_ledger, tmp_path):
+    second = Poster(server_ledger, tmp_path).start(wait=False)
+    out, _ = second.process.communicate(timeout=60)
+    assert second.process.returncode == 2 and "已有一个过账服务在运行" in out and "Traceback" not in out
+    with Ledger.open(office("小销"), create=False) as clerk:
+        assert sorted(clerk.post(docs(HEAD + SALE)).posted) == ["S1", "S2"]
