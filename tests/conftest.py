@@ -92,12 +92,20 @@ class Poster:
 
 
 @pytest.fixture
-def poster(server_ledger, tmp_path):
+def start_poster(server_ledger, tmp_path):
+    """``start_poster()``: the poster of the server ledger (set up already), running until the
+    test ends."""
+    started: list[Poster] = []
+    yield lambda: started.append(Poster(server_ledger, tmp_path).start()) or started[-1]
+    for one in started:
+        one.kill()
+
+
+@pytest.fixture
+def poster(server_ledger, start_poster):
     """The poster of the server ledger (set up first with its owner's login), running."""
     Ledger.open(server_ledger).close()
-    started = Poster(server_ledger, tmp_path).start()
-    yield started
-    started.kill()
+    return start_poster()
 
 
 @pytest.fixture(params=ENGINES)

@@ -29,7 +29,7 @@ def start(conn, day: dt.date | None, user: str | None, workbook: str = "") -> No
     """From ``day`` (None: the first movement) every cost follows this version's conventions:
     recorded, recosted and written to the audit log, inside the caller's transaction. The
     rewritten movements are marked with a batch of their own, so a written-out 台账 refreshes."""
-    user = meta.user_name(conn.login() or user)
+    user = meta.user_name(user or conn.login())          # the ledger's user: the poster's is the clerk
     meta.put_to(conn, meta.COSTING_FROM, day.isoformat() if day else None)
     settings = dataclasses.replace(meta.settings(conn), costing_from=day)
     since = settings.since

@@ -94,6 +94,8 @@ def test_clerks_posting_at_once_leave_the_books_one_ordered_post_would(engine, c
         standard_masters(ledger)
         assert ledger.post(docs(HEAD + SEED)).ok
     logins = _logins(request, where, clerks) if engine == "postgres" else [where] * clerks
+    if engine == "postgres":
+        request.getfixturevalue("start_poster")()          # the server posts what the clerks submit
     barrier, results = SPAWN.Barrier(clerks), SPAWN.Queue()
     workers = [SPAWN.Process(target=_clerk, args=(logins[c], c, barrier, results)) for c in range(clerks)]
     started = time.monotonic()

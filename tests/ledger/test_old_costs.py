@@ -118,13 +118,15 @@ def test_reopening_before_the_conventions_start_recosts_from_the_new_boundary(le
         assert ledger.verify() == []
 
 
-def test_on_a_server_a_finance_login_reopening_the_old_months_recosts_them(server_ledger, pg_server, monkeypatch):
+def test_on_a_server_a_finance_login_reopening_the_old_months_recosts_them(server_ledger, pg_server, monkeypatch,
+                                                                           start_poster):
     """Under the server's row security: 财务's login reopens August, and the recost it brings
     (its own batch, the movements, the new day in meta, the log) is what its department may write."""
     _old_ledger(server_ledger, "moving_average", monkeypatch)
     with Ledger.open(server_ledger) as owner:
         login(owner, pg_server, "管家", "管理员")
         finance = login(owner, pg_server, "老王", "财务")
+    start_poster()
     with Ledger.open(finance) as ledger:
         assert ledger.reopen(dt.date(2026, 7, 31))
         assert ledger._meta("costing_from") == "2026-08-01" and ledger.verify() == []

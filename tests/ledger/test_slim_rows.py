@@ -79,7 +79,8 @@ class _Plain:
         self.execute = conn.execute
 
 
-def test_a_schema_11_server_ledger_upgrades_and_a_clerk_posts_under_row_level_security(server_ledger, pg_server):
+def test_a_schema_11_server_ledger_upgrades_and_a_clerk_posts_under_row_level_security(server_ledger, pg_server,
+                                                                                     start_poster):
     with Ledger.open(server_ledger) as ledger:
         standard_masters(ledger)
         assert ledger.post(docs(HEAD + BOOKS), user="王会计").ok
@@ -92,6 +93,7 @@ def test_a_schema_11_server_ledger_upgrades_and_a_clerk_posts_under_row_level_se
         assert _figures(ledger.conn) == before and _card(ledger) == card
         login(ledger, pg_server, "管家", "管理员")
         clerk = login(ledger, pg_server, "小销", "销售")
+    start_poster()
     with Ledger.open(clerk, create=False) as books:
         result = books.post(docs(HEAD + "| 2026-01-06 | 销售出库 | S9 | C2 | W1 | | A | 1 | 9 | | |"))
         assert result.posted == ["S9"] and books.verify() == []

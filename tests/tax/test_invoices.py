@@ -211,13 +211,15 @@ def test_the_template_has_the_invoice_sheets_with_their_drop_downs(tmp_path):
     assert lists("采购")["发票类型"] == '"专票,普票,无票"'
 
 
-def test_on_a_server_ledger_finance_registers_the_invoice_and_the_guard_holds(tmp_path, server_ledger, pg_server):
+def test_on_a_server_ledger_finance_registers_the_invoice_and_the_guard_holds(tmp_path, server_ledger, pg_server,
+                                                                            start_poster):
     from jxc_xl.ledger import Ledger
     from tests.conftest import login
     from tests.wb import type_rows
     with Ledger.open(server_ledger) as owner:
         urls = {name: login(owner, pg_server, name, role)
                 for name, role in (("管家", "管理员"), ("小采", "采购"), ("小销", "销售"), ("老王", "财务"))}
+    start_poster()
     book = _book(tmp_path, [_invoice("FP1", "XS1", 11300, 10000, 1300)])
     for name in ("小采", "小销", "老王"):                # each department posts its own, the server enforcing it
         type_rows(book, "设置", [{"项目": "账簿文件", "值": urls[name]}], start=4)

@@ -114,11 +114,13 @@ def test_a_taxed_post_on_a_server_books_what_sqlite_books(tmp_path, server_ledge
     assert written(served) == written(file)
 
 
-def test_a_purchasing_clerk_posts_a_taxed_purchase_under_row_level_security(tmp_path, server_ledger, pg_server):
+def test_a_purchasing_clerk_posts_a_taxed_purchase_under_row_level_security(tmp_path, server_ledger, pg_server,
+                                                                          start_poster):
     purchases, _ = _taxed_rows()
     with Ledger.open(server_ledger) as owner:
         login(owner, pg_server, "管家", "管理员")               # the first user manages the others
         clerk = login(owner, pg_server, "小采", "采购")
+    start_poster()
     assert clerk == server_ledger.replace("jxc_owner@", f"{quote('小采', safe='')}@")
     file = taxed_book(tmp_path / "file.xlsx", purchases=purchases)
     served = _on(taxed_book(tmp_path / "采购部.xlsx", purchases=purchases), clerk)

@@ -66,6 +66,13 @@ class Clerk(Ledger):
                 pass
 
 
+def _remember_digests(self: Clerk, digests: list[tuple[str, str, str]]) -> None:
+    """The workbook's digests of what it posted, a request only when there are any (a post that
+    settled nothing, e.g. 管理员's, remembers nothing and asks for nothing)."""
+    if digests:
+        self._submit("remember_digests", {"digests": digests})
+
+
 def _request(name: str):
     """Ledger's ``name`` as a request: its arguments, bound as the method names them, sent."""
     method = getattr(Ledger, name)
@@ -83,4 +90,5 @@ def _request(name: str):
 
 for _name in ROUTED:
     setattr(Clerk, _name, _request(_name))
+Clerk.remember_digests = _remember_digests
 Clerk = _file_errors(Clerk)

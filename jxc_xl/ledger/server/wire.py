@@ -14,7 +14,8 @@ from enum import Enum
 
 from pydantic import BaseModel
 
-from ...domain.model import Account, AccountKind, CostMethod, Document, DocType, Item, Line, Party, PartyKind, Source
+from ...domain.model import (Account, AccountKind, CostMethod, Document, DocType, Item, Line, Party, PartyKind, Source,
+                             Warehouse)
 from ...domain.problems import Problem
 from ...domain.tax import Figures
 from ...domain.validate import Masters
@@ -23,7 +24,7 @@ from ..results import Outcome, PostResult
 from ..vouchers import Entry, Voucher
 
 TYPES = {cls.__name__: cls for cls in (Account, AccountKind, CostMethod, Document, DocType, Item, Line, Party,
-                                       PartyKind, Source, Problem, Figures, Masters, CountChange, Outcome,
+                                       PartyKind, Source, Warehouse, Problem, Figures, Masters, CountChange, Outcome,
                                        PostResult, Entry, Voucher)}
 
 
@@ -81,11 +82,11 @@ def load(value: object) -> object:
         return {load(k): load(v) for k, v in value[tag]}
     cls = TYPES.get(value[tag]) if isinstance(value[tag], str) else None
     if cls is None or "v" not in value:
-        raise TypeError(f"not a value sent through the door: {tag}")
+        raise TypeError(f"not a value sent through the door: {tag} {value[tag]!r:.40}")
     if tag == "$enum" and issubclass(cls, Enum):
         return cls(value["v"])
     if tag == "$model" and issubclass(cls, BaseModel):
         return cls.model_validate(value["v"])
     if tag == "$class" and dataclasses.is_dataclass(cls):
         return cls(**{k: load(v) for k, v in value["v"].items()})
-    raise TypeError(f"not a value sent through the door: {tag}")
+    raise TypeError(f"not a value sent through the door: {tag} {value[tag]!r:.40}")
