@@ -236,3 +236,23 @@ def test_a_second_poster_on_the_same_ledger_does_not_start(office, poster, serve
     assert second.process.returncode == 2 and "已有一个过账服务在运行" in out and "Traceback" not in out
     with Ledger.open(office("小销"), create=False) as clerk:
         assert sorted(clerk.post(docs(HEAD + SALE)).posted) == ["S1", "S2"]
+
+
+def test_what_travels_through_the_door_comes_back_as_it_left(file_ledger):
+    """A post's documents, masters and answer (outcomes, problems with their figures, 增值税 by
+    line, count changes) read back equal; a class the door does not carry is refused."""
+    from decimal import Decimal
+
+    from jxc_xl.domain.problems import Problem
+    from jxc_xl.ledger.server import wire
+    documents = docs(HEAD + OPENING + SALE + "| 2026-01-07 | 销售出库 | S3 | C1 | W1 | | A | 99 | 9 | | |\n")
+    result = file_ledger.post(documents, credit_block=True)
+    sent = {"documents": documents, "masters": file_ledger.masters(), "when": dt.date(2026, 1, 7), "uses": {"x"},
+            "problem": Problem("bad_value", "S3", 1, "数量", {"value": Decimal("1.005"), "expected": 3}),
+            "result": result}
+    back = wire.load(json.loads(wire.dumps(sent)))
+    assert back["documents"] == documents and back["result"] == result and back["problem"] == sent["problem"]
+    assert back["masters"].items == sent["masters"].items and back["uses"] == {"x"}
+    assert result.problems and back["result"].outcomes[-1].problems == result.outcomes[-1].problems
+    with pytest.raises(TypeError):
+        wire.load({"$class": "Popen", "v": {"args": "sh"}})
