@@ -1,24 +1,16 @@
 """What the server itself lets each department do to the books (PostgreSQL only).
 
 Every department of :mod:`jxc_xl.domain.roles` is a group role of its own database
-(``<database>_sales`` …); each clerk logs in as a role that is a member of their department's,
-made only through :func:`enrol` (a function the owner's rights run, which a 管理员 may call; no
-管理员 may create roles itself). Whatever program a clerk connects with:
+(``<database>:sales`` …); each clerk logs in as a role that is a member of their department's,
+made only through :func:`enrol` (a function the owner's rights run, called by the poster for a
+管理员's request). Whatever program a clerk connects with, a department's role may read the books
+and nothing more — no INSERT, UPDATE, DELETE or TRUNCATE on any table, no sequence, no TEMP: every
+write is a request through the door (:mod:`.server.door`) that the poster, the ledger's owner, runs
+with the same engine (see design.md, "Where it runs"). The ledger's owner (who ran ``jxc ledger
+init``) creates, upgrades, copies and posts.
 
-* nothing is deleted, by anyone; the audit log and the batches are insert-only;
-* a row a clerk inserts is signed with the clerk's own login, numbered next (no id can be
-  taken ahead of the books), and belongs to the batch the clerk is posting; a document is of a
-  type the department posts, in its own journal, dated after the closed period, and a 红字冲销
-  only from 财务; lines, movements, party entries and money entries (财务's) only under such a document;
-* UPDATE is only of what posting rewrites: a movement's costs and balances when a back-dated
-  document recosts it (open period only, stamped with the batch that did it — verify() holds
-  every figure to the movements' inputs), a document's digest, 财务's 红字冲销 mark, a close's
-  reopening, 财务's closing date and 管理员's cost method and negative-stock setting.
-
-Masters (商品, 往来单位, 仓库, 账户) come from each clerk's workbook and are written by every department
-that posts. The ledger's owner (who ran ``jxc ledger init``) is bound by none of this: it
-creates, upgrades and copies the books. All of it is made from the roles' table, so the server
-and :mod:`.users` enforce the same departments.
+The row-level policies made below date from when clerks wrote the books themselves (issue 13); with
+no write privilege left they bind nothing but reading, which they leave open.
 """
 from __future__ import annotations
 
@@ -29,23 +21,6 @@ from .posting import CASH_RULES
 from .schema import TABLES
 from .server import door
 
-_COSTS = "qty, value, unit_cost, bal_qty, bal_value, last_unit, touched"
-# table → privilege, for every department; for each that posts; for each that may an act
-_EVERYONE = {"audit": "INSERT", "batches": "INSERT", "jxc_changes": "UPDATE"}
-_POSTING = {"documents": "INSERT, UPDATE (raw_hash)", "lines": "INSERT", "movements": f"INSERT, UPDATE ({_COSTS})",
-            "count_changes": "INSERT, UPDATE (new_qty)",
-            "party_entries": "INSERT", "stock_keys": "INSERT", "items": "INSERT, UPDATE",
-            "parties": "INSERT, UPDATE", "warehouses": "INSERT, UPDATE", "accounts": "INSERT, UPDATE"}
-# a department that keeps the money (posts what moves it, or reverses anything): its account entries, and
-# the vouchers it exports and voids
-_MONEY = {"cash_entries": "INSERT", "voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}
-_ORDERS = {"order_closes": "INSERT, UPDATE (undone_at, undone_by)"}
-_ACCEPT = {"count_changes": "UPDATE (accepted_at, accepted_by)"}      # 确认盘点差异: 仓管 (who counts) and 财务
-_ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
-         "close": {"closes": "INSERT, UPDATE (reopened_at, reopened_by)", "closing_stock": "INSERT",
-                   "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS, **_ACCEPT},
-         "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"},
-         "vouchers": {"voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}}
 # the settings (meta keys) each act writes
 _SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
 
@@ -104,18 +79,6 @@ def _no_temp(conn) -> None:
     else:
         raise LedgerError("server", conn.url, detail="账簿的所有者须是数据库的所有者 / the ledger's owner must own "
                                                      "the database")
-
-
-def _privileges(code: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    parts = [_EVERYONE, _POSTING if POSTS[code] else {}, _MONEY if _keeps_money(code) else {},
-             _ORDERS if POSTS[code] & ORDER_TYPES else {},
-             _ACCEPT if DocType.stock_count in POSTS[code] else {},
-             *(_ACTS[a] for a in sorted(ACTS.get(code, ())))]
-    for part in parts:
-        for table, privilege in part.items():
-            found.setdefault(table, []).append(privilege)
-    return found
 
 
 def _keeps_money(code: str) -> bool:

@@ -7,8 +7,6 @@ SQL straight into the clerk's own connection, past jxc.
 """
 import datetime as dt
 import json
-import os
-import signal
 import time
 from urllib.parse import quote
 
