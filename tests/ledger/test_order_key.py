@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from decimal import Decimal
 
 import psycopg
 import pytest
 
-from jxc_xl import Ledger
+from jxc_xl import Document, Ledger, Line
 from jxc_xl.domain import order
 from jxc_xl.domain.model import DocType
 from jxc_xl.ledger import slots
@@ -218,3 +219,14 @@ def test_a_schema_12_server_ledger_upgrades_and_no_clerk_can_key_a_row_into_a_cl
     with Ledger.open(server_ledger) as ledger:
         _keys_hold(ledger)
         assert ledger.verify() == []
+
+
+def test_a_document_of_more_lines_than_a_key_numbers_is_a_row_error(ledger):
+    lines = [Line(item="A", qty=Decimal(1), price=Decimal(2))] * order.LINES
+    doc = Document(type=DocType.purchase_receipt, doc_no="BIG", date=dt.date(2026, 3, 2), party="S1", warehouse="W1",
+                   lines=lines)
+    [problem] = ledger.post([doc]).problems
+    assert problem.code == "too_many_lines" and "131072 行" in problem.message and "131071" in problem.message
+    assert ledger.post([doc.model_copy(update={"lines": lines[1:]})]).ok
+    assert ledger.conn.execute("SELECT MAX(l.line_no), COUNT(*) FROM movements m JOIN lines l ON l.id = m.line "
+                               "WHERE m.pos < ?", (order.after_day(dt.date(2026, 3, 2)),)).fetchone() == (131071, 131071)
