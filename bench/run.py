@@ -505,6 +505,8 @@ def main() -> None:
     ap.add_argument("--million", action="store_true",
                     help="only the post of one sheet of 1,000,000 lines (--million-lines), its time, memory and steps")
     ap.add_argument("--million-lines", type=int, default=1_000_000, help="with --million: the lines (smaller for a trial)")
+    ap.add_argument("--engine-only", action="store_true",
+                    help="only the engine figures (SQLite and PostgreSQL) and the back-dated receipt")
     args = ap.parse_args()
     rng = random.Random(7)
     folder = Path(tempfile.mkdtemp(prefix="jxc-bench-"))
@@ -519,6 +521,9 @@ def main() -> None:
                                            for r in purchases + sales))
     if args.posts_only:
         return posts_only(folder, book, args, purchases, sales)
+    if args.engine_only:
+        in_child(engine, folder, args.items, purchases, sales, t_raw)
+        return in_child(back_dated, folder, args.lines)
 
     t_post, peak, output = jxc_post(book)
     print(f"post {args.lines:,} lines + regenerate:   {t_post:7.2f} s   (raw SQLite insert of the same rows "

@@ -64,6 +64,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{field} '{value}' differs from source '{source}' ('{expected}'): a return takes its source's; "
                        "clear it or use '{expected}'."),
     "no_lines": ("单据没有明细行：请至少填写一行商品。", "The document has no lines: enter at least one item line."),
+    "too_many_lines": ("单据有 {value} 行，超过一张单据最多的 {expected} 行：请分成几张单据。",
+                       "The document has {value} lines, more than the {expected} one document may hold: split it."),
     "no_amount": ("应收与应付都为空：请至少填写一项。", "Receivable and payable are both empty: fill in at least one."),
     "closed_period": ("日期 {value} 在已结账期间内（结账日期 {closed}）：请改为 {closed} 之后的日期，或先反结账。",
                       "Date {value} is in a closed period (closed through {closed}): use a later date or reopen the period."),

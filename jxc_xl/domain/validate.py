@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import order
 from .model import FULFILS, INVOICED, Account, Document, DocType, Item, Line, Party, PartyKind, Warehouse
 from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
                     mul_money, places, within)
@@ -196,6 +197,8 @@ def validate(doc: Document, masters: Masters, closed_through: dt.date | None) ->
     lines = tuple(each(check, masters, i, line) for i, line in enumerate(doc.lines, start=1))
     if doc.type.has_lines and not doc.lines:
         check.add("no_lines", "单号" if doc.type in INVOICED else "商品编码")
+    elif len(doc.lines) >= order.LINES:          # a line's number is part of its movements' order key
+        check.add("too_many_lines", "商品编码", value=len(doc.lines), expected=order.LINES - 1)
     changed = {k: v for k, v in updates.items() if getattr(doc, k) != v}
     if changed or any(a is not b for a, b in zip(lines, doc.lines)):
         doc = doc.model_copy(update={**changed, "lines": lines})

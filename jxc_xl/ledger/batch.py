@@ -15,7 +15,7 @@ from ..domain.problems import Problem
 from ..domain.roles import LABELS, can_do, may_post
 from ..domain.validate import Masters, check_reversal_date, validate
 from . import counts, meta, orders, users, vouchers
-from .posting import Stamp, Writer, dependents, doc_pos
+from .posting import Stamp, Writer, dependents, doc_order
 from .recost import cost_queued, recost
 from .results import Outcome, PostResult
 
@@ -122,7 +122,7 @@ def _check_all(documents: list[Document], masters: Masters, closed: dt.date | No
             continue
         seen[key] = fingerprint
         checked.append((i, resolved, fingerprint))
-    checked.sort(key=lambda entry: doc_pos(entry[1].date, entry[1].type, entry[1].doc_no, 0, 0))
+    checked.sort(key=lambda entry: doc_order(entry[1].date, entry[1].type, entry[1].doc_no))
     return outcomes, checked
 
 

@@ -10,10 +10,10 @@ from .recost import Settings, recost
 from .schema import has_table
 
 _RUNNING = (
-    "SELECT item, warehouse, pos, bal_qty, bal_value, rq, rv FROM (SELECT item, warehouse, pos, "
-    "bal_qty, bal_value, SUM(qty) OVER w AS rq, SUM(value) OVER w AS rv FROM movements "
-    "WINDOW w AS (PARTITION BY item, warehouse ORDER BY pos ROWS UNBOUNDED PRECEDING)) AS running "
-    "WHERE bal_qty != rq OR bal_value != rv")
+    "SELECT r.item, r.warehouse, r.date, d.doc_no, l.line_no, r.bal_qty, r.bal_value, r.rq, r.rv FROM "
+    "(SELECT item, warehouse, date, doc, line, bal_qty, bal_value, SUM(qty) OVER w AS rq, SUM(value) OVER w AS rv "
+    "FROM movements WINDOW w AS (PARTITION BY item, warehouse ORDER BY pos ROWS UNBOUNDED PRECEDING)) AS r "
+    "JOIN documents d ON d.id = r.doc JOIN lines l ON l.id = r.line WHERE r.bal_qty != r.rq OR r.bal_value != r.rv")
 
 
 def integrity(conn) -> list[str]:
@@ -29,9 +29,9 @@ _FAILURES = {"shortage": "库存不足", "no_cost": "没有可参照的单位成
 def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
     """Every running balance against the sum of its movements, every cost against a replay."""
     differences = [
-        f"{item}@{wh} {pos}: 结存 {from_qty_units(bq)}/{from_cents(bv)} ≠ 累计 {from_qty_units(sq)}/{from_cents(sv)}"
-        for item, wh, pos, bq, bv, sq, sv in conn.execute(_RUNNING)]
-    keys = {(r[0], r[1]): "" for r in conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
+        f"{item}@{wh} {date} {doc_no} 第{line}行: 结存 {from_qty_units(bq)}/{from_cents(bv)} ≠ 累计 "
+        f"{from_qty_units(sq)}/{from_cents(sv)}" for item, wh, date, doc_no, line, bq, bv, sq, sv in conn.execute(_RUNNING)]
+    keys = {(r[0], r[1]): 0 for r in conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
     if has_table(conn, "stock_keys"):             # (an old ledger read as it is has none yet)
         listed = {(r[0], r[1]) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}
         differences += [f"{item}@{wh}: 有出入库却不在 stock_keys" for item, wh in sorted(keys.keys() - listed)]

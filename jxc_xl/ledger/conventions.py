@@ -32,8 +32,8 @@ def start(conn, day: dt.date | None, user: str | None, workbook: str = "") -> No
     user = meta.user_name(user or conn.login())          # the ledger's user: the poster's is the clerk
     meta.put_to(conn, meta.COSTING_FROM, day.isoformat() if day else None)
     settings = dataclasses.replace(meta.settings(conn), costing_from=day)
-    since = settings.since
-    before = {r[0]: tuple(r)[1:] for r in conn.execute(_FIGURES, (since,))}
+    since, first = settings.since, day.isoformat() if day else ""
+    before = {r[0]: tuple(r)[1:] for r in conn.execute(_FIGURES, (first,))}
     if before:
         conn.execute('INSERT INTO batches(id, posted_at, "user", workbook, note) SELECT COALESCE(MAX(id), 0) + 1, '
                      "?, ?, ?, ? FROM batches", (meta.now(), user, workbook, "成本规则 / costing conventions"))
@@ -42,7 +42,7 @@ def start(conn, day: dt.date | None, user: str | None, workbook: str = "") -> No
         if failure is not None:
             raise LedgerError("conventions", getattr(conn, "url", ""), detail=(
                 f"{failure.item}@{failure.warehouse} {failure.movement['date']}（{failure.kind}）"))
-    changed = [(before[r[0]][1], r[2]) for r in conn.execute(_FIGURES, (since,)) if before[r[0]][1] != r[2]]
+    changed = [(before[r[0]][1], r[2]) for r in conn.execute(_FIGURES, (first,)) if before[r[0]][1] != r[2]]
     moved = sum(abs(new - old) for old, new in changed)
     net = sum(new - old for old, new in changed)
     meta.log_to(conn, "costing_upgrade",

@@ -14,6 +14,7 @@ no write privilege left they bind nothing but reading, which they leave open.
 """
 from __future__ import annotations
 
+from ..domain import order
 from ..domain.model import ORDER_TYPES, DocType
 from ..domain.roles import ACTS, LABELS, POSTS
 from .errors import LedgerError
@@ -30,6 +31,9 @@ _MY_BATCH = f"(SELECT \"user\" FROM batches WHERE id = {_CURRENT}) = session_use
 # the receivable (AR) and payable (AP) entries each department's documents make
 _SIDES = {"purchasing": "'AP'", "sales": "'AR'", "finance": "'AR', 'AP'"}
 _OPEN = "COALESCE((SELECT value FROM meta WHERE key = 'closed_through'), '')"
+# the row's order key falls on its own date (domain.order: the day is the key's top bits), so no key
+# typed past jxc puts a row of an open day among the closed ones
+_IN_DAY = f"(pos >> {order.DAY_SHIFT}) = (date::date - DATE '0001-01-01' + 1)"
 
 
 def ident(name: str) -> str:
@@ -114,28 +118,33 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
     mine_now = f"{_MINE} AND batch = {_CURRENT} AND {_MY_BATCH}"
     found["batches"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_next('batches')})"))
     found["audit"].append(("jxc_log", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('audit')})"))
-    found["documents"].append(("jxc_mark", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (true)"))
+    # (its marks on any document; its order key only within its day, and in a closed one not at all)
+    kept = "pos = (SELECT x.pos FROM documents x WHERE x.id = documents.id)"
+    found["documents"].append(("jxc_mark", "UPDATE", "PUBLIC",
+                               f"USING (true) WITH CHECK ({_IN_DAY} AND (date > {_OPEN} OR {kept}))"))
     found["movements"].append(("jxc_recost", "UPDATE", "PUBLIC",
                                f"USING (date > {_OPEN}) WITH CHECK (date > {_OPEN} AND touched = {_CURRENT} "
-                               f"AND {_MY_BATCH})"))
+                               f"AND {_MY_BATCH} AND {_IN_DAY})"))
+    found["cash_entries"].append(("jxc_renumber", "UPDATE", "PUBLIC",
+                                  f"USING (date > {_OPEN}) WITH CHECK (date > {_OPEN} AND {_IN_DAY})"))
     under = (f"EXISTS (SELECT 1 FROM documents d WHERE d.id = doc AND d.\"user\" = session_user "
              f"AND d.batch = {_CURRENT})")
     found["lines"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({mine_now} AND {_next('lines')} AND {under})"))
     # a movement carries no stamps of its own (schema 12): its document's are checked
     found["movements"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({_MY_BATCH} AND {_next('movements')} "
-                                                                f"AND {under} AND date > {_OPEN})"))
+                                                                f"AND {under} AND date > {_OPEN} AND {_IN_DAY})"))
     for code in LABELS:
         to, acts = ident(group(conn, code)), ACTS.get(code, set())
         if POSTS[code]:
             found["documents"].append((f"jxc_posts_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
-                                       f"{_next('documents')} AND date > {_OPEN} AND {_documents(code)})"))
+                                       f"{_next('documents')} AND date > {_OPEN} AND {_IN_DAY} AND {_documents(code)})"))
         if code in _SIDES:
             found["party_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                            f"{_next('party_entries')} AND {under} AND date > {_OPEN} AND "
                                            f"side IN ({_SIDES[code]}))"))
         if _keeps_money(code):
             found["cash_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
-                                          f"{_next('cash_entries')} AND {under} AND date > {_OPEN})"))
+                                          f"{_next('cash_entries')} AND {under} AND date > {_OPEN} AND {_IN_DAY})"))
         if POSTS[code] & ORDER_TYPES or "close" in acts:
             orders = "true" if "close" in acts else " OR ".join(
                 f"d.type = '{t.value}'" for t in sorted(POSTS[code] & ORDER_TYPES, key=lambda t: t.value))

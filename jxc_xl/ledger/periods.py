@@ -16,7 +16,8 @@ from ..domain.model import DocType
 from ..domain.money import from_cents, qty_text
 from ..domain.problems import Problem
 from . import cash, checks, conventions, counts, meta
-from .queries import balances, pos_before
+from ..domain import order
+from .queries import balances
 from .schema import has_table
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def _checks(ledger: Ledger, old: dt.date | None, through: dt.date) -> list[Probl
         return [Problem("close_verify", args={"value": differences[0], "expected": len(differences)})]
     problems = [Problem("close_negative", field="数量", args={
                     "item": item, "warehouse": wh, "date": through.isoformat(), "value": qty_text(qty)})
-                for item, wh, _, qty, _, _ in balances(conn, pos_before(through)) if qty < 0]
+                for item, wh, _, qty, _, _ in balances(conn, order.after_day(through)) if qty < 0]
     problems += [Problem("close_cash_negative", field="账户", args={"value": account, "date": through.isoformat(),
                                                                    "expected": from_cents(cents)})
                  for account, cents in cash.below_zero(conn, through)]
@@ -126,7 +127,7 @@ def _snapshot(conn: sqlite3.Connection, through: dt.date, user: str, workbook: s
                             "RETURNING id", (through.isoformat(), meta.now(), user, workbook)).fetchone()[0]
     conn.executemany("INSERT INTO closing_stock (close, item, warehouse, qty, value) VALUES (?, ?, ?, ?, ?)",
                      [(close_id, item, wh, qty, value) for item, wh, _, qty, value, _ in
-                      balances(conn, pos_before(through))])
+                      balances(conn, order.after_day(through))])
     conn.execute(f"INSERT INTO closing_balances (close, party, side, amount) SELECT ?, o.* FROM ({_OWED}) AS o",
                  (close_id, through.isoformat()))
 
@@ -137,7 +138,7 @@ def snapshot_differences(conn: sqlite3.Connection) -> list[str]:
         return []
     out = []
     for close_id, through in conn.execute("SELECT id, through FROM closes WHERE reopened_at IS NULL ORDER BY id"):
-        stock = {(r[0], r[1]): (r[3], r[4]) for r in balances(conn, pos_before(dt.date.fromisoformat(through)))}
+        stock = {(r[0], r[1]): (r[3], r[4]) for r in balances(conn, order.after_day(dt.date.fromisoformat(through)))}
         kept = {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(
             "SELECT item, warehouse, qty, value FROM closing_stock WHERE close = ?", (close_id,))}
         out += _differ(through, "@", kept, stock)

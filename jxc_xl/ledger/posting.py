@@ -18,7 +18,8 @@ from ..domain.money import (ZERO, cost_of, from_cents, from_qty_units, from_rate
 from ..domain.problems import Problem
 from ..domain.tax import Figures, Mismatch
 from ..domain.validate import Masters, line_figures
-from . import invoices, orders, settlement
+from ..domain import order
+from . import invoices, orders, settlement, slots
 from .documents import posted_figures
 from . import recost as recosting
 from .recost import Failure, Key, Settings, recost
@@ -99,13 +100,10 @@ class Stamp:
                 "workbook": self.workbook, "sheet": sheet, "row": row}
 
 
-def doc_pos(date: dt.date, doc_type: DocType, doc_no: str, revision: int, reversal: int) -> str:
-    """Ledger order: date, openings and orders first and counts last in a day, then 单号."""
-    return f"{date.isoformat()}|{RANK.get(doc_type, 1)}|{doc_no}|{doc_type.journal}|{revision:03d}|{reversal}"
-
-
-def line_pos(pos: str, line_no: int, leg: int) -> str:
-    return f"{pos}|{line_no:05d}|{leg}"
+def doc_order(date: dt.date, doc_type: DocType, doc_no: str) -> tuple:
+    """Ledger order of new documents: date, openings and orders first and counts last in a day,
+    then 单号 as text (the order their keys take: domain.order, slots.text)."""
+    return date, RANK.get(doc_type, 1), slots.text(doc_no, doc_type.journal, 0, 0)
 
 
 _WRITTEN = {table: tuple(TABLES[table]["columns"])
@@ -117,7 +115,8 @@ class Writer:
         self.conn, self.masters, self.settings, self.stamp = conn, masters, settings, stamp
         self.current: int | None = None     # the document being written, to tell its rows apart
         # When set, recosting waits for the end of the batch: the keys to replay gather here.
-        self.deferred: dict[Key, str] | None = None
+        self.deferred: dict[Key, int] | None = None
+        self.slots = slots.Slots(conn)       # the days written into: each document's place in its day
         self._pending: dict[str, list[dict]] = {table: [] for table in _WRITTEN}
         self.credit_block = False           # 信用控制 = 禁止: refuse a shipment over the credit limit
         self._next: dict[str, int] | None = None     # the next id of each table, read when first needed
@@ -162,6 +161,25 @@ class Writer:
         for rows in self._pending.values():
             rows.clear()
         self._next = None
+        self.slots.forget()
+
+    def _place(self, date: dt.date, doc_type: DocType, name: str) -> int:
+        """A new document's key (see slots): where its day had no slot left between its neighbours,
+        the day's documents are moved apart first — their rows written and queued, the replays
+        marked from that day taken back to its first key (their order is kept; only the keys move)."""
+        key, moved = self.slots.place(date, RANK.get(doc_type, 1), name)
+        if moved:
+            for table, column in (("documents", "id"), ("movements", "doc"), ("cash_entries", "doc")):
+                for row in self._pending[table]:
+                    row["pos"] += moved.get(row[column], 0)
+                extra = ", touched = ?" if table == "movements" else ""     # (a server lets a post touch only so)
+                self.conn.executemany(f"UPDATE {table} SET pos = pos + ?{extra} WHERE {column} = ?",
+                                      [(delta, *([self.stamp.batch] if extra else []), doc) for doc, delta in moved.items()])
+            first = order.day_rank(key)
+            for k, pos in (self.deferred or {}).items():
+                if first <= pos < first + order.RANK:
+                    self.deferred[k] = first
+        return key
 
     def _problem(self, doc: Document, code: str, field: str = "", line: int | None = None, **args) -> Problem:
         return Problem(code, doc.doc_no, line, field, args, doc.where(line))
@@ -170,7 +188,8 @@ class Writer:
     def write(self, doc: Document, revision: int, fingerprint: str) -> list[Problem]:
         """Queue ``doc``'s rows and recost what it touched — at once (the caller holds a savepoint),
         or at the batch's end when deferred, and then a refusal comes before any row is queued."""
-        pos = doc_pos(doc.date, doc.type, doc.doc_no, revision, 0)
+        name = slots.text(doc.doc_no, doc.journal, revision, 0)
+        pos = self._place(doc.date, doc.type, name)
         links, problems = self._source_links(doc)
         if not problems:
             doc, problems = self._taxed(doc, links)
@@ -191,9 +210,10 @@ class Writer:
             "deductible": deductible, "account": doc.account, "to_account": doc.to_account,
             "category": doc.category, "order_doc": settles.order_doc,
             **self.stamp.row(doc.source.sheet, doc.source.row)})
+        self.slots.hold(pos, name, doc_id)
         self.current = doc_id
         self.figures = {}
-        dirty: dict[Key, str] = {}
+        dirty: dict[Key, int] = {}
         total = 0
         date, qty_units, unit_units = doc.date.isoformat(), self._qty_units, self._unit_units
         for n, line in enumerate(doc.lines, start=1):
@@ -217,7 +237,7 @@ class Writer:
                 self.figures[n] = posted           # as the ledger holds them (read back: the same)
             previous = None
             for leg, move in enumerate(self._moves(doc, line, links.get(n), deductible, row)):
-                mpos = line_pos(pos, n, leg)
+                mpos = order.move_key(pos, n, leg)
                 key = (line.item, move.pop("warehouse"))
                 dirty[key] = min(mpos, dirty.get(key, mpos))
                 if move.get("link") == "previous":     # a transfer's receiving leg
@@ -457,7 +477,7 @@ class Writer:
         return None, [self._problem(doc, "credit_limit", "客户", value=doc.party, expected=f"{from_cents(after):,}",
                                     limit=f"{party.credit_limit:,.2f}", over=f"{from_cents(over):,}")]
 
-    def _settles(self, doc: Document, pos: str) -> tuple[settlement.Links, list[Problem]]:
+    def _settles(self, doc: Document, pos: int) -> tuple[settlement.Links, list[Problem]]:
         """The order a 预收/预付 names, what a 核销 applies and whether that much is open: see
         settlement.links. Refused as row errors."""
         if doc.type not in settlement.ORDER_OF and doc.type not in settlement.SOURCES:
@@ -489,7 +509,7 @@ class Writer:
                                            "applies_to": settles.applies.get((side, kind)),
                                            **self.stamp.row(doc.source.sheet, doc.source.row)})
 
-    def _cash_entries(self, doc: Document, doc_id: int, pos: str) -> None:
+    def _cash_entries(self, doc: Document, doc_id: int, pos: int) -> None:
         """The money a document moved in (+) or out (−) of the accounts it names."""
         for field, sign in CASH_RULES.get(doc.type, ()):
             account = getattr(doc, field)
@@ -498,7 +518,7 @@ class Writer:
                                               "account": account, "amount": sign * to_cents(doc.amount or ZERO),
                                               "party": doc.party, **self.stamp.row(doc.source.sheet, doc.source.row)})
 
-    def _recost(self, doc: Document, dirty: dict[Key, str]) -> list[Problem]:
+    def _recost(self, doc: Document, dirty: dict[Key, int]) -> list[Problem]:
         if self.deferred is not None:
             for key, pos in dirty.items():
                 self.deferred[key] = min(pos, self.deferred.get(key, pos))
@@ -532,7 +552,8 @@ class Writer:
     # -- reversal --------------------------------------------------------------------------
     def reverse(self, original: sqlite3.Row, date: dt.date) -> list[Problem]:
         """Post the exact opposite of ``original``: every movement and entry, linked to it."""
-        pos = doc_pos(date, DocType(original["type"]), original["doc_no"], original["revision"], 1)
+        name = slots.text(original["doc_no"], original["journal"], original["revision"], 1)
+        pos = self._place(date, DocType(original["type"]), name)
         values = {k: original[k] for k in ("journal", "doc_no", "revision", "type", "party", "warehouse",
                                            "to_warehouse", "source_doc_no", "source_doc", "amount",
                                            "method", "fingerprint", "invoice_type", "deductible", "account",
@@ -540,6 +561,7 @@ class Writer:
         rev_id = self._insert("documents", {**values, "reversal": 1, "date": date.isoformat(), "pos": pos,
                                             "note": f"红字冲销 {original['doc_no']}",
                                             "reverses": original["id"], **self.stamp.row()})
+        self.slots.hold(pos, name, rev_id)
         self.conn.execute("UPDATE documents SET reversed_by=? WHERE id=?", (rev_id, original["id"]))
         self.current = rev_id
         line_ids = {}
@@ -549,9 +571,9 @@ class Writer:
                 "price": line["price"], "amount": _negated(line["amount"]), "unit_cost": line["unit_cost"],
                 "tax_rate": line["tax_rate"], "price_with_tax": line["price_with_tax"], "tax": _negated(line["tax"]),
                 "total_with_tax": _negated(line["total_with_tax"]), "covers": line["covers"], "note": "红字冲销", **self.stamp.row()})
-        dirty: dict[Key, str] = {}
+        dirty: dict[Key, int] = {}
         for m in self.conn.execute("SELECT * FROM movements WHERE doc=? ORDER BY pos", (original["id"],)).fetchall():
-            mpos = line_pos(pos, *map(int, m["pos"].rsplit("|", 2)[1:]))
+            mpos = order.move_key(pos, *order.line_leg(m["pos"]))
             key = (m["item"], m["warehouse"])
             dirty[key] = min(mpos, dirty.get(key, mpos))
             self._insert("movements", {

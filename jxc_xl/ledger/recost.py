@@ -17,7 +17,7 @@ import heapq
 import sqlite3
 from dataclasses import dataclass, field, replace
 
-from ..domain import costing
+from ..domain import costing, order
 from ..domain.model import CostMethod
 from ..domain.money import (ZERO, div_half_up, from_cents, from_qty_units, from_unit_cost_units, prorate, ratio,
                      to_cents, to_qty_units, to_unit_cost_units)
@@ -54,9 +54,9 @@ class Settings:
     costing_from: dt.date | None = None
 
     @property
-    def since(self) -> str:
-        """The first pos costed by this version's conventions ("" — the first there is)."""
-        return self.costing_from.isoformat() if self.costing_from else ""
+    def since(self) -> int:
+        """The first key costed by this version's conventions (0: the first there is)."""
+        return order.day_key(self.costing_from) if self.costing_from else 0
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Replayed:
     differences: list[tuple] = field(default_factory=list)
 
 
-def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], dry_run: bool = False) -> Replayed:
+def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, int], dry_run: bool = False) -> Replayed:
     """Replay the ``dirty`` keys (each from its pos) and write what changed.
 
     With ``dry_run`` nothing is written and the differences found are kept instead (the
@@ -121,7 +121,7 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], 
     return replayed
 
 
-def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
+def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: int):
     item, warehouse = key
     method = costing.METHODS[settings.method]
     start = method.replay_start(start)
@@ -130,7 +130,7 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
     rows = conn.tuples(f"SELECT {_REPLAYED} FROM movements WHERE item=? AND warehouse=? AND pos >= ? "
                        "ORDER BY pos", (item, warehouse, start))
     sources = _sources(conn, rows)
-    opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else "")
+    opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else 0)
     if hasattr(method, "carry") and start < settings.since:
         rows, opening = _carried(method, settings, key, rows, sources)
     stored = _cost(settings, key, opening, rows, sources)
@@ -186,7 +186,7 @@ _FIGURES = ("qty", "value", "unit_cost", "bal_qty", "bal_value", "last_unit")
 
 
 def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[dict],
-                dirty: dict[Key, str]) -> dict[Key, str]:
+                dirty: dict[Key, int]) -> dict[Key, int]:
     """Cost a batch's queued movements before they are written, where the replay :func:`recost`
     would make reads nothing but them: a key no stored movement follows from (a new key, or —
     under the moving average, whose state is the balance — one they all come after), none of
@@ -205,7 +205,7 @@ def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[dict]
         by_key.setdefault((row["item"], row["warehouse"]), []).append(row)
     closed = settings.closed_through.isoformat() if settings.closed_through else ""
     appends = settings.method is CostMethod.moving_average
-    left: dict[Key, str] = {}
+    left: dict[Key, int] = {}
     stocked = {tuple(r) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}    # keys with movements
     for key, start in dirty.items():
         rows = by_key.get(key)
@@ -220,7 +220,7 @@ def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[dict]
             left[key] = start
             continue
         rows.sort(key=lambda row: row["pos"])
-        opening = _opening(prev, settings.since if appends else "")
+        opening = _opening(prev, settings.since if appends else 0)
         stored = _cost(settings, key, opening, [_as_read(row) for row in rows], {})
         if isinstance(stored, Failure):
             left[key] = start
@@ -230,7 +230,7 @@ def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[dict]
     return left
 
 
-def _opening(prev, since: str) -> tuple[int, int, int | None]:
+def _opening(prev, since: int) -> tuple[int, int, int | None]:
     """The balance a replay starts from: the movement before it as stored, its rate the one it
     kept — or, for the last movement an earlier jxc-xl costed (before ``since``), whose kept unit
     cost meant value ÷ quantity, that: the stored quantity and value are what the closed books hold."""
@@ -328,5 +328,5 @@ def _note_counts(conn: sqlite3.Connection, counts: list[tuple[int, int, int]]) -
                          f"SELECT ?, {batch}, ?, ?", (movement, old, new))
 
 
-def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, str, int]]:
+def _dependents(conn: sqlite3.Connection, changed: list[int]) -> list[tuple[str, str, int, int]]:
     return conn.tuples_among("SELECT item, warehouse, pos, id FROM movements WHERE link IN ({})", changed)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain.money import from_cents, from_qty_units
-from .queries import IN_COLUMN, day, key_table, pos_before
+from ..domain import order
+from .queries import IN_COLUMN, day, key_table
 
 _STANDING = "d.reversal = 0 AND d.reversed_by IS NULL"
 
@@ -74,7 +75,7 @@ def key_dates(conn: sqlite3.Connection, end: dt.date) -> dict[tuple[str, str], t
                 f"AND m.warehouse = k.warehouse AND m.pos < :before AND {condition} ORDER BY m.pos {order} LIMIT 1)")
     return {(r[0], r[1]): tuple(r[2:]) for r in conn.execute(
         f"SELECT k.item, k.warehouse, {seek(moved_in, 'ASC')}, {seek(moved_in, 'DESC')}, {seek(moved_out, 'DESC')}, "
-        f"{seek(sale, 'DESC')} FROM {key_table(conn)} k", {"before": pos_before(end)})}
+        f"{seek(sale, 'DESC')} FROM {key_table(conn)} k", {"before": order.after_day(end)})}
 
 
 def last_receipts(conn: sqlite3.Connection, items: list[str]) -> dict[str, tuple[str, int]]:

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -26,10 +26,11 @@ TABLES: dict[str, dict] = {
     "warehouses": {"columns": {"code": str, "name": str}, "pk": "code"},
     "batches": {"columns": {"id": int, "posted_at": str, "user": str, "workbook": str, "note": str},
                 "pk": "id"},
-    # One row per posted document (and per reversal). Never updated except reversed_by and
-    # raw_hash, a cache of how its rows looked in the workbook (to skip re-reading them).
+    # One row per posted document (and per reversal). Never updated except reversed_by,
+    # raw_hash, a cache of how its rows looked in the workbook (to skip re-reading them), and
+    # pos when its day is renumbered (its order kept). pos, on every table: domain.order's key.
     "documents": {"columns": {"id": int, "journal": str, "doc_no": str, "revision": int,
-                              "reversal": int, "type": str, "date": str, "pos": str, "party": str,
+                              "reversal": int, "type": str, "date": str, "pos": int, "party": str,
                               "warehouse": str, "to_warehouse": str, "source_doc_no": str,
                               "source_doc": int, "amount": int, "method": str, "note": str,
                               "fingerprint": str, "reverses": int, "reversed_by": int,
@@ -56,7 +57,7 @@ TABLES: dict[str, dict] = {
     # document recosts what follows it. The largest table, kept narrow: who posted it, when and
     # from where are its document's (batch → batches) and its line's (sheet, row), joined where read.
     "movements": {"columns": {"id": int, "doc": int, "line": int, "leg": int, "date": str,
-                              "pos": str, "item": str, "warehouse": str, "direction": int,
+                              "pos": int, "item": str, "warehouse": str, "direction": int,
                               "rule": str, "base_qty": int, "fixed_value": int,
                               "given_unit_cost": int, "link": int, "link_qty": int,
                               "qty": int, "value": int, "unit_cost": int, "bal_qty": int,
@@ -72,7 +73,7 @@ TABLES: dict[str, dict] = {
                       "pk": "id"},
     # 账户: where money is kept; and each movement of money in (+) or out (−) of one.
     "accounts": {"columns": {"code": str, "name": str, "kind": str, "number": str, "inactive": int}, "pk": "code"},
-    "cash_entries": {"columns": {"id": int, "doc": int, "date": str, "pos": str, "account": str, "amount": int,
+    "cash_entries": {"columns": {"id": int, "doc": int, "date": str, "pos": int, "account": str, "amount": int,
                                  "party": str, "link": int, **_SOURCE}, "pk": "id"},
     # 凭证 exported (jxc vouchers): the voucher number each document was exported under, until voided.
     "voucher_exports": {"columns": {"id": int, "voucher_no": int, "doc": int, "date": str, "exported_at": str,
@@ -106,6 +107,7 @@ TABLES: dict[str, dict] = {
 
 INDEXES = [
     ("documents", ["journal", "doc_no", "revision", "reversal"], True),
+    ("documents", ["pos"], False),         # a day's documents, read where a new one takes its slot
     ("lines", ["doc"], False),
     ("lines", ["source_line"], False),
     ("lines", ["order_line"], False),
@@ -193,7 +195,10 @@ _LATER_COLUMNS = {"lines": {"order_line", "delivery_date", *_TAX_COLUMNS["lines"
 
 def readable(conn) -> bool:
     """Whether the tables and columns the questions read are all there (an older ledger
-    opened read-only, which cannot be upgraded)."""
+    opened read-only, which cannot be upgraded), its order keys integers (schema 13)."""
+    from . import slots
+    if slots.texts(conn):
+        return False
     for name, spec in TABLES.items():
         if name not in _LATER and not set(spec["columns"]) - _LATER_COLUMNS.get(name, set()) <= conn.columns(name):
             return False
@@ -305,7 +310,9 @@ def _upgrade_to_8(conn) -> None:
 def _upgrade_to_9(conn) -> None:
     """Version 8 ledgers, costed by the earlier conventions: this version's start the day after
     the closed period, and everything after it is recosted by them (see ledger.conventions)."""
-    from . import conventions
+    from . import conventions, slots
+    if slots.texts(conn):            # (the recost below reads integer keys: schema 13's, made now)
+        slots.upgrade(conn)
     conventions.upgrade(conn)
 
 
@@ -337,6 +344,14 @@ def _upgrade_to_12(conn) -> None:
             conn.execute(f"ALTER TABLE movements DROP COLUMN {quoted(column)}{conn.cascade}")
 
 
+def _upgrade_to_13(conn) -> None:
+    """Version 12 ledgers: the order key an integer (domain.order), every book's order kept."""
+    from . import slots
+    if slots.texts(conn):            # (one upgraded from version 8 or older was given them at 9)
+        slots.upgrade(conn)
+    _indexes(conn)
+
+
 def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
     for table, more in columns.items():
         for column, kind in more.items():
@@ -347,7 +362,7 @@ def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
 # _UPGRADES[v - 1] takes version v to v + 1
 _UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
                              _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10, _upgrade_to_11,
-                             _upgrade_to_12]
+                             _upgrade_to_12, _upgrade_to_13]
 
 
 class Transaction:

@@ -43,7 +43,7 @@ class Entry:
     """One entry of the party on one side, net of its reversal."""
     id: int
     date: str
-    pos: str
+    pos: int
     due: str
     amount: int
     kind: str
@@ -157,7 +157,7 @@ def _settle_debits(state: Settled, e: Entry, amount: int) -> int:
 
 # -- the entries, read from the ledger ------------------------------------------------------
 def entries(conn: sqlite3.Connection, party: str, side: str, as_of: dt.date | None = None,
-            before: str | None = None) -> list[Entry]:
+            before: int | None = None) -> list[Entry]:
     """The party's entries on ``side`` up to ``as_of`` (those of documents before the position
     ``before``, when given), each net of its reversal, in ledger order."""
     rows: dict[int, list] = {}
@@ -211,7 +211,7 @@ Refusal = tuple[str, str, dict]
 _WORDS = {("AR", ADVANCE): "预收", ("AP", ADVANCE): "预付", ("AR", ""): "应收", ("AP", ""): "应付"}
 
 
-def links(conn: sqlite3.Connection, doc, pos: str, legs: tuple) -> tuple[Links, list[Refusal]]:
+def links(conn: sqlite3.Connection, doc, pos: int, legs: tuple) -> tuple[Links, list[Refusal]]:
     """For a 预收/预付: the standing order of the party its 订单号 names. For a 核销 (``legs``:
     its (side, sign, kind) rules): the document its 原单号 names, and each leg held to what is
     open before it — an advance leg to the advances not yet applied (the named one's), a

@@ -81,6 +81,8 @@ def _open_server(url: str, create: bool, read_only: bool):
             raise LedgerError("server_empty", conn.url)
         if not read_only and (version is None or version < schema.SCHEMA_VERSION):
             schema.build(conn, conn.url, create)
+        if read_only and version < schema.SCHEMA_VERSION and not schema.readable(conn):
+            raise LedgerError("old", conn.url, version=version)      # (as a file: see _inspect)
         return conn
     except BaseException as exc:
         conn.close()

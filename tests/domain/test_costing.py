@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from jxc_xl.domain import costing
+from jxc_xl.domain import costing, order
 from jxc_xl.domain.model import CostMethod
 
 D = Decimal
@@ -12,9 +12,11 @@ D = Decimal
 
 def test_every_cost_method_has_its_module_and_replay_start():
     assert set(costing.METHODS) == set(CostMethod)
-    starts = {m: costing.METHODS[m].replay_start("2026-11-05|CG1|1") for m in CostMethod}
-    assert starts == {CostMethod.moving_average: "2026-11-05|CG1|1", CostMethod.fifo: "",
-                      CostMethod.monthly_average: "2026-11"}
+    key = order.move_key(order.doc_key(dt.date(2026, 11, 5), 1, 1024), 1, 0)      # (domain.order)
+    starts = {m: costing.METHODS[m].replay_start(key) for m in CostMethod}
+    assert starts == {CostMethod.moving_average: key, CostMethod.fifo: 0,
+                      CostMethod.monthly_average: order.day_key(dt.date(2026, 11, 1))}
+    assert costing.METHODS[CostMethod.monthly_average].replay_start(0) == 0
 
 
 def moves():

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from jxc_xl import Ledger, LedgerError
+from jxc_xl.domain import order
 
 from ..conftest import standard_masters
 from ..dsl import docs, stock_rows
@@ -166,7 +167,7 @@ def test_a_setting_is_decided_on_what_another_process_committed_meanwhile(ledger
     holder.wait()
     assert ledger.settings.closed_through == dt.date(2026, 11, 30)
     holder = _holding(ledger_path, "INSERT INTO documents(journal, doc_no, revision, reversal, type, date, pos) "
-                                   "VALUES ('purchases', 'CG9', 1, 0, 'purchase_receipt', '2026-12-01', 'x')")
+                                   f"VALUES ('purchases', 'CG9', 1, 0, 'purchase_receipt', '2026-12-01', {order.day_key(dt.date(2026, 12, 1))})")
     problem = ledger.set_cost_method("fifo")
     holder.wait()
     assert problem.code == "cost_method_locked" and "先进先出" in problem.message and "移动加权平均" in problem.message

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from jxc_xl import Ledger, LedgerError, lookup
+from jxc_xl.domain import order
 from jxc_xl.domain.model import Account, Document, DocType
 from jxc_xl.cli import main
 from jxc_xl.ledger.copying import differences
@@ -95,7 +96,7 @@ def _document(no: int, doc_type: str = "sales_shipment", journal: str = "sales",
     """A document row typed straight into the table, numbered next, in the login's latest batch."""
     return ("INSERT INTO documents (id, journal, doc_no, revision, reversal, type, date, pos, batch, \"user\") "
             f"VALUES ((SELECT MAX(id) + 1 FROM documents), '{journal}', 'X{no}', 1, {reversal}, '{doc_type}', "
-            f"'{date}', 'x', (SELECT MAX(id) FROM batches), '{user}')")
+            f"'{date}', {order.doc_key(dt.date.fromisoformat(date), 1, 1)}, (SELECT MAX(id) FROM batches), '{user}')")
 
 
 NEW_BATCH = ("INSERT INTO batches (id, posted_at, \"user\") VALUES "
@@ -197,7 +198,8 @@ def test_finance_posts_an_expense_and_a_receipt_through_an_account_on_the_server
             conn.execute(NEW_BATCH)
             conn.execute(_document(20))
             conn.execute("INSERT INTO cash_entries (id, doc, date, pos, account, amount, batch, \"user\") VALUES "
-                         "((SELECT MAX(id) + 1 FROM cash_entries), (SELECT MAX(id) FROM documents), '2026-01-20', 'x', "
+                         "((SELECT MAX(id) + 1 FROM cash_entries), (SELECT MAX(id) FROM documents), '2026-01-20', "
+                         f"{order.doc_key(dt.date(2026, 1, 20), 1, 1)}, "
                          "'GH', 100, (SELECT MAX(id) FROM batches), '小销')")
 
 

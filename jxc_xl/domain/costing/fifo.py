@@ -21,8 +21,8 @@ from .base import Costed, Move, State, in_value, last_unit, receive, run_steps
 from .moving_average import issue_value
 
 
-def replay_start(pos: str) -> str:
-    return ""
+def replay_start(pos: int) -> int:
+    return 0
 
 
 def run(opening: State, moves: list[Move], allow_negative: bool) -> Costed:

@@ -2,19 +2,20 @@
 month's receipts) / (opening quantity + the month's receipt quantity).
 
 The rate depends on every receipt of the month, so a replay starts at the month's first
-movement (its pos begins with the month, YYYY-MM)."""
+movement (the first key of its month: domain.order)."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
+from .. import order
 from ..money import ZERO, mul_money, prorate, ratio, round_unit_cost
 from .base import Costed, Move, Result, State, apply, check, in_value, last_unit, receive
 
 
-def replay_start(pos: str) -> str:
-    return pos[:7]
+def replay_start(pos: int) -> int:
+    return order.month_key(pos)
 
 
 def _month(date: dt.date) -> tuple[int, int]:

@@ -23,7 +23,7 @@ from ..money import (MONEY_SCALE, QTY_SCALE, UNIT_COST_SCALE, ZERO, cost_of, div
 from .base import Costed, CostedUnits, Move, NoCost, Shortage, State, UnitMove, in_value, receive, run_steps
 
 
-def replay_start(pos: str) -> str:
+def replay_start(pos: int) -> int:
     return pos
 
 
