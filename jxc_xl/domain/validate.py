@@ -284,6 +284,8 @@ def _money_fields(check: _Check) -> None:
 
 def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     plain = _plain(check, masters, line)
+    if plain is None:
+        plain = _taxed(check, masters, line)
     if plain is not None:
         return plain
     doc_type = check.doc.type
@@ -329,6 +331,65 @@ def _plain(check: _Check, masters: Masters, line: Line) -> Line | None:
     if not within(mul_money(line.qty, line.price), MAX_AMOUNT):
         return None
     return line.model_copy(update={"item": sku}) if sku != line.item else line
+
+
+def _taxed(check: _Check, masters: Masters, line: Line) -> Line | None:
+    """The common taxed line — priced by its 单价 or its 含税单价 (not both), of an active item, a
+    good 数量 and price, a 税率 typed or found and no figure of its own (金额, 税额, 价税合计) — which
+    passes every check of :func:`_priced`: that line with its figures, its item as its code. None
+    for any other line, which goes the full way (and is told what is wrong).
+
+    Measured on bench's 100,000 taxed lines: the full way cost 9.8 s of a 40,000-line post's 80 s
+    under cProfile; the figures repeat (a quantity, a price and a rate), so each distinct set is
+    worked out once (:func:`_figures_of`), and a line costs a few lookups."""
+    doc = check.doc
+    by_total = line.price is None
+    basis = line.price_with_tax if by_total else line.price
+    if (doc.type not in PRICED_TYPES or basis is None or (not by_total and line.price_with_tax is not None)
+            or line.amount is not None or line.unit_cost is not None or line.tax is not None
+            or line.total_with_tax is not None or line.order_no or line.delivery_date is not None):
+        return None
+    sku = masters.active_item(line.item)
+    if sku is None or not _good(line.qty, QTY, True) or not _good(basis, UNIT, False):
+        return None
+    party = masters.parties.get(doc.party)
+    rate = rate_of(line.tax_rate, masters.items[sku].tax_rate, party and party.tax_rate, masters.default_rate)
+    found = _figures_of(line.qty, basis, rate, by_total)
+    if found is None:
+        return None
+    update = {"item": sku} if sku != line.item else {}
+    if found is not _UNTAXED:
+        update["figures"] = found
+    return line.model_copy(update=update) if update else line
+
+
+# (数量, the price, 税率, by 含税单价) → the line's figures, _UNTAXED, or None (emptied when large)
+_FIGURES: dict[tuple, Figures | object | None] = {}
+_UNTAXED = object()       # a rate of 0 on a line priced by 单价: no figures, its 金额 数量 × 单价 as ever
+
+
+def _figures_of(qty: Decimal, basis: Decimal, rate: Decimal, by_total: bool) -> Figures | object | None:
+    """What :func:`_priced` works out for a line with only a quantity, one price and a rate,
+    each distinct set once: its figures; _UNTAXED; None where a figure is too large (or would not
+    balance), for the full way to say so. Equal Decimals (1.5, 1.50) give equal figures."""
+    key = (qty, basis, rate, by_total)
+    try:
+        return _FIGURES[key]
+    except KeyError:
+        pass
+    if len(_FIGURES) > 200_000:
+        _FIGURES.clear()
+    found: Figures | object | None = None
+    if within(mul_money(qty, basis), MAX_AMOUNT):
+        if not rate and not by_total:
+            found = _UNTAXED
+        else:
+            figures = tax_figures(Typed(qty, rate, None if by_total else basis, basis if by_total else None))
+            if isinstance(figures, Figures) and all(within(value, MAX_AMOUNT) for value in
+                                                     (figures.amount, figures.tax, figures.total_with_tax)):
+                found = figures
+    _FIGURES[key] = found
+    return found
 
 
 # Figures judged: (value, kind, positive) → whether _figure_problem finds nothing (emptied when large)
