@@ -106,6 +106,7 @@ def test_plain_lines_are_checked_as_the_full_way_checks_them(doc, rated):
     finally:
         checks._plain, checks._taxed = shortcuts
     assert fast[0] == full[0]
+    assert [repr(line.figures) for line in fast[0].lines] == [repr(line.figures) for line in full[0].lines]
     assert [(p.code, p.line, p.field, str(p)) for p in fast[1]] == [(p.code, p.line, p.field, str(p)) for p in full[1]]
     for document in (doc, fast[0]):
         assert hashed(document.fingerprint) == hashed(lambda: reference_fingerprint(document))
