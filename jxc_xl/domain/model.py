@@ -302,17 +302,31 @@ _LINES_MARK = '"lines": "\\u0000"'
 
 def _line_text(model: Line) -> str:
     """One line's JSON as :meth:`Document.fingerprint` hashes it: its figures, its later fields only
-    when set, a 金额 that is 数量 × 单价 as none. The common line (no tax, no order, no invoice) is
-    written straight out, its keys in json's sorted order; any other goes through json."""
-    if (model.figures is None and model.tax_rate is None and model.tax is None and model.price_with_tax is None
-            and model.total_with_tax is None and not model.order_no and model.delivery_date is None
-            and not model.covers):
-        amount, price = model.amount, model.price
-        if amount is not None and price is not None and is_product(amount, model.qty, price):
-            amount = None
-        return (f'{{"amount": {_json_figure(amount)}, "item": {_json_text(model.item)}, '
-                f'"note": {_json_text(model.note)}, "price": {_json_figure(price)}, '
-                f'"qty": {_json_figure(model.qty)}, "unit_cost": {_json_figure(model.unit_cost)}}}')
+    when set, a 金额 that is 数量 × 单价 as none. The common line (no order, no invoice; taxed or
+    not) is written straight out, its keys in json's sorted order, as :func:`_line_json` writes it
+    (measured on 40,000 taxed lines: 5.8 s of a post's 80 s under cProfile went through json)."""
+    if model.order_no or model.delivery_date is not None or model.covers:
+        return _line_json(model)
+    found = model.figures
+    if found is None:
+        price, amount, rate, tax = model.price, model.amount, model.tax_rate, model.tax
+    else:
+        price, amount, rate, tax = found.price, found.amount, found.rate, found.tax
+    if amount is not None and price is not None and is_product(amount, model.qty, price):
+        amount = None
+    head = (f'{{"amount": {_json_figure(amount)}, "item": {_json_text(model.item)}, '
+            f'"note": {_json_text(model.note)}, "price": {_json_figure(price)}, ')
+    if not rate and not tax:                 # as lines hashed before 增值税: no tax fields
+        return head + f'"qty": {_json_figure(model.qty)}, "unit_cost": {_json_figure(model.unit_cost)}}}'
+    with_tax, total = (model.price_with_tax, model.total_with_tax) if found is None else \
+        (found.price_with_tax, found.total_with_tax)
+    return head + (f'"price_with_tax": {_json_figure(with_tax)}, "qty": {_json_figure(model.qty)}, '
+                   f'"tax": {_json_figure(tax)}, "tax_rate": {_json_figure(rate)}, '
+                   f'"total_with_tax": {_json_figure(total)}, "unit_cost": {_json_figure(model.unit_cost)}}}')
+
+
+def _line_json(model: Line) -> str:
+    """:func:`_line_text` through json: every line, the reference the written-out text must equal."""
     line = {name: getattr(model, name) for name in _LINE}
     _with_figures(line, model.figures)
     for later, empty in _LATER_FIELDS.items():         # absent from documents posted before orders

@@ -123,16 +123,19 @@ def from_unit_cost_units(value: int | None) -> Decimal:
     return ZERO.quantize(_UNIT) if value is None else Decimal(value).scaleb(-UNIT_COST_PLACES)
 
 
-def memo(convert: Callable[[Decimal], int]) -> Callable[[Decimal], int]:
+def memo(convert: Callable[[Decimal], int], limit: int | None = None) -> Callable[[Decimal], int]:
     """``convert`` (one of the ``to_…_units`` above) remembering what it gave: equal Decimals
     (1.5 and 1.50 too) scale to the same integer, so each distinct figure is rounded once. For
-    the span of one batch: the figures of a day's posts are few, those of years are not."""
+    the span of one batch: the figures of a day's posts are few, those of years are not; or, kept
+    longer, forgetting all once it holds ``limit``."""
     found: dict[Decimal, int] = {}
 
     def scaled(value: Decimal) -> int:
         try:
             return found[value]
         except KeyError:
+            if limit is not None and len(found) >= limit:
+                found.clear()
             found[value] = units = convert(value)
             return units
     return scaled

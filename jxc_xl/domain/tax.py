@@ -10,11 +10,12 @@ Rates are exact fractions (13% is Decimal('0.13')); nothing here sees a float.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from .money import RATE_PLACES, ZERO, mul_money, places, ratio, round_money, round_unit_cost
+from .money import (MONEY_PLACES, RATE_PLACES, UNIT_COST_PLACES, ZERO, cost_of, div_half_up, mul_money, places, ratio,
+                    round_money, round_unit_cost, unit_of)
 
 CENT = Decimal("0.01")
 MAX_RATE = Decimal(1)          # a rate is a fraction below 100%
@@ -62,7 +63,9 @@ class Typed:
 
 @dataclass(frozen=True)
 class Figures:
-    """A line's figures as the books keep them: ``total_with_tax == amount + tax`` always."""
+    """A line's figures as the books keep them: ``total_with_tax == amount + tax`` always.
+    ``units``: the same as the ledger stores them (税率 and prices in millionths, money in cents)
+    when they were worked out in integers (:func:`figures_in_units`), so posting scales nothing."""
 
     rate: Decimal
     price: Decimal
@@ -70,6 +73,7 @@ class Figures:
     amount: Decimal
     tax: Decimal
     total_with_tax: Decimal
+    units: tuple[int, int, int, int, int, int] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,41 @@ def figures(line: Typed) -> Figures | Mismatch:
     if line.price is None and line.price_with_tax is not None:
         return _from_price_with_tax(line)
     return _from_price(line)
+
+
+_RATE_ONE = 10**RATE_PLACES
+
+
+def figures_in_units(qty: int, basis: int, rate: int, by_total: bool, typed: Decimal,
+                     rate_typed: Decimal) -> Figures:
+    """:func:`figures` of a line with nothing typed but its 数量 (``qty`` in 1e-4), one price
+    (``basis`` in 1e-6: its 含税单价 when ``by_total``, else its 单价; ``typed`` as typed) and its
+    税率 (``rate`` in 1e-6, ``rate_typed`` as found), worked out in scaled integers with the one
+    half-up rule (money.div_half_up): the same figures, as exact rationals are rounded once either
+    way. Such a line never mismatches (nothing typed to disagree with), so none is looked for.
+
+    Measured on bench's taxed lines: the combinations of 数量, price and rate do not repeat (38,930
+    of 40,000), so no memo pays; the Decimal way was 14 operations a line."""
+    if by_total:            # 价税合计 = round₂(数量 × 含税单价); 税额 = round₂(价税合计 × 税率 ÷ (1 + 税率))
+        total = cost_of(qty, basis)
+        tax = div_half_up(total * rate, _RATE_ONE + rate)
+        amount = total - tax
+        price, with_tax = unit_of(amount, qty), basis
+    else:                   # 金额 = round₂(数量 × 单价); 税额 = round₂(金额 × 税率)
+        amount = cost_of(qty, basis)
+        tax = div_half_up(amount * rate, _RATE_ONE)
+        total = amount + tax
+        price, with_tax = basis, unit_of(total, qty)
+    return Figures(rate_typed, typed if not by_total else _unit(price), typed if by_total else _unit(with_tax),
+                   _money(amount), _money(tax), _money(total), (rate, price, with_tax, amount, tax, total))
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-MONEY_PLACES)
+
+
+def _unit(units: int) -> Decimal:
+    return Decimal(units).scaleb(-UNIT_COST_PLACES)
 
 
 def _from_price(line: Typed) -> Figures | Mismatch:

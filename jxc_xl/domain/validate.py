@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from . import order
 from .model import FULFILS, INVOICED, Account, Document, DocType, Item, Line, Party, PartyKind, Warehouse
-from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES,
-                    mul_money, places, within)
+from .money import (MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, MONEY_PLACES, MONEY_SCALE, QTY_PLACES, UNIT_COST_PLACES,
+                    cost_of, from_rate_units, memo, mul_money, places, to_qty_units, to_rate_units,
+                    to_unit_cost_units, within)
 from .problems import Problem
-from .tax import Figures, Mismatch, Typed, figures as tax_figures, rate_of
+from .tax import Figures, Mismatch, Typed, figures as tax_figures, figures_in_units, rate_of
 
 PARTY_FIELD = {DocType.purchase_receipt: "供应商", DocType.purchase_return: "供应商", DocType.purchase_order: "供应商",
                DocType.sales_shipment: "客户", DocType.sales_return: "客户", DocType.sales_order: "客户"}
@@ -287,6 +288,8 @@ def _money_fields(check: _Check) -> None:
 
 def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     plain = _plain(check, masters, line)
+    if plain is None:
+        plain = _taxed(check, masters, line)
     if plain is not None:
         return plain
     doc_type = check.doc.type
@@ -332,6 +335,56 @@ def _plain(check: _Check, masters: Masters, line: Line) -> Line | None:
     if not within(mul_money(line.qty, line.price), MAX_AMOUNT):
         return None
     return line.model_copy(update={"item": sku}) if sku != line.item else line
+
+
+def _taxed(check: _Check, masters: Masters, line: Line) -> Line | None:
+    """The common taxed line — priced by its 单价 or its 含税单价 (not both), of an active item, a
+    good 数量 and price, a 税率 typed or found and no figure of its own (金额, 税额, 价税合计) — which
+    passes every check of :func:`_priced`: that line with its figures, its item as its code. None
+    for any other line, which goes the full way (and is told what is wrong).
+
+    Measured on 40,000 of bench's taxed lines: the full way cost 9.8 s of the post's 80 s under
+    cProfile; here each distinct 数量, price and 税率 is scaled once and the figures are worked out
+    in integers (tax.figures_in_units)."""
+    doc = check.doc
+    by_total = line.price is None
+    basis = line.price_with_tax if by_total else line.price
+    if (doc.type not in PRICED_TYPES or basis is None or (not by_total and line.price_with_tax is not None)
+            or line.amount is not None or line.unit_cost is not None or line.tax is not None
+            or line.total_with_tax is not None or line.order_no or line.delivery_date is not None):
+        return None
+    sku = masters.active_item(line.item)
+    if sku is None or not _good(line.qty, QTY, True) or not _good(basis, UNIT, False):
+        return None
+    party = masters.parties.get(doc.party)
+    rate = rate_of(line.tax_rate, masters.items[sku].tax_rate, party and party.tax_rate, masters.default_rate)
+    rate_units, qty = _RATE_UNITS(rate), _QTY_UNITS(line.qty)
+    base = cost_of(qty, _UNIT_UNITS(basis))
+    if rate_units < 0 or not -_MAX_CENTS < base < _MAX_CENTS:
+        return None
+    update = {"item": sku} if sku != line.item else {}
+    if rate or by_total:
+        found = figures_in_units(qty, _UNIT_UNITS(basis), rate_units, by_total, basis, rate)
+        if not all(-_MAX_CENTS < cents < _MAX_CENTS for cents in found.units[3:]):
+            return None
+        update["figures"] = found
+    return line.model_copy(update=update) if update else line
+
+
+def _rate_units(rate: Decimal) -> int:
+    """A 税率 in millionths, or -1 for one no sheet gives (more places than they hold, not a
+    fraction from 0 below 1), left to the full way."""
+    if not rate.is_finite() or not 0 <= rate < 1:
+        return -1
+    units = to_rate_units(rate)
+    return units if from_rate_units(units) == rate else -1
+
+
+# each distinct figure scaled once (those of a taxed line: its 数量, price and 税率), for _taxed
+_QTY_UNITS = memo(to_qty_units, 100_000)
+_UNIT_UNITS = memo(to_unit_cost_units, 100_000)
+_RATE_UNITS = memo(_rate_units, 1_000)
+_MAX_CENTS = int(MAX_AMOUNT) * MONEY_SCALE
 
 
 # Figures judged: (value, kind, positive) → whether _figure_problem finds nothing (emptied when large)

@@ -1,5 +1,6 @@
-"""The engine's fast path for plain lines — judged once per distinct figure, hashed by written-out
-JSON — against the full way it stands in for (hypothesis): the same lines, problems and hashes."""
+"""The engine's fast path for plain and taxed lines — judged once per distinct figure (a taxed line's
+figures worked out once per distinct quantity, price and rate), hashed by written-out JSON — against
+the full way it stands in for (hypothesis): the same lines, problems and hashes."""
 import datetime as dt
 import hashlib
 import json
@@ -27,6 +28,9 @@ figure = st.one_of(scaled(1, 10**6), scaled(1, 10**6), scaled(-500, 10**13),
 text = st.one_of(st.sampled_from(["A", "a", " A ", "苹果", "B", "Z", "X", "", '"q"\\', "\x00lines"]), st.text(max_size=4))
 
 
+RATES = [None, Decimal("0.13"), Decimal("0.09"), Decimal("0.06"), Decimal("0.03"), Decimal("0"), Decimal("0.130")]
+
+
 @st.composite
 def lines(draw) -> Line:
     line = Line(item=draw(text), qty=draw(figure), price=draw(st.one_of(st.none(), figure)),
@@ -45,6 +49,11 @@ def lines(draw) -> Line:
         line = line.model_copy(update=dict(amount=None, unit_cost=None, order_no="", delivery_date=None, tax_rate=None,
                                            price_with_tax=None, tax=None, total_with_tax=None,
                                            price=line.price if line.price is not None else draw(figure)))
+        if draw(st.booleans()):   # … or the taxed one: a 税率 (or none, the item's or party's), one price
+            by_total = draw(st.booleans())
+            line = line.model_copy(update=dict(tax_rate=draw(st.sampled_from(RATES)),
+                                               price=None if by_total else line.price,
+                                               price_with_tax=line.price if by_total else None))
     return line
 
 
@@ -86,15 +95,18 @@ def reference_fingerprint(doc: Document) -> str:
 @settings(max_examples=300, deadline=None)
 @given(documents(), st.booleans())
 def test_plain_lines_are_checked_as_the_full_way_checks_them(doc, rated):
-    """Each document validated with the plain-line shortcut and without it: the same document
-    (items resolved alike) and the same problems, word for word; and it hashes as before."""
+    """Each document validated with the plain- and taxed-line shortcuts and without them: the same
+    document (items resolved alike, the same figures) and the same problems, word for word; and it
+    hashes as before."""
     fast = validate(doc, masters(rated), dt.date(2026, 1, 3))
-    plain, checks._plain = checks._plain, lambda *args: None
+    shortcuts = checks._plain, checks._taxed
+    checks._plain = checks._taxed = lambda *args: None
     try:
         full = validate(doc, masters(rated), dt.date(2026, 1, 3))
     finally:
-        checks._plain = plain
+        checks._plain, checks._taxed = shortcuts
     assert fast[0] == full[0]
+    assert [repr(line.figures) for line in fast[0].lines] == [repr(line.figures) for line in full[0].lines]
     assert [(p.code, p.line, p.field, str(p)) for p in fast[1]] == [(p.code, p.line, p.field, str(p)) for p in full[1]]
     for document in (doc, fast[0]):
         assert hashed(document.fingerprint) == hashed(lambda: reference_fingerprint(document))

@@ -100,3 +100,22 @@ def test_every_line_balances_and_typing_back_what_it_shows_changes_nothing(qty, 
     assert got.amount == got.amount.quantize(D("0.01")) and got.tax == got.tax.quantize(D("0.01"))
     again = figures(Typed(qty=qty, rate=rate, amount=got.amount, tax=got.tax, total_with_tax=got.total_with_tax, **basis))
     assert again == got
+
+
+@given(qty=st.integers(1, 10**13 - 1), price=st.integers(0, 10**14 - 1),
+       rate=st.sampled_from(["0", "0.03", "0.06", "0.09", "0.13", "0.135", "0.999999", "0.000001"]),
+       by_total=st.booleans())
+def test_the_figures_in_integers_are_the_decimal_figures_digit_for_digit(qty, price, rate, by_total):
+    """A line with only 数量, one price and 税率 worked out in scaled integers (the post's way) and
+    in Decimal (the reference): the same figures, each written the same (12.30, not 12.3), and the
+    integers are those figures as the ledger stores them."""
+    from dataclasses import astuple
+    from jxc_xl.domain.money import to_cents, to_rate_units, to_unit_cost_units
+    from jxc_xl.domain.tax import figures_in_units
+    q, p, r = D(qty).scaleb(-4), D(price).scaleb(-6), D(rate)
+    typed = Typed(q, r, None if by_total else p, p if by_total else None)
+    fast, reference = figures_in_units(qty, price, to_rate_units(r), by_total, p, r), figures(typed)
+    assert [repr(v) for v in astuple(fast)[:6]] == [repr(v) for v in astuple(reference)[:6]]
+    assert fast.units == (to_rate_units(reference.rate), to_unit_cost_units(reference.price),
+                          to_unit_cost_units(reference.price_with_tax), to_cents(reference.amount),
+                          to_cents(reference.tax), to_cents(reference.total_with_tax))
