@@ -191,7 +191,8 @@ def test_a_schema_12_ledger_upgrades_to_13_with_its_order_and_every_figure(ledge
         assert _order(ledger)[:6] == ["O1:1.0", "D10:1.0", "D15:1.0", "D1:1.0", "D1-:1.0", "D20:1.0"]
 
 
-def test_a_schema_12_server_ledger_upgrades_and_no_clerk_can_key_a_row_into_a_closed_day(server_ledger, pg_server):
+def test_a_schema_12_server_ledger_upgrades_and_no_clerk_can_key_a_row_into_a_closed_day(server_ledger, pg_server,
+                                                                                          start_poster):
     with Ledger.open(server_ledger) as ledger:
         standard_masters(ledger)
         assert ledger.post(docs(HEAD + SAME_DAY), user="王会计").ok
@@ -205,6 +206,7 @@ def test_a_schema_12_server_ledger_upgrades_and_no_clerk_can_key_a_row_into_a_cl
         assert ledger.close_period(dt.date(2026, 3, 2), user="王会计")
         login(ledger, pg_server, "管家", "管理员")
         clerk = login(ledger, pg_server, "小销", "销售")
+    start_poster()
     with Ledger.open(clerk, create=False) as books:
         result = books.post(docs(HEAD + "| 2026-03-05 | 销售出库 | D30 | C1 | W1 | | A | 1 | 9 | | |\n"))
         assert result.posted == ["D30"] and books.verify() == []
@@ -228,5 +230,5 @@ def test_a_document_of_more_lines_than_a_key_numbers_is_a_row_error(ledger):
     [problem] = ledger.post([doc]).problems
     assert problem.code == "too_many_lines" and "131072 行" in problem.message and "131071" in problem.message
     assert ledger.post([doc.model_copy(update={"lines": lines[1:]})]).ok
-    assert ledger.conn.execute("SELECT MAX(l.line_no), COUNT(*) FROM movements m JOIN lines l ON l.id = m.line "
-                               "WHERE m.pos < ?", (order.after_day(dt.date(2026, 3, 2)),)).fetchone() == (131071, 131071)
+    assert tuple(ledger.conn.execute("SELECT MAX(l.line_no), COUNT(*) FROM movements m JOIN lines l ON l.id = m.line "
+                               "WHERE m.pos < ?", (order.after_day(dt.date(2026, 3, 2)),)).fetchone()) == (131071, 131071)
