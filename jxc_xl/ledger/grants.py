@@ -34,7 +34,8 @@ _EVERYONE = {"audit": "INSERT", "batches": "INSERT", "jxc_changes": "UPDATE"}
 _POSTING = {"documents": "INSERT, UPDATE (raw_hash)", "lines": "INSERT", "movements": f"INSERT, UPDATE ({_COSTS})",
             "count_changes": "INSERT, UPDATE (new_qty)",
             "party_entries": "INSERT", "stock_keys": "INSERT", "items": "INSERT, UPDATE",
-            "parties": "INSERT, UPDATE", "warehouses": "INSERT, UPDATE", "accounts": "INSERT, UPDATE"}
+            "parties": "INSERT, UPDATE", "warehouses": "INSERT, UPDATE", "accounts": "INSERT, UPDATE",
+            "pending": "INSERT, UPDATE (state)"}          # 过账需审核: submit, and replace what waits
 # a department that keeps the money (posts what moves it, or reverses anything): its account entries, and
 # the vouchers it exports and voids
 _MONEY = {"cash_entries": "INSERT", "voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}
@@ -44,9 +45,12 @@ _ACTS = {"reverse": {"documents": "UPDATE (reversed_by)"},
          "close": {"closes": "INSERT, UPDATE (reopened_at, reopened_by)", "closing_stock": "INSERT",
                    "closing_balances": "INSERT", "meta": "INSERT, UPDATE (value)", **_ORDERS, **_ACCEPT},
          "users": {"users": "INSERT, UPDATE", "meta": "INSERT, UPDATE (value)"},
-         "vouchers": {"voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"}}
+         "vouchers": {"voucher_exports": "INSERT, UPDATE (voided_at, voided_by)"},
+         # 审核 posts another department's document as it would post it (under the approver's login)
+         "approve": {**_POSTING, **_MONEY, "pending": "UPDATE (state, decided_by, decided_at, reason, batch)"}}
 # the settings (meta keys) each act writes
-_SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
+_SETTINGS = {"close": ("closed_through", "costing_from"),
+             "users": ("cost_method", "allow_negative", "approval_required")}
 
 _MINE = "\"user\" = session_user"
 _CURRENT = "(SELECT MAX(id) FROM batches)"
@@ -108,15 +112,16 @@ def _privileges(code: str) -> dict[str, list[str]]:
 
 def _keeps_money(code: str) -> bool:
     """Whether department ``code`` posts documents that move money, or reverses any (财务)."""
-    return bool(POSTS[code] & CASH_RULES.keys()) or "reverse" in ACTS.get(code, ())
+    return bool(POSTS[code] & CASH_RULES.keys()) or bool({"reverse", "approve"} & ACTS.get(code, set()))
 
 
 def _documents(code: str) -> str:
-    """The documents department ``code`` may insert, as SQL: its types each in its own journal,
-    and — if it may reverse — the 红字冲销 of any type."""
+    """The documents department ``code`` may insert, as SQL: its types each in its own journal
+    (every type, for one that approves what others submit), and — if it may reverse — the
+    红字冲销 of any type."""
     def pairs(types) -> str:
         return ", ".join(f"('{t.value}', '{t.journal}')" for t in sorted(types, key=lambda t: t.value))
-    own = f"(type, journal) IN ({pairs(POSTS[code])}) AND reversal = 0"
+    own = f"(type, journal) IN ({pairs(DocType if 'approve' in ACTS.get(code, ()) else POSTS[code])}) AND reversal = 0"
     if "reverse" not in ACTS.get(code, ()):
         return f"({own})"
     return f"({own} OR (type, journal) IN ({pairs(DocType)}) AND reversal = 1)"
@@ -151,13 +156,14 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
                                                                 f"AND {under} AND date > {_OPEN})"))
     for code in LABELS:
         to, acts = ident(group(conn, code)), ACTS.get(code, set())
-        if POSTS[code]:
+        if POSTS[code] or "approve" in acts:
             found["documents"].append((f"jxc_posts_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                        f"{_next('documents')} AND date > {_OPEN} AND {_documents(code)})"))
-        if code in _SIDES:
+        sides = "'AR', 'AP'" if "approve" in acts else _SIDES.get(code)
+        if sides:
             found["party_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                            f"{_next('party_entries')} AND {under} AND date > {_OPEN} AND "
-                                           f"side IN ({_SIDES[code]}))"))
+                                           f"side IN ({sides}))"))
         if _keeps_money(code):
             found["cash_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                           f"{_next('cash_entries')} AND {under} AND date > {_OPEN})"))
@@ -176,6 +182,14 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
                               (f"jxc_change_{code}", "UPDATE", to, f"USING ({allowed}) WITH CHECK ({allowed})")]
     found["closes"] += [("jxc_close", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('closes')})"),
                         ("jxc_reopen", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (reopened_by = session_user)")]
+    # 过账需审核: a clerk submits as itself and may replace only its own waiting version; an approver
+    # decides what waits, signing the decision
+    found["pending"] += [("jxc_submit", "INSERT", "PUBLIC", "WITH CHECK (submitted_by = session_user AND "
+                                                         "state = 'waiting' AND decided_by IS NULL)"),
+                         ("jxc_replace", "UPDATE", "PUBLIC", "USING (submitted_by = session_user AND state = 'waiting') "
+                                                         "WITH CHECK (state = 'replaced' AND decided_by IS NULL)"),
+                         ("jxc_decide", "UPDATE", "PUBLIC", "USING (state = 'waiting') WITH CHECK "
+                                                        "(decided_by = session_user AND state IN ('approved', 'rejected'))")]
     for table in ("closing_stock", "closing_balances"):
         found[table].append(("jxc_snapshot", "INSERT", "PUBLIC",
                              "WITH CHECK (close = currval(pg_get_serial_sequence('closes', 'id')))"))
@@ -184,7 +198,7 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
 
 _UNDER_DOCUMENT = ("lines", "movements", "party_entries", "cash_entries")          # rows that belong to one document
 _SECURED = ("batches", "audit", "documents", *_UNDER_DOCUMENT, "order_closes", "closes", "closing_stock",
-            "closing_balances", "meta")
+            "closing_balances", "meta", "pending")
 
 
 def _row_security(conn) -> None:
