@@ -126,7 +126,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
-        problems, notes = apply_settings(ledger, settings)
+        problems, notes = apply_settings(ledger, settings, user)
         data = read_input(book, sheets, steps, ledger.digests())
         report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
         if not dry_run:
@@ -253,7 +253,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
                       outcome=f"没有冲销 {doc_no} / not reversed")
     ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
-        problems, more = apply_settings(ledger, settings)
+        problems, more = apply_settings(ledger, settings, user)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=problems,
                         notes=notes + more)
         result = ledger.reverse(doc_no, journal, date=date, user=user, workbook=book.name)

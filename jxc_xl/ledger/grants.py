@@ -116,12 +116,15 @@ def _keeps_money(code: str) -> bool:
 
 
 def _documents(code: str) -> str:
-    """The documents department ``code`` may insert, as SQL: its types each in its own journal
-    (every type, for one that approves what others submit), and — if it may reverse — the
-    红字冲销 of any type."""
+    """The documents department ``code`` may insert, as SQL: its types each in its own journal;
+    if it approves (审核), any other whose 单号 waits for 审核 as that type; and — if it may
+    reverse — the 红字冲销 of any type."""
     def pairs(types) -> str:
         return ", ".join(f"('{t.value}', '{t.journal}')" for t in sorted(types, key=lambda t: t.value))
-    own = f"(type, journal) IN ({pairs(DocType if 'approve' in ACTS.get(code, ()) else POSTS[code])}) AND reversal = 0"
+    own = f"(type, journal) IN ({pairs(POSTS[code])}) AND reversal = 0" if POSTS[code] else "false"
+    if "approve" in ACTS.get(code, ()):         # another department's, only as it waits for 审核
+        own += (" OR reversal = 0 AND EXISTS (SELECT 1 FROM pending p WHERE p.journal = documents.journal AND "
+                "p.doc_no = documents.doc_no AND p.type = documents.type AND p.state = 'waiting')")
     if "reverse" not in ACTS.get(code, ()):
         return f"({own})"
     return f"({own} OR (type, journal) IN ({pairs(DocType)}) AND reversal = 1)"
