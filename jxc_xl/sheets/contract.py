@@ -63,7 +63,8 @@ class SheetSpec:
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
     explains: str = ""                     # a generated sheet's rule its reader must know, in its note
     key: str = "单号"                       # the column whose value makes rows one document (发票: 发票号码)
-    optional: bool = False                 # a master a workbook may go without (账户, 科目)
+    optional: bool = False                 # a master a workbook may go without (账户, 科目); a generated sheet
+                                           # written only when needed (待审核), never over a user's own
     filled: tuple[tuple, ...] = ()         # the rows jxc new writes in (科目's defaults), the user's to edit
 
     @property
@@ -336,7 +337,7 @@ PENDING = SheetSpec("待审核", "PendingApproval", "generated", (
     C("往来单位", "Party", "code", width=14, to="party"), C("金额", "Amount", "money", width=MONEY_WIDTH),
     C("制单人", "SubmittedBy", width=10), C("提交时间", "SubmittedAt", width=18), STATUS),
     explains="选中要审核的行，点 审核 或 驳回（或 jxc approve / jxc reject 工作簿 单号）；制单人不能审核自己的单据；"
-             "金额为价税合计（收付款为其金额）")
+             "金额为价税合计（收付款为其金额）", optional=True)
 # Reports (jxc report / 生成报表): written whole from the ledger for a period, with title rows and a
 # 合计 row; 对账单 (jxc statement) and 打印 (jxc print) likewise, for a party or a document.
 _FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningValue", "money", cost=True),
