@@ -35,7 +35,8 @@ def office(tmp_path):
     with Ledger.open(ledger_at(clerk)) as ledger:
         for name, role in (("管家", "管理员"), ("小采", "采购"), ("老王", "财务")):
             assert ledger.add_user(name, role, by="管家") is None
-    type_rows(approver, "设置", [{"项目": "过账需审核", "值": "是"}], start=4)
+    row = next(c.row for c in openpyxl.load_workbook(approver)["设置"]["A"] if c.value == "过账需审核")
+    type_rows(approver, "设置", [{"值": "是"}], start=row)                   # the template's own row
     assert post(approver, user="管家").exit_code == 0          # the 管理员's 设置 turns it on (at 过账)
     return clerk, approver
 
