@@ -141,3 +141,26 @@ def test_the_pending_sheet_is_written_only_where_the_ledger_asks_for_approval(tm
     type_rows(book, "采购", [purchase("CG1", TODAY, "A001", 1, 1)])
     post(book)
     assert "待审核" not in openpyxl.load_workbook(book).sheetnames        # one clerk: no sheet for it
+
+
+def test_every_command_that_opens_the_workbooks_ledger_refuses_one_outside_its_folder(tmp_path):
+    """A workbook received by e-mail whose 设置 names a jxc ledger elsewhere on this computer:
+    approve, backup, close-order, close, report and vouchers refuse it, as 过账 does (they opened
+    it unchecked before), and the ledger is untouched."""
+    from jxc_xl.io.template import new_workbook
+    (tmp_path / "elsewhere").mkdir()
+    other = new_workbook(tmp_path / "elsewhere" / "别人.xlsx")
+    masters(other)
+    type_rows(other, "采购", [purchase("CG1", TODAY, "A001", 1, 1)])
+    post(other)
+    ledger = ledger_at(other)
+    before = ledger.read_bytes()
+    (tmp_path / "mail").mkdir()
+    book = new_workbook(tmp_path / "mail" / "收到.xlsx")
+    type_rows(book, "设置", [{"项目": "账簿文件", "值": "../elsewhere/别人.jxc.db"}], start=3)
+    month = f"{TODAY:%Y-%m}"
+    for args in (["approve", str(book), "CG1"], ["backup", str(book)], ["close-order", str(book), "CG1"],
+                 ["close", str(book), month], ["report", str(book)], ["vouchers", str(book)]):
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == 2 and "JXC_LEDGER_FOLDERS" in done.output, (args, done.output)
+    assert ledger.read_bytes() == before and not (tmp_path / "elsewhere" / "备份").exists()
