@@ -74,6 +74,10 @@ def test_a_clerks_post_waits_and_approve_on_the_command_line_posts_it(office):
     assert cell(clerk, "采购", rows[0], "状态").startswith("已过账") and _stock(clerk) == {"A001": 10}
     again = runner.invoke(main, ["approve", str(approver), "CG1", "--user", "老王"])
     assert again.exit_code == 1 and "没有待审核的单据" in again.output
+    printed = runner.invoke(main, ["print", str(approver), "CG1"])     # its 单据: 制单人 the clerk, 审核 signed
+    assert printed.exit_code == 0, printed.output
+    text = " ".join(str(v) for row in openpyxl.load_workbook(approver)["打印"].iter_rows(values_only=True) for v in row if v)
+    assert "制单人：小采" in text and "审核：老王" in text
 
 
 def test_reject_on_the_command_line_reaches_the_clerks_status_and_a_fixed_version_waits_again(office):
