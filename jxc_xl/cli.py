@@ -472,6 +472,31 @@ def close_order(book: str, doc_no: str, undo: bool, user: str | None) -> None:
     _done(_on_book(book, lambda b, p: close(b, p, doc_no, undo=undo, user=user)))
 
 
+@main.command(short_help="审核：过账待审核的单据（财务、老板） / approve waiting documents")
+@click.argument("book")
+@click.argument("doc_nos", nargs=-1, required=True, metavar="单号…")
+@_USER
+def approve(book: str, doc_nos: tuple[str, ...], user: str | None) -> None:
+    """审核：过账需审核时，把待审核的单据 单号… 过账（由财务或老板，不能是制单人）。
+
+    Approve documents waiting under 过账需审核: each posts as its submitter's post would."""
+    from .app.approvals import approve as run
+    _done(_on_book(book, lambda b, p: run(b, p, list(doc_nos), user=user)))
+
+
+@main.command(short_help="驳回：退回待审核的单据并说明原因 / reject waiting documents")
+@click.argument("book")
+@click.argument("doc_nos", nargs=-1, required=True, metavar="单号…")
+@click.option("--reason", required=True, metavar="原因", help="驳回原因，制单人在状态栏看到 / why (the submitter sees it)")
+@_USER
+def reject(book: str, doc_nos: tuple[str, ...], reason: str, user: str | None) -> None:
+    """驳回：退回待审核的单据 单号…，制单人下次刷新或过账时在状态栏看到原因。
+
+    Reject documents waiting for approval; the reason reaches the submitter's 状态."""
+    from .app.approvals import reject as run
+    _done(_on_book(book, lambda b, p: run(b, p, list(doc_nos), reason, user=user)))
+
+
 @main.command("close", short_help="结账：检查通过后结到月末 / close a month")
 @click.argument("book")
 @click.argument("month")

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .app import orders, periods, reports, tools, usecases, vouchers
+from .app import approvals, orders, periods, reports, tools, usecases, vouchers
 from .app.crash import log_crash
 from .io.excel import XlwingsBook
 from .ledger import LedgerError
 from .sheets.book import Table, find_sheet, read_table
-from .sheets.contract import COUNTS, DOCUMENT_SHEETS, INVOICES, PARTIES, PURCHASE_ORDERS, SALES_ORDERS, WAREHOUSES
+from .sheets.contract import (COUNTS, DOCUMENT_SHEETS, INVOICES, PARTIES, PENDING, PURCHASE_ORDERS, SALES_ORDERS,
+                              WAREHOUSES)
 from .sheets.cells import to_code
 from .io.package import WorkbookError
 
@@ -57,6 +58,22 @@ class Context:
         found = self.selected(column, specs)
         code = to_code(found[1]) if found else ""
         return (found[0], code) if code else None
+
+    def selected_codes(self, column: str, spec) -> list[str]:
+        """The codes in ``column`` of every selected row of ``spec``'s table (a block of rows)."""
+        sheet, first, last = self.selection()
+        if find_sheet(self.book, spec) != sheet:
+            return []
+        table = read_table(self.book, spec)
+        if not isinstance(table, Table):
+            return []
+        codes = (to_code(table.get(values, column)) for row, values in table.rows if first <= row <= last)
+        return list(dict.fromkeys(code for code in codes if code))
+
+    def ask_text(self, prompt: str) -> str | None:
+        """A line the user types in Excel's input box; None when they cancel."""
+        answer = self.xl.app.api.InputBox(prompt, TITLE, "", Type=2)
+        return None if answer is False else str(answer)
 
     def go_to(self, sheet: str, row: int) -> None:
         """Show the user a row (the first error)."""
@@ -161,6 +178,29 @@ def close_order(ctx: Context) -> str:
     if ctx.tell(f"确定要关闭订单 {doc_no} 吗？未执行的数量不再等待到货/发货。", ask=True) != "yes":
         return ""
     return orders.close_order(ctx.book, ctx.path, doc_no, user=getpass.getuser()).message
+
+
+@route("approve")
+def approve(ctx: Context) -> str:
+    """审核 the documents on the selected rows of 待审核, after asking."""
+    found = ctx.selected_codes("单号", PENDING)
+    if not found:
+        return "请先在“待审核”表中选中要审核的单据的行（可以选多行），再点 审核"
+    if ctx.tell(f"确定审核并过账 {'、'.join(found)} 吗？过账后库存和往来随之变动。", ask=True) != "yes":
+        return ""
+    return approvals.approve(ctx.book, ctx.path, found, user=getpass.getuser()).message
+
+
+@route("reject")
+def reject(ctx: Context) -> str:
+    """驳回 the documents on the selected rows of 待审核, with the reason the approver types."""
+    found = ctx.selected_codes("单号", PENDING)
+    if not found:
+        return "请先在“待审核”表中选中要驳回的单据的行（可以选多行），再点 驳回"
+    reason = ctx.ask_text(f"驳回 {'、'.join(found)} 的原因（制单人会在状态栏看到）：")
+    if reason is None:
+        return ""
+    return approvals.reject(ctx.book, ctx.path, found, reason, user=getpass.getuser()).message
 
 
 @route("count_sheet")

@@ -83,6 +83,7 @@ class App(base_classes.App):
         self._selection = None
         self.alerts: list[tuple[str, str, str]] = []     # (prompt, title, buttons) shown
         self.answers: list[str] = []                     # what the user clicks, in order
+        self.typed: list = []                            # what the user types in input boxes (False: cancel)
         self.active_book: Book | None = None
 
     @property
@@ -123,6 +124,12 @@ class App(base_classes.App):
     def alert(self, prompt, title, buttons, mode, callback):
         self.alerts.append((prompt, title, buttons or "ok"))
         return self.answers.pop(0) if self.answers else "ok"
+
+    def InputBox(self, Prompt, Title="", Default="", Left=None, Top=None, HelpFile=None, HelpContextID=None,
+                 Type=None):
+        """Excel's Application.InputBox: the text typed, or False when cancelled."""
+        self.alerts.append((Prompt, Title, "input"))
+        return self.typed.pop(0) if self.typed else False
 
     @property
     def pid(self):

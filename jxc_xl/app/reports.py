@@ -132,9 +132,13 @@ def print_document(book: Book, book_path: Path, doc_no: str, sheet: str | None =
             return Done(f"单号 {doc_no} 在 {where} 表中都有：请指明是哪张表的（在该表中选中它，或命令行加 --sheet 表名）"
                         if found else f"找不到已过账的单号 {doc_no}：只有过账后的单据能打印", False), None
         doc = found[0]
+        poster, signed = doc["user"], {}
+        approved = ledger.submissions({(doc["journal"], doc["doc_no"])}).get((doc["journal"], doc["doc_no"]))
+        if approved is not None and approved.state == "approved" and approved.batch == doc["batch"]:
+            poster, signed = approved.submitted_by, {"审核": approved.decided_by}     # 制单人 is who submitted it
         layout = document_layout(settings.company, doc, ledger.printed_lines(doc["id"]), ledger.masters(),
-                                 doc["reversed_by"] is not None, preparer(ledger, settings, doc["user"]),
-                                 held_codes(book))
+                                 doc["reversed_by"] is not None, preparer(ledger, settings, poster),
+                                 held_codes(book), signed)
     book.write_layout(layout)
     book.save()
     return Done(f"单据 {doc['doc_no']} 已填入“打印”表：可直接打印（A4，每页 12 行）"), layout

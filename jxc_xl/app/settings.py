@@ -40,6 +40,7 @@ class BookSettings:
     preparer: str = ""                  # 制单人 on a printed 单据 when the ledger keeps no users of its own
     general_taxpayer: bool = False      # 纳税人类型 = 一般纳税人: a 专票's tax is deductible 进项税额
     default_rate: Decimal | None = None # 默认税率: the rate of a line that neither it, its item nor its party gives
+    approval: bool | None = None        # 过账需审核: the ledger's own (its 管理员's); None when 设置 says nothing
     problems: list[str] = field(default_factory=list)
 
 
@@ -64,6 +65,10 @@ def read_settings(book: Book, book_path: Path) -> BookSettings:
                 s.problems.append(f"设置：{name}“{raw[key]}”不是有效日期")
                 if key.startswith("report"):
                     s.report_problems.append(s.problems[-1] + "：请改正或清空")
+    if raw.get("approval") not in (None, ""):
+        s.approval = parse.setting_bool(raw["approval"])
+        if s.approval is None:
+            s.problems.append(f"设置：过账需审核“{raw['approval']}”无效，应为 是 / 否")
     control = str(raw.get("credit_control") or "").strip().lower()
     if control not in CREDIT_CONTROL:
         s.problems.append(f"设置：信用控制“{raw['credit_control']}”无效，应为 提示 / 禁止")
@@ -100,11 +105,17 @@ def check_location(settings: BookSettings, book_path: Path) -> None:
         raise LedgerError("outside", path, variable=LEDGER_FOLDERS)
 
 
-def apply_settings(ledger: Ledger, settings: BookSettings) -> tuple[list[str], list[str]]:
+def apply_settings(ledger: Ledger, settings: BookSettings, user: str | None = None) -> tuple[list[str], list[str]]:
     """The workbook's settings the ledger takes: (problems, notes). A cost method is refused once
     anything is posted. The closed-through date is the ledger's: one typed or cleared in 设置 only
-    shows, and a disagreement is noted (结账 is `jxc close`, 反结账 `jxc reopen`)."""
+    shows, and a disagreement is noted (结账 is `jxc close`, 反结账 `jxc reopen`). 过账需审核 is the
+    ledger's too: ``user``'s 设置 changes it when they are its 管理员 (anyone's, without users), else
+    the ledger's stands and that is noted — a clerk cannot post past 审核 by typing 否."""
     problems, notes = list(settings.problems), []
+    if settings.approval is not None:
+        refused = ledger.set_approval_required(settings.approval, user=user, workbook="")
+        if refused is not None:
+            notes.append("设置：" + refused.message)
     try:
         if settings.cost_method:
             problem = ledger.set_cost_method(settings.cost_method)

@@ -18,8 +18,8 @@ from ..ledger import Ledger, PostResult
 from ..domain.problems import Problem
 from ..domain.validate import validate
 from ..sheets.book import Book, Table
-from ..sheets.contract import BY_JOURNAL, ERROR, ERROR_EN, POSTED, POSTED_EN
-from ..sheets.cells import to_number
+from ..sheets.contract import BY_JOURNAL, ERROR, ERROR_EN, POSTED, POSTED_EN, REJECTED, REJECTED_EN, WAITING, WAITING_EN
+from ..sheets.cells import to_code, to_number
 from ..io.sheetdata import same
 from ..sheets.parse import ParsedDoc, ReadBack, digest_as_written
 
@@ -69,6 +69,9 @@ class StatusWriter:
             marks = self.sheets.setdefault(table.spec.zh, SheetMarks(table))
             outcome = self.outcomes.get((parsed.journal, parsed.doc_no)) if parsed.document else None
             ledger_problems = outcome.problems if outcome else ()
+            if outcome is not None and outcome.pending is not None:     # 过账需审核: waiting, or rejected
+                marks.statuses.update({row: pending_text(outcome.pending, self.english) for row in parsed.rows})
+                continue
             info = self.posted.get((parsed.journal, parsed.doc_no))
             standing = info is not None and info["reversed_by"] is None
             if (parsed.problems or ledger_problems) and standing and parsed.parts:
@@ -224,6 +227,43 @@ def posted_text(info, english: bool) -> str:
         return text + (f", reversed (batch {info['reversed_batch']})" if info["reversed_batch"] else "")
     text = f"{POSTED}{f'（超出信用额度 {over}）' if over else ''} 批次{info['batch']} {when}"
     return text + (f"，已红字冲销（批次{info['reversed_batch']}）" if info["reversed_batch"] else "")
+
+
+def pending_text(record, english: bool) -> str:
+    """The 状态 of a document submitted for 审核 (an approvals.Pending): waiting since when, by
+    whom; or rejected, the reason first (what the clerk must fix), then by whom and when."""
+    if record.state == "rejected":
+        when = (record.decided_at or "").replace("T", " ")
+        if english:
+            return f"{REJECTED_EN}{record.reason} (by {record.decided_by} {when}): correct it and post again"
+        return f"{REJECTED}{record.reason}（{record.decided_by} {when} 驳回）：改正后重新过账"
+    when = record.submitted_at.replace("T", " ")
+    if english:
+        return f"{WAITING_EN} (submitted by {record.submitted_by} {when})"
+    return f"{WAITING}（{record.submitted_by} 提交于 {when}）"
+
+
+def decided_statuses(book: Book, ledger: Ledger, tables: dict[str, Table], english: bool) -> None:
+    """刷新: rows whose 状态 says 待审核 get what became of them since — 已过账 once approved, 已驳回
+    with the reason once rejected — without reading the workbook's documents (only these rows)."""
+    for table in tables.values():
+        spec = table.spec
+        if not spec.journal or "状态" not in table.columns:
+            continue
+        waiting = {row: to_code(table.get(values, spec.key)) for row, values in table.rows
+                   if str(table.get(values, "状态") or "").startswith((WAITING, WAITING_EN))}
+        keys = {(spec.journal, doc_no) for doc_no in waiting.values()}
+        if not keys:
+            continue
+        decided, posted = ledger.submissions(keys), ledger.latest_documents(keys)
+        texts = {}
+        for row, doc_no in waiting.items():
+            record, info = decided.get((spec.journal, doc_no)), posted.get((spec.journal, doc_no))
+            if record is not None and record.state == "approved" and info is not None:
+                texts[row] = posted_text(info, english)
+            elif record is not None and record.state == "rejected":
+                texts[row] = pending_text(record, english)
+        write_block(book, table, "状态", texts)
 
 
 def recounted_text(change, english: bool) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .inputs import read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult, restore
 from ..ledger.store import is_server, name_of
-from .settings import read_settings
+from .settings import check_location, read_settings
 from .statuses import StatusWriter, write_block
 from .usecases import Report, bulk, open_ledger, refresh_sheets
 from ..sheets.cells import to_code
@@ -97,7 +97,10 @@ def _first_free_row(table: Table) -> int:
 
 
 def existing_ledger(book: Book, book_path: Path) -> Path | str:
+    """The workbook's ledger, which must exist — and be where this computer lets a workbook's
+    设置 point (as for 过账: a workbook received by e-mail opens no file or server elsewhere)."""
     settings = read_settings(book, book_path)
+    check_location(settings, book_path)
     if not is_server(settings.ledger) and not settings.ledger.is_file():
         raise LedgerError("missing", settings.ledger)
     return settings.ledger

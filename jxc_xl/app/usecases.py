@@ -21,7 +21,7 @@ from ..ledger import Ledger, LedgerError
 from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
-from .statuses import StatusWriter
+from .statuses import StatusWriter, decided_statuses
 from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, JOURNAL, POSTED_SHEETS, SheetSpec,
                                generated_note, holding, journal_named, without_costs)
@@ -126,7 +126,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
-        problems, notes = apply_settings(ledger, settings)
+        problems, notes = apply_settings(ledger, settings, user)
         data = read_input(book, sheets, steps, ledger.digests())
         report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
         if not dry_run:
@@ -138,6 +138,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
         report.posted = 0 if dry_run else len(result.posted)
         if not dry_run:
             report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
+            report.notes += approval_notes(result)
         report.already = len(result.already) + sum(p.unchanged for p in data.docs)
         steps("写入状态")
         writer = StatusWriter(data, result, ledger, settings.english, dry_run)
@@ -183,6 +184,19 @@ def count_notes(result, english: bool) -> list[str]:
     return [p.message_en if english else p.message for p in (c.problem("count_changed") for c in result.count_changes)]
 
 
+def approval_notes(result) -> list[str]:
+    """What a post under 过账需审核 did instead of posting: the documents that wait, and those
+    rejected (the reason is on their rows)."""
+    notes = []
+    if result.waiting:
+        shown = "、".join(result.waiting[:5]) + (" …" if len(result.waiting) > 5 else "")
+        notes.append(f"待审核 {len(result.waiting)} 张（{shown}）：财务或老板审核后才过账 / awaiting approval")
+    if result.rejected:
+        notes.append(f"已驳回 {len(result.rejected)} 张（{'、'.join(result.rejected[:5])}）：原因见其状态栏，改正后重新过账 / "
+                     f"rejected: see their status")
+    return notes
+
+
 def cash_notes(ledger: Ledger, result, english: bool) -> list[str]:
     """Each account the post or reversal moved money through that is now below zero: posted all
     the same (money recorded late is common), but said, as 资金 marks it and 结账 names it."""
@@ -220,11 +234,14 @@ def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets
 def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user: str | None = None,
                  as_of: dt.date | None = None) -> Report:
     """刷新: rewrite 库存 / 应收 / 应付 / 台账 from the ledger (as ``user`` may see them); with
-    ``as_of``, 应收 and 应付 as of that day (a month closed days after its end shows its aging)."""
+    ``as_of``, 应收 and 应付 as of that day (a month closed days after its end shows its aging).
+    Rows waiting for 审核 get what became of them (已过账, or 已驳回 with the reason)."""
     settings = read_settings(book, book_path)
     book.writable(GENERATED)
-    ledger, notes = open_ledger(book, settings, book_path, read_sheets(book))
+    sheets = read_sheets(book)
+    ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
+        decided_statuses(book, ledger, sheets.tables, settings.english)
         refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company, user=user,
                        as_of=as_of)
         if as_of:
@@ -253,7 +270,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
                       outcome=f"没有冲销 {doc_no} / not reversed")
     ledger, notes = open_ledger(book, settings, book_path, sheets)
     with ledger:
-        problems, more = apply_settings(ledger, settings)
+        problems, more = apply_settings(ledger, settings, user)
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), sheet_problems=problems,
                         notes=notes + more)
         result = ledger.reverse(doc_no, journal, date=date, user=user, workbook=book.name)
@@ -402,6 +419,8 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     costs = ledger.sees_costs(user)
     held = held_codes(book)
     for spec, rows in summaries(ledger, today, as_of):
+        if spec.optional and taken_sheet(book, (spec,)):          # the user's own sheet of that name: kept
+            continue
         day = (as_of or today) if spec.as_of else today
         dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
         spec, rows = shown(spec, holding(spec.columns, rows, held), costs)

@@ -203,6 +203,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "'{value}' is not an active user of this ledger: ask an admin to add them (jxc users add)."),
     "act_denied": ("用户“{value}”（{role}）不能{act}：{role}可以{allowed}。",
                    "User '{value}' ({role}) may not {act}: {role} may {allowed}."),
+    "not_waiting": ("单号“{value}”没有待审核的单据：请检查单号，或在“待审核”表中刷新后再选。",
+                    "No document '{value}' is waiting for approval: check the number, or refresh 待审核 and choose again."),
+    "self_approval": ("单号“{value}”是您（{expected}）提交的：制单人不能审核自己的单据，请由另一位财务或老板审核。",
+                      "Document '{value}' was submitted by you ({expected}): a submitter may not approve their own "
+                      "document; another finance user or the owner approves it."),
+    "reason_required": ("驳回需要写明原因：请填写驳回原因（制单人会在状态栏看到它）。",
+                        "A rejection needs a reason: give one (the submitter sees it in the row's status)."),
+    "approval_set_denied": ("过账需审核只能由管理员修改（用户“{value}”是{role}）：以账簿为准（{expected}）。",
+                            "Only an administrator changes ApprovalRequired ('{value}' is {role}): the ledger's "
+                            "setting stands ({expected})."),
     "order_not_found": ("“{value}”不是已过账的采购订单或销售订单：请检查单号。",
                         "'{value}' is not a posted purchase or sales order: check the number."),
     "order_nothing_open": ("订单“{value}”已全部执行或已关闭，没有可关闭的数量。",

@@ -22,9 +22,11 @@ POSTS = {
                 DocType.other_income, DocType.cash_transfer, DocType.advance_to_receivable,
                 DocType.advance_to_payable, DocType.netting},
     "owner": set(), "admin": set()}
-# what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users)
-ACTS = {"finance": {"reverse", "close", "vouchers"}, "admin": {"users"}}
-ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户", "vouchers": "生成/作废凭证"}
+# what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users),
+# approve (审核/驳回 another user's documents while 过账需审核 = 是: 财务 and 老板, as in 金蝶/管家婆)
+ACTS = {"finance": {"reverse", "close", "vouchers", "approve"}, "owner": {"approve"}, "admin": {"users"}}
+ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户", "vouchers": "生成/作废凭证",
+              "approve": "审核/驳回"}
 
 
 # who sees what things cost (成本单价, 库存金额, 销售成本, 毛利): not 采购 and 销售

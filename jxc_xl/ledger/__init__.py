@@ -26,7 +26,7 @@ from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.money import from_cents
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import (accounts, batch, cash, checks, copying, counts, documents, income, invoices, marks, meta, orders,
+from . import (accounts, approvals, batch, cash, checks, copying, counts, documents, income, invoices, marks, meta, orders,
                periods, queries, reporting, settlement, store, users)
 from . import vouchers as voucher_exports
 from . import masters as master_data
@@ -235,7 +235,38 @@ class Ledger:
         A shipment that takes a customer over its 信用额度 posts and records by how much, or with
         ``credit_block`` (信用控制 = 禁止) is refused.
         """
-        return batch.post(self, documents, self._who(user), workbook, masters, dry_run, credit_block)
+        user = self._who(user)
+        if not dry_run and approvals.required(self.conn, user):
+            return approvals.submit(self, documents, user, workbook, masters, credit_block)
+        return batch.post(self, documents, user, workbook, masters, dry_run, credit_block)
+
+    # -- 过账需审核 (see ledger.approvals) -------------------------------------------------------
+    def approval_required(self) -> bool:
+        """过账需审核 as the ledger holds it (it applies once the ledger has users)."""
+        return approvals.is_on(self.conn)
+
+    def set_approval_required(self, on: bool, user: str | None = None, workbook: str = "") -> Problem | None:
+        """Turn 过账需审核 on or off (管理员; anyone on a ledger without users); logged."""
+        return None if on == self.approval_required() else approvals.set_required(self, on, self._who(user), workbook)
+
+    def pending(self) -> list[approvals.Pending]:
+        """Every document waiting for 审核, oldest submission first (the 待审核 sheet)."""
+        return approvals.waiting(self.conn)
+
+    def submissions(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], approvals.Pending]:
+        """(journal, 单号) → the latest version submitted for 审核, of those ``keys`` that have one."""
+        return approvals.latest(self.conn, keys)
+
+    def approve(self, doc_no: str, journal: str | None = None, user: str | None = None, workbook: str = "",
+                credit_block: bool = False) -> Outcome:
+        """审核: post the waiting ``doc_no`` as its submitter's post would (财务 or 老板, not its
+        submitter); refused with the post's own message when it would be, and then still waiting."""
+        return approvals.approve(self, doc_no, journal, self._who(user), workbook, credit_block)
+
+    def reject(self, doc_no: str, reason: str, journal: str | None = None, user: str | None = None,
+               workbook: str = "") -> Outcome:
+        """驳回 the waiting ``doc_no`` with ``reason``, which its submitter's 状态 shows."""
+        return approvals.reject(self, doc_no, journal, reason, self._who(user), workbook)
 
     def reverse(self, doc_no: str, journal: str | None = None, date: dt.date | None = None,
                 user: str | None = None, workbook: str = "") -> PostResult:

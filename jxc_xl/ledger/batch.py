@@ -26,12 +26,17 @@ Latest = dict[tuple[str, str], sqlite3.Row]
 
 
 def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: str,
-         masters: Masters | None, dry_run: bool, credit_block: bool = False) -> PostResult:
+         masters: Masters | None, dry_run: bool, credit_block: bool = False, as_user: str | None = None,
+         decided: Callable[[PostResult], None] | None = None) -> PostResult:
+    """``as_user``: whose department the documents are checked against (审核: the submitter's, the
+    batch signed by ``user``, the approver); ``decided``: told, inside the transaction, what posted
+    (审核 records its decision with the post, or not at all)."""
     result = PostResult()
     with ledger._transaction() as tx:
         masters, settings = masters or ledger.masters(), ledger.settings
         latest = ledger.latest_documents({(doc.journal, doc.doc_no) for doc in documents})
-        outcomes, checked = _check_all(documents, masters, settings.closed_through, latest, _permission(ledger, user))
+        outcomes, checked = _check_all(documents, masters, settings.closed_through, latest,
+                                       _permission(ledger, as_user or user))
         stamp = _stamp(ledger.conn, user, workbook)
         writer = Writer(ledger.conn, masters, settings, stamp)
         writer.credit_block = credit_block
@@ -41,6 +46,8 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
         if any(o.status == "posted" for o in outcomes.values()) and not dry_run:
             result.batch = stamp.batch
             _log(ledger, "post", result, user, workbook)          # with the batch, or not at all
+            if decided is not None:
+                decided(result)
         else:
             tx.rollback()
     if result.batch is None and not dry_run and any(o.status == "error" for o in result.outcomes):

@@ -23,7 +23,8 @@ from .schema import TABLES
 from .server import door
 
 # the settings (meta keys) each act writes
-_SETTINGS = {"close": ("closed_through", "costing_from"), "users": ("cost_method", "allow_negative")}
+_SETTINGS = {"close": ("closed_through", "costing_from"),
+             "users": ("cost_method", "allow_negative", "approval_required")}
 
 _MINE = "\"user\" = session_user"
 _CURRENT = "(SELECT MAX(id) FROM batches)"
@@ -87,15 +88,19 @@ def _no_temp(conn) -> None:
 
 def _keeps_money(code: str) -> bool:
     """Whether department ``code`` posts documents that move money, or reverses any (财务)."""
-    return bool(POSTS[code] & CASH_RULES.keys()) or "reverse" in ACTS.get(code, ())
+    return bool(POSTS[code] & CASH_RULES.keys()) or bool({"reverse", "approve"} & ACTS.get(code, set()))
 
 
 def _documents(code: str) -> str:
-    """The documents department ``code`` may insert, as SQL: its types each in its own journal,
-    and — if it may reverse — the 红字冲销 of any type."""
+    """The documents department ``code`` may insert, as SQL: its types each in its own journal;
+    if it approves (审核), any other whose 单号 waits for 审核 as that type; and — if it may
+    reverse — the 红字冲销 of any type."""
     def pairs(types) -> str:
         return ", ".join(f"('{t.value}', '{t.journal}')" for t in sorted(types, key=lambda t: t.value))
-    own = f"(type, journal) IN ({pairs(POSTS[code])}) AND reversal = 0"
+    own = f"(type, journal) IN ({pairs(POSTS[code])}) AND reversal = 0" if POSTS[code] else "false"
+    if "approve" in ACTS.get(code, ()):         # another department's, only as it waits for 审核
+        own += (" OR reversal = 0 AND EXISTS (SELECT 1 FROM pending p WHERE p.journal = documents.journal AND "
+                "p.doc_no = documents.doc_no AND p.type = documents.type AND p.state = 'waiting')")
     if "reverse" not in ACTS.get(code, ()):
         return f"({own})"
     return f"({own} OR (type, journal) IN ({pairs(DocType)}) AND reversal = 1)"
@@ -135,13 +140,14 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
                                                                 f"AND {under} AND date > {_OPEN} AND {_IN_DAY})"))
     for code in LABELS:
         to, acts = ident(group(conn, code)), ACTS.get(code, set())
-        if POSTS[code]:
+        if POSTS[code] or "approve" in acts:
             found["documents"].append((f"jxc_posts_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                        f"{_next('documents')} AND date > {_OPEN} AND {_IN_DAY} AND {_documents(code)})"))
-        if code in _SIDES:
+        sides = "'AR', 'AP'" if "approve" in acts else _SIDES.get(code)
+        if sides:
             found["party_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                            f"{_next('party_entries')} AND {under} AND date > {_OPEN} AND "
-                                           f"side IN ({_SIDES[code]}))"))
+                                           f"side IN ({sides}))"))
         if _keeps_money(code):
             found["cash_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
                                           f"{_next('cash_entries')} AND {under} AND date > {_OPEN} AND {_IN_DAY})"))
@@ -160,6 +166,14 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
                               (f"jxc_change_{code}", "UPDATE", to, f"USING ({allowed}) WITH CHECK ({allowed})")]
     found["closes"] += [("jxc_close", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('closes')})"),
                         ("jxc_reopen", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (reopened_by = session_user)")]
+    # 过账需审核: a clerk submits as itself and may replace only its own waiting version; an approver
+    # decides what waits, signing the decision
+    found["pending"] += [("jxc_submit", "INSERT", "PUBLIC", "WITH CHECK (submitted_by = session_user AND "
+                                                         "state = 'waiting' AND decided_by IS NULL)"),
+                         ("jxc_replace", "UPDATE", "PUBLIC", "USING (submitted_by = session_user AND state = 'waiting') "
+                                                         "WITH CHECK (state = 'replaced' AND decided_by IS NULL)"),
+                         ("jxc_decide", "UPDATE", "PUBLIC", "USING (state = 'waiting') WITH CHECK "
+                                                        "(decided_by = session_user AND state IN ('approved', 'rejected'))")]
     for table in ("closing_stock", "closing_balances"):
         found[table].append(("jxc_snapshot", "INSERT", "PUBLIC",
                              "WITH CHECK (close = currval(pg_get_serial_sequence('closes', 'id')))"))
@@ -168,7 +182,7 @@ def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
 
 _UNDER_DOCUMENT = ("lines", "movements", "party_entries", "cash_entries")          # rows that belong to one document
 _SECURED = ("batches", "audit", "documents", *_UNDER_DOCUMENT, "order_closes", "closes", "closing_stock",
-            "closing_balances", "meta")
+            "closing_balances", "meta", "pending")
 
 
 def _row_security(conn) -> None:

@@ -10,7 +10,8 @@ from ..domain.tax import Figures
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one document: posted, already (posted before, unchanged) or error."""
+    """What became of one document: posted, already (posted before, unchanged) or error; with
+    过账需审核, waiting (for 审核) or rejected (驳回), and then ``pending`` is its submitted version."""
 
     doc_no: str
     journal: str
@@ -20,6 +21,7 @@ class Outcome:
     # a posted document's 增值税 figures by line number, as the ledger now holds them (its lines
     # with tax only): what 过账 writes back into the rows, without asking the ledger again
     figures: dict[int, Figures] = field(default_factory=dict, compare=False)
+    pending: object = field(default=None, compare=False)        # approvals.Pending
 
 
 @dataclass
@@ -38,6 +40,15 @@ class PostResult:
     @property
     def already(self) -> list[str]:
         return self._with("already")
+
+    @property
+    def waiting(self) -> list[str]:
+        """Documents kept for 审核 (submitted now or before, unchanged), not posted."""
+        return self._with("waiting")
+
+    @property
+    def rejected(self) -> list[str]:
+        return self._with("rejected")
 
     @property
     def problems(self) -> list[Problem]:

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .errors import LedgerError
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 _SOURCE = {"batch": int, "posted_at": str, "user": str, "workbook": str, "sheet": str, "row": int}
 
@@ -100,6 +100,14 @@ TABLES: dict[str, dict] = {
     # batch that changed it — standing until someone accepts it (or the count is reversed).
     "count_changes": {"columns": {"id": int, "movement": int, "batch": int, "old_qty": int, "new_qty": int,
                                   "accepted_at": str, "accepted_by": str}, "pk": "id"},
+    # 过账需审核: a document submitted and waiting for 审核 (never a figure of the books). One row per
+    # version submitted, kept: state waiting, then approved (batch: the post it became), rejected
+    # (reason) or replaced (the clerk changed it and submitted again). ``document`` is the Document
+    # as typed (JSON), posted on approval as any post; ``amount`` (cents) what the 待审核 sheet shows.
+    "pending": {"columns": {"id": int, "journal": str, "doc_no": str, "type": str, "date": str, "party": str,
+                            "amount": int, "document": str, "fingerprint": str, "submitted_by": str,
+                            "submitted_at": str, "workbook": str, "sheet": str, "row": int, "state": str,
+                            "decided_by": str, "decided_at": str, "reason": str, "batch": int}, "pk": "id"},
     # Who did what to the books, when and from where: posts, reversals, closes, users, refusals.
     "audit": {"columns": {"id": int, "at": str, "user": str, "action": str, "detail": str,
                           "workbook": str, "machine": str}, "pk": "id"},
@@ -131,6 +139,7 @@ INDEXES = [
     ("cash_entries", ["account", "pos"], False),
     ("cash_entries", ["doc"], False),
     ("voucher_exports", ["doc"], False),
+    ("pending", ["journal", "doc_no"], False),
 ]
 
 
@@ -182,7 +191,7 @@ def has_table(conn, name: str) -> bool:
 
 # What the questions can do without (an old ledger read as it is, which cannot be upgraded).
 _LATER = {"audit", "stock_keys", "closes", "closing_stock", "closing_balances", "order_closes", "users",
-          "count_changes", "accounts", "cash_entries", "voucher_exports"}
+          "count_changes", "accounts", "cash_entries", "voucher_exports", "pending"}
 _TAX_COLUMNS = {"lines": {"tax_rate": int, "price_with_tax": int, "tax": int, "total_with_tax": int, "covers": int},
                 "documents": {"invoice_type": str, "deductible": int}, "items": {"tax_rate": int},
                 "parties": {"tax_rate": int}}
@@ -352,6 +361,12 @@ def _upgrade_to_13(conn) -> None:
     _indexes(conn)
 
 
+def _upgrade_to_14(conn) -> None:
+    """Version 13 ledgers: documents waiting for 审核 (none waited before)."""
+    _table(conn, "pending")
+    _indexes(conn)
+
+
 def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
     for table, more in columns.items():
         for column, kind in more.items():
@@ -362,7 +377,7 @@ def _add_columns(conn, columns: dict[str, dict[str, type]]) -> None:
 # _UPGRADES[v - 1] takes version v to v + 1
 _UPGRADES: list[Callable] = [_upgrade_to_2, _upgrade_to_3, _upgrade_to_4, _upgrade_to_5, _upgrade_to_6,
                              _upgrade_to_7, _upgrade_to_8, _upgrade_to_9, _upgrade_to_10, _upgrade_to_11,
-                             _upgrade_to_12, _upgrade_to_13]
+                             _upgrade_to_12, _upgrade_to_13, _upgrade_to_14]
 
 
 class Transaction:

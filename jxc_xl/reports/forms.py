@@ -165,11 +165,13 @@ class _Rows:
 
 
 def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters: Masters,
-                    reversed_: bool, preparer: str = "", held: Held | None = None) -> Layout:
+                    reversed_: bool, preparer: str = "", held: Held | None = None,
+                    signed: dict[str, str] | None = None) -> Layout:
     """The printed 单据 of its kind (FORMS): company and title centred, its head fields, up to 12
     lines a page under a head repeated on each page (an item code its master holds as a number,
     ``held``, printed as that number), 合计 in figures and in 大写, 备注, and a line
-    for 制单人 (``preparer``) and each signature. A 收款单, 付款单 or 期初往来单 is a voucher: its
+    for 制单人 (``preparer``) and each signature (``signed``: those already signed, as 审核 by the
+    approver of a document posted under 过账需审核, after 制单人 when the form has no such line). A 收款单, 付款单 or 期初往来单 is a voucher: its
     fields and amount in a ruled box, no goods columns. The page header stays empty: the head
     says what the page is."""
     kind = DocType(doc["type"])
@@ -192,7 +194,10 @@ def document_layout(company: str, doc: sqlite3.Row, lines: list[tuple], masters:
     else:
         _voucher(out, doc, lines)
     out.add([])
-    out.line("　　".join([f"制单人：{preparer or BLANK}", *(f"{s}：{BLANK}" for s in form.signatures)]))
+    signed = signed or {}
+    extra = [f"{s}：{name}" for s, name in signed.items() if s not in form.signatures]
+    out.line("　　".join([f"制单人：{preparer or BLANK}", *extra,
+                         *(f"{s}：{signed.get(s) or BLANK}" for s in form.signatures)]))
     count = len(lines)
     breaks = [body_at + n for n in range(LINES_PER_PAGE, count, LINES_PER_PAGE)] if form.columns else []
     widths = _widths(out.rows[body_at - 1:body_at + count + 1], out.rows[:body_at]) if form.columns else VOUCHER_WIDTHS

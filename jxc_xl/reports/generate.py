@@ -1,4 +1,5 @@
-"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪, 开票跟踪, 资金, 资金日记账."""
+"""The generated sheets' rows, from the ledger: 库存, 应收, 应付, 台账, 订单跟踪, 开票跟踪, 资金, 资金日记账,
+and 待审核 where the ledger asks for 审核."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ from ..domain.model import INVOICE_DIRECTION, INVOICED, DocType, Item
 from ..domain.money import from_cents, from_qty_units
 from ..ledger.cash import CashLine
 from ..sheets.contract import (ACCOUNT_LABELS, CASH, CASH_JOURNAL, INVOICE_STATUS, JOURNAL, ORDER_STATUS, PAYABLES,
-                               RECEIVABLES, STOCK, SheetSpec)
+                               PENDING, RECEIVABLES, STOCK, WAITING, SheetSpec)
 from ..sheets.format import Exact
 
 
@@ -194,6 +195,19 @@ def journal_since(ledger: Ledger, held: tuple[str, int] | None, costs: bool = Tr
     return journal_rows(ledger)
 
 
+def pending_rows(ledger: Ledger) -> list[list]:
+    """待审核: every document waiting for 审核, oldest submission first."""
+    return [[p.label, p.doc_no, dt.date.fromisoformat(p.date), p.party or None, p.amount, p.submitted_by,
+             p.submitted_at.replace("T", " "), WAITING] for p in ledger.pending()]
+
+
+def approvals(ledger: Ledger) -> list[tuple[SheetSpec, list[list]]]:
+    """The 待审核 sheet, where the ledger asks for 审核 or something still waits (else none: a
+    one-clerk workbook is not given a sheet it has no use for)."""
+    rows = pending_rows(ledger)
+    return [(PENDING, rows)] if rows or ledger.approval_required() else []
+
+
 def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
     """库存, 应收, 应付, 订单跟踪, 开票跟踪, 资金 and 资金日记账 as the books stand on ``today``; 应收 and 应付
     (the specs marked ``as_of``) as of ``as_of`` instead when it is given: what was owed then, and how overdue."""
@@ -201,7 +215,7 @@ def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> l
     return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", aged)),
             (PAYABLES, aging_rows(ledger, "AP", aged)), (ORDER_STATUS, order_status_rows(ledger, today)),
             (INVOICE_STATUS, invoice_status_rows(ledger, today)), (CASH, cash_rows(ledger)),
-            (CASH_JOURNAL, cash_journal_rows(ledger))]
+            (CASH_JOURNAL, cash_journal_rows(ledger)), *approvals(ledger)]
 
 
 def generated(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:

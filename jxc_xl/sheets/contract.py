@@ -63,7 +63,8 @@ class SheetSpec:
     as_of: bool = False                    # … shown as of another day when asked (刷新 --as-of): 应收, 应付
     explains: str = ""                     # a generated sheet's rule its reader must know, in its note
     key: str = "单号"                       # the column whose value makes rows one document (发票: 发票号码)
-    optional: bool = False                 # a master a workbook may go without (账户, 科目)
+    optional: bool = False                 # a master a workbook may go without (账户, 科目); a generated sheet
+                                           # written only when needed (待审核), never over a user's own
     filled: tuple[tuple, ...] = ()         # the rows jxc new writes in (科目's defaults), the user's to edit
 
     @property
@@ -329,6 +330,14 @@ INVOICE_STATUS = SheetSpec("开票跟踪", "InvoiceStatus", "generated", (
     C("已开票", "Invoiced", "money", width=MONEY_WIDTH), C("未开票", "NotInvoiced", "money", width=MONEY_WIDTH),
     C("开票状态", "InvoiceState", width=10)),
     explains="价税合计已扣除以原单号退回的部分；列出有税额、未开足发票或本月开过票的销售出库和采购入库单")
+# 待审核 (过账需审核 = 是): every document waiting for 审核, for the 财务 or 老板 who approves; written
+# when the ledger asks for 审核 or something waits (a one-clerk workbook never sees it)
+PENDING = SheetSpec("待审核", "PendingApproval", "generated", (
+    C("单据类型", "DocType", width=12), C("单号", "DocNo", width=14), C("日期", "Date", "date"),
+    C("往来单位", "Party", "code", width=14, to="party"), C("金额", "Amount", "money", width=MONEY_WIDTH),
+    C("制单人", "SubmittedBy", width=10), C("提交时间", "SubmittedAt", width=18), STATUS),
+    explains="选中要审核的行，点 审核 或 驳回（或 jxc approve / jxc reject 工作簿 单号）；制单人不能审核自己的单据；"
+             "金额为价税合计（收付款为其金额）", optional=True)
 # Reports (jxc report / 生成报表): written whole from the ledger for a period, with title rows and a
 # 合计 row; 对账单 (jxc statement) and 打印 (jxc print) likewise, for a party or a document.
 _FIGURES = (C("期初数量", "OpeningQty", "qty"), C("期初金额", "OpeningValue", "money", cost=True),
@@ -382,7 +391,9 @@ AUDIT_LOG = SheetSpec("操作日志", "AuditLog", "report", (
 ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字冲销", "reverse_refused": "冲销被拒",
            "close_order": "关闭订单", "reopen_order": "取消关闭订单", "close": "结账", "reopen": "反结账",
            "restore": "恢复账簿", "close_refused": "结账被拒", "user_add": "添加用户", "user_disable": "停用用户",
-           "user_refused": "用户管理被拒", "vouchers": "生成凭证", "void_voucher": "作废凭证"}
+           "user_refused": "用户管理被拒", "vouchers": "生成凭证", "void_voucher": "作废凭证",
+           "submit": "提交审核", "approve": "审核", "approve_refused": "审核被拒", "reject": "驳回",
+           "reject_refused": "驳回被拒", "approval_setting": "过账需审核"}
 REPORTS = (SUMMARY, PROFIT, INCOME_STATEMENT, VAT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))
@@ -416,7 +427,8 @@ SETTING_KEYS = {"公司名称": "company", "company": "company", "账簿文件":
                 "信用控制": "credit_control", "creditcontrol": "credit_control",
                 "报表开始": "report_from", "reportfrom": "report_from", "报表结束": "report_to", "reportto": "report_to",
                 "制单人": "preparer", "preparedby": "preparer",
-                "纳税人类型": "taxpayer", "taxpayertype": "taxpayer", "默认税率": "default_rate", "defaulttaxrate": "default_rate"}
+                "纳税人类型": "taxpayer", "taxpayertype": "taxpayer", "默认税率": "default_rate", "defaulttaxrate": "default_rate",
+                "过账需审核": "approval", "approvalrequired": "approval"}
 TAXPAYER_TYPES = {"": "small", "小规模纳税人": "small", "小规模": "small", "small": "small",
                   "一般纳税人": "general", "一般": "general", "general": "general"}
 CREDIT_CONTROL = {"": "warn", "提示": "warn", "warn": "warn", "禁止": "block", "block": "block"}
@@ -425,6 +437,10 @@ POSTED = "已过账"
 POSTED_EN = "Posted"
 ERROR = "错误："
 ERROR_EN = "Error: "
+WAITING = "待审核"                     # 过账需审核: submitted, not posted, until a 财务 or 老板 approves it
+WAITING_EN = "Awaiting approval"
+REJECTED = "已驳回："                   # … and rejected, followed by the reason
+REJECTED_EN = "Rejected: "
 GENERATED_NOTE = "此表由系统根据账簿生成，每次“刷新/过账”都会整表重写，请勿在此录入。生成时间："
 
 

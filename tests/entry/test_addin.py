@@ -55,7 +55,7 @@ def test_every_button_calls_a_vba_sub_and_every_tag_is_a_python_route(built, vba
         rels = z.read("_rels/.rels").decode()
     assert "customUI/customUI.xml" in rels                     # Excel finds the ribbon
     buttons = ui.findall(".//c:button", NS)
-    assert len(buttons) == 17 and ui.find(".//c:tab", NS).get("label") == "进销存"
+    assert len(buttons) == 19 and ui.find(".//c:tab", NS).get("label") == "进销存"
     for button in buttons:
         module, sub = button.get("onAction").split(".")
         assert sub in subs(vba[module]), button.get("onAction")

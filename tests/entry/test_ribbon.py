@@ -221,7 +221,8 @@ def test_every_button_has_a_route_and_every_route_a_button():
     assert {b.get("tag") for b in buttons} == set(ribbon.ROUTES)
     assert {b.get("onAction") for b in buttons} == {"RibbonJxc.OnAction"}
     assert {b.get("label") for b in buttons} == {"校验", "过账", "刷新", "冲销", "盘点表", "新单号", "关闭订单", "结账", "反结账",
-                                                 "生成报表", "生成凭证", "对账单", "打印单据", "备份", "恢复", "设置", "帮助"}
+                                                 "生成报表", "生成凭证", "对账单", "打印单据", "备份", "恢复", "设置", "帮助",
+                                                 "审核", "驳回"}
 
 
 def test_to_excel_keeps_figures_exact_and_text_text():

@@ -24,7 +24,8 @@ from . import door, wire
 ROUTED = {"post": "", "reverse": "", "upsert_masters": "post", "remember_digests": "post",
           "close_month": "", "close_period": "close", "reopen": "", "close_order": "", "accept_count": "",
           "add_user": "", "disable_user": "", "export_vouchers": "", "void_voucher": "",
-          "set_cost_method": "users", "set_allow_negative": "users"}
+          "set_cost_method": "users", "set_allow_negative": "users", "set_approval_required": "users",
+          "approve": "", "reject": ""}
 SECRET = "password"             # an argument never kept in the inbox once its request is answered
 WAKE_SECONDS = 5.0              # a look at the inbox at least this often, woken or not
 

@@ -19,13 +19,14 @@ from ...domain.model import (Account, AccountKind, CostMethod, Document, DocType
 from ...domain.problems import Problem
 from ...domain.tax import Figures
 from ...domain.validate import Masters
+from ..approvals import Pending
 from ..counts import CountChange
 from ..results import Outcome, PostResult
 from ..vouchers import Entry, Voucher
 
 TYPES = {cls.__name__: cls for cls in (Account, AccountKind, CostMethod, Document, DocType, Item, Line, Party,
                                        PartyKind, Source, Warehouse, Problem, Figures, Masters, CountChange, Outcome,
-                                       PostResult, Entry, Voucher)}
+                                       PostResult, Entry, Voucher, Pending)}
 
 
 def dumps(value: object) -> str:
