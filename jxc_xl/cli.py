@@ -20,8 +20,8 @@ import click
 from . import __version__
 from .app.crash import log_crash
 from .ledger import Ledger, LedgerError
-from .ledger.schema import SCHEMA_VERSION
-from .ledger.store import is_server
+from .ledger.stores.schema import SCHEMA_VERSION
+from .ledger.stores.store import is_server
 
 
 def _fail(message: str) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Callable
 
 from .domain.money import from_cents, from_qty_units
-from .ledger import LedgerError, accounts, cash, orders, queries, store, users
+from .ledger import LedgerError, accounts, cash, queries
+from .ledger.engine import orders, users
+from .ledger.stores import store
 from .ledger.errors import file_error
 from .sheets.cells import to_code, to_date
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..ledger import Ledger, LedgerError
-from ..ledger.store import is_server
+from ..ledger.stores.store import is_server
 from ..sheets import parse
 from ..sheets.cells import to_date
 from ..sheets.book import Book, Table, read_table

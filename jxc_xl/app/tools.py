@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .inputs import read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult, restore
-from ..ledger.store import is_server, name_of
+from ..ledger.stores.store import is_server, name_of
 from .settings import check_location, read_settings
 from .statuses import StatusWriter, write_block
 from .usecases import Report, bulk, open_ledger, refresh_sheets

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
 from ..ledger import Ledger, LedgerError
-from ..ledger.store import MEMORY, is_server
+from ..ledger.stores.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
 from .statuses import StatusWriter, decided_statuses

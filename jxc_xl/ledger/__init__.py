@@ -26,14 +26,16 @@ from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.money import from_cents
 from ..domain.problems import Problem
 from ..domain.validate import Masters
-from . import (accounts, approvals, batch, cash, checks, copying, counts, documents, income, invoices, marks, meta, orders,
-               periods, queries, reporting, settlement, store, users)
-from . import vouchers as voucher_exports
-from . import masters as master_data
+from . import accounts, cash, income, queries, reporting
+from .engine import (approvals, batch, checks, counts, documents, invoices, marks, meta, orders, periods,
+                     settlement, users)
+from .stores import copying, store
+from .engine import vouchers as voucher_exports
+from .engine import masters as master_data
 from .errors import LedgerError, file_error
-from .recost import Settings
+from .engine.recost import Settings
 from .results import AuditRow, Outcome, PostResult
-from .schema import Transaction
+from .stores.schema import Transaction
 
 
 def _file_errors(cls):

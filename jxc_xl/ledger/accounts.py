@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain.money import ZERO, from_cents
-from . import settlement
+from .engine import settlement
 from .queries import day, filters
 
 BUCKETS = ("not_due", "0-30", "31-60", "61-90", "91-120", "120+")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..domain.model import DocType
 from ..domain.money import from_cents
-from .posting import CASH_RULES
+from .engine.posting import CASH_RULES
 from .queries import day
 
 

@@ -86,7 +86,7 @@ def file_error(path: str | Path, exc: Exception) -> LedgerError | None:
     """The LedgerError an SQLite or server error stands for, or None when it is not about the
     books' file or server."""
     if type(exc).__module__.startswith("psycopg"):
-        from . import postgres
+        from .stores import postgres
         return postgres.error(str(path), exc)
     if not isinstance(exc, sqlite3.Error):
         return None

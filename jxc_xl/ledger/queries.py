@@ -13,7 +13,7 @@ from ..domain import order
 from ..domain.money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio,
                      round_unit_cost, scaled_text_sql)
 
-from .schema import has_table
+from .stores.schema import has_table
 
 _FAR = "9999-12-31"
 

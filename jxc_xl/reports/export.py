@@ -18,7 +18,7 @@ import sqlite_utils
 from ..domain.model import DOC_TYPE_LABELS
 from ..domain.money import MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, scaled_text_sql
 from ..ledger import Ledger
-from ..ledger.schema import TABLES
+from ..ledger.stores.schema import TABLES
 
 MARK = "jxc_export"           # the table that says a file is an export (and so may be replaced)
 # the ledger's tables written out, in an order that puts each before those that refer to it,

@@ -10,7 +10,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from jxc_xl import Ledger, lookup
-from jxc_xl.ledger import settlement
+from jxc_xl.ledger.engine import settlement
 from jxc_xl.cli import main
 
 from ..wb import purchase, type_rows

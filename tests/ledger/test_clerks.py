@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from jxc_xl import Ledger
-from jxc_xl.ledger.postgres import COPIED_FROM
+from jxc_xl.ledger.stores.postgres import COPIED_FROM
 
 from ..conftest import login, standard_masters
 from ..dsl import docs, stock_rows

@@ -336,7 +336,7 @@ def test_every_ledger_row_is_traceable_to_batch_user_and_source_row(ledger):
 
 def test_crash_mid_batch_leaves_the_ledger_as_it_was(ledger, monkeypatch):
     post_ok(ledger, "| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 4 | 5 | | |")
-    from jxc_xl.ledger import posting
+    from jxc_xl.ledger.engine import posting
     real = posting.Writer.write
     calls = []
 
@@ -483,7 +483,7 @@ def test_a_version_1_ledger_is_upgraded_on_opening(ledger_file):
         led.conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with Ledger.open(ledger_path) as led:
         assert [tuple(r) for r in led.conn.execute("SELECT m.touched, d.batch FROM movements m JOIN documents d ON d.id = m.doc")] == [(1, 1)]
-        from jxc_xl.ledger.schema import SCHEMA_VERSION
+        from jxc_xl.ledger.stores.schema import SCHEMA_VERSION
         assert led._meta("schema_version") == str(SCHEMA_VERSION) and led.verify() == []
         post_ok(led, "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 1 | 9 | | |")
 

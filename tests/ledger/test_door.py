@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from jxc_xl import Ledger, LedgerError
 from jxc_xl.cli import main
-from jxc_xl.ledger.schema import TABLES
+from jxc_xl.ledger.stores.schema import TABLES
 from jxc_xl.ledger.server import clerk as clerk_side
 from jxc_xl.ledger.server import door
 

@@ -14,8 +14,8 @@ import pytest
 
 from jxc_xl import Ledger, LedgerError
 from jxc_xl.ledger import restore
-from jxc_xl.ledger.schema import SCHEMA_VERSION
-from jxc_xl.ledger.sqlite import APPLICATION_ID
+from jxc_xl.ledger.stores.schema import SCHEMA_VERSION
+from jxc_xl.ledger.stores.sqlite import APPLICATION_ID
 
 from ..conftest import standard_masters
 from ..dsl import docs, stock_rows

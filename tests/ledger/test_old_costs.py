@@ -17,7 +17,7 @@ from jxc_xl import Document, Ledger, Line
 from jxc_xl.cli import main
 from jxc_xl.domain.costing import fifo, moving_average
 from jxc_xl.domain.money import prorate
-from jxc_xl.ledger import recost
+from jxc_xl.ledger.engine import recost
 
 from ..conftest import login, standard_masters
 

@@ -19,9 +19,9 @@ import pytest
 from jxc_xl import Document, Ledger, Line
 from jxc_xl.domain import order
 from jxc_xl.domain.model import DocType
-from jxc_xl.ledger import slots
-from jxc_xl.ledger.posting import RANK
-from jxc_xl.ledger.schema import SCHEMA_VERSION, _indexes
+from jxc_xl.ledger.engine import slots
+from jxc_xl.ledger.engine.posting import RANK
+from jxc_xl.ledger.stores.schema import SCHEMA_VERSION, _indexes
 from tests.conftest import login, standard_masters
 from tests.dsl import docs
 from tests.tax.test_tax_upgrade import _figures

@@ -190,7 +190,7 @@ def test_the_fast_path_stores_the_figures_of_the_decimal_reference_path(ops, met
     tax deductible) or not: the same outcomes, the same messages, every stored row the same."""
     import dataclasses
     from jxc_xl.domain import validate as checks
-    from jxc_xl.ledger import recost
+    from jxc_xl.ledger.engine import recost
     documents = taxed(build(ops, one_way_transfers=method == "monthly_average"), taxes)
     cut = rnd.randrange(len(documents) + 1)
     batches = [documents[cut:], documents[:cut]]          # the second batch is mostly back-dated

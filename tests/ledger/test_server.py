@@ -16,7 +16,7 @@ from jxc_xl import Ledger, LedgerError, lookup
 from jxc_xl.domain import order
 from jxc_xl.domain.model import Account, Document, DocType
 from jxc_xl.cli import main
-from jxc_xl.ledger.copying import differences
+from jxc_xl.ledger.stores.copying import differences
 
 from ..conftest import login, standard_masters
 from ..dsl import docs, stock_rows

@@ -9,7 +9,7 @@ import datetime as dt
 import sqlite3
 
 from jxc_xl import Ledger
-from jxc_xl.ledger.schema import _SOURCE, SCHEMA_VERSION
+from jxc_xl.ledger.stores.schema import _SOURCE, SCHEMA_VERSION
 from tests.conftest import login, standard_masters
 from tests.dsl import docs
 from tests.tax.test_tax_upgrade import _figures

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from jxc_xl import Ledger
 from jxc_xl.cli import main
-from jxc_xl.ledger.schema import _TAX_COLUMNS, SCHEMA_VERSION
+from jxc_xl.ledger.stores.schema import _TAX_COLUMNS, SCHEMA_VERSION
 from tests.conftest import login
 from tests.dsl import stock_rows
 from tests.tax.conftest import cells, taxed_book

@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 
 from jxc_xl.domain.model import Document, Line
-from jxc_xl.ledger import documents
+from jxc_xl.ledger.engine import documents
 from tests.tax.conftest import cells, taxed_book
 from tests.wb import post
 

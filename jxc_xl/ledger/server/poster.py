@@ -14,9 +14,10 @@ import json
 from typing import Callable
 
 from ...domain.roles import POSTS, may
-from .. import Ledger, users
+from .. import Ledger
+from ..engine import users
 from ..errors import LedgerError
-from ..grants import group
+from .grants import group
 from . import door, wire
 
 # what a clerk may ask, and what the department must be able to do for it beyond what the engine

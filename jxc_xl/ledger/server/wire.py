@@ -19,10 +19,10 @@ from ...domain.model import (Account, AccountKind, CostMethod, Document, DocType
 from ...domain.problems import Problem
 from ...domain.tax import Figures
 from ...domain.validate import Masters
-from ..approvals import Pending
-from ..counts import CountChange
+from ..engine.approvals import Pending
+from ..engine.counts import CountChange
 from ..results import Outcome, PostResult
-from ..vouchers import Entry, Voucher
+from ..engine.vouchers import Entry, Voucher
 
 TYPES = {cls.__name__: cls for cls in (Account, AccountKind, CostMethod, Document, DocType, Item, Line, Party,
                                        PartyKind, Source, Warehouse, Problem, Figures, Masters, CountChange, Outcome,

@@ -17,10 +17,10 @@ import heapq
 import sqlite3
 from dataclasses import dataclass, field, replace
 
-from ..domain import costing, order
-from ..domain.model import CostMethod
-from ..domain.money import (ZERO, div_half_up, from_cents, from_qty_units, from_unit_cost_units, prorate, ratio,
-                     to_cents, to_qty_units, to_unit_cost_units)
+from ...domain import costing, order
+from ...domain.model import CostMethod
+from ...domain.money import (ZERO, div_half_up, from_cents, from_qty_units, from_unit_cost_units, prorate, ratio,
+                             to_cents, to_qty_units, to_unit_cost_units)
 
 Key = tuple[str, str]
 _COLUMNS = ("id, doc, date, pos, item, warehouse, direction, rule, base_qty, fixed_value, given_unit_cost, link, "

@@ -12,18 +12,18 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, Document, DocType, Line, PartyKind
-from ..domain.money import (ZERO, cost_of, from_cents, from_qty_units, from_rate_units, memo, mul_money, qty_text,
-                            to_cents, to_qty_units, to_rate_units, to_unit_cost_units)
-from ..domain.problems import Problem
-from ..domain.tax import Figures, Mismatch
-from ..domain.validate import Masters, line_figures
-from ..domain import order
+from ...domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, Document, DocType, Line, PartyKind
+from ...domain.money import (ZERO, cost_of, from_cents, from_qty_units, from_rate_units, memo, mul_money, qty_text,
+                             to_cents, to_qty_units, to_rate_units, to_unit_cost_units)
+from ...domain.problems import Problem
+from ...domain.tax import Figures, Mismatch
+from ...domain.validate import Masters, line_figures
+from ...domain import order
 from . import invoices, orders, settlement, slots
 from .documents import posted_figures
 from . import recost as recosting
 from .recost import Failure, Key, Settings, recost
-from .schema import TABLES, quoted
+from ..stores.schema import TABLES, quoted
 
 # Within a day: openings and orders first (a receipt may fulfil an order of the same day), counts
 # later, invoices last (an invoice covers a shipment of its own day, whatever their numbers).

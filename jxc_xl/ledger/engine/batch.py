@@ -10,17 +10,17 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING, Callable
 
-from ..domain.model import ORDER_TYPES, Document, DocType
-from ..domain.problems import Problem
-from ..domain.roles import LABELS, can_do, may_post
-from ..domain.validate import Masters, check_reversal_date, validate
+from ...domain.model import ORDER_TYPES, Document, DocType
+from ...domain.problems import Problem
+from ...domain.roles import LABELS, can_do, may_post
+from ...domain.validate import Masters, check_reversal_date, validate
 from . import counts, meta, orders, users, vouchers
 from .posting import Stamp, Writer, dependents, doc_order
 from .recost import cost_queued, recost
-from .results import Outcome, PostResult
+from ..results import Outcome, PostResult
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 Latest = dict[tuple[str, str], sqlite3.Row]
 

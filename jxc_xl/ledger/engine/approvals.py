@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..domain.model import Document, DocType
-from ..domain.money import from_cents, mul_money, to_cents
-from ..domain.problems import Problem
-from ..domain.roles import LABELS
-from ..domain.validate import Masters, validate
+from ...domain.model import Document, DocType
+from ...domain.money import from_cents, mul_money, to_cents
+from ...domain.problems import Problem
+from ...domain.roles import LABELS
+from ...domain.validate import Masters, validate
 from . import batch, meta, users
-from .results import Outcome, PostResult
-from .schema import has_table
+from ..results import Outcome, PostResult
+from ..stores.schema import has_table
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 WAITING, APPROVED, REJECTED, REPLACED = "waiting", "approved", "rejected", "replaced"
 SETTING = "approval_required"

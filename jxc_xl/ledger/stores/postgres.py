@@ -25,7 +25,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import tuple_row
 from psycopg.types.numeric import NumericLoader
 
-from .errors import LedgerError
+from ..errors import LedgerError
 
 LOCK_SECONDS = 120
 IDLE_SECONDS = 600              # a PC gone mid-post holds the books no longer than this
@@ -201,15 +201,15 @@ class Connection:
 
     def secure(self) -> None:
         """The departments' roles, grants and row-level security (see :mod:`.grants`)."""
-        from . import grants
+        from ..server import grants
         grants.apply(self)
 
     def enrol(self, name: str, role: str, password: str | None) -> None:
-        from . import grants
+        from ..server import grants
         grants.enrol(self, name, role, password)
 
     def disable(self, name: str) -> None:
-        from . import grants
+        from ..server import grants
         grants.disable(self, name)
 
     def renumber(self, table: str) -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 
-from ..domain import order
-from .errors import LedgerError
+from ...domain import order
+from ..errors import LedgerError
 
 GAP = 1 << 10        # slots left between two documents appended to a day (and after renumbering)
 

@@ -11,13 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..domain.model import DocType
-from ..domain.problems import Problem
-from ..domain.vouchers import RED_TYPES, VOUCHERED, Entry, cash_use, entries
+from ...domain.model import DocType
+from ...domain.problems import Problem
+from ...domain.vouchers import RED_TYPES, VOUCHERED, Entry, cash_use, entries
 from . import meta, users
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 WORD = "记"
 _PARTY_USES = {("AR", ""): ("应收", 1), ("AR", "advance"): ("预收", 1), ("AP", ""): ("应付", -1),

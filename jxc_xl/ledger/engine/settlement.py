@@ -23,9 +23,9 @@ import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..domain.model import DocType
-from ..domain.money import from_cents, to_cents
-from .queries import day
+from ...domain.model import DocType
+from ...domain.money import from_cents, to_cents
+from ..queries import day
 
 ADVANCE = "advance"
 # the order a 预收/预付 may name in 订单号 (定向抵扣)

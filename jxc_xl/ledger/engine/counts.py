@@ -14,15 +14,15 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..domain.model import DocType
-from ..domain.money import from_qty_units
-from ..domain.problems import Problem
-from ..domain.roles import may_post
+from ...domain.model import DocType
+from ...domain.money import from_qty_units
+from ...domain.problems import Problem
+from ...domain.roles import may_post
 from . import meta, users
-from .schema import has_table
+from ..stores.schema import has_table
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 
 @dataclass(frozen=True)

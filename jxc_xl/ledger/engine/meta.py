@@ -10,14 +10,14 @@ import getpass
 import platform
 from typing import TYPE_CHECKING
 
-from ..domain.model import CostMethod
-from ..domain.problems import Problem
+from ...domain.model import CostMethod
+from ...domain.problems import Problem
 from .recost import Settings
-from .results import AuditRow
-from .schema import SCHEMA_VERSION, has_table, upsert
+from ..results import AuditRow
+from ..stores.schema import SCHEMA_VERSION, has_table, upsert
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 COSTING_FROM = "costing_from"        # the day this version's costing conventions start (see .conventions)
 CONVENTIONS_VERSION = 9              # the schema version that brought them

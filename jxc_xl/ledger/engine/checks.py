@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..domain.money import from_cents, from_qty_units
+from ...domain.money import from_cents, from_qty_units
 from .recost import Settings, recost
-from .schema import has_table
+from ..stores.schema import has_table
 
 _RUNNING = (
     "SELECT r.item, r.warehouse, r.date, d.doc_no, l.line_no, r.bal_qty, r.bal_value, r.rq, r.rv FROM "

@@ -12,16 +12,17 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING
 
-from ..domain.model import DocType
-from ..domain.money import from_cents, qty_text
-from ..domain.problems import Problem
-from . import cash, checks, conventions, counts, meta
-from ..domain import order
-from .queries import balances
-from .schema import has_table
+from ...domain.model import DocType
+from ...domain.money import from_cents, qty_text
+from ...domain.problems import Problem
+from .. import cash
+from . import checks, conventions, counts, meta
+from ...domain import order
+from ..queries import balances
+from ..stores.schema import has_table
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 
 def close(ledger: Ledger, through: dt.date, user: str | None, workbook: str, checked: bool,

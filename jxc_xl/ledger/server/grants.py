@@ -14,13 +14,13 @@ no write privilege left they bind nothing but reading, which they leave open.
 """
 from __future__ import annotations
 
-from ..domain import order
-from ..domain.model import ORDER_TYPES, DocType
-from ..domain.roles import ACTS, LABELS, POSTS
-from .errors import LedgerError
-from .posting import CASH_RULES
-from .schema import TABLES
-from .server import door
+from ...domain import order
+from ...domain.model import ORDER_TYPES, DocType
+from ...domain.roles import ACTS, LABELS, POSTS
+from ..errors import LedgerError
+from ..engine.posting import CASH_RULES
+from ..stores.schema import TABLES
+from . import door
 
 # the settings (meta keys) each act writes
 _SETTINGS = {"close": ("closed_through", "costing_from"),

@@ -7,13 +7,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..domain.problems import Problem
-from ..domain.roles import ACT_LABELS, LABELS, ROLES, can_do, may, sees_costs
+from ...domain.problems import Problem
+from ...domain.roles import ACT_LABELS, LABELS, ROLES, can_do, may, sees_costs
 from . import meta
-from .schema import has_table, upsert
+from ..stores.schema import has_table, upsert
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 
 @dataclass(frozen=True)

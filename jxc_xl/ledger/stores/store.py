@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import schema
-from .errors import LedgerError, file_error
+from ..errors import LedgerError, file_error
 from .sqlite import BUSY_SECONDS, Connection
 
 MEMORY = ":memory:"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
-from .errors import LedgerError
+from ..errors import LedgerError
 from .schema import TABLES, Transaction, quoted
 
 if TYPE_CHECKING:
-    from . import Ledger
+    from .. import Ledger
 
 PAGE = 5000          # rows read and written at a time, so a large ledger never sits in memory whole
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ..domain.model import INVOICED, DocType
+from ...domain.model import INVOICED, DocType
 
 _STANDING = "{t}.reversal = 0 AND {t}.reversed_by IS NULL"
 _RETURNED = ("SELECT r.source_doc, SUM(l.total_with_tax) FROM documents r JOIN lines l ON l.doc = r.id WHERE "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Callable
 
-from .errors import LedgerError
+from ..errors import LedgerError
 
 SCHEMA_VERSION = 14
 
@@ -205,7 +205,7 @@ _LATER_COLUMNS = {"lines": {"order_line", "delivery_date", *_TAX_COLUMNS["lines"
 def readable(conn) -> bool:
     """Whether the tables and columns the questions read are all there (an older ledger
     opened read-only, which cannot be upgraded), its order keys integers (schema 13)."""
-    from . import slots
+    from ..engine import slots
     if slots.texts(conn):
         return False
     for name, spec in TABLES.items():
@@ -319,7 +319,7 @@ def _upgrade_to_8(conn) -> None:
 def _upgrade_to_9(conn) -> None:
     """Version 8 ledgers, costed by the earlier conventions: this version's start the day after
     the closed period, and everything after it is recosted by them (see ledger.conventions)."""
-    from . import conventions, slots
+    from ..engine import conventions, slots
     if slots.texts(conn):            # (the recost below reads integer keys: schema 13's, made now)
         slots.upgrade(conn)
     conventions.upgrade(conn)
@@ -355,7 +355,7 @@ def _upgrade_to_12(conn) -> None:
 
 def _upgrade_to_13(conn) -> None:
     """Version 12 ledgers: the order key an integer (domain.order), every book's order kept."""
-    from . import slots
+    from ..engine import slots
     if slots.texts(conn):            # (one upgraded from version 8 or older was given them at 9)
         slots.upgrade(conn)
     _indexes(conn)

@@ -11,9 +11,9 @@ import datetime as dt
 import sqlite3
 from decimal import Decimal
 
-from ..domain.model import Document, DocType, Line, Source
-from ..domain.money import from_cents, from_qty_units, from_rate_units, from_unit_cost_units
-from ..domain.tax import Figures
+from ...domain.model import Document, DocType, Line, Source
+from ...domain.money import from_cents, from_qty_units, from_rate_units, from_unit_cost_units
+from ...domain.tax import Figures
 
 _STANDING = ("SELECT * FROM documents WHERE journal = ? AND doc_no = ? AND reversal = 0 "
              "ORDER BY revision DESC LIMIT 1")

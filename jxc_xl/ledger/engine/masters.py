@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..domain.model import Account, Item, Party, PartyKind, Warehouse
-from ..domain.money import (from_cents, from_qty_units, from_rate_units, from_unit_cost_units, to_cents,
-                            to_qty_units, to_rate_units, to_unit_cost_units)
-from ..domain.problems import Problem
-from ..domain.validate import Masters, check_items, check_parties
-from .schema import TABLES, upsert
+from ...domain.model import Account, Item, Party, PartyKind, Warehouse
+from ...domain.money import (from_cents, from_qty_units, from_rate_units, from_unit_cost_units, to_cents,
+                             to_qty_units, to_rate_units, to_unit_cost_units)
+from ...domain.problems import Problem
+from ...domain.validate import Masters, check_items, check_parties
+from ..stores.schema import TABLES, upsert
 
 
 def _opt(value, convert):

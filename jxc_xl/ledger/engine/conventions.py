@@ -17,9 +17,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ..domain.money import from_cents
+from ...domain.money import from_cents
 from . import meta
-from .errors import LedgerError
+from ..errors import LedgerError
 from .recost import recost
 
 _FIGURES = "SELECT id, qty, value, unit_cost, bal_qty, bal_value, last_unit FROM movements WHERE date >= ?"
