@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from ..domain.money import from_cents, from_qty_units
-from .recost import Settings, recost
+from .recost import Settings, check
 from .schema import has_table
 
 _RUNNING = (
@@ -35,7 +35,7 @@ def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
     if has_table(conn, "stock_keys"):             # (an old ledger read as it is has none yet)
         listed = {(r[0], r[1]) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}
         differences += [f"{item}@{wh}: 有出入库却不在 stock_keys" for item, wh in sorted(keys.keys() - listed)]
-    found = recost(conn, settings, keys, dry_run=True)
+    found = check(conn, settings)
     differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found.differences]
     if found.failure:
         differences.append(f"{found.failure.item}@{found.failure.warehouse}: 重算失败：{_FAILURES[found.failure.kind]}")

@@ -121,6 +121,32 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, str], 
     return replayed
 
 
+def check(conn: sqlite3.Connection, settings: Settings) -> Replayed:
+    """The ledger's self-check: what :func:`recost` of every key with movements finds on a dry run
+    (the same failure, the same differences in the same order), the movements read in one pass
+    instead of a query per key. Measured on the 100,000-movement bench book (5,000 keys): the
+    queries per key were ~1.4 s of 核对's 2.4 s self-check."""
+    since = settings.since
+    start = costing.METHODS[settings.method].replay_start(since)
+    keys: dict[Key, tuple[list, list]] = {}        # key → (its movements before start, those from it)
+    for row in conn.tuples(f"SELECT item, warehouse, pos < ?, {_REPLAYED} FROM movements "
+                           "ORDER BY item, warehouse, pos", (start,)):
+        keys.setdefault((row[0], row[1]), ([], []))[0 if row[2] else 1].append(row[3:])
+    links = {row[_LINK] for _, rows in keys.values() for row in rows if row[_RULE] == "linked"}
+    sources = {row[_ID]: (row[_QTY], row[_QTY + 1], *key)       # as _sources reads them: qty, value, key
+               for key, (before, rows) in keys.items() for row in before + rows if row[_ID] in links}
+    replayed = Replayed()
+    for key in sorted(keys):                   # recost's order: the earliest pos (all alike), then the key
+        before, rows = keys[key]
+        last = before[-1] if before else None
+        prev = None if last is None else (*last[_STORED][3:5], last[-1], last[_POS])   # as _replay reads it
+        result = _replayed(conn, settings, key, start, prev, rows, sources)
+        if isinstance(result, Failure):
+            return Replayed(failure=result)
+        replayed.differences.extend(result[0])
+    return replayed
+
+
 def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
     item, warehouse = key
     method = costing.METHODS[settings.method]
@@ -129,7 +155,15 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: str):
                         "AND pos < ? ORDER BY pos DESC LIMIT 1", (item, warehouse, start)).fetchone()
     rows = conn.tuples(f"SELECT {_REPLAYED} FROM movements WHERE item=? AND warehouse=? AND pos >= ? "
                        "ORDER BY pos", (item, warehouse, start))
-    sources = _sources(conn, rows)
+    return _replayed(conn, settings, key, start, prev, rows, _sources(conn, rows))
+
+
+def _replayed(conn: sqlite3.Connection, settings: Settings, key: Key, start: str, prev, rows: list[tuple],
+              sources: dict[int, tuple]):
+    """One key's movements from ``start`` (after ``prev``, the one before them as stored) replayed:
+    (the changed figures, the count lines they change), or the failure that stops them."""
+    item, warehouse = key
+    method = costing.METHODS[settings.method]
     opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else "")
     if hasattr(method, "carry") and start < settings.since:
         rows, opening = _carried(method, settings, key, rows, sources)
