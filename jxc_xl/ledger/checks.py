@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from ..domain.money import from_cents, from_qty_units
-from .recost import Settings, check
+from .recost import COLUMN_AT, Settings, by_key, check
 from .schema import has_table
 
 _RUNNING = (
@@ -27,19 +27,38 @@ _FAILURES = {"shortage": "库存不足", "no_cost": "没有可参照的单位成
 
 
 def figures(conn: sqlite3.Connection, settings: Settings) -> list[str]:
-    """Every running balance against the sum of its movements, every cost against a replay."""
-    differences = [
-        f"{item}@{wh} {pos}: 结存 {from_qty_units(bq)}/{from_cents(bv)} ≠ 累计 {from_qty_units(sq)}/{from_cents(sv)}"
-        for item, wh, pos, bq, bv, sq, sv in conn.execute(_RUNNING)]
-    keys = {(r[0], r[1]): "" for r in conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
+    """Every running balance against the sum of its movements, every cost against a replay: both
+    from one read of the movements (:func:`recost.by_key`)."""
+    keys = by_key(conn, settings)
+    differences = [f"{item}@{wh} {pos}: 结存 {from_qty_units(bq)}/{from_cents(bv)} ≠ 累计 {from_qty_units(sq)}/{from_cents(sv)}"
+                   for item, wh, pos, bq, bv, sq, sv in unbalanced(keys)]
     if has_table(conn, "stock_keys"):             # (an old ledger read as it is has none yet)
         listed = {(r[0], r[1]) for r in conn.execute("SELECT item, warehouse FROM stock_keys")}
         differences += [f"{item}@{wh}: 有出入库却不在 stock_keys" for item, wh in sorted(keys.keys() - listed)]
-    found = check(conn, settings)
+    found = check(conn, settings, keys)
     differences += [f"movement {u[-1]}: 重算成本与账簿不符 {u[:-1]}" for u in found.differences]
     if found.failure:
         differences.append(f"{found.failure.item}@{found.failure.warehouse}: 重算失败：{_FAILURES[found.failure.kind]}")
     return differences
+
+
+def unbalanced(keys: dict) -> list[tuple]:
+    """The movements whose stored balance is not the running sum of their key's quantities and
+    values (SQL's SUM, NULLs left out, as :data:`_RUNNING` asks it, kept as the reference): item,
+    warehouse, pos, stored and summed balances — in ledger order, key by key."""
+    pos, qty, value, bal_qty, bal_value = (COLUMN_AT[name] for name in ("pos", "qty", "value", "bal_qty", "bal_value"))
+    found = []
+    for (item, wh), (before, after) in sorted(keys.items()):
+        sq = sv = None
+        for row in before + after:
+            if row[qty] is not None:
+                sq = row[qty] + (sq or 0)
+            if row[value] is not None:
+                sv = row[value] + (sv or 0)
+            bq, bv = row[bal_qty], row[bal_value]
+            if (bq is not None and sq is not None and bq != sq) or (bv is not None and sv is not None and bv != sv):
+                found.append((item, wh, row[pos], bq, bv, sq, sv))
+    return found
 
 
 # A document as the checks name it: its 单号, and whether it is a 红字冲销.
