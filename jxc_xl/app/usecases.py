@@ -368,8 +368,8 @@ def _same_rows(spec: SheetSpec) -> Callable[[list, list], bool]:
     (calamine reads a number as float and an empty cell as ""): then every cell is the figure
     :func:`_plain` would find equal, and the row needs no cell worked out. Each ledger value is
     turned into its cell once (:func:`_as_cell`); one that might read back as a figure it is not
-    becomes :data:`_NEVER`. Measured on the 100,000-line bench book: the comparison of 台账's
-    1.2 million cells went from 4.6 s to (see below)."""
+    becomes :data:`_NEVER`. Measured on the 100,000-line bench book (a loaded 2-core machine, same
+    run): 台账's 1.2 million cells compared in 1.2–1.5 s, against 5.2–6.0 s cell by cell."""
     width = _width(spec)
     seen: dict[tuple[type, object], object] = {}
 
