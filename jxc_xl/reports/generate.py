@@ -8,6 +8,7 @@ from decimal import Decimal
 from ..ledger import Ledger
 from ..ledger.accounts import BUCKETS
 from ..domain.model import INVOICE_DIRECTION, INVOICED, DocType, Item
+from ..domain.validate import Masters
 from ..domain.money import from_cents, from_qty_units
 from ..ledger.cash import CashLine
 from ..sheets.contract import (ACCOUNT_LABELS, CASH, CASH_JOURNAL, INVOICE_STATUS, JOURNAL, ORDER_STATUS, PAYABLES,
@@ -32,11 +33,11 @@ def item_alert(item: Item | None, available: Decimal, on_order: Decimal) -> str 
     return HIGH if item.max_qty is not None and total > item.max_qty else None
 
 
-def stock_rows(ledger: Ledger) -> list[list]:
+def stock_rows(ledger: Ledger, masters: Masters | None = None) -> list[list]:
     """Every item × warehouse with stock, short of its safety stock or with open orders: its
     alert (缺货 where the row's own 数量 is not above 0, else its item's, see item_alert), what is
     on order (采购在途), committed (销售待发) and available (数量 − 销售待发)."""
-    masters = ledger.masters()
+    masters = masters or ledger.masters()
     waiting: dict[tuple[str, str], list[Decimal]] = {}
     for (kind, item, warehouse), units in ledger.open_quantities().items():
         found = waiting.setdefault((item, warehouse), [Decimal(0), Decimal(0)])
@@ -64,9 +65,9 @@ def stock_rows(ledger: Ledger) -> list[list]:
     return rows
 
 
-def order_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
+def order_status_rows(ledger: Ledger, today: dt.date, masters: Masters | None = None) -> list[list]:
     """订单跟踪: every order item still open, and those closed or completed this month."""
-    names = {sku: item.name for sku, item in ledger.masters().items.items()}
+    names = {sku: item.name for sku, item in (masters or ledger.masters()).items.items()}
     first = today.replace(day=1).isoformat()
     rows = []
     for line in ledger.order_lines():
@@ -102,10 +103,10 @@ def invoice_status_rows(ledger: Ledger, today: dt.date) -> list[list]:
     return rows
 
 
-def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
+def aging_rows(ledger: Ledger, side: str, today: dt.date, masters: Masters | None = None) -> list[list]:
     """One row per party with a balance: the balance, its credit not yet applied, its aging
     buckets, its credit limit."""
-    parties = ledger.masters().parties
+    parties = (masters or ledger.masters()).parties
     rows = []
     for a in ledger.aging(today, side):
         party = parties.get(a.party)
@@ -116,11 +117,11 @@ def aging_rows(ledger: Ledger, side: str, today: dt.date) -> list[list]:
     return rows
 
 
-def cash_rows(ledger: Ledger, as_of: dt.date | None = None) -> list[list]:
+def cash_rows(ledger: Ledger, as_of: dt.date | None = None, masters: Masters | None = None) -> list[list]:
     """资金: every account of 账户 (one never used holds 0), and any other the books moved money
     through, by code: its balance after the last posted movement (or at the end of ``as_of``),
     marked when below zero."""
-    accounts = ledger.masters().accounts
+    accounts = (masters or ledger.masters()).accounts
     held = ledger.cash(as_of)
     rows = []
     for code in sorted(accounts.keys() | held.keys()):
@@ -211,10 +212,10 @@ def approvals(ledger: Ledger) -> list[tuple[SheetSpec, list[list]]]:
 def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
     """库存, 应收, 应付, 订单跟踪, 开票跟踪, 资金 and 资金日记账 as the books stand on ``today``; 应收 and 应付
     (the specs marked ``as_of``) as of ``as_of`` instead when it is given: what was owed then, and how overdue."""
-    aged = as_of or today
-    return [(STOCK, stock_rows(ledger)), (RECEIVABLES, aging_rows(ledger, "AR", aged)),
-            (PAYABLES, aging_rows(ledger, "AP", aged)), (ORDER_STATUS, order_status_rows(ledger, today)),
-            (INVOICE_STATUS, invoice_status_rows(ledger, today)), (CASH, cash_rows(ledger)),
+    aged, masters = as_of or today, ledger.masters()      # read once: 5,000 items were 0.2 s a read, read 5 times
+    return [(STOCK, stock_rows(ledger, masters)), (RECEIVABLES, aging_rows(ledger, "AR", aged, masters)),
+            (PAYABLES, aging_rows(ledger, "AP", aged, masters)), (ORDER_STATUS, order_status_rows(ledger, today, masters)),
+            (INVOICE_STATUS, invoice_status_rows(ledger, today)), (CASH, cash_rows(ledger, masters=masters)),
             (CASH_JOURNAL, cash_journal_rows(ledger)), *approvals(ledger)]
 
 

@@ -121,6 +121,43 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, int], 
     return replayed
 
 
+# Where a replayed row (:data:`_REPLAYED`) holds its pos and its figures, by name, for a check that reads them.
+COLUMN_AT = {"pos": _POS, **{name: _QTY + n for n, name in enumerate(("qty", "value", "unit_cost", "bal_qty",
+                                                                       "bal_value", "last_unit"))}}
+
+
+def by_key(conn: sqlite3.Connection, settings: Settings) -> dict[Key, tuple[list[tuple], list[tuple]]]:
+    """Every movement, read once (as :data:`_REPLAYED`), by key in ledger order: (those before the
+    pos the method replays from in ``settings``, those from it) — what :func:`check` replays."""
+    start = costing.METHODS[settings.method].replay_start(settings.since)
+    keys: dict[Key, tuple[list, list]] = {}
+    for row in conn.tuples(f"SELECT item, warehouse, pos < ?, {_REPLAYED} FROM movements "
+                           "ORDER BY item, warehouse, pos", (start,)):
+        keys.setdefault((row[0], row[1]), ([], []))[0 if row[2] else 1].append(row[3:])
+    return keys
+
+
+def check(conn: sqlite3.Connection, settings: Settings, keys: dict[Key, tuple[list, list]]) -> Replayed:
+    """The ledger's self-check: what :func:`recost` of every key with movements finds on a dry run
+    (the same failure, the same differences in the same order), from the movements :func:`by_key`
+    read in one pass instead of two queries per key. Measured on the 100,000-movement bench book
+    (5,000 keys): the queries per key were ~1.4 s of 核对's 2.4 s self-check."""
+    start = costing.METHODS[settings.method].replay_start(settings.since)
+    links = {row[_LINK] for _, rows in keys.values() for row in rows if row[_RULE] == "linked"}
+    sources = {row[_ID]: (row[_QTY], row[_QTY + 1], *key)       # as _sources reads them: qty, value, key
+               for key, (before, rows) in keys.items() for row in before + rows if row[_ID] in links}
+    replayed = Replayed()
+    for key in sorted(keys):                   # recost's order: the earliest pos (all alike), then the key
+        before, rows = keys[key]
+        last = before[-1] if before else None
+        prev = None if last is None else (*last[_STORED][3:5], last[-1], last[_POS])   # as _replay reads it
+        result = _replayed(conn, settings, key, start, prev, rows, sources)
+        if isinstance(result, Failure):
+            return Replayed(failure=result)
+        replayed.differences.extend(result[0])
+    return replayed
+
+
 def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: int):
     item, warehouse = key
     method = costing.METHODS[settings.method]
@@ -129,7 +166,15 @@ def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: int):
                         "AND pos < ? ORDER BY pos DESC LIMIT 1", (item, warehouse, start)).fetchone()
     rows = conn.tuples(f"SELECT {_REPLAYED} FROM movements WHERE item=? AND warehouse=? AND pos >= ? "
                        "ORDER BY pos", (item, warehouse, start))
-    sources = _sources(conn, rows)
+    return _replayed(conn, settings, key, start, prev, rows, _sources(conn, rows))
+
+
+def _replayed(conn: sqlite3.Connection, settings: Settings, key: Key, start: int, prev, rows: list[tuple],
+              sources: dict[int, tuple]):
+    """One key's movements from ``start`` (after ``prev``, the one before them as stored) replayed:
+    (the changed figures, the count lines they change), or the failure that stops them."""
+    item, warehouse = key
+    method = costing.METHODS[settings.method]
     opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else 0)
     if hasattr(method, "carry") and start < settings.since:
         rows, opening = _carried(method, settings, key, rows, sources)
