@@ -11,7 +11,7 @@ the line's leg (a transfer has two). A document's own key is its line 0, leg 0.
 
 It replaced a text key (``2026-03-01|1|XS10|sales|001|0|00001|0``) that sorted the documents of
 a day by their 单号 as text: the slots follow that same text order (so ``XS10`` still comes before
-``XS1``, as '|' sorts after '0'; see :mod:`jxc_xl.ledger.slots`), and every book's movements kept
+``XS1``, as '|' sorts after '0'; see :mod:`jxc_xl.ledger.engine.slots`), and every book's movements kept
 their order, hence their costs, through the upgrade. What an integer gives besides: a number
 compares in one step where the text compared up to 40 characters (the replay, the 台账, stock as
 of a date all sort or seek by it), the index on it is a third of the size, and the key's day is

@@ -261,7 +261,7 @@ def test_the_one_pass_self_check_finds_what_a_replay_of_every_key_finds(ops, met
     window query kept as the reference) — and a changed figure is always found."""
     import dataclasses
 
-    from jxc_xl.ledger import checks, recost
+    from jxc_xl.ledger.engine import checks, recost
     with tempfile.TemporaryDirectory() as folder:
         with fresh(Path(folder), "check", method, allow_negative) as ledger:
             ledger.post(build(ops, one_way_transfers=method == "monthly_average"))
@@ -274,7 +274,7 @@ def test_the_one_pass_self_check_finds_what_a_replay_of_every_key_finds(ops, met
             settings_ = dataclasses.replace(
                 ledger.settings, costing_from=None if since is None else START + dt.timedelta(days=since),
                 closed_through=None if closed is None else START + dt.timedelta(days=closed))
-            keys = {tuple(r): "" for r in ledger.conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
+            keys = {tuple(r): 0 for r in ledger.conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
             keys_read = recost.by_key(ledger.conn, settings_)
             one_pass = recost.check(ledger.conn, settings_, keys_read)
             assert sorted(checks.unbalanced(keys_read)) == sorted(tuple(r) for r in ledger.conn.execute(checks._RUNNING))
