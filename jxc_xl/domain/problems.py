@@ -199,6 +199,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "User '{value}' ({role}) may not post {doc_type}: {role} may {allowed}. Have someone allowed post it, or ask an admin."),
     "user_unknown": ("用户“{value}”不是本账簿的用户（或已停用）：请管理员用 jxc users add 添加，或以本账簿的用户身份操作。",
                      "'{value}' is not an active user of this ledger: ask an admin to add them (jxc users add)."),
+    "user_exists": ("“{value}”已是本账簿的用户（{role}）：要改角色或密码，请先停用（jxc users disable）再添加。",
+                    "'{value}' is already a user of this ledger ({role}): disable them first to change the role or password."),
     "act_denied": ("用户“{value}”（{role}）不能{act}：{role}可以{allowed}。",
                    "User '{value}' ({role}) may not {act}: {role} may {allowed}."),
     "order_not_found": ("“{value}”不是已过账的采购订单或销售订单：请检查单号。",

@@ -15,10 +15,11 @@ no write privilege left they bind nothing but reading, which they leave open.
 from __future__ import annotations
 
 from ..domain.model import ORDER_TYPES, DocType
-from ..domain.roles import ACTS, LABELS, POSTS
+from ..domain.roles import ACTS, LABELS, POSTS, sees_costs
 from .errors import LedgerError
+from .postgres import NOCOST
 from .posting import CASH_RULES
-from .schema import TABLES
+from .schema import COSTS, TABLES, quoted
 from .server import door
 
 # the settings (meta keys) each act writes
@@ -61,12 +62,40 @@ def apply(conn) -> None:
             raise LedgerError("server", conn.url, detail=f"服务器上已有名为 {group(conn, code)} 的其他角色 / "
                                                           f"another role is named {group(conn, code)}")
         conn.execute(f"REVOKE ALL ON {', '.join(tables)} FROM {name}")
-        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {name}")      # and no more: the poster writes
+        # SELECT and no more (the poster writes); for 采购 and 销售 not the columns that carry costs
+        conn.execute(f"GRANT SELECT ON {', '.join(t for t in tables if sees_costs(code) or t not in COSTS)} TO {name}")
+        if not sees_costs(code):
+            for table, hidden in COSTS.items():
+                shown = ", ".join(quoted(c) for c in TABLES[table]["columns"] if c not in hidden)
+                conn.execute(f"GRANT SELECT ({shown}) ON {table} TO {name}")
         conn.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {ident(_schema(conn))} FROM {name}")
     _row_security(conn)
+    _costless(conn, [ident(group(conn, code)) for code in LABELS if not sees_costs(code)])
     _enrolment(conn)
     door.build(conn, ident(_schema(conn)), [ident(group(conn, code)) for code in LABELS])
     _no_temp(conn)
+
+
+def _costless(conn, groups: list[str]) -> None:
+    """The books as jxc reads them for ``groups`` (made again, whole, on each upgrade): every
+    table that carries costs as a view of the same name in :data:`NOCOST`, its cost columns 0 —
+    the queries stay one for everyone, and whatever a clerk's workbook shows leaves the cost
+    columns out anyway. Their connection puts the schema first (postgres.connect); the tables'
+    own cost columns stay refused to them."""
+    schema = ident(_schema(conn))
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {NOCOST}")
+    conn.execute(f"REVOKE ALL ON SCHEMA {NOCOST} FROM PUBLIC")
+    for table, hidden in COSTS.items():
+        columns = [r[0] for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum", (f"{_schema(conn)}.{table}",)).fetchall()]
+        shown = ", ".join(f"0::bigint AS {c}" if c in hidden else quoted(c) for c in columns)
+        conn.execute(f"DROP VIEW IF EXISTS {NOCOST}.{table}")
+        conn.execute(f"CREATE VIEW {NOCOST}.{table} AS SELECT {shown} FROM {schema}.{table}")
+        for name in groups:
+            conn.execute(f"GRANT SELECT ON {NOCOST}.{table} TO {name}")
+    for name in groups:
+        conn.execute(f"GRANT USAGE ON SCHEMA {NOCOST} TO {name}")
 
 
 def _no_temp(conn) -> None:
@@ -179,12 +208,19 @@ def _schema(conn) -> str:
 
 
 # -- logins --------------------------------------------------------------------------------------------
+# A login this ledger made, in a session not made by jxc (psql …): a transaction left open ends after
+# IDLE_SECONDS, a statement after STATEMENT_SECONDS (its own SET may change them: it can hold an
+# ACCESS SHARE lock and a snapshot, blocking nobody's post or read)
+IDLE_SECONDS, STATEMENT_SECONDS = 60, 300
+
+
 def _enrolment(conn) -> None:
     """``jxc_enrol`` and ``jxc_disable``, run with the owner's rights for the owner and 管理员
     only. They never touch the owner or a server's administrative login; ``jxc_logins`` keeps the
-    logins this ledger made, the only ones whose password or login they set — a login made
-    elsewhere (the same clerk on another ledger of the server) only gains or loses this ledger's
-    departments."""
+    logins this ledger made, the only ones whose password or login they set, whose sessions end
+    when disabled, and whose sessions' time limits they set (``jxc_fence``, made again for each on
+    an upgrade) — a login made elsewhere (the same clerk on another ledger of the server) only gains
+    or loses this ledger's departments."""
     groups = ", ".join(f"'{group(conn, code)}'" for code in LABELS)
     admin, owner, schema = group(conn, "admin"), conn.owner(), ident(_schema(conn))
     logins, roles = f"{schema}.jxc_logins", "pg_catalog.pg_roles"      # named whole: no temp table stands in
@@ -215,6 +251,7 @@ def _enrolment(conn) -> None:
             IF NOT found THEN
                 EXECUTE format('CREATE ROLE %I LOGIN', who);
                 INSERT INTO {logins} VALUES (who);
+                PERFORM jxc_fence(who);
             ELSIF ours THEN
                 EXECUTE format('ALTER ROLE %I LOGIN', who);
             END IF;
@@ -239,8 +276,22 @@ def _enrolment(conn) -> None:
             IF ours THEN
                 EXECUTE format('ALTER ROLE %I NOLOGIN', who);
             END IF;
+            -- its open sessions end (those the owner may end: the logins this ledger made)
+            PERFORM pg_catalog.pg_terminate_backend(a.pid) FROM pg_catalog.pg_stat_activity a
+            WHERE a.usename = who AND a.datname = pg_catalog.current_database()
+              AND pg_catalog.pg_has_role(who, 'USAGE') AND a.pid <> pg_catalog.pg_backend_pid();
         END $$""")
-    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)"):      # the poster's (owner's) only
+    conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_fence(who text) RETURNS void
+        LANGUAGE plpgsql SET search_path = pg_catalog, {schema}, pg_temp AS $$
+        BEGIN
+            EXECUTE format('GRANT %I TO %I', who, {_quote(owner)});       -- so the owner may end its sessions
+            EXECUTE format('ALTER ROLE %I IN DATABASE %I SET idle_in_transaction_session_timeout = %L',
+                           who, current_database(), '{IDLE_SECONDS}s');
+            EXECUTE format('ALTER ROLE %I IN DATABASE %I SET statement_timeout = %L',
+                           who, current_database(), '{STATEMENT_SECONDS}s');
+        END $$""")
+    conn.execute(f"SELECT jxc_fence(name) FROM {logins} WHERE name IN (SELECT rolname FROM {roles})")
+    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)", "jxc_fence(text)"):      # the owner's only
         conn.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC, {ident(admin)}")
 
 

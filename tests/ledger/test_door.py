@@ -254,3 +254,51 @@ def test_what_travels_through_the_door_comes_back_as_it_left(file_ledger):
     assert result.problems and back["result"].outcomes[-1].problems == result.outcomes[-1].problems
     with pytest.raises(TypeError):
         wire.load({"$class": "Popen", "v": {"args": "sh"}})
+
+
+def test_a_clerks_session_left_in_a_transaction_ends(office, server_ledger):
+    """A login the ledger made has its own time limits on this database (a psql session: an idle
+    transaction, a statement); one left idle in a transaction — here with the limit made 1 s — is
+    ended by the server, its lock and snapshot with it."""
+    with psycopg.connect(server_ledger, autocommit=True) as owner:
+        [settings] = owner.execute("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
+                                   "s.setdatabase WHERE d.datname = current_database() AND s.setrole = '小销'::regrole"
+                                   ).fetchone()
+        assert {"idle_in_transaction_session_timeout=60s", "statement_timeout=300s"} <= set(settings)
+        owner.execute("ALTER ROLE \"小销\" IN DATABASE " + owner.info.dbname.join('""') +
+                      " SET idle_in_transaction_session_timeout = '1s'")
+        clerk = psycopg.connect(office("小销"))
+        clerk.execute("SELECT COUNT(*) FROM items").fetchone()                # a transaction, an ACCESS SHARE lock
+        time.sleep(2.5)
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            clerk.execute("SELECT 1")
+        clerk.close()
+        assert owner.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '小销'").fetchone()[0] == 0
+        assert owner.execute("SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                             "WHERE c.relname = 'items' AND l.pid <> pg_backend_pid()").fetchone()[0] == 0
+
+
+def test_admin_changes_refuse_an_existing_name_are_logged_and_end_a_disabled_logins_sessions(office, poster,
+                                                                                           server_ledger):
+    """管家 (through the poster) cannot add 小销 again — no password reset behind the log's back;
+    each change is in the audit log, a password's setting said; disabling 小销 ends 小销's open
+    session (one that had `SET ROLE` its department), so it can neither read nor post."""
+    sales = f'"{psycopg.connect(server_ledger).info.dbname}:sales"'
+    session = psycopg.connect(office("小销"), autocommit=True)
+    session.execute(f"SET ROLE {sales}")
+    assert session.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
+    with Ledger.open(office("管家"), create=False) as admin:
+        again = admin.add_user("小销", "财务", password="new-pw")
+        assert again is not None and again.code == "user_exists" and "已是本账簿的用户" in again.message
+        assert admin.add_user("小新", "采购", password="小新-pw") is None
+        assert admin.disable_user("小销") is None
+        with pytest.raises(psycopg.OperationalError):
+            session.execute("SELECT COUNT(*) FROM items")
+        assert admin.add_user("小销", "销售") is None                        # back (disabled first: logged)
+    with psycopg.connect(office("小新"), password="小新-pw", autocommit=True) as new:
+        assert new.execute("SELECT current_user").fetchone()[0] == "小新"
+    with Ledger.open(server_ledger, create=False) as owner:
+        log = [(a.user, a.action, a.detail) for a in owner.audit_log()][-4:]
+        assert log == [("管家", "user_refused", "小销（财务）"), ("管家", "user_add", "小新（采购，设了密码）"),
+                       ("管家", "user_disable", "小销"), ("管家", "user_add", "小销（销售）")], log
+        assert [(u.name, u.role, u.active) for u in owner.users() if u.name == "小销"] == [("小销", "sales", True)]
