@@ -97,6 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unclear_grouping": ("{field}“{value}”看不懂：是 {expected} 吗？千位分隔符只能三位一组（如 1,200.50、12,345,678）。",
                          "{field} '{value}' is unclear: is it {expected}? Thousands separators go between groups of "
                          "three digits (e.g. 1,200.50, 12,345,678)."),
+    "bad_text": ("{field}里有不能保存的控制字符（{value}）：请删去它再过账（常见于从别的系统复制来的文字）。",
+                 "{field} holds a control character the books cannot keep ({value}): delete it and post again."),
+    "too_long": ("{field}太长：{length} 个字符，最多 {limit} 个，请缩短。",
+                 "{field} is too long: {length} characters, at most {limit}."),
     "formula_error": ("{field}是公式错误值 {value}：请修正该单元格的公式，或直接填写数值。",
                       "{field} is the formula error {value}: fix the cell's formula or type the value."),
     "merged_cells": ("本行有合并单元格（{value}）：请取消合并，每一行都填写完整。",

@@ -302,3 +302,37 @@ def test_admin_changes_refuse_an_existing_name_are_logged_and_end_a_disabled_log
         assert log == [("管家", "user_refused", "小销（财务）"), ("管家", "user_add", "小新（采购，设了密码）"),
                        ("管家", "user_disable", "小销"), ("管家", "user_add", "小销（销售）")], log
         assert [(u.name, u.role, u.active) for u in owner.users() if u.name == "小销"] == [("小销", "sales", True)]
+
+
+def test_what_a_clerks_workbook_or_psql_may_carry_that_the_books_cannot_is_refused_plainly(office, poster, tmp_path):
+    """A NUL byte in a 备注 (the server's text cannot hold it) and a 3,000-character 单号 are errors
+    on their rows, said in Chinese, while the good sale posts; 财务 asking the poster straight to
+    close through 'zzzz' is refused, the books' 结账日期 untouched, and posting goes on."""
+    from .. import wb
+    from ..conftest import _new_book
+    book = _new_book(tmp_path)
+    wb.type_rows(book, "设置", [{"项目": "账簿文件", "值": office("小销")}], start=3)
+    wb.type_rows(book, "商品", [{"商品编码": "A", "商品名称": "苹果", "单位": "箱"}])
+    wb.type_rows(book, "往来单位", [{"编码": "C1", "名称": "第一百货", "类型": "客户"}])
+    wb.type_rows(book, "仓库", [{"编码": "W1", "名称": "总仓"}])
+    sales = [wb.sale("S1", dt.date(2026, 1, 6), "A", 1, 9, customer="C1", wh="W1"),
+             {**wb.sale("S2", dt.date(2026, 1, 6), "A", 1, 9, customer="C1", wh="W1"), "备注": "坏_x0000_字"},   # a NUL
+             wb.sale("S" * 3000, dt.date(2026, 1, 6), "A", 1, 9, customer="C1", wh="W1")]
+    rows = wb.type_rows(book, "销售", sales)
+    run = CliRunner().invoke(main, ["post", str(book)])
+    assert run.exit_code == 1 and "意外错误" not in run.output and "过账单据 / documents posted: 1" in run.output, \
+        run.output
+    statuses = [wb.cell(book, "销售", row, "状态") for row in rows]
+    assert statuses[0].startswith("已过账") and "备注" in statuses[1] and "控制字符" in statuses[1], statuses
+    assert "单号" in statuses[2] and "太长" in statuses[2] and "3000" in statuses[2], statuses
+    with psycopg.connect(office("老王"), autocommit=True) as conn:
+        asked = conn.execute("SELECT jxc_submit('close_period', %s::jsonb, 5)",
+                             (json.dumps({"args": {"$dict": [["through", "zzzz"]]}}),)).fetchone()[0]
+        deadline = time.monotonic() + 20
+        while (answer := conn.execute("SELECT jxc_answer(%s)", (asked,)).fetchone()[0])["state"] == "waiting":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert answer["state"] == "refused" and "through" in answer["outcome"]["detail"], answer
+        assert conn.execute("SELECT value FROM meta WHERE key = 'closed_through'").fetchone() in (None, ("",))
+    with Ledger.open(office("小销"), create=False) as clerk:
+        assert clerk.post(docs(HEAD + "| 2026-01-07 | 销售出库 | S9 | C1 | W1 | | A | 1 | 9 | | |\n")).ok
