@@ -288,7 +288,7 @@ def _first_line(exc: BaseException) -> str:
 
 # SQLSTATE classes of a server error that is about the books' access, not about our code.
 _KINDS = {pg_errors.InsufficientPrivilege: "denied", pg_errors.LockNotAvailable: "locked",
-          psycopg.OperationalError: "server"}
+          pg_errors.AdminShutdown: "ended", psycopg.OperationalError: "server"}
 
 
 def error(url: str, exc: BaseException) -> LedgerError | None:

@@ -216,8 +216,8 @@ def test_a_disabled_clerks_requests_post_nothing_more(office, poster, server_led
         poster.start()
         with Ledger.open(office("管家"), create=False) as admin:
             assert admin.disable_user("老王") is None                      # 管理员's, through the poster
-        with pytest.raises(LedgerError, match="没有这个权限|已停用"):
-            clerk.post(docs(HEAD + SALE))
+        with pytest.raises(LedgerError, match="没有这个权限|已停用|结束了这个连接"):
+            clerk.post(docs(HEAD + SALE))                               # (its session was ended, too)
     with psycopg.connect(server_ledger, autocommit=True) as owner:
         state, outcome = owner.execute("SELECT state, outcome FROM jxc_requests WHERE id = %s", (waiting,)).fetchone()
         assert state == "refused" and "已停用" in outcome["detail"]

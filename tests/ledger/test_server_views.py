@@ -71,3 +71,15 @@ def test_sales_cannot_select_a_cost_and_its_workbook_still_works(office, poster,
     assert not list(tmp_path.glob("备份/*")) and not (tmp_path / "账.db").exists()
     with Ledger.open(office("老王"), create=False) as books:
         assert books.verify() == [] and books.totals()[0] == 70           # 4 × 5 + 20 × 2.5: the costs stand
+
+
+def test_no_row_policies_are_left_that_bind_nothing(office, server_ledger):  # noqa: F811
+    """The row-level policies of the days clerks wrote the books are gone (their writes are the
+    poster's now): no table under row security, and 小销 reads every row the owner does."""
+    with psycopg.connect(server_ledger, autocommit=True) as owner:
+        assert owner.execute("SELECT COUNT(*) FROM pg_policies WHERE schemaname = current_schema()").fetchone()[0] == 0
+        assert owner.execute("SELECT COUNT(*) FROM pg_class WHERE relrowsecurity").fetchone()[0] == 0
+        counts = owner.execute("SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM audit)").fetchone()
+    with psycopg.connect(office("小销"), autocommit=True) as clerk:
+        assert clerk.execute("SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM audit)").fetchone() \
+            == counts
