@@ -251,9 +251,10 @@ def _summary(report) -> list[str]:
     if not report.outcome:
         out += [f"过账单据 / documents posted: {report.posted}（已过账未变 / unchanged: {report.already}）",
                 f"错误行 / rows in error: {len(report.error_rows)}"]
-    if report.stock_value is not None:          # only figures read from the books
-        out += [f"库存金额 / stock value: {report.stock_value:,.2f}",
-                f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}"]
+    if report.stock_value is not None:          # only figures read from the books, costs only to those who see them
+        out.append(f"库存金额 / stock value: {report.stock_value:,.2f}")
+    if report.receivables is not None:
+        out.append(f"应收 / receivables: {report.receivables:,.2f}    应付 / payables: {report.payables:,.2f}")
     out += [f"  {sheet} 第{row}行: {message}" for sheet, row, message in report.error_rows[:10]]
     if len(report.error_rows) > 10:
         out.append(f"  …… 另有 {len(report.error_rows) - 10} 行 / more rows")

@@ -131,8 +131,9 @@ def _outcome(ctx: Context, report: usecases.Report, done: str) -> str:
         sheet, row, text = report.error_rows[0]
         lines.append(f"{len(report.error_rows)} 行有错误，第一处：{sheet} 第 {row} 行 — {text}")
         ctx.go_to(sheet, row)
-    if report.stock_value is not None:          # only figures read from the books
-        lines.append(f"库存金额 {report.stock_value:,.2f}　应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
+    if report.receivables is not None:          # only figures read from the books, costs only to those who see them
+        value = "" if report.stock_value is None else f"库存金额 {report.stock_value:,.2f}　"
+        lines.append(f"{value}应收 {report.receivables:,.2f}　应付 {report.payables:,.2f}")
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from ..ledger import Ledger, LedgerError, PostResult, restore
 from ..ledger.stores.store import is_server, name_of
 from .settings import check_location, read_settings
 from .statuses import StatusWriter, write_block
-from .usecases import Report, bulk, open_ledger, refresh_sheets
+from .usecases import Report, bulk, open_ledger, refresh_sheets, show_totals
 from ..sheets.cells import to_code
 from ..sheets.book import Book, Table, find_sheet, read_table
 from ..sheets.contract import COUNTS, DOCUMENT_SHEETS, GENERATED
@@ -126,8 +126,12 @@ def backup_ledger(book: Book, book_path: Path, now: dt.datetime | None = None) -
             break
         except FileExistsError:
             continue
-    with Ledger.open(path, create=False) as ledger:
-        problems = ledger.backup(target)
+    try:
+        with Ledger.open(path, create=False) as ledger:
+            problems = ledger.backup(target)
+    except BaseException:
+        target.unlink(missing_ok=True)          # nothing was backed up: no empty file left claiming to be
+        raise
     if problems:
         return Done(f"备份到 {target} 后检查发现问题：{problems[0]}", False)
     return Done(f"账簿已备份到 {target}")
@@ -165,6 +169,6 @@ def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | N
         if waiting:
             report.notes.append(f"{waiting} 张单据不在恢复的账簿中，状态已清空：下次过账会重新过账它们，不需要的请删除这些行")
         refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company)
-        report.stock_value, report.receivables, report.payables = ledger.totals()
+        show_totals(report, ledger)
     book.save()
     return report

@@ -43,7 +43,8 @@ class Report:
     # what the run came to, when not a post (a reversal refused, a run stopped): said instead of the
     # posting counts, which would mislead ("错误行 0" for a run that read no rows)
     outcome: str = ""
-    # the books' totals; None when the run did not read them (it stopped before the ledger)
+    # the books' totals; None when the run did not read them (it stopped before the ledger; the stock's
+    # value also for 采购 and 销售, who do not see costs)
     stock_value: Decimal | None = None
     receivables: Decimal | None = None
     payables: Decimal | None = None
@@ -92,8 +93,9 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
     return Ledger.open(path), notes
 
 
-def _totals(report: Report, ledger: Ledger) -> None:
-    report.stock_value, report.receivables, report.payables = ledger.totals()
+def show_totals(report: Report, ledger: Ledger, user: str | None = None) -> None:
+    """The figures a run ends by showing: the stock's value only to those who see costs."""
+    report.stock_value, report.receivables, report.payables = ledger.totals(costs=ledger.sees_costs(user))
 
 
 # -- the use cases -----------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
                                      if p.digest and (p.journal, p.doc_no) in settled])
             steps("刷新库存、往来和台账")
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
-        _totals(report, ledger)
+        show_totals(report, ledger, user)
     steps("保存工作簿")
     book.save()
     steps.finish()
@@ -248,7 +250,7 @@ def refresh_book(book: Book, book_path: Path, today: dt.date | None = None, user
             notes.append(f"应收、应付表截至 {as_of.isoformat()}（余额和账龄），上面的应收、应付是账簿现在的合计 / "
                          f"the 应收 and 应付 sheets as of {as_of.isoformat()}; the totals above as the books stand now")
         report = Report(workbook=str(book_path), ledger=str(settings.ledger), notes=notes)
-        _totals(report, ledger)
+        show_totals(report, ledger, user)
     book.save()
     report.notes += book.repairs()
     return report
@@ -290,7 +292,7 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
             writer.run(rows)
             writer.write(book, report)
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
-        _totals(report, ledger)
+        show_totals(report, ledger, user)
     book.save()
     return report
 

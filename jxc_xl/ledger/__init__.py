@@ -368,9 +368,10 @@ class Ledger:
                    start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:
         return queries.stock_card(self.conn, item, warehouse, start, end)
 
-    def totals(self) -> tuple[Decimal, Decimal, Decimal]:
-        """Stock value, receivables and payables over the whole ledger (every date)."""
-        return queries.totals(self.conn)
+    def totals(self, costs: bool = True) -> tuple[Decimal | None, Decimal, Decimal]:
+        """Stock value (None without ``costs``), receivables and payables over the whole ledger
+        (every date)."""
+        return queries.totals(self.conn, costs)
 
     def balance(self, party: str, as_of: dt.date | None = None, side: str | None = None) -> Decimal:
         return accounts.balance(self.conn, party, as_of, side)
@@ -444,6 +445,7 @@ class Ledger:
         standing closing snapshot to them, every 增值税 figure to its lines, every money entry to its
         document, the exported vouchers to the documents they are of, and settle every party again (no
         advance applied beyond what was open); list differences."""
+        self._whole()
         return (checks.figures(self.conn, self.settings) + checks.tax(self.conn)
                 + periods.snapshot_differences(self.conn) + cash.differences(self.conn)
                 + settlement.differences(self.conn) + voucher_exports.differences(self.conn))
@@ -453,6 +455,7 @@ class Ledger:
         found wrong (nothing). A server's books are copied into a new SQLite file there."""
         if not self.server:
             return checks.backup(self.conn, Path(target))
+        self._whole()
         with Ledger.open(target) as copy:
             return self.copy_to(copy).differences
 
@@ -468,13 +471,23 @@ class Ledger:
 
     def table_rows(self, table: str) -> tuple[tuple[str, ...], Iterator[list[tuple]]]:
         """A table's columns and its rows as stored, a page at a time (see copying.table_rows)."""
+        self._whole()
         if table not in self.conn.tables():
             return (), iter(())
         return copying.table_rows(self.conn, table)
 
+    def _whole(self) -> None:
+        """The whole books are copied or verified on a server only by a login that sees costs: a
+        copy holds them all, and verifying recomputes them (采购 and 销售 read the books without
+        them: a copy would be wrong, a check would find every cost wrong)."""
+        if self.server and not self.sees_costs():
+            raise LedgerError("denied", self.path, detail="采购和销售看不到成本，不能复制或核对整本账（备份、导出、核对请找财务或老板）"
+                                                          " / a login that does not see costs cannot copy or verify the books")
+
     def copy_to(self, target: "Ledger") -> copying.Copied:
         """Every row of these books into the new ``target`` (another engine, as like as not),
         read back equal before it is committed; its figures then recomputed."""
+        self._whole()
         return copying.copy(self, target)
 
 

@@ -41,6 +41,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "The ledger address {path} holds a password: a password must not be kept in a workbook; remove it and put it in this computer's pgpass file or PGPASSWORD"),
     "denied": ("账簿服务器 {path} 拒绝了这项操作（{detail}）：您的数据库账号没有这个权限，请找管理员",
                "The ledger server {path} refused this ({detail}): your database login may not do it; ask the administrator"),
+    "ended": ("账簿服务器 {path} 结束了这个连接（{detail}）：您的登录可能已被停用，或服务器在重启；请稍后重新打开，仍不行请找管理员",
+              "The ledger server {path} ended this connection ({detail}): your login may have been disabled, or the server restarts; open it again later, or ask the administrator"),
     "not_empty": ("账簿 {path} 已有内容：只能复制到新的空账簿（新文件，或服务器上新建的空数据库）",
                   "Ledger {path} is not empty: a ledger can only be copied into a new, empty one (a new file, or a new empty database on the server)"),
     "copy_differs": ("复制到 {path} 后核对不一致（{detail}），已撤销复制：请把这一行报告给技术支持",

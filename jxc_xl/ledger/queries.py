@@ -182,11 +182,12 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
         f"FROM movements m JOIN documents d ON d.id = m.doc {where} ORDER BY {_JOURNAL_ORDER}", args).fetchall()
 
 
-def totals(conn: sqlite3.Connection) -> tuple[Decimal, Decimal, Decimal]:
-    """Stock value, receivables and payables: three exact SQL sums."""
-    (value,) = conn.execute("SELECT COALESCE(SUM(value), 0) FROM movements").fetchone()
+def totals(conn: sqlite3.Connection, costs: bool = True) -> tuple[Decimal | None, Decimal, Decimal]:
+    """Stock value (None without ``costs``: not read at all), receivables and payables: three
+    exact SQL sums."""
+    value = conn.execute("SELECT COALESCE(SUM(value), 0) FROM movements").fetchone()[0] if costs else None
     sides = dict(conn.execute("SELECT side, SUM(amount) FROM party_entries GROUP BY side").fetchall())
-    return from_cents(value), from_cents(sides.get("AR", 0)), from_cents(sides.get("AP", 0))
+    return None if value is None else from_cents(value), from_cents(sides.get("AR", 0)), from_cents(sides.get("AP", 0))
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ _STANDING = "d.reversal = 0 AND d.reversed_by IS NULL"
 
 def sales_lines(conn: sqlite3.Connection, start: dt.date | None, end: dt.date | None) -> list[tuple]:
     """(date, 单号, customer, item, qty sold, revenue, cost of goods sold) per sales line in the
-    period, in 1e-4 units and cents: a return or a 红字冲销 negative, so summing nets them."""
+    period, in 1e-4 units and cents: a return or a 红字冲销 negative, so summing nets them. (Each
+    column of ``l`` grouped by: PostgreSQL knows no key of the view 采购 and 销售 read it through.)"""
     return conn.execute(
         "SELECT d.date, d.doc_no, d.party, l.item, -SUM(m.qty), "
         "CASE d.type WHEN 'sales_return' THEN -l.amount ELSE l.amount END, -SUM(m.value) "
         "FROM lines l JOIN documents d ON d.id = l.doc JOIN movements m ON m.line = l.id "
         "WHERE d.type IN ('sales_shipment', 'sales_return') AND d.date >= ? AND d.date <= ? "
-        "GROUP BY l.id, d.id ORDER BY d.pos, l.line_no", ((start or dt.date.min).isoformat(), day(end))).fetchall()
+        "GROUP BY l.id, l.item, l.amount, l.line_no, d.id ORDER BY d.pos, l.line_no", ((start or dt.date.min).isoformat(), day(end))).fetchall()
 
 
 def vat_lines(conn: sqlite3.Connection, start: dt.date, end: dt.date) -> list[tuple]:

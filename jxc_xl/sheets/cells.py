@@ -34,6 +34,10 @@ _SEPARATORS = re.compile(r"[,，\s]")
 _LOOSE = re.compile(r"[+-]?[\d.,，\s]*\d[\d.,，\s]*")           # digits and separators: a number, grouped wrong
 _DECIMAL_COMMA = re.compile(r"([+-]?(?:\d{1,3}(?:\.\d{3})+|\d+))[,，](\d+)")   # 12,5  1.200,50
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# what a text cell may hold: a code (单号, 商品编码 … — indexed by the books) and any other text; no
+# control character but tab and line breaks (PostgreSQL's text cannot hold a NUL at all)
+MAX_CODE, MAX_TEXT = 100, 1000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EXCEL_EPOCH = dt.date(1899, 12, 30)          # day 0 of Excel's 1900 date system (after its 1900-02-29)
 
 
@@ -73,7 +77,12 @@ class RowReader:
 
     def text(self, name: str, required: bool = False) -> str:
         value = self.given(name, required)
-        return "" if value is None else to_code(value)
+        text = "" if value is None else to_code(value)
+        fault = text_fault(text, any(c.zh == name and c.kind == "code" for c in self.table.spec.columns))
+        if fault:
+            self.bad(*fault[:1], name, **fault[1])
+            return ""
+        return text
 
     def number(self, name: str, required: bool = False, limit: Decimal | None = None) -> Decimal | None:
         """The cell as a number; with ``limit`` (a master's figure, which no later check sees)
@@ -173,6 +182,16 @@ def number_readings(value: object) -> list[str]:
     readings = [f"{comma.group(1).replace('.', '')}.{comma.group(2)}"] if comma else []
     readings.append(_SEPARATORS.sub("", text))
     return [r for r in dict.fromkeys(readings) if _decimal(r) is not None]
+
+
+def text_fault(text: str, code: bool) -> tuple[str, dict] | None:
+    """(problem, its args) when ``text`` cannot go into the books: a control character, or longer
+    than a code (``code``) or a text may be."""
+    bad = _CONTROL.search(text)
+    if bad:
+        return "bad_text", {"value": f"U+{ord(bad.group()):04X}"}
+    limit = MAX_CODE if code else MAX_TEXT
+    return ("too_long", {"length": len(text), "limit": limit}) if len(text) > limit else None
 
 
 def to_code(value: object) -> str:

@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..domain.model import Document, Line, Source
 from .book import Table
-from .cells import EXCEL_ERRORS, to_code, to_date, to_number, to_rate
+from .cells import EXCEL_ERRORS, text_fault, to_code, to_date, to_number, to_rate
 from .contract import Column, SheetSpec
 
 ROW_PATH = object()              # a cell only the row path can read (and name what is wrong with)
@@ -51,7 +51,8 @@ def _converter(spec: SheetSpec, column: Column) -> Callable[[object], object]:
         return lambda value: ROW_PATH if (rate := to_rate(value)) is None else rate
     if column.kind in NUMBER_KINDS:
         return lambda value: ROW_PATH if isinstance(value, bool) or (n := to_number(value)) is None else n
-    return to_code
+    code = column.kind == "code"
+    return lambda value: ROW_PATH if text_fault(text := to_code(value), code) else text
 
 
 def _empty(spec: SheetSpec, column: Column) -> object:
@@ -115,7 +116,7 @@ class Columns:
     def document(self, doc_no: str, indices: list[int], rows: list[int], workbook: str) -> Document | None:
         """The document of these rows (indices into table.rows); None when a row is not plain or
         the rows disagree (then the row path reads them)."""
-        if not all(self.clean[i] for i in indices):
+        if not all(self.clean[i] for i in indices) or text_fault(doc_no, True):
             return None
         spec, values = self.spec, self.values
         header_columns, line_columns = spec.at("header"), spec.at("line")

@@ -18,7 +18,7 @@ from ..domain.problems import Problem
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .columns import NUMBER_KINDS, Columns
-from .cells import RowReader, to_date, to_number, to_rate
+from .cells import RowReader, text_fault, to_date, to_number, to_rate
 from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
 
@@ -319,6 +319,10 @@ def _document(table: Table, doc_no: str, rows: list[tuple[int, list]], workbook:
     spec = table.spec
     readers = [RowReader(table, row, values, workbook, doc_no=doc_no) for row, values in rows]
     first = readers[0]
+    fault = text_fault(doc_no, True)
+    if fault:                   # the 单号 the rows are grouped by (read before any reader)
+        for r in readers:
+            r.bad(fault[0], spec.key, **fault[1])
     header, agreed = _header(spec, first)
     lines, parts, dates = [], [], [header.get("date")]
     for r in readers:

@@ -216,8 +216,8 @@ def test_a_disabled_clerks_requests_post_nothing_more(office, poster, server_led
         poster.start()
         with Ledger.open(office("管家"), create=False) as admin:
             assert admin.disable_user("老王") is None                      # 管理员's, through the poster
-        with pytest.raises(LedgerError, match="没有这个权限|已停用"):
-            clerk.post(docs(HEAD + SALE))
+        with pytest.raises(LedgerError, match="没有这个权限|已停用|结束了这个连接"):
+            clerk.post(docs(HEAD + SALE))                               # (its session was ended, too)
     with psycopg.connect(server_ledger, autocommit=True) as owner:
         state, outcome = owner.execute("SELECT state, outcome FROM jxc_requests WHERE id = %s", (waiting,)).fetchone()
         assert state == "refused" and "已停用" in outcome["detail"]
@@ -254,3 +254,85 @@ def test_what_travels_through_the_door_comes_back_as_it_left(file_ledger):
     assert result.problems and back["result"].outcomes[-1].problems == result.outcomes[-1].problems
     with pytest.raises(TypeError):
         wire.load({"$class": "Popen", "v": {"args": "sh"}})
+
+
+def test_a_clerks_session_left_in_a_transaction_ends(office, server_ledger):
+    """A login the ledger made has its own time limits on this database (a psql session: an idle
+    transaction, a statement); one left idle in a transaction — here with the limit made 1 s — is
+    ended by the server, its lock and snapshot with it."""
+    with psycopg.connect(server_ledger, autocommit=True) as owner:
+        [settings] = owner.execute("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
+                                   "s.setdatabase WHERE d.datname = current_database() AND s.setrole = '小销'::regrole"
+                                   ).fetchone()
+        assert {"idle_in_transaction_session_timeout=60s", "statement_timeout=300s"} <= set(settings)
+        owner.execute("ALTER ROLE \"小销\" IN DATABASE " + owner.info.dbname.join('""') +
+                      " SET idle_in_transaction_session_timeout = '1s'")
+        clerk = psycopg.connect(office("小销"))
+        clerk.execute("SELECT COUNT(*) FROM items").fetchone()                # a transaction, an ACCESS SHARE lock
+        time.sleep(2.5)
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            clerk.execute("SELECT 1")
+        clerk.close()
+        assert owner.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '小销'").fetchone()[0] == 0
+        assert owner.execute("SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                             "WHERE c.relname = 'items' AND l.pid <> pg_backend_pid()").fetchone()[0] == 0
+
+
+def test_admin_changes_refuse_an_existing_name_are_logged_and_end_a_disabled_logins_sessions(office, poster,
+                                                                                           server_ledger):
+    """管家 (through the poster) cannot add 小销 again — no password reset behind the log's back;
+    each change is in the audit log, a password's setting said; disabling 小销 ends 小销's open
+    session (one that had `SET ROLE` its department), so it can neither read nor post."""
+    sales = f'"{psycopg.connect(server_ledger).info.dbname}:sales"'
+    session = psycopg.connect(office("小销"), autocommit=True)
+    session.execute(f"SET ROLE {sales}")
+    assert session.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 3
+    with Ledger.open(office("管家"), create=False) as admin:
+        again = admin.add_user("小销", "财务", password="new-pw")
+        assert again is not None and again.code == "user_exists" and "已是本账簿的用户" in again.message
+        assert admin.add_user("小新", "采购", password="小新-pw") is None
+        assert admin.disable_user("小销") is None
+        with pytest.raises(psycopg.OperationalError):
+            session.execute("SELECT COUNT(*) FROM items")
+        assert admin.add_user("小销", "销售") is None                        # back (disabled first: logged)
+    with psycopg.connect(office("小新"), password="小新-pw", autocommit=True) as new:
+        assert new.execute("SELECT current_user").fetchone()[0] == "小新"
+    with Ledger.open(server_ledger, create=False) as owner:
+        log = [(a.user, a.action, a.detail) for a in owner.audit_log()][-4:]
+        assert log == [("管家", "user_refused", "小销（财务）"), ("管家", "user_add", "小新（采购，设了密码）"),
+                       ("管家", "user_disable", "小销"), ("管家", "user_add", "小销（销售）")], log
+        assert [(u.name, u.role, u.active) for u in owner.users() if u.name == "小销"] == [("小销", "sales", True)]
+
+
+def test_what_a_clerks_workbook_or_psql_may_carry_that_the_books_cannot_is_refused_plainly(office, poster, tmp_path):
+    """A NUL byte in a 备注 (the server's text cannot hold it) and a 3,000-character 单号 are errors
+    on their rows, said in Chinese, while the good sale posts; 财务 asking the poster straight to
+    close through 'zzzz' is refused, the books' 结账日期 untouched, and posting goes on."""
+    from .. import wb
+    from ..conftest import _new_book
+    book = _new_book(tmp_path)
+    wb.type_rows(book, "设置", [{"项目": "账簿文件", "值": office("小销")}], start=3)
+    wb.type_rows(book, "商品", [{"商品编码": "A", "商品名称": "苹果", "单位": "箱"}])
+    wb.type_rows(book, "往来单位", [{"编码": "C1", "名称": "第一百货", "类型": "客户"}])
+    wb.type_rows(book, "仓库", [{"编码": "W1", "名称": "总仓"}])
+    sales = [wb.sale("S1", dt.date(2026, 1, 6), "A", 1, 9, customer="C1", wh="W1"),
+             {**wb.sale("S2", dt.date(2026, 1, 6), "A", 1, 9, customer="C1", wh="W1"), "备注": "坏_x0000_字"},   # a NUL
+             wb.sale("S" * 3000, dt.date(2026, 1, 6), "A", 1, 9, customer="C1", wh="W1")]
+    rows = wb.type_rows(book, "销售", sales)
+    run = CliRunner().invoke(main, ["post", str(book)])
+    assert run.exit_code == 1 and "意外错误" not in run.output and "过账单据 / documents posted: 1" in run.output, \
+        run.output
+    statuses = [wb.cell(book, "销售", row, "状态") for row in rows]
+    assert statuses[0].startswith("已过账") and "备注" in statuses[1] and "控制字符" in statuses[1], statuses
+    assert "单号" in statuses[2] and "太长" in statuses[2] and "3000" in statuses[2], statuses
+    with psycopg.connect(office("老王"), autocommit=True) as conn:
+        asked = conn.execute("SELECT jxc_submit('close_period', %s::jsonb, 5)",
+                             (json.dumps({"args": {"$dict": [["through", "zzzz"]]}}),)).fetchone()[0]
+        deadline = time.monotonic() + 20
+        while (answer := conn.execute("SELECT jxc_answer(%s)", (asked,)).fetchone()[0])["state"] == "waiting":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert answer["state"] == "refused" and "through" in answer["outcome"]["detail"], answer
+        assert conn.execute("SELECT value FROM meta WHERE key = 'closed_through'").fetchone() in (None, ("",))
+    with Ledger.open(office("小销"), create=False) as clerk:
+        assert clerk.post(docs(HEAD + "| 2026-01-07 | 销售出库 | S9 | C1 | W1 | | A | 1 | 9 | | |\n")).ok

@@ -66,7 +66,9 @@ def add(ledger: Ledger, name: str, role: str, by: str | None, workbook: str = ""
         password: str | None = None) -> Problem | None:
     """A new user (or a disabled one back, in this role): by an admin, or — the ledger having no
     users yet — the first user, who must be an admin (no one could add users after). On a server
-    the user is also a database login in the department's role (``password`` its password)."""
+    the user is also a database login in the department's role (``password`` its password). An
+    active user is refused: a role or password is never changed behind the audit log's back —
+    disable, then add (both logged, the password's setting said)."""
     code = ROLES.get(role.strip().lower()) if role else None
     if not name.strip():
         return Problem("required", field="用户名")
@@ -76,11 +78,15 @@ def add(ledger: Ledger, name: str, role: str, by: str | None, workbook: str = ""
         if not all_users(ledger.conn) and code != "admin":
             return Problem("bad_value", field="角色", args={"value": role, "expected": "管理员（第一个用户须是管理员）"})
         problem = refusal(ledger.conn, by, "users")
+        active = next((u for u in all_users(ledger.conn) if u.name == name.strip() and u.active), None)
+        if problem is None and active is not None:
+            problem = Problem("user_exists", args={"value": active.name, "role": active.label})
         if problem is None:
             ledger.conn.execute(upsert("users", ("name", "role", "active", "added_at", "added_by"), "name"),
                                 (name.strip(), code, 1, meta.now(), meta.user_name(by)))
             ledger.conn.enrol(name.strip(), code, password)
-        meta.log(ledger, "user_refused" if problem else "user_add", f"{name}（{LABELS[code]}）", by, workbook)
+        told = "，设了密码" if password is not None and not problem else ""
+        meta.log(ledger, "user_refused" if problem else "user_add", f"{name}（{LABELS[code]}{told}）", by, workbook)
     return problem
 
 

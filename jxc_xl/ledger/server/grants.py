@@ -9,32 +9,18 @@ write is a request through the door (:mod:`.server.door`) that the poster, the l
 with the same engine (see design.md, "Where it runs"). The ledger's owner (who ran ``jxc ledger
 init``) creates, upgrades, copies and posts.
 
-The row-level policies made below date from when clerks wrote the books themselves (issue 13); with
-no write privilege left they bind nothing but reading, which they leave open.
+采购 and 销售 read no costs: the columns that carry them (schema.COSTS) are not granted to their roles,
+and jxc reads the books for them through views that show those columns as 0 (:func:`_costless`). No
+row-level security: with no write privilege, rows need no fence (a clerk reads every row of the books,
+as every department's sheets show them).
 """
 from __future__ import annotations
 
-from ...domain import order
-from ...domain.model import ORDER_TYPES, DocType
-from ...domain.roles import ACTS, LABELS, POSTS
+from ...domain.roles import LABELS, sees_costs
 from ..errors import LedgerError
-from ..engine.posting import CASH_RULES
-from ..stores.schema import TABLES
+from ..stores.postgres import NOCOST
+from ..stores.schema import COSTS, TABLES, quoted
 from . import door
-
-# the settings (meta keys) each act writes
-_SETTINGS = {"close": ("closed_through", "costing_from"),
-             "users": ("cost_method", "allow_negative", "approval_required")}
-
-_MINE = "\"user\" = session_user"
-_CURRENT = "(SELECT MAX(id) FROM batches)"
-_MY_BATCH = f"(SELECT \"user\" FROM batches WHERE id = {_CURRENT}) = session_user"
-# the receivable (AR) and payable (AP) entries each department's documents make
-_SIDES = {"purchasing": "'AP'", "sales": "'AR'", "finance": "'AR', 'AP'"}
-_OPEN = "COALESCE((SELECT value FROM meta WHERE key = 'closed_through'), '')"
-# the row's order key falls on its own date (domain.order: the day is the key's top bits), so no key
-# typed past jxc puts a row of an open day among the closed ones
-_IN_DAY = f"(pos >> {order.DAY_SHIFT}) = (date::date - DATE '0001-01-01' + 1)"
 
 
 def ident(name: str) -> str:
@@ -66,12 +52,40 @@ def apply(conn) -> None:
             raise LedgerError("server", conn.url, detail=f"服务器上已有名为 {group(conn, code)} 的其他角色 / "
                                                           f"another role is named {group(conn, code)}")
         conn.execute(f"REVOKE ALL ON {', '.join(tables)} FROM {name}")
-        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {name}")      # and no more: the poster writes
+        # SELECT and no more (the poster writes); for 采购 and 销售 not the columns that carry costs
+        conn.execute(f"GRANT SELECT ON {', '.join(t for t in tables if sees_costs(code) or t not in COSTS)} TO {name}")
+        if not sees_costs(code):
+            for table, hidden in COSTS.items():
+                shown = ", ".join(quoted(c) for c in TABLES[table]["columns"] if c not in hidden)
+                conn.execute(f"GRANT SELECT ({shown}) ON {table} TO {name}")
         conn.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {ident(_schema(conn))} FROM {name}")
-    _row_security(conn)
+    _no_row_security(conn)
+    _costless(conn, [ident(group(conn, code)) for code in LABELS if not sees_costs(code)])
     _enrolment(conn)
     door.build(conn, ident(_schema(conn)), [ident(group(conn, code)) for code in LABELS])
     _no_temp(conn)
+
+
+def _costless(conn, groups: list[str]) -> None:
+    """The books as jxc reads them for ``groups`` (made again, whole, on each upgrade): every
+    table that carries costs as a view of the same name in :data:`NOCOST`, its cost columns 0 —
+    the queries stay one for everyone, and whatever a clerk's workbook shows leaves the cost
+    columns out anyway. Their connection puts the schema first (postgres.connect); the tables'
+    own cost columns stay refused to them."""
+    schema = ident(_schema(conn))
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {NOCOST}")
+    conn.execute(f"REVOKE ALL ON SCHEMA {NOCOST} FROM PUBLIC")
+    for table, hidden in COSTS.items():
+        columns = [r[0] for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum", (f"{_schema(conn)}.{table}",)).fetchall()]
+        shown = ", ".join(f"0::bigint AS {c}" if c in hidden else quoted(c) for c in columns)
+        conn.execute(f"DROP VIEW IF EXISTS {NOCOST}.{table}")
+        conn.execute(f"CREATE VIEW {NOCOST}.{table} AS SELECT {shown} FROM {schema}.{table}")
+        for name in groups:
+            conn.execute(f"GRANT SELECT ON {NOCOST}.{table} TO {name}")
+    for name in groups:
+        conn.execute(f"GRANT USAGE ON SCHEMA {NOCOST} TO {name}")
 
 
 def _no_temp(conn) -> None:
@@ -86,115 +100,17 @@ def _no_temp(conn) -> None:
                                                      "the database")
 
 
-def _keeps_money(code: str) -> bool:
-    """Whether department ``code`` posts documents that move money, or reverses any (财务)."""
-    return bool(POSTS[code] & CASH_RULES.keys()) or bool({"reverse", "approve"} & ACTS.get(code, set()))
-
-
-def _documents(code: str) -> str:
-    """The documents department ``code`` may insert, as SQL: its types each in its own journal;
-    if it approves (审核), any other whose 单号 waits for 审核 as that type; and — if it may
-    reverse — the 红字冲销 of any type."""
-    def pairs(types) -> str:
-        return ", ".join(f"('{t.value}', '{t.journal}')" for t in sorted(types, key=lambda t: t.value))
-    own = f"(type, journal) IN ({pairs(POSTS[code])}) AND reversal = 0" if POSTS[code] else "false"
-    if "approve" in ACTS.get(code, ()):         # another department's, only as it waits for 审核
-        own += (" OR reversal = 0 AND EXISTS (SELECT 1 FROM pending p WHERE p.journal = documents.journal AND "
-                "p.doc_no = documents.doc_no AND p.type = documents.type AND p.state = 'waiting')")
-    if "reverse" not in ACTS.get(code, ()):
-        return f"({own})"
-    return f"({own} OR (type, journal) IN ({pairs(DocType)}) AND reversal = 1)"
-
-
-def _next(table: str) -> str:
-    """The row is numbered next: no id taken ahead of the books (the ledger numbers its rows)."""
-    return f"id = (SELECT COALESCE(MAX(x.id), 0) + 1 FROM {table} x)"
-
-
-def _numbered(table: str) -> str:
-    """The row took the number the table's own sequence gave it, in this session."""
-    return f"id = currval(pg_get_serial_sequence('{table}', 'id'))"
-
-
-def _policies(conn) -> dict[str, list[tuple[str, str, str, str]]]:
-    """table → (policy, command, to whom, its USING / WITH CHECK) for every table under
-    row-level security."""
-    found: dict[str, list] = {table: [("jxc_read", "SELECT", "PUBLIC", "USING (true)")] for table in _SECURED}
-    mine_now = f"{_MINE} AND batch = {_CURRENT} AND {_MY_BATCH}"
-    found["batches"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_next('batches')})"))
-    found["audit"].append(("jxc_log", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('audit')})"))
-    # (its marks on any document; its order key only within its day, and in a closed one not at all)
-    kept = "pos = (SELECT x.pos FROM documents x WHERE x.id = documents.id)"
-    found["documents"].append(("jxc_mark", "UPDATE", "PUBLIC",
-                               f"USING (true) WITH CHECK ({_IN_DAY} AND (date > {_OPEN} OR {kept}))"))
-    found["movements"].append(("jxc_recost", "UPDATE", "PUBLIC",
-                               f"USING (date > {_OPEN}) WITH CHECK (date > {_OPEN} AND touched = {_CURRENT} "
-                               f"AND {_MY_BATCH} AND {_IN_DAY})"))
-    found["cash_entries"].append(("jxc_renumber", "UPDATE", "PUBLIC",
-                                  f"USING (date > {_OPEN}) WITH CHECK (date > {_OPEN} AND {_IN_DAY})"))
-    under = (f"EXISTS (SELECT 1 FROM documents d WHERE d.id = doc AND d.\"user\" = session_user "
-             f"AND d.batch = {_CURRENT})")
-    found["lines"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({mine_now} AND {_next('lines')} AND {under})"))
-    # a movement carries no stamps of its own (schema 12): its document's are checked
-    found["movements"].append(("jxc_post", "INSERT", "PUBLIC", f"WITH CHECK ({_MY_BATCH} AND {_next('movements')} "
-                                                                f"AND {under} AND date > {_OPEN} AND {_IN_DAY})"))
-    for code in LABELS:
-        to, acts = ident(group(conn, code)), ACTS.get(code, set())
-        if POSTS[code] or "approve" in acts:
-            found["documents"].append((f"jxc_posts_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
-                                       f"{_next('documents')} AND date > {_OPEN} AND {_IN_DAY} AND {_documents(code)})"))
-        sides = "'AR', 'AP'" if "approve" in acts else _SIDES.get(code)
-        if sides:
-            found["party_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
-                                           f"{_next('party_entries')} AND {under} AND date > {_OPEN} AND "
-                                           f"side IN ({sides}))"))
-        if _keeps_money(code):
-            found["cash_entries"].append((f"jxc_post_{code}", "INSERT", to, f"WITH CHECK ({mine_now} AND "
-                                          f"{_next('cash_entries')} AND {under} AND date > {_OPEN} AND {_IN_DAY})"))
-        if POSTS[code] & ORDER_TYPES or "close" in acts:
-            orders = "true" if "close" in acts else " OR ".join(
-                f"d.type = '{t.value}'" for t in sorted(POSTS[code] & ORDER_TYPES, key=lambda t: t.value))
-            its = f"EXISTS (SELECT 1 FROM documents d WHERE d.id = doc AND ({orders}))"
-            found["order_closes"] += [(f"jxc_closes_{code}", "INSERT", to,
-                                       f"WITH CHECK ({_MINE} AND {_numbered('order_closes')} AND {its})"),
-                                      (f"jxc_undo_{code}", "UPDATE", to,
-                                       f"USING ({its}) WITH CHECK (undone_by = session_user AND {its})")]
-        keys = ", ".join(f"'{k}'" for act in sorted(acts) for k in _SETTINGS.get(act, ()))
-        if keys:            # (the cost method only while nothing is posted, as jxc itself refuses it after)
-            allowed = (f"key IN ({keys}) AND (key <> 'cost_method' OR NOT EXISTS (SELECT 1 FROM documents))")
-            found["meta"] += [(f"jxc_set_{code}", "INSERT", to, f"WITH CHECK ({allowed})"),
-                              (f"jxc_change_{code}", "UPDATE", to, f"USING ({allowed}) WITH CHECK ({allowed})")]
-    found["closes"] += [("jxc_close", "INSERT", "PUBLIC", f"WITH CHECK ({_MINE} AND {_numbered('closes')})"),
-                        ("jxc_reopen", "UPDATE", "PUBLIC", "USING (true) WITH CHECK (reopened_by = session_user)")]
-    # 过账需审核: a clerk submits as itself and may replace only its own waiting version; an approver
-    # decides what waits, signing the decision
-    found["pending"] += [("jxc_submit", "INSERT", "PUBLIC", "WITH CHECK (submitted_by = session_user AND "
-                                                         "state = 'waiting' AND decided_by IS NULL)"),
-                         ("jxc_replace", "UPDATE", "PUBLIC", "USING (submitted_by = session_user AND state = 'waiting') "
-                                                         "WITH CHECK (state = 'replaced' AND decided_by IS NULL)"),
-                         ("jxc_decide", "UPDATE", "PUBLIC", "USING (state = 'waiting') WITH CHECK "
-                                                        "(decided_by = session_user AND state IN ('approved', 'rejected'))")]
-    for table in ("closing_stock", "closing_balances"):
-        found[table].append(("jxc_snapshot", "INSERT", "PUBLIC",
-                             "WITH CHECK (close = currval(pg_get_serial_sequence('closes', 'id')))"))
-    return found
-
-
-_UNDER_DOCUMENT = ("lines", "movements", "party_entries", "cash_entries")          # rows that belong to one document
-_SECURED = ("batches", "audit", "documents", *_UNDER_DOCUMENT, "order_closes", "closes", "closing_stock",
-            "closing_balances", "meta", "pending")
-
-
-def _row_security(conn) -> None:
-    """Row-level security on the tables a clerk writes (its policies made again, whole, on each
-    upgrade). Privileges say which columns; these say which rows."""
-    for table, policies in _policies(conn).items():
-        conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        for (name,) in conn.execute("SELECT policyname FROM pg_policies WHERE schemaname = current_schema() "
-                                    "AND tablename = ?", (table,)).fetchall():
-            conn.execute(f"DROP POLICY {ident(name)} ON {table}")
-        for name, command, to, rule in policies:
-            conn.execute(f"CREATE POLICY {ident(name)} ON {table} FOR {command} TO {to} {rule}")
+def _no_row_security(conn) -> None:
+    """No row-level security: what earlier versions made when clerks wrote the books (issue 13) is
+    taken away on the upgrade — with no write privilege left a policy binds nothing, and what a
+    department may not read is a column (its costs), not a row. (Left enabled without its
+    policies, a table would show a clerk no row at all.)"""
+    for table, name in conn.execute("SELECT tablename, policyname FROM pg_policies WHERE schemaname = current_schema()"
+                                    ).fetchall():
+        conn.execute(f"DROP POLICY {ident(name)} ON {ident(table)}")
+    for (table,) in conn.execute("SELECT relname FROM pg_class WHERE relrowsecurity AND "
+                                 "relnamespace = current_schema()::regnamespace").fetchall():
+        conn.execute(f"ALTER TABLE {ident(table)} DISABLE ROW LEVEL SECURITY")
 
 
 def _schema(conn) -> str:
@@ -202,12 +118,19 @@ def _schema(conn) -> str:
 
 
 # -- logins --------------------------------------------------------------------------------------------
+# A login this ledger made, in a session not made by jxc (psql …): a transaction left open ends after
+# IDLE_SECONDS, a statement after STATEMENT_SECONDS (its own SET may change them: it can hold an
+# ACCESS SHARE lock and a snapshot, blocking nobody's post or read)
+IDLE_SECONDS, STATEMENT_SECONDS = 60, 300
+
+
 def _enrolment(conn) -> None:
     """``jxc_enrol`` and ``jxc_disable``, run with the owner's rights for the owner and 管理员
     only. They never touch the owner or a server's administrative login; ``jxc_logins`` keeps the
     logins this ledger made, the only ones whose password or login they set — a login made
     elsewhere (the same clerk on another ledger of the server) only gains or loses this ledger's
-    departments."""
+    departments. Every login of a department gets this database's time limits and lets the owner
+    end its sessions (``jxc_fence``, again for each on an upgrade): a disabled one's end."""
     groups = ", ".join(f"'{group(conn, code)}'" for code in LABELS)
     admin, owner, schema = group(conn, "admin"), conn.owner(), ident(_schema(conn))
     logins, roles = f"{schema}.jxc_logins", "pg_catalog.pg_roles"      # named whole: no temp table stands in
@@ -248,6 +171,7 @@ def _enrolment(conn) -> None:
                 EXECUTE format('REVOKE %I FROM %I', g, who);
             END LOOP;
             EXECUTE format('GRANT %I TO %I', {_quote(conn.raw.info.dbname)} || ':' || dept, who);
+            PERFORM jxc_fence(who);
         END $$""")
     conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_disable(who text) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {schema}, pg_temp AS $$
@@ -262,8 +186,27 @@ def _enrolment(conn) -> None:
             IF ours THEN
                 EXECUTE format('ALTER ROLE %I NOLOGIN', who);
             END IF;
+            -- its open sessions end (those the owner may end: the logins this ledger made)
+            PERFORM pg_catalog.pg_terminate_backend(a.pid) FROM pg_catalog.pg_stat_activity a
+            WHERE a.usename = who AND a.datname = pg_catalog.current_database()
+              AND pg_catalog.pg_has_role(who, 'USAGE') AND a.pid <> pg_catalog.pg_backend_pid();
         END $$""")
-    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)"):      # the poster's (owner's) only
+    conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_fence(who text) RETURNS void
+        LANGUAGE plpgsql SET search_path = pg_catalog, {schema}, pg_temp AS $$
+        BEGIN
+            EXECUTE format('GRANT %I TO %I', who, {_quote(owner)});       -- so the owner may end its sessions
+            EXECUTE format('ALTER ROLE %I IN DATABASE %I SET idle_in_transaction_session_timeout = %L',
+                           who, current_database(), '{IDLE_SECONDS}s');
+            EXECUTE format('ALTER ROLE %I IN DATABASE %I SET statement_timeout = %L',
+                           who, current_database(), '{STATEMENT_SECONDS}s');
+        EXCEPTION WHEN insufficient_privilege THEN
+            NULL;       -- a login the owner may not alter (PostgreSQL 16: made by another) keeps its own
+        END $$""")
+    departments = ", ".join(f"'{group(conn, code)}'" for code in LABELS)
+    conn.execute("SELECT jxc_fence(rolname) FROM pg_roles m WHERE rolcanlogin AND EXISTS (SELECT 1 FROM "
+                 "pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid WHERE a.member = m.oid AND "
+                 f"g.rolname IN ({departments}))")
+    for function in ("jxc_enrol(text, text, text)", "jxc_disable(text)", "jxc_fence(text)"):      # the owner's only
         conn.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC, {ident(admin)}")
 
 

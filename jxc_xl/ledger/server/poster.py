@@ -10,7 +10,11 @@ request once or not at all, and a request not yet answered is still waiting. LIS
 it and answers the clerk."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import types
+import typing
+from decimal import Decimal
 from typing import Callable
 
 from ...domain.roles import POSTS, may
@@ -81,12 +85,19 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
     refused = _refusal(ledger, login, method)
     if refused:
         return "refused", {"error": "denied", "detail": refused}
+    try:
+        arguments = wire.load(row["payload"]["args"])
+    except Exception as exc:                # noqa: BLE001 — not what the door carries: nothing is run
+        return "failed", {"error": "request_failed", "detail": type(exc).__name__}
+    wrong = _mistyped(method, arguments)
+    if wrong:
+        return "refused", {"error": "request_failed", "detail": wrong}
     conn, owner = ledger.conn, ledger.login
     conn.execute("SAVEPOINT jxc_request")
     ledger.login = login                    # the engine's user: who asked, as its own checks see them
     try:
         with conn.holding():
-            value = getattr(ledger, method)(**wire.load(row["payload"]["args"]))
+            value = getattr(ledger, method)(**arguments)
         conn.execute("RELEASE jxc_request")
         return "done", {"value": wire.dump(value)}
     except Exception as exc:                # noqa: BLE001 — whatever it was, the request posted nothing
@@ -98,6 +109,25 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
         return "failed", {"error": "request_failed", "detail": type(exc).__name__}
     finally:
         ledger.login = owner
+
+
+_PLAIN = (dt.date, bool, int, str, Decimal, type(None))       # the argument kinds checked as such
+
+
+def _mistyped(method: str, arguments: object) -> str | None:
+    """The first argument that is not of the kind ``method`` takes, where that kind is a plain
+    one (a date, a flag, a number, a text, or None): the engine trusts them, and a request typed
+    by hand may say anything (a 结账日期 of 'zzzz' would stop every later post)."""
+    if not isinstance(arguments, dict):
+        return "arguments"
+    hints = typing.get_type_hints(getattr(Ledger, method))
+    for name, value in arguments.items():
+        hint = hints.get(name)
+        kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
+            else (hint,)
+        if kinds and all(k in _PLAIN for k in kinds) and not isinstance(value, kinds):
+            return f"{name}：{str(value)[:40]!r} 不是所要的值 / not what it takes"
+    return None
 
 
 def _refusal(ledger: Ledger, login: str, method: str) -> str | None:

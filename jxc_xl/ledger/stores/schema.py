@@ -113,6 +113,11 @@ TABLES: dict[str, dict] = {
                           "workbook": str, "machine": str}, "pk": "id"},
 }
 
+# The columns that say what things cost (成本单价, 库存金额, 销售成本 …): 采购 and 销售 may not read them
+# (domain.roles.sees_costs) — on a server their departments are not granted them (see grants).
+COSTS = {"movements": ("fixed_value", "given_unit_cost", "value", "unit_cost", "bal_value", "last_unit"),
+         "lines": ("unit_cost",), "closing_stock": ("value",)}
+
 INDEXES = [
     ("documents", ["journal", "doc_no", "revision", "reversal"], True),
     ("documents", ["pos"], False),         # a day's documents, read where a new one takes its slot
