@@ -209,7 +209,7 @@ def test_a_schema_12_server_ledger_upgrades_and_no_clerk_can_key_a_row_into_a_cl
     start_poster()
     with Ledger.open(clerk, create=False) as books:
         result = books.post(docs(HEAD + "| 2026-03-05 | 销售出库 | D30 | C1 | W1 | | A | 1 | 9 | | |\n"))
-        assert result.posted == ["D30"] and books.verify() == []
+        assert result.posted == ["D30"]                     # (a 销售 login may not verify: it sees no costs)
     closed_day = order.doc_key(dt.date(2026, 3, 2), 1, 1)
     forged = [f"UPDATE documents SET pos = {closed_day} WHERE doc_no = 'D30'",
               f"UPDATE movements SET pos = {closed_day} + 4 WHERE doc = (SELECT id FROM documents WHERE doc_no = 'D30')",
