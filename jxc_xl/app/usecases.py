@@ -126,28 +126,10 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
-        problems, notes = apply_settings(ledger, settings)
-        data = read_input(book, sheets, steps, ledger.digests())
-        report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
+        _post_rows(book, ledger, settings, sheets, steps, report, user, dry_run)
+        sheets.let_go()
+        book.forget()
         if not dry_run:
-            report.notes += _store_masters(ledger, data)
-        documents = [p.document for p in data.docs if p.document is not None]
-        steps(f"过账 {len(documents)} 张单据")
-        result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
-                             credit_block=settings.credit_block)
-        report.posted = 0 if dry_run else len(result.posted)
-        if not dry_run:
-            report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
-        report.already = len(result.already) + sum(p.unchanged for p in data.docs)
-        steps("写入状态")
-        writer = StatusWriter(data, result, ledger, settings.english, dry_run)
-        writer.run(data.docs)
-        writer.write(book, report)
-        report.sheet_problems += missing_documents(ledger, book.name, data, sheets, settings.english)
-        if not dry_run:
-            settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
-            ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
-                                     if p.digest and (p.journal, p.doc_no) in settled])
             steps("刷新库存、往来和台账")
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
         _totals(report, ledger)
@@ -156,6 +138,35 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     steps.finish()
     report.notes += book.repairs()
     return report
+
+
+def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheets, steps: Steps, report: Report,
+               user: str | None, dry_run: bool) -> None:
+    """Read the rows, post them, write back every row's 状态. The documents, the post's queue and
+    the statuses are this function's own: they are let go when it returns, before the generated
+    sheets are made (measured at 100,000 lines: they held 230 MB while 刷新 and saving ran)."""
+    problems, notes = apply_settings(ledger, settings)
+    data = read_input(book, sheets, steps, ledger.digests())
+    report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
+    if not dry_run:
+        report.notes += _store_masters(ledger, data)
+    documents = [p.document for p in data.docs if p.document is not None]
+    steps(f"过账 {len(documents)} 张单据")
+    result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
+                         credit_block=settings.credit_block)
+    report.posted = 0 if dry_run else len(result.posted)
+    if not dry_run:
+        report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
+    report.already = len(result.already) + sum(p.unchanged for p in data.docs)
+    steps("写入状态")
+    writer = StatusWriter(data, result, ledger, settings.english, dry_run)
+    writer.run(data.docs)
+    writer.write(book, report)
+    report.sheet_problems += missing_documents(ledger, book.name, data, sheets, settings.english)
+    if not dry_run:
+        settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
+        ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
+                                 if p.digest and (p.journal, p.doc_no) in settled])
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
