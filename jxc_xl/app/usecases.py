@@ -17,7 +17,7 @@ from typing import Callable
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
-from ..ledger import Ledger, LedgerError
+from ..ledger import Ledger, LedgerError, PostResult
 from ..ledger.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
@@ -127,8 +127,6 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
         _post_rows(book, ledger, settings, sheets, steps, report, user, dry_run)
-        sheets.let_go()
-        book.forget()
         if not dry_run:
             steps("刷新库存、往来和台账")
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
@@ -167,6 +165,8 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
         settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
         ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
                                  if p.digest and (p.journal, p.doc_no) in settled])
+    sheets.let_go()
+    book.forget()
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
@@ -277,16 +277,29 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
             report.posted = 1
             journal = result.outcomes[0].journal
             report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
-            data = read_input(book, sheets, lambda _: None)
             marked = {(journal, doc_no)} | {(c.journal, c.doc_no) for c in result.count_changes}
-            rows = [p for p in data.docs if (p.journal, p.doc_no) in marked]
-            writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
-            writer.run(rows)
-            writer.write(book, report)
+            remark(book, sheets, ledger, result, settings.english, report, marked)
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
         _totals(report, ledger)
     book.save()
     return report
+
+
+def remark(book: Book, sheets: Sheets, ledger: Ledger, result: PostResult, english: bool, report: Report,
+           only: set[tuple[str, str]] | None = None) -> int:
+    """Every row's 状态 said again from the ledger (``only``: the rows of those documents), after
+    the books changed without a post (冲销, 恢复). Returns how many readable documents the ledger
+    does not hold. The rows read and the documents are let go on return, before the generated
+    sheets are made (as a post's are, see :func:`_post_rows`)."""
+    data = read_input(book, sheets, lambda _: None)
+    writer = StatusWriter(data, result, ledger, english, dry_run=False)
+    writer.run(data.docs if only is None else [p for p in data.docs if (p.journal, p.doc_no) in only])
+    writer.write(book, report)
+    waiting = sum(1 for p in data.docs if p.document is not None and not p.problems
+                  and (p.journal, p.doc_no) not in writer.posted)
+    sheets.let_go()
+    book.forget()
+    return waiting
 
 
 @bulk()
