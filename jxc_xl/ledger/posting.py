@@ -111,6 +111,7 @@ def line_pos(pos: str, line_no: int, leg: int) -> str:
 _WRITTEN = {table: tuple(TABLES[table]["columns"])
             for table in ("documents", "lines", "movements", "party_entries", "cash_entries")}
 assert all(columns[0] == "id" for columns in _WRITTEN.values())     # Writer._insert queues the id first
+_ITEM, _WAREHOUSE = recosting.QUEUED["item"], recosting.QUEUED["warehouse"]
 
 
 class Writer:
@@ -139,13 +140,11 @@ class Writer:
                           for t in _WRITTEN}
         row_id = self._next[table]
         self._next[table] += 1
-        # A movement waits as a dict, its figures filled in by costing (recost.cost_queued); the
-        # other rows are final once queued and wait as the tuple written (measured: a 100,000-line
-        # post's queued dicts were 150 MB at its peak, a lines row's dict 4× its tuple).
-        if table == "movements":
-            self._pending[table].append({"id": row_id, **values})
-        else:
-            self._pending[table].append((row_id, *map(values.get, _WRITTEN[table][1:])))
+        # A row waits as the tuple written, a movement as a list its figures are filled into by
+        # costing (recost.cost_queued); measured: a 100,000-line post's queued rows as dicts were
+        # 150 MB at its peak, a lines row's dict 4× its tuple.
+        queued = (row_id, *map(values.get, _WRITTEN[table][1:]))
+        self._pending[table].append(list(queued) if table == "movements" else queued)
         return row_id
 
     def flush(self) -> None:
@@ -154,10 +153,10 @@ class Writer:
                 columns = _WRITTEN[table]
                 self.conn.executemany(f"INSERT INTO {table} ({', '.join(map(quoted, columns))}) VALUES "
                                       f"({', '.join('?' * len(columns))})",
-                                      [tuple(map(row.get, columns)) for row in rows] if table == "movements" else rows)
+                                      list(map(tuple, rows)) if table == "movements" else rows)
                 if table == "movements":
                     self.conn.executemany("INSERT INTO stock_keys (item, warehouse) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                                          {(row["item"], row["warehouse"]) for row in rows})
+                                          {(row[_ITEM], row[_WAREHOUSE]) for row in rows})
                 rows.clear()
 
     def queued(self, table: str) -> list[dict]:

@@ -99,10 +99,10 @@ def test_a_schema_11_server_ledger_upgrades_and_a_clerk_posts_under_row_level_se
                                   "JOIN batches b ON b.id = d.batch WHERE d.doc_no = 'S9'").fetchall() == [("小销",)]
 
 
-def test_a_batch_queues_its_final_rows_as_the_tuples_written_and_only_movements_as_dicts(file_ledger, monkeypatch):
+def test_a_batch_queues_its_rows_as_the_tuples_written_and_movements_as_lists(file_ledger, monkeypatch):
     """Issue 24 (memory): a batch's rows wait in memory until one executemany per table writes
     them; a row nothing changes after it is queued waits as the tuple written (a dict of a lines
-    row is four times its tuple), a movement as the dict costing fills in."""
+    row is four times its tuple), a movement as the list costing fills its figures into."""
     from jxc_xl.ledger.posting import Writer
     queued: dict[str, set[type]] = {}
     flush = Writer.flush
@@ -115,5 +115,5 @@ def test_a_batch_queues_its_final_rows_as_the_tuples_written_and_only_movements_
     monkeypatch.setattr(Writer, "flush", watched)
     assert file_ledger.post(docs(HEAD + BOOKS), user="王会计").ok
     assert queued["documents"] == queued["lines"] == queued["party_entries"] == {tuple}
-    assert queued["movements"] == {dict}
+    assert queued["movements"] == {list}
     assert file_ledger.journal()[1] and len(file_ledger.stock_card()) == 6
