@@ -46,15 +46,20 @@ def _typed(book) -> None:
     type_rows(book, "销售", [sale(f"XS{n}", d(2026, 11, 5), "A001", 1, 9) for n in range(30)])
 
 
+def _documents() -> int:
+    gc.collect()
+    return sum(isinstance(o, (Document, ParsedDoc)) for o in gc.get_objects())
+
+
 def _alive_when_refreshed(monkeypatch, book: _WatchedBook) -> dict:
     """What of the run's reading is alive when the generated sheets are made (refresh_sheets)."""
     alive: dict = {}
     refresh = usecases.refresh_sheets
+    before = _documents()                   # alive before the run (another test's): not the run's
 
     def watched(*args, **kwargs):
-        gc.collect()
         alive["rows"] = {sheet: sum(ref() is not None for ref in refs) for sheet, refs in book.read.items()}
-        alive["documents"] = sum(isinstance(o, (Document, ParsedDoc)) for o in gc.get_objects())
+        alive["documents"] = _documents() - before
         return refresh(*args, **kwargs)
 
     for module in (usecases, tools):
