@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .inputs import read_input, read_sheets
+from .inputs import read_sheets
 from ..ledger import Ledger, LedgerError, PostResult, restore
 from ..ledger.stores.store import is_server, name_of
 from .settings import check_location, read_settings
 from .statuses import StatusWriter, write_block
-from .usecases import Report, bulk, open_ledger, refresh_sheets, show_totals
+from .usecases import Report, bulk, open_ledger, refresh_sheets, remark, show_totals
 from ..sheets.cells import to_code
 from ..sheets.book import Book, Table, find_sheet, read_table
 from ..sheets.contract import COUNTS, DOCUMENT_SHEETS, GENERATED
@@ -160,12 +160,7 @@ def restore_ledger(book: Book, book_path: Path, backup: Path, today: dt.date | N
                     notes=[f"已用备份 {backup} 恢复账簿；原账簿保存在 {aside}"])
     ledger, _ = open_ledger(book, settings, book_path, sheets)
     with ledger:
-        data = read_input(book, sheets, lambda _: None)
-        writer = StatusWriter(data, PostResult(), ledger, settings.english, dry_run=False)
-        writer.run(data.docs)
-        writer.write(book, report)
-        waiting = sum(1 for p in data.docs if p.document is not None and not p.problems
-                      and (p.journal, p.doc_no) not in ledger.latest_documents())
+        waiting = remark(book, sheets, ledger, PostResult(), settings.english, report)
         if waiting:
             report.notes.append(f"{waiting} 张单据不在恢复的账簿中，状态已清空：下次过账会重新过账它们，不需要的请删除这些行")
         refresh_sheets(book, ledger, today or dt.date.today(), whole=True, company=settings.company)

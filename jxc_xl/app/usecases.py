@@ -17,7 +17,7 @@ from typing import Callable
 from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
-from ..ledger import Ledger, LedgerError
+from ..ledger import Ledger, LedgerError, PostResult
 from ..ledger.stores.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
@@ -128,29 +128,8 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     steps = Steps(progress, sum(spec.zh in sheets.tables for spec in POSTED_SHEETS) + 4)
     ledger.waiting = lambda: steps.say(WAITING)
     with ledger:
-        problems, notes = apply_settings(ledger, settings, user)
-        data = read_input(book, sheets, steps, ledger.digests())
-        report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
+        _post_rows(book, ledger, settings, sheets, steps, report, user, dry_run)
         if not dry_run:
-            report.notes += _store_masters(ledger, data)
-        documents = [p.document for p in data.docs if p.document is not None]
-        steps(f"过账 {len(documents)} 张单据")
-        result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
-                             credit_block=settings.credit_block)
-        report.posted = 0 if dry_run else len(result.posted)
-        if not dry_run:
-            report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
-            report.notes += approval_notes(result)
-        report.already = len(result.already) + sum(p.unchanged for p in data.docs)
-        steps("写入状态")
-        writer = StatusWriter(data, result, ledger, settings.english, dry_run)
-        writer.run(data.docs)
-        writer.write(book, report)
-        report.sheet_problems += missing_documents(ledger, book.name, data, sheets, settings.english)
-        if not dry_run:
-            settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
-            ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
-                                     if p.digest and (p.journal, p.doc_no) in settled])
             steps("刷新库存、往来和台账")
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
         show_totals(report, ledger, user)
@@ -159,6 +138,38 @@ def _run(book: Book, book_path: Path, dry_run: bool, user: str | None, today: dt
     steps.finish()
     report.notes += book.repairs()
     return report
+
+
+def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheets, steps: Steps, report: Report,
+               user: str | None, dry_run: bool) -> None:
+    """Read the rows, post them, write back every row's 状态. The documents, the post's queue and
+    the statuses are this function's own: they are let go when it returns, before the generated
+    sheets are made (measured at 100,000 lines: they held 230 MB while 刷新 and saving ran)."""
+    problems, notes = apply_settings(ledger, settings, user)
+    data = read_input(book, sheets, steps, ledger.digests())
+    report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
+    if not dry_run:
+        report.notes += _store_masters(ledger, data)
+    documents = [p.document for p in data.docs if p.document is not None]
+    steps(f"过账 {len(documents)} 张单据")
+    result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
+                         credit_block=settings.credit_block)
+    report.posted = 0 if dry_run else len(result.posted)
+    if not dry_run:
+        report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
+        report.notes += approval_notes(result)
+    report.already = len(result.already) + sum(p.unchanged for p in data.docs)
+    steps("写入状态")
+    writer = StatusWriter(data, result, ledger, settings.english, dry_run)
+    writer.run(data.docs)
+    writer.write(book, report)
+    report.sheet_problems += missing_documents(ledger, book.name, data, sheets, settings.english)
+    if not dry_run:
+        settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
+        ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
+                                 if p.digest and (p.journal, p.doc_no) in settled])
+    sheets.let_go()
+    book.forget()
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"
@@ -285,16 +296,29 @@ def reverse_book(book: Book, book_path: Path, doc_no: str, user: str | None = No
             report.posted = 1
             journal = result.outcomes[0].journal
             report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
-            data = read_input(book, sheets, lambda _: None)
             marked = {(journal, doc_no)} | {(c.journal, c.doc_no) for c in result.count_changes}
-            rows = [p for p in data.docs if (p.journal, p.doc_no) in marked]
-            writer = StatusWriter(data, result, ledger, settings.english, dry_run=False)
-            writer.run(rows)
-            writer.write(book, report)
+            remark(book, sheets, ledger, result, settings.english, report, marked)
             refresh_sheets(book, ledger, today or dt.date.today(), company=settings.company, user=user)
         show_totals(report, ledger, user)
     book.save()
     return report
+
+
+def remark(book: Book, sheets: Sheets, ledger: Ledger, result: PostResult, english: bool, report: Report,
+           only: set[tuple[str, str]] | None = None) -> int:
+    """Every row's 状态 said again from the ledger (``only``: the rows of those documents), after
+    the books changed without a post (冲销, 恢复). Returns how many readable documents the ledger
+    does not hold. The rows read and the documents are let go on return, before the generated
+    sheets are made (as a post's are, see :func:`_post_rows`)."""
+    data = read_input(book, sheets, lambda _: None)
+    writer = StatusWriter(data, result, ledger, english, dry_run=False)
+    writer.run(data.docs if only is None else [p for p in data.docs if (p.journal, p.doc_no) in only])
+    writer.write(book, report)
+    waiting = sum(1 for p in data.docs if p.document is not None and not p.problems
+                  and (p.journal, p.doc_no) not in writer.posted)
+    sheets.let_go()
+    book.forget()
+    return waiting
 
 
 @bulk()

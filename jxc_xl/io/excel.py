@@ -85,6 +85,9 @@ class XlwingsBook:
             self._values[sheet] = [list(r) for r in block]
         return self._values[sheet]
 
+    def forget(self) -> None:
+        self._values.clear()
+
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
         """Merged areas, found by halving the used rows while a block says it holds some."""
         sh = self.book.sheets[sheet]

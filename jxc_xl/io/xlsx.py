@@ -112,6 +112,9 @@ class FileBook:
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
         return self._read(sheet)[1]
 
+    def forget(self) -> None:
+        self._parsed.clear()
+
     def _read(self, sheet: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
         """A sheet's values and merged areas, read once: by calamine, else from the XML."""
         if sheet not in self._parsed:

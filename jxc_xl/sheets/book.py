@@ -25,6 +25,10 @@ class Book(Protocol):
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]: ...   # 1-based r1, c1, r2, c2
 
+    def forget(self) -> None:
+        """Let go of the sheets read (a sheet asked for again is read again): a run that has
+        marked its rows needs them no more, and they are the largest thing it holds."""
+
     def write_column(self, sheet: str, col: int, first_row: int, values: list,
                      number_format: str | None = None) -> None:
         """``values`` down from ``first_row``; a date written shows as a date, a number in the

@@ -99,3 +99,23 @@ def test_a_schema_11_server_ledger_upgrades_and_a_clerk_posts_under_row_level_se
         assert result.posted == ["S9"] and books.verify() == []
         assert books.conn.execute('SELECT DISTINCT b."user" FROM movements m JOIN documents d ON d.id = m.doc '
                                   "JOIN batches b ON b.id = d.batch WHERE d.doc_no = 'S9'").fetchall() == [("小销",)]
+
+
+def test_a_batch_queues_its_rows_as_the_tuples_written_and_movements_as_lists(file_ledger, monkeypatch):
+    """Issue 24 (memory): a batch's rows wait in memory until one executemany per table writes
+    them; a row nothing changes after it is queued waits as the tuple written (a dict of a lines
+    row is four times its tuple), a movement as the list costing fills its figures into."""
+    from jxc_xl.ledger.engine.posting import Writer
+    queued: dict[str, set[type]] = {}
+    flush = Writer.flush
+
+    def watched(self):
+        for table, rows in self._pending.items():
+            queued.setdefault(table, set()).update(map(type, rows))
+        flush(self)
+
+    monkeypatch.setattr(Writer, "flush", watched)
+    assert file_ledger.post(docs(HEAD + BOOKS), user="王会计").ok
+    assert queued["documents"] == queued["lines"] == queued["party_entries"] == {tuple}
+    assert queued["movements"] == {list}
+    assert file_ledger.journal()[1] and len(file_ledger.stock_card()) == 6

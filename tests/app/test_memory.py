@@ -1,0 +1,95 @@
+"""Issue 24 (memory): a post lets go of what it read and posted before it makes the generated
+sheets and saves — the rows read (calamine's values, the largest thing a run holds) and the
+parsed documents are not alive while 刷新 runs. Tested by the mechanism (weak references to the
+rows read, the documents left in the heap), not by a figure of memory, which would be flaky."""
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import shutil
+import weakref
+
+import pytest
+
+from jxc_xl.app import tools, usecases
+from jxc_xl.app.usecases import post_book, reverse_book
+from jxc_xl.domain.model import Document
+from jxc_xl.io.patch import PatchBook
+from jxc_xl.sheets.parse import ParsedDoc
+
+from ..wb import TODAY, ledger_at, purchase, sale, type_rows
+
+d = dt.date
+
+
+class _Row(list):
+    """A row as read, that a weak reference can watch (a plain list cannot have one)."""
+
+
+class _WatchedBook(PatchBook):
+    """The file's book, every row it reads watched."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.read: dict[str, list[weakref.ref]] = {}
+
+    def _read(self, sheet):
+        if sheet not in self._parsed:
+            rows, merged = super()._read(sheet)
+            self._parsed[sheet] = ([_Row(r) for r in rows], merged)
+            self.read.setdefault(sheet, []).extend(weakref.ref(r) for r in self._parsed[sheet][0])
+        return self._parsed[sheet]
+
+
+def _typed(book) -> None:
+    type_rows(book, "采购", [purchase(f"CG{n}", d(2026, 11, 2), "A001", 10, 6) for n in range(30)])
+    type_rows(book, "销售", [sale(f"XS{n}", d(2026, 11, 5), "A001", 1, 9) for n in range(30)])
+
+
+def _documents() -> int:
+    gc.collect()
+    return sum(isinstance(o, (Document, ParsedDoc)) for o in gc.get_objects())
+
+
+def _alive_when_refreshed(monkeypatch, book: _WatchedBook) -> dict:
+    """What of the run's reading is alive when the generated sheets are made (refresh_sheets)."""
+    alive: dict = {}
+    refresh = usecases.refresh_sheets
+    before = _documents()                   # alive before the run (another test's): not the run's
+
+    def watched(*args, **kwargs):
+        alive["rows"] = {sheet: sum(ref() is not None for ref in refs) for sheet, refs in book.read.items()}
+        alive["documents"] = _documents() - before
+        return refresh(*args, **kwargs)
+
+    for module in (usecases, tools):
+        monkeypatch.setattr(module, "refresh_sheets", watched)
+    return alive
+
+
+def test_the_rows_read_and_the_documents_are_let_go_before_the_generated_sheets_are_made(file_book, monkeypatch):
+    _typed(file_book)
+    book = _WatchedBook(file_book)
+    alive = _alive_when_refreshed(monkeypatch, book)
+    report = post_book(book, file_book, today=TODAY)
+    assert report.exit_code == 0 and report.posted == 60
+    assert {"采购", "销售"} <= alive["rows"].keys() and sum(len(refs) for refs in book.read.values()) > 60
+    assert alive == {"rows": {sheet: 0 for sheet in book.read}, "documents": 0}
+
+
+@pytest.mark.parametrize("run", ["reverse", "restore"])
+def test_a_reversal_and_a_restore_let_go_of_the_rows_they_re_marked_too(file_book, tmp_path, monkeypatch, run):
+    _typed(file_book)
+    assert post_book(PatchBook(file_book), file_book, today=TODAY).posted == 60
+    backup = tmp_path / "backup.jxc.db"
+    shutil.copy(ledger_at(file_book), backup)
+    book = _WatchedBook(file_book)
+    alive = _alive_when_refreshed(monkeypatch, book)
+    if run == "reverse":
+        report = reverse_book(book, file_book, "XS3", today=TODAY)
+        assert report.posted == 1 and report.exit_code == 0
+    else:
+        report = tools.restore_ledger(book, file_book, backup, today=TODAY)
+        assert report.stock_value is not None and not report.sheet_problems
+    assert {"采购", "销售"} <= alive["rows"].keys()
+    assert alive == {"rows": {sheet: 0 for sheet in book.read}, "documents": 0}
