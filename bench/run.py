@@ -13,6 +13,8 @@ measured in the same run:
   * the engine alone (Ledger.post of documents already built) against a raw executemany of the
     same rows, the same documents into a ledger on a PostgreSQL server, and a receipt back-dated
     before N later movements of its item;
+  * a one-document post by a clerk's login through the poster (`jxc ledger serve`, on this
+    machine: loopback), against the same post by the ledger's owner straight into the books;
   * with ``--ledger-size M``: stock as of a date (all keys, one item), a month's 进销存汇总 and
     AR aging on a ledger of M movements built through Ledger.post;
   * with ``--million`` (and nothing else): the post of one 采购 sheet of 1,000,000 lines, near
@@ -342,16 +344,62 @@ def engine(folder: Path, items: int, purchases, sales, t_raw: float) -> None:
 
 
 @contextlib.contextmanager
-def server_ledger(folder: Path):
-    """A new database on a PostgreSQL server started for the run (the tests' own), as its owner."""
+def server_ledger(folder: Path, clerk: str | None = None):
+    """A new database on a PostgreSQL server started for the run (the tests' own), as its owner;
+    with ``clerk``, also a 销售 login of that name (its URL second)."""
     from tests.pgserver import Server
     server = Server.start(folder / "postgres")
     try:
         server.add_role("bench", "bench", createrole=True)
         os.environ["PGPASSFILE"] = str(server.pgpass)
-        yield server.url(server.new_database("bench"), "bench")
+        url = server.url(server.new_database("bench"), "bench")
+        if clerk is None:
+            yield url
+            return
+        from jxc_xl import Ledger
+        with Ledger.open(url) as ledger:            # (the first user is a 管理员)
+            for name, role in (("guanjia", "管理员"), (clerk, "销售")):
+                refused = ledger.add_user(name, role, password=f"{name}-pw")
+                assert refused is None, refused
+        server.remember(clerk, f"{clerk}-pw")
+        yield url, url.replace("bench@", f"{clerk}@")
     finally:
         server.stop()
+
+
+def through_poster(folder: Path, posts: int = 200) -> None:
+    """What the poster adds to a clerk's post: ``posts`` one-document 销售出库 posts, each a request
+    a clerk's login submits and the poster (`jxc ledger serve`, its own process) runs, answers and
+    the clerk hears — against the same posts by the ledger's owner straight into the books."""
+    from jxc_xl import Ledger
+    from jxc_xl.domain.model import Document, DocType, Line
+
+    def sale(n: int) -> list:
+        return [Document(type=DocType.sales_shipment, doc_no=f"X{n}", date=dt.date(2026, 3, 2), party="C01",
+                         warehouse="WH1", lines=[Line(item="I00001", qty=1, price=9)])]
+
+    def per_post(ledger, first: int) -> float:
+        return timed(lambda: [ledger.post(sale(first + n)) for n in range(posts)]) / posts
+
+    with server_ledger(folder, clerk="xiaoxiao") as (owner_url, clerk_url):
+        with Ledger.open(owner_url) as owner:
+            masters(owner, 10)
+            owner.post([Document(type=DocType.purchase_receipt, doc_no="P1", date=dt.date(2026, 3, 1), party="S01",
+                                 warehouse="WH1", lines=[Line(item="I00001", qty=10 * posts, price=5)])])
+            direct = per_post(owner, 0)
+        poster = subprocess.Popen([sys.executable, "-m", "jxc_xl", "ledger", "serve", owner_url],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            assert "过账服务已启动" in poster.stdout.readline()
+            with Ledger.open(clerk_url, create=False) as clerk:
+                submitted = per_post(clerk, posts)
+                assert clerk.conn.execute("SELECT COUNT(*) FROM documents WHERE type = 'sales_shipment'"
+                                          ).fetchone()[0] == 2 * posts
+        finally:
+            poster.kill()
+    print(f"a clerk's one-document post through the poster: {submitted * 1000:6.1f} ms   (the owner's straight "
+          f"into the books {direct * 1000:.1f} ms: {1000 * (submitted - direct):+.1f} ms added, target ≤ 50 ms)")
 
 
 def back_dated(folder: Path, moves: int) -> None:
@@ -506,7 +554,7 @@ def main() -> None:
                     help="only the post of one sheet of 1,000,000 lines (--million-lines), its time, memory and steps")
     ap.add_argument("--million-lines", type=int, default=1_000_000, help="with --million: the lines (smaller for a trial)")
     ap.add_argument("--engine-only", action="store_true",
-                    help="only the engine figures (SQLite and PostgreSQL) and the back-dated receipt")
+                    help="only the engine figures (SQLite and PostgreSQL, the poster) and the back-dated receipt")
     args = ap.parse_args()
     rng = random.Random(7)
     folder = Path(tempfile.mkdtemp(prefix="jxc-bench-"))
@@ -523,6 +571,7 @@ def main() -> None:
         return posts_only(folder, book, args, purchases, sales)
     if args.engine_only:
         in_child(engine, folder, args.items, purchases, sales, t_raw)
+        in_child(through_poster, folder)
         return in_child(back_dated, folder, args.lines)
 
     t_post, peak, output = jxc_post(book)
@@ -546,6 +595,7 @@ def main() -> None:
 
     lookups(folder / "bench.jxc.db", args.items, rng)
     in_child(engine, folder, args.items, purchases, sales, t_raw)
+    in_child(through_poster, folder)
     in_child(back_dated, folder, args.lines)
     if args.ledger_size:
         in_child(big_ledger, folder, args.ledger_size, args.items)
