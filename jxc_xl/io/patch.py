@@ -40,13 +40,21 @@ class PatchBook(FileBook):
 
     def write_column(self, sheet: str, col: int, first_row: int, values: list,
                      number_format: str | None = None) -> None:
-        """Only the cells whose value changes are recorded, so unchanged rows stay untouched."""
+        """Only the cells whose value changes are recorded, so unchanged rows stay untouched; each
+        stretch of changed cells as one edit (a taxed post writes four figures a row in runs of a
+        document's rows: recorded a cell at a time, 200,000 edits for 40,000 lines)."""
         current = self.values(sheet)
-        for offset, value in enumerate(values):
-            r = first_row + offset
+        start, stretch = first_row, []
+        for r, value in enumerate(values, start=first_row):
             old = current[r - 1][col - 1] if r <= len(current) and col <= len(current[r - 1]) else None
-            if not same(old, value):
-                self._ops.append(("write_column", (sheet, col, r, [value], number_format)))
+            if same(old, value):
+                if stretch:
+                    self._ops.append(("write_column", (sheet, col, start, stretch, number_format)))
+                start, stretch = r + 1, []
+            else:
+                stretch.append(value)
+        if stretch:
+            self._ops.append(("write_column", (sheet, col, start, stretch, number_format)))
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         self._ops.append(("mark", (sheet, cells, rows, width)))
