@@ -203,14 +203,21 @@ def _row(r: int, head: bytes, cells: bytes, edit: dict[int, tuple[object, str | 
     row_style = _STYLE.search(head) if b'customFormat="1"' in head else None
     written = _in_place(r, cells, edit, row_style, styles, strings)
     if written is None:
-        current = {column_number(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
-        for c, (value, number_format) in edit.items():
-            sm = _STYLE.search(current.get(c, b"")) or (row_style if c not in current else None)
-            style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
-            current[c] = cell_xml(f"{column_letter(c)}{r}", value, style, strings)
-        written = b"".join(current[c] for c in sorted(current))
+        written = _whole(r, cells, edit, row_style, styles, strings)
     head = head or f'<row r="{r}"'.encode()
     return head + b">" + written + b"</row>"
+
+
+def _whole(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], row_style, styles: Styles,
+           strings: SharedStrings | None) -> bytes:
+    """The row's cells parsed and written again in column order with the edited ones replaced:
+    for any writer's cells (the reference :func:`_in_place` must equal on rows in order)."""
+    current = {column_number(m.group(1).decode()): m.group(0) for m in _CELL.finditer(cells)}
+    for c, (value, number_format) in edit.items():
+        sm = _STYLE.search(current.get(c, b"")) or (row_style if c not in current else None)
+        style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
+        current[c] = cell_xml(f"{column_letter(c)}{r}", value, style, strings)
+    return b"".join(current[c] for c in sorted(current))
 
 
 _CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
