@@ -86,8 +86,13 @@ def units_text(units: tuple, i: int) -> str:
     text, as the Figures read back from the ledger hold it (money to the cent, 12.30; a price to
     six places; a rate with no trailing zeros, 0.13): what 过账 writes into the row's empty cell,
     with no Decimal made (a taxed post writes four of them a line)."""
-    text = fixed_text(units[i], _PLACES[i])
-    return text.rstrip("0").rstrip(".") if i == 0 else text
+    return canonical_text(units, i) if i == 0 else fixed_text(units[i], _PLACES[i])
+
+
+def canonical_text(units: tuple, i: int) -> str:
+    """Figure ``i`` (Figures.units' order) as a fingerprint writes a Decimal of that value
+    (normalized: 300, 12.3, 0.13), from its units."""
+    return fixed_text(units[i], _PLACES[i]).rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
