@@ -114,20 +114,19 @@ class StatusWriter:
 
     def _as_read(self, marks: SheetMarks, parsed: ParsedDoc) -> None:
         """A posted document's cells that hold text read as a figure or a date get that number or
-        date (a cleared 金额 its amount), so the sheet computes and adds up as the books do. The
-        values are the ones posted, so its fingerprint stays; the digest remembered is of the rows
-        as they will be."""
+        date (a cleared 金额 its amount, a taxed line's empty figures theirs), so the sheet computes
+        and adds up as the books do. The values are the ones posted, so its fingerprint stays; the
+        digest remembered is of the rows as they will be."""
         table, written = marks.table, {}
-        plan = self._plan(table)
+        plan, columns, figures = self._plan(table), table.columns, marks.figures
         rows = [(row, marks.values[row]) for row in parsed.rows]
         taxed = self.taxed.get((parsed.journal, parsed.doc_no), {})
         for n, (row, values) in enumerate(rows, start=1):
-            found = plan.as_read(values)
-            if n in taxed:
-                found.update(plan.with_figures(values, taxed[n]))
-            for column, value in found.items():
-                written[(row, table.columns[column])] = value
-                marks.figures.setdefault(column, {})[row] = value
+            found = plan.as_read(values, taxed.get(n))
+            if found:
+                written[row] = {columns[column]: value for column, value in found.items()}
+                for column, value in found.items():
+                    figures.setdefault(column, {})[row] = value
         if written:
             parsed.digest = digest_as_written(table, rows, written)
 

@@ -14,8 +14,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .money import is_product
-from .tax import Figures
+from .money import cost_of, is_product, memo, to_qty_units
+from .tax import Figures, canonical_text
 
 
 class PartyKind(str, Enum):
@@ -308,6 +308,8 @@ def _line_text(model: Line) -> str:
     if model.order_no or model.delivery_date is not None or model.covers:
         return _line_json(model)
     found = model.figures
+    if found is not None and found.units is not None:
+        return _units_text(model, found.units)
     if found is None:
         price, amount, rate, tax = model.price, model.amount, model.tax_rate, model.tax
     else:
@@ -323,6 +325,24 @@ def _line_text(model: Line) -> str:
     return head + (f'"price_with_tax": {_json_figure(with_tax)}, "qty": {_json_figure(model.qty)}, '
                    f'"tax": {_json_figure(tax)}, "tax_rate": {_json_figure(rate)}, '
                    f'"total_with_tax": {_json_figure(total)}, "unit_cost": {_json_figure(model.unit_cost)}}}')
+
+
+def _units_text(model: Line, units: tuple) -> str:
+    """:func:`_line_text` of a line whose figures were worked out in integers (tax.figures_in_units),
+    each figure written from its units and the 金额 compared with 数量 × 单价 in integers: the same
+    text (measured on 40,000 taxed lines: its six Decimals written out were 1.8 s of a post's 56 s
+    under cProfile)."""
+    rate, price, _, amount, tax, _ = units
+    text = lambda i: f'"{canonical_text(units, i)}"'        # noqa: E731
+    head = (f'{{"amount": {"null" if cost_of(_QTY_UNITS(model.qty), price) == amount else text(3)}, '
+            f'"item": {_json_text(model.item)}, "note": {_json_text(model.note)}, "price": {text(1)}, ')
+    if not rate and not tax:                 # as lines hashed before 增值税: no tax fields
+        return head + f'"qty": {_json_figure(model.qty)}, "unit_cost": {_json_figure(model.unit_cost)}}}'
+    return head + (f'"price_with_tax": {text(2)}, "qty": {_json_figure(model.qty)}, "tax": {text(4)}, '
+                   f'"tax_rate": {text(0)}, "total_with_tax": {text(5)}, "unit_cost": {_json_figure(model.unit_cost)}}}')
+
+
+_QTY_UNITS = memo(to_qty_units, 100_000)
 
 
 def _line_json(model: Line) -> str:

@@ -153,6 +153,13 @@ def from_rate_units(value: int | None) -> Decimal:
     return ZERO if value is None else Decimal(value).scaleb(-RATE_PLACES).normalize()
 
 
+def fixed_text(value: int | None, places: int) -> str:
+    """A scaled integer (None: 0) as its decimal text to ``places`` — 1230 cents as ``12.30`` —
+    as ``format(Decimal(value).scaleb(-places), "f")`` writes it, with no Decimal made."""
+    whole, part = divmod(abs(value or 0), 10**places)
+    return f"{'-' if value and value < 0 else ''}{whole}.{part:0{places}d}"
+
+
 def div_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator to a whole number, half up (away from zero on a tie): the one
     rounding rule again, for figures held as scaled integers (the costing's fast path)."""

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from .money import (MONEY_PLACES, RATE_PLACES, UNIT_COST_PLACES, ZERO, cost_of, div_half_up, mul_money, places, ratio,
-                    round_money, round_unit_cost, unit_of)
+from .money import (MONEY_PLACES, RATE_PLACES, UNIT_COST_PLACES, ZERO, cost_of, div_half_up, fixed_text, mul_money,
+                    places, ratio, round_money, round_unit_cost, unit_of)
 
 CENT = Decimal("0.01")
 MAX_RATE = Decimal(1)          # a rate is a fraction below 100%
@@ -74,6 +74,25 @@ class Figures:
     tax: Decimal
     total_with_tax: Decimal
     units: tuple[int, int, int, int, int, int] | None = field(default=None, compare=False, repr=False)
+
+
+# Figures' fields in the order of Figures.units, each with the places the ledger keeps it to
+UNITS = ("rate", "price", "price_with_tax", "amount", "tax", "total_with_tax")
+_PLACES = (RATE_PLACES, UNIT_COST_PLACES, UNIT_COST_PLACES, MONEY_PLACES, MONEY_PLACES, MONEY_PLACES)
+
+
+def units_text(units: tuple, i: int) -> str:
+    """Figure ``i`` of a line's figures in the ledger's units (Figures.units' order) as its exact
+    text, as the Figures read back from the ledger hold it (money to the cent, 12.30; a price to
+    six places; a rate with no trailing zeros, 0.13): what 过账 writes into the row's empty cell,
+    with no Decimal made (a taxed post writes four of them a line)."""
+    return canonical_text(units, i) if i == 0 else fixed_text(units[i], _PLACES[i])
+
+
+def canonical_text(units: tuple, i: int) -> str:
+    """Figure ``i`` (Figures.units' order) as a fingerprint writes a Decimal of that value
+    (normalized: 300, 12.3, 0.13), from its units."""
+    return fixed_text(units[i], _PLACES[i]).rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)

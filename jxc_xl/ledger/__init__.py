@@ -317,7 +317,8 @@ class Ledger:
         return documents.posted_document(self.conn, journal, doc_no)
 
     def taxed_lines(self, keys: set[tuple[str, str]]) -> dict:
-        """The 增值税 figures of the standing documents ``keys`` that have tax, by line number."""
+        """The 增值税 figures of the standing documents ``keys`` that have tax, by line number, in the
+        ledger's units (documents.posted_units)."""
         return documents.taxed_lines(self.conn, keys) if keys else {}
 
     def standing_documents(self, workbook: str) -> list[tuple[str, str, str, int | None]]:

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from ..domain.model import Source
 from ..domain.problems import Problem
-from ..domain.tax import Figures
 
 
 @dataclass(frozen=True)
@@ -19,8 +18,9 @@ class Outcome:
     problems: tuple[Problem, ...] = ()
     source: Source = Source()
     # a posted document's 增值税 figures by line number, as the ledger now holds them (its lines
-    # with tax only): what 过账 writes back into the rows, without asking the ledger again
-    figures: dict[int, Figures] = field(default_factory=dict, compare=False)
+    # with tax only; in its units, Figures.units' order): what 过账 writes back into the rows,
+    # without asking the ledger again
+    figures: dict[int, tuple] = field(default_factory=dict, compare=False)
     pending: object = field(default=None, compare=False)        # approvals.Pending
 
 

@@ -15,10 +15,12 @@ from decimal import Decimal
 from ..domain.model import Account, Document, DocType, Item, Line, Party, Source, Warehouse
 from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
+from ..domain.tax import units_text
 from ..domain.validate import MAX_TERMS_DAYS, Masters
 from .book import Table
 from .columns import NUMBER_KINDS, Columns
 from .cells import RowReader, text_fault, to_date, to_number, to_rate
+from .format import Exact
 from .contract import (ACCOUNT_KINDS, CHART, CHART_USES, COST_METHODS, NO, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK,
                        PARTY_KINDS, SETTING_KEYS, TAXPAYER_TYPES, YES, Column, SheetSpec)
 
@@ -238,7 +240,7 @@ class ReadBack:
     dates: tuple[tuple[str, int], ...]
     figures: tuple[tuple[str, int], ...]
     amount: tuple[str, int, int, int] | None
-    taxed: tuple[tuple[str, int, str], ...] = ()     # where a line's 增值税 figures show: (column, index, Figures attr)
+    taxed: tuple[tuple[str, int, int], ...] = ()     # where a line's 增值税 figures show: (column, index, in units)
 
     @classmethod
     def of(cls, table: Table) -> "ReadBack":
@@ -247,22 +249,19 @@ class ReadBack:
         by_field = {c.to: c.zh for c in shown}
         amount = next((c.zh for c in shown if c.kind == "formula"), None)
         product = amount and {"qty", "price"} <= by_field.keys()
-        taxed = tuple((c.zh, at[c.zh], _FIGURES[c.to]) for c in shown if c.to in _FIGURES)
+        taxed = tuple((c.zh, at[c.zh], _UNITS[c.to]) for c in shown if c.to in _UNITS)
         return cls(tuple((c.zh, at[c.zh]) for c in shown if c.kind == "date"),
                    tuple((c.zh, at[c.zh]) for c in shown if c.kind in NUMBER_KINDS),
                    (amount, at[amount], at[by_field["qty"]], at[by_field["price"]]) if product else None,
                    taxed if {"tax_rate", "price_with_tax", "tax", "total_with_tax"} & by_field.keys() else ())
 
-    def with_figures(self, values: list, figures) -> dict[str, object]:
-        """A taxed line's figures (domain.tax.Figures) for its empty cells: the sheet shows what
-        the books hold, and a figure typed back hashes as the one worked out."""
-        cell = lambda i: values[i] if i < len(values) else None      # noqa: E731
-        return {zh: getattr(figures, attr) for zh, i, attr in self.taxed if cell(i) in (None, "")}
-
-    def as_read(self, values: list) -> dict[str, object]:
+    def as_read(self, values: list, units: tuple | None = None) -> dict[str, object]:
         """What a row's cells were read as, where that is not what they hold: a figure typed as
         text ('100', '¥38.50', '66元') as its number, a date typed as text or digits as its date;
-        and a 金额 left empty as 数量 × 单价 — the amount the ledger computed for it."""
+        a 金额 left empty as 数量 × 单价 — the amount the ledger computed for it; and, for a taxed
+        line (``units``: its figures as the ledger holds them, documents.posted_units), each of
+        its 增值税 figures whose cell is empty, as its exact text (a figure typed back hashes as the
+        one worked out; tax.units_text: no Decimal made, and the 金额 not multiplied twice)."""
         cell = lambda i: values[i] if i < len(values) else None      # noqa: E731
         out: dict[str, object] = {}
         for zh, i in self.dates:
@@ -273,16 +272,19 @@ class ReadBack:
             raw = cell(i)
             if isinstance(raw, str) and raw.strip() and (found := to_number(raw)) is not None:
                 out[zh] = found
-        if self.amount and cell(self.amount[1]) in (None, ""):
+        if units is not None:
+            for zh, i, at in self.taxed:
+                if cell(i) in (None, ""):
+                    out[zh] = Exact(units_text(units, at))
+        if self.amount and self.amount[0] not in out and cell(self.amount[1]) in (None, ""):
             qty, price = (to_number(cell(i)) for i in self.amount[2:])
             if qty is not None and price is not None:
                 out[self.amount[0]] = mul_money(qty, price)
         return out
 
 
-# a document column's field → the attribute of domain.tax.Figures it shows
-_FIGURES = {"tax_rate": "rate", "price": "price", "price_with_tax": "price_with_tax", "amount": "amount",
-            "tax": "tax", "total_with_tax": "total_with_tax"}
+# a document column's field → its place in Figures.units (tax.UNITS), where a line's figure shows
+_UNITS = {"tax_rate": 0, "price": 1, "price_with_tax": 2, "amount": 3, "tax": 4, "total_with_tax": 5}
 
 
 def _digested(table: Table) -> list[int]:
@@ -298,18 +300,21 @@ def rows_digest(cols: list[int], rows: list[tuple[int, list]]) -> str:
                            digest_size=16).hexdigest()
 
 
-def digest_as_written(table: Table, rows: list[tuple[int, list]], written: dict[tuple[int, int], object]) -> str:
-    """The digest the rows will have once ``written`` ((row, 1-based column) → value) is in them,
+def digest_as_written(table: Table, rows: list[tuple[int, list]], written: dict[int, dict[int, object]]) -> str:
+    """The digest the rows will have once ``written`` (row → 1-based column → value) is in them,
     read back as the file reader gives cells (numbers as floats, dates as dates): what 过账 wrote
     back does not make the document look edited. (Read another way — through Excel — the
-    digest differs, the document is read once more, and its fingerprint finds it unchanged.)"""
+    digest differs, the document is read once more, and its fingerprint finds it unchanged.)
+    Each row's own cells only are looked at (a figure written as exact text reads back as the
+    float of that text, as one written as a Decimal does)."""
     out = []
     for row, values in rows:
-        values = list(values)
-        for (r, col), value in written.items():
-            if r == row:
-                values += [None] * (col - len(values))
-                values[col - 1] = float(value) if isinstance(value, Decimal) else value
+        cells = written.get(row)
+        if cells:
+            values = list(values)
+            values += [None] * (max(cells) - len(values))
+            for col, value in cells.items():
+                values[col - 1] = float(value) if isinstance(value, (Decimal, Exact)) else value
         out.append((row, values))
     return rows_digest(_digested(table), out)
 

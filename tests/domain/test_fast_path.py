@@ -126,3 +126,32 @@ def test_a_fingerprint_stays_what_earlier_versions_stored():
                    lines=(Line(item="A", qty=Decimal("5"), price=Decimal("1.50"), amount=Decimal("7.5")),
                           Line(item="B", qty=Decimal("2.5"), price=Decimal(3), note='说"明"')))
     assert doc.fingerprint() == reference_fingerprint(doc)
+
+
+@st.composite
+def taxed_documents(draw) -> Document:
+    """Sales and purchases of taxed lines the fast way takes (a good 数量 and price, one price
+    basis, a rate typed or found), of any scale."""
+    made = []
+    for _ in range(draw(st.integers(1, 5))):
+        qty = Decimal(draw(st.integers(1, 10**6))).scaleb(-draw(st.integers(0, 4)))
+        price = Decimal(draw(st.integers(1, 10**7))).scaleb(-draw(st.integers(0, 6)))
+        by_total = draw(st.booleans())
+        made.append(Line(item=draw(st.sampled_from("AB")), qty=qty, tax_rate=draw(st.sampled_from(RATES)),
+                         price=None if by_total else price, price_with_tax=price if by_total else None,
+                         source=Source(sheet="销售", row=2)))
+    kind, party = draw(st.sampled_from([("purchase_receipt", "S1"), ("sales_shipment", "C1")]))
+    return Document(type=kind, doc_no="D1", date=dt.date(2026, 1, 5), party=party, warehouse="W1", lines=tuple(made))
+
+
+@settings(max_examples=300, deadline=None)
+@given(taxed_documents(), st.booleans())
+def test_taxed_lines_worked_out_in_integers_hash_as_their_decimals_do(doc, rated):
+    """A taxed line whose figures were worked out in integers is written into the fingerprint from
+    those integers: the very text its Decimal figures give (model._units_text)."""
+    fast, problems = validate(doc, masters(rated), dt.date(2026, 1, 3))
+    if any(p.code == "product_too_large" for p in problems):
+        return
+    assert not problems
+    assert all(line.figures.units for line in fast.lines if line.figures is not None)     # the integer way
+    assert fast.fingerprint() == reference_fingerprint(fast)

@@ -4,12 +4,18 @@ are made (never held whole), and the file the same to every reader."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import zipfile
 import zlib
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jxc_xl.sheets.format import Exact
 
 from .test_shapes import damage, post_patched
 from ..wb import TODAY, purchase, type_rows, cell
@@ -123,6 +129,64 @@ def test_a_row_is_written_in_place_or_whole_alike(tmp_path):
             quick = _row(5, b'<row r="5"', cells, {c: v for c, v in edit.items()}, styles)
             whole = _row(5, b'<row r="5"', cells.replace(b'<c r="', b'<c  r="'), edit, styles)
             assert quick == whole.replace(b'<c  r="', b'<c r="'), edit
+
+
+_CELLS = st.sampled_from(['<c r="{ref}" s="1"><v>1.5</v></c>', '<c r="{ref}" s="2"/>', '<c r="{ref}"/>',
+                           '<c r="{ref}" t="inlineStr"><is><t>旧</t></is></c>',
+                           '<c r="{ref}" s="3"><f>G{row}*H{row}</f><v /></c>', '<c r="{ref}" s="1" t="n" />'])
+_VALUES = st.sampled_from([Exact("12.30"), Exact("-0.05"), Exact("9.641429"), Exact("0.13"), Decimal("61.92"), 7,
+                           "已过账 批次1", dt.date(2026, 11, 2), None, ""])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(present=st.lists(st.tuples(st.integers(1, 40), _CELLS), max_size=16, unique_by=lambda c: c[0]),
+       edit=st.dictionaries(st.integers(1, 42), st.tuples(_VALUES, st.sampled_from([None, "#,##0.00", "#,##0.0000"])),
+                            min_size=1, max_size=8),
+       styled_row=st.booleans(), shared=st.booleans())
+def test_a_row_written_in_one_pass_is_the_whole_rewrite(tmp_path_factory, present, edit, styled_row, shared):
+    """A row's edited cells written in one pass (each replacing its cell or going before the next
+    one right of it) give the very bytes the whole rewrite gives, whatever cells the row holds and
+    whatever is written: figures as exact text or Decimals, numbers, text, dates, nothing."""
+    import zipfile as z
+    from jxc_xl.io.package import Package
+    from jxc_xl.io.sheetdata import SharedStrings, _in_place, _whole
+    from jxc_xl.io.styles import Styles
+    from jxc_xl.sheets.book import column_letter
+    from .test_patch import STYLES
+    path = tmp_path_factory.mktemp("s") / "s.xlsx"
+    with z.ZipFile(path, "w") as out:
+        out.writestr("xl/styles.xml", STYLES)
+    cells = "".join(kind.format(ref=f"{column_letter(c)}7", row=7) for c, kind in sorted(present)).encode()
+    row_style = re.search(rb'\bs="(\d+)"', b' s="2"') if styled_row else None
+    with Package(path) as pkg:
+        styles = Styles(pkg, "xl/styles.xml")
+        strings = [SharedStrings(b"<sst><si><t>a</t></si></sst>") if shared else None for _ in range(2)]
+        quick = _in_place(7, cells, edit, row_style, styles, strings[0])
+        assert quick == _whole(7, cells, edit, row_style, styles, strings[1])
+        assert strings[0] is None or strings[0].new == strings[1].new
+
+
+def test_a_figure_written_as_exact_text_is_a_number_and_counts_as_there(tmp_path):
+    """A figure given as its exact text (a taxed post's write-back) goes into the sheet as the
+    number, never as text, and a cell already holding it is not written again."""
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.io.sheetdata import cell_xml, same
+    assert cell_xml("K7", Exact("12.30"), 3) == b'<c r="K7" s="3"><v>12.30</v></c>'
+    assert same(12.3, Exact("12.30")) and not same(12.31, Exact("12.30"))
+    book = tmp_path / "b.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "采购"
+    wb["采购"].append(["单价", "金额"])
+    wb["采购"].append([None, 12.3])
+    wb.save(book)
+    pb = PatchBook(book)
+    pb.write_column("采购", 1, 2, [Exact("9.641429")], "#,##0.0000")
+    pb.write_column("采购", 2, 2, [Exact("12.30")], "#,##0.00")          # already there: not an edit
+    assert [op for op in pb._ops if op[0] == "write_column"] == [("write_column", ("采购", 1, 2, [Exact("9.641429")],
+                                                                                     "#,##0.0000"))]
+    pb.save()
+    ws = openpyxl.load_workbook(book)["采购"]
+    assert (ws["A2"].value, ws["A2"].number_format, ws["B2"].value) == (9.641429, "#,##0.0000", 12.3)
 
 
 def test_a_generated_sheet_is_written_as_it_is_made(file_book):

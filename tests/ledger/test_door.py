@@ -252,6 +252,9 @@ def test_what_travels_through_the_door_comes_back_as_it_left(file_ledger):
     assert back["documents"] == documents and back["result"] == result and back["problem"] == sent["problem"]
     assert back["masters"].items == sent["masters"].items and back["uses"] == {"x"}
     assert result.problems and back["result"].outcomes[-1].problems == result.outcomes[-1].problems
+    from jxc_xl.ledger.results import Outcome           # a taxed line's figures, in the ledger's units
+    taxed = Outcome("XS1", "sales", "posted", figures={1: (130000, 100000000, None, 30000, 3900, 33900)})
+    assert wire.load(json.loads(wire.dumps(taxed))).figures == taxed.figures
     with pytest.raises(TypeError):
         wire.load({"$class": "Popen", "v": {"args": "sh"}})
 

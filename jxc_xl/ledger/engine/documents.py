@@ -62,10 +62,20 @@ def posted_figures(r: sqlite3.Row) -> Figures | None:
                    from_cents(r["total_with_tax"]))
 
 
-def taxed_lines(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict[int, Figures]]:
-    """(journal, 单号) → line number → its figures, of the standing documents asked that have tax:
-    what 过账 writes into the empty 税率, 单价, 含税单价, 金额, 税额 and 价税合计 cells of their rows."""
-    out: dict[tuple[str, str], dict[int, Figures]] = {}
+def posted_units(r: sqlite3.Row | dict) -> tuple | None:
+    """:func:`posted_figures` as the ledger holds them, in Figures.units' order (税率, 单价, 含税单价
+    in millionths, 金额, 税额, 价税合计 in cents): what 过账 writes back (tax.units_text), no Decimal
+    made."""
+    if not r["tax_rate"] and not r["tax"]:
+        return None
+    return r["tax_rate"], r["price"], r["price_with_tax"], r["amount"], r["tax"], r["total_with_tax"]
+
+
+def taxed_lines(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict[int, tuple]]:
+    """(journal, 单号) → line number → its figures in the ledger's units (:func:`posted_units`), of
+    the standing documents asked that have tax: what 过账 writes into the empty 税率, 单价, 含税单价,
+    金额, 税额 and 价税合计 cells of their rows."""
+    out: dict[tuple[str, str], dict[int, tuple]] = {}
     query = ("SELECT d.journal, d.doc_no, l.* FROM lines l JOIN documents d ON d.id = l.doc WHERE d.reversal = 0 "
              "AND d.reversed_by IS NULL AND (l.tax_rate <> 0 OR l.tax <> 0) AND l.covers IS NULL")
     if len(keys) > _LOOKUPS:
@@ -76,7 +86,7 @@ def taxed_lines(conn: sqlite3.Connection, keys: set[tuple[str, str]]) -> dict[tu
                     "ORDER BY revision DESC LIMIT 1)", key))
     for r in found:
         if (r["journal"], r["doc_no"]) in keys:
-            out.setdefault((r["journal"], r["doc_no"]), {})[r["line_no"]] = posted_figures(r)
+            out.setdefault((r["journal"], r["doc_no"]), {})[r["line_no"]] = posted_units(r)
     return out
 
 

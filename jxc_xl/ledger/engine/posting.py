@@ -16,11 +16,11 @@ from ...domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, D
 from ...domain.money import (ZERO, cost_of, from_cents, from_qty_units, from_rate_units, memo, mul_money, qty_text,
                              to_cents, to_qty_units, to_rate_units, to_unit_cost_units)
 from ...domain.problems import Problem
-from ...domain.tax import Figures, Mismatch
+from ...domain.tax import Mismatch
 from ...domain.validate import Masters, line_figures
 from ...domain import order
 from . import invoices, orders, settlement, slots
-from .documents import posted_figures
+from .documents import posted_units
 from . import recost as recosting
 from .recost import Failure, Key, Settings, recost
 from ..stores.schema import TABLES, quoted
@@ -122,7 +122,7 @@ class Writer:
         self._pending: dict[str, list[dict]] = {table: [] for table in _WRITTEN}
         self.credit_block = False           # 信用控制 = 禁止: refuse a shipment over the credit limit
         self._next: dict[str, int] | None = None     # the next id of each table, read when first needed
-        self.figures: dict[int, Figures] = {}        # the last document written: its lines' 增值税 figures
+        self.figures: dict[int, tuple] = {}          # the last document written: its lines' 增值税 figures (units)
         # a batch's figures repeat (bench's 100,000 lines hold 46 quantities and 9,900 prices): each
         # distinct one is scaled once (measured: 0.6 of a 20,000-line post's 2.5 s went to quantize)
         self._qty_units = to_qty_units if recosting.REFERENCE else memo(to_qty_units)
@@ -246,7 +246,7 @@ class Writer:
                 "delivery_date": line.delivery_date.isoformat() if line.delivery_date else None,
                 **(_invoiced(line, covers[n]) if covers else {}), **stamp}
             line_id = self._insert("lines", row)
-            if amount is not None and (posted := posted_figures(row)) is not None:
+            if amount is not None and (posted := posted_units(row)) is not None:
                 self.figures[n] = posted           # as the ledger holds them (read back: the same)
             previous = None
             for leg, move in enumerate(self._moves(doc, line, links.get(n), deductible, row)):
