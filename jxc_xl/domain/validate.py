@@ -356,6 +356,8 @@ def _taxed(check: _Check, masters: Masters, line: Line) -> Line | None:
     sku = masters.active_item(line.item)
     if sku is None or not _good(line.qty, QTY, True) or not _good(basis, UNIT, False):
         return None
+    if _minus_zero(line.qty) or _minus_zero(basis):      # Decimal keeps "-0.00" through its figures: the full way
+        return None
     party = masters.parties.get(doc.party)
     rate = rate_of(line.tax_rate, masters.items[sku].tax_rate, party and party.tax_rate, masters.default_rate)
     rate_units, qty = _RATE_UNITS(rate), _QTY_UNITS(line.qty)
@@ -369,6 +371,10 @@ def _taxed(check: _Check, masters: Masters, line: Line) -> Line | None:
             return None
         update["figures"] = found
     return line.model_copy(update=update) if update else line
+
+
+def _minus_zero(value: Decimal) -> bool:
+    return value.is_zero() and value.is_signed()
 
 
 def _rate_units(rate: Decimal) -> int:

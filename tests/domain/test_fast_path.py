@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jxc_xl.domain import validate as checks
 from jxc_xl.domain.model import _LATER_FIELDS, _LATER_HEADER, Document, Item, Line, Party, Source, Warehouse, \
     _canonical, _with_figures
-from jxc_xl.domain.money import mul_money
+from jxc_xl.domain.money import is_product, mul_money
 from jxc_xl.domain.validate import Masters, validate
 
 PRICED = ["purchase_receipt", "purchase_return", "sales_shipment", "sales_return", "purchase_order", "sales_order"]
@@ -86,7 +86,7 @@ def reference_fingerprint(doc: Document) -> str:
             if line[later] == empty:
                 del line[later]
         if line["amount"] is not None and line["price"] is not None and \
-                line["amount"] == mul_money(line["qty"], line["price"]):
+                is_product(line["amount"], line["qty"], line["price"]):      # (a product no amount holds: not it)
             line["amount"] = None
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=_canonical)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -114,8 +114,7 @@ def test_a_taxed_post_on_a_server_books_what_sqlite_books(tmp_path, server_ledge
     assert written(served) == written(file)
 
 
-def test_a_purchasing_clerk_posts_a_taxed_purchase_under_row_level_security(tmp_path, server_ledger, pg_server,
-                                                                          start_poster):
+def test_a_purchasing_clerks_taxed_purchase_goes_through_the_poster(tmp_path, server_ledger, pg_server, start_poster):
     purchases, _ = _taxed_rows()
     with Ledger.open(server_ledger) as owner:
         login(owner, pg_server, "管家", "管理员")               # the first user manages the others
@@ -127,7 +126,7 @@ def test_a_purchasing_clerk_posts_a_taxed_purchase_under_row_level_security(tmp_
     assert not post(file).error_rows
     report = post(served)
     assert report.posted == 4 and not report.error_rows, report.error_rows
-    assert _taxed_figures(clerk) == _taxed_figures(ledger_at(file))
+    assert _taxed_figures(server_ledger) == _taxed_figures(ledger_at(file))     # (采购 sees no costs to verify)
     with Ledger.open(server_ledger, read_only=True) as books:
         assert [r[0] for r in books.conn.execute("SELECT DISTINCT \"user\" FROM lines")] == ["小采"]
 
@@ -141,6 +140,7 @@ def test_a_schema_9_server_ledger_upgrades_on_opening_and_then_takes_a_taxed_pos
         assert ledger.post(docs(HEAD + BOOKS)).ok
         before = _figures(ledger.conn)
         with ledger._transaction():
+            ledger.conn.drop_views()                # (a version-9 server had none over these columns)
             ledger.conn.execute("DROP INDEX idx_lines_covers")
             for table, columns in _TAX_COLUMNS.items():
                 for column in columns:

@@ -208,6 +208,11 @@ class Connection:
             self.raw.execute("CREATE TABLE jxc_changes (n BIGINT NOT NULL)")
             self.raw.execute("INSERT INTO jxc_changes VALUES (0)")
 
+    def drop_views(self) -> None:
+        """The views 采购 and 销售 read the books through, dropped before an upgrade changes the
+        columns they show (a column a view shows cannot be dropped or retyped)."""
+        self.raw.execute(f"DROP SCHEMA IF EXISTS {NOCOST} CASCADE")
+
     def secure(self) -> None:
         """The departments' roles, grants and row-level security (see :mod:`.grants`)."""
         from ..server import grants

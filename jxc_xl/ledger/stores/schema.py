@@ -185,6 +185,8 @@ def build(conn, path: str, create: bool = True) -> None:
             raise LedgerError("missing", path)
         if version is not None and version >= SCHEMA_VERSION:
             return
+        if version is not None:
+            conn.drop_views()            # (an upgrade may change the columns they show; secure() makes them again)
         for step in [_create] if version is None else _UPGRADES[version - 1:]:
             step(conn)
         _stamp(conn)

@@ -64,6 +64,9 @@ class Connection(sqlite3.Connection):
         self.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self.execute(f"PRAGMA user_version = {version}")
 
+    def drop_views(self) -> None:
+        """Nothing: a file has no views (see :meth:`secure`)."""
+
     def secure(self) -> None:
         """Nothing: on a file, the roles are advisory (whoever holds the file holds the books)."""
 
