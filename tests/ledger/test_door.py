@@ -371,3 +371,28 @@ def test_a_sales_logins_workbook_adds_masters_but_changes_none_and_finances_chan
         log = [(a.user, a.detail) for a in finance.audit_log(("masters",))]
     assert ("小销", "新增 往来单位 C9（新开超市）") in log and log[-1] == ("老王", "往来单位 C1：信用额度 50000.00 → 60000.00"), log
     assert all(user == "小销" and detail.startswith("新增") for user, detail in log[:-1]), log     # A001…: the template's
+
+
+def test_reopen_on_a_server_keeps_a_checked_copy_of_the_books_first(office, poster, server_ledger, tmp_path):
+    """Issue 25: 反结账 asked of the poster straight (not through the workbook's 反结账, which backs
+    up on the PC) first writes a checked SQLite copy of the books, as they stood closed, into the
+    poster's own 备份 folder, logged; a copy that cannot be made reopens nothing."""
+    import shutil
+    with Ledger.open(office("老王"), create=False) as finance:
+        assert finance.close_month(dt.date(2026, 1, 31), today=dt.date(2026, 2, 10)) == []
+        assert finance.reopen(dt.date(2025, 12, 31)) is True
+        assert finance.settings.closed_through == dt.date(2025, 12, 31)
+        log = [(a.user, a.action, a.detail) for a in finance.audit_log(("backup", "reopen"))]
+    [copy] = (tmp_path / "备份").glob("*.db")
+    with Ledger.open(copy, create=False, read_only=True) as kept:
+        assert kept.settings.closed_through == dt.date(2026, 1, 31) and kept.verify() == []
+        assert kept.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2         # P1, P2
+    assert log == [("老王", "backup", f"反结账前的账簿备份 / before reopening: {copy}"),
+                   ("老王", "reopen", "2026-01-31 → 2025-12-31")], log
+    with Ledger.open(office("老王"), create=False) as finance:
+        assert finance.close_month(dt.date(2026, 1, 31), today=dt.date(2026, 2, 10)) == []
+        shutil.rmtree(tmp_path / "备份")
+        (tmp_path / "备份").write_text("not a folder")                  # no copy can be made there
+        with pytest.raises(LedgerError, match="备份"):
+            finance.reopen(dt.date(2025, 12, 31))
+        assert finance.settings.closed_through == dt.date(2026, 1, 31)
