@@ -99,3 +99,15 @@ def test_without_users_the_workbook_still_writes_its_masters(file_book):
     with Ledger.open(ledger_at(book), read_only=True) as ledger:
         assert ledger.masters().items["A001"].name == "红苹果"
         assert ledger.audit_log(("masters",)) == []
+
+
+def test_a_code_in_other_letters_is_the_same_master_and_a_department_that_posts_nothing_adds_none(staffed):
+    """小销 cannot shadow C01 with c01 (a code is found in any letter case); 管家 (管理员) adds nothing."""
+    from jxc_xl import Party
+    with Ledger.open(ledger_at(staffed)) as ledger:
+        [kept] = ledger.upsert_masters(parties=[Party(code="c01", name="朝阳超市", kind="customer",
+                                                      credit_limit=Decimal(10 ** 7))], user="小销")
+        assert kept.code == "masters_kept" and "往来单位 C01 的 信用额度" in kept.message
+        [refused] = ledger.upsert_masters(parties=[Party(code="C77", name="某", kind="customer")], user="管家")
+        assert refused.code == "masters_not_added" and "往来单位 C77" in refused.message
+        assert set(ledger.masters().parties) == {"S01", "C01", "C02"}

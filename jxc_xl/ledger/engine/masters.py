@@ -93,35 +93,43 @@ def store(ledger: Ledger, items: list[Item], parties: list[Party], warehouses: l
         if not users.all_users(conn):
             _write_rows(conn, given)
             return problems
-        adds, changes = _rights(conn, user)
-        books, kept, refused, log = read(conn).tables(), [], [], []
+        rights, books, said = _rights(conn, user), read(conn).tables(), _Said()
         for word, table, code_field in KINDS:
-            held = books[_KIND[table]]
-            folded = {code.casefold(): code for code in held}
-            written = []
-            for master in given[table]:
-                code = getattr(master, code_field)
-                found = held.get(code) if changes else held.get(folded.get(code.casefold(), code))
-                if found is None:
-                    if adds:
-                        written.append(master)
-                        log.append(f"新增 {word} {code}（{master.name}）")
-                    else:
-                        refused.append(f"{word} {code}")
-                    continue
-                differ = _differences(table, found, master, changes)
-                if differ and changes:
-                    written.append(master)
-                    log.append(f"{word} {code}：" + "；".join(f"{FIELDS[f][0]} {_shown(b)} → {_shown(g)}"
-                                                            for f, b, g in differ))
-                elif differ:
-                    kept.append((word, found, [f for f, _, _ in differ]))
-            given[table] = written
+            given[table] = _settle(word, table, code_field, books[_KIND[table]], given[table], rights, said)
         _write_rows(conn, given)
-        for line in log:
+        for line in said.log:
             meta.log(ledger, "masters", line, user, workbook)
-    return problems + _kept_problem(kept) + ([Problem("masters_not_added", args={
-        "value": _few(refused), "value_en": _few(refused, ", ")})] if refused else [])
+    return problems + _kept_problem(said.kept) + ([Problem("masters_not_added", args={
+        "value": _few(said.refused), "value_en": _few(said.refused, ", ")})] if said.refused else [])
+
+
+@dataclasses.dataclass
+class _Said:
+    log: list[str] = dataclasses.field(default_factory=list)                  # audit rows
+    kept: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)    # master, its fields
+    refused: list[str] = dataclasses.field(default_factory=list)              # masters not added
+
+
+def _settle(word: str, table: str, code_field: str, held: dict, masters: list, rights: tuple[bool, bool],
+            said: _Said) -> list:
+    """Of one kind's ``masters``, those to write (new ones one may add, changed ones one may
+    change); what is logged, kept or refused goes to ``said``."""
+    adds, changes = rights
+    folded = {code.casefold(): code for code in held}
+    written = []
+    for master in masters:
+        code = getattr(master, code_field)
+        found = held.get(code) if changes else held.get(folded.get(code.casefold(), code))
+        differ = [] if found is None else _differences(table, found, master, changes)
+        if found is None and adds or differ and changes:
+            written.append(master)
+            said.log.append(f"新增 {word} {code}（{master.name}）" if found is None else f"{word} {code}：" + "；".join(
+                f"{FIELDS[f][0]} {_shown(b)} → {_shown(g)}" for f, b, g in differ))
+        elif found is None:
+            said.refused.append(f"{word} {code}")
+        elif differ:
+            said.kept.append((f"{word} {getattr(found, code_field)}", [f for f, _, _ in differ]))
+    return written
 
 
 _KIND = {"items": "item", "parties": "party", "warehouses": "warehouse", "accounts": "account"}
@@ -163,13 +171,12 @@ def _few(names: list[str], sep: str = "、") -> str:
     return sep.join(names[:SHOWN]) + more
 
 
-def _kept_problem(kept: list[tuple[str, object, list[str]]]) -> list[Problem]:
+def _kept_problem(kept: list[tuple[str, list[str]]]) -> list[Problem]:
     """One problem naming the first few masters whose stand the books kept, and their fields."""
     if not kept:
         return []
-    code = lambda m: getattr(m, "sku", None) or m.code                    # noqa: E731
-    zh = [f"{word} {code(m)} 的 {'、'.join(FIELDS[f][0] for f in fields)}" for word, m, fields in kept]
-    en = [f"{word} {code(m)}: {', '.join(FIELDS[f][1] for f in fields)}" for word, m, fields in kept]
+    zh = [f"{master} 的 {'、'.join(FIELDS[f][0] for f in fields)}" for master, fields in kept]
+    en = [f"{master}: {', '.join(FIELDS[f][1] for f in fields)}" for master, fields in kept]
     return [Problem("masters_kept", args={"value": _few(zh, "；"), "value_en": _few(en, "; ")})]
 
 
