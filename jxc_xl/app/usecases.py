@@ -149,7 +149,7 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
     data = read_input(book, sheets, steps, ledger.digests())
     report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
     if not dry_run:
-        report.notes += _store_masters(ledger, data)
+        report.notes += _store_masters(ledger, data, user, book.name, settings.english)
     documents = [p.document for p in data.docs if p.document is not None]
     steps(f"过账 {len(documents)} 张单据")
     result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
@@ -177,18 +177,22 @@ STOPPED_POST = "已停止：没有过账任何单据 / stopped, nothing posted"
 STOPPED_CHECK = "已停止：没有校验任何单据 / stopped, nothing checked"
 
 
-def _store_masters(ledger: Ledger, data: Input) -> list[str]:
-    """The workbook's masters into the books; a server's refuses them from a user whose
-    department posts nothing (老板, 管理员): then the books' stand, and that is said."""
+def _store_masters(ledger: Ledger, data: Input, user: str | None, workbook: str, english: bool) -> list[str]:
+    """The workbook's masters into the books. With users, an existing master changes only by
+    财务 (ledger.engine.masters): for anyone else the books' stand is kept and one note names
+    the masters and fields; a server refuses them all from a user whose department posts
+    nothing (老板, 管理员): then the books' stand, and that is said."""
     m = data.masters
     try:
-        ledger.upsert_masters(list(m.items.values()), list(m.parties.values()), list(m.warehouses.values()),
-                              list(m.accounts.values()))
+        problems = ledger.upsert_masters(list(m.items.values()), list(m.parties.values()),
+                                         list(m.warehouses.values()), list(m.accounts.values()), user=user,
+                                         workbook=workbook)
     except LedgerError as exc:
         if exc.kind != "denied":
             raise
         return ["商品、往来单位、仓库以账簿为准（您的部门不过账，不能修改它们）"]
-    return []
+    return [p.message_en if english else p.message for p in problems
+            if p.code in ("masters_kept", "masters_not_added")]
 
 
 def count_notes(result, english: bool) -> list[str]:

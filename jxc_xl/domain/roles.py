@@ -23,10 +23,14 @@ POSTS = {
                 DocType.advance_to_payable, DocType.netting},
     "owner": set(), "admin": set()}
 # what else a role may do: reverse (红字冲销), close (结账/反结账), users (add or disable users),
-# approve (审核/驳回 another user's documents while 过账需审核 = 是: 财务 and 老板, as in 金蝶/管家婆)
-ACTS = {"finance": {"reverse", "close", "vouchers", "approve"}, "owner": {"approve"}, "admin": {"users"}}
+# approve (审核/驳回 another user's documents while 过账需审核 = 是: 财务 and 老板, as in 金蝶/管家婆),
+# masters (change an existing 商品, 往来单位, 仓库 or 账户 — its name, 信用额度, 税率…: 财务; any department
+# that posts may add the masters it needs)
+ACTS = {"finance": {"reverse", "close", "vouchers", "approve", "masters"}, "owner": {"approve"}, "admin": {"users"}}
 ACT_LABELS = {"reverse": "红字冲销", "close": "结账/反结账", "users": "管理用户", "vouchers": "生成/作废凭证",
-              "approve": "审核/驳回"}
+              "approve": "审核/驳回", "masters": "修改商品、往来单位等资料"}
+ACT_LABELS_EN = {"reverse": "reverse", "close": "close/reopen", "users": "manage users", "vouchers": "make/void vouchers",
+                 "approve": "approve/reject", "masters": "change items, parties and other masters"}
 
 
 # who sees what things cost (成本单价, 库存金额, 销售成本, 毛利): not 采购 and 销售

@@ -216,11 +216,13 @@ class Ledger:
 
     # -- masters ---------------------------------------------------------------------------
     def upsert_masters(self, items: list[Item] = (), parties: list[Party] = (),
-                       warehouses: list[Warehouse] = (), accounts: list[Account] = ()) -> list[Problem]:
+                       warehouses: list[Warehouse] = (), accounts: list[Account] = (), user: str | None = None,
+                       workbook: str = "") -> list[Problem]:
         """Store the masters; those with a figure the ledger cannot hold are left out and
-        come back as problems (doc_no is the master's code)."""
-        with self._transaction():
-            return master_data.write(self.conn, items, parties, warehouses, accounts)
+        come back as problems (doc_no is the master's code). With users, only 财务 changes an
+        existing master (others add new ones; the books' stand of the rest is kept and said:
+        "masters_kept"), and each change is logged — see ledger.engine.masters."""
+        return master_data.store(self, items, parties, warehouses, accounts, self._who(user), workbook)
 
     def masters(self) -> Masters:
         return master_data.read(self.conn)

@@ -63,6 +63,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "The poster runs under the ledger owner's login: {path} is owned by {detail}"),
     "request_failed": ("过账服务处理这项请求时出错（{detail}），什么也没有过账：请把这一行报告给技术支持",
                        "The poster failed on this request ({detail}) and posted nothing: please report this line to support"),
+    "reopen_backup": ("过账服务在反结账前没能备份账簿（{detail}），没有反结账：请管理员检查过账服务旁的“备份”文件夹",
+                      "The poster could not back up the books before reopening ({detail}), so nothing was reopened: ask the administrator to check the 备份 folder beside the poster"),
     "bad_backup": ("备份 {path} 不能用来恢复（{detail}）：请选择“备份”文件夹中的另一个备份",
                    "Backup {path} cannot be restored ({detail}): choose another backup from the 备份 folder"),
 }

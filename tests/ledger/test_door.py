@@ -339,3 +339,63 @@ def test_what_a_clerks_workbook_or_psql_may_carry_that_the_books_cannot_is_refus
         assert conn.execute("SELECT value FROM meta WHERE key = 'closed_through'").fetchone() in (None, ("",))
     with Ledger.open(office("小销"), create=False) as clerk:
         assert clerk.post(docs(HEAD + "| 2026-01-07 | 销售出库 | S9 | C1 | W1 | | A | 1 | 9 | | |\n")).ok
+
+
+def test_a_sales_logins_workbook_adds_masters_but_changes_none_and_finances_change_is_logged(office, poster, tmp_path):
+    """Issue 25: 小销's workbook renames 商品 A and raises C1's 信用额度 to 10,000,000: through the
+    poster the books keep 苹果 and 50,000 (said once), the shipment over 50,000 is refused by
+    信用控制 = 禁止, and 小销's new customer C9 is added; 老王's (财务) change goes in, logged
+    from → to."""
+    from decimal import Decimal
+
+    from .. import wb
+    from ..app.test_master_rights import master_row
+    from ..conftest import _new_book
+    book = _new_book(tmp_path)
+    wb.type_rows(book, "设置", [{"项目": "账簿文件", "值": office("小销")}], start=3)
+    wb.type_rows(book, "设置", [{"项目": "信用控制", "值": "禁止"}], start=master_row(book, "设置", "信用控制"))
+    wb.type_rows(book, "商品", [{"商品编码": "A", "商品名称": "红苹果", "单位": "箱"}])
+    wb.type_rows(book, "往来单位", [{"编码": "C1", "名称": "第一百货", "类型": "客户", "信用额度": 10_000_000},
+                                 {"编码": "C9", "名称": "新开超市", "类型": "客户"}])
+    wb.type_rows(book, "仓库", [{"编码": "W1", "名称": "总仓"}])
+    rows = wb.type_rows(book, "销售", [wb.sale("S1", dt.date(2026, 1, 6), "A", 6, 9000, customer="C1", wh="W1"),
+                                      wb.sale("S2", dt.date(2026, 1, 6), "A", 1, 9, customer="C9", wh="W1")])
+    run = CliRunner().invoke(main, ["post", str(book)])
+    assert "商品 A 的 名称" in run.output and "往来单位 C1 的 信用额度" in run.output \
+        and "只有财务可以修改已有的资料" in run.output, run.output
+    assert "超出信用额度 50,000.00" in wb.cell(book, "销售", rows[0], "状态")
+    assert wb.cell(book, "销售", rows[1], "状态").startswith("已过账")
+    with Ledger.open(office("老王"), create=False) as finance:
+        m = finance.masters()
+        assert (m.items["A"].name, m.parties["C1"].credit_limit, m.parties["C9"].name) == ("苹果", 50000, "新开超市")
+        assert finance.upsert_masters(parties=[m.parties["C1"].model_copy(update={"credit_limit": Decimal(60000)})]) == []
+        assert finance.masters().parties["C1"].credit_limit == 60000
+    with Ledger.open(office("老王"), create=False) as finance:
+        log = [(a.user, a.detail) for a in finance.audit_log(("masters",))]
+    assert ("小销", "新增 往来单位 C9（新开超市）") in log and log[-1] == ("老王", "往来单位 C1：信用额度 50000.00 → 60000.00"), log
+    assert all(user == "小销" and detail.startswith("新增") for user, detail in log[:-1]), log     # A001…: the template's
+
+
+def test_reopen_on_a_server_keeps_a_checked_copy_of_the_books_first(office, poster, server_ledger, tmp_path):
+    """Issue 25: 反结账 asked of the poster straight (not through the workbook's 反结账, which backs
+    up on the PC) first writes a checked SQLite copy of the books, as they stood closed, into the
+    poster's own 备份 folder, logged; a copy that cannot be made reopens nothing."""
+    import shutil
+    with Ledger.open(office("老王"), create=False) as finance:
+        assert finance.close_month(dt.date(2026, 1, 31), today=dt.date(2026, 2, 10)) == []
+        assert finance.reopen(dt.date(2025, 12, 31)) is True
+        assert finance.settings.closed_through == dt.date(2025, 12, 31)
+        log = [(a.user, a.action, a.detail) for a in finance.audit_log(("backup", "reopen"))]
+    [copy] = (tmp_path / "备份").glob("*.db")
+    with Ledger.open(copy, create=False, read_only=True) as kept:
+        assert kept.settings.closed_through == dt.date(2026, 1, 31) and kept.verify() == []
+        assert kept.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2         # P1, P2
+    assert log == [("老王", "backup", f"反结账前的账簿备份 / before reopening: {copy}"),
+                   ("老王", "reopen", "2026-01-31 → 2025-12-31")], log
+    with Ledger.open(office("老王"), create=False) as finance:
+        assert finance.close_month(dt.date(2026, 1, 31), today=dt.date(2026, 2, 10)) == []
+        shutil.rmtree(tmp_path / "备份")
+        (tmp_path / "备份").write_text("not a folder")                  # no copy can be made there
+        with pytest.raises(LedgerError, match="备份"):
+            finance.reopen(dt.date(2025, 12, 31))
+        assert finance.settings.closed_through == dt.date(2026, 1, 31)

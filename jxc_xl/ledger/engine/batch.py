@@ -15,6 +15,7 @@ from ...domain.problems import Problem
 from ...domain.roles import LABELS, can_do, may_post
 from ...domain.validate import Masters, check_reversal_date, validate
 from . import counts, meta, orders, users, vouchers
+from . import masters as master_data
 from .posting import Stamp, Writer, dependents, doc_order
 from .recost import cost_queued, recost
 from ..results import Outcome, PostResult
@@ -33,7 +34,8 @@ def post(ledger: Ledger, documents: list[Document], user: str | None, workbook: 
     (审核 records its decision with the post, or not at all)."""
     result = PostResult()
     with ledger._transaction() as tx:
-        masters, settings = masters or ledger.masters(), ledger.settings
+        masters = ledger.masters() if masters is None else master_data.effective(ledger.conn, masters, as_user or user)
+        settings = ledger.settings
         latest = ledger.latest_documents({(doc.journal, doc.doc_no) for doc in documents})
         outcomes, checked = _check_all(documents, masters, settings.closed_through, latest,
                                        _permission(ledger, as_user or user))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...domain.problems import Problem
-from ...domain.roles import ACT_LABELS, LABELS, ROLES, can_do, may, sees_costs
+from ...domain.roles import ACT_LABELS, ACT_LABELS_EN, LABELS, ROLES, can_do, may, sees_costs
 from . import meta
 from ..stores.schema import has_table, upsert
 
@@ -59,6 +59,7 @@ def refusal(conn: sqlite3.Connection, user: str | None, act: str) -> Problem | N
     if role is None:
         return Problem("user_unknown", args={"value": name})
     return Problem("act_denied", args={"value": name, "role": LABELS[role], "act": ACT_LABELS[act],
+                                       "act_en": ACT_LABELS_EN[act],
                                        "allowed": can_do(role)})
 
 

@@ -7,19 +7,27 @@ still enabled and in its department; then it runs the same engine a file's ledge
 (:class:`~jxc_xl.ledger.Ledger`'s own methods) as that user, and writes the outcome into the
 request in the same transaction as what it posted — so a poster killed at any moment has posted a
 request once or not at all, and a request not yet answered is still waiting. LISTEN/NOTIFY wakes
-it and answers the clerk."""
+it and answers the clerk.
+
+反结账 is the one request that keeps a copy first: before it reopens anything, the poster writes
+a checked SQLite copy of the books as they stand closed into its own 备份 folder (beside where it
+runs, out of every clerk's reach) and logs where; when no copy can be made, nothing is reopened.
+A copy an accountant can open, verify and restore from (`jxc ledger copy`) is what they trust —
+the close's snapshot alone holds balances, not the documents behind them."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import types
 import typing
 from decimal import Decimal
+from pathlib import Path
 from typing import Callable
 
 from ...domain.roles import POSTS, may
 from .. import Ledger
-from ..engine import users
+from ..engine import meta, users
 from ..errors import LedgerError
 from .grants import group
 from . import door, wire
@@ -33,6 +41,7 @@ ROUTED = {"post": "", "reverse": "", "upsert_masters": "post", "remember_digests
           "approve": "", "reject": ""}
 SECRET = "password"             # an argument never kept in the inbox once its request is answered
 WAKE_SECONDS = 5.0              # a look at the inbox at least this often, woken or not
+BACKUPS = Path("备份")           # the poster's copies before 反结账, beside where it runs
 
 
 def serve(url: str, say: Callable[[str], None] = print, crashed: Callable[[BaseException], None] | None = None,
@@ -93,6 +102,10 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
     if wrong:
         return "refused", {"error": "request_failed", "detail": wrong}
     conn, owner = ledger.conn, ledger.login
+    if method == "reopen":
+        unsaved = _copy_before_reopen(ledger, login, arguments.get("through"))
+        if unsaved:
+            return "failed", {"error": "reopen_backup", "detail": unsaved}
     conn.execute("SAVEPOINT jxc_request")
     ledger.login = login                    # the engine's user: who asked, as its own checks see them
     try:
@@ -109,6 +122,29 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
         return "failed", {"error": "request_failed", "detail": type(exc).__name__}
     finally:
         ledger.login = owner
+
+
+def _copy_before_reopen(ledger: Ledger, login: str, through: dt.date | None) -> str | None:
+    """A checked SQLite copy of the books in :data:`BACKUPS` before ``login`` reopens back to
+    ``through``, logged (in the request's transaction: with the reopen, or — refused — alone);
+    why none could be made. Nothing when the request would reopen nothing or is refused."""
+    closed = ledger.settings.closed_through
+    if closed is None or through is not None and through >= closed or users.refusal(ledger.conn, login, "close"):
+        return None
+    (name,) = ledger.conn.execute("SELECT current_database()").fetchone()
+    target = BACKUPS.resolve() / f"{name}-反结账前-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.db"
+    try:
+        target.parent.mkdir(exist_ok=True)
+        with Ledger.open(ledger.path, create=False, read_only=True) as reader:     # its own snapshot
+            differences = reader.backup(target)
+    except Exception as exc:                # noqa: BLE001 — whatever stopped the copy, nothing reopens
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
+        return f"{target}：{exc}"
+    if differences:
+        return f"{target}：{differences[0]}"
+    meta.log(ledger, "backup", f"反结账前的账簿备份 / before reopening: {target}", login, "")
+    return None
 
 
 _PLAIN = (dt.date, bool, int, str, Decimal, type(None))       # the argument kinds checked as such
