@@ -83,14 +83,23 @@ def test_a_sales_login_holds_no_write_privilege_and_no_temp(office):
 
 def test_the_attacks_typed_in_psql_are_refused(office):
     """What issue 25 typed as each login, past jxc: 老板 moving the change counter, a temp table
-    standing in for `audit`, a clerk locking 商品 against everyone's reading, 销售 forging a
-    collection with a negative 应收 entry — each refused by the server; nothing changed."""
+    standing in for `audit` (or `order_closes`), a clerk locking 商品 against everyone's reading,
+    销售 forging a collection with a negative 应收 entry, rewriting movements' figures, a digest or a
+    master, keying a movement into a closed day, 财务 planting rows in a close's snapshot, setting
+    the closed date to 'zzzz' or reopening by hand — each refused by the server; nothing changed."""
     attacks = {"老板": ["UPDATE jxc_changes SET n = 9223372036854775807"],
-               "小销": ["CREATE TEMP TABLE audit (id bigint)", "LOCK TABLE items IN ACCESS EXCLUSIVE MODE",
+               "小销": ["CREATE TEMP TABLE audit (id bigint)", "CREATE TEMP TABLE order_closes (id bigint)",
+                        "LOCK TABLE items IN ACCESS EXCLUSIVE MODE",
                         "INSERT INTO party_entries (id, doc, date, party, side, amount, batch, \"user\") VALUES "
                         "((SELECT MAX(id) + 1 FROM party_entries), (SELECT MAX(id) FROM documents), '2026-01-20', "
                         "'C1', 'AR', -100000, (SELECT MAX(id) FROM batches), '小销')",
-                        "SELECT nextval(pg_get_serial_sequence('audit', 'id'))"],
+                        "SELECT nextval(pg_get_serial_sequence('audit', 'id'))",
+                        "UPDATE movements SET qty = 0", "UPDATE movements SET pos = 1", "UPDATE documents SET raw_hash = 'x'",
+                        "UPDATE items SET name = '别的'", "DELETE FROM audit", "TRUNCATE movements"],
+               "老王": ["INSERT INTO closing_stock SELECT * FROM closing_stock",
+                        "INSERT INTO closing_balances SELECT * FROM closing_balances",
+                        "UPDATE meta SET value = 'zzzz' WHERE key = 'closed_through'",
+                        "UPDATE closes SET reopened_by = '老王'"],
                "管家": ["SELECT jxc_enrol('ghost', 'finance', 'pw')", "UPDATE users SET added_by = 'laoban'"]}
     with Ledger.open(office("老王"), create=False) as reader:
         before = (reader.conn.changes(), _figures(reader), reader.audit_log(), reader.users())
