@@ -394,7 +394,7 @@ ACTIONS = {"post": "过账", "post_refused": "过账被拒", "reverse": "红字�
            "user_refused": "用户管理被拒", "vouchers": "生成凭证", "void_voucher": "作废凭证",
            "submit": "提交审核", "approve": "审核", "approve_refused": "审核被拒", "reject": "驳回",
            "reject_refused": "驳回被拒", "approval_setting": "过账需审核",
-           "masters": "增改资料", "backup": "备份账簿"}
+           "masters": "增改资料", "backup": "备份账簿", "setting": "改设置"}
 REPORTS = (SUMMARY, PROFIT, INCOME_STATEMENT, VAT, REORDER, STOCK_AGE, CHARTS)
 SETTINGS = SheetSpec("设置", "Settings", "settings", (C("项目", "Key", required=True, width=16),
                                                     C("值", "Value", required=True, width=30)))

@@ -314,6 +314,8 @@ def test_admin_changes_refuse_an_existing_name_are_logged_and_end_a_disabled_log
         assert log == [("管家", "user_refused", "小销（财务）"), ("管家", "user_add", "小新（采购，设了密码）"),
                        ("管家", "user_disable", "小销"), ("管家", "user_add", "小销（销售）")], log
         assert [(u.name, u.role, u.active) for u in owner.users() if u.name == "小销"] == [("小销", "sales", True)]
+        kept = [r[0] for r in owner.conn.execute(f"SELECT payload::text FROM {door.REQUESTS} WHERE kind = 'add_user'")]
+        assert kept and not any("pw" in payload for payload in kept), kept       # no password kept in the inbox
 
 
 def test_what_a_clerks_workbook_or_psql_may_carry_that_the_books_cannot_is_refused_plainly(office, poster, tmp_path):
@@ -338,13 +340,15 @@ def test_what_a_clerks_workbook_or_psql_may_carry_that_the_books_cannot_is_refus
     assert statuses[0].startswith("已过账") and "备注" in statuses[1] and "控制字符" in statuses[1], statuses
     assert "单号" in statuses[2] and "太长" in statuses[2] and "3000" in statuses[2], statuses
     with psycopg.connect(office("老王"), autocommit=True) as conn:
-        asked = conn.execute("SELECT jxc_submit('close_period', %s::jsonb, 5)",
-                             (json.dumps({"args": {"$dict": [["through", "zzzz"]]}}),)).fetchone()[0]
-        deadline = time.monotonic() + 20
-        while (answer := conn.execute("SELECT jxc_answer(%s)", (asked,)).fetchone()[0])["state"] == "waiting":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        assert answer["state"] == "refused" and "through" in answer["outcome"]["detail"], answer
+        for kind, through, said in (("close_month", "zzzz", "through"),          # not a date
+                                    ("close_period", {"$date": "2099-12-31"}, "close_period")):  # 结账 unchecked: not asked
+            asked = conn.execute("SELECT jxc_submit(%s, %s::jsonb, 5)",
+                                 (kind, json.dumps({"args": {"$dict": [["through", through]]}}),)).fetchone()[0]
+            deadline = time.monotonic() + 20
+            while (answer := conn.execute("SELECT jxc_answer(%s)", (asked,)).fetchone()[0])["state"] == "waiting":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            assert answer["state"] == "refused" and said in answer["outcome"]["detail"], answer
         assert conn.execute("SELECT value FROM meta WHERE key = 'closed_through'").fetchone() in (None, ("",))
     with Ledger.open(office("小销"), create=False) as clerk:
         assert clerk.post(docs(HEAD + "| 2026-01-07 | 销售出库 | S9 | C1 | W1 | | A | 1 | 9 | | |\n")).ok
@@ -408,3 +412,48 @@ def test_reopen_on_a_server_keeps_a_checked_copy_of_the_books_first(office, post
         with pytest.raises(LedgerError, match="备份"):
             finance.reopen(dt.date(2025, 12, 31))
         assert finance.settings.closed_through == dt.date(2026, 1, 31)
+
+
+def test_what_a_review_found_a_clerk_could_still_do_is_refused(office, server_ledger, start_poster):
+    """Found by reading the door after it was built, each typed as a clerk would: figures of its own
+    sent with a line (a receivable of 1.00 for 6 × 9) are worked out again; a clerk holding the
+    ledger's write lock and the poster's lock in psql stalls nothing (the poster starts, posts go on);
+    a request nested past what JSON decodes is answered failed and the poster serves on; a setting
+    the workbook gives as the books hold it asks the poster nothing (none needs to run); a digest of
+    another department's document is not remembered; a cost method changed is in the audit log."""
+    from decimal import Decimal
+
+    from jxc_xl.domain.tax import Figures
+    from jxc_xl.ledger.stores.postgres import _POST_LOCK
+    with Ledger.open(office("小销"), create=False) as clerk:            # no poster runs yet
+        assert clerk.set_cost_method(clerk.settings.method) is None and clerk.set_approval_required(False) is None
+    squatter = psycopg.connect(office("小销"), autocommit=True)
+    squatter.execute("SELECT pg_advisory_lock(%s), pg_advisory_lock(%s)", (_POST_LOCK, door.POSTER_LOCK))
+    serving = start_poster()                                           # the clerk's session holding its lock ends
+    with pytest.raises(psycopg.OperationalError):
+        squatter.execute("SELECT 1")
+    with psycopg.connect(office("小销"), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_POST_LOCK,))      # the old write lock: binds nobody now
+        deep = "[" * 5000 + "]" * 5000
+        asked = conn.execute("SELECT jxc_submit('post', %s::jsonb, 5)", (f'{{"args": {deep}}}',)).fetchone()[0]
+        deadline = time.monotonic() + 20
+        while (answer := conn.execute("SELECT jxc_answer(%s)", (asked,)).fetchone()[0])["state"] == "waiting":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert answer["state"] == "failed", answer
+        for args in ("[1]", '{"$dict": 7}', '"x"'):                     # args of no shape the door sends
+            conn.execute("SELECT jxc_withdraw(jxc_submit('post', %s::jsonb, 5))", (f'{{"args": {args}}}',))
+        [sale] = docs(HEAD + "| 2026-01-06 | 销售出库 | S5 | C1 | W1 | | A | 6 | 9 | | |\n")
+        forged = sale.model_copy(update={"lines": tuple(line.model_copy(update={"figures": Figures(
+            Decimal(0), Decimal(9), Decimal(9), Decimal("1.00"), Decimal(0), Decimal("1.00"))}) for line in sale.lines)})
+        with Ledger.open(office("小销"), create=False) as clerk:
+            assert clerk.post([forged]).posted == ["S5"]
+            clerk.remember_digests([("forged", "purchases", "P1"), ("mine", "sales", "S5")])
+    with Ledger.open(server_ledger) as owner:
+        assert owner.balance("C1") == Decimal("54.00")                  # 6 × 9, not 1.00
+        assert dict(owner.conn.execute("SELECT doc_no, raw_hash FROM documents WHERE doc_no IN ('P1', 'S5')")
+                    .fetchall()) == {"P1": None, "S5": "mine"}
+    with Ledger.open(office("管家"), create=False) as admin:
+        assert admin.set_allow_negative(True) is None
+    with Ledger.open(server_ledger) as owner:
+        assert [(a.user, a.detail) for a in owner.audit_log(("setting",))] == [("管家", "允许负库存：是")]

@@ -76,6 +76,7 @@ def set_cost_method(ledger: Ledger, method: CostMethod) -> Problem | None:
                 "value": method.label, "value_en": METHOD_EN[method],
                 "expected": current.label, "expected_en": METHOD_EN[current]})
         put(ledger, "cost_method", method.value)
+        log(ledger, "setting", f"成本方法：{current.label} → {method.label}", ledger._who(None), "")
     return None
 
 
@@ -89,6 +90,7 @@ def set_allow_negative(ledger: Ledger, allow: bool) -> Problem | None:
             more = f" 等 {len(found)} 处" if len(found) > 3 else ""
             return Problem("negative_balances", field="允许负库存", args={"value": shown + more})
         put(ledger, "allow_negative", "1" if allow else "0")
+        log(ledger, "setting", f"允许负库存：{'是' if allow else '否'}", ledger._who(None), "")
     return None
 
 

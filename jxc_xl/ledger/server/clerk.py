@@ -13,7 +13,9 @@ import functools
 import inspect
 import json
 import time
+from typing import Callable
 
+from ...domain.model import CostMethod
 from .. import Ledger, _file_errors
 from ..errors import LedgerError
 from . import door, wire
@@ -88,7 +90,21 @@ def _request(name: str):
     return submit
 
 
+def _setting(name: str, holds: Callable[[Clerk, object], bool]):
+    """A setting's request sent only when it would change what the books hold: a clerk's 设置 names
+    the settings on every post, and the poster refuses a department that may not change them."""
+    request = getattr(Clerk, name)
+
+    @functools.wraps(request)
+    def submit(self: Clerk, value, *args, **kwargs):
+        return None if holds(self, value) else request(self, value, *args, **kwargs)
+    return submit
+
+
 for _name in ROUTED:
     setattr(Clerk, _name, _request(_name))
 Clerk.remember_digests = _remember_digests
+Clerk.set_cost_method = _setting("set_cost_method", lambda self, method: CostMethod(method) == self.settings.method)
+Clerk.set_allow_negative = _setting("set_allow_negative", lambda self, allow: allow == self.settings.allow_negative)
+Clerk.set_approval_required = _setting("set_approval_required", lambda self, on: on == self.approval_required())
 Clerk = _file_errors(Clerk)

@@ -50,7 +50,7 @@ def build(conn, schema: str, groups: list[str]) -> None:
     conn.execute(f"""CREATE OR REPLACE FUNCTION jxc_withdraw(asked bigint) RETURNS jsonb
         LANGUAGE plpgsql {pinned} AS $$
         BEGIN
-            UPDATE {inbox} r SET state = 'withdrawn', done_at = clock_timestamp()
+            UPDATE {inbox} r SET state = 'withdrawn', done_at = clock_timestamp(), payload = {scrubbed('r.payload')}
             WHERE r.id = asked AND r.login = session_user AND r.state = 'waiting';
             RETURN (SELECT jsonb_build_object('state', r.state, 'outcome', r.outcome) FROM {inbox} r
                     WHERE r.id = asked AND r.login = session_user);
@@ -61,8 +61,31 @@ def build(conn, schema: str, groups: list[str]) -> None:
             conn.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {group}")
 
 
+def scrubbed(payload: str) -> str:
+    """SQL: the request ``payload`` without its password (an argument ``password`` among the
+    ``args`` the clerk sent as wire's ``$dict`` pairs); whatever else a clerk sent, as it was."""
+    pairs = f"{payload} -> 'args' -> '$dict'"
+    return (f"CASE WHEN jsonb_typeof({pairs}) = 'array' THEN jsonb_set({payload}, '{{args,$dict}}', COALESCE("
+            f"(SELECT jsonb_agg(p) FROM jsonb_array_elements({pairs}) AS p WHERE NOT (jsonb_typeof(p) = 'array' "
+            f"AND p ->> 0 = 'password')), '[]'::jsonb)) ELSE {payload} END")
+
+
+# The sessions holding this ledger's poster lock and their logins (pg_locks and pg_stat_activity are
+# everyone's to read). An advisory lock needs no privilege: any login can take it, so only the
+# owner's holding means a poster runs.
+_HOLDERS = ("SELECT l.pid, a.usename FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database()) AND l.classid = 0 AND l.objid = ? AND l.objsubid = 1")
+
+
 def poster_running(conn) -> bool:
-    """Whether a poster holds this ledger's poster lock (pg_locks is everyone's to read)."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-                        "database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
-                        "classid = 0 AND objid = ? AND objsubid = 1)", (POSTER_LOCK,)).fetchone()[0]
+    """Whether a poster — the ledger's owner — holds this ledger's poster lock."""
+    owner = conn.owner()
+    return any(user == owner for _, user in conn.execute(_HOLDERS, (POSTER_LOCK,)).fetchall())
+
+
+def squatters(conn) -> list[int]:
+    """The sessions of logins other than the owner holding the poster lock (a clerk in psql):
+    the poster ends them before it takes the lock."""
+    owner = conn.owner()
+    return [pid for pid, user in conn.execute(_HOLDERS, (POSTER_LOCK,)).fetchall() if user != owner]

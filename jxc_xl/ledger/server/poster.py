@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable
 
+from ...domain.model import Document
 from ...domain.roles import POSTS, may
 from .. import Ledger
 from ..engine import meta, users
@@ -35,11 +36,10 @@ from . import door, wire
 # what a clerk may ask, and what the department must be able to do for it beyond what the engine
 # itself checks: post (its department posts something), or an act of domain.roles
 ROUTED = {"post": "", "reverse": "", "upsert_masters": "post", "remember_digests": "post",
-          "close_month": "", "close_period": "close", "reopen": "", "close_order": "", "accept_count": "",
+          "close_month": "", "reopen": "", "close_order": "", "accept_count": "",
           "add_user": "", "disable_user": "", "export_vouchers": "", "void_voucher": "",
           "set_cost_method": "users", "set_allow_negative": "users", "set_approval_required": "users",
           "approve": "", "reject": ""}
-SECRET = "password"             # an argument never kept in the inbox once its request is answered
 WAKE_SECONDS = 5.0              # a look at the inbox at least this often, woken or not
 BACKUPS = Path("备份")           # the poster's copies before 反结账, beside where it runs
 
@@ -53,6 +53,8 @@ def serve(url: str, say: Callable[[str], None] = print, crashed: Callable[[BaseE
         if ledger.login != owner:
             raise LedgerError("poster_owner", ledger.path, detail=owner)
         raw = ledger.conn.raw
+        for pid in door.squatters(ledger.conn):          # a clerk holding the lock is no poster
+            raw.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
         if not raw.execute("SELECT pg_try_advisory_lock(%s)", (door.POSTER_LOCK,)).fetchone()[0]:
             raise LedgerError("poster_running", ledger.path)
         raw.execute(f"LISTEN {door.ASKED}")
@@ -66,24 +68,36 @@ def serve(url: str, say: Callable[[str], None] = print, crashed: Callable[[BaseE
 
 def take(ledger: Ledger, crashed: Callable[[BaseException], None] | None = None) -> bool:
     """Run the first waiting request, and answer it; False when none waits."""
-    conn = ledger.conn
+    conn, row = ledger.conn, None
     conn.begin()
     try:
-        row = conn.execute("SELECT id, login, kind, payload, deadline < clock_timestamp() AS late FROM "
-                           f"{door.REQUESTS} WHERE state = 'waiting' ORDER BY id LIMIT 1 FOR UPDATE").fetchone()
+        row = conn.execute("SELECT id, login, kind, payload::text AS payload, deadline < clock_timestamp() AS late "
+                           f"FROM {door.REQUESTS} WHERE state = 'waiting' ORDER BY id LIMIT 1 FOR UPDATE").fetchone()
         if row is None:
             conn.end(commit=False)
             return False
         state, outcome = _run(ledger, row, crashed)
-        conn.execute(f"UPDATE {door.REQUESTS} SET state = ?, outcome = ?::jsonb, payload = payload #- '{{args,{SECRET}}}', "
-                     "done_at = clock_timestamp() WHERE id = ?", (state, json.dumps(outcome, ensure_ascii=False),
-                                                                  row["id"]))
-        conn.execute("SELECT pg_notify(?, ?)", (door.ANSWERED, str(row["id"])))
+        _answer(conn, row["id"], state, outcome)
+    except Exception as exc:                # noqa: BLE001 — a request that breaks the poster is answered, not retried
+        conn.end(commit=False)
+        if row is None:
+            raise
+        if crashed is not None:
+            crashed(exc)
+        conn.begin()
+        _answer(conn, row["id"], "failed", {"error": "request_failed", "detail": type(exc).__name__})
     except BaseException:
         conn.end(commit=False)
         raise
     conn.end(commit=True)
     return True
+
+
+def _answer(conn, asked: int, state: str, outcome: dict) -> None:
+    """The request's outcome written, its password dropped, the clerk woken."""
+    conn.execute(f"UPDATE {door.REQUESTS} SET state = ?, outcome = ?::jsonb, payload = {door.scrubbed('payload')}, "
+                 "done_at = clock_timestamp() WHERE id = ?", (state, json.dumps(outcome, ensure_ascii=False), asked))
+    conn.execute("SELECT pg_notify(?, ?)", (door.ANSWERED, str(asked)))
 
 
 def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
@@ -95,8 +109,8 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
     if refused:
         return "refused", {"error": "denied", "detail": refused}
     try:
-        arguments = wire.load(row["payload"]["args"])
-    except Exception as exc:                # noqa: BLE001 — not what the door carries: nothing is run
+        arguments = _as_asked(ledger, login, method, wire.load(json.loads(row["payload"])["args"]))
+    except Exception as exc:                # noqa: BLE001 — not what the door carries (too deep …): nothing is run
         return "failed", {"error": "request_failed", "detail": type(exc).__name__}
     wrong = _mistyped(method, arguments)
     if wrong:
@@ -110,9 +124,9 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
     ledger.login = login                    # the engine's user: who asked, as its own checks see them
     try:
         with conn.holding():
-            value = getattr(ledger, method)(**arguments)
+            value = wire.dump(getattr(ledger, method)(**arguments))
         conn.execute("RELEASE jxc_request")
-        return "done", {"value": wire.dump(value)}
+        return "done", {"value": value}
     except Exception as exc:                # noqa: BLE001 — whatever it was, the request posted nothing
         conn.execute("ROLLBACK TO jxc_request")
         if isinstance(exc, LedgerError):
@@ -122,6 +136,23 @@ def _run(ledger: Ledger, row, crashed) -> tuple[str, dict]:
         return "failed", {"error": "request_failed", "detail": type(exc).__name__}
     finally:
         ledger.login = owner
+
+
+def _as_asked(ledger: Ledger, login: str, method: str, arguments: dict) -> dict:
+    """What the engine may take from a request: documents as a workbook types them (a line's
+    worked-out figures are validation's to work out, never the clerk's to send), the server's own
+    date for a 结账 (not the clerk's ``today``), and digests only of the documents of a type the
+    login's department posts (a digest is how a workbook recognises its posted rows)."""
+    if isinstance(arguments.get("documents"), list):
+        arguments["documents"] = [doc.model_copy(update={"lines": tuple(
+            line.model_copy(update={"figures": None}) if line.figures is not None else line for line in doc.lines)})
+            if isinstance(doc, Document) else doc for doc in arguments["documents"]]
+    if "today" in arguments:
+        arguments["today"] = None
+    if method == "remember_digests" and isinstance(arguments.get("digests"), list):
+        journals = {t.journal for t in POSTS.get(users.role_of(ledger.conn, login) or "", ())}
+        arguments["digests"] = [d for d in arguments["digests"] if len(d) == 3 and d[1] in journals]
+    return arguments
 
 
 def _copy_before_reopen(ledger: Ledger, login: str, through: dt.date | None) -> str | None:

@@ -31,7 +31,13 @@ LOCK_SECONDS = 120
 IDLE_SECONDS = 600              # a PC gone mid-post holds the books no longer than this
 _KEPT = ("user", "host", "port", "dbname", "sslmode")     # all a workbook's URL may say to libpq
 COPIED_FROM = 1000              # rows Connection.update_rows sets through a temp table (see there)
-_POST_LOCK = 0x4A58434C         # "JXCL": the one advisory lock a write transaction takes
+_POST_LOCK = 0x4A58434C         # "JXCL": the advisory lock a write transaction takes on a new database
+# The ledger's write lock: the change counter's row, locked FOR UPDATE — which needs UPDATE on it, the
+# owner's alone, so no clerk in psql can take it and stall the poster (an advisory lock needs no
+# privilege at all). Before the counter exists (a database being made a ledger) the advisory lock.
+_TRY_LOCK = {True: "SELECT count(*) > 0 FROM (SELECT 1 FROM jxc_changes FOR UPDATE SKIP LOCKED) AS row",
+             False: f"SELECT pg_try_advisory_xact_lock({_POST_LOCK})"}
+_LOCK = {True: "SELECT 1 FROM jxc_changes FOR UPDATE", False: f"SELECT pg_advisory_xact_lock({_POST_LOCK})"}
 NOCOST = "jxc_nocost"           # the schema of the views 采购 and 销售 read the books through (see grants)
 # the ledger's schema, and whether this login reads it without costs: the cost columns are not
 # granted to it, and the views that leave them out are (both made by grants.apply)
@@ -91,7 +97,7 @@ class Connection:
 
     def __init__(self, raw: psycopg.Connection, url: str, schema: str | None = None):
         self.raw, self.url, self.schema = raw, url, schema        # the ledger's schema (not the views')
-        self.held = False
+        self.held = self.counted = False
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:
@@ -159,13 +165,19 @@ class Connection:
             return
         self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")   # what it reads after the lock: now
         try:
-            if not self.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (_POST_LOCK,)).fetchone()[0]:
+            if not self.raw.execute(_TRY_LOCK[self._counted()]).fetchone()[0]:
                 if waiting is not None:
                     waiting()
-                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (_POST_LOCK,))
+                self.raw.execute(_LOCK[self._counted()])
         except BaseException:
             self.raw.execute("ROLLBACK")
             raise
+
+    def _counted(self) -> bool:
+        """Whether the change counter exists yet (once it does, it always will)."""
+        if not self.counted:
+            self.counted = self.raw.execute("SELECT to_regclass('jxc_changes') IS NOT NULL").fetchone()[0]
+        return self.counted
 
     def begin_read(self) -> None:
         """One snapshot for every statement until ROLLBACK (a copy reads many pages)."""
