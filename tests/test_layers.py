@@ -31,3 +31,12 @@ def test_a_store_that_reaches_into_the_engine_breaks_the_sub_rooms_contract(tmp_
     done = _lint(tmp_path)
     assert done.returncode != 0 and "jxc_xl.ledger.stores is not allowed to import jxc_xl.ledger.engine" in done.stdout
     assert "Contracts: 3 kept, 1 broken." in done.stdout, done.stdout[-2000:]
+
+
+def test_every_room_of_the_package_is_installed():
+    """`pip install .` installs the packages pyproject.toml lists, not the folders: a room left off
+    the list imports from the source tree (the tests) but not on a clerk's PC (`jxc demo`)."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    rooms = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "jxc_xl").rglob("__init__.py")}
+    assert rooms <= listed, sorted(rooms - listed)
