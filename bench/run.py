@@ -381,7 +381,8 @@ def through_poster(folder: Path, posts: int = 200) -> None:
     def per_post(ledger, first: int) -> float:
         return timed(lambda: [ledger.post(sale(first + n)) for n in range(posts)]) / posts
 
-    with server_ledger(folder, clerk="xiaoxiao") as (owner_url, clerk_url):
+    (folder / "poster").mkdir()               # (a server of its own: the engine's has stopped with its folder)
+    with server_ledger(folder / "poster", clerk="xiaoxiao") as (owner_url, clerk_url):
         with Ledger.open(owner_url) as owner:
             masters(owner, 10)
             owner.post([Document(type=DocType.purchase_receipt, doc_no="P1", date=dt.date(2026, 3, 1), party="S01",
