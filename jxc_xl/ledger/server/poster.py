@@ -144,15 +144,20 @@ def _as_asked(ledger: Ledger, login: str, method: str, arguments: dict) -> dict:
     date for a 结账 (not the clerk's ``today``), and digests only of the documents of a type the
     login's department posts (a digest is how a workbook recognises its posted rows)."""
     if isinstance(arguments.get("documents"), list):
-        arguments["documents"] = [doc.model_copy(update={"lines": tuple(
-            line.model_copy(update={"figures": None}) if line.figures is not None else line for line in doc.lines)})
-            if isinstance(doc, Document) else doc for doc in arguments["documents"]]
+        arguments["documents"] = [_as_typed(doc) if isinstance(doc, Document) else doc for doc in arguments["documents"]]
     if "today" in arguments:
         arguments["today"] = None
     if method == "remember_digests" and isinstance(arguments.get("digests"), list):
         journals = {t.journal for t in POSTS.get(users.role_of(ledger.conn, login) or "", ())}
         arguments["digests"] = [d for d in arguments["digests"] if len(d) == 3 and d[1] in journals]
     return arguments
+
+
+def _as_typed(doc: Document) -> Document:
+    """``doc`` without the figures a line may carry once validated: validation works them out again."""
+    if all(line.figures is None for line in doc.lines):
+        return doc
+    return doc.model_copy(update={"lines": tuple(line.model_copy(update={"figures": None}) for line in doc.lines)})
 
 
 def _copy_before_reopen(ledger: Ledger, login: str, through: dt.date | None) -> str | None:
