@@ -65,46 +65,49 @@ def _empty(spec: SheetSpec, column: Column) -> object:
 
 
 class Columns:
-    """The sheet's header and line columns, each read whole; ``clean[i]``: row i (of table.rows)
-    reads without a problem of its own."""
+    """The sheet's header and line columns, each read whole over the rows asked for (``wanted``,
+    indices into table.rows: the rows of the documents a post has to read — 500 new lines typed
+    into a posted 100,000-line book convert 500 rows, not 100,000: measured 2.3 s → 0.03 s under
+    the profiler); ``clean[k]``: the k-th of them reads without a problem of its own."""
 
-    def __init__(self, table: Table):
+    def __init__(self, table: Table, wanted: list[int]):
         spec = table.spec
         self.table, self.spec = table, spec
-        n = len(table.rows)
-        self.clean = [True] * n
+        self.at = {i: k for k, i in enumerate(wanted)}
+        self.rows = [table.rows[i][1] for i in wanted]
+        self.clean = [True] * len(wanted)
         self.values: dict[str, list] = {}
         for column in spec.at("header") + spec.at("line"):
-            self.values[column.zh] = self._read(column, n)
+            self.values[column.zh] = self._read(column)
 
-    def _read(self, column: Column, n: int) -> list:
+    def _read(self, column: Column) -> list:
         table, spec = self.table, self.spec
         at = table.columns.get(column.zh)
         empty = _empty(spec, column)
         if at is None:                                   # a column the sheet does not have: all empty
-            cells: list = [None] * n
+            cells: list = [None] * len(self.rows)
         else:
-            cells = [values[at - 1] if at <= len(values) else None for _, values in table.rows]
+            cells = [values[at - 1] if at <= len(values) else None for values in self.rows]
         unless = table.columns.get(column.unless) if column.unless else None
         convert, cache, out, clean = _converter(spec, column), {}, [], self.clean
-        for i, cell in enumerate(cells):
+        for k, cell in enumerate(cells):
             key = (type(cell), cell)
             value = cache.get(key, _UNREAD)
             if value is _UNREAD:
                 raw = _raw(cell)
                 if raw is None and column.required and unless:
-                    value = self._unless(i, unless, empty)     # hangs on another cell of its row
+                    value = self._unless(k, unless, empty)     # hangs on another cell of its row
                 else:
                     value = cache[key] = (empty if not column.required else ROW_PATH) if raw is None else \
                         ROW_PATH if raw is ROW_PATH else convert(raw)
             if value is ROW_PATH:
-                clean[i] = False
+                clean[k] = False
             out.append(value)
         return out
 
-    def _unless(self, i: int, unless: int, empty: object) -> object:
+    def _unless(self, k: int, unless: int, empty: object) -> object:
         """An empty cell of a required column: fine where its ``unless`` column has a value."""
-        values = self.table.rows[i][1]
+        values = self.rows[k]
         given = unless <= len(values) and _raw(values[unless - 1]) is not None
         return empty if given else ROW_PATH
 
@@ -114,9 +117,10 @@ class Columns:
         return ("type",) + tuple(c.to for c in self.spec.at("header") if c.to != "type")
 
     def document(self, doc_no: str, indices: list[int], rows: list[int], workbook: str) -> Document | None:
-        """The document of these rows (indices into table.rows); None when a row is not plain or
-        the rows disagree (then the row path reads them)."""
-        if not all(self.clean[i] for i in indices) or text_fault(doc_no, True):
+        """The document of these rows (indices into table.rows, each one asked for); None when a
+        row is not plain or the rows disagree (then the row path reads them)."""
+        indices = [self.at[i] for i in indices]
+        if not all(self.clean[k] for k in indices) or text_fault(doc_no, True):
             return None
         spec, values = self.spec, self.values
         header_columns, line_columns = spec.at("header"), spec.at("line")

@@ -212,21 +212,25 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
             blank.append(ParsedDoc(None, [row], r.problems, "", "", date=_quiet_date(table, row, values)))
         else:
             groups.setdefault(key, []).append(i)
-    out, whole = [], None
+    out: list[ParsedDoc | None] = []
+    unread = []                                  # (place in out, 单号, indices, rows, digest)
     for doc_no, indices in groups.items():
         rows = [table.rows[i] for i in indices]
         digest = rows_digest(cols, rows)
         if known and known.get((journal, doc_no)) == digest:
             out.append(ParsedDoc(None, [r for r, _ in rows], [], journal, doc_no, digest, True))
-            continue
-        whole = whole or Columns(table)          # read column-wise once the sheet has a document to read
+        else:
+            unread.append((len(out), doc_no, indices, rows, digest))
+            out.append(None)
+    whole = Columns(table, [i for _, _, indices, _, _ in unread for i in indices]) if unread else None
+    for place, doc_no, indices, rows, digest in unread:
         plain = whole.document(doc_no, indices, [r for r, _ in rows], workbook)
         if plain:
             parsed = ParsedDoc(plain, [r for r, _ in rows], [], journal, doc_no, header_fields=whole.header_fields)
         else:
             parsed = _document(table, doc_no, rows, workbook, masters)
         parsed.digest = digest
-        out.append(parsed)
+        out[place] = parsed
     return out + blank
 
 

@@ -136,3 +136,27 @@ def test_a_sheet_without_an_optional_column_reads_alike():
     fast, slow = _both(table)
     assert fast[0].document is not None
     _same(fast, slow)
+
+
+def test_only_the_rows_of_documents_to_read_are_converted(monkeypatch):
+    """500 new lines typed into a posted 100,000-line book: the posted documents are known by
+    their digest, and only the new document's rows are converted (and the order stays the sheet's)."""
+    head = ["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "金额", "原单号", "备注", "状态"]
+    rows = [[f"CG{n}", dt.datetime(2026, 3, 5), "入库", "S01", "WH1", f"I{n:03d}", n, 2.5, None, None, "", ""]
+            for n in range(1, 41)]
+    values = [head] + rows
+    header_row, cols = header_of(PURCHASES, values)
+    table = Table(PURCHASES, "采购", header_row, cols, [(r, row) for r, row in enumerate(rows, start=2)])
+    first = parse.parse_documents(table, "book.xlsx", None, MASTERS)
+    known = {(d.journal, d.doc_no): d.digest for d in first if d.doc_no not in ("CG7", "CG33")}
+    converted = []
+    built = columns.Columns.__init__
+
+    def counting(self, table, wanted):
+        converted.extend(wanted)
+        built(self, table, wanted)
+    monkeypatch.setattr(columns.Columns, "__init__", counting)
+    again = parse.parse_documents(table, "book.xlsx", known, MASTERS)
+    assert sorted(table.rows[i][0] for i in converted) == [8, 34]           # CG7's and CG33's rows only
+    assert [d.doc_no for d in again] == [d.doc_no for d in first]
+    assert [d.document for d in again if not d.unchanged] == [first[6].document, first[32].document]
