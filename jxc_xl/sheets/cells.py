@@ -78,7 +78,7 @@ class RowReader:
     def text(self, name: str, required: bool = False) -> str:
         value = self.given(name, required)
         text = "" if value is None else to_code(value)
-        fault = text_fault(text, any(c.zh == name and c.kind == "code" for c in self.table.spec.columns))
+        fault = text_fault(text, name in self.table.spec.codes)
         if fault:
             self.bad(*fault[:1], name, **fault[1])
             return ""
