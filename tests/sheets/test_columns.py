@@ -160,3 +160,18 @@ def test_only_the_rows_of_documents_to_read_are_converted(monkeypatch):
     assert sorted(table.rows[i][0] for i in converted) == [8, 34]           # CG7's and CG33's rows only
     assert [d.doc_no for d in again] == [d.doc_no for d in first]
     assert [d.document for d in again if not d.unchanged] == [first[6].document, first[32].document]
+
+
+def test_a_master_code_has_a_codes_length_and_a_name_a_texts():
+    """商品编码 is a code (100 characters at most), 商品名称 text (1,000): the master row path
+    tells them apart by the sheet's code columns."""
+    from jxc_xl.sheets.contract import ITEMS
+    head = [c.zh for c in ITEMS.columns]
+    rows = [["A" * 101, "螺丝"], ["A002", "名" * 101], ["A003", "名" * 1001]]
+    values = [head] + [r + [None] * (len(head) - 2) for r in rows]
+    header_row, cols = header_of(ITEMS, values)
+    table = Table(ITEMS, "商品", header_row, cols, [(r, row) for r, row in enumerate(values[1:], start=2)])
+    items, problems = parse.parse_items(table, "book.xlsx")
+    assert [i.sku for i in items] == ["A002"]
+    assert [(p.code, p.source.row, p.field, p.args["limit"]) for p in problems] == \
+        [("too_long", 2, "商品编码", 100), ("too_long", 4, "商品名称", 1000)]
