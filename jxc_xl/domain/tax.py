@@ -61,11 +61,12 @@ class Typed:
     total_with_tax: Decimal | None = None   # 价税合计
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figures:
     """A line's figures as the books keep them: ``total_with_tax == amount + tax`` always.
     ``units``: the same as the ledger stores them (税率 and prices in millionths, money in cents)
-    when they were worked out in integers (:func:`figures_in_units`), so posting scales nothing."""
+    when they were worked out in integers (:func:`figures_in_units`), so posting scales nothing.
+    Slotted: every taxed line holds one, and their dicts were 30 MB of a 100,000-line post."""
 
     rate: Decimal
     price: Decimal

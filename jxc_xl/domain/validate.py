@@ -202,7 +202,7 @@ def validate(doc: Document, masters: Masters, closed_through: dt.date | None) ->
         check.add("too_many_lines", "商品编码", value=len(doc.lines), expected=order.LINES - 1)
     changed = {k: v for k, v in updates.items() if getattr(doc, k) != v}
     if changed or any(a is not b for a, b in zip(lines, doc.lines)):
-        doc = doc.model_copy(update={**changed, "lines": lines})
+        doc = doc.updated({**changed, "lines": lines})
     return doc, check.problems
 
 
@@ -310,7 +310,7 @@ def _line(check: _Check, masters: Masters, n: int, line: Line) -> Line:
     elif check.number(line.unit_cost, "单位成本", UNIT, n, required=doc_type is DocType.opening_stock,
                       positive=False):
         check.product(line.qty, line.unit_cost, "单位成本", n)
-    return line.model_copy(update={"item": sku}) if sku and sku != line.item else line
+    return line.updated({"item": sku}) if sku and sku != line.item else line
 
 
 def _plain(check: _Check, masters: Masters, line: Line) -> Line | None:
@@ -334,7 +334,7 @@ def _plain(check: _Check, masters: Masters, line: Line) -> Line | None:
         return None
     if not within(mul_money(line.qty, line.price), MAX_AMOUNT):
         return None
-    return line.model_copy(update={"item": sku}) if sku != line.item else line
+    return line.updated({"item": sku}) if sku != line.item else line
 
 
 def _taxed(check: _Check, masters: Masters, line: Line) -> Line | None:
@@ -370,7 +370,7 @@ def _taxed(check: _Check, masters: Masters, line: Line) -> Line | None:
         if not all(-_MAX_CENTS < cents < _MAX_CENTS for cents in found.units[3:]):
             return None
         update["figures"] = found
-    return line.model_copy(update=update) if update else line
+    return line.updated(update) if update else line
 
 
 def _minus_zero(value: Decimal) -> bool:
@@ -447,7 +447,7 @@ def _priced(check: _Check, masters: Masters, n: int, line: Line, sku: str | None
         if not within(value, MAX_AMOUNT):
             check.add("product_too_large", field_, n, value=_show(value), limit=_limit(MAX_AMOUNT))
             return line
-    return line.model_copy(update={"figures": found})
+    return line.updated({"figures": found})
 
 
 def _invoiced(check: _Check, masters: Masters, n: int, line: Line) -> Line:

@@ -155,3 +155,18 @@ def test_taxed_lines_worked_out_in_integers_hash_as_their_decimals_do(doc, rated
     assert not problems
     assert all(line.figures.units for line in fast.lines if line.figures is not None)     # the integer way
     assert fast.fingerprint() == reference_fingerprint(fast)
+
+
+@settings(max_examples=100, deadline=None)
+@given(lines(), st.sampled_from([{"item": "B"}, {"figures": None}, {"item": "A", "tax_rate": Decimal("0.13")},
+                                 {"qty": Decimal(3)}]))
+def test_an_updated_model_is_pydantics_copy_and_shares_its_set_of_fields(line, update):
+    """validation updates every taxed line with its figures: the model is the one model_copy
+    makes, while the set of fields given is one per shape, not one per line."""
+    mine, theirs = line.updated(update), line.model_copy(update=update)
+    assert mine == theirs and mine.model_fields_set == theirs.model_fields_set
+    assert mine.model_dump() == theirs.model_dump() and hash(mine) == hash(theirs)
+    assert line.updated(update).model_fields_set is mine.model_fields_set
+    doc = Document(doc_no="D1", type="purchase_receipt", date=dt.date(2026, 1, 2), party="S", warehouse="W",
+                   lines=(line,))
+    assert doc.updated({"lines": (mine,)}) == doc.model_copy(update={"lines": (theirs,)})
