@@ -485,13 +485,14 @@ def holds_as_written(part: BinaryIO, spec: SheetSpec, rows: list[list], styles: 
     if styles.count() != xfs or not _reads_back(spec, rows):   # a style just added is in no cell of the file
         return False
     head = part.read(1 << 16)                                  # jxc's XML before the rows is a few KB
-    start = head.find(b"<sheetData>") + len(b"<sheetData>")
-    before, after = cell_xml("A1", _MARK, note_style).split(_MARK.encode())
-    note = re.compile(re.escape(b'<row r="1">' + before) + b"([^<]*)" + re.escape(after + b"</row>")).match(head, start)
-    if start < len(b"<sheetData>") or note is None:
+    start = head.find(b"<sheetData>")
+    if start < 0:
         return False
-    text = unescape(note.group(1).decode("utf-8", "replace"))
-    if _TEXT_UNSURE.search(text) or not read_as_generated(spec, text, rows):
+    before, after = cell_xml("A1", _MARK, note_style).split(_MARK.encode())
+    note = re.compile(re.escape(b'<row r="1">' + before) + b"([^<&]*(?:&(?:amp|lt|gt);[^<&]*)*)" +
+                      re.escape(after + b"</row>")).match(head, start + len(b"<sheetData>"))
+    text = note and unescape(note.group(1).decode("utf-8", "replace"))     # (escaped as jxc escapes)
+    if not text or _TEXT_UNSURE.search(text) or not read_as_generated(spec, text, rows):
         return False
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
     left = head[note.end():]
