@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable
 from pathlib import Path
 
-from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, read_input, read_sheets
+from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, present_documents, read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult
 from ..ledger.stores.store import MEMORY, is_server
 from ..domain.problems import Problem
@@ -163,7 +163,8 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
     writer = StatusWriter(data, result, ledger, settings.english, dry_run)
     writer.run(data.docs)
     writer.write(book, report)
-    report.sheet_problems += missing_documents(ledger, book.name, data, sheets, settings.english)
+    report.sheet_problems += missing_documents(ledger, book.name, {(p.journal, p.doc_no) for p in data.docs}, sheets,
+                                               settings.english)
     if not dry_run:
         settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
         ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
@@ -224,11 +225,12 @@ def cash_notes(ledger: Ledger, result, english: bool) -> list[str]:
     return [p.message_en if english else p.message for p in problems]
 
 
-def missing_documents(ledger: Ledger, workbook: str, data: Input, sheets: Sheets, english: bool) -> list[str]:
-    """Documents this workbook posted that stand in the books but whose rows are gone (a sheet
-    that cannot be read is not counted as gone: its problem is said already). A whole sheet
-    missing is one line: it is to be restored, not its documents reversed one by one."""
-    present = {(p.journal, p.doc_no) for p in data.docs}
+def missing_documents(ledger: Ledger, workbook: str, present: set[tuple[str, str]], sheets: Sheets,
+                      english: bool) -> list[str]:
+    """Documents this workbook posted that stand in the books but whose rows are gone: not among
+    the (journal, 单号) ``present`` (a sheet that cannot be read is not counted as gone: its problem
+    is said already). A whole sheet missing is one line: it is to be restored, not its
+    documents reversed one by one."""
     out, gone = [], {}
     for journal, doc_no, sheet, row in ledger.standing_documents(workbook):
         spec = BY_JOURNAL[journal]
@@ -341,14 +343,15 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
                 differences.append(taken)
                 continue
             rows = holding(spec.columns, rows, held)
+            if book.holds_as_written(spec, rows):       # read back, it is these rows: no difference
+                continue
             table = read_table(book, spec)
             if not isinstance(table, Table):
                 differences.append(f"“{spec.zh}”表缺失或表头不对：请运行 刷新")
                 continue
             differences += sheet_differences(spec, table, rows)
         if not sheets.fatal:
-            data = read_input(book, sheets, lambda _: None, ledger.digests())
-            differences += missing_documents(ledger, book.name, data, sheets, settings.english)
+            differences += missing_documents(ledger, book.name, present_documents(sheets), sheets, settings.english)
     return differences
 
 

@@ -154,6 +154,9 @@ class XlwingsBook:
     def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
         return None                             # one block write of the whole sheet is fast enough
 
+    def holds_as_written(self, spec: SheetSpec, rows: list[list]) -> bool:
+        return False                            # Excel holds the cells, not XML: they are read
+
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "") -> None:
         """The note in A1, the header in row 2, the rows below in one write, the table resized."""

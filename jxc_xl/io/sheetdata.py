@@ -4,14 +4,16 @@ found and rewritten, every other byte stays as it was — which is what makes sa
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
-from typing import Callable, Iterator
+from operator import itemgetter
+from typing import BinaryIO, Callable, Iterator
 from xml.sax.saxutils import escape, unescape
 
-from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges
+from ..sheets.book import column_letter, column_number, mark_cells, mark_ranges, read_as_generated
 from ..sheets.contract import SheetSpec
-from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, WARN_FILL, Exact
+from ..sheets.format import ERROR_FILL, FORMATS, GENERATED_FILL, MARK_RULE, WARN_FILL, Exact, is_date_format
 from ..sheets.layout import PAGE_FOOTER, SHEET_NAME, generated_widths, page_header
 from ..sheets.cells import EXCEL_EPOCH
 from .package import DOC_REL
@@ -396,13 +398,8 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
     in row 2, data below, frozen and protected, its Table, set up to print; the first ``kept``
     data rows of the old sheet (``old`` reads it, ``old_head`` is its XML before <sheetData>)
     are taken over as they are. Styles are settled now, before styles.xml is written."""
-    head_style = styles.style(bold=True, fill=GENERATED_FILL)
-    note_style = styles.style(italic_grey=True)
-    kinds = [styles.style(FORMATS.get(c.kind), fill=WARN_FILL if c.kind == "alert" else None)
-             if c.kind in FORMATS or c.kind == "alert" else 0 for c in spec.columns]
-    top = [b'<row r="1">', cell_xml("A1", note, note_style), b'</row><row r="2">']
-    top += [cell_xml(f"{column_letter(c)}2", col.zh, head_style) for c, col in enumerate(spec.columns, 1)]
-    top.append(b"</row>")
+    note_style, head_style, kinds = _looks(spec, styles)
+    top = [b'<row r="1">', cell_xml("A1", note, note_style), b"</row>", _header_row(spec, head_style)]
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
     widths = generated_widths(spec, rows)
     if kept:                                   # the kept rows were measured when they were written
@@ -433,6 +430,21 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
     return chunks
 
 
+def _looks(spec: SheetSpec, styles: Styles) -> tuple[int, int, list[int]]:
+    """The styles of a generated sheet's note, its header and each column's data (settled in
+    this order, as styles.xml gets those it lacks)."""
+    head = styles.style(bold=True, fill=GENERATED_FILL)
+    note = styles.style(italic_grey=True)
+    kinds = [styles.style(FORMATS.get(c.kind), fill=WARN_FILL if c.kind == "alert" else None)
+             if c.kind in FORMATS or c.kind == "alert" else 0 for c in spec.columns]
+    return note, head, kinds
+
+
+def _header_row(spec: SheetSpec, style: int) -> bytes:
+    return b"".join([b'<row r="2">', *(cell_xml(f"{column_letter(c)}2", col.zh, style)
+                                       for c, col in enumerate(spec.columns, 1)), b"</row>"])
+
+
 def _old_width(xml: bytes, col: int) -> float:
     """The width the old sheet gave column ``col`` (0: none), whoever wrote its <col> elements."""
     end = xml.find(b"<sheetData")
@@ -447,3 +459,98 @@ def _old_width(xml: bytes, col: int) -> float:
 def _row_at(xml: bytes, row: int) -> int:
     found = re.search(rb'<row r="%d"[\s>/]' % row, xml)
     return found.start() if found else -1
+
+
+# -- a generated sheet as it was written ---------------------------------------------------------------
+_FIRST_SERIAL_DAY = dt.date(1900, 3, 1)     # a serial before it falls on Excel's 1900-02-29: read back a day off
+_TEXT_UNSURE = re.compile(r"[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_PLAIN_CHARACTERS = str.maketrans("", "", "0123456789.-\n")
+_TWO_POINTS = re.compile(r"\.[0-9]*\.")
+_MARK = "\ue000"                            # a stand-in for the note's text
+
+
+def holds_as_written(part: BinaryIO, spec: SheetSpec, rows: list[list], styles: Styles) -> bool:
+    """Whether a generated sheet's XML (``part``, read a piece at a time) holds, byte for byte, a
+    note in A1, the spec's header and then exactly the data rows :func:`generated_sheet` writes
+    for ``rows``, each cell reading back as its value (:func:`_reads_back`): then reading the
+    sheet gives the header and ``rows`` as they are, and it need not be read. False says
+    nothing: the sheet is to be read and compared (another writer's XML, a cell edited, a style
+    the workbook lacks). Measured on the 100,000-line bench book (CPU time, same run): 台账's
+    rows made as XML and compared, each value checked, 0.9 s, against 1.6 s to read the sheet
+    (calamine) and 0.5 s to compare the rows read. (A digest kept when the sheet was written
+    would save little: every row must still be made from the ledger and turned into something to
+    hash, and a 台账 written in part keeps rows whose values the writer never sees.)"""
+    xfs = styles.count()
+    note_style, head_style, kinds = _looks(spec, styles)
+    if styles.count() != xfs or not _reads_back(spec, rows):   # a style just added is in no cell of the file
+        return False
+    head = part.read(1 << 16)                                  # jxc's XML before the rows is a few KB
+    start = head.find(b"<sheetData>")
+    if start < 0:
+        return False
+    before, after = cell_xml("A1", _MARK, note_style).split(_MARK.encode())
+    note = re.compile(re.escape(b'<row r="1">' + before) + b"([^<&]*(?:&(?:amp|lt|gt);[^<&]*)*)" +
+                      re.escape(after + b"</row>")).match(head, start + len(b"<sheetData>"))
+    text = note and unescape(note.group(1).decode("utf-8", "replace"))     # (escaped as jxc escapes)
+    if not text or _TEXT_UNSURE.search(text) or not read_as_generated(spec, text, rows):
+        return False
+    letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
+    left = head[note.end():]
+    for piece in (_header_row(spec, head_style), *_data_rows(rows, letters, kinds), b"</sheetData>"):
+        if len(left) < len(piece):
+            left += part.read(len(piece) - len(left) + (1 << 16))
+        if not left.startswith(piece):
+            return False
+        left = left[len(piece):]
+    return True
+
+
+def _reads_back(spec: SheetSpec, rows: list[list]) -> bool:
+    """Whether each cell :func:`generated_sheet` writes for ``rows`` reads back (calamine) as the
+    value written, so that 核对's comparison finds the two equal: text as that very text (none
+    with a carriage return, which XML reads as a line feed, an ``_x000D_`` escape readers decode,
+    or a character XML forbids), a figure as the float that is it (finite, or a plain decimal of
+    at most 15 significant digits: a float holds 15), a date in a date column as that date.
+    Looked at column by column, a check per kind of value (台账's 100,000 rows in 0.25 s CPU)."""
+    width = len(spec.columns)
+    lengths = set(map(len, rows))
+    if lengths and max(lengths) > width:
+        return False
+    if lengths - {width}:                      # a row shorter than the sheet is wide: empty cells after it
+        rows = [[*row, *[None] * (width - len(row))] for row in rows]
+    for n, column in enumerate(spec.columns):
+        values = list(map(itemgetter(n), rows))
+        kinds = set(map(type, values))
+        dated = is_date_format(FORMATS.get(column.kind))
+        if not kinds <= ({type(None), str, dt.date} if dated else {type(None), str, Exact, Decimal, int, float}):
+            return False
+        if dt.date in kinds and min(_of(dt.date, values, kinds)) < _FIRST_SERIAL_DAY:
+            return False
+        if str in kinds and any(map(_TEXT_UNSURE.search, _of(str, values, kinds, set))):
+            return False
+        if float in kinds and not all(map(math.isfinite, _of(float, values, kinds))):
+            return False
+        figures = _of(Exact, values, kinds)                               # each as written (see _data_rows)
+        if Decimal in kinds or int in kinds:
+            figures = [*figures, *map("{:f}".format, _of(Decimal, values, kinds)), *map(str, _of(int, values, kinds))]
+        if figures and not _plain_figures(figures):
+            return False
+    return True
+
+
+def _of(kind: type, values: list, kinds: set, made: type = list) -> list | set:
+    """The values of type ``kind`` (``kinds``: the types there are)."""
+    if kind not in kinds:
+        return made()
+    return made(values) if len(kinds) == 1 else made(v for v in values if type(v) is kind)
+
+
+def _plain_figures(texts: list[str]) -> bool:
+    """Whether each figure's text reads back as that figure: a plain decimal (``-?digits(.digits)?``:
+    calamine and Python parse it alike) of at most 15 significant digits."""
+    every = "\n" + "\n".join(texts) + "\n"             # looked at all at once: a pass over the text each
+    if every.translate(_PLAIN_CHARACTERS) or every.count("-") != every.count("\n-") or _TWO_POINTS.search(every) \
+            or any(odd in every for odd in ("\n\n", "\n-\n", "\n.", "-.", ".\n")):
+        return False
+    return max(map(len, texts)) <= 15 or all(len(t) <= 15 or len(t.replace("-", "").replace(".", "").strip("0")) <= 15
+                                            for t in texts)

@@ -144,3 +144,8 @@ class Styles:
         format's fill from bgColor, other programs from fgColor)."""
         return self._add("dxfs", f'<dxf><fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/>'
                                  f'<bgColor rgb="{rgb}"/></patternFill></fill></dxf>')
+
+    def count(self) -> int:
+        """How many cell styles the workbook has: one added after is in no cell of the file yet."""
+        section = self._section("cellXfs")
+        return 0 if section is None else sum(1 for el in section if el.tag == _q("xf"))

@@ -228,6 +228,9 @@ class FileBook:
     def generated_mark(self, spec: SheetSpec) -> tuple[str, int] | None:
         return None                             # openpyxl rewrites whole sheets
 
+    def holds_as_written(self, spec: SheetSpec, rows: list[list]) -> bool:
+        return False                            # openpyxl's XML is not this comparison's
+
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "") -> None:
         assert kept == 0, "this book writes whole sheets (generated_mark is None)"

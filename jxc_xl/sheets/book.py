@@ -42,6 +42,11 @@ class Book(Protocol):
         """(the mark the generated sheet was written with, its row count) when the book can keep
         a sheet's leading rows and write only the rest; else None."""
 
+    def holds_as_written(self, spec: SheetSpec, rows: list[list]) -> bool:
+        """Whether the generated sheet holds exactly what writing ``rows`` makes, its header and
+        every cell reading back as written: then reading it would find ``rows`` (see
+        :func:`read_as_generated`). A quick yes where the book can tell; False is no finding."""
+
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "") -> None:
         """Rows 1… of the generated sheet's data, or with ``kept`` the rows after the first ``kept``
@@ -249,10 +254,23 @@ def read_table(book: Book, spec: SheetSpec) -> Table | SheetProblem | None:
         return SheetProblem(sheet, f"“{sheet}”表找不到{zh}列：请把表头改回{zh}（或英文 {en}），表头须在前 {HEADER_SEARCH_ROWS} 行内。",
                             f"Sheet '{sheet}' has no column {en}: restore the header (Chinese {zh} or English {en}).", ours)
     table = Table(spec, sheet, header_row, columns)
-    inputs = [columns[c.zh] - 1 for c in spec.columns
-              if c.zh in columns and c.kind not in ("status", "system", "formula")]
+    inputs = [columns[c.zh] - 1 for c in spec.columns if c.zh in columns and c.kind not in _NOT_INPUT]
     table.rows = [(r, row) for r, row in enumerate(values[header_row:], start=header_row + 1) if _filled(row, inputs)]
     return table
+
+
+_NOT_INPUT = ("status", "system", "formula")          # columns jxc fills: a row with only these is no row
+
+
+def read_as_generated(spec: SheetSpec, note: str, rows: list[list]) -> bool:
+    """Whether :func:`read_table` finds, in values laid out as a generated sheet's are written
+    (``note`` in A1, the spec's header in row 2, ``rows`` below it), that header with each column
+    where the spec puts it, and each of ``rows`` as a row of its own."""
+    header = [c.zh for c in spec.columns]
+    if header_of(spec, [[note], header]) != (2, {zh: n for n, zh in enumerate(header, start=1)}):
+        return False
+    inputs = [n for n, c in enumerate(spec.columns) if c.kind not in _NOT_INPUT]
+    return all(_filled(row, inputs) for row in rows)
 
 
 def _filled(row: list, inputs: list[int]) -> bool:

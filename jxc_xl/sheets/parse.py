@@ -204,8 +204,7 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
     groups: dict[str, list[int]] = {}
     blank: list[ParsedDoc] = []
     for i, (row, values) in enumerate(table.rows):
-        key = values[doc_col] if doc_col < len(values) else None
-        key = str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None else ""
+        key = _doc_key(values, doc_col)
         if not key:
             r = RowReader(table, row, values, workbook)
             r.text(spec.key, True)
@@ -232,6 +231,23 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
         parsed.digest = digest
         out[place] = parsed
     return out + blank
+
+
+def _doc_key(values: list, at: int) -> str:
+    """A row's 单号 as documents are grouped by it ("" for none): 1001 typed as a number is "1001"."""
+    key = values[at] if at < len(values) else None
+    return str(int(key) if isinstance(key, float) and key.is_integer() else key).strip() if key is not None else ""
+
+
+def document_numbers(table: Table) -> set[tuple[str, str]]:
+    """(journal, 单号) of every document a sheet's rows hold, readable or not, as
+    :func:`parse_documents` numbers them, without reading any of them (an opening row is
+    numbered by its own fields: read)."""
+    spec = table.spec
+    if spec in (OPENING_STOCK, OPENING_BALANCES, OPENING_CASH):
+        return {(p.journal, p.doc_no) for p in parse_documents(table, "")}
+    at = table.columns[spec.key] - 1
+    return {(spec.journal, key) for key in (_doc_key(values, at) for _, values in table.rows) if key}
 
 
 @dataclass(frozen=True)
