@@ -1,0 +1,108 @@
+"""Issue 24 (the engine's rate): the integer shortcuts a post of many lines takes, each held to the
+general route it replaces on random books — the same rows stored, the same outcomes and messages."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jxc_xl import Document, Ledger, Line
+from jxc_xl.domain.model import Source
+from jxc_xl.ledger.engine import posting
+
+from ..conftest import standard_masters
+
+DAY = dt.date(2026, 3, 2)
+TRADED = ["purchase_receipt", "purchase_return", "sales_shipment", "sales_return"]
+PARTY = {"purchase_receipt": "S1", "purchase_return": "S1", "sales_shipment": "C1", "sales_return": "C1"}
+
+figure = st.builds(lambda whole, part, places: Decimal(whole) + Decimal(part).scaleb(-places),
+                   st.integers(0, 900), st.integers(0, 9999), st.sampled_from([0, 1, 2, 4]))
+line = st.fixed_dictionaries({
+    "item": st.sampled_from(["A", "B", "a", "苹果"]), "qty": figure, "price": figure,
+    "tax": st.one_of(st.none(), st.tuples(st.sampled_from(["0.13", "0.09", "0", "0.03"]), st.booleans())),
+    "amount": st.booleans(),         # 金额 typed as 数量 × 单价 (the Decimal way: a document takes the loop)
+    "unit_cost": st.one_of(st.none(), figure), "note": st.sampled_from(["", "赠品"])})
+document = st.tuples(st.sampled_from(TRADED), st.integers(0, 20), st.sampled_from(["W1", "W2"]),
+                     st.sampled_from(["", "special", "ordinary"]), st.lists(line, min_size=1, max_size=4))
+
+
+def _line(n: int, typed: dict) -> Line:
+    values = {"item": typed["item"], "qty": typed["qty"] + 1, "price": typed["price"], "note": typed["note"],
+              "unit_cost": typed["unit_cost"], "source": Source(sheet="采购", row=n)}
+    if typed["tax"] is not None:
+        rate, by_total = typed["tax"]
+        values["tax_rate"] = Decimal(rate)
+        if by_total:
+            values.update(price=None, price_with_tax=typed["price"])
+    elif typed["amount"]:
+        values["amount"] = (values["qty"] * typed["price"]).quantize(Decimal("0.01"))
+    return Line(**values)
+
+
+def _documents(drawn) -> list[Document]:
+    return [Document(type=kind, doc_no=f"D{n}", date=DAY + dt.timedelta(days=day), party=PARTY[kind],
+                     warehouse=warehouse, invoice_type=invoice if kind.startswith("purchase") else "",
+                     lines=tuple(_line(10 * n + i, typed) for i, typed in enumerate(lines)))
+            for n, (kind, day, warehouse, invoice, lines) in enumerate(drawn)]
+
+
+def _rows(ledger: Ledger) -> dict:
+    """Every row a post writes, but the time it was posted."""
+    return {table: [{k: r[k] for k in r.keys() if k != "posted_at"}
+                    for r in ledger.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
+            for table in ("documents", "lines", "movements", "party_entries", "stock_keys")}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(document, min_size=1, max_size=12), st.booleans(), st.booleans())
+def test_traded_lines_queued_as_tuples_are_the_rows_the_general_loop_writes(drawn, general, negative):
+    """Purchases, sales and returns of untaxed and taxed lines (by 单价 and by 含税单价, a 专票's tax
+    deductible or not), a typed 金额 now and then, by one ledger through Writer._traded_lines and by
+    another through the loop of dicts: every row alike, the same outcomes and messages."""
+    documents = _documents(drawn)
+    found, taken = {}, []
+    shortcut = posting.Writer._traded_lines
+    with tempfile.TemporaryDirectory() as folder:
+        for fast in (True, False):
+            def traded(self, *args, fast=fast):
+                taken.append((fast, args[0].doc_no))
+                return shortcut(self, *args)
+            posting.Writer._traded_lines = traded
+            if not fast:
+                posting.Writer._traded = lambda self, doc: False
+            try:
+                with Ledger.open(Path(folder) / f"{fast}.jxc.db", allow_negative=negative) as ledger:
+                    standard_masters(ledger)
+                    masters = dataclasses.replace(ledger.masters(), general_taxpayer=general)
+                    result = ledger.post(documents, masters=masters)
+                    found[fast] = ([(o.doc_no, o.status, [str(p) for p in o.problems], o.figures)
+                                    for o in result.outcomes], _rows(ledger))
+            finally:
+                posting.Writer._traded_lines, posting.Writer._traded = shortcut, _TRADED
+    assert found[True] == found[False]
+    assert all(fast for fast, _ in taken)
+
+
+_TRADED = posting.Writer._traded
+
+
+def test_untaxed_and_taxed_purchases_and_sales_take_the_shortcut(tmp_path, monkeypatch):
+    """What the comparison above holds to the loop is what a busy shop posts: lines priced by 单价
+    or 含税单价, with or without a 税率, go by Writer._traded_lines."""
+    taken = []
+    shortcut = posting.Writer._traded_lines
+    monkeypatch.setattr(posting.Writer, "_traded_lines", lambda self, doc, *args: taken.append(doc.doc_no) or
+                        shortcut(self, doc, *args))
+    lines = [{"item": "A", "qty": Decimal(5), "price": Decimal("3.5"), "tax": tax, "amount": False,
+              "unit_cost": None, "note": ""} for tax in (None, ("0.13", False), ("0.09", True))]
+    documents = _documents([("purchase_receipt", 0, "W1", "special", lines), ("sales_shipment", 1, "W1", "", lines)])
+    with Ledger.open(tmp_path / "l.jxc.db") as ledger:
+        standard_masters(ledger)
+        assert ledger.post(documents).posted == ["D0", "D1"]
+    assert taken == ["D0", "D1"]
