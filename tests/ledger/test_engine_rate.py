@@ -106,3 +106,31 @@ def test_untaxed_and_taxed_purchases_and_sales_take_the_shortcut(tmp_path, monke
         standard_masters(ledger)
         assert ledger.post(documents).posted == ["D0", "D1"]
     assert taken == ["D0", "D1"]
+
+
+def test_a_plain_lines_amount_is_judged_in_integers_at_the_limit_and_odd_figures_take_the_full_way():
+    """validate._plain asks whether 数量 × 单价 rounds below the 金额 limit in scaled integers: a
+    product half a cent under it passes, one that rounds onto it goes the full way and is told so
+    as before; a NaN (signalling or not: no key of a table) is never a good figure."""
+    from jxc_xl.domain import validate as checks
+    from jxc_xl.domain.model import Item, Party, Warehouse
+    masters = checks.Masters({"A": Item(sku="A", name="苹果")}, {"S1": Party(code="S1", name="供应商", kind="supplier")},
+                             {"W1": Warehouse(code="W1", name="总仓")})
+
+    def checked(qty: str, price: str):
+        doc = Document(type="purchase_receipt", doc_no="CG1", date=DAY, party="S1", warehouse="W1",
+                       lines=(Line(item="A", qty=Decimal(qty), price=Decimal(price)),))
+        fast = checks.validate(doc, masters, None)
+        plain = checks._plain(checks._Check(doc), masters, doc.lines[0])
+        shortcuts = checks._plain, checks._taxed
+        checks._plain = checks._taxed = lambda *args: None
+        try:
+            full = checks.validate(doc, masters, None)
+        finally:
+            checks._plain, checks._taxed = shortcuts
+        assert fast[0] == full[0] and [str(p) for p in fast[1]] == [str(p) for p in full[1]]
+        return plain is not None, [p.code for p in fast[1]]
+
+    assert checked("100", "99999999.999949") == (True, [])             # 9,999,999,999.9949 → …999.99
+    assert checked("100", "99999999.99995") == (False, ["product_too_large"])     # rounds onto 10^10
+    assert not any(good(Decimal(nan)) for good in (checks._good_qty, checks._good_price) for nan in ("NaN", "sNaN"))
