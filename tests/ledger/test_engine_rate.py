@@ -16,6 +16,7 @@ from jxc_xl.domain.model import Source
 from jxc_xl.ledger.engine import posting
 
 from ..conftest import standard_masters
+from ..domain.test_fast_path import reference_fingerprint
 
 DAY = dt.date(2026, 3, 2)
 TRADED = ["purchase_receipt", "purchase_return", "sales_shipment", "sales_return"]
@@ -134,3 +135,27 @@ def test_a_plain_lines_amount_is_judged_in_integers_at_the_limit_and_odd_figures
     assert checked("100", "99999999.999949") == (True, [])             # 9,999,999,999.9949 → …999.99
     assert checked("100", "99999999.99995") == (False, ["product_too_large"])     # rounds onto 10^10
     assert not any(good(Decimal(nan)) for good in (checks._good_qty, checks._good_price) for nan in ("NaN", "sNaN"))
+
+
+words = st.one_of(st.sampled_from(["", "", "special", '"q"\\', "\x00lines", "甲\n乙", "\u2028"]), st.text(max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(TRADED + ["customer_receipt", "opening_balance"]), words, words, words, words, words, words,
+       st.one_of(st.none(), figure), st.one_of(st.none(), st.just(DAY)))
+def test_a_header_written_straight_out_hashes_as_json_writes_it(kind, doc_no, party, invoice, account, category,
+                                                               note, amount, due):
+    """model._header_text: every header field, the later ones set or empty, text that JSON escapes
+    (quotes, backslashes, control characters, non-ASCII): the fingerprint json.dumps makes (the
+    reference the earlier versions stored), and the same through its json fallback."""
+    from jxc_xl.domain import model
+    doc = Document(type=kind, doc_no=doc_no, date=DAY, party=party, invoice_type=invoice, account=account,
+                   to_account=account[::-1], category=category, order_no=note[:1], note=note, amount=amount,
+                   receivable=amount, due_date=due, lines=(Line(item="A", qty=Decimal(2), price=Decimal("1.5")),))
+    fast = doc.fingerprint()
+    assert fast == reference_fingerprint(doc)
+    written, model._header_text = model._header_text, lambda *args: None
+    try:
+        assert doc.fingerprint() == fast
+    finally:
+        model._header_text = written
