@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ...domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, Document, DocType, Line, PartyKind
-from ...domain.money import (ZERO, cost_of, from_cents, from_qty_units, from_rate_units, memo, mul_money, qty_text,
-                             to_cents, to_qty_units, to_rate_units, to_unit_cost_units)
+from ...domain.money import (MONEY_SCALE, QTY_SCALE, UNIT_COST_SCALE, ZERO, cost_of, from_cents, from_qty_units,
+                             from_rate_units, memo, mul_money, qty_text, to_cents, to_qty_units, to_rate_units,
+                             to_unit_cost_units)
 from ...domain.problems import Problem
 from ...domain.tax import Mismatch
 from ...domain.validate import Masters, line_figures
@@ -117,6 +118,8 @@ assert _WRITTEN["movements"] == ("id", "doc", "line", "leg", "date", "pos", "ite
                                  "base_qty", "fixed_value", "given_unit_cost", "link", "link_qty", "qty", "value",
                                  "unit_cost", "bal_qty", "bal_value", "last_unit", "touched")
 _ITEM, _WAREHOUSE = recosting.QUEUED["item"], recosting.QUEUED["warehouse"]
+_PER_CENT = QTY_SCALE * UNIT_COST_SCALE // MONEY_SCALE       # 数量 × 单价 in units, per cent (money.cost_of)
+_TWICE_PER_CENT = 2 * _PER_CENT
 
 
 class Writer:
@@ -312,10 +315,11 @@ class Writer:
                 rate, price, with_tax, amount, tax, gross = figures.units
                 if rate or tax:
                     self.figures[n] = figures.units
-            else:
+            else:               # cost_of written out for its case, a product not below 0 (measured: 0.1 s of 100,000 lines)
                 price = unit_units(line.price)
-                rate, with_tax, tax, amount = 0, None, 0, cost_of(qty, price)
-                gross = amount
+                product = qty * price
+                amount = (2 * product + _PER_CENT) // _TWICE_PER_CENT if product >= 0 else cost_of(qty, price)
+                rate, with_tax, tax, gross = 0, None, 0, amount
             total += gross
             line_id, move_id = ids["lines"], ids["movements"]
             ids["lines"], ids["movements"] = line_id + 1, move_id + 1
