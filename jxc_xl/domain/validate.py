@@ -325,7 +325,7 @@ def _plain(check: _Check, masters: Masters, line: Line) -> Line | None:
 
     Measured on bench's 100,000 lines: checked the full way, each line's figures cost 14 Decimal
     operations and 4 problem-lookups (4.1 s of a 11.5 s post under cProfile); asked once per
-    distinct figure (:func:`_good`), a plain line costs a few dictionary lookups and one product.
+    distinct figure (:func:`_judged`), a plain line costs a few dictionary lookups and one product.
     Its 金额 is asked in integers (the product of the two scaled figures below the largest that
     rounds under the limit, both figures good: no more places than their units hold, not
     negative) and its 税率 from the document's fallback: measured on the same lines (CPU, the
