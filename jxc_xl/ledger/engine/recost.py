@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import sqlite3
+from operator import itemgetter
 from dataclasses import dataclass, field, replace
 
 from ...domain import costing, order
@@ -228,16 +229,22 @@ _READ = tuple(QUEUED[c] for c in ("id", "date", "direction", "rule", "base_qty",
                                   "link", "link_qty", "pos"))
 
 
+_read_queued = itemgetter(*_READ)
+
+
 def _as_read(row: list) -> tuple:
     """A queued movement row as a replay reads a stored one (:data:`_REPLAYED`, without the
-    figures it has yet to be given): a column it was not given is NULL."""
-    read = [row[i] for i in _READ]
-    read[_FIXED] = read[_FIXED] or 0
-    return tuple(read)
+    figures it has yet to be given): a column it was not given is NULL, a fixed value 0."""
+    read = _read_queued(row)
+    return read if read[_FIXED] is not None else (*read[:_FIXED], 0, *read[_FIXED + 1:])
 
 
 _FIGURES = ("qty", "value", "unit_cost", "bal_qty", "bal_value", "last_unit")
 _FIGURES_AT = tuple(QUEUED[c] for c in _FIGURES)
+# … one run of columns, filled in by one slice assignment (measured with _as_read's itemgetter on
+# bench's 100,000 queued movements, CPU, each way twice: cost_queued 0.37 s → 0.30 s)
+_FIGURES_SLICE = slice(_FIGURES_AT[0], _FIGURES_AT[-1] + 1)
+assert _FIGURES_AT == tuple(range(_FIGURES_SLICE.start, _FIGURES_SLICE.stop))
 
 
 def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[list],
@@ -274,15 +281,14 @@ def cost_queued(conn: sqlite3.Connection, settings: Settings, queued: list[list]
         if prev is not None and (not appends or prev["pos"] >= start):
             left[key] = start
             continue
-        rows.sort(key=lambda row: row[_QUEUED_POS])
+        rows.sort(key=itemgetter(_QUEUED_POS))
         opening = _opening(prev, settings.since if appends else 0)
         stored = _cost(settings, key, opening, [_as_read(row) for row in rows], {})
         if isinstance(stored, Failure):
             left[key] = start
             continue
         for row, new in zip(rows, stored):
-            for at, value in zip(_FIGURES_AT, new):
-                row[at] = value
+            row[_FIGURES_SLICE] = new
     return left
 
 
