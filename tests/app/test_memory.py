@@ -112,13 +112,13 @@ def _alive_while_posting(monkeypatch, book: _WatchedBook) -> dict:
 
 
 def _statuses(path) -> dict:
-    """Each row's 状态 as saved, the minute it was posted left out (two posts: two minutes, maybe)."""
+    """Each row's 状态 as saved, the time it was posted left out (two posts: two times)."""
     book, found = PatchBook(path), {}
     for sheet in ("采购", "销售"):
         values = book.values(sheet)
         header = next(r for r, row in enumerate(values) if "状态" in row)
         col = values[header].index("状态")
-        found[sheet] = [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", str(row[col])) for row in values[header + 1:]]
+        found[sheet] = [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?", "", str(row[col])) for row in values[header + 1:]]
     return found
 
 
