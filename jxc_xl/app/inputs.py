@@ -2,8 +2,9 @@
 themselves (posted rows, missing or unreadable sheets) before any ledger is opened."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..domain.model import Source
 from ..domain.problems import Problem
@@ -60,6 +61,21 @@ class Sheets:
         reads none of them, and at 100,000 lines they are over 100 MB."""
         for table in self.tables.values():
             table.rows = []
+
+    @contextmanager
+    def parked(self, book: Book) -> Iterator[None]:
+        """The rows read held compactly by ``book`` while the block runs (a large post: the ledger
+        reads none of them), and each table's rows found again after it (by their sheet rows)."""
+        numbers = {name: [r for r, _ in table.rows] for name, table in self.tables.items()}
+        for table in self.tables.values():
+            table.rows = []
+        try:
+            with book.parked():
+                yield
+        finally:
+            for name, table in self.tables.items():
+                values = book.values(table.sheet) if numbers[name] else []
+                table.rows = [(r, values[r - 1]) for r in numbers[name]]
 
     def posted_rows(self) -> int:
         """Rows whose 状态 says they were posted: a workbook with these has a ledger somewhere."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Callable
@@ -152,8 +152,9 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
         report.notes += _store_masters(ledger, data, user, book.name, settings.english)
     documents = [p.document for p in data.docs if p.document is not None]
     steps(f"过账 {len(documents)} 张单据")
-    result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
-                         credit_block=settings.credit_block)
+    with sheets.parked(book) if _large(documents, sheets) else nullcontext():
+        result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
+                             credit_block=settings.credit_block)
     report.posted = 0 if dry_run else len(result.posted)
     if not dry_run:
         report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
@@ -171,6 +172,20 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
                                  if p.digest and (p.journal, p.doc_no) in settled])
     sheets.let_go()
     book.forget()
+
+
+def _large(documents: list, sheets: Sheets) -> bool:
+    """Whether the rows read are held compactly while the ledger posts (:meth:`Sheets.parked`):
+    for a post of at least 10,000 lines and a fifth of the rows read. Measured on the bench book:
+    the rows are 0.66 KB and the post's own documents and queue 2 KB a line, and holding the rows
+    compactly costs 6 µs a row; the first post of 100,000 lines peaked 382 → 324 MB for 0.6 s of
+    its 14 s, while 500 new lines into a book of 100,000 would pay that 0.6 s to save nothing
+    that matters (their post holds 1 MB)."""
+    lines = sum(len(doc.lines) for doc in documents)
+    return lines >= LARGE_POST and lines * 5 >= sum(len(table.rows) for table in sheets.tables.values())
+
+
+LARGE_POST = 10_000          # lines: a post this large holds the rows read compactly while it posts
 
 
 WAITING = "等待其他人的过账完成… / waiting for another clerk's post to finish"

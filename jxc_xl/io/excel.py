@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Callable, Iterator
 
 from ..sheets.book import (OWNER_NAME, column_letter, find_sheet, free_table_name, generated_repairs, mark_cells,
-                             made_by_jxc, mark_ranges, ref_sheet, renamed_table, sheet_ref, taken_sheet,
+                             made_by_jxc, mark_ranges, parked, ref_sheet, renamed_table, sheet_ref, taken_sheet,
                              taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
@@ -87,6 +87,9 @@ class XlwingsBook:
 
     def forget(self) -> None:
         self._values.clear()
+
+    def parked(self):
+        return parked(self._values)
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]:
         """Merged areas, found by halving the used rows while a block says it holds some."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..sheets.book import (OWNER_NAME, column_letter, column_number, find_sheet, free_table_name, generated_repairs,
-                           made_by_jxc, mark_cells, mark_ranges, renamed_table, sheet_ref, taken_sheet, taken_table)
+                           made_by_jxc, mark_cells, mark_ranges, parked, renamed_table, sheet_ref, taken_sheet, taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
                              MARK_RULE, WARN_FILL, Exact, format_for)
@@ -114,6 +114,9 @@ class FileBook:
 
     def forget(self) -> None:
         self._parsed.clear()
+
+    def parked(self):
+        return parked(self._parsed)
 
     def _read(self, sheet: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
         """A sheet's values and merged areas, read once: by calamine, else from the XML."""

@@ -6,9 +6,12 @@ block, marks cells, replaces a generated sheet. The file implementation is
 """
 from __future__ import annotations
 
+import io
+import pickle
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from .contract import GENERATED_NOTE, REPORT_NOTE, SheetSpec, without_costs
 from .layout import Layout
@@ -28,6 +31,10 @@ class Book(Protocol):
     def forget(self) -> None:
         """Let go of the sheets read (a sheet asked for again is read again): a run that has
         marked its rows needs them no more, and they are the largest thing it holds."""
+
+    def parked(self):
+        """A context in which the sheets read are held compactly (see :func:`parked`): a large
+        post reads none of them while the ledger posts, and wants them back to write 状态."""
 
     def write_column(self, sheet: str, col: int, first_row: int, values: list,
                      number_format: str | None = None) -> None:
@@ -95,6 +102,31 @@ class SheetProblem:
     message: str
     message_en: str
     ours: bool = True
+
+
+@contextmanager
+def parked(cache: dict) -> Iterator[None]:
+    """``cache`` (sheet → its rows as read) held as one pickled buffer while the block runs, and
+    put back after it; a sheet read again inside the block is kept as read then. Measured on the
+    100,000-line bench post: the rows as Python lists were 66 MB (57 of them calamine's cell
+    values), pickled 10 MB, in 0.35 s and back in 0.3 s; at 1,000,000 lines the lists are
+    790 MB. Pickled without its memo (``fast``): the rows share nothing whose sameness matters
+    (cells are numbers, text and dates), and the memo doubled the time."""
+    if not cache:
+        yield
+        return
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(cache)
+    held = buffer.getvalue()
+    del buffer, pickler
+    cache.clear()
+    try:
+        yield
+    finally:
+        for sheet, read in pickle.loads(held).items():
+            cache.setdefault(sheet, read)
 
 
 def column_letter(n: int) -> str:
