@@ -93,6 +93,8 @@ def read_sheets(book: Book) -> Sheets:
     named with it, and that sheet's rows are not read."""
     found = Sheets()
     missing: list[SheetSpec] = []
+    book.read_ahead([name for spec in [s for s, _ in MASTER_PARSERS] + list(POSTED_SHEETS)
+                     if (name := find_sheet(book, spec))])
     for spec, _ in MASTER_PARSERS:
         table = read_table(book, spec)
         if table is None and spec.optional:

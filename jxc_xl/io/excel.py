@@ -85,6 +85,9 @@ class XlwingsBook:
             self._values[sheet] = [list(r) for r in block]
         return self._values[sheet]
 
+    def read_ahead(self, sheets: list[str]) -> None:
+        """Nothing to start: Excel answers one read at a time."""
+
     def forget(self) -> None:
         self._values.clear()
 

@@ -28,6 +28,9 @@ class Book(Protocol):
 
     def merged(self, sheet: str) -> list[tuple[int, int, int, int]]: ...   # 1-based r1, c1, r2, c2
 
+    def read_ahead(self, sheets: list[str]) -> None:
+        """These sheets are about to be read: a book that can read several at once starts now."""
+
     def forget(self) -> None:
         """Let go of the sheets read (a sheet asked for again is read again): a run that has
         marked its rows needs them no more, and they are the largest thing it holds."""

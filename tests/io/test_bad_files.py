@@ -114,6 +114,22 @@ def test_the_xml_reader_reads_what_calamine_reads(tmp_path):
             assert merged == book.merged(sheet)
 
 
+
+def test_sheets_read_ahead_side_by_side_read_as_one_by_one(book, monkeypatch):
+    """read_ahead parses the sheets on handles of their own; each then reads exactly as it does
+    alone — an error value (#N/A) and merged areas included — and is not parsed again."""
+    [row] = type_rows(book, "采购", [purchase("CG1", dt.date(2026, 11, 2), "A001", 10, 6)])
+    replace_cell(book, "采购", f"H{row}", b'<c r="H%d" t="e"><v>#N/A</v></c>' % row)
+    alone = FileBook(book)
+    names = alone.sheet_names()
+    expected = {name: (alone.values(name), alone.merged(name)) for name in names}
+    ahead = FileBook(book)
+    ahead.read_ahead(names)
+    assert set(ahead._ahead) == set(names)
+    monkeypatch.setattr(ahead, "_reader", None)          # a sheet parsed again would now fail
+    assert {name: (ahead.values(name), ahead.merged(name)) for name in names} == expected
+    assert expected["采购"][0][row - 1][7] == "#N/A" and not ahead._ahead
+
 def truncate_xml(name: str):
     def change(parts):
         parts[name] = parts[name][:len(parts[name]) // 2]
