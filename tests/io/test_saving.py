@@ -273,7 +273,7 @@ def test_a_patched_sheet_is_read_in_pieces_not_inflated_whole(file_book, monkeyp
     """Issue 24 (memory): zipfile's read of a whole part joins its inflated blocks at the end (the
     1,000,000-row sheet, 648 MB, peaked at 1,392 MB); the sheet a post patches is read in pieces
     into one buffer of its size."""
-    from jxc_xl.io import patch
+    from jxc_xl.io import package
     type_rows(file_book, "采购", [purchase(f"CG{n}", dt.date(2026, 11, 2), "A001", 10, 6) for n in range(40)])
     asked: list = []
     read = zipfile.ZipExtFile.read
@@ -283,7 +283,7 @@ def test_a_patched_sheet_is_read_in_pieces_not_inflated_whole(file_book, monkeyp
         return read(self, n)
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", watched)
-    monkeypatch.setattr(patch, "_PIECE", 1000, raising=False)
+    monkeypatch.setattr(package, "PIECE", 1000)
     post_patched(file_book)
     sheet = next((name for name, n in asked if n == 1000), None)
     assert len([n for name, n in asked if name == sheet and n == 1000]) > 3        # in pieces
