@@ -544,13 +544,13 @@ def holds_as_written(part: BinaryIO, spec: SheetSpec, rows: list[list], styles: 
     if not text or _TEXT_UNSURE.search(text) or not read_as_generated(spec, text, rows):
         return False
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
-    left = head[note.end():]
+    held, at = head, note.end()             # compared from ``at`` on: cut only when more is read
     for piece in (_header_row(spec, head_style), *_data_rows(rows, letters, kinds), b"</sheetData>"):
-        if len(left) < len(piece):
-            left += part.read(len(piece) - len(left) + (1 << 16))
-        if not left.startswith(piece):
+        if len(held) - at < len(piece):
+            held, at = held[at:] + part.read(len(piece) - (len(held) - at) + (1 << 16)), 0
+        if not held.startswith(piece, at):
             return False
-        left = left[len(piece):]
+        at += len(piece)
     return True
 
 
