@@ -10,10 +10,10 @@ from ..domain.model import Source
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from ..sheets import parse
-from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, look_alikes, read_table
+from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, key_values, look_alikes, read_table
 from ..sheets.cells import to_code
 from ..sheets.contract import (ACCOUNTS, ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS, SETTINGS,
-                               STATEMENT, WAREHOUSES, Held, SheetSpec)
+                               OPENINGS, STATEMENT, WAREHOUSES, Held, SheetSpec)
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
 
@@ -55,6 +55,8 @@ class Sheets:
     unreadable: set[str] = field(default_factory=set)          # contract names of sheets not read
     absent: set[str] = field(default_factory=set)              # … of document sheets not in the workbook
     notes: list[str] = field(default_factory=list)             # said once: a sheet of the user's passed over
+    numbers: dict[str, set[tuple[str, str]]] = field(default_factory=dict)   # … read for their 单号 alone
+    book: Book | None = None                                   # (where those are read whole, if asked)
 
     def let_go(self) -> None:
         """The rows read are let go once they are posted and marked: what follows (刷新, saving)
@@ -78,23 +80,30 @@ class Sheets:
                 table.rows = [(r, values[r - 1]) for r in numbers[name]]
 
     def posted_rows(self) -> int:
-        """Rows whose 状态 says they were posted: a workbook with these has a ledger somewhere."""
-        return sum(1 for name, table in self.tables.items() if "状态" in table.columns
+        """Rows whose 状态 says they were posted: a workbook with these has a ledger somewhere
+        (a sheet read for its 单号 alone is read whole for this)."""
+        whole = [read_table(self.book, spec) for spec in POSTED_SHEETS if spec.zh in self.numbers]
+        return sum(1 for table in [*self.tables.values(), *whole] if isinstance(table, Table) and "状态" in table.columns
                    for _, values in table.rows
                    if str(table.get(values, "状态") or "").startswith((POSTED, POSTED_EN)))
 
 
-def read_sheets(book: Book) -> Sheets:
+def read_sheets(book: Book, numbers_only: bool = False) -> Sheets:
     """Find every input table. Masters are needed to check anything at all, so a master sheet
     that is missing or whose header cannot be found is fatal; a document sheet that is missing
     counts as empty, one that cannot be read is a problem of its own. A sheet with only the
     English name of a document sheet and not its header is the user's own: said once, passed
     over. A contract sheet that is missing while another sheet has its header (renamed) is
-    named with it, and that sheet's rows are not read."""
-    found = Sheets()
+    named with it, and that sheet's rows are not read. ``numbers_only`` (核对): a document
+    sheet whose 单号 can be read alone is read so, into ``numbers`` (see :func:`present_documents`)."""
+    found = Sheets(book=book)
     missing: list[SheetSpec] = []
+    for spec in POSTED_SHEETS if numbers_only else ():
+        keys = None if spec in OPENINGS else key_values(book, spec)
+        if keys is not None:
+            found.numbers[spec.zh] = parse.key_numbers(spec, keys)
     book.read_ahead([name for spec in [s for s, _ in MASTER_PARSERS] + list(POSTED_SHEETS)
-                     if (name := find_sheet(book, spec))])
+                     if spec.zh not in found.numbers and (name := find_sheet(book, spec))])
     for spec, _ in MASTER_PARSERS:
         table = read_table(book, spec)
         if table is None and spec.optional:
@@ -105,7 +114,7 @@ def read_sheets(book: Book) -> Sheets:
             found.fatal.append(table.message + "本次没有过账任何单据。")
         else:
             found.tables[spec.zh] = table
-    for spec in POSTED_SHEETS:
+    for spec in (s for s in POSTED_SHEETS if s.zh not in found.numbers):
         table = read_table(book, spec)
         if isinstance(table, SheetProblem) and not table.ours:
             found.notes.append(f"“{table.sheet}”表的表头不是“{spec.zh}”表（{spec.en}）的，视为您自己的表，没有读取 / "
@@ -208,7 +217,7 @@ def present_documents(sheets: Sheets) -> set[tuple[str, str]]:
     (measured on the 100,000-line bench book, CPU time: 0.7 s read with the masters and each
     posted document's digest, 0.04 s so)."""
     return {key for spec in POSTED_SHEETS if spec.zh in sheets.tables
-            for key in parse.document_numbers(sheets.tables[spec.zh])}
+            for key in parse.document_numbers(sheets.tables[spec.zh])}.union(*sheets.numbers.values())
 
 
 def _settings_table(book: Book) -> Table | None:

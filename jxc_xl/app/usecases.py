@@ -347,7 +347,7 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     """核对: recompute the ledger, compare each generated sheet with what it should hold, and
     look for posted documents whose rows are gone. Writes nothing, not even a new ledger."""
     settings = read_settings(book, book_path)
-    sheets = read_sheets(book)
+    sheets = read_sheets(book, numbers_only=True)
     ledger, _ = open_ledger(book, settings, book_path, sheets, read_only=True)
     with ledger:
         differences = ledger.verify()

@@ -8,8 +8,9 @@ import math
 import re
 from xml.etree import ElementTree as ET
 
-from ..sheets.book import cell_range, column_number
+from ..sheets.book import cell_range, column_letter, column_number
 from .package import Package, damaged
+from .sheetdata import _TEXT_UNSURE
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384           # Excel's grid: cells beyond it are not Excel's
 
@@ -111,3 +112,111 @@ def _shared_strings(pkg: Package) -> list[str]:
     except ET.ParseError as exc:
         raise damaged(pkg.path, found[0][1]) from exc
     return strings
+
+
+# -- one column read straight from the XML: 核对's 单号 --------------------------------------------------
+# Measured on the 100,000-line bench book (CPU time): calamine's parse of 采购 and 销售 with the
+# rows turned into Python values and the error cells looked for, 1.6 s; inflating each 33 MB sheet
+# and finding its 单号 cells by pattern, 0.25 s each. Only cells whose value is beyond doubt are
+# taken (text as written, plain numbers in unstyled cells); anything else — a formula, a style
+# that may make a number a date, an escape, rich text, a cell not named by its A1 reference, a
+# comment or CDATA in the rows — and the sheet is read whole as before.
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_ATTRS = re.compile(rb'(?: s="(\d+)")?(?: t="(\w+)")?\s*')
+_INLINE = re.compile(rb'<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>')
+_INDEX = re.compile(rb"<v>(\d+)</v>")
+_NUMBER = re.compile(rb"<v>(-?\d+(?:\.\d+)?)</v>")
+_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}\d+")')
+_SHARED_ITEM = re.compile(rb'<si>(?:<t(?: xml:space="preserve")?>([^<&]*)</t>|(.*?))</si>|<si/>', re.S)
+_UNSURE = object()
+_NOT_TEXT = (b"n", b"b", b"e", b"d")
+
+
+def plain_column(xml: bytes | bytearray, head: int, pick, shared) -> list | None:
+    """The values of one column below a sheet's header, as reading the whole sheet would give
+    them, from ``xml`` alone: ``pick`` gets the first ``head`` rows and names (header row,
+    column number), or None; ``shared()`` gives the shared strings (None for one not plain).
+    None where any cell looked at, or the shape of the rows, leaves the slightest doubt."""
+    start = xml.find(b"<sheetData>")
+    end = xml.find(b"</sheetData>", start)
+    if start < 0 or end < 0 or xml.find(b"<!", start, end) >= 0:          # a comment or CDATA among the rows
+        return None
+    if xml.count(b"<c", start, end) != xml.count(b'<c r="', start, end) or _ODD_REF.search(xml, start, end):
+        return None                        # a cell the patterns below could pass over: not plain
+    rows: list[list] = [[] for _ in range(head)]
+    last = (0, 0)
+    for found in _CELL.finditer(xml, start, end):
+        row, col = int(found.group(2)), column_number(found.group(1).decode())
+        if row > head:
+            break
+        value = _plain_value(found.group(3), found.group(4), shared, head=True)
+        if value is _UNSURE or (row, col) <= last or col > MAX_COL:
+            return None
+        last = (row, col)
+        rows[row - 1] += [None] * (col - len(rows[row - 1]))
+        rows[row - 1][col - 1] = value
+    where = pick(rows)
+    if where is None:
+        return None
+    first, col = where
+    letters = column_letter(col).encode()
+    out, last_row, seen = [], 0, {}                  # a 单号 is on each of its lines: each cell's XML read once
+    cells = re.compile(b'<c r="' + letters + rb'(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+    for row, attrs, body in cells.findall(xml, start, end):
+        row = int(row)
+        if row <= last_row or row > MAX_ROW:
+            return None
+        last_row = row
+        if row > first:
+            value = seen.get((attrs, body), _UNSURE)
+            if value is _UNSURE:
+                value = seen[attrs, body] = _plain_value(attrs, body, shared)
+                if value is _UNSURE:
+                    return None
+            out.append(value)
+    return out
+
+
+def _plain_value(attrs: bytes, body: bytes | None, shared, head: bool = False) -> object:
+    """A cell's value where it is beyond doubt, else :data:`_UNSURE`. In the ``head`` rows, where
+    only a header's text is looked for, a number, flag, error or date (whatever its style or
+    formula) is None: it is no column's name either way (the contract's names are words)."""
+    form = _ATTRS.fullmatch(attrs)
+    if form is None:
+        return _UNSURE
+    style, kind = form.group(1), form.group(2) or b"n"
+    if not body or head and kind in _NOT_TEXT:
+        return None
+    if kind == b"inlineStr":
+        found = _INLINE.fullmatch(body)
+        return _plain_text(found.group(1)) if found else _UNSURE
+    if kind == b"s":
+        found = _INDEX.fullmatch(body)
+        strings = shared() if found else None
+        index = int(found.group(1)) if found else -1
+        return strings[index] if strings is not None and index < len(strings) and strings[index] is not None \
+            else _UNSURE
+    found = _NUMBER.fullmatch(body) if kind == b"n" and style is None else None     # a style may show it as a date
+    return float(found.group(1)) if found else _UNSURE
+
+
+def _plain_text(raw: bytes) -> object:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _UNSURE
+    return _UNSURE if _TEXT_UNSURE.search(text) else text
+
+
+def plain_shared_strings(pkg: Package) -> list | None:
+    """The shared strings, each plain one as its text and any other (rich text, an escape, a
+    phonetic guide) None; None when the items cannot be told apart."""
+    found = pkg.targets(pkg.workbook_part, "sharedStrings")
+    if not found or not pkg.has(found[0][1]):
+        return []
+    xml = pkg.read(found[0][1])
+    items = _SHARED_ITEM.findall(xml)
+    if len(items) != xml.count(b"<si"):
+        return None
+    texts = [_UNSURE if other else _plain_text(plain) for plain, other in items]
+    return [None if text is _UNSURE else text for text in texts]

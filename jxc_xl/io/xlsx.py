@@ -9,11 +9,13 @@ Saving is atomic (``files.py``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -24,8 +26,8 @@ from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERA
                              MARK_RULE, WARN_FILL, Exact, format_for)
 from ..sheets.layout import PAGE_FOOTER, SHEET_NAME, Layout, generated_widths, header_sections, page_header
 from .files import save_atomically
-from .package import Package, WorkbookError, check_format, damaged
-from .sheetxml import read_sheet_xml
+from .package import _ZIP_ERRORS, Package, WorkbookError, check_format, damaged
+from .sheetxml import plain_column, plain_shared_strings, read_sheet_xml
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
 
@@ -138,6 +140,19 @@ class FileBook:
 
     def parked(self):
         return parked(self._parsed)
+
+    def column(self, sheet: str, head: int, pick: Callable[[list[list]], tuple[int, int] | None]) -> list | None:
+        """One column's values below a sheet's header, read from its XML without the rest of the
+        sheet (see sheetxml.plain_column): ``pick`` gets the first ``head`` rows and names (header
+        row, column). None where the XML leaves any doubt: the sheet is then read whole."""
+        part = self._part(sheet) if sheet not in self._parsed else None
+        try:
+            with Package(self.path) as pkg:
+                if part is None or not pkg.has(part):
+                    return None
+                return plain_column(pkg.inflated(part), head, pick, functools.cache(partial(plain_shared_strings, pkg)))
+        except (WorkbookError, KeyError, *_ZIP_ERRORS):        # a damaged part is the whole read's to say
+            return None
 
     def _read(self, sheet: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
         """A sheet's values and merged areas, read once: by calamine, else from the XML."""

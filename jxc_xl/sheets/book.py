@@ -11,7 +11,7 @@ import pickle
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from .contract import GENERATED_NOTE, REPORT_NOTE, SheetSpec, without_costs
 from .layout import Layout
@@ -56,6 +56,11 @@ class Book(Protocol):
         """Whether the generated sheet holds exactly what writing ``rows`` makes, its header and
         every cell reading back as written: then reading it would find ``rows`` (see
         :func:`read_as_generated`). A quick yes where the book can tell; False is no finding."""
+
+    def column(self, sheet: str, head: int, pick: Callable[[list[list]], tuple[int, int] | None]) -> list | None:
+        """One column's values in the rows below a header, as :meth:`values` would give them,
+        read without the rest of the sheet where the book can: ``pick`` gets the first ``head``
+        rows and names (header row, column), or None. None is no finding: read the sheet whole."""
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "") -> None:
@@ -295,6 +300,21 @@ def read_table(book: Book, spec: SheetSpec) -> Table | SheetProblem | None:
 
 
 _NOT_INPUT = ("status", "system", "formula")          # columns jxc fills: a row with only these is no row
+
+
+def key_values(book: Book, spec: SheetSpec) -> list | None:
+    """The key column's values (单号) in the rows :func:`read_table` would find, read alone where
+    the book can (:meth:`Book.column`): a row holding a key is a row of the table, the key being
+    one of its input cells. None where the table would not be found, or the book cannot say."""
+    sheet = find_sheet(book, spec)
+    key = next((c for c in spec.columns if c.zh == spec.key), None)
+    if sheet is None or key is None or key.kind in _NOT_INPUT:
+        return None
+
+    def pick(head: list[list]) -> tuple[int, int] | None:
+        header_row, columns = header_of(spec, head)
+        return None if any(c.zh not in columns for c in spec.required) else (header_row, columns[spec.key])
+    return book.column(sheet, HEADER_SEARCH_ROWS, pick)
 
 
 def read_as_generated(spec: SheetSpec, note: str, rows: list[list]) -> bool:

@@ -250,6 +250,11 @@ def document_numbers(table: Table) -> set[tuple[str, str]]:
     return {(spec.journal, key) for key in (_doc_key(values, at) for _, values in table.rows) if key}
 
 
+def key_numbers(spec: SheetSpec, keys: list) -> set[tuple[str, str]]:
+    """:func:`document_numbers` of a sheet (not an opening one) from its key column's values alone."""
+    return {(spec.journal, key) for key in (_doc_key((value,), 0) for value in keys) if key}
+
+
 @dataclass(frozen=True)
 class ReadBack:
     """Where a sheet's cells may hold what 过账 writes back, worked out once per sheet (its
