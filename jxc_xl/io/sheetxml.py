@@ -128,6 +128,8 @@ _INDEX = re.compile(rb"<v>(\d+)</v>")
 _NUMBER = re.compile(rb"<v>(-?\d+(?:\.\d+)?)</v>")
 _ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}\d+")')
 _SHARED_ITEM = re.compile(rb'<si>(?:<t(?: xml:space="preserve")?>([^<&]*)</t>|(.*?))</si>|<si/>', re.S)
+_RICH = re.compile(rb'(?:<r>(?:<rPr>(?:(?!</?t[\s>/]).)*?</rPr>)?<t(?: xml:space="preserve")?>[^<&]*</t></r>)+', re.S)
+_RUN_TEXT = re.compile(rb'<t(?: xml:space="preserve")?>([^<&]*)</t>')      # runs of text, fonts apart (LibreOffice)
 _UNSURE = object()
 _NOT_TEXT = (b"n", b"b", b"e", b"d")
 
@@ -209,8 +211,9 @@ def _plain_text(raw: bytes) -> object:
 
 
 def plain_shared_strings(pkg: Package) -> list | None:
-    """The shared strings, each plain one as its text and any other (rich text, an escape, a
-    phonetic guide) None; None when the items cannot be told apart."""
+    """The shared strings, each plain one as its text (rich text as its runs' text joined, as
+    readers read it) and any other (an escape, a phonetic guide) None; None when the items
+    cannot be told apart."""
     found = pkg.targets(pkg.workbook_part, "sharedStrings")
     if not found or not pkg.has(found[0][1]):
         return []
@@ -218,5 +221,7 @@ def plain_shared_strings(pkg: Package) -> list | None:
     items = _SHARED_ITEM.findall(xml)
     if len(items) != xml.count(b"<si"):
         return None
-    texts = [_UNSURE if other else _plain_text(plain) for plain, other in items]
+    texts = [_plain_text(plain) if not other else
+             _plain_text(b"".join(_RUN_TEXT.findall(other))) if _RICH.fullmatch(other) else _UNSURE
+             for plain, other in items]
     return [None if text is _UNSURE else text for text in texts]

@@ -369,3 +369,125 @@ def test_verify_finds_posted_documents_gone_without_reading_any_document(file_bo
     tail = "，账簿中它仍然有效：若是有意删除，请先红字冲销（冲销 / jxc reverse）；否则请把这些行恢复。"
     assert found == ["“期初往来”表中找不到已过账的单据“期初-2026-11-01-S01”（过账时在第 3 行）" + tail,
                      "“采购”表中找不到已过账的单据“CG2”（过账时在第 3 行）" + tail]
+
+
+# Issue 24 (verify ≤ 2 s): 核对 reads only the 单号 column of a document sheet, straight from its XML
+# (`FileBook.column`), where every cell it looks at is beyond doubt: inline and shared strings as
+# written, plain numbers in unstyled cells, each cell named by its A1 reference. Anything else (a
+# style that may show a number as a date, a formula, an escape, rich text, a comment among the rows,
+# another writer's way of naming cells) and the sheet is read whole, as before.
+def _numbers_read_whole(path, spec):
+    from jxc_xl.io.xlsx import FileBook
+    from jxc_xl.sheets.book import read_table
+    from jxc_xl.sheets.parse import document_numbers
+    return document_numbers(read_table(FileBook(path), spec))
+
+
+def _numbers_read_alone(path, spec):
+    from jxc_xl.io.xlsx import FileBook
+    from jxc_xl.sheets.book import key_values
+    from jxc_xl.sheets.parse import key_numbers
+    keys = key_values(FileBook(path), spec)
+    return None if keys is None else key_numbers(spec, keys)
+
+
+def _verify_whole(book):
+    """核对 with every document sheet read whole."""
+    from jxc_xl.io import xlsx
+    saved = xlsx.FileBook.column
+    xlsx.FileBook.column = lambda *_: None
+    try:
+        return verify(book)
+    finally:
+        xlsx.FileBook.column = saved
+
+
+def test_verify_reads_no_document_sheet_whole(posted_book, monkeypatch):
+    from jxc_xl.sheets.contract import OPENINGS, POSTED_SHEETS
+    documents = {s.zh for s in POSTED_SHEETS if s not in OPENINGS}
+    read = PatchBook.values
+    monkeypatch.setattr(PatchBook, "values", lambda self, sheet: pytest.fail(f"{sheet} read whole")
+                        if sheet in documents else read(self, sheet))
+    assert verify(posted_book) == []
+
+
+KEYS = st.one_of(st.none(), st.text(alphabet="CG1 　&<>_x0041\t仓", max_size=6), st.integers(-10**6, 10**6),
+                 st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.dates(min_value=d(1900, 3, 1)),
+                 st.sampled_from(["CG1", " CG1 ", "=\"CG\"&1", "#N/A", "1001", "", "a\rb", "_x0041_", "A&B"]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(keys=st.lists(st.tuples(KEYS, st.booleans()), max_size=8), above=st.integers(0, 4), data=st.data())
+def test_the_key_column_read_alone_finds_what_the_whole_sheet_holds(tmp_path_factory, keys, above, data):
+    """A 采购 sheet written by openpyxl (shared strings, styled dates, formulas; its header under
+    ``above`` rows of notes, its columns in any order): the 单号 read alone are those the whole
+    sheet holds, and plain ones (text without escapes, integers) are read alone."""
+    from jxc_xl.sheets.contract import PURCHASES
+    columns = data.draw(st.permutations([c.zh for c in PURCHASES.columns]))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "采购"
+    for n in range(above):
+        ws.cell(n + 1, 1, f"说明 {n}")
+    ws.append(columns)
+    for key, more in keys:
+        row = [None] * len(columns)
+        row[columns.index("单号")] = key
+        if more:
+            row[columns.index("数量")] = 3
+        ws.append(row)
+    path = tmp_path_factory.mktemp("keys") / "簿.xlsx"
+    wb.save(path)
+    alone = _numbers_read_alone(path, PURCHASES)
+    assert alone is None or alone == _numbers_read_whole(path, PURCHASES)
+    plain = all(k is None or isinstance(k, int) and not isinstance(k, bool)
+                or isinstance(k, str) and not re.search(r"[&<>\r]|_x[0-9A-Fa-f]{4}_|^=|^#", k) for k, _ in keys)
+    assert alone is not None or not plain
+
+
+@pytest.mark.parametrize("edit, alone", [
+    (lambda xml: xml, True),
+    (lambda xml: xml.replace(b">CG1<", b">CG9<"), True),                                    # CG1's rows gone
+    (lambda xml: xml.replace(b'<c r="A2"', b'<c s="0" r="A2"', 1), False),                  # r not the first attribute
+    (lambda xml: xml.replace(b'<c r="A2"', b'<c r="$A$2"', 1), False),
+    (lambda xml: xml.replace(b'<row r="2">', b'<row r="2"><!-- <c r="A2"> -->', 1), False),
+    (lambda xml: xml.replace(b">CG1<", b">C&amp;G1<", 1), False),
+    (lambda xml: xml.replace(b"<is><t>CG1</t></is>", b"<is><r><t>CG</t></r><r><t>1</t></r></is>", 1), False),
+    (lambda xml: xml.replace(b'<c r="A2" t="inlineStr"><is><t>CG1</t></is></c>', b'<c r="A2"><v>1001</v></c>', 1), True),
+    (lambda xml: xml.replace(b'<c r="A2" t="inlineStr"><is><t>CG1</t></is></c>', b'<c r="A2" s="8"><v>1001</v></c>', 1),
+     False),                                                                                 # a style: perhaps a date
+    (lambda xml: xml.replace(b'<c r="A2" t="inlineStr"><is><t>CG1</t></is></c>',
+                             b'<c r="A2" t="str"><f>"CG"&amp;1</f><v>CG1</v></c>', 1), False),
+], ids=["as posted", "gone", "attribute order", "absolute ref", "comment", "escape", "rich text", "number",
+        "styled number", "formula"])
+def test_a_document_sheet_edited_in_its_xml_is_verified_as_read_whole(posted_book, tmp_path, edit, alone):
+    """Whatever the 采购 sheet's XML holds, 核对 says what reading the whole sheet says, word for word."""
+    from jxc_xl.sheets.contract import PURCHASES
+    book = tmp_path / posted_book.name
+    shutil.copy(posted_book, book)
+    shutil.copy(posted_book.with_name("账本.jxc.db"), book.with_name("账本.jxc.db"))
+    _with_part(book, _part(book, "采购"), edit)
+    found = _numbers_read_alone(book, PURCHASES)
+    assert (found is not None) == alone and found in (None, _numbers_read_whole(book, PURCHASES))
+    assert verify(book) == _verify_whole(book)
+
+
+def test_a_book_libreoffice_saved_has_its_numbers_read_alone(posted_book, tmp_path):
+    """LibreOffice writes shared strings and styles every cell: the 单号 are still read alone, and
+    核对 says what it says with the sheets read whole."""
+    from jxc_xl.sheets.contract import PURCHASE_ORDERS, PURCHASES
+    out = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "xlsx",
+                    "--outdir", str(out), str(posted_book)], check=True, capture_output=True, timeout=180)
+    book = out / posted_book.name
+    shutil.copy(posted_book.with_name("账本.jxc.db"), book.with_name("账本.jxc.db"))
+    assert b't="s"' in _sheet_xml(book, "采购")
+    for spec in (PURCHASES, PURCHASE_ORDERS):
+        assert _numbers_read_alone(book, spec) == _numbers_read_whole(book, spec) != set()
+    assert verify(book) == _verify_whole(book)
+
+
+def _sheet_xml(book, sheet):
+    import zipfile
+    with zipfile.ZipFile(book) as z:
+        return z.read(_part(book, sheet))
