@@ -34,7 +34,7 @@ def count_sheet(book: Book, book_path: Path, warehouse: str, today: dt.date | No
     table = read_table(book, COUNTS)
     if not isinstance(table, Table):
         return Done("缺少“盘点”表或其表头不对：请先恢复该表", False)
-    ledger, _ = open_ledger(book, settings, book_path, read_sheets(book))
+    ledger, _ = open_ledger(book, settings, book_path, lambda: read_sheets(book))
     with ledger:
         houses = ledger.masters().warehouses
         code = next((c for c, w in houses.items() if warehouse in (c, w.name)), None)
@@ -72,7 +72,7 @@ def next_doc_no(book: Book, book_path: Path, sheet: str, first_row: int, last_ro
         return Done("所选的行都已有单号", False)
     kind = to_code(table.get(rows.get(wanted[0], []), "业务类型"))
     settings = read_settings(book, book_path)
-    ledger, _ = open_ledger(book, settings, book_path, read_sheets(book))
+    ledger, _ = open_ledger(book, settings, book_path, lambda: read_sheets(book))
     with ledger:
         doc_no = _next_number(table, ledger, today or dt.date.today(), kind)
     write_block(book, table, "单号", {r: doc_no for r in wanted})

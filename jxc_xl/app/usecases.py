@@ -69,7 +69,7 @@ def bulk():
 
 
 # -- which ledger --------------------------------------------------------------------------------------
-def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: Sheets | None, *,
+def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: Sheets | Callable[[], Sheets] | None, *,
                 create: bool = False, read_only: bool = False, new_ledger: bool = False) -> tuple[Ledger, list[str]]:
     """The workbook's ledger, and what to tell the user about it.
 
@@ -77,6 +77,7 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
     is a workbook separated from its books: an error that says where the ledger was expected,
     unless ``new_ledger`` asks for a new one deliberately. Otherwise a missing ledger is created
     only when ``create`` (过账); the others work on an empty one in memory and write no file.
+    ``sheets`` may be what reads them: they are read only to count posted rows, where no ledger is.
     """
     check_location(settings, book_path)
     path = settings.ledger
@@ -84,6 +85,7 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
         return Ledger.open(path, create=False, read_only=read_only), []
     if path.is_file():
         return Ledger.open(path, create=False, read_only=read_only), []
+    sheets = sheets() if callable(sheets) else sheets
     posted = sheets.posted_rows() if sheets else 0
     if (posted or book.generated_mark(JOURNAL) is not None) and not new_ledger:
         raise LedgerError("separated", path, posted=posted)

@@ -758,6 +758,26 @@ def test_count_sheet_date_option_takes_the_forms_the_sheets_take(file_book):
     assert result.exit_code == 2 and "“20261131”不是日期" in result.output, result.output
 
 
+def test_count_sheet_and_new_number_read_no_other_sheet_to_find_the_ledger(file_book, monkeypatch):
+    """Issue 24 (the sibling of 核对 reading only 单号): 盘点表 and 新单号 open the ledger beside the
+    book without reading the document sheets (a 100,000-line 采购 parsed to open it); where no
+    ledger is found, they read them as before to tell a book separated from its books."""
+    from jxc_xl.app.tools import count_sheet, next_doc_no
+    book = file_book
+    type_rows(book, "采购", [GOOD])
+    type_rows(book, "销售", [sale("XS1", d(2026, 11, 2), "A001", 1, 9)])
+    assert post(book).exit_code == 0
+    read = FileBook.values
+    monkeypatch.setattr(FileBook, "values", lambda self, sheet: pytest.fail(f"{sheet} read")
+                        if sheet in ("采购", "商品") else read(self, sheet))
+    assert count_sheet(FileBook(book), book, "WH1", d(2026, 11, 30)).ok
+    assert next_doc_no(FileBook(book), book, "销售", 3, 3, d(2026, 11, 30)).ok
+    monkeypatch.setattr(FileBook, "values", read)
+    ledger_at(book).rename(book.with_name("elsewhere.db"))
+    with pytest.raises(Exception, match="账簿"):
+        count_sheet(FileBook(book), book, "WH1", d(2026, 11, 30))
+
+
 def test_closed_through_shows_as_a_date_on_a_settings_sheet_typed_from_scratch(tmp_path):
     from jxc_xl.app.periods import close_month
     from jxc_xl.sheets.format import is_date_format
