@@ -174,6 +174,8 @@ def test_a_schema_14_ledger_upgrades_to_15_slim_lines_and_entries_keeping_every_
         assert not set(_SOURCE) & (upgraded.conn.columns("party_entries") | upgraded.conn.columns("cash_entries"))
         assert _partial(upgraded) == PARTIAL
         assert _figures(upgraded.conn) == before and _card(upgraded) == card
+        [line] = upgraded.posted_document("purchases", "PR1").lines       # its workbook its document's
+        assert (line.source.workbook, line.source.sheet) == ("账本.xlsx", "test") and line.source.row
         result = upgraded.post(docs(HEAD + "| 2026-01-11 | 采购退货 | PR2 | S1 | W1 | | A | 1 | 5 | | P1 |\n"))
         assert result.ok and upgraded.verify() == []
         assert upgraded.reverse("PR1", journal="purchases", user="王会计").ok and upgraded.verify() == []
