@@ -35,7 +35,8 @@ def below_zero(conn: sqlite3.Connection, as_of: dt.date | None = None,
 
 def touched(conn: sqlite3.Connection, batch: int | None) -> set[str]:
     """The accounts batch ``batch`` moved money in or out of."""
-    return {r[0] for r in conn.execute("SELECT DISTINCT account FROM cash_entries WHERE batch = ?", (batch,))}
+    return {r[0] for r in conn.execute("SELECT DISTINCT c.account FROM cash_entries c JOIN documents d ON d.id = c.doc "
+                                         "WHERE d.batch = ?", (batch,))}
 
 
 @dataclass(frozen=True)

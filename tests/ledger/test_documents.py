@@ -330,8 +330,13 @@ def test_every_ledger_row_is_traceable_to_batch_user_and_source_row(ledger):
                                "ORDER BY m.pos").fetchall()
     assert {(r[0], r[1], r[3], r[4]) for r in rows} == {(result.batch, named(ledger, "王会计"), "t.xlsx", "销售")}
     assert [(r[6], r[5]) for r in rows] == [("P1", 2), ("S1", 3), ("P2", 4)]
-    entries = ledger.conn.execute("SELECT batch, user, sheet FROM party_entries").fetchall()
+    # … and an entry through its document (schema 15: neither a line nor an entry repeats its stamps)
+    entries = ledger.conn.execute("SELECT d.batch, d.user, d.sheet FROM party_entries e "
+                                  "JOIN documents d ON d.id = e.doc").fetchall()
     assert {tuple(e) for e in entries} == {(result.batch, named(ledger, "王会计"), "销售")}
+    assert not {"batch", "posted_at", "user", "workbook"} & ledger.conn.columns("lines")
+    assert not {"batch", "posted_at", "user", "workbook", "sheet", "row"} & (
+        ledger.conn.columns("party_entries") | ledger.conn.columns("cash_entries"))
 
 
 def test_crash_mid_batch_leaves_the_ledger_as_it_was(ledger, monkeypatch):

@@ -9,7 +9,7 @@ import datetime as dt
 import sqlite3
 
 from jxc_xl import Ledger
-from jxc_xl.ledger.stores.schema import _SOURCE, SCHEMA_VERSION
+from jxc_xl.ledger.stores.schema import _CELL, _SOURCE, _STAMP, INDEXES, SCHEMA_VERSION, quoted
 from tests.conftest import login, standard_masters
 from tests.dsl import docs
 from tests.tax.test_tax_upgrade import _figures
@@ -120,3 +120,73 @@ def test_a_batch_queues_its_rows_as_the_tuples_written_and_movements_as_lists(fi
     assert queued["documents"] == queued["lines"] == queued["party_entries"] == {tuple}
     assert queued["movements"] == {list}
     assert file_ledger.journal()[1] and len(file_ledger.stock_card()) == 6
+
+
+# A return (its source line), a receipt paid on the spot and a 收款 (entries and money through an
+# account), a transfer: every table schema 15 slimmed and every link a partial index holds.
+RETURNS = BOOKS + "| 2026-01-10 | 采购退货 | PR1 | S1 | W1 | | A | 1 | 5 | | P1 |\n"
+
+
+def _as_version_14(conn) -> None:
+    """What lines and entries were before schema 15: the batch stamps of their document on every
+    row (and an entry's cell), the links' indexes over every row."""
+    for table, columns in (("lines", _STAMP), ("party_entries", _SOURCE), ("cash_entries", _SOURCE)):
+        for column, kind in columns.items():
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {conn.types[kind]}')
+        conn.execute(f'UPDATE {table} SET {", ".join(f"{quoted(c)} = d.{quoted(c)}" for c in columns)} '
+                     f"FROM documents d WHERE d.id = {table}.doc")
+    for table, columns, _unique, *where in INDEXES:
+        if where:
+            name = f"idx_{table}_{'_'.join(columns)}"
+            conn.execute(f"DROP INDEX {name}")
+            conn.execute(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})")
+    conn.execute("UPDATE meta SET value = '14' WHERE key = 'schema_version'")
+
+
+def _partial(ledger: Ledger) -> set[str]:
+    """The ledger's indexes made over only the rows that hold a value (the poster's own queue has one
+    too, which is not the ledger's tables')."""
+    sql = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE '% WHERE %' "
+           "AND indexname LIKE 'idx_%'"
+           if ledger.conn.__class__.__module__.endswith("postgres") else
+           "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'")
+    return {r[0] for r in ledger.conn.execute(sql).fetchall()}
+
+
+PARTIAL = {"idx_lines_source_line", "idx_lines_order_line", "idx_lines_covers", "idx_movements_link"}
+
+
+def test_a_schema_14_ledger_upgrades_to_15_slim_lines_and_entries_keeping_every_figure(ledger):
+    """Schema 15 (issue 24, slim rows): a line keeps only its own cell, an entry no stamp at all —
+    who posted it, when and from which workbook are its document's, as the 台账 and the journal
+    show them; the links' indexes hold only the rows that link. On both engines."""
+    assert ledger.post(docs(HEAD + RETURNS), user="王会计", workbook="账本.xlsx").ok
+    assert ledger.conn.execute("SELECT COUNT(*) FROM lines WHERE source_line IS NOT NULL").fetchone()[0] == 1
+    assert _partial(ledger) == PARTIAL
+    before, card = _figures(ledger.conn), _card(ledger)
+    with ledger._transaction():
+        _as_version_14(ledger.conn)
+    assert not _partial(ledger) and "workbook" in ledger.conn.columns("lines")
+    ledger.close()
+    with Ledger.open(ledger.path) as upgraded:
+        assert upgraded._meta("schema_version") == str(SCHEMA_VERSION) == "15" and upgraded.verify() == []
+        assert not set(_STAMP) & upgraded.conn.columns("lines") and set(_CELL) <= upgraded.conn.columns("lines")
+        assert not set(_SOURCE) & (upgraded.conn.columns("party_entries") | upgraded.conn.columns("cash_entries"))
+        assert _partial(upgraded) == PARTIAL
+        assert _figures(upgraded.conn) == before and _card(upgraded) == card
+        [line] = upgraded.posted_document("purchases", "PR1").lines       # its workbook its document's
+        assert (line.source.workbook, line.source.sheet) == ("账本.xlsx", "test") and line.source.row
+        result = upgraded.post(docs(HEAD + "| 2026-01-11 | 采购退货 | PR2 | S1 | W1 | | A | 1 | 5 | | P1 |\n"))
+        assert result.ok and upgraded.verify() == []
+        assert upgraded.reverse("PR1", journal="purchases", user="王会计").ok and upgraded.verify() == []
+
+
+def test_a_link_is_found_through_its_partial_index(file_ledger):
+    """A partial index is only worth its savings if the lookups still use it: SQLite's planner
+    takes ``x IS NOT NULL`` as implied by ``x = ?``."""
+    assert file_ledger.post(docs(HEAD + RETURNS)).ok
+    for table, column in (("lines", "source_line"), ("lines", "order_line"), ("lines", "covers"),
+                          ("movements", "link")):
+        plan = " ".join(r[-1] for r in file_ledger.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE {column} = ?", (1,)).fetchall())
+        assert f"idx_{table}_{column}" in plan, plan

@@ -128,7 +128,8 @@ def test_a_purchasing_clerks_taxed_purchase_goes_through_the_poster(tmp_path, se
     assert report.posted == 4 and not report.error_rows, report.error_rows
     assert _taxed_figures(server_ledger) == _taxed_figures(ledger_at(file))     # (采购 sees no costs to verify)
     with Ledger.open(server_ledger, read_only=True) as books:
-        assert [r[0] for r in books.conn.execute("SELECT DISTINCT \"user\" FROM lines")] == ["小采"]
+        assert [r[0] for r in books.conn.execute("SELECT DISTINCT d.\"user\" FROM lines l JOIN documents d "
+                                                              "ON d.id = l.doc")] == ["小采"]
 
 
 def test_a_schema_9_server_ledger_upgrades_on_opening_and_then_takes_a_taxed_post(tmp_path, server_ledger):

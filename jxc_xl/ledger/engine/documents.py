@@ -23,8 +23,11 @@ def _opt(value, convert):
     return None if value is None else convert(value)
 
 
-def _source(row: sqlite3.Row) -> Source:
-    return Source(workbook=row["workbook"] or "", sheet=row["sheet"] or "", row=row["row"])
+def _source(document: sqlite3.Row, cell: sqlite3.Row | None = None) -> Source:
+    """Where a document (or one of its lines: ``cell``) was read from; a line keeps only its own
+    cell, the workbook is its document's (schema 15)."""
+    cell = document if cell is None else cell
+    return Source(workbook=document["workbook"] or "", sheet=cell["sheet"] or "", row=cell["row"])
 
 
 def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Document | None:
@@ -35,7 +38,7 @@ def posted_document(conn: sqlite3.Connection, journal: str, doc_no: str) -> Docu
     lines = tuple(
         Line(item=r["item"] or "", qty=from_qty_units(r["qty"] or 0), price=_opt(r["price"], from_unit_cost_units),
              amount=_opt(r["amount"], from_cents), unit_cost=_opt(r["unit_cost"], from_unit_cost_units),
-             note=r["note"] or "", figures=None if r["covered"] else posted_figures(r), source=_source(r),
+             note=r["note"] or "", figures=None if r["covered"] else posted_figures(r), source=_source(row, r),
              **({} if not r["covered"] else {"covers": r["covered"], "tax": _opt(r["tax"], from_cents),
                                               "total_with_tax": _opt(r["total_with_tax"], from_cents)}))
         for r in conn.execute("SELECT l.*, c.doc_no AS covered FROM lines l LEFT JOIN documents c ON c.id = l.covers "

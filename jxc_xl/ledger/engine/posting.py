@@ -87,9 +87,10 @@ def dependents(conn: sqlite3.Connection, doc_id: int) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who posted, when, in which batch, from which workbook: written on the rows a document and
-    its lines make, except its movements, which are read with their document's batch and their
-    line's sheet and row (the largest table, kept narrow: schema 12)."""
+    """Who posted, when, in which batch, from which workbook: written on a document's row only.
+    Its lines keep the cell they were read from; its movements and entries keep neither, and are
+    read with their document's stamps and their line's cell (the largest tables kept narrow:
+    schemas 12 and 15)."""
 
     batch: int
     posted_at: str
@@ -112,7 +113,7 @@ _WRITTEN = {table: tuple(TABLES[table]["columns"])
 assert all(columns[0] == "id" for columns in _WRITTEN.values())     # Writer._insert queues the id first
 # … and Writer._traded_lines queues lines and movements as these columns, in this order
 assert _WRITTEN["lines"] == ("id", "doc", "line_no", "item", "qty", "price", "amount", "unit_cost", "source_line",
-                             "note", "batch", "posted_at", "user", "workbook", "sheet", "row", "order_line",
+                             "note", "sheet", "row", "order_line",
                              "delivery_date", "tax_rate", "price_with_tax", "tax", "total_with_tax", "covers")
 assert _WRITTEN["movements"] == ("id", "doc", "line", "leg", "date", "pos", "item", "warehouse", "direction", "rule",
                                  "base_qty", "fixed_value", "given_unit_cost", "link", "link_qty", "qty", "value",
@@ -249,7 +250,6 @@ class Writer:
             total += with_tax or 0
             figures = line.figures
             price = figures.price if figures else line.price
-            stamp = self.stamp.row(line.source.sheet, line.source.row)
             units = figures.units if figures is not None and not recosting.REFERENCE else None
             row = {
                 "doc": doc_id, "line_no": n, "item": line.item, "qty": qty_units(line.qty),
@@ -261,7 +261,7 @@ class Writer:
                 "unit_cost": None if line.unit_cost is None else unit_units(line.unit_cost),
                 "source_line": links.get(n, [(None,)])[0][0], "order_line": fulfils.get(n), "note": line.note,
                 "delivery_date": line.delivery_date.isoformat() if line.delivery_date else None,
-                **(_invoiced(line, covers[n]) if covers else {}), **stamp}
+                **(_invoiced(line, covers[n]) if covers else {}), "sheet": line.source.sheet, "row": line.source.row}
             line_id = self._insert("lines", row)
             if amount is not None and (posted := posted_units(row)) is not None:
                 self.figures[n] = posted           # as the ledger holds them (read back: the same)
@@ -304,8 +304,7 @@ class Writer:
         (the loop's dicts — a lines row, its stamp, its movement's, each mapped onto the columns
         by _insert — were most of it)."""
         lines, movements, ids = self._pending["lines"], self._pending["movements"], self._ids()
-        stamp, qty_units, unit_units = self.stamp, self._qty_units, self._unit_units
-        batch, posted_at, user, workbook = stamp.batch, stamp.posted_at, stamp.user, stamp.workbook
+        batch, qty_units, unit_units = self.stamp.batch, self._qty_units, self._unit_units
         date, warehouse, direction = doc.date.isoformat(), doc.warehouse, 1 if doc.type in IN_TYPES else -1
         at_cost = doc.type is DocType.purchase_receipt      # (see _moves: the tax is cost unless deductible)
         rule = "fixed" if at_cost else "current"
@@ -327,7 +326,7 @@ class Writer:
             source = line.source
             lines.append((line_id, doc_id, n, line.item, qty, price, amount,
                           None if line.unit_cost is None else unit_units(line.unit_cost), None, line.note,
-                          batch, posted_at, user, workbook, source.sheet, source.row, None,
+                          source.sheet, source.row, None,
                           line.delivery_date.isoformat() if line.delivery_date else None,
                           rate, with_tax, tax, gross, None))
             mpos = order.move_key(pos, n, 0)
@@ -599,7 +598,7 @@ class Writer:
                                            "side": side, "amount": amount, "due_date": due, "kind": kind,
                                            "order_doc": settles.order_doc if kind else None,
                                            "applies_to": settles.applies.get((side, kind)),
-                                           **self.stamp.row(doc.source.sheet, doc.source.row)})
+                                           })
 
     def _cash_entries(self, doc: Document, doc_id: int, pos: int) -> None:
         """The money a document moved in (+) or out (−) of the accounts it names."""
@@ -608,7 +607,7 @@ class Writer:
             if account:
                 self._insert("cash_entries", {"doc": doc_id, "date": doc.date.isoformat(), "pos": pos,
                                               "account": account, "amount": sign * to_cents(doc.amount or ZERO),
-                                              "party": doc.party, **self.stamp.row(doc.source.sheet, doc.source.row)})
+                                              "party": doc.party})
 
     def _recost(self, doc: Document, dirty: dict[Key, int]) -> list[Problem]:
         if self.deferred is not None:
@@ -662,7 +661,7 @@ class Writer:
                 "doc": rev_id, "line_no": line["line_no"], "item": line["item"], "qty": -line["qty"],
                 "price": line["price"], "amount": _negated(line["amount"]), "unit_cost": line["unit_cost"],
                 "tax_rate": line["tax_rate"], "price_with_tax": line["price_with_tax"], "tax": _negated(line["tax"]),
-                "total_with_tax": _negated(line["total_with_tax"]), "covers": line["covers"], "note": "红字冲销", **self.stamp.row()})
+                "total_with_tax": _negated(line["total_with_tax"]), "covers": line["covers"], "note": "红字冲销"})
         dirty: dict[Key, int] = {}
         for m in self.conn.execute("SELECT * FROM movements WHERE doc=? ORDER BY pos", (original["id"],)).fetchall():
             mpos = order.move_key(pos, *order.line_leg(m["pos"]))
@@ -676,11 +675,10 @@ class Writer:
             self._insert("party_entries", {"doc": rev_id, "date": date.isoformat(), "party": e["party"],
                                            "side": e["side"], "amount": -e["amount"], "due_date": e["due_date"],
                                            "link": e["id"], "kind": e["kind"], "order_doc": e["order_doc"],
-                                           "applies_to": e["applies_to"], **self.stamp.row()})
+                                           "applies_to": e["applies_to"]})
         for e in self.conn.execute("SELECT * FROM cash_entries WHERE doc=?", (original["id"],)).fetchall():
             self._insert("cash_entries", {"doc": rev_id, "date": date.isoformat(), "pos": pos, "account": e["account"],
-                                          "amount": -e["amount"], "party": e["party"], "link": e["id"],
-                                          **self.stamp.row()})
+                                          "amount": -e["amount"], "party": e["party"], "link": e["id"]})
         self.flush()
         stub = Document(type=original["type"], doc_no=original["doc_no"], date=date)
         applied = self._advance_taken_back(original["id"])
