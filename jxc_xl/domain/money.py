@@ -160,6 +160,20 @@ def fixed_text(value: int | None, places: int) -> str:
     return f"{'-' if value and value < 0 else ''}{whole}.{part:0{places}d}"
 
 
+def scaled_text(value: int, places: int) -> str:
+    """A scaled integer as the canonical text of its Decimal — ``format(d.normalize(), "f")``: 1230
+    cents ``12.3``, 130000 millionths ``0.13``, 0 ``0`` — what a fingerprint writes (domain.model):
+    ``fixed_text(…).rstrip("0").rstrip(".")`` in one step. Measured on bench's 100,000 taxed lines
+    (five figures a line hashed, CPU): 0.77 s → 0.44 s."""
+    whole, part = divmod(-value if value < 0 else value, _SCALES[places])
+    text = f"{whole}.{_PARTS[places] % part}".rstrip("0") if part else str(whole)
+    return "-" + text if value < 0 else text
+
+
+_SCALES = [10**places for places in range(10)]
+_PARTS = [f"%0{places}d" for places in range(10)]
+
+
 def div_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator to a whole number, half up (away from zero on a tie): the one
     rounding rule again, for figures held as scaled integers (the costing's fast path)."""
