@@ -156,8 +156,10 @@ def from_rate_units(value: int | None) -> Decimal:
 def fixed_text(value: int | None, places: int) -> str:
     """A scaled integer (None: 0) as its decimal text to ``places`` — 1230 cents as ``12.30`` —
     as ``format(Decimal(value).scaleb(-places), "f")`` writes it, with no Decimal made."""
-    whole, part = divmod(abs(value or 0), 10**places)
-    return f"{'-' if value and value < 0 else ''}{whole}.{part:0{places}d}"
+    if not value:
+        return f"0.{_PARTS[places] % 0}"
+    whole, part = divmod(-value if value < 0 else value, _SCALES[places])
+    return f"-{whole}.{_PARTS[places] % part}" if value < 0 else f"{whole}.{_PARTS[places] % part}"
 
 
 def scaled_text(value: int, places: int) -> str:

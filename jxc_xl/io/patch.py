@@ -47,11 +47,12 @@ class PatchBook(FileBook):
         状态 and 金额 as 200,000 edits, 40 MB, until saving)."""
         current = self.values(sheet)
         run: list = []
-        for offset, value in enumerate(values):
-            r = first_row + offset
-            old = current[r - 1][col - 1] if r <= len(current) and col <= len(current[r - 1]) else None
-            if not same(old, value):
-                run.append(value)
+        rows = len(current)
+        for r, value in enumerate(values, start=first_row):
+            row = current[r - 1] if r <= rows else ()
+            old = row[col - 1] if col <= len(row) else None
+            if old is None and value is not None and value != "" or not same(old, value):   # (an empty cell: asked
+                run.append(value)                   # first, without a call: a taxed post's figures go into those)
             elif run:
                 self._ops.append(("write_column", (sheet, col, r - len(run), run, number_format)))
                 run = []

@@ -69,3 +69,11 @@ def test_a_scaled_integers_canonical_text_is_its_normalized_decimals(value, plac
     it writes for the Decimal of that figure, and what the two-step way it stands in for wrote."""
     assert money.scaled_text(value, places) == format(Decimal(value).scaleb(-places).normalize(), "f") \
         == money.fixed_text(value, places).rstrip("0").rstrip(".")
+
+
+@given(st.one_of(st.none(), st.integers(-10**20, 10**20), st.integers(-10**3, 10**3)),
+       st.sampled_from([money.MONEY_PLACES, money.UNIT_COST_PLACES, money.QTY_PLACES]))
+def test_a_scaled_integers_fixed_text_is_its_decimals(value, places):
+    """What 过账 writes back into a taxed row's empty cell (money.fixed_text, no Decimal made) is the
+    text of the Decimal the ledger's figure reads back as."""
+    assert money.fixed_text(value, places) == format(Decimal(value or 0).scaleb(-places), "f")
