@@ -47,17 +47,24 @@ class PatchBook(FileBook):
         状态 and 金额 as 200,000 edits, 40 MB, until saving)."""
         current = self.values(sheet)
         run: list = []
-        rows = len(current)
         for r, value in enumerate(values, start=first_row):
-            row = current[r - 1] if r <= rows else ()
-            old = row[col - 1] if col <= len(row) else None
-            if old is None and value is not None and value != "" or not same(old, value):   # (an empty cell: asked
-                run.append(value)                   # first, without a call: a taxed post's figures go into those)
+            if _changes(current, r, col, value):
+                run.append(value)
             elif run:
                 self._ops.append(("write_column", (sheet, col, r - len(run), run, number_format)))
                 run = []
         if run:
             self._ops.append(("write_column", (sheet, col, first_row + len(values) - len(run), run, number_format)))
+
+    def write_cells(self, sheet: str, col: int, cells: dict[int, object], number_format: str | None = None) -> None:
+        """The cells whose value changes, recorded as one edit: a taxed post writes a line's figures
+        into the cells left empty, in runs broken wherever a line was priced the other way (37,728 runs
+        on bench's 100,000 taxed lines; measured, CPU: one edit per run, each its block and call, was
+        ~0.3 s of the post)."""
+        current = self.values(sheet)
+        changed = {r: value for r, value in cells.items() if _changes(current, r, col, value)}
+        if changed:
+            self._ops.append(("write_cells", (sheet, col, changed, number_format)))
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         self._ops.append(("mark", (sheet, cells, rows, width)))
@@ -192,6 +199,11 @@ class PatchBook(FileBook):
                 rows = of(sheet)[0]
                 for i, value in enumerate(values):
                     rows.setdefault(first + i, {})[col] = (value, number_format)
+            elif name == "write_cells":
+                sheet, col, cells, number_format = args
+                rows = of(sheet)[0]
+                for r, value in cells.items():
+                    rows.setdefault(r, {})[col] = (value, number_format)
             elif name == "mark" and args[2]:
                 of(args[0])[1].append((args[1], args[2]))
         return edits
@@ -256,6 +268,14 @@ class PatchBook(FileBook):
         pkg.put(table, parts.table_xml(spec, table_id, ref))
         rid = next((rid for rid, target in pkg.targets(part, "table") if target == table), None)
         return rid or parts.relate(pkg, part, "table", table)
+
+
+def _changes(current: list[list], r: int, col: int, value: object) -> bool:
+    """Whether writing ``value`` into row ``r``, column ``col`` of the rows read changes the cell (an
+    empty cell given something is asked first, without a call: a taxed post's figures go into those)."""
+    row = current[r - 1] if r <= len(current) else ()
+    old = row[col - 1] if col <= len(row) else None
+    return old is None and value is not None and value != "" or not same(old, value)
 
 
 # Rows edited from which a patched sheet's rows wait for saving deflated (see sheetdata.Deflated).

@@ -295,3 +295,44 @@ def test_a_patched_sheet_is_read_in_pieces_not_inflated_whole(file_book, monkeyp
     assert len([n for name, n in asked if name == sheet and n == 1000]) > 3        # in pieces
     assert [n for name, n in asked if name == sheet and (n is None or n < 0)] == []
     assert cell(file_book, "采购", 3, "状态").startswith("已过账")
+
+
+def test_cells_given_by_row_are_one_edit_and_saved_as_the_same_cells_written_run_by_run(tmp_path):
+    """A taxed post's figures go into the cells left empty, in runs broken wherever a line was priced
+    the other way: given by row they are one edit of the cells that change (not one per run), and
+    the sheet saved holds byte for byte what writing each run as a column block gives — through the
+    XML writer, and cell for cell through openpyxl's (a workbook the XML writer leaves to it)."""
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.io.xlsx import FileBook
+    cells = {2: Exact("9.641429"), 3: Exact("12.30"), 5: Exact("-0.05"), 6: dt.date(2026, 11, 2), 7: "", 9: 7,
+             10: Exact("1")}
+    runs = ((2, [cells[2], cells[3]]), (5, [cells[5], cells[6], cells[7]]), (9, [7, cells[10]]))
+    paths = {}
+    for kind in (PatchBook, FileBook):
+        for way in ("cells", "runs"):
+            book = paths[kind, way] = tmp_path / f"{kind.__name__}-{way}.xlsx"
+            wb = openpyxl.Workbook()
+            wb.active.title = "采购"
+            wb["采购"].append(["单价", "金额"])
+            for r in range(2, 12):
+                wb["采购"].append([12.3 if r == 3 else "=1+1" if r == 4 else None, r])
+            wb.save(book)
+            pb = kind(book)
+            if way == "runs":
+                for first, block in runs:
+                    pb.write_column("采购", 1, first, block, "#,##0.0000")
+            else:
+                pb.write_cells("采购", 1, cells, "#,##0.0000")
+            if (kind, way) == (PatchBook, "cells"):      # 12.30 is there already, "" in an empty cell changes nothing
+                assert [op for op in pb._ops if op[0].startswith("write")] == [
+                    ("write_cells", ("采购", 1, {2: Exact("9.641429"), 5: Exact("-0.05"), 6: dt.date(2026, 11, 2),
+                                                9: 7, 10: Exact("1")}, "#,##0.0000"))]
+            pb.save()
+    with zipfile.ZipFile(paths[PatchBook, "cells"]) as a, zipfile.ZipFile(paths[PatchBook, "runs"]) as b:
+        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+    read = {key: [[(c.value, c.number_format) for c in row] for row in openpyxl.load_workbook(p)["采购"].iter_rows()]
+            for key, p in paths.items()}
+    assert read[PatchBook, "cells"] == read[PatchBook, "runs"] and read[FileBook, "cells"] == read[FileBook, "runs"]
+    for key in paths:
+        assert read[key][3][0] == ("=1+1", "General") and read[key][5][0] == (dt.datetime(2026, 11, 2), "yyyy-mm-dd")
+        assert read[key][1][0] == (9.641429, "#,##0.0000")
