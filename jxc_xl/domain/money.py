@@ -165,8 +165,8 @@ def fixed_text(value: int | None, places: int) -> str:
 def scaled_text(value: int, places: int) -> str:
     """A scaled integer as the canonical text of its Decimal — ``format(d.normalize(), "f")``: 1230
     cents ``12.3``, 130000 millionths ``0.13``, 0 ``0`` — what a fingerprint writes (domain.model):
-    ``fixed_text(…).rstrip("0").rstrip(".")`` in one step. Measured on bench's 100,000 taxed lines
-    (five figures a line hashed, CPU): 0.77 s → 0.44 s."""
+    ``fixed_text(…).rstrip("0").rstrip(".")`` in one step. Measured (timeit, a taxed line's five
+    figures 100,000 times): 0.77 s → 0.44 s."""
     whole, part = divmod(-value if value < 0 else value, _SCALES[places])
     text = f"{whole}.{_PARTS[places] % part}".rstrip("0") if part else str(whole)
     return "-" + text if value < 0 else text

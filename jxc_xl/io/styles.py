@@ -124,7 +124,7 @@ class Styles:
         """The style a cell of style ``index`` needs to show ``value`` (see format_for): the same,
         or a copy of it — font, fill, border and alignment kept — with the number format wanted.
         Which it is depends on the value's class alone, so it is remembered by that (a taxed post
-        asks it for five cells a row; measured, CPU: 0.5 → 0.3 µs a cell)."""
+        asks it for five cells a row: for_value was 3.1 s of the taxed post's 186 s under cProfile)."""
         key = (index, value.__class__, column)
         found = self._by_class.get(key)
         if found is None:
