@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from itertools import groupby
 
 from ..domain.changes import compare_rows
 from ..domain.money import from_cents
@@ -283,12 +282,11 @@ def add_status_column(book: Book, table: Table) -> None:
 
 
 def write_cells(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
-    """Each run of neighbouring rows given, as one block: the rows between keep what they hold
-    (a formula, in 金额)."""
-    rows = sorted(values)
-    for _, run in groupby(enumerate(rows), key=lambda x: x[1] - x[0]):
-        run = [r for _, r in run]
-        _write(book, table, column, run[0], [values[r] for r in run])
+    """The rows given (row → value), in the contract column's number format: the rows between keep
+    what they hold (a formula, in 金额)."""
+    col = table.columns.get(column)
+    if col is not None and values:
+        book.write_cells(table.sheet, col, values, _number_format(table, column))
 
 
 def write_block(book: Book, table: Table, column: str, values: dict[int, object]) -> None:
@@ -302,10 +300,12 @@ def write_block(book: Book, table: Table, column: str, values: dict[int, object]
 
 def _write(book: Book, table: Table, column: str, first: int, block: list) -> None:
     """``block`` down the column from row ``first``, figures in the contract column's number
-    format, dates as dates. (A run of rows needs nothing read from the table: a taxed post writes
-    thousands of short runs, and reading every row's cell for each made it quadratic.)"""
+    format, dates as dates."""
     col = table.columns.get(column)
-    if col is None:
-        return
+    if col is not None:
+        book.write_column(table.sheet, col, first, block, _number_format(table, column))
+
+
+def _number_format(table: Table, column: str) -> str | None:
     spec = next((c for c in table.spec.columns if c.zh == column), None)
-    book.write_column(table.sheet, col, first, block, spec.number_format if spec else None)
+    return spec.number_format if spec else None

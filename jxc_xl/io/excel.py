@@ -135,6 +135,13 @@ class XlwingsBook:
                     if wanted:
                         cells.number_format = wanted
 
+    def write_cells(self, sheet: str, col: int, cells: dict[int, object], number_format: str | None = None) -> None:
+        """Each run of neighbouring rows given, as one block write."""
+        rows = sorted(cells)
+        for _, run in groupby(enumerate(rows), key=lambda x: x[1] - x[0]):
+            run = [r for _, r in run]
+            self.write_column(sheet, col, run[0], [cells[r] for r in run], number_format)
+
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """Our conditional format (formula MARK_RULE) over the cells at fault, through Excel's
         FormatConditions: the cells' own formats are never touched, so a mark cleared shows them

@@ -47,16 +47,37 @@ class PatchBook(FileBook):
         状态 and 金额 as 200,000 edits, 40 MB, until saving)."""
         current = self.values(sheet)
         run: list = []
-        for offset, value in enumerate(values):
-            r = first_row + offset
-            old = current[r - 1][col - 1] if r <= len(current) and col <= len(current[r - 1]) else None
-            if not same(old, value):
+        for r, value in enumerate(values, start=first_row):
+            if _changes(current, r, col, value):
                 run.append(value)
             elif run:
                 self._ops.append(("write_column", (sheet, col, r - len(run), run, number_format)))
                 run = []
         if run:
             self._ops.append(("write_column", (sheet, col, first_row + len(values) - len(run), run, number_format)))
+
+    def write_cells(self, sheet: str, col: int, cells: dict[int, object], number_format: str | None = None) -> None:
+        """Each run of neighbouring cells that change, recorded as :meth:`write_column` records it (the
+        same edits, held as compactly). A taxed post writes a line's figures into the cells left empty,
+        in runs broken wherever a line was priced the other way: 37,728 runs on bench's 100,000 taxed
+        lines, and a call and a block made per run by the caller (statuses.write_cells) were 9.2 s of
+        the taxed post's 186 s under cProfile (CPU clock; the untaxed post's 2.8 s). Held as one edit
+        of row → value instead, the untaxed post's 金额 took 9 MB more of its peak (344 → 353 MB)."""
+        current = self.values(sheet)
+        run: list = []
+        first = 0
+        for r in sorted(cells):
+            value = cells[r]
+            if not _changes(current, r, col, value):
+                continue
+            if run and r != first + len(run):
+                self._ops.append(("write_column", (sheet, col, first, run, number_format)))
+                run = []
+            if not run:
+                first = r
+            run.append(value)
+        if run:
+            self._ops.append(("write_column", (sheet, col, first, run, number_format)))
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         self._ops.append(("mark", (sheet, cells, rows, width)))
@@ -255,6 +276,14 @@ class PatchBook(FileBook):
         pkg.put(table, parts.table_xml(spec, table_id, ref))
         rid = next((rid for rid, target in pkg.targets(part, "table") if target == table), None)
         return rid or parts.relate(pkg, part, "table", table)
+
+
+def _changes(current: list[list], r: int, col: int, value: object) -> bool:
+    """Whether writing ``value`` into row ``r``, column ``col`` of the rows read changes the cell (an
+    empty cell given something is asked first, without a call: a taxed post's figures go into those)."""
+    row = current[r - 1] if r <= len(current) else ()
+    old = row[col - 1] if col <= len(row) else None
+    return old is None and value is not None and value != "" or not same(old, value)
 
 
 # Rows edited from which a patched sheet's rows wait for saving deflated (see sheetdata.Deflated).

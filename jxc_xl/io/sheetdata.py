@@ -288,23 +288,26 @@ def _in_place(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], 
     (another writer's attribute order), left to the whole parse (:func:`_whole`)."""
     if cells.count(b"<c ") != cells.count(b'<c r="') or b"<c>" in cells:
         return None
-    number = str(r).encode()
+    number = str(r)
+    digits = number.encode()
+    ref_end = digits + b'"'                   # what follows a cell's letters in its reference
     out, pos = [], 0
     for c in sorted(edit):                         # in order: each after the one before
-        letters = (_LETTERS[c] if c < len(_LETTERS) else column_letter(c)).encode()
-        at = cells.find(b'<c r="' + letters + number + b'"', pos)
+        letters = _LETTERS[c] if c < len(_LETTERS) else column_letter(c)
+        ref = (_REF_HEADS[c] if c < len(_REF_HEADS) else b'<c r="' + letters.encode()) + ref_end
+        at = cells.find(ref, pos)
         if at >= 0:
             close = cells.index(b">", at)
-            end = close + 1 if cells[close - 1:close] == b"/" else cells.index(b"</c>", close) + 4
+            end = close + 1 if cells[close - 1] == _SLASH else cells.index(b"</c>", close) + 4
             sm = _STYLE.search(cells, at, close)
         else:                                      # a new cell: before the first one right of it
-            if cells.find(b'<c r="' + letters + number + b'"', 0, pos) >= 0:
+            if cells.find(ref, 0, pos) >= 0:
                 return None                        # (it stands before the one edited last: out of order)
             at = end = len(cells)
             seen = 0
             for m in _CELL_REF.finditer(cells, pos):
                 col = _COLUMN.get(m.group(1)) or column_number(m.group(1).decode())
-                if m.group(2) != number or col <= seen:
+                if m.group(2) != digits or col <= seen:
                     return None                    # another row's reference, or cells out of order
                 if col > c:
                     at = end = m.start()
@@ -313,10 +316,15 @@ def _in_place(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], 
             sm = row_style
         value, number_format = edit[c]
         style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
-        out += [cells[pos:at], cell_xml(f"{letters.decode()}{r}", value, style, strings)]
+        out += [cells[pos:at], cell_xml(letters + number, value, style, strings)]
         pos = end
     out.append(cells[pos:])
     return b"".join(out)
+
+
+# each column's reference up to its row number, as bytes (A … ZZ; a taxed row writes five cells a row)
+_REF_HEADS = [b""] + [b'<c r="' + letter.encode() for letter in _LETTERS[1:]]
+_SLASH = ord("/")
 
 
 # -- error marks: one conditional format of ours -----------------------------------------------------

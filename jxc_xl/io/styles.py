@@ -43,6 +43,7 @@ class Styles:
         self.pkg, self.part = pkg, part
         self.root = pkg.xml(part)
         self._restyled: dict[tuple, int] = {}       # (style, kind of value, column format) → style
+        self._by_class: dict[tuple, int] = {}       # (style, class of value, column format) → style
 
     def _section(self, tag: str, create: bool = False) -> ET.Element | None:
         found = self.root.find(_q(tag))
@@ -121,7 +122,16 @@ class Styles:
 
     def for_value(self, index: int, value: object, column: str | None) -> int:
         """The style a cell of style ``index`` needs to show ``value`` (see format_for): the same,
-        or a copy of it — font, fill, border and alignment kept — with the number format wanted."""
+        or a copy of it — font, fill, border and alignment kept — with the number format wanted.
+        Which it is depends on the value's class alone, so it is remembered by that (a taxed post
+        asks it for five cells a row: for_value was 3.1 s of the taxed post's 186 s under cProfile)."""
+        key = (index, value.__class__, column)
+        found = self._by_class.get(key)
+        if found is None:
+            found = self._by_class[key] = self._for_value(index, value, column)
+        return found
+
+    def _for_value(self, index: int, value: object, column: str | None) -> int:
         if value is None or isinstance(value, (str, bool)) and not isinstance(value, Exact):
             return index                                    # text takes no number format
         key = (index, type(value) if isinstance(value, dt.date) else "number", column)

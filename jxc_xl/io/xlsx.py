@@ -242,6 +242,11 @@ class FileBook:
             cell = ws.cell(first_row + offset, col)
             put_value(ws, first_row + offset, col, value, format_for(value, cell.number_format, number_format))
 
+    def write_cells(self, sheet: str, col: int, cells: dict[int, object], number_format: str | None = None) -> None:
+        ws = self.wb[sheet]
+        for row, value in cells.items():
+            put_value(ws, row, col, value, format_for(value, ws.cell(row, col).number_format, number_format))
+
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """The cells at fault get our conditional format; the cells' own formats are not touched,
         so a mark cleared shows the user's fill again."""

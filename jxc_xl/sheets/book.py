@@ -45,6 +45,10 @@ class Book(Protocol):
         column's ``number_format`` unless its cell has a number format of its own
         (:func:`~jxc_xl.sheets.format.format_for`)."""
 
+    def write_cells(self, sheet: str, col: int, cells: dict[int, object], number_format: str | None = None) -> None:
+        """Each of ``cells`` (row → value) into its row of column ``col``, as :meth:`write_column`
+        writes it; the rows between keep what they hold (a formula, in 金额)."""
+
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """Highlight ``cells`` (row, col) and clear our highlight elsewhere in ``rows``."""
 

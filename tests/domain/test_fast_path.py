@@ -170,3 +170,19 @@ def test_an_updated_model_is_pydantics_copy_and_shares_its_set_of_fields(line, u
     doc = Document(doc_no="D1", type="purchase_receipt", date=dt.date(2026, 1, 2), party="S", warehouse="W",
                    lines=(line,))
     assert doc.updated({"lines": (mine,)}) == doc.model_copy(update={"lines": (theirs,)})
+
+
+def test_an_updated_models_fields_are_its_own_however_many_models_come_and_go():
+    """The grown set of fields is found by the given set's id (model._grown): models made one by one
+    (each its own set, freed as the next is made, their ids used again) and more shapes than it keeps
+    each get exactly their own fields and the update's, never another model's."""
+    shapes = [{"item": "A"}, {"item": "A", "qty": Decimal(2)}, {"item": "A", "note": "n"},
+              {"item": "A", "qty": Decimal(1), "price": Decimal(3)}]
+    for n in range(12_000):
+        given = shapes[n % len(shapes)]
+        line = Line(**given) if n % 3 else Line.trusted(dict(given))
+        mine = line.updated({"figures": None, **({"note": "x"} if n % 5 == 0 else {})})
+        assert mine.model_fields_set == set(given) | {"figures"} | ({"note"} if n % 5 == 0 else set())
+    # the shapes read (Line.trusted's shared sets) grow to one shared set each
+    first, second = (Line.trusted({"item": "A", "qty": Decimal(n)}).updated({"figures": None}) for n in (1, 2))
+    assert first.model_fields_set is second.model_fields_set

@@ -59,3 +59,21 @@ def test_scaled_cost_and_unit_agree_with_the_decimal_helpers(qty, unit, value):
                                                                        money.from_unit_cost_units(unit)))
     assert money.unit_of(value, qty) == money.to_unit_cost_units(money.ratio(money.from_cents(value),
                                                                              money.from_qty_units(qty)))
+
+
+@given(st.one_of(st.integers(-10**20, 10**20), st.integers(-10**3, 10**3),
+                 st.builds(lambda n, z: n * 10**z, st.integers(-999, 999), st.integers(0, 9))),
+       st.sampled_from([money.MONEY_PLACES, money.UNIT_COST_PLACES, money.QTY_PLACES, 0]))
+def test_a_scaled_integers_canonical_text_is_its_normalized_decimals(value, places):
+    """What a fingerprint writes for a figure held in integers (money.scaled_text, one step) is what
+    it writes for the Decimal of that figure, and what the two-step way it stands in for wrote."""
+    assert money.scaled_text(value, places) == format(Decimal(value).scaleb(-places).normalize(), "f") \
+        == money.fixed_text(value, places).rstrip("0").rstrip(".")
+
+
+@given(st.one_of(st.none(), st.integers(-10**20, 10**20), st.integers(-10**3, 10**3)),
+       st.sampled_from([money.MONEY_PLACES, money.UNIT_COST_PLACES, money.QTY_PLACES]))
+def test_a_scaled_integers_fixed_text_is_its_decimals(value, places):
+    """What 过账 writes back into a taxed row's empty cell (money.fixed_text, no Decimal made) is the
+    text of the Decimal the ledger's figure reads back as."""
+    assert money.fixed_text(value, places) == format(Decimal(value or 0).scaleb(-places), "f")

@@ -238,3 +238,21 @@ def test_the_fast_writer_rewrites_a_report_sheet_without_what_was_related_to_it(
     assert sum(n.startswith("xl/charts/") for n in names) == 1 and "/xl/charts/chart2.xml" not in types
     wb = openpyxl.load_workbook(path)
     assert wb[SHEET]["A2"].comment is None and len(wb[SHEET]._charts) == 1
+
+
+def test_cells_given_by_row_go_into_excel_as_a_block_per_run_and_keep_what_is_between(tmp_path):
+    """Book.write_cells in Excel: the rows given, a block write per run of neighbouring rows, each
+    figure in the column's format; a row between keeps what it holds (a formula, in 金额)."""
+    path = tmp_path / "b.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "采购"
+    for r in range(1, 8):
+        wb["采购"].append(["=1+1" if r == 3 else None])
+    wb.save(path)
+    book = open_book(path)
+    xb = XlwingsBook(book)
+    xb.write_cells("采购", 1, {5: Exact("-0.05"), 1: Exact("9.641429"), 2: Exact("12.30"), 6: "x"}, "#,##0.0000")
+    book.save()
+    ws = openpyxl.load_workbook(path)["采购"]
+    assert [ws.cell(r, 1).value for r in range(1, 7)] == [9.641429, 12.3, "=1+1", None, -0.05, "x"]
+    assert ws["A1"].number_format == ws["A5"].number_format == "#,##0.0000" and ws["A6"].number_format == "General"

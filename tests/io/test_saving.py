@@ -142,11 +142,15 @@ _VALUES = st.sampled_from([Exact("12.30"), Exact("-0.05"), Exact("9.641429"), Ex
 @given(present=st.lists(st.tuples(st.integers(1, 40), _CELLS), max_size=16, unique_by=lambda c: c[0]),
        edit=st.dictionaries(st.integers(1, 42), st.tuples(_VALUES, st.sampled_from([None, "#,##0.00", "#,##0.0000"])),
                             min_size=1, max_size=8),
-       styled_row=st.booleans(), shared=st.booleans())
-def test_a_row_written_in_one_pass_is_the_whole_rewrite(tmp_path_factory, present, edit, styled_row, shared):
+       styled_row=st.booleans(), shared=st.booleans(), row=st.sampled_from([7, 1, 17, 71, 100000]),
+       buffer=st.booleans())
+def test_a_row_written_in_one_pass_is_the_whole_rewrite(tmp_path_factory, present, edit, styled_row, shared, row,
+                                                        buffer):
     """A row's edited cells written in one pass (each replacing its cell or going before the next
     one right of it) give the very bytes the whole rewrite gives, whatever cells the row holds and
-    whatever is written: figures as exact text or Decimals, numbers, text, dates, nothing."""
+    whatever is written: figures as exact text or Decimals, numbers, text, dates, nothing; on any
+    row (its number's digits ending each reference looked for: A7 is not A71) and from the sheet
+    read as bytes or as the buffer a patched sheet is read into."""
     import zipfile as z
     from jxc_xl.io.package import Package
     from jxc_xl.io.sheetdata import SharedStrings, _in_place, _whole
@@ -156,13 +160,15 @@ def test_a_row_written_in_one_pass_is_the_whole_rewrite(tmp_path_factory, presen
     path = tmp_path_factory.mktemp("s") / "s.xlsx"
     with z.ZipFile(path, "w") as out:
         out.writestr("xl/styles.xml", STYLES)
-    cells = "".join(kind.format(ref=f"{column_letter(c)}7", row=7) for c, kind in sorted(present)).encode()
+    cells = "".join(kind.format(ref=f"{column_letter(c)}{row}", row=row) for c, kind in sorted(present)).encode()
+    cells = bytearray(cells) if buffer else cells
     row_style = re.search(rb'\bs="(\d+)"', b' s="2"') if styled_row else None
     with Package(path) as pkg:
         styles = Styles(pkg, "xl/styles.xml")
         strings = [SharedStrings(b"<sst><si><t>a</t></si></sst>") if shared else None for _ in range(2)]
-        quick = _in_place(7, cells, edit, row_style, styles, strings[0])
-        assert quick == _whole(7, cells, edit, row_style, styles, strings[1])
+        quick = _in_place(row, cells, edit, row_style, styles, strings[0])
+        assert quick is not None                   # the quick way taken: the cells are in order, as jxc writes them
+        assert quick == _whole(row, bytes(cells), edit, row_style, styles, strings[1])
         assert strings[0] is None or strings[0].new == strings[1].new
 
 
@@ -289,3 +295,45 @@ def test_a_patched_sheet_is_read_in_pieces_not_inflated_whole(file_book, monkeyp
     assert len([n for name, n in asked if name == sheet and n == 1000]) > 3        # in pieces
     assert [n for name, n in asked if name == sheet and (n is None or n < 0)] == []
     assert cell(file_book, "采购", 3, "状态").startswith("已过账")
+
+
+def test_cells_given_by_row_are_one_edit_and_saved_as_the_same_cells_written_run_by_run(tmp_path):
+    """A taxed post's figures go into the cells left empty, in runs broken wherever a line was priced
+    the other way: given by row (one call a column, not one a run) they are held as the runs of cells
+    that change, and the sheet saved holds byte for byte what writing each run as a column block
+    gives — through the XML writer, and cell for cell through openpyxl's (a workbook the XML writer
+    leaves to it)."""
+    from jxc_xl.io.patch import PatchBook
+    from jxc_xl.io.xlsx import FileBook
+    cells = {2: Exact("9.641429"), 3: Exact("12.30"), 5: Exact("-0.05"), 6: dt.date(2026, 11, 2), 7: "", 9: 7,
+             10: Exact("1")}
+    runs = ((2, [cells[2], cells[3]]), (5, [cells[5], cells[6], cells[7]]), (9, [7, cells[10]]))
+    paths = {}
+    for kind in (PatchBook, FileBook):
+        for way in ("cells", "runs"):
+            book = paths[kind, way] = tmp_path / f"{kind.__name__}-{way}.xlsx"
+            wb = openpyxl.Workbook()
+            wb.active.title = "采购"
+            wb["采购"].append(["单价", "金额"])
+            for r in range(2, 12):
+                wb["采购"].append([12.3 if r == 3 else "=1+1" if r == 4 else None, r])
+            wb.save(book)
+            pb = kind(book)
+            if way == "runs":
+                for first, block in runs:
+                    pb.write_column("采购", 1, first, block, "#,##0.0000")
+            else:
+                pb.write_cells("采购", 1, cells, "#,##0.0000")
+            if (kind, way) == (PatchBook, "cells"):      # 12.30 is there already, "" in an empty cell changes nothing
+                assert [op[1][2:4] for op in pb._ops] == [(2, [Exact("9.641429")]),
+                                                          (5, [Exact("-0.05"), dt.date(2026, 11, 2)]),
+                                                          (9, [7, Exact("1")])]
+            pb.save()
+    with zipfile.ZipFile(paths[PatchBook, "cells"]) as a, zipfile.ZipFile(paths[PatchBook, "runs"]) as b:
+        assert a.read("xl/worksheets/sheet1.xml") == b.read("xl/worksheets/sheet1.xml")
+    read = {key: [[(c.value, c.number_format) for c in row] for row in openpyxl.load_workbook(p)["采购"].iter_rows()]
+            for key, p in paths.items()}
+    assert read[PatchBook, "cells"] == read[PatchBook, "runs"] and read[FileBook, "cells"] == read[FileBook, "runs"]
+    for key in paths:
+        assert read[key][3][0] == ("=1+1", "General") and read[key][5][0] == (dt.datetime(2026, 11, 2), "yyyy-mm-dd")
+        assert read[key][1][0] == (9.641429, "#,##0.0000")
