@@ -21,7 +21,7 @@ from ..ledger import Ledger, LedgerError, PostResult
 from ..ledger.stores.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
-from .statuses import StatusWriter, decided_statuses
+from .statuses import StatusWriter, decided_statuses, let_go_posted
 from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, JOURNAL, POSTED_SHEETS, SheetSpec,
                                generated_note, holding, journal_named, without_costs)
@@ -155,6 +155,8 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
     with sheets.parked(book) if _large(documents, sheets) else nullcontext():
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
+        del documents                   # let go before the rows read come back (see ParsedDoc.forget)
+        let_go_posted(data.docs, result)
     report.posted = 0 if dry_run else len(result.posted)
     if not dry_run:
         report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
