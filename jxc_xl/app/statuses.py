@@ -214,13 +214,14 @@ class StatusWriter:
 
 
 def let_go_posted(docs: list[ParsedDoc], result: PostResult) -> None:
-    """Each document the ledger took without a problem (posted, already posted, or waiting for
-    审核) let go: :class:`StatusWriter` then reads of it only that it was read and its rows. One it
-    refused keeps it (its rows may be compared with the version posted before)."""
+    """Each document read that ``result`` (a post's, a reversal's) finds no problem with let go —
+    posted, already posted, waiting for 审核, or not in it: :class:`StatusWriter` then reads of it
+    only that it was read and its rows. One refused keeps it (its rows may be compared with the
+    version posted before)."""
     outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}       # as StatusWriter finds them
     for parsed in docs:
         outcome = outcomes.get((parsed.journal, parsed.doc_no))
-        if parsed.document is not None and outcome is not None and not outcome.problems:
+        if parsed.document is not None and (outcome is None or not outcome.problems):
             parsed.forget()
 
 

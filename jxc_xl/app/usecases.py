@@ -334,10 +334,11 @@ def remark(book: Book, sheets: Sheets, ledger: Ledger, result: PostResult, engli
     does not hold. The rows read and the documents are let go on return, before the generated
     sheets are made (as a post's are, see :func:`_post_rows`)."""
     data = read_input(book, sheets, lambda _: None)
+    let_go_posted(data.docs, result)
     writer = StatusWriter(data, result, ledger, english, dry_run=False)
     writer.run(data.docs if only is None else [p for p in data.docs if (p.journal, p.doc_no) in only])
     writer.write(book, report)
-    waiting = sum(1 for p in data.docs if p.document is not None and not p.problems
+    waiting = sum(1 for p in data.docs if p.sent and not p.problems
                   and (p.journal, p.doc_no) not in writer.posted)
     sheets.let_go()
     book.forget()

@@ -88,6 +88,7 @@ def test_a_reversal_and_a_restore_let_go_of_the_rows_they_re_marked_too(file_boo
     shutil.copy(ledger_at(file_book), backup)
     book = _WatchedBook(file_book)
     alive = _alive_when_refreshed(monkeypatch, book)
+    held = _alive_when_statuses_are_written(monkeypatch)
     if run == "reverse":
         report = reverse_book(book, file_book, "XS3", today=TODAY)
         assert report.posted == 1 and report.exit_code == 0
@@ -96,6 +97,8 @@ def test_a_reversal_and_a_restore_let_go_of_the_rows_they_re_marked_too(file_boo
         assert report.stock_value is not None and not report.sheet_problems
     assert {"采购", "销售"} <= alive["rows"].keys()
     assert alive == {"rows": {sheet: 0 for sheet in book.read}, "documents": 0}
+    # nor held while 状态 is said again (a reversal's: of the document reversed)
+    assert held == {"documents": 0, "lines": 0, "read": 1 if run == "reverse" else 60}
 
 
 def _alive_while_posting(monkeypatch, book: _WatchedBook) -> dict:
