@@ -59,21 +59,21 @@ class StatusWriter:
         return problem.message_en if self.english else problem.message
 
     def run(self, docs: list[ParsedDoc]) -> None:
-        self.taxed = self._taxed({(p.journal, p.doc_no) for p in docs if p.parts and p.journal
+        self.taxed = self._taxed({(p.journal, p.doc_no) for p in docs if p.was_read and p.journal
                                   and self._plan(self._table_of(p)).taxed})
         for parsed in docs:
             table = self._table_of(parsed)
             if table is None:
                 continue
             marks = self.sheets.setdefault(table.spec.zh, SheetMarks(table))
-            outcome = self.outcomes.get((parsed.journal, parsed.doc_no)) if parsed.document else None
+            outcome = self.outcomes.get((parsed.journal, parsed.doc_no)) if parsed.sent else None
             ledger_problems = outcome.problems if outcome else ()
             if outcome is not None and outcome.pending is not None:     # 过账需审核: waiting, or rejected
                 marks.statuses.update({row: pending_text(outcome.pending, self.english) for row in parsed.rows})
                 continue
             info = self.posted.get((parsed.journal, parsed.doc_no))
             standing = info is not None and info["reversed_by"] is None
-            if (parsed.problems or ledger_problems) and standing and parsed.parts:
+            if (parsed.problems or ledger_problems) and standing and parsed.was_read:
                 self._against_posted(marks, parsed, info)
             elif parsed.problems or ledger_problems:
                 self._problems(marks, parsed, ledger_problems)
@@ -81,7 +81,7 @@ class StatusWriter:
                 marks.statuses.update({row: "" for row in parsed.rows})
             else:
                 self._posted(marks, parsed, info)
-                if parsed.parts:
+                if parsed.was_read:
                     self._as_read(marks, parsed)
 
     def _taxed(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
@@ -210,6 +210,18 @@ class StatusWriter:
             for column, values in marks.figures.items():
                 write_cells(book, table, column, values)
         report.sheet_problems += self.notes
+
+
+def let_go_posted(docs: list[ParsedDoc], result: PostResult) -> None:
+    """Each document read that ``result`` (a post's, a reversal's) finds no problem with let go —
+    posted, already posted, waiting for 审核, or not in it: :class:`StatusWriter` then reads of it
+    only that it was read and its rows. One refused keeps it (its rows may be compared with the
+    version posted before)."""
+    outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}       # as StatusWriter finds them
+    for parsed in docs:
+        outcome = outcomes.get((parsed.journal, parsed.doc_no))
+        if parsed.document is not None and (outcome is None or not outcome.problems):
+            parsed.forget()
 
 
 def _only(parsed: ParsedDoc, rows: dict[int, int]) -> ParsedDoc:

@@ -21,7 +21,7 @@ from ..ledger import Ledger, LedgerError, PostResult
 from ..ledger.stores.store import MEMORY, is_server
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
-from .statuses import StatusWriter, decided_statuses
+from .statuses import StatusWriter, decided_statuses, let_go_posted
 from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, JOURNAL, POSTED_SHEETS, SheetSpec,
                                generated_note, holding, journal_named, without_costs)
@@ -157,6 +157,8 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
     with sheets.parked(book) if _large(documents, sheets) else nullcontext():
         result = ledger.post(documents, user=user, workbook=book.name, masters=data.masters, dry_run=dry_run,
                              credit_block=settings.credit_block)
+        del documents                   # let go before the rows read come back (see ParsedDoc.forget)
+        let_go_posted(data.docs, result)
     report.posted = 0 if dry_run else len(result.posted)
     if not dry_run:
         report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
@@ -334,10 +336,11 @@ def remark(book: Book, sheets: Sheets, ledger: Ledger, result: PostResult, engli
     does not hold. The rows read and the documents are let go on return, before the generated
     sheets are made (as a post's are, see :func:`_post_rows`)."""
     data = read_input(book, sheets, lambda _: None)
+    let_go_posted(data.docs, result)
     writer = StatusWriter(data, result, ledger, english, dry_run=False)
     writer.run(data.docs if only is None else [p for p in data.docs if (p.journal, p.doc_no) in only])
     writer.write(book, report)
-    waiting = sum(1 for p in data.docs if p.document is not None and not p.problems
+    waiting = sum(1 for p in data.docs if p.sent and not p.problems
                   and (p.journal, p.doc_no) not in writer.posted)
     sheets.let_go()
     book.forget()

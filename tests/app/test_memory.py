@@ -13,8 +13,9 @@ import weakref
 import pytest
 
 from jxc_xl.app import tools, usecases
+from jxc_xl.app.statuses import StatusWriter
 from jxc_xl.app.usecases import post_book, reverse_book
-from jxc_xl.domain.model import Document
+from jxc_xl.domain.model import Document, Line
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.ledger import Ledger
 from jxc_xl.sheets.parse import ParsedDoc
@@ -87,6 +88,7 @@ def test_a_reversal_and_a_restore_let_go_of_the_rows_they_re_marked_too(file_boo
     shutil.copy(ledger_at(file_book), backup)
     book = _WatchedBook(file_book)
     alive = _alive_when_refreshed(monkeypatch, book)
+    held = _alive_when_statuses_are_written(monkeypatch)
     if run == "reverse":
         report = reverse_book(book, file_book, "XS3", today=TODAY)
         assert report.posted == 1 and report.exit_code == 0
@@ -95,6 +97,8 @@ def test_a_reversal_and_a_restore_let_go_of_the_rows_they_re_marked_too(file_boo
         assert report.stock_value is not None and not report.sheet_problems
     assert {"采购", "销售"} <= alive["rows"].keys()
     assert alive == {"rows": {sheet: 0 for sheet in book.read}, "documents": 0}
+    # nor held while 状态 is said again (a reversal's: of the document reversed)
+    assert held == {"documents": 0, "lines": 0, "read": 1 if run == "reverse" else 60}
 
 
 def _alive_while_posting(monkeypatch, book: _WatchedBook) -> dict:
@@ -146,3 +150,48 @@ def test_a_small_post_leaves_the_rows_read_as_they_are(file_book, monkeypatch):
     alive = _alive_while_posting(monkeypatch, book)
     assert post_book(book, file_book, today=TODAY).posted == 60
     assert alive["采购"] == len(book.read["采购"]) > 30 and alive["销售"] == len(book.read["销售"])
+
+
+
+def _alive_when_statuses_are_written(monkeypatch) -> dict:
+    """How many documents and lines are alive as 状态 starts being written (the run's own), and how
+    many of the documents parsed 状态 is told were read."""
+    alive: dict = {}
+    run = StatusWriter.run
+    before = _models()                      # alive before the run (another test's): not the run's
+
+    def watched(self, docs):
+        alive.update({kind: n - before[kind] for kind, n in _models().items()})
+        alive["read"] = sum(p.was_read for p in docs)
+        return run(self, docs)
+
+    monkeypatch.setattr(StatusWriter, "run", watched)
+    return alive
+
+
+def _models() -> dict:
+    gc.collect()
+    objects = gc.get_objects()
+    return {"documents": sum(isinstance(o, Document) for o in objects), "lines": sum(isinstance(o, Line) for o in objects)}
+
+
+def test_the_documents_posted_are_let_go_before_their_statuses_are_written(file_book, tmp_path, monkeypatch):
+    """Issue 24 (memory): once the ledger has posted a document, 状态 needs of it only that it was
+    read and its rows, not the document (100,000 lines: ~87 MB of models held beside the rows
+    brought back from parking). A document the ledger refuses keeps it: its rows are compared with
+    the version posted before. Every 状态 and message is what it was with the documents held."""
+    rows = type_rows(file_book, "采购", [purchase(f"CG{n}", d(2026, 11, 2), "A001", 10, 6) for n in range(3)])
+    assert post_book(PatchBook(file_book), file_book, today=TODAY).posted == 3
+    type_rows(file_book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 11, 6)], start=rows[1])     # posted, edited
+    type_rows(file_book, "采购", [purchase(f"CG{n}", d(2026, 11, 3), "A001", 5, 6) for n in range(3, 8)])
+    held = tmp_path / "held.xlsx"
+    shutil.copy(file_book, held)
+    shutil.copy(ledger_at(file_book), ledger_at(held))
+    with monkeypatch.context() as m:                          # the documents held through 状态, as before
+        m.setattr(ParsedDoc, "forget", lambda self: None)
+        before = post_book(PatchBook(held), held, today=TODAY)
+    alive = _alive_when_statuses_are_written(monkeypatch)
+    report = post_book(PatchBook(file_book), file_book, today=TODAY)
+    assert report.posted == before.posted == 5 and report.error_rows == before.error_rows != []
+    assert alive == {"documents": 1, "lines": 1, "read": 6}          # CG1's, refused
+    assert _statuses(file_book) == _statuses(held)
