@@ -22,7 +22,7 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 STRICT = b"http://purl.oclc.org/ooxml/"              # ISO 29500 Strict's namespaces begin so
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 # a part written as it is made: called when the file is written, it gives the part's bytes in
 # pieces, so a 100,000-row sheet is never held whole (see Package.write)
 Chunks = Callable[[], Iterable[bytes]]
@@ -115,7 +115,7 @@ class Package:
                     if text in seen:
                         return True
                     tail = seen[1 - len(text):]            # the text may straddle pieces
-        except _ZIP_ERRORS as exc:
+        except ZIP_ERRORS as exc:
             raise damaged(self.path, name) from exc
         return False
 
@@ -142,7 +142,7 @@ class Package:
                     view[at:at + len(piece)] = piece
                     at += len(piece)
                 view.release()
-        except (KeyError, ValueError, *_ZIP_ERRORS) as exc:
+        except (KeyError, ValueError, *ZIP_ERRORS) as exc:
             raise damaged(self.path, name) from exc
         if at != len(data):
             raise damaged(self.path, name)
@@ -152,7 +152,7 @@ class Package:
         """The part as the file holds it, whatever this package has put in its place."""
         try:
             return self.zip.read(name)
-        except (KeyError, *_ZIP_ERRORS) as exc:
+        except (KeyError, *ZIP_ERRORS) as exc:
             raise damaged(self.path, name) from exc
 
     def head(self, name: str, size: int = 4096) -> bytes:
@@ -160,7 +160,7 @@ class Package:
         try:
             with self.zip.open(name) as fh:
                 return fh.read(size)
-        except (KeyError, *_ZIP_ERRORS) as exc:
+        except (KeyError, *ZIP_ERRORS) as exc:
             raise damaged(self.path, name) from exc
 
     def xml(self, name: str, edit: bool = False) -> ET.Element:

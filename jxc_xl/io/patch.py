@@ -24,7 +24,7 @@ from ..sheets.layout import Layout
 from . import parts
 from .files import save_atomically
 from .layoutxml import add_charts, drop_relations, layout_print_names, layout_sheet, set_print_names
-from .package import _ZIP_ERRORS, MAIN, Package, WorkbookError, damaged
+from .package import MAIN, ZIP_ERRORS, Package, WorkbookError, damaged
 from .sheetdata import (Deflated, SharedStrings, generated_sheet, holds_as_written, marked, same, sheet_chunks,
                         with_marks)
 from .styles import Styles, styles_part
@@ -113,7 +113,7 @@ class PatchBook(FileBook):
                 styles = Styles(pkg, styles_part(pkg))
                 with pkg.zip.open(part) as stream:
                     return holds_as_written(stream, spec, rows, styles)
-        except (WorkbookError, KeyError, *_ZIP_ERRORS):       # a damaged part is the comparison's to say
+        except (WorkbookError, KeyError, *ZIP_ERRORS):       # a damaged part is the comparison's to say
             return False
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,

@@ -520,7 +520,8 @@ def _row_at(xml: bytes, row: int) -> int:
 
 # -- a generated sheet as it was written ---------------------------------------------------------------
 _FIRST_SERIAL_DAY = dt.date(1900, 3, 1)     # a serial before it falls on Excel's 1900-02-29: read back a day off
-_TEXT_UNSURE = re.compile(r"[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# a text that may not read back as written (a control character, a carriage return, an _x0041_ escape)
+TEXT_UNSURE = re.compile(r"[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _PLAIN_CHARACTERS = str.maketrans("", "", "0123456789.-\n")
 _TWO_POINTS = re.compile(r"\.[0-9]*\.")
 _MARK = "\ue000"                            # a stand-in for the note's text
@@ -549,7 +550,7 @@ def holds_as_written(part: BinaryIO, spec: SheetSpec, rows: list[list], styles: 
     note = re.compile(re.escape(b'<row r="1">' + before) + b"([^<&]*(?:&(?:amp|lt|gt);[^<&]*)*)" +
                       re.escape(after + b"</row>")).match(head, start + len(b"<sheetData>"))
     text = note and unescape(note.group(1).decode("utf-8", "replace"))     # (escaped as jxc escapes)
-    if not text or _TEXT_UNSURE.search(text) or not read_as_generated(spec, text, rows):
+    if not text or TEXT_UNSURE.search(text) or not read_as_generated(spec, text, rows):
         return False
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
     held, at = head, note.end()             # compared from ``at`` on: cut only when more is read
@@ -583,7 +584,7 @@ def _reads_back(spec: SheetSpec, rows: list[list]) -> bool:
             return False
         if dt.date in kinds and min(_of(dt.date, values, kinds)) < _FIRST_SERIAL_DAY:
             return False
-        if str in kinds and any(map(_TEXT_UNSURE.search, _of(str, values, kinds, set))):
+        if str in kinds and any(map(TEXT_UNSURE.search, _of(str, values, kinds, set))):
             return False
         if float in kinds and not all(map(math.isfinite, _of(float, values, kinds))):
             return False

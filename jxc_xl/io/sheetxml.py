@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 from ..sheets.book import cell_range, column_letter, column_number
 from .package import Package, damaged
-from .sheetdata import _TEXT_UNSURE
+from .sheetdata import TEXT_UNSURE
 
 MAX_ROW, MAX_COL = 1_048_576, 16_384           # Excel's grid: cells beyond it are not Excel's
 
@@ -209,7 +209,7 @@ def _plain_text(raw: bytes) -> object:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return _UNSURE
-    return _UNSURE if _TEXT_UNSURE.search(text) else text
+    return _UNSURE if TEXT_UNSURE.search(text) else text
 
 
 def plain_shared_strings(pkg: Package) -> list | None:

@@ -26,7 +26,7 @@ from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERA
                              MARK_RULE, WARN_FILL, Exact, format_for)
 from ..sheets.layout import PAGE_FOOTER, SHEET_NAME, Layout, generated_widths, header_sections, page_header
 from .files import save_atomically
-from .package import _ZIP_ERRORS, Package, WorkbookError, check_format, damaged
+from .package import ZIP_ERRORS, Package, WorkbookError, check_format, damaged
 from .sheetxml import plain_column, plain_shared_strings, read_sheet_xml
 
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
@@ -151,7 +151,7 @@ class FileBook:
                 if part is None or not pkg.has(part):
                     return None
                 return plain_column(pkg.inflated(part), head, pick, functools.cache(partial(plain_shared_strings, pkg)))
-        except (WorkbookError, KeyError, *_ZIP_ERRORS):        # a damaged part is the whole read's to say
+        except (WorkbookError, KeyError, *ZIP_ERRORS):        # a damaged part is the whole read's to say
             return None
 
     def _read(self, sheet: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
