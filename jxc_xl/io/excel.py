@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from ..sheets.book import (OWNER_NAME, column_letter, find_sheet, free_table_name, generated_repairs, mark_cells,
                              made_by_jxc, mark_ranges, parked, ref_sheet, renamed_table, sheet_ref, taken_sheet,
-                             taken_table)
+                             row_runs, taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
                              MARK_RULE, WARN_FILL, Exact, format_for)
@@ -137,10 +137,8 @@ class XlwingsBook:
 
     def write_cells(self, sheet: str, col: int, cells: dict[int, object], number_format: str | None = None) -> None:
         """Each run of neighbouring rows given, as one block write."""
-        rows = sorted(cells)
-        for _, run in groupby(enumerate(rows), key=lambda x: x[1] - x[0]):
-            run = [r for _, r in run]
-            self.write_column(sheet, col, run[0], [cells[r] for r in run], number_format)
+        for first, run in row_runs(cells):
+            self.write_column(sheet, col, first, run, number_format)
 
     def mark(self, sheet: str, cells: list[tuple[int, int]], rows: list[int], width: int) -> None:
         """Our conditional format (formula MARK_RULE) over the cells at fault, through Excel's

@@ -141,6 +141,21 @@ def parked(cache: dict) -> Iterator[None]:
             cache.setdefault(sheet, read)
 
 
+def row_runs(cells: dict[int, object]) -> Iterator[tuple[int, list]]:
+    """The cells given (row → value) as runs of neighbouring rows: (first row, values), in order —
+    what a writer writes as one block each, the rows between left as they are."""
+    first, run = 0, []
+    for row in sorted(cells):
+        if run and row != first + len(run):
+            yield first, run
+            run = []
+        if not run:
+            first = row
+        run.append(cells[row])
+    if run:
+        yield first, run
+
+
 def column_letter(n: int) -> str:
     """1 → A, 27 → AA: how a clerk names a column."""
     letters = ""
