@@ -134,24 +134,31 @@ class Connection:
         planned as a scan of the table)."""
         return self.tuples(sql.replace("IN ({})", "= ANY(?)"), (list(values),)) if values else []
 
-    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], same: dict[str, int]) -> None:
+    def update_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], same: dict[str, int],
+                    changed_only: bool = False) -> None:
         """Set ``columns`` to each row's values in the row of ``table`` whose id ends it, and the
-        columns of ``same`` to its integer (see sqlite.Connection). Many rows are copied into a
-        temp table and set by one UPDATE … FROM: measured with 100,000 movements (bench's
-        back_dated) 2.2 s, against 4.4 s for an executemany of UPDATEs and 3.5 s for one UPDATE …
-        FROM unnest() of arrays; fewer than :data:`COPIED_FROM` go by executemany, which is one
-        round trip where that is four."""
+        columns of ``same`` to its integer (see sqlite.Connection, also for ``changed_only``). Many
+        rows are copied into a temp table and set by one UPDATE … FROM: measured with 100,000
+        movements (bench's back_dated) 2.2 s, against 4.4 s for an executemany of UPDATEs and 3.5 s
+        for one UPDATE … FROM unnest() of arrays; fewer than :data:`COPIED_FROM` go by executemany,
+        which is one round trip where that is four."""
         fixed = [f"{column}={int(n)}" for column, n in same.items()]
+        names = ", ".join(columns)
         if len(rows) < COPIED_FROM:
-            self.executemany(f"UPDATE {table} SET {', '.join([f'{c}=?' for c in columns] + fixed)} WHERE id=?", rows)
+            marks = ", ".join("?" * len(columns))
+            unless = f" AND ({names}) IS DISTINCT FROM ({marks})" if changed_only else ""
+            self.executemany(f"UPDATE {table} SET {', '.join([f'{c}=?' for c in columns] + fixed)} WHERE id=?"
+                             f"{unless}", [(*row, *row[:-1]) for row in rows] if changed_only else rows)
             return
-        names, temp = ", ".join(columns), f"jxc_set_{table}"
+        temp = f"jxc_set_{table}"
         self.raw.execute(f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {names}, id FROM {table} WITH NO DATA")
         with self.raw.cursor().copy(f"COPY {temp} ({names}, id) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         sets = ", ".join([f"{c}=t.{c}" for c in columns] + fixed)
-        self.raw.execute(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.id = t.id")
+        unless = (f" AND ({', '.join(f'{table}.{c}' for c in columns)}) IS DISTINCT FROM "
+                  f"({', '.join(f't.{c}' for c in columns)})" if changed_only else "")
+        self.raw.execute(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.id = t.id{unless}")
         self.raw.execute(f"DROP TABLE {temp}")
 
     def close(self) -> None:
