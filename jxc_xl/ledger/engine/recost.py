@@ -192,7 +192,7 @@ def _replayed(conn: sqlite3.Connection, settings: Settings, key: Key, start: int
     method = costing.METHODS[settings.method]
     opening = _opening(prev, settings.since if settings.method is CostMethod.moving_average else 0)
     if hasattr(method, "carry") and start < settings.since:
-        rows, opening = _carried(method, settings, key, rows, sources)
+        rows, opening = _carried(conn, method, settings, key, rows, sources)
     stored = _cost(settings, key, opening, rows, sources)
     if isinstance(stored, Failure):
         return replace(stored, movement=_read(conn, stored.movement[_ID]))
@@ -329,7 +329,8 @@ def _opening(prev, since: int) -> tuple[int, int, int | None]:
     return qty, value, None if pos < since and qty > 0 else last
 
 
-def _carried(method, settings: Settings, key: Key, rows: list[tuple], sources: dict[int, tuple]):
+def _carried(conn: sqlite3.Connection, method, settings: Settings, key: Key, rows: list[tuple],
+             sources: dict[int, tuple]):
     """FIFO's layers where this version's conventions start: the movements before ``since``
     replayed by them (their figures taken as stored, never compared or written), the layers then
     made to hold the balance the books stored there (:func:`fifo.carry`). The rows from there on,
@@ -339,7 +340,9 @@ def _carried(method, settings: Settings, key: Key, rows: list[tuple], sources: d
     rows = rows[len(before):]
     if not before:
         return rows, costing.State()
-    bal_qty, bal_value = before[-1][_STORED][3:5]
+    last = before[-1]
+    stored = last[_STORED] if len(last) > _QTY else _stored_figures(conn, [last[_ID]])[last[_ID]]   # read as _INPUTS
+    bal_qty, bal_value = stored[3:5]
     replayed = costing.run(settings.method, costing.State(), [_move(row, key, sources) for row in before],
                            settings.allow_negative)
     state = replayed.results[-1].state if replayed.failure is None else costing.State()
