@@ -33,11 +33,12 @@ _COLUMNS = ("id, doc, date, pos, item, warehouse, direction, rule, base_qty, fix
 # of every column took 0.44 s to fetch, these tuples 0.29 s (a shared 2-core machine).
 _REPLAYED = ("id, date, direction, rule, base_qty, COALESCE(fixed_value, 0), given_unit_cost, link, link_qty, pos, "
              "qty, value, unit_cost, bal_qty, bal_value, last_unit")
-# … and what a replay that writes reads: the same without the stored figures, which the engine
-# compares as it writes (update_rows' changed_only; the few rows whose old figures matter — counts,
-# closed ones, sources of linked movements — are read by id). Measured on bench's back_dated (CPU, the
-# replay alone): the six figures were 0.12 s of the 0.27 s fetch and their comparison in Python 0.05 s,
-# while the UPDATE skipping rows that are the same costs what the UPDATE of them all did.
+# … and what a replay that writes reads on SQLite (Connection.compares_on_write): the same without the
+# stored figures, which the engine compares as it writes (update_rows' changed_only; the few rows whose
+# old figures matter — counts, closed ones, sources of linked movements — are read by id). Measured on
+# bench's back_dated (CPU, the replay alone): the six figures were 0.12 s of the 0.27 s fetch and their
+# comparison in Python 0.05 s, while the UPDATE skipping rows that are the same costs what the UPDATE of
+# them all did (0.22 s; 0.12 s when none changes, as reading their figures did).
 _INPUTS = _REPLAYED[:_REPLAYED.index(", qty")]
 _ID, _DATE, _DIRECTION, _RULE, _BASE_QTY, _FIXED, _GIVEN, _LINK, _LINK_QTY, _POS, _QTY = range(11)
 _MOVE = slice(_DIRECTION, _GIVEN + 1)       # direction, rule, base_qty, fixed value, given unit cost
@@ -169,14 +170,16 @@ def check(conn: sqlite3.Connection, settings: Settings, keys: dict[Key, tuple[li
 
 
 def _replay(conn: sqlite3.Connection, settings: Settings, key: Key, start: int, dry_run: bool):
-    """One key replayed from ``start``: on a dry run its rows read with their stored figures (the
-    differences are what it finds), else without them (every row is given to :func:`_write`)."""
+    """One key replayed from ``start``: its rows read with their stored figures, on a dry run (the
+    differences are what it finds) and on an engine that compares rows cheaper in Python than as
+    it writes them (a server); else without (every row is given to :func:`_write`)."""
     item, warehouse = key
     method = costing.METHODS[settings.method]
     start = method.replay_start(start)
     prev = conn.execute("SELECT bal_qty, bal_value, last_unit, pos FROM movements WHERE item=? AND warehouse=? "
                         "AND pos < ? ORDER BY pos DESC LIMIT 1", (item, warehouse, start)).fetchone()
-    rows = conn.tuples(f"SELECT {_REPLAYED if dry_run else _inputs(settings, start)} FROM movements "
+    slim = not dry_run and conn.compares_on_write
+    rows = conn.tuples(f"SELECT {_inputs(settings, start) if slim else _REPLAYED} FROM movements "
                        "WHERE item=? AND warehouse=? AND pos >= ? ORDER BY pos", (item, warehouse, start))
     return _replayed(conn, settings, key, start, prev, rows, _sources(conn, rows))
 
