@@ -411,10 +411,11 @@ def _stored(res: costing.Result) -> tuple:
 
 def _write(conn: sqlite3.Connection, updates: list[tuple]) -> None:
     """The new figures, marked as touched by the batch being posted (the latest); a movement
-    whose figures are the same is left as it is."""
+    whose figures are the same is left as it is (compared by the engine, or by :func:`_replayed`
+    where the engine does not: see :func:`_replay`)."""
     if updates:
         batch = conn.execute("SELECT MAX(id) FROM batches").fetchone()[0]
-        conn.update_rows("movements", _FIGURES, updates, {"touched": batch}, changed_only=True)
+        conn.update_rows("movements", _FIGURES, updates, {"touched": batch}, changed_only=conn.compares_on_write)
 
 
 def _note_counts(conn: sqlite3.Connection, counts: list[tuple[int, int, int]]) -> None:
