@@ -20,7 +20,7 @@ import inspect
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.money import from_cents
@@ -366,6 +366,10 @@ class Ledger:
 
     def journal(self, after_batch: int | None = None) -> tuple[int, list[tuple]]:
         return queries.journal(self.conn, after_batch)
+
+    def journal_lines(self, after_batch: int | None = None) -> tuple[int, Iterable[tuple]]:
+        """:meth:`journal`'s rows one at a time, read while the ledger is open (see queries.journal_lines)."""
+        return queries.journal_lines(self.conn, after_batch)
 
     def stock_card(self, item: str | None = None, warehouse: str | None = None,
                    start: dt.date | None = None, end: dt.date | None = None) -> list[queries.CardRow]:

@@ -8,6 +8,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Iterable
 
 from ..domain import order
 from ..domain.money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, ZERO, from_cents, from_qty_units, from_unit_cost_units, ratio,
@@ -153,6 +154,12 @@ _JOURNAL_ORDER = "m.date, m.pos, m.warehouse, m.id"
 
 
 def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[int, list[tuple]]:
+    """:func:`journal_lines`, the rows fetched into a list."""
+    kept, lines = journal_lines(conn, after_batch)
+    return kept, list(lines)
+
+
+def journal_lines(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[int, Iterable[tuple]]:
     """Every movement in ledger order with its item × warehouse running balance, the figures as
     exact decimal text rendered by SQLite (the journal is the largest thing ever written out):
     batch, date, type, reversal, 单号, warehouse, item, qty in, qty out, unit cost, value
@@ -160,7 +167,9 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
     its column as the 进销存汇总 counts it (:data:`IN_COLUMN`): a return or a 红字冲销 negative.
 
     With ``after_batch``: (how many leading rows no batch after it touched, the rows after
-    them) — a journal written out at that batch only needs its tail rewritten.
+    them) — a journal written out at that batch only needs its tail rewritten. The rows come
+    from the query's cursor, one at a time: 台账 makes a row of its own of each, and the query's
+    rows fetched whole beside those were 1,000,000 tuples (about 600 MB) at 1,000,000 lines.
     """
     where, args = "", []
     kept = 0
@@ -168,7 +177,7 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
         first = conn.execute("SELECT date, pos, warehouse, id FROM movements m WHERE touched > ? "
                              f"ORDER BY {_JOURNAL_ORDER} LIMIT 1", (after_batch,)).fetchone()
         if first is None:
-            return conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0], []
+            return conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0], iter(())
         where, args = "WHERE (m.date, m.pos, m.warehouse, m.id) >= (?, ?, ?, ?)", list(first)
         kept = conn.execute("SELECT COUNT(*) FROM movements m WHERE (m.date, m.pos, m.warehouse, m.id) < "
                             "(?, ?, ?, ?)", args).fetchone()[0]
@@ -179,7 +188,7 @@ def journal(conn: sqlite3.Connection, after_batch: int | None = None) -> tuple[i
         f"CASE WHEN NOT {IN_COLUMN} THEN {scaled_text_sql('-m.qty', QTY_PLACES)} END, "
         f"{scaled_text_sql('m.unit_cost', UNIT_COST_PLACES)}, {scaled_text_sql(f'{sign} * m.value', MONEY_PLACES)}, "
         f"{scaled_text_sql('m.bal_qty', QTY_PLACES)}, {scaled_text_sql('m.bal_value', MONEY_PLACES)} "
-        f"FROM movements m JOIN documents d ON d.id = m.doc {where} ORDER BY {_JOURNAL_ORDER}", args).fetchall()
+        f"FROM movements m JOIN documents d ON d.id = m.doc {where} ORDER BY {_JOURNAL_ORDER}", args)
 
 
 def totals(conn: sqlite3.Connection, costs: bool = True) -> tuple[Decimal | None, Decimal, Decimal]:

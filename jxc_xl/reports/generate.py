@@ -160,12 +160,17 @@ def journal_rows(ledger: Ledger, after_batch: int | None = None) -> tuple[int, l
     with ``after_batch``, (rows no later batch touched, the rows after them) — see Ledger.journal.
 
     The largest sheet there is (a row per movement), so its figures come as exact text
-    rendered by the ledger and go out as numbers."""
+    rendered by the ledger and go out as numbers; its rows are made one at a time from the
+    ledger's cursor, and the texts rows repeat (单号, 仓库, 商品编码) are held once each
+    (measured at 1,000,000 lines: see tests/app/test_memory.py)."""
     labels = {(t.value, rev): t.label + ("（红字冲销）" if rev else "") for t in DocType for rev in (0, 1)}
     dates: dict[str, dt.date] = {}
-    kept, found = ledger.journal(after_batch)
+    texts: dict[str, str] = {}
+    once = texts.setdefault
+    kept, found = ledger.journal_lines(after_batch)
     return kept, [[batch, dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date)),
-                   labels[(kind, rev)], doc_no, wh, item, qty_in and Exact(qty_in), qty_out and Exact(qty_out),
+                   labels[(kind, rev)], once(doc_no, doc_no), once(wh, wh), once(item, item),
+                   qty_in and Exact(qty_in), qty_out and Exact(qty_out),
                    Exact(unit), Exact(value), Exact(bal_qty), Exact(bal_value)]
                   for batch, date, kind, rev, doc_no, wh, item, qty_in, qty_out, unit, value, bal_qty, bal_value
                   in found]

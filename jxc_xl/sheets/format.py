@@ -25,7 +25,10 @@ FORMATS = {
     "unit_price": "#,##0.00##",     # a 单价 on a printed 单据: 2 decimals, up to 4 when the price has them
 }
 class Exact(str):
-    """A number written as its exact decimal text: cells get the number, never text."""
+    """A number written as its exact decimal text: cells get the number, never text. No
+    ``__dict__`` of its own: 台账 holds six a row (16 bytes each less at 1,000,000 rows)."""
+
+    __slots__ = ()
 
 
 DATE_FORMAT = FORMATS["date"]

@@ -195,3 +195,36 @@ def test_the_documents_posted_are_let_go_before_their_statuses_are_written(file_
     assert report.posted == before.posted == 5 and report.error_rows == before.error_rows != []
     assert alive == {"documents": 1, "lines": 1, "read": 6}          # CG1's, refused
     assert _statuses(file_book) == _statuses(held)
+
+
+def test_the_journals_rows_are_made_from_the_ledgers_cursor_holding_repeated_texts_once(tmp_path):
+    """Issue 24 (memory, the 1,000,000-line post): 台账's rows are made one at a time from the
+    ledger's cursor — the query's rows were fetched whole beside them (about 600 MB at 1,000,000
+    lines) — and a text the rows repeat (单号, 仓库, 商品编码) is one object, an exact figure
+    without a ``__dict__``. The rows are those of the ledger's journal, as before."""
+    import tracemalloc
+
+    from jxc_xl.domain.model import DocType
+    from jxc_xl.reports.generate import journal_rows
+    from jxc_xl.sheets.format import Exact
+    from tests.conftest import standard_masters
+    with Ledger.open(tmp_path / "books.jxc.db") as ledger:
+        standard_masters(ledger)
+        ledger.post([Document(type=DocType.purchase_receipt, doc_no=f"CG{n:05d}", date=d(2026, 11, 2), party="S1",
+                              warehouse="W1", lines=[Line(item="AB"[k % 2], qty=k + 1, price=3) for k in range(5)])
+                     for n in range(1_000)])
+        whole = ledger.journal()[1]
+        gc.collect()
+        tracemalloc.start()
+        try:
+            kept, rows = journal_rows(ledger)
+            held, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert kept == 0 and len(rows) == len(whole) == 5_000
+    assert [[r[0], r[1].isoformat(), r[3], r[4], r[5], *r[6:]] for r in rows] == \
+        [[w[0], w[1], w[4], w[5], w[6], *w[7:]] for w in whole]
+    assert peak < held * 1.25, (held, peak)       # fetched whole: the tuples beside the rows, ×1.7
+    assert len({id(r[3]) for r in rows}) == 1_000 and len({id(r[4]) for r in rows}) == 1
+    assert len({id(r[5]) for r in rows}) == 2
+    assert not hasattr(Exact("1.5"), "__dict__")
