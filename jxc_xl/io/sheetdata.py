@@ -84,11 +84,15 @@ class SharedStrings:
 
 
 def cell_xml(ref: str, value: object, style: int | None, strings: SharedStrings | None = None) -> bytes:
-    s = f' s="{style}"' if style else ""
+    return _cell(ref, value, f' s="{style}"' if style else "", strings)
+
+
+def _cell(ref: str, value: object, s: str, strings: SharedStrings | None) -> bytes:
+    """:func:`cell_xml` with its style attribute (`` s="N"``, or nothing) written already."""
     if type(value) is Exact:                    # a figure as its exact text: the number, never text
         return f'<c r="{ref}"{s}><v>{value}</v></c>'.encode()
     if value is None or value == "":
-        return f'<c r="{ref}"{s}/>'.encode() if style else b""
+        return f'<c r="{ref}"{s}/>'.encode() if s else b""
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'.encode()
     if isinstance(value, Decimal):
@@ -292,6 +296,7 @@ def _in_place(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], 
     digits = number.encode()
     ref_end = digits + b'"'                   # what follows a cell's letters in its reference
     out, pos = [], 0
+    attributes = styles.attributes
     for c in sorted(edit):                         # in order: each after the one before
         letters = _LETTERS[c] if c < len(_LETTERS) else column_letter(c)
         ref = (_REF_HEADS[c] if c < len(_REF_HEADS) else b'<c r="' + letters.encode()) + ref_end
@@ -315,8 +320,12 @@ def _in_place(r: int, cells: bytes, edit: dict[int, tuple[object, str | None]], 
                 seen = col
             sm = row_style
         value, number_format = edit[c]
-        style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
-        out += [cells[pos:at], cell_xml(letters + number, value, style, strings)]
+        key = (sm and sm.group(1), value.__class__, number_format)
+        s = attributes.get(key)
+        if s is None:
+            style = styles.for_value(int(sm.group(1)) if sm else 0, value, number_format)
+            s = attributes[key] = f' s="{style}"' if style else ""
+        out += [cells[pos:at], _cell(letters + number, value, s, strings)]
         pos = end
     out.append(cells[pos:])
     return b"".join(out)

@@ -44,6 +44,10 @@ class Styles:
         self.root = pkg.xml(part)
         self._restyled: dict[tuple, int] = {}       # (style, kind of value, column format) → style
         self._by_class: dict[tuple, int] = {}       # (style, class of value, column format) → style
+        # (a cell's style as its s="…" digits or None, class of value, column format) → the style attribute
+        # a cell written with it gets (` s="N"`, or none): a patched row's cells skip for_value and the
+        # number's text (measured on bench's taxed save, 500,000 cells, CPU A/B on a shared machine: ~0.2 s of its 4.8 s)
+        self.attributes: dict[tuple, str] = {}
 
     def _section(self, tag: str, create: bool = False) -> ET.Element | None:
         found = self.root.find(_q(tag))

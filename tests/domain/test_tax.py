@@ -119,3 +119,27 @@ def test_the_figures_in_integers_are_the_decimal_figures_digit_for_digit(qty, pr
     assert fast.units == (to_rate_units(reference.rate), to_unit_cost_units(reference.price),
                           to_unit_cost_units(reference.price_with_tax), to_cents(reference.amount),
                           to_cents(reference.tax), to_cents(reference.total_with_tax))
+
+
+def test_figures_made_slot_by_slot_are_the_dataclass_built_the_usual_way():
+    """The integer way's Figures (tax._made fills its slots directly, skipping the frozen
+    dataclass's __init__) is the Figures its fields make: equal, the same hash and text, as
+    frozen, copied and pickled alike; and a model copied by Line.updated is the model
+    model_copy makes (its fields, the fields given, its dump)."""
+    import copy
+    import dataclasses
+    import pickle
+    from jxc_xl.domain.model import Line
+    from jxc_xl.domain.tax import figures_in_units
+    fast = figures_in_units(30000, 12_500000, 130000, False, D("12.5"), D("0.13"))
+    usual = Figures(*(getattr(fast, f.name) for f in dataclasses.fields(Figures)))
+    assert fast == usual and hash(fast) == hash(usual) and repr(fast) == repr(usual)
+    assert fast.units == usual.units == (130000, 12_500000, 14_126667, 3750, 488, 4238)
+    assert pickle.loads(pickle.dumps(fast)) == fast and copy.copy(fast).units == fast.units
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.amount = D(1)
+    line = Line(item="I1", qty=D(3), price=D("12.5"))
+    for update in ({"figures": fast}, {"item": "I2"}, {"figures": fast, "note": "x"}):
+        quick, reference = line.updated(update), line.model_copy(update=update)
+        assert quick == reference and quick.model_fields_set == reference.model_fields_set
+        assert quick.model_dump() == reference.model_dump() and type(quick) is Line
