@@ -229,7 +229,8 @@ class Ledger:
 
     # -- posting ---------------------------------------------------------------------------
     def post(self, documents: list[Document], user: str | None = None, workbook: str = "",
-             masters: Masters | None = None, dry_run: bool = False, credit_block: bool = False) -> PostResult:
+             masters: Masters | None = None, dry_run: bool = False, credit_block: bool = False,
+             again: Callable[[], list[Document]] | None = None) -> PostResult:
         """Post a batch in (date, 单号) order in one transaction; bad documents are left out.
 
         ``masters`` overrides the ledger's (a workbook being checked); ``dry_run`` finds every
@@ -238,11 +239,17 @@ class Ledger:
         posting the same documents at once post each exactly once (the later finds it posted).
         A shipment that takes a customer over its 信用额度 posts and records by how much, or with
         ``credit_block`` (信用控制 = 禁止) is refused.
+
+        ``again``, a way to make the same documents again (in the same order), lets the ledger
+        take ``documents`` over: each document it takes without a problem is let go as it is
+        written (its place in the list set to None; what is left on return is what it refused),
+        and should it need them all once more (a batch written again document by document, see
+        batch._post_all) it calls ``again``. A large post so holds no document it has written.
         """
         user = self._who(user)
         if not dry_run and approvals.required(self.conn, user):
             return approvals.submit(self, documents, user, workbook, masters, credit_block)
-        return batch.post(self, documents, user, workbook, masters, dry_run, credit_block)
+        return batch.post(self, documents, user, workbook, masters, dry_run, credit_block, again=again)
 
     # -- 过账需审核 (see ledger.approvals) -------------------------------------------------------
     def approval_required(self) -> bool:

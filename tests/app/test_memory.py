@@ -228,3 +228,91 @@ def test_the_journals_rows_are_made_from_the_ledgers_cursor_holding_repeated_tex
     assert len({id(r[3]) for r in rows}) == 1_000 and len({id(r[4]) for r in rows}) == 1
     assert len({id(r[5]) for r in rows}) == 2
     assert not hasattr(Exact("1.5"), "__dict__")
+
+
+def _alive_when_costed(monkeypatch) -> list[int]:
+    """How many of the run's documents are alive each time the ledger costs a batch's queued
+    movements (the first pass written whole: where a large post's memory peaked)."""
+    from jxc_xl.ledger.engine import batch
+    alive: list[int] = []
+    cost = batch.cost_queued
+    before = _models()["documents"]
+
+    def watched(*args, **kwargs):
+        alive.append(_models()["documents"] - before)
+        return cost(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "cost_queued", watched)
+    return alive
+
+
+def _asked_again(monkeypatch) -> list[int]:
+    """How many documents the app made again each time the ledger asked."""
+    asked: list[int] = []
+    again = usecases._documents_again
+
+    def watched(*args):
+        asked.append(len(made := again(*args)))
+        return made
+
+    monkeypatch.setattr(usecases, "_documents_again", watched)
+    return asked
+
+
+def test_the_ledger_lets_go_of_each_document_as_it_writes_it(file_book, monkeypatch):
+    """Issue 24 (memory): the documents a post hands the ledger are the ledger's while it posts,
+    and each is let go once written — none is alive when the batch's queued movements are costed
+    (100,000 lines: the post's peak, 308 → 271 MB). A document refused comes back to 状态."""
+    type_rows(file_book, "采购", [purchase(f"CG{n}", d(2026, 11, 2), "A001", 10, 6) for n in range(30)]
+              + [purchase("CGX", d(2026, 11, 2), "NOPE", 1, 6)])
+    alive, asked = _alive_when_costed(monkeypatch), _asked_again(monkeypatch)
+    held = _alive_when_statuses_are_written(monkeypatch)
+    report = post_book(PatchBook(file_book), file_book, today=TODAY)
+    assert report.posted == 30 and [r for _, r, _ in report.error_rows] != []
+    assert alive == [1] and asked == []            # CGX's (refused before it is written), and no other
+    assert held["documents"] == 1 and held["read"] == 31
+
+
+def _shortage_rows(book) -> None:
+    """Three sales of 4 against a receipt of 10, in one batch: the third is short, found only by
+    the batch's final recost — the batch is written again document by document."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)])
+    type_rows(book, "销售", [sale(f"XS{n}", d(2026, 11, 5 + n), "A001", 4, 9) for n in range(3)]
+              + [sale("XS9", d(2026, 11, 9), "NOPE", 1, 9)])
+
+
+def test_a_batch_written_again_asks_the_app_for_its_documents_and_refuses_the_same_ones(file_book, tmp_path,
+                                                                                        monkeypatch):
+    """The rare path: a batch whose final recost finds a shortage is written again document by
+    document, and needs every document again — the app reads them again from the book. Every
+    document's outcome, 状态 and message is what it is when the ledger holds them all."""
+    _shortage_rows(file_book)
+    held = tmp_path / "held.xlsx"
+    shutil.copy(file_book, held)
+    with monkeypatch.context() as m:                     # the ledger given the documents to hold, as before
+        post = Ledger.post
+        m.setattr(Ledger, "post", lambda self, documents, again=None, **kw: post(self, documents, **kw))
+        before = post_book(PatchBook(held), held, today=TODAY)
+    asked = _asked_again(monkeypatch)
+    report = post_book(PatchBook(file_book), file_book, today=TODAY)
+    assert asked == [5]
+    assert (report.posted, report.error_rows) == (before.posted, before.error_rows) and report.posted == 3
+    assert [sheet_row for sheet_row in report.error_rows if "库存不足" in sheet_row[2]] != []
+    assert _statuses(file_book) == _statuses(held)
+    with Ledger.open(ledger_at(file_book)) as ledger:
+        assert sorted(ledger.latest_documents()) == sorted(Ledger.open(ledger_at(held)).latest_documents())
+
+
+def test_the_journal_rows_held_until_saving_share_each_text_that_repeats(file_book):
+    """Issue 24 (memory): 台账's rows wait for the save beside the sheets it patches (100,000
+    lines: the post's peak, at saving, 312 → 292 MB): a 单号, 仓库, 商品, quantity or unit cost
+    that repeats is one object, each figure still the exact text the ledger rendered."""
+    from jxc_xl.reports.generate import journal_rows
+    from jxc_xl.sheets.format import Exact
+    type_rows(file_book, "采购", [purchase("CG1", d(2026, 11, 2), "A001", 10, 6)] * 2)
+    assert post_book(PatchBook(file_book), file_book, today=TODAY).posted == 1
+    with Ledger.open(ledger_at(file_book)) as ledger:
+        _, rows = journal_rows(ledger)
+    first, second = rows
+    assert [first[i] is second[i] for i in (3, 4, 5, 6, 8)] == [True] * 5
+    assert first[3:9] == ["CG1", "WH1", "A001", "10.0000", None, "6.000000"] and type(first[6]) is Exact

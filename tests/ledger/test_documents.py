@@ -559,3 +559,30 @@ def test_the_generated_sheets_read_the_masters_once(ledger, monkeypatch):
     read = Ledger.masters
     monkeypatch.setattr(Ledger, "masters", lambda self: reads.append(1) or read(self))
     assert summaries(ledger, today) == alone and alone[0][1] and len(reads) == 1
+
+
+def test_a_batch_handed_over_is_let_go_as_written_and_asked_for_again_only_when_written_again(ledger):
+    """Issue 24 (memory): given ``again``, the ledger lets go of each document it posts (its place
+    in the list None; what is left is what it refused) and asks for them all again only when the
+    batch is written again document by document (a shortage found by its final recost): the same
+    outcomes as a batch it holds whole."""
+    rows = HEAD + ("| 2026-01-05 | 采购入库 | P1 | S1 | W1 | | A | 10 | 5 | | |\n"
+                   "| 2026-01-06 | 销售出库 | S1 | C1 | W1 | | A | 4 | 9 | | |\n"
+                   "| 2026-01-07 | 销售出库 | S2 | C1 | W1 | | A | 4 | 9 | | |\n"
+                   "| 2026-01-08 | 销售出库 | S3 | C1 | W1 | | A | 4 | 9 | | |\n"
+                   "| 2026-01-08 | 销售出库 | S4 | C1 | W1 | | NOPE | 1 | 9 | | |")
+    held = ledger.post(docs(rows), dry_run=True)
+    asked: list[int] = []
+
+    def again():
+        asked.append(1)
+        return docs(rows)
+    documents = docs(rows)
+    result = ledger.post(documents, again=again)
+    assert asked == [1] and result.outcomes == held.outcomes
+    assert [d and d.doc_no for d in documents] == [None, None, None, "S3", "S4"]
+    assert [o.status for o in result.outcomes] == ["posted", "posted", "posted", "error", "error"]
+    documents = docs(HEAD + "| 2026-01-09 | 采购入库 | P2 | S1 | W1 | | B | 1 | 5 | | |\n"
+                     "| 2026-01-09 | 采购入库 | P3 | S1 | W1 | | NOPE | 1 | 5 | | |")
+    assert [o.status for o in ledger.post(documents, again=lambda: asked.append(2)).outcomes] == ["posted", "error"]
+    assert asked == [1] and [d and d.doc_no for d in documents] == [None, "P3"]
