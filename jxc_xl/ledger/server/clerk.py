@@ -86,6 +86,9 @@ def _request(name: str):
         bound.apply_defaults()
         arguments = dict(bound.arguments)
         del arguments["self"]
+        # a post's way to make its documents again stays here: the poster holds the copies it is
+        # sent, lets go of none of the caller's, and never asks (see Ledger.post)
+        arguments.pop("again", None)
         return self._submit(name, arguments)
     return submit
 
