@@ -120,14 +120,22 @@ def _open_in_libreoffice(book: Path, profile: Path) -> subprocess.Popen:
     """LibreOffice (headless) holding the workbook open, as a clerk's LibreOffice Calc does: once
     its lock file beside the workbook is there."""
     office = subprocess.Popen(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                               str(book)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               str(book)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
     lock = book.with_name(f".~lock.{book.name}#")
     for _ in range(600):
         if lock.exists() and lock.stat().st_size:
             return office
         time.sleep(0.1)
-    office.kill()
+    _kill(office)
     raise AssertionError("LibreOffice never opened the workbook")
+
+
+def _kill(office: subprocess.Popen) -> None:
+    """LibreOffice killed, all of it: ``soffice`` is a script whose soffice.bin would outlive it
+    (the run's session is killed, and waited for)."""
+    os.killpg(office.pid, signal.SIGKILL)
+    office.wait(timeout=60)
 
 
 def test_a_workbook_open_in_libreoffice_is_not_posted_and_the_line_says_who_holds_it(file_book, tmp_path):
@@ -142,8 +150,7 @@ def test_a_workbook_open_in_libreoffice_is_not_posted_and_the_line_says_who_hold
     try:
         held = CliRunner().invoke(main, ["post", str(file_book)])
     finally:
-        office.kill()                                   # LibreOffice dies: its lock stays behind, stale
-        office.wait(timeout=60)
+        _kill(office)                                   # LibreOffice dies: its lock stays behind, stale
     [line] = held.output.splitlines()
     assert held.exit_code == 2 and "LibreOffice" in line and socket.gethostname() in line, line
     assert file_book.read_bytes() == typed and not posted_anything(file_book)
