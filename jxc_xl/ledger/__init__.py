@@ -345,6 +345,17 @@ class Ledger:
         with self._transaction():
             documents.remember_digests(self.conn, digests)
 
+    def rows_seen(self, workbook: str) -> dict[str, tuple[tuple[int, str], ...]]:
+        """journal → the stretches of ``workbook``'s sheet rows a post of it remembered (rows, digest
+        each: see sheets.parse.seen_rows), while the books stand as that post left them: a batch
+        since (a post from elsewhere, a reversal) could change a 状态 those rows show, and then
+        none is given."""
+        return meta.rows_seen(self, workbook)
+
+    def remember_rows_seen(self, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]]) -> None:
+        with self._transaction():
+            meta.remember_rows_seen(self, workbook, seen)
+
     def count_differences(self) -> dict[tuple[str, str, int], Decimal]:
         return documents.count_differences(self.conn)
 
