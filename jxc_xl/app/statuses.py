@@ -55,8 +55,8 @@ class StatusWriter:
     def __init__(self, data: Input, result: PostResult, ledger: Ledger, english: bool, dry_run: bool):
         self.data, self.ledger, self.english, self.dry_run = data, ledger, english, dry_run
         self.outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}
-        # of the documents read only: the rows seen as a post left them are not marked (measured on
-        # 500 lines posted into 100,000: every document's latest posting read 0.10 s of 状态's 0.5)
+        # of the documents read only where rows were seen as a post left them (they are not marked): 500
+        # lines posted into 100,000, 写入状态 0.52–0.59 → 0.19 s CPU, with the rows seen not marked
         self.posted = ledger.latest_documents({(p.journal, p.doc_no) for p in data.docs if p.journal}
                                               if data.seen else None)
         self.counted = ledger.count_differences() if not dry_run else {}

@@ -291,6 +291,7 @@ def block_digest(rows: list[tuple[int, list]], written: dict[int, dict[int, obje
 
 
 _CHUNK = 2000
+_SEGMENTS = 64          # stretches remembered of a sheet, one a post that added rows, before they are made one
 
 
 def seen_rows(table: Table, segments) -> Seen:
@@ -337,6 +338,8 @@ def seen_after(table: Table, seen: Seen, quiet: set[str], written: dict[int, dic
             end = i + 1
     if end == start:
         return seen.segments
+    if len(seen.segments) + 1 > _SEGMENTS:       # one stretch again: hashing them costs the same, the record stays small
+        return ((end, block_digest(table.rows[:end], written)),)
     return seen.segments + ((end - start, block_digest(table.rows[start:end], written)),)
 
 

@@ -159,3 +159,16 @@ def test_a_remembered_stretch_that_no_longer_matches_is_read_and_those_before_it
     read.clear()
     report = post(file_book)
     assert read["采购"] == [7] and report.exit_code == 1     # the first stretch still passed over
+
+
+def test_stretches_remembered_are_made_one_past_a_few(file_book, read, monkeypatch):
+    monkeypatch.setattr(parse, "_SEGMENTS", 2)
+    _posted_once(file_book)
+    for n in range(5, 8):
+        type_rows(file_book, "采购", [purchase(f"CG{n}", d(2026, 11, 4), "A001", 1, 6)])
+        assert post(file_book).exit_code == 0
+    with Ledger.open(ledger_at(file_book)) as ledger:
+        assert [n for n, _ in ledger.rows_seen(file_book.name)["purchases"]] == [7, 1]
+    [row] = type_rows(file_book, "采购", [purchase("CG8", d(2026, 11, 4), "A001", 1, 6)])
+    read.clear()
+    assert post(file_book).posted == 1 and read["采购"] == [row]
