@@ -176,7 +176,7 @@ class Input:
     seen: dict[str, parse.Seen] = field(default_factory=dict)
 
 
-def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: dict | None = None,
+def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: dict | Callable | None = None,
                seen: dict[str, tuple] | None = None) -> Input:
     """Masters and documents from the tables found; ``known`` digests skip documents whose
     rows are as they were when posted; ``seen`` (journal → segments, Ledger.rows_seen) skips the

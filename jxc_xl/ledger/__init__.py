@@ -337,9 +337,10 @@ class Ledger:
     def doc_numbers(self, journal: str, prefix: str) -> list[str]:
         return documents.numbers(self.conn, journal, prefix)
 
-    def digests(self) -> dict[tuple[str, str], str]:
-        """(journal, 单号) → the digest of its workbook rows when its latest posting was made."""
-        return {key: row["raw_hash"] for key, row in self.latest_documents().items() if row["raw_hash"]}
+    def digests(self, keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], str]:
+        """(journal, 单号) → the digest of its workbook rows when its latest posting was made (of
+        every document, or of the ``keys`` asked)."""
+        return {key: row["raw_hash"] for key, row in self.latest_documents(keys).items() if row["raw_hash"]}
 
     def remember_digests(self, digests: list[tuple[str, str, str]]) -> None:
         with self._transaction():

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from operator import itemgetter
 from dataclasses import dataclass, field, replace
+from typing import Callable
 from decimal import Decimal
 
 from ..domain.model import Account, Document, DocType, Item, Line, Party, Source, Warehouse
@@ -209,13 +210,14 @@ class ParsedDoc:
 _AGREEMENT = {"header_mismatch", "duplicate_row_doc"}
 
 
-def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | None = None,
+def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], str] | Callable | None = None,
                     masters: Masters | None = None, skip: int = 0) -> list[ParsedDoc]:
     """Group rows by 单号 (the sheet's key column: 发票's 发票号码), adjacent or not, into documents;
     check each against its first row.
 
     A document whose rows hash to the digest ``known`` for it (its rows as they were when it
-    was posted) is not read again: the ledger already holds exactly it. ``masters``: a party or
+    was posted) is not read again: the ledger already holds exactly it (``known`` may be what
+    gives them for a set of (journal, 单号)). ``masters``: a party or
     warehouse one row gives by name and another by code is the same header field. ``skip``: the
     first rows are passed over, not even grouped (:func:`seen_rows` found them as they were).
     """
@@ -235,6 +237,8 @@ def parse_documents(table: Table, workbook: str, known: dict[tuple[str, str], st
             blank.append(ParsedDoc(None, [row], r.problems, "", "", date=_quiet_date(table, row, values)))
         else:
             groups.setdefault(key, []).append(i)
+    if callable(known):                          # asked of the 单号 these rows hold only
+        known = known({(journal, key) for key in groups})
     out: list[ParsedDoc | None] = []
     unread = []                                  # (place in out, 单号, indices, rows, digest)
     for doc_no, indices in groups.items():
