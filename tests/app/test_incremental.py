@@ -113,6 +113,12 @@ def _status_typed_over(book):
     type_rows(book, "采购", [{"状态": "我改的"}], start=2)
 
 
+def _merged(book):
+    wb = openpyxl.load_workbook(book)
+    wb["采购"].merge_cells("J5:K5")
+    wb.save(book)
+
+
 def _reversed(book):
     reverse_book(FileBook(book), book, "CG2", today=TODAY)
 
@@ -124,7 +130,7 @@ def _reversed_elsewhere(book):
 
 
 @pytest.mark.parametrize("edit", [_edit_cell, _move_row, _delete_row, _clear_row, _renumber, _insert_row,
-                                  _old_number_below, _status_typed_over, _reversed, _reversed_elsewhere])
+                                  _old_number_below, _status_typed_over, _merged, _reversed, _reversed_elsewhere])
 def test_whatever_changed_is_read_again_exactly_as_without_what_was_remembered(tmp_path, file_book, edit, monkeypatch):
     """Each edit, made to two copies of a posted book: one posted with what the last post
     remembered of its rows, one without (every row read, as before): the same 状态, marks,
