@@ -348,16 +348,23 @@ def seen_after(table: Table, seen: Seen, quiet: set[str], written: dict[int, dic
 
 
 def _as_written(rows: list[tuple[int, list]], written: dict[int, dict[int, object]]) -> list[tuple[int, list]]:
+    columns = [(col - 1, at) for col, at in written.items()]
     out = []
     for row, values in rows:
-        cells = [(col, at[row]) for col, at in written.items() if row in at]
-        if cells:
-            values = list(values)
-            values += [""] * (max(col for col, _ in cells) - len(values))
-            for col, value in cells:
-                values[col - 1] = float(value) if isinstance(value, (Decimal, Exact)) else value
-        out.append((row, values))
+        copy = None
+        for i, at in columns:
+            value = at.get(row, _UNWRITTEN)
+            if value is not _UNWRITTEN:
+                if copy is None:
+                    copy = list(values)
+                if i >= len(copy):
+                    copy += [""] * (i + 1 - len(copy))
+                copy[i] = float(value) if isinstance(value, (Decimal, Exact)) else value
+        out.append((row, values if copy is None else copy))
     return out
+
+
+_UNWRITTEN = object()
 
 
 def document_numbers(table: Table) -> set[tuple[str, str]]:
