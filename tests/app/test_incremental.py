@@ -178,3 +178,29 @@ def test_stretches_remembered_are_made_one_past_a_few(file_book, read, monkeypat
     [row] = type_rows(file_book, "采购", [purchase("CG8", d(2026, 11, 4), "A001", 1, 6)])
     read.clear()
     assert post(file_book).posted == 1 and read["采购"] == [row]
+
+
+def test_figures_written_back_into_taxed_rows_read_as_remembered(tmp_path, read):
+    """The cells a post writes into its rows (a taxed line's 税额, 价税合计, a price worked out) are
+    remembered as the file will read them: the next post passes over those rows too."""
+    from decimal import Decimal as D
+
+    from tests.tax.conftest import taxed_book
+    from tests.tax.test_tax_write_back import _purchase
+    book = taxed_book(tmp_path / "b.xlsx", purchases=[_purchase("CG1", "A", 3, with_tax=D("113")),
+                                                      _purchase("CG2", "A", 7, D("8.845"), rate="9%"),
+                                                      _purchase("CG2", "B", 2, D("5"), rate="0%")])
+    assert post(book).exit_code == 0
+    read.clear()
+    report = post(book)
+    assert (report.already, read["采购"]) == (2, [])
+
+
+def test_a_book_typed_from_scratch_is_passed_over_once_its_status_column_is_made(tmp_path, read):
+    from ..wb import scratch_book
+    book = scratch_book(tmp_path / "b.xlsx", [["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价"],
+                                              ["CG1", d(2026, 11, 2), "入库", "S1", "W", "A1", 3, 2],
+                                              ["CG2", d(2026, 11, 2), "入库", "S1", "W", "A1", 1, 2]])
+    assert post(book).posted == 2
+    read.clear()
+    assert post(book).already == 2 and read["采购"] == []
