@@ -12,7 +12,7 @@ from ..domain.validate import Masters
 from ..sheets import parse
 from ..sheets.book import Book, SheetProblem, Table, column_letter, find_sheet, key_values, look_alikes, read_table
 from ..sheets.cells import to_code
-from ..sheets.contract import (ACCOUNTS, ALL_SHEETS, AUDIT_LOG, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS, SETTINGS,
+from ..sheets.contract import (ACCOUNTS, ALL_SHEETS, AUDIT_LOG, BY_JOURNAL, ITEMS, PARTIES, POSTED, POSTED_EN, POSTED_SHEETS, PRINT, REPORTS, SETTINGS,
                                OPENINGS, STATEMENT, WAREHOUSES, Held, SheetSpec)
 
 Progress = Callable[[str, int, int], None]          # (the step now under way, steps done, steps in all)
@@ -172,11 +172,15 @@ class Input:
     docs: list[parse.ParsedDoc]
     sheet_problems: list[str]
     master_problems: dict[str, list[Problem]] = field(default_factory=dict)   # sheet → its rows' problems
+    # sheet (contract name) → its first rows found as a post left them: their documents are not in docs
+    seen: dict[str, parse.Seen] = field(default_factory=dict)
 
 
-def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: dict | None = None) -> Input:
+def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: dict | Callable | None = None,
+               seen: dict[str, tuple] | None = None) -> Input:
     """Masters and documents from the tables found; ``known`` digests skip documents whose
-    rows are as they were when posted."""
+    rows are as they were when posted; ``seen`` (journal → segments, Ledger.rows_seen) skips the
+    first rows of a sheet found exactly as a post left them, without grouping them by 单号."""
     data = Input(Masters(), sheets.tables, [], list(sheets.problems))
     models = []
     for spec, parser in MASTER_PARSERS:
@@ -201,7 +205,12 @@ def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: di
         if steps:
             steps(f"读取 {spec.zh}：{len(table.rows)} 行")
         merged = _merged_rows(book, table)
-        for parsed in parse.parse_documents(table, book.name, known, data.masters):
+        found = parse.seen_rows(table, (seen or {}).get(spec.journal))
+        if merged and found.rows and min(merged) <= table.rows[found.rows - 1][0]:
+            found = parse.Seen()            # a merged cell among them: each row is read and says so
+        if found.rows:
+            data.seen[spec.zh] = found
+        for parsed in parse.parse_documents(table, book.name, known, data.masters, skip=found.rows):
             for row in parsed.rows:
                 if row in merged:
                     parsed.problems.append(Problem("merged_cells", parsed.doc_no, None, "", {"value": merged[row]},
@@ -209,6 +218,32 @@ def read_input(book: Book, sheets: Sheets, steps: Steps | None = None, known: di
                     parsed.document = None
             data.docs.append(parsed)
     return data
+
+
+def quiet_rows(data: Input, marks: dict) -> dict[str, tuple[tuple[int, str], ...]]:
+    """journal → the segments of its sheet's rows to remember after a post (parse.seen_after),
+    from what the post leaves in them (``marks``: sheet → statuses.SheetMarks): a document is
+    quiet when it stands in the books as its rows say, each row's 状态 is the posted one and
+    nothing but that and the figures read back is written to its rows (a 盘点 row's 账面数量
+    and 差异 move with later posts: not quiet)."""
+    quiet: dict[str, set[str]] = {}
+    for parsed in data.docs:
+        spec = BY_JOURNAL.get(parsed.journal)
+        marked = marks.get(spec.zh) if spec else None
+        if marked is None or parsed.problems or not parsed.rows or not (parsed.unchanged or parsed.sent):
+            continue
+        if all(str(marked.statuses.get(row, "")).startswith((POSTED, POSTED_EN)) and row not in marked.counts
+               for row in parsed.rows):
+            quiet.setdefault(parsed.journal, set()).add(parsed.doc_no)
+    out = {}
+    for name, table in data.tables.items():
+        spec = table.spec
+        if spec.journal and spec not in OPENINGS and name in marks and "状态" in table.columns:
+            out[spec.journal] = parse.seen_after(table, data.seen.get(name, parse.Seen()), quiet.get(spec.journal, set()),
+                                                 marks[name].written())
+        elif name in data.seen:         # nothing of it read: what was seen stays
+            out[spec.journal] = data.seen[name].segments
+    return {journal: segments for journal, segments in out.items() if segments}
 
 
 def present_documents(sheets: Sheets) -> set[tuple[str, str]]:

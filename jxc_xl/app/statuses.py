@@ -28,6 +28,7 @@ class SheetMarks:
     """What one run writes into one sheet."""
 
     table: Table
+    skip: int = 0                    # the first rows, seen as a post left them: none of them is marked
     statuses: dict[int, str] = field(default_factory=dict)
     cells: list[tuple[int, int]] = field(default_factory=list)     # (row, col) at fault
     counts: dict[int, Decimal] = field(default_factory=dict)       # 盘点 row → its posted difference
@@ -35,7 +36,13 @@ class SheetMarks:
 
     @cached_property
     def values(self) -> dict[int, list]:
-        return dict(self.table.rows)
+        return dict(self.table.rows[self.skip:])
+
+    def written(self) -> dict[int, dict[int, object]]:
+        """The cells this run leaves in its rows, 1-based column → row → value: each row's 状态
+        (one that already read so is left as it is: the same text) and the figures read back."""
+        columns = self.table.columns
+        return {columns["状态"]: self.statuses, **{columns[c]: values for c, values in self.figures.items()}}
 
     def fault(self, row: int, column: str) -> None:
         if column in self.table.columns:
@@ -48,7 +55,10 @@ class StatusWriter:
     def __init__(self, data: Input, result: PostResult, ledger: Ledger, english: bool, dry_run: bool):
         self.data, self.ledger, self.english, self.dry_run = data, ledger, english, dry_run
         self.outcomes = {(o.journal, o.doc_no): o for o in result.outcomes}
-        self.posted = ledger.latest_documents()
+        # of the documents read only where rows were seen as a post left them (they are not marked): 500
+        # lines posted into 100,000, 写入状态 0.52–0.59 → 0.19 s CPU, with the rows seen not marked
+        self.posted = ledger.latest_documents({(p.journal, p.doc_no) for p in data.docs if p.journal}
+                                              if data.seen else None)
         self.counted = ledger.count_differences() if not dry_run else {}
         self.recounted = {} if dry_run else {(c.journal, c.doc_no, c.line): c for c in ledger.changed_counts()}
         self.sheets: dict[str, SheetMarks] = {}
@@ -65,7 +75,10 @@ class StatusWriter:
             table = self._table_of(parsed)
             if table is None:
                 continue
-            marks = self.sheets.setdefault(table.spec.zh, SheetMarks(table))
+            marks = self.sheets.get(table.spec.zh)
+            if marks is None:
+                seen = self.data.seen.get(table.spec.zh)
+                marks = self.sheets[table.spec.zh] = SheetMarks(table, seen.rows if seen else 0)
             outcome = self.outcomes.get((parsed.journal, parsed.doc_no)) if parsed.sent else None
             ledger_problems = outcome.problems if outcome else ()
             if outcome is not None and outcome.pending is not None:     # 过账需审核: waiting, or rejected

@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable
 from pathlib import Path
 
-from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, present_documents, read_input, read_sheets
+from .inputs import (Input, Progress, Sheets, Steps, held_codes, no_progress, present_documents, quiet_rows, read_input,
+                     read_sheets)
 from ..ledger import Ledger, LedgerError, PostResult
 from ..ledger.stores.store import MEMORY, is_server
 from ..domain.model import Document
@@ -149,8 +150,8 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
     the statuses are this function's own: they are let go when it returns, before the generated
     sheets are made (measured at 100,000 lines: they held 230 MB while 刷新 and saving ran)."""
     problems, notes = apply_settings(ledger, settings, user)
-    known = ledger.digests()
-    data = read_input(book, sheets, steps, known)
+    known = _digests(ledger)
+    data = read_input(book, sheets, steps, known, ledger.rows_seen(book.name))
     report.sheet_problems, report.notes = problems + data.sheet_problems, report.notes + notes
     if not dry_run:
         report.notes += _store_masters(ledger, data, user, book.name, settings.english)
@@ -172,22 +173,43 @@ def _post_rows(book: Book, ledger: Ledger, settings: BookSettings, sheets: Sheet
     if not dry_run:
         report.notes += count_notes(result, settings.english) + cash_notes(ledger, result, settings.english)
         report.notes += approval_notes(result)
-    report.already = len(result.already) + sum(p.unchanged for p in data.docs)
+    seen = {(table.spec.journal, key) for name, table in data.tables.items() if name in data.seen
+            for key in data.seen[name].keys}
+    report.already = len(result.already) + sum(p.unchanged for p in data.docs) + len(seen)
     steps("写入状态")
     writer = StatusWriter(data, result, ledger, settings.english, dry_run)
     writer.run(data.docs)
     writer.write(book, report)
-    report.sheet_problems += missing_documents(ledger, book.name, {(p.journal, p.doc_no) for p in data.docs}, sheets,
-                                               settings.english)
+    report.sheet_problems += missing_documents(ledger, book.name, {(p.journal, p.doc_no) for p in data.docs} | seen,
+                                               sheets, settings.english)
     if not dry_run:
         settled = {(o.journal, o.doc_no) for o in result.outcomes if o.status in ("posted", "already")}
         ledger.remember_digests([(p.digest, p.journal, p.doc_no) for p in data.docs
                                  if p.digest and (p.journal, p.doc_no) in settled])
+        ledger.remember_rows_seen(book.name, quiet_rows(data, writer.sheets))
     sheets.let_go()
     book.forget()
 
 
-def _documents_again(book: Book, known: dict) -> list[Document]:
+def _digests(ledger: Ledger) -> Callable[[set], dict]:
+    """The ledger's digests of the documents asked for: a sheet asks of the 单号 its rows hold past
+    the rows seen (measured on a 500-line post into 100,000 lines: every document's read 0.09 s CPU,
+    100 looked up one by one 0.004 s); past LOOKUPS, every document's are read, once for all sheets."""
+    every: list[dict] = []
+
+    def known(keys: set) -> dict:
+        if len(keys) <= LOOKUPS:
+            return ledger.digests(keys)
+        if not every:
+            every.append(ledger.digests())
+        return every[0]
+    return known
+
+
+LOOKUPS = 1000               # 单号 a sheet asks of: looked up one by one; more: all read (break-even ~2,000)
+
+
+def _documents_again(book: Book, known: Callable[[set], dict]) -> list[Document]:
     """The documents of a post read again from the book, as they were read for it (the ledger
     asks on its rare path: a batch written again document by document, see Ledger.post)."""
     return [p.document for p in read_input(book, read_sheets(book), None, known).docs if p.document is not None]

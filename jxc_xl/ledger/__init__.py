@@ -337,13 +337,25 @@ class Ledger:
     def doc_numbers(self, journal: str, prefix: str) -> list[str]:
         return documents.numbers(self.conn, journal, prefix)
 
-    def digests(self) -> dict[tuple[str, str], str]:
-        """(journal, 单号) → the digest of its workbook rows when its latest posting was made."""
-        return {key: row["raw_hash"] for key, row in self.latest_documents().items() if row["raw_hash"]}
+    def digests(self, keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], str]:
+        """(journal, 单号) → the digest of its workbook rows when its latest posting was made (of
+        every document, or of the ``keys`` asked)."""
+        return {key: row["raw_hash"] for key, row in self.latest_documents(keys).items() if row["raw_hash"]}
 
     def remember_digests(self, digests: list[tuple[str, str, str]]) -> None:
         with self._transaction():
             documents.remember_digests(self.conn, digests)
+
+    def rows_seen(self, workbook: str) -> dict[str, tuple[tuple[int, str], ...]]:
+        """journal → the stretches of ``workbook``'s sheet rows a post of it remembered (rows, digest
+        each: see sheets.parse.seen_rows), while the books stand as that post left them: a batch
+        since (a post from elsewhere, a reversal) could change a 状态 those rows show, and then
+        none is given."""
+        return meta.rows_seen(self, workbook)
+
+    def remember_rows_seen(self, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]]) -> None:
+        with self._transaction():
+            meta.remember_rows_seen(self, workbook, seen)
 
     def count_differences(self) -> dict[tuple[str, str, int], Decimal]:
         return documents.count_differences(self.conn)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import json
 import platform
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,31 @@ def put(ledger: Ledger, key: str, value: str | None) -> None:
 
 def put_to(conn, key: str, value: str | None) -> None:
     conn.execute(upsert("meta", ("key", "value"), "key"), (key, value))
+
+
+_SEEN = "rows_seen:"          # + workbook: {"batch": the last batch then, "sheets": {journal: [[rows, digest], …]}}
+
+
+def rows_seen(ledger: Ledger, workbook: str) -> dict[str, tuple[tuple[int, str], ...]]:
+    """What a post of ``workbook`` remembered of its rows, if no batch was made since (else {})."""
+    raw = get(ledger, _SEEN + workbook)
+    try:
+        record = json.loads(raw) if raw else {}
+        if not record or record.get("batch") != _last_batch(ledger.conn):
+            return {}
+        return {journal: tuple((int(n), str(d)) for n, d in segments) for journal, segments in record["sheets"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):      # not as written here: the rows are read
+        return {}
+
+
+def remember_rows_seen(ledger: Ledger, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]]) -> None:
+    """Inside the caller's transaction, after the post's own batch."""
+    put(ledger, _SEEN + workbook, json.dumps({"batch": _last_batch(ledger.conn),
+                                              "sheets": {j: [list(s) for s in segments] for j, segments in seen.items()}}))
+
+
+def _last_batch(conn) -> int:
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()[0]
 
 
 def read(ledger: Ledger) -> Settings:
