@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import re
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from .inputs import Input, Progress, Sheets, Steps, held_codes, no_progress, present_documents, read_input, read_sheets
 from ..ledger import Ledger, LedgerError, PostResult
-from ..ledger.stores.store import MEMORY, is_server
+from ..ledger.stores.store import MEMORY, file_state, is_server
 from ..domain.model import Document
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
@@ -27,7 +28,7 @@ from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, JOURNAL, POSTED_SHEETS, SheetSpec,
                                generated_note, holding, journal_named, without_costs)
 from ..sheets.format import Exact
-from ..reports.generate import generated, journal_mark, journal_since, summaries
+from ..reports.generate import journal_mark, journal_rows, journal_since, summaries
 
 
 @dataclass
@@ -372,11 +373,16 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     with ledger:
         differences = ledger.verify()
         held = held_codes(book)
-        for spec, rows in generated(ledger, today or dt.date.today(), shown_as_of(book)):
+        for spec, rows in [*summaries(ledger, today or dt.date.today(), shown_as_of(book)), (JOURNAL, None)]:
             taken = taken_sheet(book, (spec,))
             if taken:                                  # the user's sheet: not compared, not to be 刷新'd
                 differences.append(taken)
                 continue
+            if rows is None:                           # 台账: unchanged since written from these very books
+                source = book.written_from(spec)
+                if source is not None and source == sheet_source(ledger.path, held, spec):
+                    continue
+                rows = journal_rows(ledger)[1]
             rows = holding(spec.columns, rows, held)
             if book.holds_as_written(spec, rows):       # read back, it is these rows: no difference
                 continue
@@ -388,6 +394,20 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
         if not sheets.fatal:
             differences += missing_documents(ledger, book.name, present_documents(sheets), sheets, settings.english)
     return differences
+
+
+def sheet_source(ledger: Path | str, held: dict, spec: SheetSpec) -> str | None:
+    """What a generated sheet written now from ``ledger`` is made from, as a digest: the ledger
+    file's bytes (read when the sheet is written, the ledger closed, see store.file_state), the
+    codes the masters hold as numbers (``held``) and the columns shown. A 台账 whose record names
+    it, its XML unchanged since (``Book.written_from``), holds what 核对 would make of the same
+    books: it is passed without its rows made or read. None where a ledger's state cannot be
+    told (a server's, whose writes outside jxc no counter sees): the sheet is compared."""
+    state = file_state(ledger)
+    if state is None:
+        return None
+    codes = sorted((master, sorted(codes.items())) for master, codes in held.items())
+    return hashlib.sha256(repr((state, codes, [c.zh for c in spec.columns])).encode("utf-8")).hexdigest()
 
 
 def shown_as_of(book: Book) -> dt.date | None:
@@ -581,7 +601,8 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
-    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company)
+    source = None if mark is None else (lambda: sheet_source(ledger.path, held, spec))     # asked once closed
+    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company, source=source)
 
 
 def shown(spec: SheetSpec, rows: list[list], costs: bool) -> tuple[SheetSpec, list[list]]:
