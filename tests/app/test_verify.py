@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from jxc_xl.app.usecases import sheet_differences, verify_book
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.sheets.book import Table
-from jxc_xl.sheets.contract import GENERATED
+from jxc_xl.sheets.contract import GENERATED, JOURNAL
 from jxc_xl.sheets.format import Exact
 
-from ..wb import TODAY, post, purchase, sale, type_rows
+from ..wb import TODAY, ledger_at, post, purchase, sale, type_rows
 
 d = dt.date
 
@@ -491,3 +491,112 @@ def _sheet_xml(book, sheet):
     import zipfile
     with zipfile.ZipFile(book) as z:
         return z.read(_part(book, sheet))
+
+
+# Issue 24 (verify ≤ 2 s): a 台账 written whole ends with a record of what its rows were made from (a
+# digest of the ledger file's bytes, the codes the masters hold as numbers, its columns) and a digest of
+# its XML. 核对 passes it unread, its rows not made, only where both still hold; anything else — the XML
+# edited, no record (openpyxl or Excel saved it, a 台账 written in part), a record that lies, the ledger
+# file changed in any way, another ledger, a server's ledger — and it is compared as before.
+def _copied(posted_book, tmp_path):
+    book = tmp_path / posted_book.name
+    shutil.copy(posted_book, book)
+    shutil.copy(posted_book.with_name("账本.jxc.db"), book.with_name("账本.jxc.db"))
+    return book
+
+
+def _verify_counting(book, monkeypatch):
+    """核对, and whether it made the 台账's rows (the quick way not taken)."""
+    from jxc_xl.app import usecases
+    made, journal_rows = [], usecases.journal_rows
+    monkeypatch.setattr(usecases, "journal_rows", lambda *a: made.append(1) or journal_rows(*a))
+    return verify(book), bool(made)
+
+
+def _verify_without_record(book):
+    from jxc_xl.io import patch
+    return _verify_without(book, patch.PatchBook, "written_from")
+
+
+def test_a_journal_written_from_the_ledger_as_it_stands_is_passed_by_its_digest(posted_book, tmp_path, monkeypatch):
+    book = _copied(posted_book, tmp_path)
+    assert PatchBook(book).written_from(JOURNAL) is not None
+    held = PatchBook.holds_as_written
+    monkeypatch.setattr(PatchBook, "holds_as_written", lambda self, spec, rows: pytest.fail("台账 compared")
+                        if spec == JOURNAL else held(self, spec, rows))
+    assert _verify_counting(book, monkeypatch) == ([], False)
+
+
+@pytest.mark.parametrize("edit, differs", [
+    (lambda xml: re.sub(rb'(<c r="J3"[^>]*><v>)[^<]*', rb"\g<1>51", xml, count=1), True),     # a figure typed over
+    (lambda xml: xml.replace(b"</sheetData>", b'<row r="99"><c r="A99"><v>1</v></c></row></sheetData>'), True),
+    (lambda xml: xml.replace(b' xml:space="preserve">CG1<', b">CG1<", 1), False),          # the same cells
+    (lambda xml: re.sub(rb'<extLst>.*</extLst>', b"", xml), False),                          # no record
+    (lambda xml: re.sub(rb'(digest=")[0-9a-f]', rb"\g<1>x", xml).replace(b'digest="x', b'digest="0'), False),
+    (lambda xml: re.sub(rb'looks="[0-9 ]+"', b'looks="1 2"', xml), False),                   # another style said
+    (lambda xml: xml.replace(b"</worksheet>", b"</worksheet>\n"), False),                    # anything after it
+], ids=["figure", "extra row", "attributes", "no record", "digest", "looks", "after"])
+def test_a_journal_edited_since_it_was_written_is_compared_as_before(posted_book, tmp_path, monkeypatch, edit, differs):
+    book = _copied(posted_book, tmp_path)
+    _with_part(book, _part(book, "台账"), edit)
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and found == _verify_read(book) == _verify_without_record(book) and bool(found) == differs, found
+
+
+def test_a_record_naming_what_another_sheet_was_made_from_is_no_record(posted_book, tmp_path, monkeypatch):
+    """The record's ``from`` copied into a 台账 whose figures were changed: its digest no longer holds."""
+    book = _copied(posted_book, tmp_path)
+    part = _part(book, "台账")
+    _with_part(book, part, lambda xml: re.sub(rb'(<c r="J3"[^>]*><v>)[^<]*', rb"\g<1>51", xml, count=1))
+    assert PatchBook(book).written_from(JOURNAL) is None
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and any(line.startswith("“台账”第 3 行") for line in found)
+
+
+@pytest.mark.parametrize("change", ["a figure", "vacuum", "another ledger"])
+def test_a_ledger_file_changed_since_the_journal_was_written_has_the_journal_compared(posted_book, tmp_path,
+                                                                                       monkeypatch, change):
+    """A movement's figure changed by hand (the self-check and the 台账 both say so, as before), the
+    same books rewritten (VACUUM: every figure the same, the bytes not), the ledger replaced by a copy
+    of another: the sheet's record no longer names the ledger file, and 台账 is made and compared."""
+    import sqlite3
+    book = _copied(posted_book, tmp_path)
+    ledger = book.with_name("账本.jxc.db")
+    if change == "another ledger":
+        other = tmp_path / "other"
+        other.mkdir()
+        elsewhere = _copied(posted_book, other)
+        type_rows(elsewhere, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5)])
+        assert post(elsewhere).exit_code == 0
+        shutil.copy(elsewhere.with_name("账本.jxc.db"), ledger)
+    else:
+        conn = sqlite3.connect(ledger)
+        with conn:
+            conn.execute("UPDATE movements SET value = value + 100 WHERE id = (SELECT MIN(id) FROM movements)"
+                         if change == "a figure" else "PRAGMA user_version")
+        if change == "vacuum":
+            conn.execute("VACUUM")
+        conn.close()
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and found == _verify_without_record(book)
+    assert any(line.startswith("“台账”") for line in found) == (change != "vacuum"), found
+
+
+def test_a_journal_written_in_part_keeps_no_record_and_is_compared(posted_book, tmp_path, monkeypatch):
+    """A post after the first writes only the 台账's new rows: no record, so 核对 makes and compares its
+    rows (a record of the kept rows would say nothing of the ledger they were made from)."""
+    book = _copied(posted_book, tmp_path)
+    type_rows(book, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5)])
+    assert post(book).exit_code == 0
+    assert PatchBook(book).generated_mark(JOURNAL)[1] > 1           # (its first rows were kept)
+    assert PatchBook(book).written_from(JOURNAL) is None
+    assert _verify_counting(book, monkeypatch) == ([], True)
+
+
+def test_a_server_ledger_has_its_journal_compared(book, monkeypatch):
+    """Whichever engine: the books verify clean; a server's journal is always made and compared (the
+    state of a server's books cannot be told from outside it), a file's is passed by its record."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    assert post(book).exit_code == 0
+    found, made = _verify_counting(book, monkeypatch)
+    assert found == [] and made == isinstance(ledger_at(book), str)
