@@ -490,7 +490,7 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
     looks = " ".join(map(str, (note_style, head_style, *kinds)))
 
     def chunks() -> Iterator[bytes]:
-        digest = hashlib.sha256()
+        digest = hashlib.sha256() if source and not kept else None      # (a sheet written in part keeps none)
         yield _hashed(digest, start)
         if kept:
             xml = old()
@@ -500,14 +500,15 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
         for block in made.pop() if made else _data_rows(rows, letters, kinds, kept + 3):
             yield _hashed(digest, block)
         yield _hashed(digest, end)
-        made_from = source() if source and not kept and _written_as_read(spec, note, rows) else None
+        made_from = source() if digest is not None and _written_as_read(spec, note, rows) else None
         yield _record(digest, looks, made_from) if made_from else b""
         yield b"</worksheet>"
     return chunks
 
 
-def _hashed(digest: "hashlib._Hash", chunk: bytes) -> bytes:
-    digest.update(chunk)
+def _hashed(digest: "hashlib._Hash | None", chunk: bytes) -> bytes:
+    if digest is not None:
+        digest.update(chunk)
     return chunk
 
 
