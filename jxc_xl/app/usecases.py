@@ -380,7 +380,7 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
                 continue
             if rows is None:                           # 台账: unchanged since written from these very books
                 source = book.written_from(spec)
-                if source is not None and source == sheet_source(ledger.path, held, spec):
+                if source is not None and source == sheet_source(ledger.path, held, spec, journal_mark(ledger)):
                     continue
                 rows = journal_rows(ledger)[1]
             rows = holding(spec.columns, rows, held)
@@ -396,10 +396,12 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     return differences
 
 
-def sheet_source(ledger: Path | str, held: dict, spec: SheetSpec) -> str | None:
+def sheet_source(ledger: Path | str, held: dict, spec: SheetSpec, mark: str) -> str | None:
     """What a generated sheet written now from ``ledger`` is made from, as a digest: the ledger
     file's bytes (read when the sheet is written, the ledger closed, see store.file_state), the
-    codes the masters hold as numbers (``held``) and the columns shown. A 台账 whose record names
+    ledger's last batch when its rows were made (``mark``: a post by another between the two, and
+    the file read is not the one they came from), the codes the masters hold as numbers
+    (``held``) and the columns shown. A 台账 whose record names
     it, its XML unchanged since (``Book.written_from``), holds what 核对 would make of the same
     books: it is passed without its rows made or read. None where a ledger's state cannot be
     told (a server's, whose writes outside jxc no counter sees): the sheet is compared."""
@@ -407,7 +409,7 @@ def sheet_source(ledger: Path | str, held: dict, spec: SheetSpec) -> str | None:
     if state is None:
         return None
     codes = sorted((master, sorted(codes.items())) for master, codes in held.items())
-    return hashlib.sha256(repr((state, codes, [c.zh for c in spec.columns])).encode("utf-8")).hexdigest()
+    return hashlib.sha256(repr((state, mark, codes, [c.zh for c in spec.columns])).encode("utf-8")).hexdigest()
 
 
 def shown_as_of(book: Book) -> dt.date | None:
@@ -601,7 +603,7 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
     kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
-    source = None if mark is None else (lambda: sheet_source(ledger.path, held, spec))     # asked once closed
+    source = None if mark is None else (lambda: sheet_source(ledger.path, held, spec, mark))     # asked once closed
     book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company, source=source)
 
 

@@ -600,3 +600,28 @@ def test_a_server_ledger_has_its_journal_compared(book, monkeypatch):
     assert post(book).exit_code == 0
     found, made = _verify_counting(book, monkeypatch)
     assert found == [] and made == isinstance(ledger_at(book), str)
+
+
+def test_a_post_by_another_between_making_the_journal_and_saving_it_has_the_journal_compared(posted_book, tmp_path,
+                                                                                             monkeypatch):
+    """The record names the ledger file as it is when the sheet is written: a batch another clerk posts
+    after the 台账's rows were made (a 刷新, writing it whole) and before the workbook is saved is in that
+    file, not in the rows. The record also names the ledger's last batch when the rows were made, so it
+    names no state the books were ever in, and 核对 compares the 台账 (and finds the other's row missing)."""
+    from jxc_xl.app.usecases import refresh_book
+    from jxc_xl.domain.model import Document, DocType, Line
+    from jxc_xl.ledger import Ledger
+    book = _copied(posted_book, tmp_path)
+    save = PatchBook.save
+
+    def others_post_first(self):
+        with Ledger.open(book.with_name("账本.jxc.db"), create=False) as ledger:
+            assert ledger.post([Document(type=DocType.purchase_receipt, doc_no="P1", date=d(2026, 11, 3), party="S01",
+                                         warehouse="WH1", lines=[Line(item="A001", qty=1, price=5)])]).ok
+        save(self)
+    monkeypatch.setattr(PatchBook, "save", others_post_first)
+    refresh_book(PatchBook(book), book)
+    monkeypatch.setattr(PatchBook, "save", save)
+    assert PatchBook(book).written_from(JOURNAL) is not None             # (written whole, with its record)
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and any(line.startswith("“台账”表有") for line in found), found
