@@ -86,7 +86,10 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
     if is_server(path):              # made by `jxc ledger init`, never by a clerk's post
         return Ledger.open(path, create=False, read_only=read_only), []
     if path.is_file():
-        return Ledger.open(path, create=False, read_only=read_only), []
+        state = None if read_only or book.generated_mark(JOURNAL) is None else file_state(path)
+        ledger = Ledger.open(path, create=False, read_only=read_only)
+        ledger.opened_as = state                 # what a 台账 written from it before names (refresh_sheets)
+        return ledger, []
     sheets = sheets() if callable(sheets) else sheets
     posted = sheets.posted_rows() if sheets else 0
     if (posted or book.generated_mark(JOURNAL) is not None) and not new_ledger:
@@ -380,7 +383,8 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
                 continue
             if rows is None:                           # 台账: unchanged since written from these very books
                 source = book.written_from(spec)
-                if source is not None and source == sheet_source(ledger.path, held, spec, journal_mark(ledger)):
+                if source is not None and source == sheet_source(file_state(ledger.path), held, spec,
+                                                                 journal_mark(ledger)):
                     continue
                 rows = journal_rows(ledger)[1]
             rows = holding(spec.columns, rows, held)
@@ -396,16 +400,15 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     return differences
 
 
-def sheet_source(ledger: Path | str, held: dict, spec: SheetSpec, mark: str) -> str | None:
-    """What a generated sheet written now from ``ledger`` is made from, as a digest: the ledger
-    file's bytes (read when the sheet is written, the ledger closed, see store.file_state), the
-    ledger's last batch when its rows were made (``mark``: a post by another between the two, and
-    the file read is not the one they came from), the codes the masters hold as numbers
-    (``held``) and the columns shown. A 台账 whose record names
-    it, its XML unchanged since (``Book.written_from``), holds what 核对 would make of the same
-    books: it is passed without its rows made or read. None where a ledger's state cannot be
-    told (a server's, whose writes outside jxc no counter sees): the sheet is compared."""
-    state = file_state(ledger)
+def sheet_source(state: str | None, held: dict, spec: SheetSpec, mark: str) -> str | None:
+    """What a generated sheet written now from a ledger is made from, as a digest: the ledger
+    file's ``state`` (its bytes, read when the sheet is written, the ledger closed, see
+    store.file_state), the ledger's last batch when its rows were made (``mark``: a post by another
+    between the two, and the file read is not the one they came from), the codes the masters hold
+    as numbers (``held``) and the columns shown. A 台账 whose record names it, its XML unchanged
+    since (``Book.written_from``), holds what 核对 would make of the same books: it is passed
+    without its rows made or read. None where a ledger's state cannot be told (a server's, whose
+    writes outside jxc no counter sees): the sheet is compared."""
     if state is None:
         return None
     codes = sorted((master, sorted(codes.items())) for master, codes in held.items())
@@ -600,11 +603,21 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
         dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
         spec, rows = shown(spec, holding(spec.columns, rows, held), costs)
         book.replace_sheet(spec, generated_note(spec, stamp, dated), rows, company=company)
-    kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
+    was = None if whole else book.generated_mark(JOURNAL)
+    kept, rows = journal_since(ledger, was, costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
-    source = None if mark is None else (lambda: sheet_source(ledger.path, held, spec, mark))     # asked once closed
-    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company, source=source)
+
+    def source(kept_from: str | None) -> str | None:
+        """What the 台账 written is made from (asked as it is saved, the ledger closed). Rows kept
+        from the old sheet are only as good as its record: it must name the ledger file as it was
+        before this program opened it (``opened_as``, before the post wrote) and the mark the kept
+        rows were counted from; then old rows and new are the journal of the books as they stand."""
+        if kept and (was is None or kept_from is None or kept_from != sheet_source(ledger.opened_as, held, spec, was[0])):
+            return None
+        return sheet_source(file_state(ledger.path), held, spec, mark)
+    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company,
+                       source=None if mark is None else source)
 
 
 def shown(spec: SheetSpec, rows: list[list], costs: bool) -> tuple[SheetSpec, list[list]]:

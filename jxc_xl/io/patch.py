@@ -123,7 +123,7 @@ class PatchBook(FileBook):
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "",
-                      source: Callable[[], str | None] | None = None) -> None:
+                      source: Callable[[str | None], str | None] | None = None) -> None:
         self._ops.append(("replace_sheet", (spec, note, rows, kept, mark, company, source)))
 
     def write_layout(self, layout: Layout) -> None:
@@ -230,7 +230,7 @@ class PatchBook(FileBook):
 
     def _write_generated(self, pkg: Package, styles: Styles, spec: SheetSpec, note: str, rows: list[list],
                          kept: int, mark: str | None, company: str,
-                         source: Callable[[], str | None] | None = None) -> None:
+                         source: Callable[[str | None], str | None] | None = None) -> None:
         """A generated sheet written anew; created, or its parts repaired, where it needs it."""
         sheet = find_sheet(self, spec)
         part = dict(pkg.sheets()).get(sheet) if sheet else None

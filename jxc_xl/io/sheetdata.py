@@ -460,14 +460,17 @@ def page_setup_xml(company: str, landscape: bool, fit_width: bool = True, title:
 
 def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str, rows: list[list],
                     styles: Styles, table_rid: str, kept: int = 0, company: str = "",
-                    old_head: bytes = b"", source: Callable[[], str | None] | None = None) -> Callable[[], Iterator[bytes]]:
+                    old_head: bytes = b"",
+                    source: Callable[[str | None], str | None] | None = None) -> Callable[[], Iterator[bytes]]:
     """A generated sheet's XML, made as it is written (see package.Chunks): note in A1, header
     in row 2, data below, frozen and protected, its Table, set up to print; the first ``kept``
     data rows of the old sheet (``old`` reads it, ``old_head`` is its XML before <sheetData>)
     are taken over as they are. Styles are settled now, before styles.xml is written.
     ``source``, asked once the rows are written, names what they were made from: the sheet then
-    ends with a record of it and a digest of its XML (see :func:`written_from`), when the sheet is
-    written whole and reads back as ``rows`` (as :func:`holds_as_written` asks)."""
+    ends with a record of it and a digest of its XML (see :func:`written_from`), when ``rows``
+    read back as written (as :func:`holds_as_written` asks). With ``kept`` rows, ``source`` is
+    told what the old sheet's record says its rows were made from, where its XML still holds it
+    (None where not): the kept rows are only as good as that record, and ``source`` judges it."""
     note_style, head_style, kinds = _looks(spec, styles)
     top = [b'<row r="1">', cell_xml("A1", note, note_style), b"</row>", _header_row(spec, head_style)]
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
@@ -490,17 +493,19 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
     looks = " ".join(map(str, (note_style, head_style, *kinds)))
 
     def chunks() -> Iterator[bytes]:
-        digest = hashlib.sha256() if source and not kept else None      # (a sheet written in part keeps none)
+        digest = hashlib.sha256() if source else None
+        kept_from = None
         yield _hashed(digest, start)
         if kept:
             xml = old()
+            kept_from = _recorded(xml, looks) if digest is not None else None
             first, cut = _row_at(xml, 3), _row_at(xml, kept + 3)
-            yield memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")]
+            yield _hashed(digest, memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")])
             del xml
         for block in made.pop() if made else _data_rows(rows, letters, kinds, kept + 3):
             yield _hashed(digest, block)
         yield _hashed(digest, end)
-        made_from = source() if digest is not None and _written_as_read(spec, note, rows) else None
+        made_from = source(kept_from) if digest is not None and _written_as_read(spec, note, rows) else None
         yield _record(digest, looks, made_from) if made_from else b""
         yield b"</worksheet>"
     return chunks
@@ -617,7 +622,7 @@ def written_from(part: BinaryIO, spec: SheetSpec, styles: Styles) -> str | None:
     """What a generated sheet's rows were made from, as its record says (see generated_sheet),
     when its XML is still, byte for byte, what was written then (its digest) and its styles still
     the ones the spec's cells are written in: then reading the sheet gives the rows that source
-    gives. None says nothing: no record (another writer, a sheet written in part), an edit."""
+    gives. None says nothing: no record (another writer, a sheet written in part by another), an edit."""
     xfs = styles.count()
     note_style, head_style, kinds = _looks(spec, styles)
     if styles.count() != xfs:                               # a style just added is in no cell of the file
@@ -627,8 +632,21 @@ def written_from(part: BinaryIO, spec: SheetSpec, styles: Styles) -> str | None:
         held = tail + chunk
         digest.update(memoryview(held)[:max(len(held) - _TAIL, 0)])
         tail = held[-_TAIL:]
+    return _holds(digest, tail, " ".join(map(str, (note_style, head_style, *kinds))))
+
+
+def _recorded(xml: bytes, looks: str) -> str | None:
+    """:func:`written_from` of a sheet's XML already read whole (the old sheet whose rows a post
+    keeps), its cells in the styles ``looks`` says. SHA-256 of 台账's 54 MB: 0.04 s."""
+    at = max(len(xml) - _TAIL, 0)
+    return _holds(hashlib.sha256(memoryview(xml)[:at]), xml[at:], looks)
+
+
+def _holds(digest: "hashlib._Hash", tail: bytes, looks: str) -> str | None:
+    """The record's ``from``, where the sheet ends with one in the styles ``looks`` and its
+    digest is that of the XML before it (``digest``, given all but ``tail``) with the record's."""
     found = _RECORD.search(tail)
-    if not found or found.group(1).decode() != " ".join(map(str, (note_style, head_style, *kinds))):
+    if not found or found.group(1).decode() != looks:
         return None
     digest.update(memoryview(tail)[:found.start()])
     digest.update(found.group(1) + b"|" + found.group(2))

@@ -72,11 +72,13 @@ class Book(Protocol):
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "",
-                      source: Callable[[], str | None] | None = None) -> None:
+                      source: Callable[[str | None], str | None] | None = None) -> None:
         """Rows 1… of the generated sheet's data, or with ``kept`` the rows after the first ``kept``
         (only where generated_mark said the book can); ``mark`` is remembered for next time;
         ``company`` heads the printed pages; ``source``, asked as the sheet is written, says what
-        ``rows`` were made from, kept with the sheet where the book can (see :meth:`written_from`)."""
+        the sheet's rows are made from, kept with the sheet where the book can (see
+        :meth:`written_from`); with ``kept`` rows it is told what the old sheet's record said they
+        were made from (None: no record that holds), and judges whether they still are."""
 
     def write_layout(self, layout: Layout) -> None:
         """A report's or printed 单据's sheet written anew as ``layout`` says (created if missing)."""
