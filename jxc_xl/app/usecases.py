@@ -86,10 +86,7 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
     if is_server(path):              # made by `jxc ledger init`, never by a clerk's post
         return Ledger.open(path, create=False, read_only=read_only), []
     if path.is_file():
-        state = None if read_only or book.generated_mark(JOURNAL) is None else file_state(path)
-        ledger = Ledger.open(path, create=False, read_only=read_only)
-        ledger.opened_as = state                 # what a 台账 written from it before names (refresh_sheets)
-        return ledger, []
+        return (Ledger.open(path, create=False, read_only=True) if read_only else opened(book, path)), []
     sheets = sheets() if callable(sheets) else sheets
     posted = sheets.posted_rows() if sheets else 0
     if (posted or book.generated_mark(JOURNAL) is not None) and not new_ledger:
@@ -98,6 +95,16 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
         return Ledger.open(":memory:"), []
     notes = [f"已新建账簿 {path}；工作簿中 {posted} 行“已过账”的单据按 --new-ledger 重新过账到新账簿"] if posted else []
     return Ledger.open(path), notes
+
+
+def opened(book: Book, path: Path | str) -> Ledger:
+    """The existing ledger at ``path``, opened to write, with the file's state before it was
+    (``opened_as``) where the book has a 台账 written from a ledger: what its record, if it has
+    one, must name for a post that adds rows to it to keep a new one (refresh_sheets)."""
+    state = None if book.generated_mark(JOURNAL) is None else file_state(path)
+    ledger = Ledger.open(path, create=False)
+    ledger.opened_as = state
+    return ledger
 
 
 def show_totals(report: Report, ledger: Ledger, user: str | None = None) -> None:

@@ -735,3 +735,13 @@ def test_a_ledger_written_since_the_chained_record_has_the_journal_compared(post
     _another_writes(ledger)
     found, made = _verify_counting(book, monkeypatch)
     assert made and found == _verify_without_record(book) and any(line.startswith("“台账”表") for line in found)
+
+
+def test_closing_an_order_keeps_the_journals_record(posted_book, tmp_path, monkeypatch):
+    """关闭订单 (like 审核) opens the ledger itself and writes the 台账 after it: its record is chained
+    as a post's is (the ledger's state taken before it wrote), and 核对 passes the 台账 unread."""
+    from jxc_xl.app.orders import close_order
+    book = _copied(posted_book, tmp_path)
+    assert close_order(PatchBook(book), book, "CGDD1", today=TODAY).ok
+    assert PatchBook(book).generated_mark(JOURNAL)[1] > 0 and PatchBook(book).written_from(JOURNAL) is not None
+    assert _verify_counting(book, monkeypatch) == ([], False)
