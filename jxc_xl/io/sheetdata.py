@@ -499,6 +499,7 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
         if kept:
             xml = old()
             kept_from = _recorded(xml, looks) if digest is not None else None
+            digest = digest if kept_from else None      # kept rows with no record that holds: none to hash for
             first, cut = _row_at(xml, 3), _row_at(xml, kept + 3)
             yield _hashed(digest, memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")])
             del xml
