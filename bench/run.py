@@ -202,8 +202,11 @@ def sumifs_book(path: Path, items: int, purchases, sales) -> None:
 
 def type_rows(book: Path, first: int, purchases, sales) -> None:
     """A clerk typing new rows below the posted ones (setup, not measured)."""
+    import warnings
     from openpyxl import load_workbook
-    wb = load_workbook(book)
+    with warnings.catch_warnings():             # the 台账's record (io/sheetdata): dropped by openpyxl, as meant
+        warnings.filterwarnings("ignore", "Unknown extension", UserWarning)
+        wb = load_workbook(book)
     for sheet, rows in (("采购", purchases), ("销售", sales)):
         for i, r in enumerate(rows):
             for c, value in enumerate(r, start=1):

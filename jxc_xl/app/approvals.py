@@ -15,7 +15,7 @@ from .inputs import read_sheets
 from .settings import read_settings
 from .statuses import decided_statuses
 from .tools import Done, existing_ledger
-from .usecases import refresh_sheets
+from .usecases import opened, refresh_sheets
 
 
 def approve(book: Book, book_path: Path, doc_nos: list[str], user: str | None = None,
@@ -41,7 +41,7 @@ def _decide(book: Book, book_path: Path, doc_nos: list[str], today: dt.date | No
     if not doc_nos:
         return Done("没有选中单号：请在“待审核”表中选中要审核或驳回的行 / no document chosen", False)
     said, ok = [], True
-    with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
+    with opened(book, existing_ledger(book, book_path)) as ledger:
         for doc_no in doc_nos:
             outcome = decide(ledger, doc_no)
             if outcome.status in ("posted", "rejected"):

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..ledger import Ledger
 from ..sheets.book import Book
 from ..sheets.contract import GENERATED
 from .settings import read_settings
 from .tools import Done, existing_ledger
-from .usecases import refresh_sheets
+from .usecases import opened, refresh_sheets
 
 
 def close_order(book: Book, book_path: Path, doc_no: str, undo: bool = False, user: str | None = None,
                 today: dt.date | None = None) -> Done:
     settings = read_settings(book, book_path)
     book.writable(GENERATED)
-    with Ledger.open(existing_ledger(book, book_path), create=False) as ledger:
+    with opened(book, existing_ledger(book, book_path)) as ledger:
         problems = ledger.close_order(doc_no, user=user, workbook=book.name, date=today, undo=undo)
         if problems:
             verdict = f"订单 {doc_no} 没有{'取消关闭' if undo else '关闭'}："

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import re
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from pathlib import Path
 from .inputs import (Input, Progress, Sheets, Steps, held_codes, no_progress, present_documents, quiet_rows, read_input,
                      read_sheets)
 from ..ledger import Ledger, LedgerError, PostResult
-from ..ledger.stores.store import MEMORY, is_server
+from ..ledger.stores.store import MEMORY, file_state, is_server
 from ..domain.model import Document
 from ..domain.problems import Problem
 from .settings import BookSettings, apply_settings, check_location, read_settings
@@ -28,7 +29,7 @@ from ..sheets.book import Book, Table, find_sheet, read_table, taken_sheet
 from ..sheets.contract import (BY_JOURNAL, GENERATED, JOURNAL, POSTED_SHEETS, SheetSpec,
                                generated_note, holding, journal_named, without_costs)
 from ..sheets.format import Exact
-from ..reports.generate import generated, journal_mark, journal_since, summaries
+from ..reports.generate import journal_mark, journal_rows, journal_since, summaries
 
 
 @dataclass
@@ -86,7 +87,7 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
     if is_server(path):              # made by `jxc ledger init`, never by a clerk's post
         return Ledger.open(path, create=False, read_only=read_only), []
     if path.is_file():
-        return Ledger.open(path, create=False, read_only=read_only), []
+        return (Ledger.open(path, create=False, read_only=True) if read_only else opened(book, path)), []
     sheets = sheets() if callable(sheets) else sheets
     posted = sheets.posted_rows() if sheets else 0
     if (posted or book.generated_mark(JOURNAL) is not None) and not new_ledger:
@@ -95,6 +96,16 @@ def open_ledger(book: Book, settings: BookSettings, book_path: Path, sheets: She
         return Ledger.open(":memory:"), []
     notes = [f"已新建账簿 {path}；工作簿中 {posted} 行“已过账”的单据按 --new-ledger 重新过账到新账簿"] if posted else []
     return Ledger.open(path), notes
+
+
+def opened(book: Book, path: Path | str) -> Ledger:
+    """The existing ledger at ``path``, opened to write, with the file's state before it was
+    (``opened_as``) where the book has a 台账 written from a ledger: what its record, if it has
+    one, must name for a post that adds rows to it to keep a new one (refresh_sheets)."""
+    state = None if book.generated_mark(JOURNAL) is None else file_state(path)
+    ledger = Ledger.open(path, create=False)
+    ledger.opened_as = state
+    return ledger
 
 
 def show_totals(report: Report, ledger: Ledger, user: str | None = None) -> None:
@@ -394,11 +405,17 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
     with ledger:
         differences = ledger.verify()
         held = held_codes(book)
-        for spec, rows in generated(ledger, today or dt.date.today(), shown_as_of(book)):
+        for spec, rows in [*summaries(ledger, today or dt.date.today(), shown_as_of(book)), (JOURNAL, None)]:
             taken = taken_sheet(book, (spec,))
             if taken:                                  # the user's sheet: not compared, not to be 刷新'd
                 differences.append(taken)
                 continue
+            if rows is None:                           # 台账: unchanged since written from these very books
+                source = book.written_from(spec)
+                if source is not None and source == sheet_source(file_state(ledger.path), held, spec,
+                                                                 journal_mark(ledger)):
+                    continue
+                rows = journal_rows(ledger)[1]
             rows = holding(spec.columns, rows, held)
             if book.holds_as_written(spec, rows):       # read back, it is these rows: no difference
                 continue
@@ -410,6 +427,21 @@ def verify_book(book: Book, book_path: Path, today: dt.date | None = None) -> li
         if not sheets.fatal:
             differences += missing_documents(ledger, book.name, present_documents(sheets), sheets, settings.english)
     return differences
+
+
+def sheet_source(state: str | None, held: dict, spec: SheetSpec, mark: str) -> str | None:
+    """What a generated sheet written now from a ledger is made from, as a digest: the ledger
+    file's ``state`` (its bytes, read when the sheet is written, the ledger closed, see
+    store.file_state), the ledger's last batch when its rows were made (``mark``: a post by another
+    between the two, and the file read is not the one they came from), the codes the masters hold
+    as numbers (``held``) and the columns shown. A 台账 whose record names it, its XML unchanged
+    since (``Book.written_from``), holds what 核对 would make of the same books: it is passed
+    without its rows made or read. None where a ledger's state cannot be told (a server's, whose
+    writes outside jxc no counter sees): the sheet is compared."""
+    if state is None:
+        return None
+    codes = sorted((master, sorted(codes.items())) for master, codes in held.items())
+    return hashlib.sha256(repr((state, mark, codes, [c.zh for c in spec.columns])).encode("utf-8")).hexdigest()
 
 
 def shown_as_of(book: Book) -> dt.date | None:
@@ -600,10 +632,21 @@ def refresh_sheets(book: Book, ledger: Ledger, today: dt.date, whole: bool = Fal
         dated = f"{spec.dated_what}截至 {day.isoformat()}。" if spec.dated_by_today else ""     # first: seen first
         spec, rows = shown(spec, holding(spec.columns, rows, held), costs)
         book.replace_sheet(spec, generated_note(spec, stamp, dated), rows, company=company)
-    kept, rows = journal_since(ledger, None if whole else book.generated_mark(JOURNAL), costs)
+    was = None if whole else book.generated_mark(JOURNAL)
+    kept, rows = journal_since(ledger, was, costs)
     mark = None if ledger.path == MEMORY else journal_mark(ledger, costs)     # no ledger file: nothing to be from
     spec, rows = shown(JOURNAL, holding(JOURNAL.columns, rows, held), costs)
-    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company)
+
+    def source(kept_from: str | None) -> str | None:
+        """What the 台账 written is made from (asked as it is saved, the ledger closed). Rows kept
+        from the old sheet are only as good as its record: it must name the ledger file as it was
+        before this program opened it (``opened_as``, before the post wrote) and the mark the kept
+        rows were counted from; then old rows and new are the journal of the books as they stand."""
+        if kept and (was is None or kept_from is None or kept_from != sheet_source(ledger.opened_as, held, spec, was[0])):
+            return None
+        return sheet_source(file_state(ledger.path), held, spec, mark)
+    book.replace_sheet(spec, generated_note(spec, stamp), rows, kept=kept, mark=mark, company=company,
+                       source=None if mark is None else source)
 
 
 def shown(spec: SheetSpec, rows: list[list], costs: bool) -> tuple[SheetSpec, list[list]]:

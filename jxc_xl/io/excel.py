@@ -168,11 +168,14 @@ class XlwingsBook:
     def holds_as_written(self, spec: SheetSpec, rows: list[list]) -> bool:
         return False                            # Excel holds the cells, not XML: they are read
 
+    def written_from(self, spec: SheetSpec) -> str | None:
+        return None                             # (nor does it keep a record of what they were made from)
+
     def column(self, sheet: str, head: int, pick) -> list | None:
         return None                             # Excel gives a sheet's values in one call: read whole
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None, company: str = "") -> None:
+                      mark: str | None = None, company: str = "", source: object = None) -> None:
         """The note in A1, the header in row 2, the rows below in one write, the table resized."""
         assert kept == 0, "this book writes whole sheets (generated_mark is None)"
         name = find_sheet(self, spec)

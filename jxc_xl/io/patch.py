@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..sheets.book import find_sheet, free_table_name, generated_repairs, renamed_table, row_runs
 from ..sheets.contract import SheetSpec
@@ -26,6 +26,7 @@ from .files import save_atomically
 from .layoutxml import add_charts, drop_relations, layout_print_names, layout_sheet, set_print_names
 from .package import MAIN, ZIP_ERRORS, Package, WorkbookError, damaged
 from .sheetdata import (Deflated, SharedStrings, generated_sheet, holds_as_written, marked, same, sheet_chunks,
+                        written_from,
                         with_marks)
 from .styles import Styles, styles_part
 from .xlsx import FileBook, generated_table_ref
@@ -105,9 +106,25 @@ class PatchBook(FileBook):
         except (WorkbookError, KeyError, *ZIP_ERRORS):       # a damaged part is the comparison's to say
             return False
 
+    def written_from(self, spec: SheetSpec) -> str | None:
+        """What the generated sheet's rows were made from, where its XML is still as written then
+        (see sheetdata.written_from). A workbook that counts its dates from 1904 reads them back otherwise."""
+        sheet = find_sheet(self, spec)
+        try:
+            with Package(self.path) as pkg:
+                part = dict(pkg.sheets()).get(sheet) if sheet else None
+                if part is None or not pkg.has(part) or _from_1904(pkg):
+                    return None
+                styles = Styles(pkg, styles_part(pkg))
+                with pkg.zip.open(part) as stream:
+                    return written_from(stream, spec, styles)
+        except (WorkbookError, KeyError, *ZIP_ERRORS):       # a damaged part is the comparison's to say
+            return None
+
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None, company: str = "") -> None:
-        self._ops.append(("replace_sheet", (spec, note, rows, kept, mark, company)))
+                      mark: str | None = None, company: str = "",
+                      source: Callable[[str | None], str | None] | None = None) -> None:
+        self._ops.append(("replace_sheet", (spec, note, rows, kept, mark, company, source)))
 
     def write_layout(self, layout: Layout) -> None:
         self._ops.append(("write_layout", (layout,)))
@@ -212,7 +229,8 @@ class PatchBook(FileBook):
             del rows
 
     def _write_generated(self, pkg: Package, styles: Styles, spec: SheetSpec, note: str, rows: list[list],
-                         kept: int, mark: str | None, company: str) -> None:
+                         kept: int, mark: str | None, company: str,
+                         source: Callable[[str | None], str | None] | None = None) -> None:
         """A generated sheet written anew; created, or its parts repaired, where it needs it."""
         sheet = find_sheet(self, spec)
         part = dict(pkg.sheets()).get(sheet) if sheet else None
@@ -225,7 +243,8 @@ class PatchBook(FileBook):
             parts.declare(pkg, part, "worksheet")
         rid = self._own_table(pkg, spec, sheet, part, generated_table_ref(spec, kept + len(rows)))
         head = _before_rows(pkg, part) if kept else b""
-        pkg.put(part, generated_sheet(lambda: pkg.original(part), spec, note, rows, styles, rid, kept, company, head))
+        pkg.put(part, generated_sheet(lambda: pkg.original(part), spec, note, rows, styles, rid, kept, company, head,
+                                      source))
         set_print_names(pkg, sheet or spec.zh, repeat=(2, 2))
         parts.set_owner(pkg, spec, sheet or spec.zh)
         if mark is not None:

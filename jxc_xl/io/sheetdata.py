@@ -4,6 +4,7 @@ found and rewritten, every other byte stays as it was — which is what makes sa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import zlib
@@ -459,11 +460,17 @@ def page_setup_xml(company: str, landscape: bool, fit_width: bool = True, title:
 
 def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str, rows: list[list],
                     styles: Styles, table_rid: str, kept: int = 0, company: str = "",
-                    old_head: bytes = b"") -> Callable[[], Iterator[bytes]]:
+                    old_head: bytes = b"",
+                    source: Callable[[str | None], str | None] | None = None) -> Callable[[], Iterator[bytes]]:
     """A generated sheet's XML, made as it is written (see package.Chunks): note in A1, header
     in row 2, data below, frozen and protected, its Table, set up to print; the first ``kept``
     data rows of the old sheet (``old`` reads it, ``old_head`` is its XML before <sheetData>)
-    are taken over as they are. Styles are settled now, before styles.xml is written."""
+    are taken over as they are. Styles are settled now, before styles.xml is written.
+    ``source``, asked once the rows are written, names what they were made from: the sheet then
+    ends with a record of it and a digest of its XML (see :func:`written_from`), when ``rows``
+    read back as written (as :func:`holds_as_written` asks). With ``kept`` rows, ``source`` is
+    told what the old sheet's record says its rows were made from, where its XML still holds it
+    (None where not): the kept rows are only as good as that record, and ``source`` judges it."""
     note_style, head_style, kinds = _looks(spec, styles)
     top = [b'<row r="1">', cell_xml("A1", note, note_style), b"</row>", _header_row(spec, head_style)]
     letters = [column_letter(c) for c in range(1, len(spec.columns) + 1)]
@@ -481,19 +488,34 @@ def generated_sheet(old: Callable[[], bytes] | None, spec: SheetSpec, note: str,
         b'</sheetData><sheetProtection sheet="1" autoFilter="0" sort="0"/>'
         b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         page_setup_xml(company, len(spec.columns) > 7).encode("utf-8"),
-        f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts></worksheet>'.encode()])
+        f'<tableParts count="1"><tablePart {prefix}:id="{table_rid}"/></tableParts>'.encode()])
     made = [_data_rows(rows, letters, kinds, kept + 3)]         # a generator: nothing made yet
+    looks = " ".join(map(str, (note_style, head_style, *kinds)))
 
     def chunks() -> Iterator[bytes]:
-        yield start
+        digest = hashlib.sha256() if source else None
+        kept_from = None
+        yield _hashed(digest, start)
         if kept:
             xml = old()
+            kept_from = _recorded(xml, looks) if digest is not None else None
+            digest = digest if kept_from else None      # kept rows with no record that holds: none to hash for
             first, cut = _row_at(xml, 3), _row_at(xml, kept + 3)
-            yield memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")]
+            yield _hashed(digest, memoryview(xml)[first:cut if cut >= 0 else xml.index(b"</sheetData>")])
             del xml
-        yield from made.pop() if made else _data_rows(rows, letters, kinds, kept + 3)
-        yield end
+        for block in made.pop() if made else _data_rows(rows, letters, kinds, kept + 3):
+            yield _hashed(digest, block)
+        yield _hashed(digest, end)
+        made_from = source(kept_from) if digest is not None and _written_as_read(spec, note, rows) else None
+        yield _record(digest, looks, made_from) if made_from else b""
+        yield b"</worksheet>"
     return chunks
+
+
+def _hashed(digest: "hashlib._Hash | None", chunk: bytes) -> bytes:
+    if digest is not None:
+        digest.update(chunk)
+    return chunk
 
 
 def _looks(spec: SheetSpec, styles: Styles) -> tuple[int, int, list[int]]:
@@ -570,6 +592,66 @@ def holds_as_written(part: BinaryIO, spec: SheetSpec, rows: list[list], styles: 
             return False
         at += len(piece)
     return True
+
+
+def _written_as_read(spec: SheetSpec, note: str, rows: list[list]) -> bool:
+    """Whether reading the sheet :func:`generated_sheet` writes gives ``note``, the spec's header
+    and ``rows`` as they are (the conditions :func:`holds_as_written` holds a sheet to)."""
+    return not TEXT_UNSURE.search(note) and read_as_generated(spec, note, rows) and _reads_back(spec, rows)
+
+
+# The record a generated sheet ends with (an extension Excel and LibreOffice leave aside, and drop
+# when they save the sheet again): what its rows were made from (``from``, the caller's digest of
+# it), the styles its cells were written in (``looks``) and a SHA-256 of the sheet's XML before it
+# and of both. Measured on the 100,000-line bench book (CPU): 台账's 54 MB of XML hashed in 0.2 s,
+# against 0.9 s to make its rows from the ledger and 0.9 s to compare them with the XML.
+_WRITTEN = (b'<extLst><ext uri="urn:jxc-xl:written" xmlns:jxc="urn:jxc-xl"><jxc:written looks="%s" from="%s" '
+            b'digest="%s"/></ext></extLst>')
+_RECORD = re.compile(rb'<extLst><ext uri="urn:jxc-xl:written" xmlns:jxc="urn:jxc-xl"><jxc:written looks="([0-9 ]+)" '
+                     rb'from="([0-9a-f]{64})" digest="([0-9a-f]{64})"/></ext></extLst></worksheet>\Z')
+_TAIL = 4096                        # the record and the end of the sheet fit in it
+
+
+def _record(digest: "hashlib._Hash", looks: str, made_from: str) -> bytes:
+    if not re.fullmatch("[0-9a-f]{64}", made_from):
+        return b""
+    digest.update(f"{looks}|{made_from}".encode())
+    return _WRITTEN % (looks.encode(), made_from.encode(), digest.hexdigest().encode())
+
+
+def written_from(part: BinaryIO, spec: SheetSpec, styles: Styles) -> str | None:
+    """What a generated sheet's rows were made from, as its record says (see generated_sheet),
+    when its XML is still, byte for byte, what was written then (its digest) and its styles still
+    the ones the spec's cells are written in: then reading the sheet gives the rows that source
+    gives. None says nothing: no record (another writer, a sheet written in part by another), an edit."""
+    xfs = styles.count()
+    note_style, head_style, kinds = _looks(spec, styles)
+    if styles.count() != xfs:                               # a style just added is in no cell of the file
+        return None
+    digest, tail = hashlib.sha256(), b""
+    while chunk := part.read(1 << 20):
+        held = tail + chunk
+        digest.update(memoryview(held)[:max(len(held) - _TAIL, 0)])
+        tail = held[-_TAIL:]
+    return _holds(digest, tail, " ".join(map(str, (note_style, head_style, *kinds))))
+
+
+def _recorded(xml: bytes, looks: str) -> str | None:
+    """:func:`written_from` of a sheet's XML already read whole (the old sheet whose rows a post
+    keeps), its cells in the styles ``looks`` says. SHA-256 of 台账's 54 MB: 0.04 s."""
+    at = max(len(xml) - _TAIL, 0)
+    return _holds(hashlib.sha256(memoryview(xml)[:at]), xml[at:], looks)
+
+
+def _holds(digest: "hashlib._Hash", tail: bytes, looks: str) -> str | None:
+    """The record's ``from``, where the sheet ends with one in the styles ``looks`` and its
+    digest is that of the XML before it (``digest``, given all but ``tail``) with the record's."""
+    found = _RECORD.search(tail)
+    if not found or found.group(1).decode() != looks:
+        return None
+    digest.update(memoryview(tail)[:found.start()])
+    digest.update(found.group(1) + b"|" + found.group(2))
+    return found.group(2).decode() if digest.hexdigest().encode() == found.group(3) else None
 
 
 def _reads_back(spec: SheetSpec, rows: list[list]) -> bool:

@@ -13,6 +13,7 @@ import functools
 import os
 import re
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from functools import partial
@@ -230,7 +231,9 @@ class FileBook:
         if self._wb is None:
             try:
                 from openpyxl import load_workbook      # the slow writer's: imported only when it is used
-                self._wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"))
+                with warnings.catch_warnings():         # a 台账's record of what it was written from: dropped, as meant
+                    warnings.filterwarnings("ignore", "Unknown extension", UserWarning)
+                    self._wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() in (".xlsm", ".xlam"))
             except Exception as exc:       # openpyxl reads the whole file: what it cannot read is damaged
                 raise damaged(self.path) from exc
         return self._wb
@@ -276,8 +279,11 @@ class FileBook:
     def holds_as_written(self, spec: SheetSpec, rows: list[list]) -> bool:
         return False                            # openpyxl's XML is not this comparison's
 
+    def written_from(self, spec: SheetSpec) -> str | None:
+        return None                             # (nor is a record of what its rows were made from)
+
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None, company: str = "") -> None:
+                      mark: str | None = None, company: str = "", source: object = None) -> None:
         assert kept == 0, "this book writes whole sheets (generated_mark is None)"
         existing = find_sheet(self, spec)
         old = list(self.wb[existing].tables.values()) if existing else []

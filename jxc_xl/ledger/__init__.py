@@ -62,7 +62,8 @@ def _file_errors(cls):
 @_file_errors
 class Ledger:
     """One ledger, a file or a server's. Every write is one transaction holding the ledger's
-    write lock; ``waiting`` (if set) is told when it must wait for another clerk's to end.
+    write lock; ``waiting`` (if set) is told when it must wait for another clerk's to end;
+    ``opened_as`` (if set) is the file's state (store.file_state) before this program opened it.
 
     On a server the user is the database login (who the server let in), whatever name the
     caller gives; on a file it is the name given (else this computer's login)."""
@@ -73,6 +74,7 @@ class Ledger:
         self.read_only = read_only
         self.login = conn.login()
         self.waiting: Callable[[], None] | None = None
+        self.opened_as: str | None = None
 
     @classmethod
     def open(cls, path: str | Path, cost_method: CostMethod | str | None = None,

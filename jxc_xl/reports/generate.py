@@ -228,8 +228,3 @@ def summaries(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> l
             (PAYABLES, aging_rows(ledger, "AP", aged, masters)), (ORDER_STATUS, order_status_rows(ledger, today, masters)),
             (INVOICE_STATUS, invoice_status_rows(ledger, today)), (CASH, cash_rows(ledger, masters=masters)),
             (CASH_JOURNAL, cash_journal_rows(ledger)), *approvals(ledger)]
-
-
-def generated(ledger: Ledger, today: dt.date, as_of: dt.date | None = None) -> list[tuple[SheetSpec, list[list]]]:
-    """Every generated sheet's rows, in full."""
-    return [*summaries(ledger, today, as_of), (JOURNAL, journal_rows(ledger)[1])]

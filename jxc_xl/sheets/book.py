@@ -66,11 +66,19 @@ class Book(Protocol):
         read without the rest of the sheet where the book can: ``pick`` gets the first ``head``
         rows and names (header row, column), or None. None is no finding: read the sheet whole."""
 
+    def written_from(self, spec: SheetSpec) -> str | None:
+        """What the generated sheet's rows were made from (the ``source`` it was written with),
+        where the book can tell the sheet is still exactly as written then; None is no finding."""
+
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
-                      mark: str | None = None, company: str = "") -> None:
+                      mark: str | None = None, company: str = "",
+                      source: Callable[[str | None], str | None] | None = None) -> None:
         """Rows 1… of the generated sheet's data, or with ``kept`` the rows after the first ``kept``
         (only where generated_mark said the book can); ``mark`` is remembered for next time;
-        ``company`` heads the printed pages."""
+        ``company`` heads the printed pages; ``source``, asked as the sheet is written, says what
+        the sheet's rows are made from, kept with the sheet where the book can (see
+        :meth:`written_from`); with ``kept`` rows it is told what the old sheet's record said they
+        were made from (None: no record that holds), and judges whether they still are."""
 
     def write_layout(self, layout: Layout) -> None:
         """A report's or printed 单据's sheet written anew as ``layout`` says (created if missing)."""

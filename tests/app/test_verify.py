@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from jxc_xl.app.usecases import sheet_differences, verify_book
 from jxc_xl.io.patch import PatchBook
 from jxc_xl.sheets.book import Table
-from jxc_xl.sheets.contract import GENERATED
+from jxc_xl.sheets.contract import GENERATED, JOURNAL
 from jxc_xl.sheets.format import Exact
 
-from ..wb import TODAY, post, purchase, sale, type_rows
+from ..wb import TODAY, ledger_at, post, purchase, sale, type_rows
 
 d = dt.date
 
@@ -491,3 +491,257 @@ def _sheet_xml(book, sheet):
     import zipfile
     with zipfile.ZipFile(book) as z:
         return z.read(_part(book, sheet))
+
+
+# Issue 24 (verify ≤ 2 s): a 台账 written whole ends with a record of what its rows were made from (a
+# digest of the ledger file's bytes, the codes the masters hold as numbers, its columns) and a digest of
+# its XML. 核对 passes it unread, its rows not made, only where both still hold; anything else — the XML
+# edited, no record (openpyxl or Excel saved it, a 台账 written in part), a record that lies, the ledger
+# file changed in any way, another ledger, a server's ledger — and it is compared as before.
+def _copied(posted_book, tmp_path):
+    book = tmp_path / posted_book.name
+    shutil.copy(posted_book, book)
+    shutil.copy(posted_book.with_name("账本.jxc.db"), book.with_name("账本.jxc.db"))
+    return book
+
+
+def _verify_counting(book, monkeypatch):
+    """核对, and whether it made the 台账's rows (the quick way not taken)."""
+    from jxc_xl.app import usecases
+    made, journal_rows = [], usecases.journal_rows
+    monkeypatch.setattr(usecases, "journal_rows", lambda *a: made.append(1) or journal_rows(*a))
+    return verify(book), bool(made)
+
+
+def _verify_without_record(book):
+    from jxc_xl.io import patch
+    return _verify_without(book, patch.PatchBook, "written_from")
+
+
+def test_a_journal_written_from_the_ledger_as_it_stands_is_passed_by_its_digest(posted_book, tmp_path, monkeypatch):
+    book = _copied(posted_book, tmp_path)
+    assert PatchBook(book).written_from(JOURNAL) is not None
+    held = PatchBook.holds_as_written
+    monkeypatch.setattr(PatchBook, "holds_as_written", lambda self, spec, rows: pytest.fail("台账 compared")
+                        if spec == JOURNAL else held(self, spec, rows))
+    assert _verify_counting(book, monkeypatch) == ([], False)
+
+
+@pytest.mark.parametrize("edit, differs", [
+    (lambda xml: re.sub(rb'(<c r="J3"[^>]*><v>)[^<]*', rb"\g<1>51", xml, count=1), True),     # a figure typed over
+    (lambda xml: xml.replace(b"</sheetData>", b'<row r="99"><c r="A99"><v>1</v></c></row></sheetData>'), True),
+    (lambda xml: xml.replace(b' xml:space="preserve">CG1<', b">CG1<", 1), False),          # the same cells
+    (lambda xml: re.sub(rb'<extLst>.*</extLst>', b"", xml), False),                          # no record
+    (lambda xml: re.sub(rb'(digest=")[0-9a-f]', rb"\g<1>x", xml).replace(b'digest="x', b'digest="0'), False),
+    (lambda xml: re.sub(rb'looks="[0-9 ]+"', b'looks="1 2"', xml), False),                   # another style said
+    (lambda xml: xml.replace(b"</worksheet>", b"</worksheet>\n"), False),                    # anything after it
+], ids=["figure", "extra row", "attributes", "no record", "digest", "looks", "after"])
+def test_a_journal_edited_since_it_was_written_is_compared_as_before(posted_book, tmp_path, monkeypatch, edit, differs):
+    book = _copied(posted_book, tmp_path)
+    _with_part(book, _part(book, "台账"), edit)
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and found == _verify_read(book) == _verify_without_record(book) and bool(found) == differs, found
+
+
+def test_a_record_naming_what_another_sheet_was_made_from_is_no_record(posted_book, tmp_path, monkeypatch):
+    """The record's ``from`` copied into a 台账 whose figures were changed: its digest no longer holds."""
+    book = _copied(posted_book, tmp_path)
+    part = _part(book, "台账")
+    _with_part(book, part, lambda xml: re.sub(rb'(<c r="J3"[^>]*><v>)[^<]*', rb"\g<1>51", xml, count=1))
+    assert PatchBook(book).written_from(JOURNAL) is None
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and any(line.startswith("“台账”第 3 行") for line in found)
+
+
+@pytest.mark.parametrize("change", ["a figure", "vacuum", "another ledger"])
+def test_a_ledger_file_changed_since_the_journal_was_written_has_the_journal_compared(posted_book, tmp_path,
+                                                                                       monkeypatch, change):
+    """A movement's figure changed by hand (the self-check and the 台账 both say so, as before), the
+    same books rewritten (VACUUM: every figure the same, the bytes not), the ledger replaced by a copy
+    of another: the sheet's record no longer names the ledger file, and 台账 is made and compared."""
+    import sqlite3
+    book = _copied(posted_book, tmp_path)
+    ledger = book.with_name("账本.jxc.db")
+    if change == "another ledger":
+        other = tmp_path / "other"
+        other.mkdir()
+        elsewhere = _copied(posted_book, other)
+        type_rows(elsewhere, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5)])
+        assert post(elsewhere).exit_code == 0
+        shutil.copy(elsewhere.with_name("账本.jxc.db"), ledger)
+    else:
+        conn = sqlite3.connect(ledger)
+        with conn:
+            conn.execute("UPDATE movements SET value = value + 100 WHERE id = (SELECT MIN(id) FROM movements)"
+                         if change == "a figure" else "PRAGMA user_version")
+        if change == "vacuum":
+            conn.execute("VACUUM")
+        conn.close()
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and found == _verify_without_record(book)
+    assert any(line.startswith("“台账”") for line in found) == (change != "vacuum"), found
+
+
+def test_a_journal_appended_to_after_another_program_saved_the_book_keeps_no_record(posted_book, tmp_path,
+                                                                                     monkeypatch):
+    """A post after the first writes only the 台账's new rows; the book was saved by openpyxl in
+    between (as Excel or LibreOffice would), so the kept rows' record is gone: the new 台账 keeps none,
+    and 核对 makes and compares its rows."""
+    book = _copied(posted_book, tmp_path)
+    type_rows(book, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5)])
+    assert post(book).exit_code == 0
+    assert PatchBook(book).generated_mark(JOURNAL)[1] > 1           # (its first rows were kept)
+    assert PatchBook(book).written_from(JOURNAL) is None
+    assert _verify_counting(book, monkeypatch) == ([], True)
+
+
+def test_a_server_ledger_has_its_journal_compared(book, monkeypatch):
+    """Whichever engine: the books verify clean; a server's journal is always made and compared (the
+    state of a server's books cannot be told from outside it), a file's is passed by its record."""
+    type_rows(book, "采购", [purchase("CG1", d(2026, 11, 1), "A001", 10, 5)])
+    assert post(book).exit_code == 0
+    found, made = _verify_counting(book, monkeypatch)
+    assert found == [] and made == isinstance(ledger_at(book), str)
+    _typed_keeping_xml(book, "采购", [purchase("CG2", d(2026, 11, 2), "A001", 1, 5)])     # a post appending
+    assert post(book).exit_code == 0 and PatchBook(book).generated_mark(JOURNAL)[1] > 1
+    found, made = _verify_counting(book, monkeypatch)
+    assert found == [] and made == isinstance(ledger_at(book), str)
+
+
+def test_a_post_by_another_between_making_the_journal_and_saving_it_has_the_journal_compared(posted_book, tmp_path,
+                                                                                             monkeypatch):
+    """The record names the ledger file as it is when the sheet is written: a batch another clerk posts
+    after the 台账's rows were made (a 刷新, writing it whole) and before the workbook is saved is in that
+    file, not in the rows. The record also names the ledger's last batch when the rows were made, so it
+    names no state the books were ever in, and 核对 compares the 台账 (and finds the other's row missing)."""
+    from jxc_xl.app.usecases import refresh_book
+    from jxc_xl.domain.model import Document, DocType, Line
+    from jxc_xl.ledger import Ledger
+    book = _copied(posted_book, tmp_path)
+    save = PatchBook.save
+
+    def others_post_first(self):
+        with Ledger.open(book.with_name("账本.jxc.db"), create=False) as ledger:
+            assert ledger.post([Document(type=DocType.purchase_receipt, doc_no="P1", date=d(2026, 11, 3), party="S01",
+                                         warehouse="WH1", lines=[Line(item="A001", qty=1, price=5)])]).ok
+        save(self)
+    monkeypatch.setattr(PatchBook, "save", others_post_first)
+    refresh_book(PatchBook(book), book)
+    monkeypatch.setattr(PatchBook, "save", save)
+    assert PatchBook(book).written_from(JOURNAL) is not None             # (written whole, with its record)
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and any(line.startswith("“台账”表有") for line in found), found
+
+
+# The record chained across posts that append to the 台账: the new 台账 keeps a record only where the
+# old part's own record still holds (its XML as written, naming the ledger file as it was before this
+# program opened it to post). Rows are typed as a program that keeps the other sheets' XML types them
+# (an openpyxl or Excel save rewrites the 台账 and drops its record: see the test above).
+def _typed_keeping_xml(book, sheet, rows):
+    """``rows`` (header → value) below the sheet's last row, written through jxc's own writer."""
+    typing = PatchBook(book)
+    values = typing.values(sheet)
+    head = next(r for r, row in enumerate(values[:20]) if "单号" in row)
+    columns = {name: c for c, name in enumerate(values[head], 1) if name}
+    first = max(r for r, row in enumerate(values, 1) if any(v not in (None, "") for v in row)) + 1
+    for name in {name for row in rows for name in row}:
+        typing.write_column(sheet, columns[name], first, [row.get(name) for row in rows])
+    typing.save()
+
+
+def test_a_post_appending_to_a_journal_whose_record_holds_writes_a_new_record(posted_book, tmp_path, monkeypatch):
+    """Typed rows posted, then a 红字冲销 (each appends to the 台账, its first rows kept): each 台账
+    ends with a record of the books as they now stand, and 核对 passes it by hashing, unread."""
+    from click.testing import CliRunner
+    from jxc_xl.cli import main
+    book = _copied(posted_book, tmp_path)
+    kept = []
+    write = PatchBook.replace_sheet
+    monkeypatch.setattr(PatchBook, "replace_sheet", lambda self, spec, *a, **kw: (
+        spec.zh == JOURNAL.zh and kept.append(kw.get("kept", 0))) or write(self, spec, *a, **kw))
+    _typed_keeping_xml(book, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5),
+                                       purchase("CG10", d(2026, 11, 3), "B002", 2, 4)])
+    assert post(book).exit_code == 0
+    assert kept[-1] > 0 and PatchBook(book).written_from(JOURNAL) is not None
+    assert _verify_counting(book, monkeypatch) == ([], False)
+    assert CliRunner().invoke(main, ["reverse", str(book), "CG9"]).exit_code == 0
+    assert kept[-1] > 0 and PatchBook(book).written_from(JOURNAL) is not None
+    found, made = _verify_counting(book, monkeypatch)
+    assert (found, made) == ([], False) and _verify_without_record(book) == []
+
+
+def _another_writes(ledger):
+    """Another program's batch in the ledger file, outside this workbook."""
+    from jxc_xl.domain.model import Document, DocType, Line
+    from jxc_xl.ledger import Ledger
+    with Ledger.open(ledger, create=False) as other:
+        assert other.post([Document(type=DocType.purchase_receipt, doc_no="P1", date=d(2026, 11, 3), party="S01",
+                                    warehouse="WH1", lines=[Line(item="A001", qty=1, price=5)])]).ok
+
+
+@pytest.mark.parametrize("before", ["journal edited", "another post", "ledger moved in", "wal not checkpointed"])
+def test_an_appending_post_whose_old_record_cannot_be_proved_writes_none(posted_book, tmp_path, monkeypatch, before):
+    """Before the appending post: a cell of the 台账 typed over (kept as it is: 核对 reports it), a
+    batch posted to the ledger by another program, another ledger file moved in over this one (the
+    same history and a batch more), a batch another connection holds in the ledger's write-ahead log
+    (not checkpointed while the post runs). The new 台账 keeps no record, and 核对 compares it — with
+    what it finds the same as 核对 without records at all."""
+    import sqlite3
+    book = _copied(posted_book, tmp_path)
+    ledger, holding = book.with_name("账本.jxc.db"), None
+    if before == "journal edited":
+        _with_part(book, _part(book, "台账"), lambda xml: re.sub(rb'(<c r="J3"[^>]*><v>)[^<]*', rb"\g<1>51", xml,
+                                                                 count=1))
+    elif before == "another post":
+        _another_writes(ledger)
+    elif before == "ledger moved in":
+        other = tmp_path / "elsewhere"
+        other.mkdir()
+        shutil.copy(ledger, other / ledger.name)
+        _another_writes(other / ledger.name)
+        (other / ledger.name).replace(ledger)
+    else:
+        holding = sqlite3.connect(ledger, isolation_level=None)
+        holding.execute("PRAGMA wal_autocheckpoint = 0")
+        holding.execute("PRAGMA user_version = 7")                # a write, held in the WAL
+        assert ledger.with_name(ledger.name + "-wal").stat().st_size > 0
+    _typed_keeping_xml(book, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5)])
+    assert post(book).exit_code == 0
+    if holding is not None:
+        holding.close()
+    assert PatchBook(book).generated_mark(JOURNAL)[1] > 1 and PatchBook(book).written_from(JOURNAL) is None
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and found == _verify_without_record(book)
+    assert any(line.startswith("“台账”第 3 行") for line in found) == (before == "journal edited"), found
+
+
+def test_a_ledger_written_since_the_chained_record_has_the_journal_compared(posted_book, tmp_path, monkeypatch):
+    """After an appending post that chained the record: a batch another program posts, or a write
+    another connection holds in the write-ahead log as 核对 runs: the 台账 is compared (and lacks the
+    other's row where it posted one)."""
+    import sqlite3
+    book = _copied(posted_book, tmp_path)
+    ledger = book.with_name("账本.jxc.db")
+    _typed_keeping_xml(book, "采购", [purchase("CG9", d(2026, 11, 2), "A001", 1, 5)])
+    assert post(book).exit_code == 0 and PatchBook(book).written_from(JOURNAL) is not None
+    holding = sqlite3.connect(ledger, isolation_level=None)
+    holding.execute("PRAGMA wal_autocheckpoint = 0")
+    holding.execute("PRAGMA user_version = 7")
+    try:
+        found, made = _verify_counting(book, monkeypatch)
+        assert (found, made) == ([], True)
+    finally:
+        holding.close()
+    _another_writes(ledger)
+    found, made = _verify_counting(book, monkeypatch)
+    assert made and found == _verify_without_record(book) and any(line.startswith("“台账”表") for line in found)
+
+
+def test_closing_an_order_keeps_the_journals_record(posted_book, tmp_path, monkeypatch):
+    """关闭订单 (like 审核) opens the ledger itself and writes the 台账 after it: its record is chained
+    as a post's is (the ledger's state taken before it wrote), and 核对 passes the 台账 unread."""
+    from jxc_xl.app.orders import close_order
+    book = _copied(posted_book, tmp_path)
+    assert close_order(PatchBook(book), book, "CGDD1", today=TODAY).ok
+    assert PatchBook(book).generated_mark(JOURNAL)[1] > 0 and PatchBook(book).written_from(JOURNAL) is not None
+    assert _verify_counting(book, monkeypatch) == ([], False)
