@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.money import from_cents
+from ..domain.packed import as_model
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from . import accounts, cash, income, queries, reporting
@@ -247,8 +248,8 @@ class Ledger:
         batch._post_all) it calls ``again``. A large post so holds no document it has written.
         """
         user = self._who(user)
-        if not dry_run and approvals.required(self.conn, user):
-            return approvals.submit(self, documents, user, workbook, masters, credit_block)
+        if not dry_run and approvals.required(self.conn, user):       # (what waits is kept as the model)
+            return approvals.submit(self, [as_model(doc) for doc in documents], user, workbook, masters, credit_block)
         return batch.post(self, documents, user, workbook, masters, dry_run, credit_block, again=again)
 
     # -- 过账需审核 (see ledger.approvals) -------------------------------------------------------
