@@ -246,6 +246,9 @@ class Ledger:
         written (its place in the list set to None; what is left on return is what it refused),
         and should it need them all once more (a batch written again document by document, see
         batch._post_all) it calls ``again``. A large post so holds no document it has written.
+
+        A document may come packed (domain.packed: a plain purchase or sale as integers, as the
+        workbook's column-wise intake makes it): the same outcome, rows and fingerprint as its model.
         """
         user = self._who(user)
         if not dry_run and approvals.required(self.conn, user):       # (what waits is kept as the model)
