@@ -20,6 +20,7 @@ from jxc_xl.domain.validate import Masters, validate
 from jxc_xl.ledger.engine import batch, posting
 from jxc_xl.ledger.server import wire
 
+from ..conftest import standard_masters
 from .test_engine_rate import _rows
 
 DAY = dt.date(2026, 3, 2)
@@ -168,3 +169,25 @@ def test_a_figure_the_model_judges_is_not_packed():
                        (5, Decimal(1)), (Decimal(1), Decimal("NaN"))]:
         assert packing.qty_units(qty) is None or packing.price_units(price) is None
     assert batch._validated and posting.Writer._packed_lines
+
+
+def test_packed_documents_post_on_either_engine_as_their_models_would(ledger, tmp_path):
+    """On SQLite and on PostgreSQL: a packed batch — one refused, one short of stock, found by the
+    batch's final recost and so written again document by document — gives the outcomes its models
+    give on a ledger of their own, and its fingerprints are the models' (posted again as models:
+    unchanged)."""
+    line = {"item": "A", "qty": Decimal(10), "price": Decimal("3.20"), "note": ""}
+    drawn = [{"type": "purchase_receipt", "doc_no": "CG1", "date": DAY, "party": "S1", "warehouse": "W1",
+              "invoice_type": "", "lines": [line]},
+             {"type": "sales_shipment", "doc_no": "XS1", "date": DAY, "party": "C2", "warehouse": "W1",
+              "invoice_type": "", "lines": [line, {**line, "qty": Decimal(1)}]},
+             {"type": "sales_shipment", "doc_no": "XS2", "date": DAY, "party": "C2", "warehouse": "W1",
+              "invoice_type": "", "lines": [{**line, "item": "Q"}]}]
+    docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
+    with Ledger.open(tmp_path / "models.jxc.db") as reference:
+        standard_masters(reference)
+        expected = _outcomes(reference.post([d.document() for d in docs]))
+    result = ledger.post(docs)
+    assert _outcomes(result) == expected
+    assert [o.status for o in result.outcomes] == ["posted", "error", "error"]
+    assert [o.status for o in ledger.post([docs[0].document()]).outcomes] == ["already"]
