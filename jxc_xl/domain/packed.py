@@ -181,7 +181,7 @@ def pack(header: dict, lines: list[dict], workbook: str, sheet: str) -> Packed |
     with its ``row``) the intake read, each as the model holds it; None for one that is not
     plain (see the module's docstring): the caller makes the model."""
     doc_type = header.get("type")
-    if doc_type.__class__ is not DocType or doc_type not in PACKED_TYPES or not lines or header.get("source_doc_no") or any(
+    if doc_type.__class__ is not DocType or doc_type not in PACKED_TYPES or not lines or any(
             name not in _FIELDS and value != _HEADER_DEFAULTS.get(name, value) for name, value in header.items()):
         return None
     units = []

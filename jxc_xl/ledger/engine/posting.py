@@ -247,7 +247,7 @@ class Writer:
             "note": doc.note, "fingerprint": fingerprint, "credit_over": over, "invoice_type": invoice_type,
             "deductible": deductible, "account": doc.account, "to_account": doc.to_account,
             "category": doc.category, "order_doc": settles.order_doc,
-            **(self.stamp.row(doc.sheet, doc.first_row) if packed else self.stamp.row(doc.source.sheet, doc.source.row))})
+            **self.stamp.row(*((doc.sheet, doc.first_row) if packed else (doc.source.sheet, doc.source.row)))})
         self.slots.hold(pos, name, doc_id)
         self.current = doc_id
         self.figures = {}
