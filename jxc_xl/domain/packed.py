@@ -1,11 +1,12 @@
 """A plain purchase, sale or return as integers: the compact form the column-wise intake makes.
 
 A :class:`Packed` document holds what :class:`~.model.Document` would of the same rows — its
-header fields, and each line as a tuple ``(item, qty, price, note, row, qty_units, price_units)``
+header fields, and each line as a tuple ``(item, qty, price, note, row, qty_units, price_units, amount,
+amount_cents)``
 (the typed Decimals, shared by every line typing the same figure, kept for the model made back
 from it; the figures in the ledger's units for everything else) — for a document the model
-path would take without a question of its own: no 原单号, no 订单号, no 金额 or 增值税 figure
-typed, each 数量 and 单价 good as typed. The ledger checks it (:func:`plain_packed`), hashes it
+path would take without a question of its own: no 原单号, no 订单号, no 增值税 figure typed, each
+数量, 单价 (and 金额, where Excel has calculated it) good as typed. The ledger checks it (:func:`plain_packed`), hashes it
 (:meth:`Packed.fingerprint`, byte for byte the model's) and writes it (posting.Writer) with no
 model and no Decimal per line; at any doubt it makes the model (:meth:`Packed.document`) and goes
 the model's way, which owns every message. Anything else reading a document gets the model's
@@ -28,9 +29,10 @@ from typing import Callable
 
 from . import order
 from .model import DocType, Document, Line, Source, _header_text, _json_text
-from .money import QTY_PLACES, UNIT_COST_PLACES, scaled_text, to_qty_units, to_unit_cost_units
-from .validate import (CUSTOMER_TYPES, MAX_DATE, MAX_TERMS_DAYS, MIN_DATE, _MAX_PRODUCT, Masters, _good_price,
-                       _good_qty)
+from .money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, cost_of as _cost, scaled_text, to_cents, to_qty_units,
+                    to_unit_cost_units)
+from .validate import (CUSTOMER_TYPES, MAX_DATE, MAX_TERMS_DAYS, MIN_DATE, MONEY, _MAX_PRODUCT, Masters, _good_price,
+                       _good_qty, _judged)
 
 # The types a Packed document may be: a purchase, a sale, their returns (their lines are traded:
 # posting.Writer._traded_lines writes them).
@@ -39,9 +41,9 @@ PACKED_TYPES = frozenset({DocType.purchase_receipt, DocType.purchase_return, Doc
 # The header fields it holds; every other Document field is at its default (class attributes below).
 _FIELDS = ("type", "doc_no", "date", "party", "warehouse", "invoice_type")
 # The line fields a row gives that a plain line leaves at their defaults (else: the model's way).
-_EMPTY_LINE = {"amount": None, "unit_cost": None, "order_no": "", "delivery_date": None, "covers": "",
+_EMPTY_LINE = {"unit_cost": None, "order_no": "", "delivery_date": None, "covers": "",
                "tax_rate": None, "price_with_tax": None, "tax": None, "total_with_tax": None}
-ITEM, QTY, PRICE, NOTE, ROW, QTY_UNITS, PRICE_UNITS = range(7)      # a line tuple's places
+ITEM, QTY, PRICE, NOTE, ROW, QTY_UNITS, PRICE_UNITS, AMOUNT, CENTS = range(9)      # a line tuple's places
 
 
 class Packed:
@@ -71,11 +73,12 @@ class Packed:
         model._line_text writes a line with no 金额, no tax and no order (tests/ledger/test_packed.py
         holds the two equal on random documents)."""
         prices, qtys = _PRICE_TEXTS, _QTY_TEXTS
-        lines = "[" + ", ".join([
-            f'{{"amount": null, "item": {_json_text(item)}, "note": {_json_text(note)}, '
+        lines = "[" + ", ".join([          # (a 金额 of 数量 × 单价 hashes as none: money.is_product in cents)
+            f'{{"amount": {"null" if cents is None or cents == _cost(qty, price) else _quoted(cents)}, '
+            f'"item": {_json_text(item)}, "note": {_json_text(note)}, '
             f'"price": "{prices.get(price) or _text(prices, price, UNIT_COST_PLACES)}", '
             f'"qty": "{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}", "unit_cost": null}}'
-            for item, _, _, note, _, qty, price in self.units]) + "]"
+            for item, _, _, note, _, qty, price, _, cents in self.units]) + "]"
         written = _HEADERS[bool(self.invoice_type)]
         text = written[0].format(*[write(self, lines) for write in written[1]])
         return hashlib.sha256(text.encode()).hexdigest()
@@ -100,6 +103,7 @@ class Packed:
     def lines(self) -> tuple[Line, ...]:
         """The model's lines, made when asked (what a reader other than the ledger's post sees)."""
         return tuple(Line.trusted({"item": line[ITEM], "qty": line[QTY], "price": line[PRICE], **_EMPTY_LINE,
+                                   "amount": line[AMOUNT],
                                    "note": line[NOTE], "source": self._source(line[ROW])}) for line in self.units)
 
     def document(self) -> Document:
@@ -129,6 +133,10 @@ def _text(texts: dict[int, str], units: int, places: int) -> str:
         texts.clear()
     texts[units] = text = scaled_text(units, places)
     return text
+
+
+def _quoted(cents: int) -> str:
+    return f'"{scaled_text(cents, MONEY_PLACES)}"'
 
 
 _PRICE_TEXTS: dict[int, str] = {}
@@ -188,11 +196,11 @@ def pack(header: dict, lines: list[dict], workbook: str, sheet: str) -> Packed |
     for line in lines:
         if any(line.get(name, empty) != empty for name, empty in _EMPTY_LINE.items()):
             return None
-        qty, price = line["qty"], line["price"]
-        q, p = qty_units(qty), price_units(price)
-        if q is None or p is None:
+        qty, price, amount = line["qty"], line["price"], line.get("amount")
+        q, p, cents = qty_units(qty), price_units(price), None if amount is None else money_units(amount)
+        if q is None or p is None or (cents is None and amount is not None):
             return None
-        units.append((line["item"], qty, price, line.get("note", ""), line["row"], q, p))
+        units.append((line["item"], qty, price, line.get("note", ""), line["row"], q, p, amount, cents))
     return Packed(doc_type, header["doc_no"], header["date"], header.get("party", ""), header.get("warehouse", ""),
                   header.get("invoice_type", ""), workbook, sheet, tuple(units))
 
@@ -225,6 +233,7 @@ def _units_of(convert, good) -> Callable[[object], int | None]:
 
 _HEADERS = {invoiced: _header_written(invoiced) for invoiced in (False, True)}
 qty_units = _units_of(to_qty_units, _good_qty)
+money_units = _units_of(to_cents, _judged(MONEY, False))        # a 金额 typed (validate._priced's rule)
 price_units = _units_of(to_unit_cost_units, _good_price)
 
 
@@ -258,6 +267,9 @@ def plain_packed(doc: Packed, masters: Masters, closed_through: dt.date | None) 
             return None
         rate = items[sku].tax_rate
         if (fallback if rate is None else rate) or line[QTY_UNITS] * line[PRICE_UNITS] >= _MAX_PRODUCT:
+            return None
+        cents = line[CENTS]            # a 金额 typed: within a cent of 数量 × 单价 (validate._priced)
+        if cents is not None and abs(cents - _cost(line[QTY_UNITS], line[PRICE_UNITS])) > 1:
             return None
         if sku != line[ITEM]:
             line, changed = (sku, *line[1:]), True

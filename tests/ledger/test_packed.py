@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -38,7 +38,21 @@ def mostly(plain: list, odd: list):
 
 
 line = st.fixed_dictionaries({"item": mostly(["A", "B", "a", "苹果"], [" A ", "香蕉", "Z", "Q", "", "T"]),
-                              "qty": figure, "price": figure, "note": st.sampled_from(["", "赠品", '"q"\\'])})
+                              "qty": figure, "price": figure, "note": st.sampled_from(["", "赠品", '"q"\\']),
+                              # 金额 as Excel calculates it (数量 × 单价), or off by a cent, two, or odd
+                              "amount": mostly([None, None, 0], [Decimal("0.01"), Decimal("-0.01"), Decimal("0.02"),
+                                                                 Decimal("0.001"), "-0", "3"])})
+
+
+def _amount(line: dict) -> Decimal | None:
+    """The 金额 a drawn line types: 数量 × 单价 to the cent, shifted by its draw (or a figure of its own)."""
+    shift = line.get("amount")
+    if shift is None or shift.__class__ is str:
+        return None if shift is None else Decimal(shift)
+    try:
+        return (line["qty"] * line["price"]).quantize(Decimal("0.01"), ROUND_HALF_UP) + shift
+    except (TypeError, AttributeError, InvalidOperation):
+        return None
 PARTIES = {"purchase_receipt": ["S1", "华东供应商", "s1", "X1"], "purchase_return": ["S1", "X1"],
            "sales_shipment": ["C1", "第一百货", "两用公司"], "sales_return": ["C1", "X1"]}
 
@@ -73,7 +87,7 @@ def books(draw) -> Masters:
 
 def _packed(drawn: dict, n: int) -> Packed | None:
     lines = [{"item": line["item"].strip() or line["item"], "qty": line["qty"], "price": line["price"],
-              "amount": None, "note": line["note"], "order_no": "", "tax_rate": None, "price_with_tax": None,
+              "amount": _amount(line), "note": line["note"], "order_no": "", "tax_rate": None, "price_with_tax": None,
               "tax": None, "total_with_tax": None, "row": 10 * n + i + 2} for i, line in enumerate(drawn["lines"])]
     header = {**{k: v for k, v in drawn.items() if k != "lines"}, "type": DocType(drawn["type"])}
     return pack({**header, "source_doc_no": ""}, lines, "book.xlsx", "采购")

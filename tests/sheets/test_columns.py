@@ -129,7 +129,7 @@ def test_plain_rows_never_go_through_the_row_path(monkeypatch):
     assert docs[0].document.lines[1].price == 1.25 and docs[1].document.party == "华南供应"
     # plain purchases come packed (domain.packed: integers, no model per line), equal to their models
     assert all(isinstance(d.document, Packed) for d in docs)
-    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000)]
+    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None)]
 
 
 def test_a_sheet_without_an_optional_column_reads_alike():

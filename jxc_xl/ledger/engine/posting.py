@@ -368,10 +368,11 @@ class Writer:
 
     @staticmethod
     def _packed_lines(doc: Packed):
-        """:meth:`_model_lines` of a packed document: its lines' units as they are (no tax, no cost)."""
+        """:meth:`_model_lines` of a packed document: its lines' units as they are (no tax, no cost; a
+        金额 typed as typed, as :meth:`_cents` takes it, else 数量 × 单价)."""
         sheet = doc.sheet
-        for item, _, _, note, row, qty, price in doc.units:
-            amount = _cost(qty, price)
+        for item, _, _, note, row, qty, price, _, typed in doc.units:
+            amount = _cost(qty, price) if typed is None else typed
             yield item, qty, price, amount, 0, None, 0, amount, None, note, sheet, row, None
 
     def _amounts(self, doc: Document, line: Line) -> tuple[Decimal | None, Decimal, Decimal | None]:
