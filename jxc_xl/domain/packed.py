@@ -16,8 +16,8 @@ Measured on bench's 100,000 lines (Ledger.post into a fresh SQLite ledger, CPU, 
 turn twice on the shared machine): 5.3–5.5 s → 4.1–4.2 s; checking and hashing (batch._check_all)
 1.39 → 0.5 s, writing (batch._write_each) 1.75 → 1.1 s, SQLite's executemany ~1.9 s either way.
 Reading the 50,000-row 采购 column-wise (parse_documents) 1.3 → 1.0 s; `jxc post` of the bench
-book peaked at 234–240 MB instead of 285–287 MB, its CPU 15.2–15.8 s against 15.6–16.2 s (four runs each,
-the machine loaded: its wall time is noise).
+book peaked at 234–240 MB instead of 285–287 MB (four runs each); its CPU 15.2 s against 16.0–16.2 s
+in the two quietest runs each (the others, the machine loaded, spread 15.3–20.8 s either way).
 """
 from __future__ import annotations
 
