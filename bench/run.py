@@ -302,18 +302,22 @@ def print_steps(output: str) -> None:
 
 
 def documents(purchases, sales):
-    """The rows as the engine's documents, five lines each (what the workbook's rows become)."""
+    """The rows as the engine's documents, five lines each: what the workbook's rows become — a
+    plain purchase or sale packed (domain.packed, as sheets/columns.py makes it from the same rows)."""
     from decimal import Decimal
-    from jxc_xl.domain.model import Document, Line
+    from jxc_xl.domain.model import DocType
+    from jxc_xl.domain.packed import pack
     docs = []
-    for rows, kind in ((purchases, "purchase_receipt"), (sales, "sales_shipment")):
+    for rows, kind, sheet in ((purchases, DocType.purchase_receipt, "采购"), (sales, DocType.sales_shipment, "销售")):
         by_no: dict[str, list] = {}
-        for r in rows:
-            by_no.setdefault(r[0], []).append(r)
+        for row, r in enumerate(rows, start=2):
+            by_no.setdefault(r[0], []).append((row, r))
         for no, lines in by_no.items():
-            first = lines[0]
-            docs.append(Document(type=kind, doc_no=no, date=first[1], party=first[3], warehouse=first[4],
-                                 lines=tuple(Line(item=r[5], qty=r[6], price=Decimal(str(r[7]))) for r in lines)))
+            first = lines[0][1]
+            header = {"type": kind, "doc_no": no, "date": first[1], "party": first[3], "warehouse": first[4]}
+            docs.append(pack(header, [{"item": r[5], "qty": Decimal(r[6]), "price": Decimal(str(r[7])), "note": "",
+                                       "row": row} for row, r in lines], "bench.xlsx", sheet))
+    assert all(docs)
     return docs
 
 

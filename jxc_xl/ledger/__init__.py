@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..domain.model import Account, CostMethod, Document, Item, Party, Warehouse
 from ..domain.money import from_cents
+from ..domain.packed import as_model
 from ..domain.problems import Problem
 from ..domain.validate import Masters
 from . import accounts, cash, income, queries, reporting
@@ -247,10 +248,13 @@ class Ledger:
         written (its place in the list set to None; what is left on return is what it refused),
         and should it need them all once more (a batch written again document by document, see
         batch._post_all) it calls ``again``. A large post so holds no document it has written.
+
+        A document may come packed (domain.packed: a plain purchase or sale as integers, as the
+        workbook's column-wise intake makes it): the same outcome, rows and fingerprint as its model.
         """
         user = self._who(user)
-        if not dry_run and approvals.required(self.conn, user):
-            return approvals.submit(self, documents, user, workbook, masters, credit_block)
+        if not dry_run and approvals.required(self.conn, user):       # (what waits is kept as the model)
+            return approvals.submit(self, [as_model(doc) for doc in documents], user, workbook, masters, credit_block)
         return batch.post(self, documents, user, workbook, masters, dry_run, credit_block, again=again)
 
     # -- 过账需审核 (see ledger.approvals) -------------------------------------------------------

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from jxc_xl.domain.validate import Masters
 from jxc_xl.domain.model import Party, PartyKind, Warehouse
+from jxc_xl.domain.packed import Packed
 from jxc_xl.sheets import columns, parse
 from jxc_xl.sheets.book import Table, header_of
 from jxc_xl.sheets.contract import OPENING_BALANCES, OPENING_CASH, OPENING_STOCK, POSTED_SHEETS, PURCHASES, SALES
@@ -126,6 +127,9 @@ def test_plain_rows_never_go_through_the_row_path(monkeypatch):
     docs = parse.parse_documents(table, "book.xlsx", None, MASTERS)
     assert [d.doc_no for d in docs] == ["CG1", "CG2"] and all(d.document for d in docs)
     assert docs[0].document.lines[1].price == 1.25 and docs[1].document.party == "华南供应"
+    # plain purchases come packed (domain.packed: integers, no model per line), equal to their models
+    assert all(isinstance(d.document, Packed) for d in docs)
+    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None)]
 
 
 def test_a_sheet_without_an_optional_column_reads_alike():

@@ -11,6 +11,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Callable
 
 from ...domain.model import ORDER_TYPES, Document, DocType
+from ...domain.packed import Packed, plain_packed
 from ...domain.problems import Problem
 from ...domain.roles import LABELS, can_do, may_post
 from ...domain.validate import Masters, check_reversal_date, validate
@@ -123,7 +124,7 @@ def _check_all(documents: list[Document], masters: Masters, closed: dt.date | No
         if refused is not None:
             outcomes[i] = _outcome(doc, "error", [refused])
             continue
-        resolved, problems = validate(doc, masters, closed)
+        resolved, problems = _validated(doc, masters, closed)
         fingerprint = raw if resolved is doc and raw is not None else resolved.fingerprint()
         if not problems and key in seen:
             if seen[key] == fingerprint:
@@ -137,6 +138,17 @@ def _check_all(documents: list[Document], masters: Masters, closed: dt.date | No
         checked.append((i, resolved, fingerprint))
     checked.sort(key=lambda entry: doc_order(entry[1].date, entry[1].type, entry[1].doc_no))
     return outcomes, checked
+
+
+def _validated(doc: Document | Packed, masters: Masters, closed: dt.date | None) -> tuple[Document | Packed, list]:
+    """:func:`validate`'s verdict: a packed document plainly fine stays packed (its references as
+    codes); any other is checked as the model, which says what is wrong."""
+    if doc.__class__ is Packed:
+        plain = plain_packed(doc, masters, closed)
+        if plain is not None:
+            return plain, []
+        doc = doc.document()
+    return validate(doc, masters, closed)
 
 
 def _let_go(documents: list[Document | None], outcomes: dict[int, Outcome]) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from ...domain.model import (Account, AccountKind, CostMethod, Document, DocType, Item, Line, Party, PartyKind, Source,
                              Warehouse)
+from ...domain.packed import Packed
 from ...domain.problems import Problem
 from ...domain.tax import Figures
 from ...domain.validate import Masters
@@ -45,6 +46,8 @@ def dump(value: object) -> object:
         return {"$dec": str(value)}
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return {"$date": value.isoformat()}
+    if isinstance(value, Packed):                # a packed document travels as its model
+        return dump(value.document())
     if isinstance(value, BaseModel):
         return {"$model": type(value).__name__, "v": value.model_dump(mode="json")}
     if dataclasses.is_dataclass(value):

@@ -1,0 +1,207 @@
+"""Issue 24 (integers end to end): a plain purchase or sale the column-wise intake makes packed
+(domain.packed: a slotted header, its lines as integer tuples) is checked, hashed and written by
+the ledger with no model per line — and gives what its model gives, on random documents and
+random books: the same verdict, the same fingerprint, every message alike, every row alike."""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jxc_xl import Ledger
+from jxc_xl.domain import packed as packing
+from jxc_xl.domain.model import DocType, Item, Party, Warehouse
+from jxc_xl.domain.packed import Packed, pack, plain_packed
+from jxc_xl.domain.validate import Masters, validate
+from jxc_xl.ledger.engine import batch, posting
+from jxc_xl.ledger.server import wire
+
+from ..conftest import standard_masters
+from .test_engine_rate import _rows
+
+DAY = dt.date(2026, 3, 2)
+TRADED = ["purchase_receipt", "purchase_return", "sales_shipment", "sales_return"]
+
+# figures a clerk types: mostly good, now and then one validation refuses or the model judges
+good = st.builds(lambda whole, part, places: Decimal(whole) + Decimal(part).scaleb(-places),
+                 st.integers(1, 900), st.integers(0, 9999), st.sampled_from([0, 1, 2, 4]))
+odd = st.sampled_from([Decimal(0), Decimal("-0"), Decimal("-0.00"), Decimal(-3), Decimal("1.23456"),
+                       Decimal("1.2345678"), Decimal("1E+13"), Decimal("99999999.99995"), Decimal("NaN"), 5])
+figure = st.integers(0, 15).flatmap(lambda k: odd if k == 0 else good)      # one in 16 odd
+def mostly(plain: list, odd: list):
+    """A value plain for the ledger most of the time, one it questions now and then."""
+    return st.one_of(st.sampled_from(plain), st.sampled_from(plain), st.sampled_from(plain), st.sampled_from(odd))
+
+
+line = st.fixed_dictionaries({"item": mostly(["A", "B", "a", "苹果"], [" A ", "香蕉", "Z", "Q", "", "T"]),
+                              "qty": figure, "price": figure, "note": st.sampled_from(["", "赠品", '"q"\\']),
+                              # 金额 as Excel calculates it (数量 × 单价), or off by a cent, two, or odd
+                              "amount": mostly([None, None, 0], [Decimal("0.01"), Decimal("-0.01"), Decimal("0.02"),
+                                                                 Decimal("0.001"), "-0", "3"])})
+
+
+def _amount(line: dict) -> Decimal | None:
+    """The 金额 a drawn line types: 数量 × 单价 to the cent, shifted by its draw (or a figure of its own)."""
+    shift = line.get("amount")
+    if shift is None or shift.__class__ is str:
+        return None if shift is None else Decimal(shift)
+    try:
+        return (line["qty"] * line["price"]).quantize(Decimal("0.01"), ROUND_HALF_UP) + shift
+    except (TypeError, AttributeError, InvalidOperation):
+        return None
+PARTIES = {"purchase_receipt": ["S1", "华东供应商", "s1", "X1"], "purchase_return": ["S1", "X1"],
+           "sales_shipment": ["C1", "第一百货", "两用公司"], "sales_return": ["C1", "X1"]}
+
+
+@st.composite
+def document(draw) -> dict:
+    kind = draw(st.sampled_from(TRADED))
+    return {"type": kind, "doc_no": draw(st.sampled_from(["D1", "D2", "D3", "D4", "d1"])),
+            "date": draw(mostly([DAY, DAY + dt.timedelta(days=3)], [dt.date(1899, 12, 31), dt.date(2026, 1, 5)])),
+            "party": draw(mostly(PARTIES[kind], ["S1", "C1", "X1", "C9", "", "同名", "S2"])),
+            "warehouse": draw(mostly(["W1", "w1", "总仓", "W2"], ["W9", "", "门店仓"])),
+            "invoice_type": draw(st.sampled_from(["", "special", "ordinary"])),
+            "lines": draw(st.lists(line, min_size=1, max_size=4))}
+
+
+@st.composite
+def books(draw) -> Masters:
+    """Masters with random rates, terms, credit limits, names two parties share, an inactive item."""
+    rate = st.sampled_from([None, None, None, None, Decimal(0), Decimal("0.13")])
+    items = {"A": Item(sku="A", name="苹果", tax_rate=draw(rate)), "B": Item(sku="B", name="香蕉"),
+             "Z": Item(sku="Z", name="旧货", inactive=True), "T": Item(sku="T", name="税品", tax_rate=Decimal("0.09"))}
+    parties = {"S1": Party(code="S1", name="华东供应商", kind="supplier", tax_rate=draw(rate),
+                           terms_days=draw(st.sampled_from([0, 30, 30, 4000]))),
+               "S2": Party(code="S2", name="同名", kind="supplier"),
+               "S3": Party(code="S3", name="同名", kind="supplier"),
+               "C1": Party(code="C1", name="第一百货", kind="customer", terms_days=30,
+                           credit_limit=draw(st.sampled_from([None, Decimal(100), Decimal(10**9)]))),
+               "X1": Party(code="X1", name="两用公司", kind="both", terms_days=15)}
+    warehouses = {"W1": Warehouse(code="W1", name="总仓"), "W2": Warehouse(code="W2", name="门店仓")}
+    return Masters(items, parties, warehouses, {}, draw(st.booleans()), draw(rate))
+
+
+def _packed(drawn: dict, n: int) -> Packed | None:
+    lines = [{"item": line["item"].strip() or line["item"], "qty": line["qty"], "price": line["price"],
+              "amount": _amount(line), "note": line["note"], "order_no": "", "tax_rate": None, "price_with_tax": None,
+              "tax": None, "total_with_tax": None, "row": 10 * n + i + 2} for i, line in enumerate(drawn["lines"])]
+    header = {**{k: v for k, v in drawn.items() if k != "lines"}, "type": DocType(drawn["type"])}
+    return pack({**header, "source_doc_no": ""}, lines, "book.xlsx", "采购")
+
+
+def _outcomes(result) -> list:
+    return [(o.doc_no, o.journal, o.status, [(p.code, p.message, p.message_en, p.source) for p in o.problems],
+             o.source, o.figures) for o in result.outcomes]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document(), books(), st.sampled_from([None, DAY, dt.date(2025, 12, 31)]))
+def test_a_packed_documents_verdict_and_fingerprint_are_its_models(drawn, masters, closed):
+    """plain_packed passes only what validate() passes untouched but for codes, and gives the same
+    resolved document; its fingerprint (and the unresolved one) are the model's, byte for byte."""
+    doc = _packed(drawn, 0)
+    if doc is None:
+        return
+    model = doc.document()
+    assert doc == model and doc.fingerprint() == model.fingerprint()
+    resolved, problems = validate(model, masters, closed)
+    plain = plain_packed(doc, masters, closed)
+    if plain is not None:
+        VERDICTS.append(True)
+        assert problems == [] and plain.document() == resolved
+        assert plain.fingerprint() == resolved.fingerprint()
+        assert all(line.figures is None for line in resolved.lines)
+    else:
+        VERDICTS.append(False)
+
+
+VERDICTS: list[bool] = []
+
+
+def test_the_random_documents_above_were_plain_and_not():
+    assert VERDICTS.count(True) > 15 and VERDICTS.count(False) > 15
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(document(), min_size=1, max_size=10), books(), st.booleans(), st.booleans())
+def test_a_batch_posted_packed_writes_what_its_models_write(drawn, masters, negative, twice):
+    """Random batches (some refused, some short of stock, 单号 repeated and changed, a second post of
+    the same documents) posted packed and as their models: the same outcomes with the same
+    messages, every row of documents, lines, movements and entries alike."""
+    found = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for as_packed in (True, False):
+            with Ledger.open(Path(folder) / f"{as_packed}.jxc.db", allow_negative=negative) as ledger:
+                ledger.upsert_masters(list(masters.items.values()), list(masters.parties.values()),
+                                      list(masters.warehouses.values()))
+                outcomes = []
+                for _ in range(2 if twice else 1):
+                    docs = [d for n, drawn_doc in enumerate(drawn) if (d := _packed(drawn_doc, n)) is not None]
+                    if not as_packed:
+                        docs = [d.document() for d in docs]
+                    outcomes.append(_outcomes(ledger.post(docs, masters=masters)))
+                found[as_packed] = outcomes, _rows(ledger)
+    assert found[True] == found[False]
+
+
+def test_a_plain_purchase_and_sale_are_written_from_their_integers(tmp_path, monkeypatch):
+    """The bench's documents: checked by plain_packed, written by Writer._packed_lines, no model made."""
+    masters = Masters({"A": Item(sku="A", name="苹果")}, {"S1": Party(code="S1", name="甲", kind="supplier"),
+                                                        "C1": Party(code="C1", name="乙", kind="customer")},
+                      {"W1": Warehouse(code="W1", name="总仓")})
+    line = {"item": "苹果", "qty": Decimal(5), "price": Decimal("2.50"), "note": ""}
+    docs = [_packed({"type": kind, "doc_no": no, "date": DAY, "party": party, "warehouse": "总仓",
+                     "invoice_type": "", "lines": [line, line]}, n)
+            for n, (kind, no, party) in enumerate([("purchase_receipt", "CG1", "S1"), ("sales_shipment", "XS1", "甲")])]
+    made, document, lines = [], Packed.document, Packed.lines.fget
+    monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
+    monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
+    with Ledger.open(tmp_path / "l.jxc.db") as ledger:
+        result = ledger.post(docs[:1], masters=masters)
+        assert result.posted == ["CG1"] and not made
+        rows = ledger.conn.execute("SELECT item, qty, price, amount, total_with_tax, row FROM lines").fetchall()
+        assert [tuple(r) for r in rows] == [("A", 50000, 2500000, 1250, 1250, 2), ("A", 50000, 2500000, 1250, 1250, 3)]
+        monkeypatch.undo()
+        refused = ledger.post(docs[1:], masters=masters)          # 甲 is a supplier: told as ever
+        assert [p.code for p in refused.outcomes[0].problems] == ["party_not_customer"]
+        assert refused.outcomes[0].problems[0].source.row == 12
+
+
+def test_a_packed_document_travels_to_a_server_as_its_model():
+    doc = _packed({"type": "sales_shipment", "doc_no": "XS1", "date": DAY, "party": "C1", "warehouse": "W1",
+                   "invoice_type": "", "lines": [{"item": "A", "qty": Decimal(1), "price": Decimal(3), "note": ""}]}, 0)
+    assert wire.load(wire.dump(doc)) == doc.document()
+
+
+def test_a_figure_the_model_judges_is_not_packed():
+    """A signed zero, too many places, a figure not a Decimal: the model's way (and its messages)."""
+    for qty, price in [(Decimal(1), Decimal("-0")), (Decimal("1.23456"), Decimal(1)), (Decimal(0), Decimal(1)),
+                       (5, Decimal(1)), (Decimal(1), Decimal("NaN"))]:
+        assert packing.qty_units(qty) is None or packing.price_units(price) is None
+    assert batch._validated and posting.Writer._packed_lines
+
+
+def test_packed_documents_post_on_either_engine_as_their_models_would(ledger, tmp_path):
+    """On SQLite and on PostgreSQL: a packed batch — one refused, one short of stock, found by the
+    batch's final recost and so written again document by document — gives the outcomes its models
+    give on a ledger of their own, and its fingerprints are the models' (posted again as models:
+    unchanged)."""
+    line = {"item": "A", "qty": Decimal(10), "price": Decimal("3.20"), "note": ""}
+    drawn = [{"type": "purchase_receipt", "doc_no": "CG1", "date": DAY, "party": "S1", "warehouse": "W1",
+              "invoice_type": "", "lines": [line]},
+             {"type": "sales_shipment", "doc_no": "XS1", "date": DAY, "party": "C2", "warehouse": "W1",
+              "invoice_type": "", "lines": [line, {**line, "qty": Decimal(1)}]},
+             {"type": "sales_shipment", "doc_no": "XS2", "date": DAY, "party": "C2", "warehouse": "W1",
+              "invoice_type": "", "lines": [{**line, "item": "Q"}]}]
+    docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
+    with Ledger.open(tmp_path / "models.jxc.db") as reference:
+        standard_masters(reference)
+        expected = _outcomes(reference.post([d.document() for d in docs]))
+    result = ledger.post(docs)
+    assert _outcomes(result) == expected
+    assert [o.status for o in result.outcomes] == ["posted", "error", "error"]
+    assert [o.status for o in ledger.post([docs[0].document()]).outcomes] == ["already"]
