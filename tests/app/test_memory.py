@@ -329,13 +329,17 @@ def _shared_columns(rows: list[list]) -> dict[str, tuple[int, int]]:
     return found
 
 
-@pytest.mark.parametrize("reader", ["calamine", "xml"])
-def test_the_rows_read_hold_each_repeated_text_and_date_once_and_again_after_they_are_parked(file_book, reader):
+@pytest.mark.parametrize("reader,block", [("calamine", 65_536), ("xml", 65_536), ("calamine", 8)])
+def test_the_rows_read_hold_each_repeated_text_and_date_once_and_again_after_they_are_parked(file_book, reader, block,
+                                                                                           monkeypatch):
     """Issue 24 (memory): calamine (and unpickling the parked rows) makes an object per cell; the
     rows as read hold each repeated 单号, 日期, 类型, 供应商, 仓库 and 商品编码 once (1,000,000 lines:
     ≈ 290 MB less), equal to what was read, and so do they when they come back after the post.
     A column with numbers is left as read (1 == 1.0 == True: sharing could change a value's type);
-    a column of distinct text (备注) is left as read too."""
+    a column of distinct text (备注) is left as read too. In blocks of 8 rows: a value is shared
+    across blocks, and the rows come back block by block."""
+    from jxc_xl.sheets import book as books
+    monkeypatch.setattr(books, "_SHARE_BLOCK", block)
     type_rows(file_book, "采购", [{**purchase(f"CG{n // 4}", d(2026, 11, 2 + n % 3), "A001" if n % 2 else "B002",
                                             10 + n % 2, 6), "备注": f"第 {n} 行"} for n in range(40)])
     expected = PatchBook(file_book).values("采购")           # a plain read, for equality
@@ -349,6 +353,9 @@ def test_the_rows_read_hold_each_repeated_text_and_date_once_and_again_after_the
     texts = ["单号", "业务类型", "供应商", "仓库", "商品编码"] + (["日期"] if reader == "calamine" else [])
     assert {name: shared[name][1] for name in texts} == {name: shared[name][0] for name in texts}
     assert shared["单号"] == (10, 10) and shared["备注"] == (40, 40)
+    with book.parked():
+        assert book._parsed == {}
+    assert book.values("采购") == as_read and _shared_columns(book.values("采购")) == shared      # and once more
     with book.parked():
         assert book._parsed == {}
     back = book.values("采购")
