@@ -189,11 +189,13 @@ def _share_block(block: list[list], memos: dict[int, dict | None]) -> None:
     备注), so no large table is held for nothing."""
     for col in range(min(map(len, block), default=0)):
         memo = memos.setdefault(col, {})
-        take = itemgetter(col)
-        if memo is None or not _SHAREABLE.issuperset(map(type, map(take, block))):
+        if memo is None:
             continue
+        values = list(map(itemgetter(col), block))
+        if len(values) - values.count("") < 2 or not _SHAREABLE.issuperset(map(type, values)):
+            continue                    # empty (calamine's ""), or holding a number: the first found ends it
         known = len(memo)
-        deque(map(setitem, block, repeat(col), map(memo.setdefault, map(take, block), map(take, block))), 0)
+        deque(map(setitem, block, repeat(col), map(memo.setdefault, values, values)), 0)
         if len(memo) - known > len(block) // 2:
             memos[col] = None
 
