@@ -192,8 +192,8 @@ def _share_block(block: list[list], memos: dict[int, dict | None]) -> None:
         if memo is None:
             continue
         values = list(map(itemgetter(col), block))
-        if len(values) - values.count("") < 2 or not _SHAREABLE.issuperset(map(type, values)):
-            continue                    # empty (calamine's ""), or holding a number: the first found ends it
+        if values.count("") >= len(values) - (not memo) or not _SHAREABLE.issuperset(map(type, values)):
+            continue            # empty (calamine's "") but for its header, or holding a number (the first ends it)
         known = len(memo)
         deque(map(setitem, block, repeat(col), map(memo.setdefault, values, values)), 0)
         if len(memo) - known > len(block) // 2:
