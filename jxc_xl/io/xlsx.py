@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..sheets.book import (OWNER_NAME, column_letter, column_number, find_sheet, free_table_name, generated_repairs,
-                           made_by_jxc, mark_cells, mark_ranges, parked, renamed_table, sheet_ref, taken_sheet, taken_table)
+                           made_by_jxc, mark_cells, mark_ranges, parked, renamed_table, share_values, sheet_ref, taken_sheet,
+                           taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
                              MARK_RULE, WARN_FILL, Exact, format_for)
@@ -155,7 +156,8 @@ class FileBook:
             return None
 
     def _read(self, sheet: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
-        """A sheet's values and merged areas, read once: by calamine, else from the XML."""
+        """A sheet's values and merged areas, read once: by calamine, else from the XML; each
+        repeated text and date held once (see share_values)."""
         if sheet not in self._parsed:
             parsed = self._ahead.pop(sheet, None) or \
                 self._reader and _calamine(lambda: self._reader.get_sheet_by_name(sheet))
@@ -164,12 +166,14 @@ class FileBook:
                 with Package(self.path) as pkg:
                     part = self._part(sheet)
                     self._parsed[sheet] = read_sheet_xml(pkg, part) if part else ([], [])
+                share_values(self._parsed[sheet][0])
             else:
                 for (col, row), value in self._errors(sheet).items():
                     while len(rows) < row:
                         rows.append([])
                     rows[row - 1] += [None] * (col - len(rows[row - 1]))
                     rows[row - 1][col - 1] = value
+                share_values(rows)
                 merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in parsed.merged_cell_ranges or []]
                 self._parsed[sheet] = (rows, merged)
         return self._parsed[sheet]

@@ -316,3 +316,59 @@ def test_the_journal_rows_held_until_saving_share_each_text_that_repeats(file_bo
     first, second = rows
     assert [first[i] is second[i] for i in (3, 4, 5, 6, 8)] == [True] * 5
     assert first[3:9] == ["CG1", "WH1", "A001", "10.0000", None, "6.000000"] and type(first[6]) is Exact
+
+
+def _shared_columns(rows: list[list]) -> dict[str, tuple[int, int]]:
+    """For each column below the header: (its distinct values, the distinct objects holding them)."""
+    header = next(r for r, row in enumerate(rows) if "单号" in row)
+    found = {}
+    for col, name in enumerate(rows[header]):
+        values = [row[col] for row in rows[header + 1:] if len(row) > col and row[col] not in (None, "")]
+        if values:
+            found[name] = (len(set(values)), len({id(v) for v in values}))
+    return found
+
+
+@pytest.mark.parametrize("reader,block", [("calamine", 65_536), ("xml", 65_536), ("calamine", 8)])
+def test_the_rows_read_hold_each_repeated_text_and_date_once_and_again_after_they_are_parked(file_book, reader, block,
+                                                                                           monkeypatch):
+    """Issue 24 (memory): calamine (and unpickling the parked rows) makes an object per cell; the
+    rows as read hold each repeated 单号, 日期, 类型, 供应商, 仓库 and 商品编码 once (1,000,000 lines:
+    ≈ 290 MB less), equal to what was read, and so do they when they come back after the post.
+    A column with numbers is left as read (1 == 1.0 == True: sharing could change a value's type);
+    a column of distinct text (备注) is left as read too. In blocks of 8 rows: a value is shared
+    across blocks, and the rows come back block by block."""
+    from jxc_xl.sheets import book as books
+    monkeypatch.setattr(books, "_SHARE_BLOCK", block)
+    type_rows(file_book, "采购", [{**purchase(f"CG{n // 4}", d(2026, 11, 2 + n % 3), "A001" if n % 2 else "B002",
+                                            10 + n % 2, 6), "备注": f"第 {n} 行"} for n in range(40)])
+    expected = PatchBook(file_book).values("采购")           # a plain read, for equality
+    book = PatchBook(file_book)
+    if reader == "xml":
+        book._reader = None                                  # a sheet calamine cannot read
+    rows = book.values("采购")
+    assert rows == expected if reader == "calamine" else len(rows) == len(expected)
+    as_read = [list(row) for row in rows]
+    shared = _shared_columns(rows)
+    texts = ["单号", "业务类型", "供应商", "仓库", "商品编码"] + (["日期"] if reader == "calamine" else [])
+    assert {name: shared[name][1] for name in texts} == {name: shared[name][0] for name in texts}
+    assert shared["单号"] == (10, 10) and shared["备注"] == (40, 40)
+    with book.parked():
+        assert book._parsed == {}
+    assert book.values("采购") == as_read and _shared_columns(book.values("采购")) == shared      # and once more
+    with book.parked():
+        assert book._parsed == {}
+    back = book.values("采购")
+    assert back == as_read and [list(map(type, r)) for r in back] == [list(map(type, r)) for r in as_read]
+    assert _shared_columns(back) == shared
+
+
+def test_a_column_holding_numbers_keeps_each_value_as_read():
+    """Equal is not the same: 1 == 1.0 == True and 0.0 == -0.0, so a column with a number in it
+    keeps its own objects (a shared one would change a value's type or sign)."""
+    from jxc_xl.sheets.book import share_values
+    rows = [["数量", "单号"], [1.0, "A"], [1, "A"], [True, "A"], [-0.0, "B"], [0.0, "B"]]
+    values = [list(row) for row in rows]
+    share_values(rows)
+    assert [[(type(v), repr(v)) for v in row] for row in rows] == [[(type(v), repr(v)) for v in row] for row in values]
+    assert rows[1][1] is rows[2][1] is rows[3][1] and all(a is b for a, b in zip(rows[1], values[1]))
