@@ -12,6 +12,8 @@ import weakref
 
 import pytest
 
+from python_calamine import CalamineWorkbook
+
 from jxc_xl.app import tools, usecases
 from jxc_xl.app.statuses import StatusWriter
 from jxc_xl.app.usecases import post_book, reverse_book
@@ -380,9 +382,60 @@ def test_the_rows_read_hold_each_repeated_text_and_date_once_and_again_after_the
 def test_a_column_holding_numbers_keeps_each_value_as_read():
     """Equal is not the same: 1 == 1.0 == True and 0.0 == -0.0, so a column with a number in it
     keeps its own objects (a shared one would change a value's type or sign)."""
-    from jxc_xl.sheets.book import share_values
+    from jxc_xl.sheets.book import shared_rows
     rows = [["数量", "单号"], [1.0, "A"], [1, "A"], [True, "A"], [-0.0, "B"], [0.0, "B"]]
     values = [list(row) for row in rows]
-    share_values(rows)
+    rows = shared_rows(rows)
     assert [[(type(v), repr(v)) for v in row] for row in rows] == [[(type(v), repr(v)) for v in row] for row in values]
     assert rows[1][1] is rows[2][1] is rows[3][1] and all(a is b for a, b in zip(rows[1], values[1]))
+
+
+
+def _read_peak(monkeypatch, path, rows_of) -> tuple[list[list], int, int]:
+    """A sheet's rows read afresh with calamine's rows taken by ``rows_of``: the rows, the memory
+    they hold and the peak of making them from calamine's (tracemalloc, from calamine's first row
+    to the rows made, so what the file's reading holds beside them is left out)."""
+    import tracemalloc
+
+    from jxc_xl.io import xlsx
+    made = []
+    shared = xlsx.shared_rows
+
+    def starting(parsed):
+        made.append(tracemalloc.get_traced_memory()[0])
+        tracemalloc.reset_peak()
+        return rows_of(parsed)
+
+    def shared_then(rows):
+        rows = shared(rows)
+        made.append(tracemalloc.get_traced_memory())
+        return rows
+    monkeypatch.setattr(xlsx, "_calamine_rows", starting)
+    monkeypatch.setattr(xlsx, "shared_rows", shared_then)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        rows = PatchBook(path).values("采购")
+    finally:
+        tracemalloc.stop()
+    before, (after, peak) = made
+    return rows, after - before, peak - before
+
+
+def test_calamines_rows_are_shared_block_by_block_so_they_never_stand_unshared_whole(file_book, monkeypatch):
+    """Issue 24 (memory, the 1,000,000-line post): the rows are taken from calamine's iterator a
+    block at a time and each block shared before the next is made, not from its whole list shared
+    after (which stood whole, an object per cell, beside calamine's own copy: the read's peak, and
+    half-used memory left behind). Equal to calamine's whole list, value for value and type for type."""
+    from jxc_xl.io import xlsx
+    from jxc_xl.sheets import book as books
+    type_rows(file_book, "采购", [purchase(f"CG{n // 5:05d}", d(2026, 11, 2 + n % 20), f"A00{n % 3 + 1}", 10, 6)
+                                 for n in range(2_000)])
+    monkeypatch.setattr(books, "_SHARE_BLOCK", 128)
+    rows, held, peak = _read_peak(monkeypatch, file_book, xlsx._calamine_rows)
+    whole = CalamineWorkbook.from_path(str(file_book)).get_sheet_by_name("采购").to_python(skip_empty_area=False)
+    assert rows == whole and [list(map(type, r)) for r in rows] == [list(map(type, r)) for r in whole]
+    _, held_whole, peak_whole = _read_peak(monkeypatch, file_book,      # calamine's whole list, shared after
+                                           lambda parsed: parsed.to_python(skip_empty_area=False))
+    assert abs(held_whole - held) < held * 0.01
+    assert peak < held * 1.25 and peak_whole > held * 1.8, (held, peak, peak_whole)     # measured ×1.08, ×2.16
