@@ -481,3 +481,22 @@ def test_the_statuses_are_written_with_no_dict_of_every_row_but_the_one_written(
     [(made, one)] = found
     assert made < one * 1.8, (made, one)
     assert sum(str(s).startswith("已过账") for s in _statuses(file_book)["采购"]) == 600
+
+
+def test_the_ribbons_book_shares_repeated_texts_and_keeps_them_shared_when_parked(file_book):
+    """The sibling in the ribbon's Book (xlwings, on the test engine): Excel's values come as an
+    object per cell too; they are shared as a file's are, and stay so through parking."""
+    from jxc_xl.io.excel import XlwingsBook
+
+    from ..xlengine import open_book
+    type_rows(file_book, "采购", [purchase(f"CG{n // 4}", d(2026, 11, 2 + n % 3), "A001" if n % 2 else "B002",
+                                            10 + n % 2, 6) for n in range(40)])
+    book = XlwingsBook(open_book(file_book))
+    rows = book.values("采购")
+    as_read = [list(row) for row in rows]
+    texts = ["单号", "业务类型", "供应商", "仓库", "商品编码"]
+    shared = _shared_columns(rows)
+    assert {name: shared[name][1] for name in texts} == {name: shared[name][0] for name in texts}
+    with book.parked():
+        assert book._values == {}
+    assert book.values("采购") == as_read and _shared_columns(book.values("采购")) == shared
