@@ -178,12 +178,13 @@ class FileBook:
                     rows, merged = read_sheet_xml(pkg, part) if part else ([], [])
                 self._parsed[sheet] = (shared_rows(rows), merged)
             else:
+                merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in parsed.merged_cell_ranges or []]
+                parsed = None
                 for (col, row), value in self._errors(sheet).items():
                     while len(rows) < row:
                         rows.append([])
                     rows[row - 1] += [None] * (col - len(rows[row - 1]))
                     rows[row - 1][col - 1] = value
-                merged = [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in parsed.merged_cell_ranges or []]
                 self._parsed[sheet] = (rows, merged)
         return self._parsed[sheet]
 
