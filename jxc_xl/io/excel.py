@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from ..sheets.book import (OWNER_NAME, column_letter, find_sheet, free_table_name, generated_repairs, mark_cells,
                              made_by_jxc, mark_ranges, parked, ref_sheet, renamed_table, sheet_ref, taken_sheet,
-                             row_runs, taken_table)
+                             row_runs, shared_rows, taken_table)
 from ..sheets.contract import SheetSpec
 from ..sheets.format import (BORDER_GREY, ERROR_FILL, FORM_FONT, FORMATS, GENERATED_FILL, GREY_TEXT, LOOK_STYLES,
                              MARK_RULE, WARN_FILL, Exact, format_for)
@@ -78,11 +78,12 @@ class XlwingsBook:
         return last.row, last.column
 
     def values(self, sheet: str) -> list[list]:
-        """From A1 to the last used cell in one read; errors (#N/A…) as their text."""
+        """From A1 to the last used cell in one read; errors (#N/A…) as their text; each repeated
+        text and date held once, as a file's are (see shared_rows: parking keeps that sharing)."""
         if sheet not in self._values:
             rows, cols = self._last(sheet)
             block = self.book.sheets[sheet].range((1, 1), (rows, cols)).options(ndim=2, err_to_str=True).value
-            self._values[sheet] = [list(r) for r in block]
+            self._values[sheet] = shared_rows(list(r) for r in block)
         return self._values[sheet]
 
     def read_ahead(self, sheets: list[str]) -> None:

@@ -8,9 +8,12 @@ import datetime as dt
 import gc
 import re
 import shutil
+import sys
 import weakref
 
 import pytest
+
+from python_calamine import CalamineWorkbook
 
 from jxc_xl.app import tools, usecases
 from jxc_xl.app.statuses import StatusWriter
@@ -319,3 +322,184 @@ def test_the_journal_rows_held_until_saving_share_each_text_that_repeats(file_bo
     first, second = rows
     assert [first[i] is second[i] for i in (3, 4, 5, 6, 8)] == [True] * 5
     assert first[3:9] == ["CG1", "WH1", "A001", "10.0000", None, "6.000000"] and type(first[6]) is Exact
+
+
+def _shared_columns(rows: list[list]) -> dict[str, tuple[int, int]]:
+    """For each column below the header: (its distinct values, the distinct objects holding them)."""
+    header = next(r for r, row in enumerate(rows) if "单号" in row)
+    found = {}
+    for col, name in enumerate(rows[header]):
+        values = [row[col] for row in rows[header + 1:] if len(row) > col and row[col] not in (None, "")]
+        if values:
+            found[name] = (len(set(values)), len({id(v) for v in values}))
+    return found
+
+
+def _each_block_shares(rows: list[list], names: list[str], block: int) -> bool:
+    """Whether, in each block of ``block`` rows (as the rows are parked), the columns ``names`` hold
+    each value they repeat as one object."""
+    header = next(r for r, row in enumerate(rows) if "单号" in row)
+    cols = [rows[header].index(name) for name in names]
+    for start in range(0, len(rows), block):
+        for col in cols:
+            values = [row[col] for row in rows[max(start, header + 1):start + block] if row[col] not in (None, "")]
+            if len(set(values)) != len({id(v) for v in values}):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("reader,block", [("calamine", 65_536), ("xml", 65_536), ("calamine", 8)])
+def test_the_rows_read_hold_each_repeated_text_and_date_once_and_again_after_they_are_parked(file_book, reader, block,
+                                                                                           monkeypatch):
+    """Issue 24 (memory): calamine (and unpickling the parked rows) makes an object per cell; the
+    rows as read hold each repeated 单号, 日期, 类型, 供应商, 仓库 and 商品编码 once (1,000,000 lines:
+    ≈ 290 MB less), equal to what was read, and so do they when they come back after the post,
+    block by block (a value repeated across blocks is one object per block there). A column with
+    numbers is left as read (1 == 1.0 == True: sharing could change a value's type); a column of
+    distinct text (备注) is left as read too. In blocks of 8 rows: a value is shared across blocks
+    as read, and the rows come back block by block."""
+    from jxc_xl.sheets import book as books
+    monkeypatch.setattr(books, "_SHARE_BLOCK", block)
+    type_rows(file_book, "采购", [{**purchase(f"CG{n // 4}", d(2026, 11, 2 + n % 3), "A001" if n % 2 else "B002",
+                                            10 + n % 2, 6), "备注": f"第 {n} 行"} for n in range(40)])
+    expected = PatchBook(file_book).values("采购")           # a plain read, for equality
+    book = PatchBook(file_book)
+    if reader == "xml":
+        book._reader = None                                  # a sheet calamine cannot read
+    rows = book.values("采购")
+    assert rows == expected if reader == "calamine" else len(rows) == len(expected)
+    as_read = [list(row) for row in rows]
+    shared = _shared_columns(rows)
+    texts = ["单号", "业务类型", "供应商", "仓库", "商品编码"] + (["日期"] if reader == "calamine" else [])
+    assert {name: shared[name][1] for name in texts} == {name: shared[name][0] for name in texts}
+    assert shared["单号"] == (10, 10) and shared["备注"] == (40, 40)
+    for _ in range(2):                                       # and once more
+        with book.parked():
+            assert book._parsed == {}
+        back = book.values("采购")
+        assert back == as_read and [list(map(type, r)) for r in back] == [list(map(type, r)) for r in as_read]
+        assert _each_block_shares(back, texts, block) and _shared_columns(back)["备注"] == (40, 40)
+        if block > len(back):
+            assert _shared_columns(back) == shared
+
+
+def test_a_column_holding_numbers_keeps_each_value_as_read():
+    """Equal is not the same: 1 == 1.0 == True and 0.0 == -0.0, so a column with a number in it
+    keeps its own objects (a shared one would change a value's type or sign)."""
+    from jxc_xl.sheets.book import shared_rows
+    rows = [["数量", "单号"], [1.0, "A"], [1, "A"], [True, "A"], [-0.0, "B"], [0.0, "B"]]
+    values = [list(row) for row in rows]
+    rows = shared_rows(rows)
+    assert [[(type(v), repr(v)) for v in row] for row in rows] == [[(type(v), repr(v)) for v in row] for row in values]
+    assert rows[1][1] is rows[2][1] is rows[3][1] and all(a is b for a, b in zip(rows[1], values[1]))
+
+
+
+def _read_peak(monkeypatch, path, rows_of) -> tuple[list[list], int, int]:
+    """A sheet's rows read afresh with calamine's rows taken by ``rows_of``: the rows, the memory
+    they hold and the peak of making them from calamine's (tracemalloc, from calamine's first row
+    to the rows made, so what the file's reading holds beside them is left out)."""
+    import tracemalloc
+
+    from jxc_xl.io import xlsx
+    made = []
+    shared = xlsx.shared_rows
+
+    def starting(parsed):
+        made.append(tracemalloc.get_traced_memory()[0])
+        tracemalloc.reset_peak()
+        return rows_of(parsed)
+
+    def shared_then(rows):
+        rows = shared(rows)
+        made.append(tracemalloc.get_traced_memory())
+        return rows
+    monkeypatch.setattr(xlsx, "_calamine_rows", starting)
+    monkeypatch.setattr(xlsx, "shared_rows", shared_then)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        rows = PatchBook(path).values("采购")
+    finally:
+        tracemalloc.stop()
+    before, (after, peak) = made
+    return rows, after - before, peak - before
+
+
+def test_calamines_rows_are_shared_block_by_block_so_they_never_stand_unshared_whole(file_book, monkeypatch):
+    """Issue 24 (memory, the 1,000,000-line post): the rows are taken from calamine's iterator a
+    block at a time and each block shared before the next is made, not from its whole list shared
+    after (which stood whole, an object per cell, beside calamine's own copy: the read's peak, and
+    half-used memory left behind). Equal to calamine's whole list, value for value and type for type."""
+    from jxc_xl.io import xlsx
+    from jxc_xl.sheets import book as books
+    type_rows(file_book, "采购", [purchase(f"CG{n // 5:05d}", d(2026, 11, 2 + n % 20), f"A00{n % 3 + 1}", 10, 6)
+                                 for n in range(2_000)])
+    monkeypatch.setattr(books, "_SHARE_BLOCK", 128)
+    rows, held, peak = _read_peak(monkeypatch, file_book, xlsx._calamine_rows)
+    whole = CalamineWorkbook.from_path(str(file_book)).get_sheet_by_name("采购").to_python(skip_empty_area=False)
+    assert rows == whole and [list(map(type, r)) for r in rows] == [list(map(type, r)) for r in whole]
+    _, held_whole, peak_whole = _read_peak(monkeypatch, file_book,      # calamine's whole list, shared after
+                                           lambda parsed: parsed.to_python(skip_empty_area=False))
+    assert abs(held_whole - held) < held * 0.01
+    assert peak < held * 1.25 and peak_whole > held * 1.8, (held, peak, peak_whole)     # measured ×1.08, ×2.16
+
+
+
+def _made_when_status_is_written(monkeypatch) -> list[tuple[int, int]]:
+    """What StatusWriter.write has made and holds when it writes the 采购 sheet's 状态 block
+    (tracemalloc, from write's start), beside the size of the dict of that sheet's statuses."""
+    import tracemalloc
+
+    from jxc_xl.app import statuses
+    found, write, sheets = [], statuses._write, {}
+    run = statuses.StatusWriter.write
+
+    def traced(self, book, report):
+        sheets.update(self.sheets)
+        tracemalloc.start()
+        try:
+            return run(self, book, report)
+        finally:
+            tracemalloc.stop()
+
+    def measured(book, table, column, first, block):
+        if column == "状态" and table.sheet == "采购":
+            found.append((tracemalloc.get_traced_memory()[0], sys.getsizeof(sheets["采购"].statuses)))
+        return write(book, table, column, first, block)
+    monkeypatch.setattr(statuses.StatusWriter, "write", traced)
+    monkeypatch.setattr(statuses, "_write", measured)
+    return found
+
+
+def test_the_statuses_are_written_with_no_dict_of_every_row_but_the_one_written(file_book, monkeypatch):
+    """Issue 24 (memory, the 1,000,000-line post, whose peak 写入状态 was): writing the 状态 makes the
+    block to write and nothing else of every row — no dict of every row's 状态 as read (each is
+    compared as it is written) nor of the rows the block leaves as they are (none in a first post).
+    Each such dict was ≈ 40 MB at 1,000,000 lines; what write made was ×3.3 the statuses' dict,
+    now ×1.3. The 状态 written are those of before."""
+    type_rows(file_book, "采购", [purchase(f"CG{n // 3}", d(2026, 11, 2), "A001", 10, 6) for n in range(600)])
+    found = _made_when_status_is_written(monkeypatch)
+    assert post_book(PatchBook(file_book), file_book, today=TODAY).posted == 200
+    [(made, one)] = found
+    assert made < one * 1.8, (made, one)
+    assert sum(str(s).startswith("已过账") for s in _statuses(file_book)["采购"]) == 600
+
+
+def test_the_ribbons_book_shares_repeated_texts_and_keeps_them_shared_when_parked(file_book):
+    """The sibling in the ribbon's Book (xlwings, on the test engine): Excel's values come as an
+    object per cell too; they are shared as a file's are, and stay so through parking."""
+    from jxc_xl.io.excel import XlwingsBook
+
+    from ..xlengine import open_book
+    type_rows(file_book, "采购", [purchase(f"CG{n // 4}", d(2026, 11, 2 + n % 3), "A001" if n % 2 else "B002",
+                                            10 + n % 2, 6) for n in range(40)])
+    book = XlwingsBook(open_book(file_book))
+    rows = book.values("采购")
+    as_read = [list(row) for row in rows]
+    texts = ["单号", "业务类型", "供应商", "仓库", "商品编码"]
+    shared = _shared_columns(rows)
+    assert {name: shared[name][1] for name in texts} == {name: shared[name][0] for name in texts}
+    with book.parked():
+        assert book._values == {}
+    assert book.values("采购") == as_read and _shared_columns(book.values("采购")) == shared
