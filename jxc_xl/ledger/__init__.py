@@ -352,16 +352,19 @@ class Ledger:
         with self._transaction():
             documents.remember_digests(self.conn, digests)
 
-    def rows_seen(self, workbook: str) -> dict[str, tuple[tuple[int, str], ...]]:
-        """journal → the stretches of ``workbook``'s sheet rows a post of it remembered (rows, digest
-        each: see sheets.parse.seen_rows), while the books stand as that post left them: a batch
-        since (a post from elsewhere, a reversal) could change a 状态 those rows show, and then
-        none is given."""
-        return meta.rows_seen(self, workbook)
+    def rows_seen(self, workbook: str, english: bool) -> tuple[int, dict[str, tuple[tuple[int, str], ...]]]:
+        """The last batch now, and journal → the stretches of ``workbook``'s sheet rows a post of it
+        remembered (rows, digest each: see sheets.parse.seen_rows), while the books stand as that
+        post left them and its 状态 were in this language: a batch since (a post from elsewhere, a
+        reversal) could change a 状态 those rows show, and then none is given."""
+        return meta.rows_seen(self, workbook, english)
 
-    def remember_rows_seen(self, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]]) -> None:
+    def remember_rows_seen(self, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]], english: bool,
+                           since: int, own: int | None) -> None:
+        """What to pass over next time, unless a batch not this post's own (``own``) was made since
+        the rows were read (``since``)."""
         with self._transaction():
-            meta.remember_rows_seen(self, workbook, seen)
+            meta.remember_rows_seen(self, workbook, seen, english, since, own)
 
     def count_differences(self) -> dict[tuple[str, str, int], Decimal]:
         return documents.count_differences(self.conn)

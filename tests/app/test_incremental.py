@@ -146,7 +146,7 @@ def test_whatever_changed_is_read_again_exactly_as_without_what_was_remembered(t
         type_rows(book, "采购", NEW)
         with monkeypatch.context() as m:
             if not remembered:
-                m.setattr(Ledger, "rows_seen", lambda self, workbook: {})
+                m.setattr(Ledger, "rows_seen", lambda self, workbook, english: (0, {}))
             report = post(book)
         outcomes.append((report.posted, report.already, report.exit_code, report.sheet_problems,
                          [(s, r, re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "T", m)) for s, r, m in report.error_rows],
@@ -160,7 +160,7 @@ def test_a_remembered_stretch_that_no_longer_matches_is_read_and_those_before_it
     post(file_book)                                          # rows 2–6 seen, row 7 posted
     post(file_book)                                          # and row 7 seen: two stretches
     with Ledger.open(ledger_at(file_book)) as ledger:
-        assert [n for n, _ in ledger.rows_seen(file_book.name)["purchases"]] == [5, 1]
+        assert [n for n, _ in ledger.rows_seen(file_book.name, False)[1]["purchases"]] == [5, 1]
     type_rows(file_book, "采购", [{"单价": 7}], start=7)
     read.clear()
     report = post(file_book)
@@ -174,7 +174,7 @@ def test_stretches_remembered_are_made_one_past_a_few(file_book, read, monkeypat
         type_rows(file_book, "采购", [purchase(f"CG{n}", d(2026, 11, 4), "A001", 1, 6)])
         assert post(file_book).exit_code == 0
     with Ledger.open(ledger_at(file_book)) as ledger:
-        assert [n for n, _ in ledger.rows_seen(file_book.name)["purchases"]] == [7, 1]
+        assert [n for n, _ in ledger.rows_seen(file_book.name, False)[1]["purchases"]] == [7, 1]
     [row] = type_rows(file_book, "采购", [purchase("CG8", d(2026, 11, 4), "A001", 1, 6)])
     read.clear()
     assert post(file_book).posted == 1 and read["采购"] == [row]
@@ -204,3 +204,59 @@ def test_a_book_typed_from_scratch_is_passed_over_once_its_status_column_is_made
     assert post(book).posted == 2
     read.clear()
     assert post(book).already == 2 and read["采购"] == []
+
+
+def _twins(tmp_path, book):
+    """The posted book and a copy of it with its own copy of the ledger."""
+    other = tmp_path / "twin" / book.name
+    other.parent.mkdir()
+    shutil.copy(book, other)
+    shutil.copy(ledger_at(book), ledger_at(other))
+    return book, other
+
+
+@pytest.mark.parametrize("when", ["reading", "remembering"])
+def test_a_batch_by_another_during_a_post_leaves_nothing_remembered(tmp_path, file_book, monkeypatch, when):
+    """Another clerk reverses CG2 while a post runs (as it reads its rows, or as it is about to
+    remember them): what the post remembers would name a batch after the reversal, so the next
+    post would pass over rows still saying CG2 is posted. Nothing is remembered; two posts
+    later the rows read as in a copy that never remembered anything."""
+    _posted_once(file_book)
+    outcomes = []
+    for book, remembered in zip(_twins(tmp_path, file_book), (True, False)):
+        type_rows(book, "采购", NEW)
+        method = "rows_seen" if when == "reading" else "remember_rows_seen"
+        original = getattr(Ledger, method)
+
+        def racing(self, *args, book=book, original=original):
+            answer = original(self, *args) if when == "reading" else None
+            with Ledger.open(ledger_at(book)) as elsewhere:
+                assert elsewhere.reverse("CG2", "purchases", user="x", workbook="其他.xlsx").ok
+            return answer if when == "reading" else original(self, *args)
+        with monkeypatch.context() as m:
+            m.setattr(Ledger, method, racing)
+            post(book)
+        with monkeypatch.context() as m:
+            if not remembered:
+                m.setattr(Ledger, "rows_seen", lambda self, workbook, english: (0, {}))
+            post(book)
+            post(book)
+        outcomes.append(_statuses(book))
+    assert outcomes[0] == outcomes[1]
+    assert "已红字冲销" in outcomes[0]["采购"][1]
+
+
+def test_rows_remembered_in_one_language_are_read_again_in_the_other(tmp_path, file_book, monkeypatch):
+    """设置's 语言 changes no batch: rows remembered with Chinese 状态 are read again once the
+    book says English, and get the English 状态 a book that remembered nothing gets."""
+    _posted_once(file_book)
+    outcomes = []
+    for book, remembered in zip(_twins(tmp_path, file_book), (True, False)):
+        type_rows(book, "设置", [{"项目": "语言", "值": "English"}], start=7)
+        with monkeypatch.context() as m:
+            if not remembered:
+                m.setattr(Ledger, "rows_seen", lambda self, workbook, english: (0, {}))
+            post(book)
+        outcomes.append(_statuses(book))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0]["采购"][0].startswith("Posted")

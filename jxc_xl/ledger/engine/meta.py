@@ -50,24 +50,33 @@ def put_to(conn, key: str, value: str | None) -> None:
     conn.execute(upsert("meta", ("key", "value"), "key"), (key, value))
 
 
-_SEEN = "rows_seen:"          # + workbook: {"batch": the last batch then, "sheets": {journal: [[rows, digest], …]}}
+_SEEN = "rows_seen:"   # + workbook: {"batch": the last batch then, "english": its 状态's language, "sheets": {journal: [[rows, digest], …]}}
 
 
-def rows_seen(ledger: Ledger, workbook: str) -> dict[str, tuple[tuple[int, str], ...]]:
-    """What a post of ``workbook`` remembered of its rows, if no batch was made since (else {})."""
-    raw = get(ledger, _SEEN + workbook)
+def rows_seen(ledger: Ledger, workbook: str, english: bool) -> tuple[int, dict[str, tuple[tuple[int, str], ...]]]:
+    """The last batch now, and what a post of ``workbook`` remembered of its rows if no batch was
+    made since and its 状态 were written in the same language (else {}: 语言 changes no batch)."""
+    batch, raw = _last_batch(ledger.conn), get(ledger, _SEEN + workbook)
     try:
         record = json.loads(raw) if raw else {}
-        if not record or record.get("batch") != _last_batch(ledger.conn):
-            return {}
-        return {journal: tuple((int(n), str(d)) for n, d in segments) for journal, segments in record["sheets"].items()}
+        if not record or record.get("batch") != batch or record.get("english") is not english:
+            return batch, {}
+        return batch, {journal: tuple((int(n), str(d)) for n, d in segments)
+                       for journal, segments in record["sheets"].items()}
     except (ValueError, TypeError, KeyError, AttributeError):      # not as written here: the rows are read
-        return {}
+        return batch, {}
 
 
-def remember_rows_seen(ledger: Ledger, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]]) -> None:
-    """Inside the caller's transaction, after the post's own batch."""
-    put(ledger, _SEEN + workbook, json.dumps({"batch": _last_batch(ledger.conn),
+def remember_rows_seen(ledger: Ledger, workbook: str, seen: dict[str, tuple[tuple[int, str], ...]], english: bool,
+                       since: int, own: int | None) -> None:
+    """Inside the caller's transaction, after the post's own batch (``own``, None when it made
+    none). Only when the batches made since the rows were read (``since``: :func:`rows_seen`'s) are
+    this post's own: another's in between (a clerk's post, a reversal) may have moved a 状态 these
+    rows show, and then nothing is remembered (the record left names an older batch: not taken)."""
+    made = [row[0] for row in ledger.conn.execute("SELECT id FROM batches WHERE id > ? ORDER BY id", (since,))]
+    if made != ([] if own is None else [own]):
+        return
+    put(ledger, _SEEN + workbook, json.dumps({"batch": _last_batch(ledger.conn), "english": english,
                                               "sheets": {j: [list(s) for s in segments] for j, segments in seen.items()}}))
 
 

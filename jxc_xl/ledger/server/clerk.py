@@ -108,8 +108,8 @@ for _name in ROUTED:
     setattr(Clerk, _name, _request(_name))
 Clerk.remember_digests = _remember_digests
 # a clerk's workbook rows are read whole each post: what a post remembers of them is the owner's meta
-Clerk.rows_seen = lambda self, workbook: {}
-Clerk.remember_rows_seen = lambda self, workbook, seen: None
+Clerk.rows_seen = lambda self, workbook, english: (0, {})
+Clerk.remember_rows_seen = lambda self, *remembered: None
 Clerk.set_cost_method = _setting("set_cost_method", lambda self, method: CostMethod(method) == self.settings.method)
 Clerk.set_allow_negative = _setting("set_allow_negative", lambda self, allow: allow == self.settings.allow_negative)
 Clerk.set_approval_required = _setting("set_approval_required", lambda self, on: on == self.approval_required())
