@@ -93,33 +93,28 @@ class PatchBook(FileBook):
     def holds_as_written(self, spec: SheetSpec, rows: list[list]) -> bool:
         """Whether the generated sheet holds exactly what this writer writes for ``rows``, each
         cell reading back as its value (see sheetdata.holds_as_written): a quick yes that spares
-        reading the sheet. A workbook that counts its dates from 1904 reads them back otherwise."""
-        sheet = find_sheet(self, spec)
-        try:
-            with Package(self.path) as pkg:
-                part = dict(pkg.sheets()).get(sheet) if sheet else None
-                if part is None or not pkg.has(part) or _from_1904(pkg):
-                    return False
-                styles = Styles(pkg, styles_part(pkg))
-                with pkg.zip.open(part) as stream:
-                    return holds_as_written(stream, spec, rows, styles)
-        except (WorkbookError, KeyError, *ZIP_ERRORS):       # a damaged part is the comparison's to say
-            return False
+        reading the sheet."""
+        return self._as_written(spec, lambda stream, styles: holds_as_written(stream, spec, rows, styles), False)
 
     def written_from(self, spec: SheetSpec) -> str | None:
         """What the generated sheet's rows were made from, where its XML is still as written then
-        (see sheetdata.written_from). A workbook that counts its dates from 1904 reads them back otherwise."""
+        (see sheetdata.written_from)."""
+        return self._as_written(spec, lambda stream, styles: written_from(stream, spec, styles), None)
+
+    def _as_written(self, spec: SheetSpec, read, otherwise):
+        """``read`` of the generated sheet's XML as a stream, with the book's styles; ``otherwise``
+        where there is none, or the workbook counts its dates from 1904 (they read back otherwise)."""
         sheet = find_sheet(self, spec)
         try:
             with Package(self.path) as pkg:
                 part = dict(pkg.sheets()).get(sheet) if sheet else None
                 if part is None or not pkg.has(part) or _from_1904(pkg):
-                    return None
+                    return otherwise
                 styles = Styles(pkg, styles_part(pkg))
                 with pkg.zip.open(part) as stream:
-                    return written_from(stream, spec, styles)
+                    return read(stream, styles)
         except (WorkbookError, KeyError, *ZIP_ERRORS):       # a damaged part is the comparison's to say
-            return None
+            return otherwise
 
     def replace_sheet(self, spec: SheetSpec, note: str, rows: list[list], kept: int = 0,
                       mark: str | None = None, company: str = "",
