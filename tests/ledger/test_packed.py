@@ -41,7 +41,13 @@ line = st.fixed_dictionaries({"item": mostly(["A", "B", "a", "苹果"], [" A ", 
                               "qty": figure, "price": figure, "note": st.sampled_from(["", "赠品", '"q"\\']),
                               # 金额 as Excel calculates it (数量 × 单价), or off by a cent, two, or odd
                               "amount": mostly([None, None, 0], [Decimal("0.01"), Decimal("-0.01"), Decimal("0.02"),
-                                                                 Decimal("0.001"), "-0", "3"])})
+                                                                 Decimal("0.001"), "-0", "3"]),
+                              # 增值税: a 税率 typed, now and then one no sheet gives; priced by 单价 or 含税单价
+                              "tax_rate": st.integers(0, 15).flatmap(lambda k: st.sampled_from(
+                                  [Decimal("0.1234567"), Decimal("0.999999"), Decimal(1), Decimal("-0")] if k == 0 else
+                                  [None, None, None, None, Decimal("0.13"), Decimal("0.06"), Decimal(0)])),
+                              "priced": st.integers(0, 15).flatmap(lambda k: st.sampled_from(
+                                  ["both", "none"] if k == 0 else ["price", "price", "price", "with_tax"]))})
 
 
 def _amount(line: dict) -> Decimal | None:
@@ -86,8 +92,10 @@ def books(draw) -> Masters:
 
 
 def _packed(drawn: dict, n: int) -> Packed | None:
-    lines = [{"item": line["item"].strip() or line["item"], "qty": line["qty"], "price": line["price"],
-              "amount": _amount(line), "note": line["note"], "order_no": "", "tax_rate": None, "price_with_tax": None,
+    lines = [{"item": line["item"].strip() or line["item"], "qty": line["qty"],
+              "price": line["price"] if line.get("priced", "price") in ("price", "both") else None,
+              "amount": _amount(line), "note": line["note"], "order_no": "", "tax_rate": line.get("tax_rate"),
+              "price_with_tax": line["price"] if line.get("priced") in ("with_tax", "both") else None,
               "tax": None, "total_with_tax": None, "row": 10 * n + i + 2} for i, line in enumerate(drawn["lines"])]
     header = {**{k: v for k, v in drawn.items() if k != "lines"}, "type": DocType(drawn["type"])}
     return pack({**header, "source_doc_no": ""}, lines, "book.xlsx", "采购")
@@ -98,7 +106,7 @@ def _outcomes(result) -> list:
              o.source, o.figures) for o in result.outcomes]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document(), books(), st.sampled_from([None, DAY, dt.date(2025, 12, 31)]))
 def test_a_packed_documents_verdict_and_fingerprint_are_its_models(drawn, masters, closed):
     """plain_packed passes only what validate() passes untouched but for codes, and gives the same
@@ -111,19 +119,22 @@ def test_a_packed_documents_verdict_and_fingerprint_are_its_models(drawn, master
     resolved, problems = validate(model, masters, closed)
     plain = plain_packed(doc, masters, closed)
     if plain is not None:
-        VERDICTS.append(True)
+        taxed = any(line.figures is not None for line in resolved.lines)
+        VERDICTS.append("taxed" if taxed else True)
         assert problems == [] and plain.document() == resolved
         assert plain.fingerprint() == resolved.fingerprint()
-        assert all(line.figures is None for line in resolved.lines)
+        # the figures as validate works them out: in integers too (what posting writes from)
+        assert [line.figures and line.figures.units for line in plain.lines] == \
+            [line.figures and line.figures.units for line in resolved.lines]
     else:
         VERDICTS.append(False)
 
 
-VERDICTS: list[bool] = []
+VERDICTS: list[bool | str] = []
 
 
 def test_the_random_documents_above_were_plain_and_not():
-    assert VERDICTS.count(True) > 15 and VERDICTS.count(False) > 15
+    assert VERDICTS.count(True) > 15 and VERDICTS.count(False) > 15 and VERDICTS.count("taxed") > 15
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -169,6 +180,38 @@ def test_a_plain_purchase_and_sale_are_written_from_their_integers(tmp_path, mon
         refused = ledger.post(docs[1:], masters=masters)          # 甲 is a supplier: told as ever
         assert [p.code for p in refused.outcomes[0].problems] == ["party_not_customer"]
         assert refused.outcomes[0].problems[0].source.row == 12
+
+
+def test_a_taxed_purchase_and_sale_are_written_from_their_integers(tmp_path, monkeypatch):
+    """The bench's taxed documents — a 税率 on each line, priced by 单价 or by 含税单价 — checked by
+    plain_packed, hashed and written with no model made: the rows and the outcome's 增值税 figures
+    (what 状态/write-back fills the cells with) are the model's."""
+    masters = Masters({"A": Item(sku="A", name="苹果")}, {"S1": Party(code="S1", name="甲", kind="supplier"),
+                                                        "C1": Party(code="C1", name="乙", kind="customer")},
+                      {"W1": Warehouse(code="W1", name="总仓")})
+    by_price = {"item": "苹果", "qty": Decimal(3), "price": Decimal("2.50"), "note": "", "tax_rate": Decimal("0.13")}
+    by_total = {**by_price, "price": Decimal("11.30"), "priced": "with_tax"}
+    drawn = [{"type": kind, "doc_no": no, "date": DAY, "party": party, "warehouse": "总仓", "invoice_type": "",
+              "lines": lines} for kind, no, party, lines in [("purchase_receipt", "CG1", "S1", [by_price, by_total]),
+                                                             ("sales_shipment", "XS1", "乙", [by_total])]]
+    found = {}
+    for as_packed in (True, False):
+        docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
+        made, document, lines = [], Packed.document, Packed.lines.fget
+        if as_packed:
+            monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
+            monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
+        else:
+            docs = [doc.document() for doc in docs]
+        with Ledger.open(tmp_path / f"{as_packed}.jxc.db") as ledger:
+            result = ledger.post(docs, masters=masters)
+            assert result.posted == ["CG1", "XS1"] and not made
+            found[as_packed] = _outcomes(result), _rows(ledger)
+        monkeypatch.undo()
+    assert found[True] == found[False]
+    figures = [o[-1] for o in found[True][0]]
+    # 3 × 2.50 = 7.50, 税额 0.98, 价税合计 8.48; 3 × 11.30 = 33.90 incl. 13%: 税额 3.90, 金额 30.00, 单价 10
+    assert figures[0] == {1: (130000, 2500000, 2826667, 750, 98, 848), 2: (130000, 10000000, 11300000, 3000, 390, 3390)}
 
 
 def test_a_packed_document_travels_to_a_server_as_its_model():
