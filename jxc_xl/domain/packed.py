@@ -209,8 +209,8 @@ def pack(header: dict, lines: list[dict], workbook: str, sheet: str) -> Packed |
             return None
         qty, price, amount = line["qty"], line.get("price"), line.get("amount")
         rate, with_tax = line.get("tax_rate"), line.get("price_with_tax")
-        if rate is not None or with_tax is not None:         # taxed: one price, no figure typed (validate._taxed)
-            if amount is not None or (price is None) == (with_tax is None):
+        if rate is not None or with_tax is not None:         # taxed: one price (validate._taxed), a 金额
+            if (price is None) == (with_tax is None) or (amount is not None and price is None):     # only by 单价
                 return None
             if price is None and price_units(with_tax) is None:
                 return None
@@ -311,17 +311,21 @@ def plain_packed(doc: Packed, masters: Masters, closed_through: dt.date | None) 
 
 def _taxed(line: tuple, rate: Decimal) -> tuple | None:
     """The line with its 增值税 figures as validate._taxed works them out (tax.figures_in_units
-    of its 数量, its one price and the 税率 found), or None where _taxed leaves it to the full way:
-    a 金额 typed (pack let none through beside a 税率 or 含税单价 typed; an item's or party's rate
-    may find one), a rate no sheet gives, a figure beyond the 金额 limit."""
+    of its 数量, its one price and the 税率 found), or None where it leaves the line to the full way
+    and that may find otherwise: a rate no sheet gives, a figure beyond the 金额 limit, a 金额 typed
+    that is not the one worked out to the cent. A 金额 typed that is (Excel's 金额 formula, ROUND(数量
+    × 单价, 2), once calculated) goes the full way in validate, which keeps it and works out the
+    same figures from it (tax._from_price: the 税额 of the same 金额), as Decimals: these are they."""
     by_total = line[PRICE] is None
     rate_units = _RATE_UNITS(rate)
-    if line[AMOUNT] is not None or rate_units < 0:
+    if rate_units < 0:
         return None
     basis = line[WITH_TAX] if by_total else line[PRICE]
     found = figures_in_units(line[QTY_UNITS], price_units(basis) if by_total else line[PRICE_UNITS], rate_units,
                              by_total, basis, rate)
     _, _, _, amount, tax, total = found.units
     if not (-_MAX_CENTS < amount < _MAX_CENTS and -_MAX_CENTS < tax < _MAX_CENTS and -_MAX_CENTS < total < _MAX_CENTS):
+        return None
+    if line[AMOUNT] is not None and (by_total or line[CENTS] != amount):
         return None
     return (*line[:FIGURES], found)

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from jxc_xl import Ledger
 from jxc_xl.domain import packed as packing
 from jxc_xl.domain.model import DocType, Item, Party, Warehouse
+from jxc_xl.domain.money import to_cents, to_rate_units, to_unit_cost_units
 from jxc_xl.domain.packed import Packed, pack, plain_packed
+from jxc_xl.domain.tax import Figures
 from jxc_xl.domain.validate import Masters, validate
 from jxc_xl.ledger.engine import batch, posting
 from jxc_xl.ledger.server import wire
@@ -45,9 +47,9 @@ line = st.fixed_dictionaries({"item": mostly(["A", "B", "a", "苹果"], [" A ", 
                               # 增值税: a 税率 typed, now and then one no sheet gives; priced by 单价 or 含税单价
                               "tax_rate": st.integers(0, 15).flatmap(lambda k: st.sampled_from(
                                   [Decimal("0.1234567"), Decimal("0.999999"), Decimal(1), Decimal("-0")] if k == 0 else
-                                  [None, None, None, None, Decimal("0.13"), Decimal("0.06"), Decimal(0)])),
+                                  [None] * 6 + [Decimal("0.13"), Decimal("0.06"), Decimal(0)])),
                               "priced": st.integers(0, 15).flatmap(lambda k: st.sampled_from(
-                                  ["both", "none"] if k == 0 else ["price", "price", "price", "with_tax"]))})
+                                  ["both", "none"] if k == 0 else ["price"] * 5 + ["with_tax"]))})
 
 
 def _amount(line: dict) -> Decimal | None:
@@ -123,14 +125,21 @@ def test_a_packed_documents_verdict_and_fingerprint_are_its_models(drawn, master
         VERDICTS.append("taxed" if taxed else True)
         assert problems == [] and plain.document() == resolved
         assert plain.fingerprint() == resolved.fingerprint()
-        # the figures as validate works them out: in integers too (what posting writes from)
+        # the figures as validate works them out, in integers too (what posting writes from): its own
+        # where validate._taxed worked them out so, else those of its Decimals (a 金额 typed as worked out)
         assert [line.figures and line.figures.units for line in plain.lines] == \
-            [line.figures and line.figures.units for line in resolved.lines]
+            [line.figures and _units(line.figures) for line in resolved.lines]
     else:
         VERDICTS.append(False)
 
 
 VERDICTS: list[bool | str] = []
+
+
+def _units(found: Figures) -> tuple:
+    return found.units or (to_rate_units(found.rate), to_unit_cost_units(found.price),
+                           to_unit_cost_units(found.price_with_tax), to_cents(found.amount), to_cents(found.tax),
+                           to_cents(found.total_with_tax))
 
 
 def test_the_random_documents_above_were_plain_and_not():
@@ -212,6 +221,26 @@ def test_a_taxed_purchase_and_sale_are_written_from_their_integers(tmp_path, mon
     figures = [o[-1] for o in found[True][0]]
     # 3 × 2.50 = 7.50, 税额 0.98, 价税合计 8.48; 3 × 11.30 = 33.90 incl. 13%: 税额 3.90, 金额 30.00, 单价 10
     assert figures[0] == {1: (130000, 2500000, 2826667, 750, 98, 848), 2: (130000, 10000000, 11300000, 3000, 390, 3390)}
+
+
+def test_a_taxed_lines_amount_as_excel_calculates_it_stays_packed():
+    """The template's 金额 is ROUND(数量 × 单价, 2) once Excel has calculated it: on a taxed line that
+    金额 is the one worked out, and the line stays packed with validate's figures; a 金额 a cent off
+    (kept by validate as the invoice's) or beside a 含税单价 is the model's way."""
+    masters = Masters({"A": Item(sku="A", name="苹果", tax_rate=Decimal("0.13"))},
+                      {"S1": Party(code="S1", name="甲", kind="supplier")}, {"W1": Warehouse(code="W1", name="总仓")})
+    line = {"item": "A", "qty": Decimal(3), "price": Decimal("2.50"), "note": ""}
+
+    def checked(amount, priced="price"):
+        doc = _packed({"type": "purchase_receipt", "doc_no": "CG1", "date": DAY, "party": "S1", "warehouse": "W1",
+                       "invoice_type": "", "lines": [{**line, "amount": amount, "priced": priced}]}, 0)
+        return doc and (doc, plain_packed(doc, masters, None))
+    doc, plain = checked(Decimal(0))
+    resolved, problems = validate(doc.document(), masters, None)      # (its model: the 金额 typed, 7.50)
+    assert plain.document() == resolved and problems == [] and plain.fingerprint() == resolved.fingerprint()
+    assert plain.lines[0].figures.units == (130000, 2500000, 2826667, 750, 98, 848)
+    assert resolved.lines[0].figures.units is None          # (validate's full way: Decimals)
+    assert checked(Decimal("0.01"))[1] is None and checked(Decimal(0), "with_tax") is None
 
 
 def test_a_packed_document_travels_to_a_server_as_its_model():
