@@ -7,8 +7,9 @@ amount_cents, tax_rate, price_with_tax, figures)``
 from it; the figures in the ledger's units for everything else) — for a document the model
 path would take without a question of its own: no 原单号, no 订单号, no 税额 or 价税合计 typed, each
 数量, 单价 (and 金额, where Excel has calculated it) good as typed; or, 增值税, a line priced by its
-单价 or its 含税单价 alone (no 金额 typed) at its 税率 (typed, else the item's, party's or 设置's),
-whose figures :func:`plain_packed` works out as validate._taxed does (tax.figures_in_units). The ledger checks it (:func:`plain_packed`), hashes it
+单价 or its 含税单价 alone (a 金额 only as Excel calculates it beside a 单价) at its 税率 (typed,
+else the item's, party's or 设置's), whose figures :func:`plain_packed` works out as
+validate._taxed does (tax.figures_in_units). The ledger checks it (:func:`plain_packed`), hashes it
 (:meth:`Packed.fingerprint`, byte for byte the model's) and writes it (posting.Writer) with no
 model and no Decimal per line; at any doubt it makes the model (:meth:`Packed.document`) and goes
 the model's way, which owns every message. Anything else reading a document gets the model's
@@ -20,6 +21,15 @@ turn twice on the shared machine): 5.3–5.5 s → 4.1–4.2 s; checking and has
 Reading the 50,000-row 采购 column-wise (parse_documents) 1.3 → 1.0 s; `jxc post` of the bench
 book peaked at 234–240 MB instead of 285–287 MB (four runs each); its CPU 15.2 s against 16.0–16.2 s
 in the two quietest runs each (the others, the machine loaded, spread 15.3–20.8 s either way).
+
+Taxed lines packed (bench's taxed post: 税率 on every line, a quarter priced by 含税单价; CPU, the
+shared machine): Ledger.post of its 20,000 documents into a fresh SQLite ledger 7.3–8.0 s as models
+→ 5.1–5.8 s packed (two turns each). `bench/run.py --posts-only`, untaxed and taxed post's CPU in the
+same run: before 16.6/21.5 s (×1.30), 16.0/20.1 (×1.25), 16.2/20.7 (×1.28); after (with the post's
+size counted without making the packed lines, usecases._large) 17.7/20.8 (×1.17), 16.9/19.5 (×1.15),
+15.0/19.0 (×1.27), 16.4/19.7 (×1.20). What the taxed post still spends beyond the untaxed one is
+mostly outside the ledger: the 税率 and 含税单价 columns read, four more cells a line written back
+(statuses, io/sheetdata._in_place) and a larger sheet saved.
 """
 from __future__ import annotations
 
