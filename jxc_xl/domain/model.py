@@ -400,21 +400,29 @@ def _units_text(model: Line, units: tuple) -> str:
     text (measured on 40,000 taxed lines: its six Decimals written out were 1.8 s of a post's 56 s
     under cProfile). Each written by money.scaled_text, the line's few 税率 remembered: measured on
     bench's 20,000 taxed documents (CPU, best of three), their fingerprints 1.00 → 0.66 s."""
+    return figures_text(model.item, model.note, _json_figure(model.qty), _QTY_UNITS(model.qty),
+                        _json_figure(model.unit_cost), units)
+
+
+def figures_text(item: str, note: str, qty: str, qty_units: int, unit_cost: str, units: tuple) -> str:
+    """:func:`_units_text` of a line given as its item, 备注, 数量 (as its JSON text and in units),
+    单位成本 (its JSON text) and figures' units: the one writer of such a line's text, for the
+    model and for a packed line (domain.packed), which has no model."""
     rate, price, with_tax, amount, tax, total = units
-    typed = cost_of(_QTY_UNITS(model.qty), price) != amount        # (a 金额 of 数量 × 单价 hashes as none)
-    head = (f'{{"amount": {_quoted(amount, MONEY_PLACES) if typed else "null"}, "item": {_json_text(model.item)}, '
-            f'"note": {_json_text(model.note)}, "price": "{scaled_text(price, UNIT_COST_PLACES)}", ')
+    typed = cost_of(qty_units, price) != amount        # (a 金额 of 数量 × 单价 hashes as none)
+    head = (f'{{"amount": {_quoted(amount, MONEY_PLACES) if typed else "null"}, "item": {_json_text(item)}, '
+            f'"note": {_json_text(note)}, "price": "{scaled_text(price, UNIT_COST_PLACES)}", ')
     if not rate and not tax:                 # as lines hashed before 增值税: no tax fields
-        return head + f'"qty": {_json_figure(model.qty)}, "unit_cost": {_json_figure(model.unit_cost)}}}'
+        return head + f'"qty": {qty}, "unit_cost": {unit_cost}}}'
     rate_text = _RATE_TEXTS.get(rate)
     if rate_text is None:
         if len(_RATE_TEXTS) > 1_000:
             _RATE_TEXTS.clear()
         rate_text = _RATE_TEXTS[rate] = _quoted(rate, RATE_PLACES)
-    return head + (f'"price_with_tax": "{scaled_text(with_tax, UNIT_COST_PLACES)}", "qty": {_json_figure(model.qty)}, '
+    return head + (f'"price_with_tax": "{scaled_text(with_tax, UNIT_COST_PLACES)}", "qty": {qty}, '
                    f'"tax": "{scaled_text(tax, MONEY_PLACES)}", "tax_rate": {rate_text}, '
                    f'"total_with_tax": "{scaled_text(total, MONEY_PLACES)}", '
-                   f'"unit_cost": {_json_figure(model.unit_cost)}}}')
+                   f'"unit_cost": {unit_cost}}}')
 
 
 def _quoted(value: int, places: int) -> str:

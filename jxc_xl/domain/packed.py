@@ -2,11 +2,14 @@
 
 A :class:`Packed` document holds what :class:`~.model.Document` would of the same rows — its
 header fields, and each line as a tuple ``(item, qty, price, note, row, qty_units, price_units, amount,
-amount_cents)``
+amount_cents, tax_rate, price_with_tax, figures)``
 (the typed Decimals, shared by every line typing the same figure, kept for the model made back
 from it; the figures in the ledger's units for everything else) — for a document the model
-path would take without a question of its own: no 原单号, no 订单号, no 增值税 figure typed, each
-数量, 单价 (and 金额, where Excel has calculated it) good as typed. The ledger checks it (:func:`plain_packed`), hashes it
+path would take without a question of its own: no 原单号, no 订单号, no 税额 or 价税合计 typed, each
+数量, 单价 (and 金额, where Excel has calculated it) good as typed; or, 增值税, a line priced by its
+单价 or its 含税单价 alone (a 金额 only as Excel calculates it beside a 单价) at its 税率 (typed,
+else the item's, party's or 设置's), whose figures :func:`plain_packed` works out as
+validate._taxed does (tax.figures_in_units). The ledger checks it (:func:`plain_packed`), hashes it
 (:meth:`Packed.fingerprint`, byte for byte the model's) and writes it (posting.Writer) with no
 model and no Decimal per line; at any doubt it makes the model (:meth:`Packed.document`) and goes
 the model's way, which owns every message. Anything else reading a document gets the model's
@@ -18,6 +21,15 @@ turn twice on the shared machine): 5.3–5.5 s → 4.1–4.2 s; checking and has
 Reading the 50,000-row 采购 column-wise (parse_documents) 1.3 → 1.0 s; `jxc post` of the bench
 book peaked at 234–240 MB instead of 285–287 MB (four runs each); its CPU 15.2 s against 16.0–16.2 s
 in the two quietest runs each (the others, the machine loaded, spread 15.3–20.8 s either way).
+
+Taxed lines packed (bench's taxed post: 税率 on every line, a quarter priced by 含税单价; CPU, the
+shared machine): Ledger.post of its 20,000 documents into a fresh SQLite ledger 7.3–8.0 s as models
+→ 5.1–5.8 s packed (two turns each). `bench/run.py --posts-only`, untaxed and taxed post's CPU in the
+same run: before 16.6/21.5 s (×1.30), 16.0/20.1 (×1.25), 16.2/20.7 (×1.28); after (with the post's
+size counted without making the packed lines, usecases._large) 17.7/20.8 (×1.17), 16.9/19.5 (×1.15),
+15.0/19.0 (×1.27), 16.4/19.7 (×1.20). What the taxed post still spends beyond the untaxed one is
+mostly outside the ledger: the 税率 and 含税单价 columns read, four more cells a line written back
+(statuses, io/sheetdata._in_place) and a larger sheet saved.
 """
 from __future__ import annotations
 
@@ -29,11 +41,12 @@ from enum import Enum
 from typing import Callable
 
 from . import order
-from .model import DocType, Document, Line, Source, _header_text, _json_text
+from .model import DocType, Document, Line, Source, _header_text, _json_text, figures_text
 from .money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, cost_of as _cost, scaled_text, to_cents, to_qty_units,
                     to_unit_cost_units)
-from .validate import (CUSTOMER_TYPES, MAX_DATE, MAX_TERMS_DAYS, MIN_DATE, MONEY, _MAX_PRODUCT, Masters, _good_price,
-                       _good_qty, _judged)
+from .tax import figures_in_units, rate_of
+from .validate import (CUSTOMER_TYPES, MAX_DATE, MAX_TERMS_DAYS, MIN_DATE, MONEY, _MAX_CENTS, _MAX_PRODUCT, _RATE_UNITS,
+                       Masters, _good_price, _good_qty, _judged)
 
 # The types a Packed document may be: a purchase, a sale, their returns (their lines are traded:
 # posting.Writer._traded_lines writes them).
@@ -42,9 +55,11 @@ PACKED_TYPES = frozenset({DocType.purchase_receipt, DocType.purchase_return, Doc
 # The header fields it holds; every other Document field is at its default (class attributes below).
 _FIELDS = ("type", "doc_no", "date", "party", "warehouse", "invoice_type")
 # The line fields a row gives that a plain line leaves at their defaults (else: the model's way).
-_EMPTY_LINE = {"unit_cost": None, "order_no": "", "delivery_date": None, "covers": "",
-               "tax_rate": None, "price_with_tax": None, "tax": None, "total_with_tax": None}
-ITEM, QTY, PRICE, NOTE, ROW, QTY_UNITS, PRICE_UNITS, AMOUNT, CENTS = range(9)      # a line tuple's places
+_EMPTY_LINE = {"unit_cost": None, "order_no": "", "delivery_date": None, "covers": "", "tax": None,
+               "total_with_tax": None}
+# a line tuple's places: RATE and WITH_TAX its 税率 and 含税单价 as typed (or None), FIGURES its
+# 增值税 figures as plain_packed works them out (validate._taxed's), None until then or untaxed
+ITEM, QTY, PRICE, NOTE, ROW, QTY_UNITS, PRICE_UNITS, AMOUNT, CENTS, RATE, WITH_TAX, FIGURES = range(12)
 
 
 class Packed:
@@ -71,15 +86,19 @@ class Packed:
 
     def fingerprint(self) -> str:
         """:meth:`Document.fingerprint` of :meth:`document`, written from the integers: each line as
-        model._line_text writes a line with no 金额, no tax and no order (tests/ledger/test_packed.py
-        holds the two equal on random documents)."""
+        model._line_text writes a line with no tax and no order, or (model.figures_text) one whose
+        增值税 figures plain_packed worked out (tests/ledger/test_packed.py holds the two equal on
+        random documents). A 税率 or 含税单价 typed and not yet worked out: the model's text."""
         prices, qtys = _PRICE_TEXTS, _QTY_TEXTS
+        if any(line[FIGURES] is None and (line[RATE] or line[WITH_TAX] is not None) for line in self.units):
+            return self.document().fingerprint()
         lines = "[" + ", ".join([          # (a 金额 of 数量 × 单价 hashes as none: money.is_product in cents)
             f'{{"amount": {"null" if cents is None or cents == _cost(qty, price) else _quoted(cents)}, '
             f'"item": {_json_text(item)}, "note": {_json_text(note)}, '
             f'"price": "{prices.get(price) or _text(prices, price, UNIT_COST_PLACES)}", '
-            f'"qty": "{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}", "unit_cost": null}}'
-            for item, _, _, note, _, qty, price, _, cents in self.units]) + "]"
+            f'"qty": "{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}", "unit_cost": null}}' if figures is None else
+            figures_text(item, note, f'"{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}"', qty, "null", figures.units)
+            for item, _, _, note, _, qty, price, _, cents, _, _, figures in self.units]) + "]"
         written = _HEADERS[bool(self.invoice_type)]
         text = written[0].format(*[write(self, lines) for write in written[1]])
         return hashlib.sha256(text.encode()).hexdigest()
@@ -104,8 +123,9 @@ class Packed:
     def lines(self) -> tuple[Line, ...]:
         """The model's lines, made when asked (what a reader other than the ledger's post sees)."""
         return tuple(Line.trusted({"item": line[ITEM], "qty": line[QTY], "price": line[PRICE], **_EMPTY_LINE,
-                                   "amount": line[AMOUNT],
-                                   "note": line[NOTE], "source": self._source(line[ROW])}) for line in self.units)
+                                   "amount": line[AMOUNT], "tax_rate": line[RATE], "price_with_tax": line[WITH_TAX],
+                                   "figures": line[FIGURES], "note": line[NOTE], "source": self._source(line[ROW])})
+                     for line in self.units)
 
     def document(self) -> Document:
         """The model of the same document, as the column-wise intake would have made it."""
@@ -197,11 +217,21 @@ def pack(header: dict, lines: list[dict], workbook: str, sheet: str) -> Packed |
     for line in lines:
         if any(line.get(name, empty) != empty for name, empty in _EMPTY_LINE.items()):
             return None
-        qty, price, amount = line["qty"], line["price"], line.get("amount")
-        q, p, cents = qty_units(qty), price_units(price), None if amount is None else money_units(amount)
-        if q is None or p is None or (cents is None and amount is not None):
+        qty, price, amount = line["qty"], line.get("price"), line.get("amount")
+        rate, with_tax = line.get("tax_rate"), line.get("price_with_tax")
+        if rate is not None or with_tax is not None:         # taxed: one price (validate._taxed), a 金额
+            if (price is None) == (with_tax is None) or (amount is not None and price is None):     # only by 单价
+                return None
+            if price is None and price_units(with_tax) is None:
+                return None
+        elif price is None:
             return None
-        units.append((line["item"], qty, price, line.get("note", ""), line["row"], q, p, amount, cents))
+        q, p = qty_units(qty), None if price is None else price_units(price)
+        cents = None if amount is None else money_units(amount)
+        if q is None or (p is None and price is not None) or (cents is None and amount is not None):
+            return None
+        units.append((line["item"], qty, price, line.get("note", ""), line["row"], q, p, amount, cents, rate, with_tax,
+                      None))
     return Packed(doc_type, header["doc_no"], header["date"], header.get("party", ""), header.get("warehouse", ""),
                   header.get("invoice_type", ""), workbook, sheet, tuple(units))
 
@@ -240,19 +270,21 @@ price_units = _units_of(to_unit_cost_units, _good_price)
 
 def plain_packed(doc: Packed, masters: Masters, closed_through: dt.date | None) -> Packed | None:
     """``doc`` with its party, warehouse and items as their codes, when :func:`validate.validate`
-    of its model finds no problem and leaves every line as _plain leaves it (no 增值税); None
-    at any doubt — then the model goes the full way and is told what is wrong.
+    of its model finds no problem and leaves every line as _plain or _taxed leaves it (a taxed
+    line with its figures, :func:`_taxed`); None at any doubt — then the model goes the full way
+    and is told what is wrong.
 
     The checks validate() makes of such a document, in integers and lookups: its 单号 and date
     (within the dates taken, after the closed period), a party that is the type's (known, its
     账期天数 within bounds), a known warehouse, and each line an active item at no 税率 (its own,
-    else the party's as typed, else 设置's) whose 数量 × 单价 rounds below the 金额 limit (each
+    else the item's, else the party's as typed, else 设置's) whose 数量 × 单价 rounds below the 金额
+    limit, or at a 税率 or by its 含税单价 with figures below it (each
     figure good as typed: :func:`pack` asked validate's rule). tests/ledger/test_packed.py holds
     the verdict and the document to validate()'s on random books."""
     if not doc.doc_no or not MIN_DATE <= doc.date <= MAX_DATE or (closed_through and doc.date <= closed_through):
         return None
     typed = masters.parties.get(doc.party)        # validate's fallback rate (tax.rate_of): the party's as typed
-    fallback = typed.tax_rate if typed is not None and typed.tax_rate is not None else masters.default_rate
+    fallback = rate_of(typed and typed.tax_rate, masters.default_rate)
     party = masters.code("party", doc.party) if doc.party.strip() else None
     found = party and masters.parties[party]
     if not found or found.terms_days > MAX_TERMS_DAYS or not (
@@ -266,13 +298,44 @@ def plain_packed(doc: Packed, masters: Masters, closed_through: dt.date | None) 
         sku = masters.active_item(line[ITEM])
         if sku is None:
             return None
-        rate = items[sku].tax_rate
-        if (fallback if rate is None else rate) or line[QTY_UNITS] * line[PRICE_UNITS] >= _MAX_PRODUCT:
+        rate = line[RATE]              # tax.rate_of as validate._taxed writes it out
+        if rate is None:
+            rate = items[sku].tax_rate
+            if rate is None:
+                rate = fallback
+        with_tax = line[WITH_TAX]
+        if rate or with_tax is not None:
+            line = _taxed(line, rate)
+            if line is None:
+                return None
+            changed = True
+        elif line[QTY_UNITS] * line[PRICE_UNITS] >= _MAX_PRODUCT:
             return None
-        cents = line[CENTS]            # a 金额 typed: within a cent of 数量 × 单价 (validate._priced)
-        if cents is not None and abs(cents - _cost(line[QTY_UNITS], line[PRICE_UNITS])) > 1:
-            return None
+        elif (cents := line[CENTS]) is not None and abs(cents - _cost(line[QTY_UNITS], line[PRICE_UNITS])) > 1:
+            return None                # a 金额 typed: within a cent of 数量 × 单价 (validate._priced)
         if sku != line[ITEM]:
             line, changed = (sku, *line[1:]), True
         units.append(line)
     return doc.resolved(party, warehouse, tuple(units) if changed else doc.units)
+
+
+def _taxed(line: tuple, rate: Decimal) -> tuple | None:
+    """The line with its 增值税 figures as validate._taxed works them out (tax.figures_in_units
+    of its 数量, its one price and the 税率 found), or None where it leaves the line to the full way
+    and that may find otherwise: a rate no sheet gives, a figure beyond the 金额 limit, a 金额 typed
+    that is not the one worked out to the cent. A 金额 typed that is (Excel's 金额 formula, ROUND(数量
+    × 单价, 2), once calculated) goes the full way in validate, which keeps it and works out the
+    same figures from it (tax._from_price: the 税额 of the same 金额), as Decimals: these are they."""
+    by_total = line[PRICE] is None
+    rate_units = _RATE_UNITS(rate)
+    if rate_units < 0:
+        return None
+    basis = line[WITH_TAX] if by_total else line[PRICE]
+    found = figures_in_units(line[QTY_UNITS], price_units(basis) if by_total else line[PRICE_UNITS], rate_units,
+                             by_total, basis, rate)
+    _, _, _, amount, tax, total = found.units
+    if not (-_MAX_CENTS < amount < _MAX_CENTS and -_MAX_CENTS < tax < _MAX_CENTS and -_MAX_CENTS < total < _MAX_CENTS):
+        return None
+    if line[AMOUNT] is not None and (by_total or line[CENTS] != amount):
+        return None
+    return (*line[:FIGURES], found)

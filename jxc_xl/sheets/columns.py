@@ -10,8 +10,9 @@ the row path that builds the messages, so a failing row reads exactly as it alwa
 Each distinct cell value is converted once per column (a price or a 业务类型 repeats on
 thousands of rows): measured on the bench's 100,000-line sheets, reading the rows this way took
 parse_documents from 12.5 s to 4.5 s under the profiler (3.5 s of it building the documents).
-A plain purchase or sale (no 原单号, 订单号, 金额 or 增值税 typed) is built packed — its lines as
-integer tuples, domain.packed — which the ledger checks, hashes and writes with no model per line.
+A plain purchase or sale (no 原单号, 订单号, 税额 or 价税合计 typed; a 金额 only on an untaxed line) is
+built packed — its lines as integer tuples, domain.packed — which the ledger checks, hashes and
+writes with no model per line (a taxed one's figures worked out in integers as validate's).
 """
 from __future__ import annotations
 

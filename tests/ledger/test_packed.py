@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from jxc_xl import Ledger
 from jxc_xl.domain import packed as packing
 from jxc_xl.domain.model import DocType, Item, Party, Warehouse
+from jxc_xl.domain.money import to_cents, to_rate_units, to_unit_cost_units
 from jxc_xl.domain.packed import Packed, pack, plain_packed
+from jxc_xl.domain.tax import Figures
 from jxc_xl.domain.validate import Masters, validate
 from jxc_xl.ledger.engine import batch, posting
 from jxc_xl.ledger.server import wire
@@ -41,7 +43,13 @@ line = st.fixed_dictionaries({"item": mostly(["A", "B", "a", "苹果"], [" A ", 
                               "qty": figure, "price": figure, "note": st.sampled_from(["", "赠品", '"q"\\']),
                               # 金额 as Excel calculates it (数量 × 单价), or off by a cent, two, or odd
                               "amount": mostly([None, None, 0], [Decimal("0.01"), Decimal("-0.01"), Decimal("0.02"),
-                                                                 Decimal("0.001"), "-0", "3"])})
+                                                                 Decimal("0.001"), "-0", "3"]),
+                              # 增值税: a 税率 typed, now and then one no sheet gives; priced by 单价 or 含税单价
+                              "tax_rate": st.integers(0, 15).flatmap(lambda k: st.sampled_from(
+                                  [Decimal("0.1234567"), Decimal("0.999999"), Decimal(1), Decimal("-0")] if k == 0 else
+                                  [None] * 6 + [Decimal("0.13"), Decimal("0.06"), Decimal(0)])),
+                              "priced": st.integers(0, 15).flatmap(lambda k: st.sampled_from(
+                                  ["both", "none"] if k == 0 else ["price"] * 5 + ["with_tax"]))})
 
 
 def _amount(line: dict) -> Decimal | None:
@@ -86,8 +94,10 @@ def books(draw) -> Masters:
 
 
 def _packed(drawn: dict, n: int) -> Packed | None:
-    lines = [{"item": line["item"].strip() or line["item"], "qty": line["qty"], "price": line["price"],
-              "amount": _amount(line), "note": line["note"], "order_no": "", "tax_rate": None, "price_with_tax": None,
+    lines = [{"item": line["item"].strip() or line["item"], "qty": line["qty"],
+              "price": line["price"] if line.get("priced", "price") in ("price", "both") else None,
+              "amount": _amount(line), "note": line["note"], "order_no": "", "tax_rate": line.get("tax_rate"),
+              "price_with_tax": line["price"] if line.get("priced") in ("with_tax", "both") else None,
               "tax": None, "total_with_tax": None, "row": 10 * n + i + 2} for i, line in enumerate(drawn["lines"])]
     header = {**{k: v for k, v in drawn.items() if k != "lines"}, "type": DocType(drawn["type"])}
     return pack({**header, "source_doc_no": ""}, lines, "book.xlsx", "采购")
@@ -98,7 +108,7 @@ def _outcomes(result) -> list:
              o.source, o.figures) for o in result.outcomes]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document(), books(), st.sampled_from([None, DAY, dt.date(2025, 12, 31)]))
 def test_a_packed_documents_verdict_and_fingerprint_are_its_models(drawn, masters, closed):
     """plain_packed passes only what validate() passes untouched but for codes, and gives the same
@@ -111,19 +121,29 @@ def test_a_packed_documents_verdict_and_fingerprint_are_its_models(drawn, master
     resolved, problems = validate(model, masters, closed)
     plain = plain_packed(doc, masters, closed)
     if plain is not None:
-        VERDICTS.append(True)
+        taxed = any(line.figures is not None for line in resolved.lines)
+        VERDICTS.append("taxed" if taxed else True)
         assert problems == [] and plain.document() == resolved
         assert plain.fingerprint() == resolved.fingerprint()
-        assert all(line.figures is None for line in resolved.lines)
+        # the figures as validate works them out, in integers too (what posting writes from): its own
+        # where validate._taxed worked them out so, else those of its Decimals (a 金额 typed as worked out)
+        assert [line.figures and line.figures.units for line in plain.lines] == \
+            [line.figures and _units(line.figures) for line in resolved.lines]
     else:
         VERDICTS.append(False)
 
 
-VERDICTS: list[bool] = []
+VERDICTS: list[bool | str] = []
+
+
+def _units(found: Figures) -> tuple:
+    return found.units or (to_rate_units(found.rate), to_unit_cost_units(found.price),
+                           to_unit_cost_units(found.price_with_tax), to_cents(found.amount), to_cents(found.tax),
+                           to_cents(found.total_with_tax))
 
 
 def test_the_random_documents_above_were_plain_and_not():
-    assert VERDICTS.count(True) > 15 and VERDICTS.count(False) > 15
+    assert VERDICTS.count(True) > 15 and VERDICTS.count(False) > 15 and VERDICTS.count("taxed") > 15
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -169,6 +189,58 @@ def test_a_plain_purchase_and_sale_are_written_from_their_integers(tmp_path, mon
         refused = ledger.post(docs[1:], masters=masters)          # 甲 is a supplier: told as ever
         assert [p.code for p in refused.outcomes[0].problems] == ["party_not_customer"]
         assert refused.outcomes[0].problems[0].source.row == 12
+
+
+def test_a_taxed_purchase_and_sale_are_written_from_their_integers(tmp_path, monkeypatch):
+    """The bench's taxed documents — a 税率 on each line, priced by 单价 or by 含税单价 — checked by
+    plain_packed, hashed and written with no model made: the rows and the outcome's 增值税 figures
+    (what 状态/write-back fills the cells with) are the model's."""
+    masters = Masters({"A": Item(sku="A", name="苹果")}, {"S1": Party(code="S1", name="甲", kind="supplier"),
+                                                        "C1": Party(code="C1", name="乙", kind="customer")},
+                      {"W1": Warehouse(code="W1", name="总仓")})
+    by_price = {"item": "苹果", "qty": Decimal(3), "price": Decimal("2.50"), "note": "", "tax_rate": Decimal("0.13")}
+    by_total = {**by_price, "price": Decimal("11.30"), "priced": "with_tax"}
+    drawn = [{"type": kind, "doc_no": no, "date": DAY, "party": party, "warehouse": "总仓", "invoice_type": "",
+              "lines": lines} for kind, no, party, lines in [("purchase_receipt", "CG1", "S1", [by_price, by_total]),
+                                                             ("sales_shipment", "XS1", "乙", [by_total])]]
+    found = {}
+    for as_packed in (True, False):
+        docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
+        made, document, lines = [], Packed.document, Packed.lines.fget
+        if as_packed:
+            monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
+            monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
+        else:
+            docs = [doc.document() for doc in docs]
+        with Ledger.open(tmp_path / f"{as_packed}.jxc.db") as ledger:
+            result = ledger.post(docs, masters=masters)
+            assert result.posted == ["CG1", "XS1"] and not made
+            found[as_packed] = _outcomes(result), _rows(ledger)
+        monkeypatch.undo()
+    assert found[True] == found[False]
+    figures = [o[-1] for o in found[True][0]]
+    # 3 × 2.50 = 7.50, 税额 0.98, 价税合计 8.48; 3 × 11.30 = 33.90 incl. 13%: 税额 3.90, 金额 30.00, 单价 10
+    assert figures[0] == {1: (130000, 2500000, 2826667, 750, 98, 848), 2: (130000, 10000000, 11300000, 3000, 390, 3390)}
+
+
+def test_a_taxed_lines_amount_as_excel_calculates_it_stays_packed():
+    """The template's 金额 is ROUND(数量 × 单价, 2) once Excel has calculated it: on a taxed line that
+    金额 is the one worked out, and the line stays packed with validate's figures; a 金额 a cent off
+    (kept by validate as the invoice's) or beside a 含税单价 is the model's way."""
+    masters = Masters({"A": Item(sku="A", name="苹果", tax_rate=Decimal("0.13"))},
+                      {"S1": Party(code="S1", name="甲", kind="supplier")}, {"W1": Warehouse(code="W1", name="总仓")})
+    line = {"item": "A", "qty": Decimal(3), "price": Decimal("2.50"), "note": ""}
+
+    def checked(amount, priced="price"):
+        doc = _packed({"type": "purchase_receipt", "doc_no": "CG1", "date": DAY, "party": "S1", "warehouse": "W1",
+                       "invoice_type": "", "lines": [{**line, "amount": amount, "priced": priced}]}, 0)
+        return doc and (doc, plain_packed(doc, masters, None))
+    doc, plain = checked(Decimal(0))
+    resolved, problems = validate(doc.document(), masters, None)      # (its model: the 金额 typed, 7.50)
+    assert plain.document() == resolved and problems == [] and plain.fingerprint() == resolved.fingerprint()
+    assert plain.lines[0].figures.units == (130000, 2500000, 2826667, 750, 98, 848)
+    assert resolved.lines[0].figures.units is None          # (validate's full way: Decimals)
+    assert checked(Decimal("0.01"))[1] is None and checked(Decimal(0), "with_tax") is None
 
 
 def test_a_packed_document_travels_to_a_server_as_its_model():

@@ -4,6 +4,7 @@ and plain rows never go through the row path at all."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -129,7 +130,26 @@ def test_plain_rows_never_go_through_the_row_path(monkeypatch):
     assert docs[0].document.lines[1].price == 1.25 and docs[1].document.party == "华南供应"
     # plain purchases come packed (domain.packed: integers, no model per line), equal to their models
     assert all(isinstance(d.document, Packed) for d in docs)
-    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None)]
+    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None, None, None, None)]
+
+
+def test_taxed_rows_priced_by_one_price_come_packed():
+    """A 税率 typed, priced by 单价 or by 含税单价 alone (the bench's taxed post): packed, equal to the
+    row path's model; one typing its 税额 or both prices is the model's."""
+    head = ["单号", "日期", "业务类型", "供应商", "仓库", "商品编码", "数量", "单价", "金额", "原单号", "备注", "状态",
+            "订单号", "税率", "含税单价", "税额"]
+    base = [dt.datetime(2026, 3, 5), "入库", "S01", "WH1", "I001", 10]
+    rows = [["CG1", *base, 2.5, None, None, "", "", None, "13%", None, None],
+            ["CG1", *base, None, None, None, "", "", None, "9%", 2.83, None],
+            ["CG2", *base, 2.5, None, None, "", "", None, "13%", None, 3.25],
+            ["CG3", *base, 2.5, None, None, "", "", None, "13%", 2.83, None]]
+    header_row, cols = header_of(PURCHASES, [head] + rows)
+    table = Table(PURCHASES, "采购", header_row, cols, [(r, row) for r, row in enumerate(rows, start=2)])
+    fast, slow = _both(table)
+    _same(fast, slow)
+    assert [isinstance(d.document, Packed) for d in fast] == [True, False, False]
+    assert [line.tax_rate for line in fast[0].document.lines] == [Decimal("0.13"), Decimal("0.09")]
+    assert [line.price_with_tax for line in fast[0].document.lines] == [None, Decimal("2.83")]
 
 
 def test_a_sheet_without_an_optional_column_reads_alike():

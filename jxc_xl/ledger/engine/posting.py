@@ -366,12 +366,18 @@ class Writer:
                    None if line.unit_cost is None else unit_units(line.unit_cost), line.note, source.sheet, source.row,
                    line.delivery_date.isoformat() if line.delivery_date else None)
 
-    @staticmethod
-    def _packed_lines(doc: Packed):
-        """:meth:`_model_lines` of a packed document: its lines' units as they are (no tax, no cost; a
-        金额 typed as typed, as :meth:`_cents` takes it, else 数量 × 单价)."""
+    def _packed_lines(self, doc: Packed):
+        """:meth:`_model_lines` of a packed document: its lines' units as they are (no cost; a 金额
+        typed as typed, as :meth:`_cents` takes it, else 数量 × 单价; a taxed line's figures as
+        plain_packed worked them out, kept for the outcome as :meth:`_model_lines` keeps them)."""
         sheet = doc.sheet
-        for item, _, _, note, row, qty, price, _, typed in doc.units:
+        for n, (item, _, _, note, row, qty, price, _, typed, _, _, figures) in enumerate(doc.units, start=1):
+            if figures is not None:
+                rate, price, with_tax, amount, tax, gross = units = figures.units
+                if rate or tax:
+                    self.figures[n] = units
+                yield item, qty, price, amount, rate, with_tax, tax, gross, None, note, sheet, row, None
+                continue
             amount = _cost(qty, price) if typed is None else typed
             yield item, qty, price, amount, 0, None, 0, amount, None, note, sheet, row, None
 
