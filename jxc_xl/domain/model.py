@@ -313,6 +313,11 @@ class Document(_Model):
     def journal(self) -> str:
         return self.type.journal
 
+    @property
+    def line_count(self) -> int:
+        """How many lines it has (a packed document answers it without making its lines)."""
+        return len(self.lines)
+
     def where(self, line: int | None = None) -> Source:
         """Where line ``line`` (1-based) was typed; without one, where the document starts (its
         first line's row: a one-row document has no lines, only its own row)."""

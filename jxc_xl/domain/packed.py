@@ -104,6 +104,12 @@ class Packed:
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
+    def line_count(self) -> int:
+        """:attr:`Document.line_count`, its lines not made (measured on bench's taxed post: making
+        them to count them was 1.1 s of 39 s under cProfile)."""
+        return len(self.units)
+
+    @property
     def first_row(self) -> int | None:
         """The row it starts on (:meth:`where`'s, with no Source made)."""
         return self.units[0][ROW]
