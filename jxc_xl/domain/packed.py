@@ -1,15 +1,17 @@
-"""A plain purchase, sale or return as integers: the compact form the column-wise intake makes.
+"""A plain purchase, sale, return, transfer, count or other move as integers: the compact form
+the column-wise intake makes.
 
 A :class:`Packed` document holds what :class:`~.model.Document` would of the same rows — its
 header fields, and each line as a tuple ``(item, qty, price, note, row, qty_units, price_units, amount,
-amount_cents, tax_rate, price_with_tax, figures)``
+amount_cents, tax_rate, price_with_tax, figures, unit_cost, unit_cost_units)``
 (the typed Decimals, shared by every line typing the same figure, kept for the model made back
 from it; the figures in the ledger's units for everything else) — for a document the model
 path would take without a question of its own: no 原单号, no 订单号, no 税额 or 价税合计 typed, each
 数量, 单价 (and 金额, where Excel has calculated it) good as typed; or, 增值税, a line priced by its
 单价 or its 含税单价 alone (a 金额 only as Excel calculates it beside a 单价) at its 税率 (typed,
 else the item's, party's or 设置's), whose figures :func:`plain_packed` works out as
-validate._taxed does (tax.figures_in_units). The ledger checks it (:func:`plain_packed`), hashes it
+validate._taxed does (tax.figures_in_units); or a 调拨, 盘点 or 其他出入库 whose lines each give a
+数量 and a 单位成本 or none, good as typed. The ledger checks it (:func:`plain_packed`), hashes it
 (:meth:`Packed.fingerprint`, byte for byte the model's) and writes it (posting.Writer) with no
 model and no Decimal per line; at any doubt it makes the model (:meth:`Packed.document`) and goes
 the model's way, which owns every message. Anything else reading a document gets the model's
@@ -45,21 +47,27 @@ from .model import DocType, Document, Line, Source, _header_text, _json_text, fi
 from .money import (MONEY_PLACES, QTY_PLACES, UNIT_COST_PLACES, cost_of as _cost, scaled_text, to_cents, to_qty_units,
                     to_unit_cost_units)
 from .tax import figures_in_units, rate_of
-from .validate import (CUSTOMER_TYPES, MAX_DATE, MAX_TERMS_DAYS, MIN_DATE, MONEY, _MAX_CENTS, _MAX_PRODUCT, _RATE_UNITS,
-                       Masters, _good_price, _good_qty, _judged)
+from .validate import (CUSTOMER_TYPES, MAX_DATE, MAX_TERMS_DAYS, MIN_DATE, MONEY, QTY as QTY_KIND, _MAX_CENTS, _MAX_PRODUCT,
+                       _RATE_UNITS, Masters, _good_price, _good_qty, _judged)
 
 # The types a Packed document may be: a purchase, a sale, their returns (their lines are traded:
-# posting.Writer._traded_lines writes them).
-PACKED_TYPES = frozenset({DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
+# posting.Writer._traded_lines writes them) and the stock documents of 调拨, 盘点 and 其他出入库
+# and the 期初库存's rows (unpriced lines, each with its 单位成本 or none: posting.Writer._stock_lines
+# writes them).
+TRADED_TYPES = frozenset({DocType.purchase_receipt, DocType.purchase_return, DocType.sales_shipment,
                           DocType.sales_return})
+STOCK_TYPES = frozenset({DocType.transfer, DocType.stock_count, DocType.other_receipt, DocType.other_issue,
+                         DocType.opening_stock})
+PACKED_TYPES = TRADED_TYPES | STOCK_TYPES
 # The header fields it holds; every other Document field is at its default (class attributes below).
-_FIELDS = ("type", "doc_no", "date", "party", "warehouse", "invoice_type")
+_FIELDS = ("type", "doc_no", "date", "party", "warehouse", "to_warehouse", "invoice_type")
 # The line fields a row gives that a plain line leaves at their defaults (else: the model's way).
-_EMPTY_LINE = {"unit_cost": None, "order_no": "", "delivery_date": None, "covers": "", "tax": None,
-               "total_with_tax": None}
+_EMPTY_LINE = {"order_no": "", "delivery_date": None, "covers": "", "tax": None, "total_with_tax": None}
 # a line tuple's places: RATE and WITH_TAX its 税率 and 含税单价 as typed (or None), FIGURES its
-# 增值税 figures as plain_packed works them out (validate._taxed's), None until then or untaxed
-ITEM, QTY, PRICE, NOTE, ROW, QTY_UNITS, PRICE_UNITS, AMOUNT, CENTS, RATE, WITH_TAX, FIGURES = range(12)
+# 增值税 figures as plain_packed works them out (validate._taxed's), None until then or untaxed;
+# COST its 单位成本 as typed and COST_UNITS in units (a stock line's; None on a traded one)
+ITEM, QTY, PRICE, NOTE, ROW, QTY_UNITS, PRICE_UNITS, AMOUNT, CENTS, RATE, WITH_TAX, FIGURES, COST, COST_UNITS = \
+    range(14)
 
 
 class Packed:
@@ -68,21 +76,22 @@ class Packed:
     fingerprint's _line_text, posting's reads of a Line's attributes and a Source per line."""
 
     __slots__ = _FIELDS + ("workbook", "sheet", "units", "journal")
-    to_warehouse = source_doc_no = method = account = to_account = category = order_no = note = ""
+    source_doc_no = method = account = to_account = category = order_no = note = ""
     amount = receivable = payable = due_date = None
 
-    def __init__(self, type: DocType, doc_no: str, date: dt.date, party: str, warehouse: str, invoice_type: str,
-                 workbook: str, sheet: str, units: tuple[tuple, ...]):
+    def __init__(self, type: DocType, doc_no: str, date: dt.date, party: str, warehouse: str, to_warehouse: str,
+                 invoice_type: str, workbook: str, sheet: str, units: tuple[tuple, ...]):
         self.type, self.doc_no, self.date, self.party, self.warehouse = type, doc_no, date, party, warehouse
-        self.invoice_type, self.workbook, self.sheet, self.units = invoice_type, workbook, sheet, units
-        self.journal = type.journal
+        self.to_warehouse, self.invoice_type, self.workbook, self.sheet = to_warehouse, invoice_type, workbook, sheet
+        self.units, self.journal = units, type.journal
 
-    def resolved(self, party: str, warehouse: str, units: tuple[tuple, ...]) -> Packed:
+    def resolved(self, party: str, warehouse: str, to_warehouse: str, units: tuple[tuple, ...]) -> Packed:
         """The same document with its references as codes (itself when they already are)."""
-        if party == self.party and warehouse == self.warehouse and units is self.units:
+        if party == self.party and warehouse == self.warehouse and to_warehouse == self.to_warehouse and \
+                units is self.units:
             return self
-        return Packed(self.type, self.doc_no, self.date, party, warehouse, self.invoice_type, self.workbook,
-                      self.sheet, units)
+        return Packed(self.type, self.doc_no, self.date, party, warehouse, to_warehouse, self.invoice_type,
+                      self.workbook, self.sheet, units)
 
     def fingerprint(self) -> str:
         """:meth:`Document.fingerprint` of :meth:`document`, written from the integers: each line as
@@ -92,13 +101,20 @@ class Packed:
         prices, qtys = _PRICE_TEXTS, _QTY_TEXTS
         if any(line[FIGURES] is None and (line[RATE] or line[WITH_TAX] is not None) for line in self.units):
             return self.document().fingerprint()
-        lines = "[" + ", ".join([          # (a 金额 of 数量 × 单价 hashes as none: money.is_product in cents)
-            f'{{"amount": {"null" if cents is None or cents == _cost(qty, price) else _quoted(cents)}, '
-            f'"item": {_json_text(item)}, "note": {_json_text(note)}, '
-            f'"price": "{prices.get(price) or _text(prices, price, UNIT_COST_PLACES)}", '
-            f'"qty": "{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}", "unit_cost": null}}' if figures is None else
-            figures_text(item, note, f'"{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}"', qty, "null", figures.units)
-            for item, _, _, note, _, qty, price, _, cents, _, _, figures in self.units]) + "]"
+        if self.type in STOCK_TYPES:       # unpriced: a 数量 and a 单位成本 or none
+            lines = "[" + ", ".join([
+                f'{{"amount": null, "item": {_json_text(line[ITEM])}, "note": {_json_text(line[NOTE])}, '
+                f'"price": null, "qty": {_figure(qtys, line[QTY_UNITS], QTY_PLACES)}, '
+                f'"unit_cost": {_figure(prices, line[COST_UNITS], UNIT_COST_PLACES)}}}' for line in self.units]) + "]"
+        else:
+            lines = "[" + ", ".join([          # (a 金额 of 数量 × 单价 hashes as none: money.is_product in cents)
+                f'{{"amount": {"null" if cents is None or cents == _cost(qty, price) else _quoted(cents)}, '
+                f'"item": {_json_text(item)}, "note": {_json_text(note)}, '
+                f'"price": "{prices.get(price) or _text(prices, price, UNIT_COST_PLACES)}", '
+                f'"qty": "{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}", "unit_cost": null}}' if figures is None else
+                figures_text(item, note, f'"{qtys.get(qty) or _text(qtys, qty, QTY_PLACES)}"', qty, "null",
+                             figures.units)
+                for item, _, _, note, _, qty, price, _, cents, _, _, figures, _, _ in self.units]) + "]"
         written = _HEADERS[bool(self.invoice_type)]
         text = written[0].format(*[write(self, lines) for write in written[1]])
         return hashlib.sha256(text.encode()).hexdigest()
@@ -129,7 +145,7 @@ class Packed:
     def lines(self) -> tuple[Line, ...]:
         """The model's lines, made when asked (what a reader other than the ledger's post sees)."""
         return tuple(Line.trusted({"item": line[ITEM], "qty": line[QTY], "price": line[PRICE], **_EMPTY_LINE,
-                                   "amount": line[AMOUNT], "tax_rate": line[RATE], "price_with_tax": line[WITH_TAX],
+                                   "unit_cost": line[COST], "amount": line[AMOUNT], "tax_rate": line[RATE], "price_with_tax": line[WITH_TAX],
                                    "figures": line[FIGURES], "note": line[NOTE], "source": self._source(line[ROW])})
                      for line in self.units)
 
@@ -166,6 +182,11 @@ def _quoted(cents: int) -> str:
     return f'"{scaled_text(cents, MONEY_PLACES)}"'
 
 
+def _figure(texts: dict[int, str], units: int | None, places: int) -> str:
+    """A figure in ``units`` as the hashed JSON holds it: null, or its text (kept in ``texts``) quoted."""
+    return "null" if units is None else f'"{texts.get(units) or _text(texts, units, places)}"'
+
+
 _PRICE_TEXTS: dict[int, str] = {}
 _QTY_TEXTS: dict[int, str] = {}
 
@@ -190,6 +211,7 @@ _MARK = re.compile('"?\ue000(\\w+)\ue000"?')
 _WRITE = {"type": lambda doc, lines: f'"{doc.type.value}"', "date": lambda doc, lines: f'"{doc.date.isoformat()}"',
           "doc_no": lambda doc, lines: _json_text(doc.doc_no), "party": lambda doc, lines: _json_text(doc.party),
           "warehouse": lambda doc, lines: _json_text(doc.warehouse), "lines": lambda doc, lines: lines,
+          "to_warehouse": lambda doc, lines: _json_text(doc.to_warehouse),
           "invoice_type": lambda doc, lines: _json_text(doc.invoice_type)}
 
 
@@ -200,7 +222,7 @@ def _header_written(invoiced: bool) -> tuple[str, tuple]:
     the fingerprint's text. Measured on bench's 20,000 documents (CPU): see _header_text's 0.42 s."""
     mark = "\ue000{}\ue000".format
     template = Packed(_TypeMark.type, mark("doc_no"), _DateMark(2000, 1, 1), mark("party"), mark("warehouse"),
-                      mark("invoice_type") if invoiced else "", "", "", ())
+                      mark("to_warehouse"), mark("invoice_type") if invoiced else "", "", "", ())
     text = _header_text(template, mark("lines")).replace("{", "{{").replace("}", "}}")
     names = _MARK.findall(text)
     return _MARK.sub("{}", text), tuple(_WRITE[name] for name in names)
@@ -219,27 +241,53 @@ def pack(header: dict, lines: list[dict], workbook: str, sheet: str) -> Packed |
     if doc_type.__class__ is not DocType or doc_type not in PACKED_TYPES or not lines or any(
             name not in _FIELDS and value != _HEADER_DEFAULTS.get(name, value) for name, value in header.items()):
         return None
+    each = _stock_line if doc_type in STOCK_TYPES else _traded_line
+    counted = doc_type is DocType.stock_count
     units = []
     for line in lines:
         if any(line.get(name, empty) != empty for name, empty in _EMPTY_LINE.items()):
             return None
-        qty, price, amount = line["qty"], line.get("price"), line.get("amount")
-        rate, with_tax = line.get("tax_rate"), line.get("price_with_tax")
-        if rate is not None or with_tax is not None:         # taxed: one price (validate._taxed), a 金额
-            if (price is None) == (with_tax is None) or (amount is not None and price is None):     # only by 单价
-                return None
-            if price is None and price_units(with_tax) is None:
-                return None
-        elif price is None:
+        packed = each(line, counted)
+        if packed is None:
             return None
-        q, p = qty_units(qty), None if price is None else price_units(price)
-        cents = None if amount is None else money_units(amount)
-        if q is None or (p is None and price is not None) or (cents is None and amount is not None):
-            return None
-        units.append((line["item"], qty, price, line.get("note", ""), line["row"], q, p, amount, cents, rate, with_tax,
-                      None))
+        units.append(packed)
     return Packed(doc_type, header["doc_no"], header["date"], header.get("party", ""), header.get("warehouse", ""),
-                  header.get("invoice_type", ""), workbook, sheet, tuple(units))
+                  header.get("to_warehouse", ""), header.get("invoice_type", ""), workbook, sheet, tuple(units))
+
+
+def _traded_line(line: dict, counted: bool) -> tuple | None:
+    """A purchase's or sale's line as its tuple: priced by 单价, or taxed by one price (see pack)."""
+    qty, price, amount = line["qty"], line.get("price"), line.get("amount")
+    rate, with_tax = line.get("tax_rate"), line.get("price_with_tax")
+    if line.get("unit_cost") is not None:
+        return None
+    if rate is not None or with_tax is not None:         # taxed: one price (validate._taxed), a 金额
+        if (price is None) == (with_tax is None) or (amount is not None and price is None):     # only by 单价
+            return None
+        if price is None and price_units(with_tax) is None:
+            return None
+    elif price is None:
+        return None
+    q, p = qty_units(qty), None if price is None else price_units(price)
+    cents = None if amount is None else money_units(amount)
+    if q is None or (p is None and price is not None) or (cents is None and amount is not None):
+        return None
+    return line["item"], qty, price, line.get("note", ""), line["row"], q, p, amount, cents, rate, with_tax, None, \
+        None, None
+
+
+def _stock_line(line: dict, counted: bool) -> tuple | None:
+    """A stock document's line as its tuple: a 数量 (a counted one may be 0) and a 单位成本 or none,
+    nothing priced (validate._line's rules for them: a 数量 above 0, or not below 0 counted; a
+    单位成本 not below 0 — a stricter one than the 其他出库's, which it only has to fit)."""
+    if any(line.get(name) is not None for name in ("price", "amount", "tax_rate", "price_with_tax")):
+        return None
+    qty, cost = line["qty"], line.get("unit_cost")
+    q = (count_units if counted else qty_units)(qty)
+    c = None if cost is None else price_units(cost)
+    if q is None or (c is None and cost is not None):
+        return None
+    return line["item"], qty, None, line.get("note", ""), line["row"], q, None, None, None, None, None, None, cost, c
 
 
 _HEADER_DEFAULTS = {name: field.default for name, field in Document.model_fields.items()}
@@ -270,6 +318,7 @@ def _units_of(convert, good) -> Callable[[object], int | None]:
 
 _HEADERS = {invoiced: _header_written(invoiced) for invoiced in (False, True)}
 qty_units = _units_of(to_qty_units, _good_qty)
+count_units = _units_of(to_qty_units, _judged(QTY_KIND, False))    # a 实盘数量: 0 is counted too (validate._line)
 money_units = _units_of(to_cents, _judged(MONEY, False))        # a 金额 typed (validate._priced's rule)
 price_units = _units_of(to_unit_cost_units, _good_price)
 
@@ -289,6 +338,8 @@ def plain_packed(doc: Packed, masters: Masters, closed_through: dt.date | None) 
     the verdict and the document to validate()'s on random books."""
     if not doc.doc_no or not MIN_DATE <= doc.date <= MAX_DATE or (closed_through and doc.date <= closed_through):
         return None
+    if doc.type in STOCK_TYPES:
+        return _plain_stock(doc, masters)
     typed = masters.parties.get(doc.party)        # validate's fallback rate (tax.rate_of): the party's as typed
     fallback = rate_of(typed and typed.tax_rate, masters.default_rate)
     party = masters.code("party", doc.party) if doc.party.strip() else None
@@ -322,7 +373,32 @@ def plain_packed(doc: Packed, masters: Masters, closed_through: dt.date | None) 
         if sku != line[ITEM]:
             line, changed = (sku, *line[1:]), True
         units.append(line)
-    return doc.resolved(party, warehouse, tuple(units) if changed else doc.units)
+    return doc.resolved(party, warehouse, doc.to_warehouse, tuple(units) if changed else doc.units)
+
+
+def _plain_stock(doc: Packed, masters: Masters) -> Packed | None:
+    """:func:`plain_packed` of a stock document: a known warehouse (a transfer's two, known and
+    not the same), each line an active item whose 数量 × 单位成本 rounds below the 金额 limit (what
+    validate asks of a 其他入库's or a count's; of the others' only that it fits, so stricter);
+    its party, which validate leaves as typed for these types, as typed."""
+    warehouse = masters.code("warehouse", doc.warehouse) if doc.warehouse.strip() else None
+    to_warehouse = doc.to_warehouse
+    if doc.type is DocType.transfer:
+        to_warehouse = masters.code("warehouse", to_warehouse) if to_warehouse.strip() else None
+        if to_warehouse is None or to_warehouse == warehouse:
+            return None
+    if warehouse is None or len(doc.units) >= order.LINES:
+        return None
+    units, changed, costed = [], False, doc.type is DocType.opening_stock      # (its 单位成本 required)
+    for line in doc.units:
+        sku = masters.active_item(line[ITEM])
+        cost = line[COST_UNITS]
+        if sku is None or (cost is None and costed) or (cost is not None and line[QTY_UNITS] * cost >= _MAX_PRODUCT):
+            return None
+        if sku != line[ITEM]:
+            line, changed = (sku, *line[1:]), True
+        units.append(line)
+    return doc.resolved(doc.party, warehouse, to_warehouse, tuple(units) if changed else doc.units)
 
 
 def _taxed(line: tuple, rate: Decimal) -> tuple | None:
@@ -344,4 +420,4 @@ def _taxed(line: tuple, rate: Decimal) -> tuple | None:
         return None
     if line[AMOUNT] is not None and (by_total or line[CENTS] != amount):
         return None
-    return (*line[:FIGURES], found)
+    return (*line[:FIGURES], found, *line[FIGURES + 1:])

@@ -14,6 +14,7 @@ from typing import Callable
 from decimal import Decimal
 
 from ..domain.model import Account, Document, DocType, Item, Line, Party, Source, Warehouse
+from ..domain.packed import pack
 from ..domain.money import MAX_AMOUNT, MAX_QTY, MAX_UNIT_PRICE, mul_money
 from ..domain.problems import Problem
 from ..domain.tax import units_text
@@ -568,7 +569,7 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
         qty, cost = r.number("数量", True), r.number("单位成本", True)
         doc_no = f"期初-{date}-{warehouse}-{sku}"
         header = dict(type=DocType.opening_stock, warehouse=warehouse)
-        lines = (Line(item=sku, qty=qty or Decimal(0), unit_cost=cost, source=r.source),)
+        stock = {"item": sku, "qty": qty or Decimal(0), "unit_cost": cost}
     elif table.spec is OPENING_CASH:
         account = r.text("账户", True)
         doc_no = f"期初-{date}-{account}"
@@ -584,6 +585,12 @@ def _opening(table: Table, row: int, values: list, workbook: str) -> ParsedDoc:
     journal = header["type"].journal
     if r.problems:
         return ParsedDoc(None, [row], r.problems, journal, doc_no, date=date)
+    if table.spec is OPENING_STOCK:         # a plain one as integers (domain.packed), else its model
+        packed = pack({**header, "doc_no": doc_no, "date": date}, [{**stock, "row": row}], r.source.workbook,
+                      r.source.sheet)
+        if packed:
+            return ParsedDoc(packed, [row], [], journal, doc_no, header_fields=("type", "warehouse", "date"))
+        lines = (Line(**stock, source=r.source),)
     doc = Document(doc_no=doc_no, date=date, lines=lines, source=r.source, **header)
     parts = [(row, {**header, "date": date, "source": r.source}, lines[0] if lines else None)]
     return ParsedDoc(doc, [row], [], journal, doc_no, read_parts=parts)

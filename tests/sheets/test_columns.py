@@ -14,7 +14,8 @@ from jxc_xl.domain.model import Party, PartyKind, Warehouse
 from jxc_xl.domain.packed import Packed
 from jxc_xl.sheets import columns, parse
 from jxc_xl.sheets.book import Table, header_of
-from jxc_xl.sheets.contract import OPENING_BALANCES, OPENING_CASH, OPENING_STOCK, POSTED_SHEETS, PURCHASES, SALES
+from jxc_xl.sheets.contract import (COUNTS, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK, OTHER_MOVES, POSTED_SHEETS,
+                                    PURCHASES, SALES, TRANSFERS)
 
 MASTERS = Masters(parties={"S01": Party(code="S01", name="华南供应", kind=PartyKind.supplier)},
                   warehouses={"WH1": Warehouse(code="WH1", name="总仓")})
@@ -130,7 +131,7 @@ def test_plain_rows_never_go_through_the_row_path(monkeypatch):
     assert docs[0].document.lines[1].price == 1.25 and docs[1].document.party == "华南供应"
     # plain purchases come packed (domain.packed: integers, no model per line), equal to their models
     assert all(isinstance(d.document, Packed) for d in docs)
-    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None, None, None, None)]
+    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None, None, None, None, None, None)]
 
 
 def test_taxed_rows_priced_by_one_price_come_packed():
@@ -150,6 +151,37 @@ def test_taxed_rows_priced_by_one_price_come_packed():
     assert [isinstance(d.document, Packed) for d in fast] == [True, False, False]
     assert [line.tax_rate for line in fast[0].document.lines] == [Decimal("0.13"), Decimal("0.09")]
     assert [line.price_with_tax for line in fast[0].document.lines] == [None, Decimal("2.83")]
+
+
+def test_plain_transfers_counts_and_other_moves_come_packed():
+    """调拨, 盘点 and 其他出入库 rows with nothing questionable: packed (domain.packed's stock lines),
+    equal to the row path's models; a 单位成本 typed below 0 or a count's 数量 of -1 is the model's."""
+    day = dt.datetime(2026, 3, 5)
+    sheets = [(TRANSFERS, [["DB1", day, "WH1", "WH2", "I001", 3, "", ""], ["DB1", day, "WH1", "WH2", "I002", 1, "", ""]],
+               [True]),
+              (COUNTS, [["PD1", day, "WH1", "I001", 0, None, None, "", ""], ["PD2", day, "WH1", "I001", -1, None, None,
+                                                                           "", ""]], [True, False]),
+              (OTHER_MOVES, [["QT1", day, "其他入库", "WH1", "I001", 2, 2.5, "", ""],
+                             ["QT2", day, "其他出库", "WH1", "I001", 2, None, "", ""],
+                             ["QT3", day, "其他入库", "WH1", "I001", 2, -2.5, "", ""]], [True, True, False])]
+    for spec, rows, packed in sheets:
+        fast, slow = _both(_table(spec, rows))
+        _same(fast, slow)
+        assert [isinstance(d.document, Packed) for d in fast] == packed
+    assert fast[0].document.lines[0].unit_cost == Decimal("2.5")
+
+
+def test_plain_opening_stock_rows_come_packed(monkeypatch):
+    """期初库存 (read row by row, one document a row): a row with a good 数量 and 单位成本 comes packed,
+    as the model it would otherwise be (its parts too); a 数量 of 0 is the model's, a row in error none."""
+    day = dt.datetime(2026, 1, 1)
+    table = _table(OPENING_STOCK, [[day, "WH1", "I001", 10, 2.5, ""], [day, "WH1", "I002", 0, 2.5, ""],
+                                   [day, "WH1", "I003", 3, None, ""]])
+    fast = parse.parse_documents(table, "book.xlsx")
+    monkeypatch.setattr(parse, "pack", lambda *args: None)
+    slow = parse.parse_documents(table, "book.xlsx")
+    _same(fast, slow)
+    assert [type(d.document).__name__ for d in fast] == ["Packed", "Document", "NoneType"]
 
 
 def test_a_sheet_without_an_optional_column_reads_alike():

@@ -16,7 +16,7 @@ from ...domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, D
 from ...domain.money import (MONEY_SCALE, QTY_SCALE, UNIT_COST_SCALE, ZERO, cost_of, from_cents, from_qty_units,
                              from_rate_units, memo, mul_money, qty_text, to_cents, to_qty_units, to_rate_units,
                              to_unit_cost_units)
-from ...domain.packed import Packed
+from ...domain.packed import COST_UNITS, ITEM, NOTE, QTY_UNITS, ROW, STOCK_TYPES, Packed
 from ...domain.problems import Problem
 from ...domain.tax import Mismatch
 from ...domain.validate import Masters, line_figures
@@ -123,7 +123,18 @@ _ITEM, _WAREHOUSE = recosting.QUEUED["item"], recosting.QUEUED["warehouse"]
 _PER_CENT = QTY_SCALE * UNIT_COST_SCALE // MONEY_SCALE       # 数量 × 单价 in units, per cent (money.cost_of)
 _TWICE_PER_CENT = 2 * _PER_CENT
 _LINE = order.LINE
-assert order.move_key(0, 3, 0) == 3 * _LINE
+assert order.move_key(0, 3, 0) == 3 * _LINE and order.move_key(0, 3, 1) == 3 * _LINE + 1
+# the direction of a packed stock document's (first) movement: Writer._stock_lines
+_STOCK_DIRECTION = {DocType.transfer: -1, DocType.stock_count: 0, DocType.other_receipt: 1, DocType.other_issue: -1,
+                    DocType.opening_stock: 1}
+_AT_COST = (DocType.other_receipt, DocType.opening_stock)       # at their 单位成本, where given (Writer._moves)
+
+
+def _dirty(dirty: dict[Key, int], key: Key, pos: int) -> None:
+    """Mark ``key`` to be recosted from ``pos`` on (its first move's, of those queued)."""
+    first = dirty.get(key)
+    if first is None or pos < first:
+        dirty[key] = pos
 
 
 class Writer:
@@ -256,10 +267,11 @@ class Writer:
         dirty: dict[Key, int] = {} if self.deferred is None else self.deferred
         total = 0
         date, qty_units, unit_units = doc.date.isoformat(), self._qty_units, self._unit_units
-        traded = packed or not links and not fulfils and self._traded(doc)
-        if traded:
-            total = self._traded_lines(doc, doc_id, pos, deductible, dirty)
-        for n, line in enumerate(() if traded else doc.lines, start=1):
+        queued = packed or not links and not fulfils and self._traded(doc)      # its lines in integers
+        if queued:
+            total = self._stock_lines(doc, doc_id, pos, dirty) if doc.type in STOCK_TYPES else \
+                self._traded_lines(doc, doc_id, pos, deductible, dirty)
+        for n, line in enumerate(() if queued else doc.lines, start=1):
             amount, tax, with_tax = self._cents(doc, line)
             total += with_tax or 0
             figures = line.figures
@@ -371,7 +383,7 @@ class Writer:
         typed as typed, as :meth:`_cents` takes it, else 数量 × 单价; a taxed line's figures as
         plain_packed worked them out, kept for the outcome as :meth:`_model_lines` keeps them)."""
         sheet = doc.sheet
-        for n, (item, _, _, note, row, qty, price, _, typed, _, _, figures) in enumerate(doc.units, start=1):
+        for n, (item, _, _, note, row, qty, price, _, typed, _, _, figures, _, _) in enumerate(doc.units, start=1):
             if figures is not None:
                 rate, price, with_tax, amount, tax, gross = units = figures.units
                 if rate or tax:
@@ -380,6 +392,38 @@ class Writer:
                 continue
             amount = _cost(qty, price) if typed is None else typed
             yield item, qty, price, amount, 0, None, 0, amount, None, note, sheet, row, None
+
+    def _stock_lines(self, doc: Packed, doc_id: int, pos: int, dirty: dict[Key, int]) -> int:
+        """Queue a packed stock document's lines and movements as :meth:`_traded_lines` queues a
+        trade's, by the rules of :meth:`_moves` written out: a transfer out of its warehouse at the
+        current cost and, linked to that, into the other; a count at its counted 数量 (and its
+        单位成本, where given); a 其他入库 at its 单位成本 (else the current cost); a 其他出库 at the
+        current cost; a 期初库存 at its 单位成本. Nothing priced: no 金额, so nothing owed (returns 0).
+        tests/ledger/test_packed.py posts random batches of them packed and as models."""
+        lines, movements, ids = self._pending["lines"], self._pending["movements"], self._ids()
+        batch, kind, sheet = self.stamp.batch, doc.type, doc.sheet
+        date, warehouse, to_warehouse = doc.date.isoformat(), doc.warehouse, doc.to_warehouse
+        direction = _STOCK_DIRECTION[kind]
+        for n, line in enumerate(doc.units, start=1):
+            item, qty, cost = line[ITEM], line[QTY_UNITS], line[COST_UNITS]
+            line_id, move_id = ids["lines"], ids["movements"]
+            lines.append((line_id, doc_id, n, item, qty, None, None, cost, None, line[NOTE], sheet, line[ROW], None,
+                          None, None, None, None, None, None))
+            rule, fixed, given = "current", None, None
+            if kind is DocType.stock_count:
+                rule, given = "count", cost
+            elif kind in _AT_COST and cost is not None:
+                rule, fixed = "fixed", cost_of(qty, cost)
+            mpos = pos + n * _LINE                           # order.move_key(pos, n, 0)
+            movements.append([move_id, doc_id, line_id, 0, date, mpos, item, warehouse, direction, rule, qty, fixed,
+                              given, None, None, None, None, None, None, None, None, batch])
+            _dirty(dirty, (item, warehouse), mpos)
+            if kind is DocType.transfer:                     # its receiving leg, linked to the first
+                movements.append([move_id + 1, doc_id, line_id, 1, date, mpos + 1, item, to_warehouse, 1, "linked",
+                                  qty, None, None, move_id, None, None, None, None, None, None, None, batch])
+                _dirty(dirty, (item, to_warehouse), mpos + 1)
+            ids["lines"], ids["movements"] = line_id + 1, move_id + 1 + (kind is DocType.transfer)
+        return 0
 
     def _amounts(self, doc: Document, line: Line) -> tuple[Decimal | None, Decimal, Decimal | None]:
         """A priced line's 金额, 税额 and 价税合计 (a line with no tax: 金额, 0, 金额)."""
@@ -461,7 +505,7 @@ class Writer:
                      "link": movement, "link_qty": link_qty} for _, movement, link_qty in links]
         if t is DocType.purchase_receipt:        # the tax is cost unless it is deductible 进项税额
             value = row["amount"] if deductible else row["total_with_tax"]
-        elif t in (DocType.opening_stock, DocType.other_receipt) and line.unit_cost is not None:
+        elif t in _AT_COST and line.unit_cost is not None:
             value = cost_of(qty, row["unit_cost"])
         else:
             return [{**base, "direction": direction, "rule": "current"}]
