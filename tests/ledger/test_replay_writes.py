@@ -106,3 +106,24 @@ def test_rows_written_changed_only_that_are_the_same_are_left_as_they_are(ledger
     conn.update_rows("jxc_t", ("a", "b"), given, {"touched": 8})
     conn.end(True)
     assert {r[0] for r in conn.execute("SELECT DISTINCT touched FROM jxc_t")} == {8}
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_a_replay_leaves_the_cycle_collector_as_it_found_it(tmp_path, collecting):
+    """recost pauses Python's cycle collector while it replays (its rows make no cycles) and puts
+    it back as it was — on, or off as a workbook run (app.usecases.bulk) keeps it — after a replay
+    that stands and after one refused for the shortage it would make further on."""
+    import gc
+    with Ledger.open(tmp_path / "books.jxc.db") as ledger:
+        standard_masters(ledger)
+        assert ledger.post(_history()[:200]).ok
+        was = gc.isenabled()
+        try:
+            (gc.enable if collecting else gc.disable)()
+            assert ledger.post([_buy("B3", dt.date(2026, 1, 4), 3, "7.77")]).ok
+            assert gc.isenabled() is collecting
+            assert not ledger.post([_sale("B4", dt.date(2026, 1, 5), 3 + 1000)]).ok
+            assert gc.isenabled() is collecting
+        finally:
+            (gc.enable if was else gc.disable)()
+        assert ledger.verify() == []

@@ -13,6 +13,7 @@ the balance the books stored, and a change that would reach back before it is a 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import heapq
 import sqlite3
 from operator import itemgetter
@@ -95,7 +96,22 @@ def recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, int], 
 
     With ``dry_run`` nothing is written and the differences found are kept instead (the
     ledger's self-check).
+
+    Python's cycle collector is paused meanwhile: a replay makes a few hundred thousand tuples
+    (rows read, figures costed, rows to write) and no cycle, and the collector would rescan them
+    as they pile up. Measured on bench's back_dated (one key, 100,000 movements after the
+    receipt; gc.callbacks timing the collections): 0.03–0.06 s of a 0.6 s post, ~560 collections.
     """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return _recost(conn, settings, dirty, dry_run)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _recost(conn: sqlite3.Connection, settings: Settings, dirty: dict[Key, int], dry_run: bool) -> Replayed:
     since = settings.since                     # nothing before it is replayed (taken as stored)
     pending = {key: max(pos, since) for key, pos in dirty.items()}   # key → the earliest pos to replay from
     queue = [(pos, key) for key, pos in pending.items()]
