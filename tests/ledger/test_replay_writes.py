@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from jxc_xl import Document, Ledger, Line
+from jxc_xl.ledger.engine import recost
 from jxc_xl.ledger.stores import postgres
 
 from ..conftest import standard_masters
@@ -127,3 +128,55 @@ def test_a_replay_leaves_the_cycle_collector_as_it_found_it(tmp_path, collecting
         finally:
             (gc.enable if was else gc.disable)()
         assert ledger.verify() == []
+
+
+def _linked(docs: list[Document]) -> list[Document]:
+    """What takes its cost from a movement of :func:`_history` (``docs``): every 50th day part of
+    a sale comes back (销售退货 naming it), every 70th a unit is moved to W2 (调拨)."""
+    docs, linked = list(docs), []
+    for n in range(0, PAIRS, 50):
+        sale = docs[2 * n + 1]
+        linked.append(Document(type="sales_return", doc_no=f"R{n:04d}", date=sale.date, party="C1", warehouse="W1",
+                             source_doc_no=sale.doc_no, lines=(Line(item="A", qty=D(1), price=D(9)),)))
+    for n in range(0, PAIRS, 70):
+        linked.append(Document(type="transfer", doc_no=f"T{n:04d}", date=docs[2 * n].date, warehouse="W1",
+                               to_warehouse="W2", lines=(Line(item="A", qty=D(1)),)))
+    return linked
+
+
+def _figures_by_leg(ledger: Ledger) -> dict[tuple, tuple]:
+    """Each movement's figures, by document and warehouse (a transfer has a leg in each)."""
+    return {(r[0], r[1]): tuple(r[2:]) for r in ledger.conn.execute(
+        f"SELECT d.doc_no, m.warehouse, {FIGURES} FROM movements m JOIN documents d ON d.id = m.doc")}
+
+
+@pytest.mark.parametrize("ranged_from", [1, 10 ** 9])
+def test_a_long_replay_finds_what_links_to_it_by_a_range_of_ids(ledger_path, tmp_path, monkeypatch, ranged_from):
+    """A back-dated receipt changes the cost of 1,100 later sales: the returns naming them and the
+    transfers' receiving legs in W2 are recosted in turn, whether what links to the replayed
+    movements is looked up by one range of ids (recost._linked_to: a long replay; with
+    ``ranged_from`` 1 also a short one, falling back to each id where the range holds too many)
+    or id by id (``ranged_from`` beyond any replay) — every figure as the documents posted from
+    scratch in date order give. recost._linked_to finds what the lookup by each id finds."""
+    monkeypatch.setattr(recost, "RANGED_FROM", ranged_from)
+    back = [_buy("B3", dt.date(2026, 1, 4), 3, "7.77")]
+    with Ledger.open(ledger_path) as ledger:
+        standard_masters(ledger)
+        assert ledger.post(_history()).ok
+        assert ledger.post(_linked(_history())).ok
+        before = _figures_by_leg(ledger)
+        assert ledger.post(back).ok
+        after = _figures_by_leg(ledger)
+        assert ledger.verify() == []
+        conn = ledger.conn
+        sales = [r[0] for r in conn.execute("SELECT link FROM movements WHERE link IS NOT NULL ORDER BY link")]
+        w1 = [r[0] for r in conn.execute("SELECT id FROM movements WHERE warehouse = 'W1' ORDER BY pos")]
+        for ids in (w1, sales[:4], sales[:1] + w1[:7], w1[:3]):   # few linked in range; as many as ids: each looked up
+            assert sorted(recost._linked_to(conn, ids)) == sorted(conn.tuples(
+                f"SELECT item, warehouse, pos, id, link FROM movements WHERE link IN ({','.join(map(str, ids))})"))
+    assert after[("T0070", "W2")] != before[("T0070", "W2")] and after[("R0050", "W1")] != before[("R0050", "W1")]
+    with Ledger.open(tmp_path / "scratch.jxc.db") as scratch:
+        standard_masters(scratch)
+        assert scratch.post(back + _history()).ok
+        assert scratch.post(_linked(_history())).ok
+        assert _figures_by_leg(scratch) == after
