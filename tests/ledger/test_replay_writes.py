@@ -180,3 +180,38 @@ def test_a_long_replay_finds_what_links_to_it_by_a_range_of_ids(ledger_path, tmp
         assert scratch.post(back + _history()).ok
         assert scratch.post(_linked(_history())).ok
         assert _figures_by_leg(scratch) == after
+
+
+def test_a_plain_replay_gives_what_a_replay_of_whole_rows_gives(tmp_path, monkeypatch):
+    """SQLite's replay that writes, by the integer path (recost._replayed_plain: each movement read
+    as it is costed, its id apart; a linked one and a count read again by id), against reading
+    whole rows (recost._replayed): the same figures for every movement from where each replay
+    starts — returns and transfers among them — the same count lines changed once a count's stored
+    figure is not what the replay gives, and the same failure once an early sale takes more than there is."""
+    with Ledger.open(tmp_path / "books.jxc.db") as ledger:
+        standard_masters(ledger)
+        assert ledger.post(_history()).ok
+        assert ledger.post(_linked(_history())).ok
+        assert ledger.post([Document(type="stock_count", doc_no="PD1", date=dt.date(2026, 6, 1), warehouse="W1",
+                                     lines=(Line(item="A", qty=D(5000)),))]).ok
+        conn = ledger.conn
+        middle = conn.execute("SELECT pos FROM movements WHERE warehouse = 'W1' ORDER BY pos LIMIT 1 OFFSET 600"
+                              ).fetchone()[0]
+
+        def both(key, start):
+            plain = recost._replay(conn, recost.Settings(), key, start, False)
+            with monkeypatch.context() as patched:
+                patched.setattr(recost, "_plain", lambda settings, start: False)
+                whole = recost._replay(conn, recost.Settings(), key, start, False)
+            return plain, whole
+
+        for key, start in ((("A", "W1"), 0), (("A", "W2"), 0), (("A", "W1"), middle)):
+            plain, whole = both(key, start)
+            assert plain == whole and len(plain[0]) > 5 and plain[1] == []
+        conn.execute("UPDATE movements SET qty = qty + 1000 WHERE rule = 'count'")
+        plain, whole = both(("A", "W1"), 0)
+        assert plain == whole and len(plain[1]) == 1
+        conn.execute("UPDATE movements SET base_qty = 10000 * base_qty WHERE id = (SELECT id FROM movements "
+                     "WHERE warehouse = 'W1' AND rule = 'current' AND direction < 0 ORDER BY pos LIMIT 1 OFFSET 10)")
+        plain, whole = both(("A", "W1"), 0)
+        assert plain == whole and isinstance(plain, recost.Failure) and plain.kind == "shortage"
