@@ -299,8 +299,10 @@ HELD_DEFLATED_SIZE = 64 << 20
 def _patched(pkg: Package, part: str, edits: dict, styles: Styles, strings: SharedStrings | None) -> list:
     """An input sheet patched, as sheetdata.sheet_chunks' pieces: read from the zip a piece at a
     time (sheetdata.streamed_sheet_chunks), so its XML never stands whole in memory. Measured on
-    the 1,000,000-line bench post: the sheet inflated whole (643 MB) beside its rows as they were
-    patched made the save the post's peak, 2,023 MB. Where an edited row is not found by its number
+    the 1,000,000-line bench post (`bench/run.py --million`, one run each, a loaded machine): the
+    sheet inflated whole (643 MB) beside its rows as they were patched made the save the post's
+    peak, 2,026 MB (save 155 s); read so, the post peaks at 1,590 MB, reached before the save
+    (save 127 s). Where an edited row is not found by its number
     (rows added after the last, other writers' attribute orders) the sheet is read whole and walked
     row by row, as before."""
     try:
