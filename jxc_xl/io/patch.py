@@ -25,9 +25,8 @@ from . import parts
 from .files import save_atomically
 from .layoutxml import add_charts, drop_relations, layout_print_names, layout_sheet, set_print_names
 from .package import MAIN, ZIP_ERRORS, Package, WorkbookError, damaged
-from .sheetdata import (Deflated, SharedStrings, generated_sheet, holds_as_written, marked, same, sheet_chunks,
-                        written_from,
-                        with_marks)
+from .sheetdata import (Deflated, SharedStrings, SheetXmlError, generated_sheet, holds_as_written, marked, same,
+                        sheet_chunks, streamed_sheet_chunks, written_from, with_marks)
 from .styles import Styles, styles_part
 from .xlsx import FileBook, generated_table_ref
 
@@ -163,12 +162,7 @@ class PatchBook(FileBook):
         styles = Styles(pkg, styles_part(pkg))
         strings = self._shared_strings(pkg)
         for part, (edits, marks) in self._sheet_edits(pkg):
-            xml = pkg.inflated(part)
-            if b"<sheetData" not in xml or b"</worksheet>" not in xml:
-                raise damaged(pkg.path, part)
-            rows = Deflated() if len(edits) >= HELD_DEFLATED else bytearray()
-            chunks = sheet_chunks(xml, edits, styles, strings and strings[1], rows)
-            del xml                                # the sheet as read: none of the chunks holds it
+            chunks = _patched(pkg, part, edits, styles, strings and strings[1])
             if edits:
                 parts.grow_tables(pkg, part, max(edits))
             if marks:                              # chunks[-1]: the sheet from </sheetData> on
@@ -178,7 +172,7 @@ class PatchBook(FileBook):
                     cells = {c for c in cells if c[0] not in cleared} | set(at_fault)
                 chunks[-1] = with_marks(chunks[-1], cells, styles)
             pkg.put(part, lambda chunks=chunks: _inflated(chunks))
-            del edits, rows                        # this sheet's cells to write: written into chunks
+            del edits                              # this sheet's cells to write: written into chunks
         if strings and strings[1].new:
             pkg.put(strings[0], strings[1].part())
         for name, args in self._ops:
@@ -295,8 +289,38 @@ def _changes(current: list[list], r: int, col: int, value: object) -> bool:
     return old is None and value is not None and value != "" or not same(old, value)
 
 
-# Rows edited from which a patched sheet's rows wait for saving deflated (see sheetdata.Deflated).
+# Rows edited from which a patched sheet's rows wait for saving deflated (see sheetdata.Deflated),
+# and the size of sheet XML from which they do however few are edited (a choice, not a measurement:
+# twice the 30 MB of bench's 100,000-line sheets, whose posts edit more rows than HELD_DEFLATED).
 HELD_DEFLATED = 10_000
+HELD_DEFLATED_SIZE = 64 << 20
+
+
+def _patched(pkg: Package, part: str, edits: dict, styles: Styles, strings: SharedStrings | None) -> list:
+    """An input sheet patched, as sheetdata.sheet_chunks' pieces: read from the zip a piece at a
+    time (sheetdata.streamed_sheet_chunks), so its XML never stands whole in memory. Measured on
+    the 1,000,000-line bench post (`bench/run.py --million`, one run each, a loaded machine): the
+    sheet inflated whole (643 MB) beside its rows as they were patched made the save the post's
+    peak, 2,026 MB (save 155 s); read so, the post peaks at 1,590 MB, reached before the save
+    (save 127 s). Where an edited row is not found by its number
+    (rows added after the last, other writers' attribute orders) the sheet is read whole and walked
+    row by row, as before."""
+    try:
+        size = pkg.zip.getinfo(part).file_size
+        rows = Deflated() if len(edits) >= HELD_DEFLATED or size >= HELD_DEFLATED_SIZE else bytearray()
+        chunks = streamed_sheet_chunks(lambda: pkg.zip.open(part), size, edits, styles, strings, rows)
+    except (KeyError, SheetXmlError, *ZIP_ERRORS) as exc:
+        raise damaged(pkg.path, part) from exc
+    if chunks is not None:
+        return chunks
+    xml = pkg.inflated(part)
+    if b"<sheetData" not in xml or b"</worksheet>" not in xml:
+        raise damaged(pkg.path, part)
+    rows = Deflated() if len(edits) >= HELD_DEFLATED or len(xml) >= HELD_DEFLATED_SIZE else bytearray()
+    try:
+        return sheet_chunks(xml, edits, styles, strings, rows)  # none of the chunks holds the sheet read
+    except ValueError as exc:                                    # no </sheetData>
+        raise damaged(pkg.path, part) from exc
 
 
 def _inflated(chunks: list) -> Iterator[bytes]:

@@ -279,7 +279,7 @@ def test_a_patched_sheet_is_read_in_pieces_not_inflated_whole(file_book, monkeyp
     """Issue 24 (memory): zipfile's read of a whole part joins its inflated blocks at the end (the
     1,000,000-row sheet, 648 MB, peaked at 1,392 MB); the sheet a post patches is read in pieces
     into one buffer of its size."""
-    from jxc_xl.io import package
+    from jxc_xl.io import package, sheetdata
     type_rows(file_book, "采购", [purchase(f"CG{n}", dt.date(2026, 11, 2), "A001", 10, 6) for n in range(40)])
     asked: list = []
     read = zipfile.ZipExtFile.read
@@ -290,6 +290,7 @@ def test_a_patched_sheet_is_read_in_pieces_not_inflated_whole(file_book, monkeyp
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", watched)
     monkeypatch.setattr(package, "PIECE", 1000)
+    monkeypatch.setattr(sheetdata, "PIECE", 1000)
     post_patched(file_book)
     sheet = next((name for name, n in asked if n == 1000), None)
     assert len([n for name, n in asked if name == sheet and n == 1000]) > 3        # in pieces
@@ -372,14 +373,14 @@ def test_the_cells_a_save_writes_are_made_one_sheet_at_a_time(file_book, monkeyp
     from jxc_xl.io import package, patch
     type_rows(file_book, "采购", [purchase(f"CG{n}", dt.date(2026, 11, 2), "A001", 100, 6) for n in range(30)])
     type_rows(file_book, "销售", [sale(f"XS{n}", dt.date(2026, 11, 5), "A001", 1, 9) for n in range(300)])
-    held: dict[str, int] = {}
-    inflated = package.Package.inflated
+    held: dict[int, int] = {}
+    streamed = patch.streamed_sheet_chunks
 
-    def watched(self, name):
+    def watched(open_part, size, *args):
         if tracemalloc.is_tracing():
             ours = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(True, patch.__file__)])
-            held[name] = sum(stat.count for stat in ours.statistics("filename"))
-        return inflated(self, name)
+            held[len(held)] = sum(stat.count for stat in ours.statistics("filename"))
+        return streamed(open_part, size, *args)
 
     save = patch.PatchBook.save
 
@@ -390,7 +391,7 @@ def test_the_cells_a_save_writes_are_made_one_sheet_at_a_time(file_book, monkeyp
         finally:
             tracemalloc.stop()
 
-    monkeypatch.setattr(package.Package, "inflated", watched)
+    monkeypatch.setattr(patch, "streamed_sheet_chunks", watched)
     monkeypatch.setattr(patch.PatchBook, "save", traced)
     post_patched(file_book)
     assert len(held) == 2

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 
 from jxc_xl import Document, Ledger, Line
+from jxc_xl.domain import costing
+from jxc_xl.ledger.engine import recost
 
 from ..conftest import named
 from ..dsl import docs, expect, stock_rows
@@ -450,6 +452,27 @@ def test_verify_finds_a_tampered_row(ledger):
     post_ok(ledger, SALES)
     ledger.conn.execute("UPDATE movements SET value = value + 1 WHERE id = 2")
     assert len(ledger.verify()) >= 1
+
+
+def test_the_self_check_reads_the_movements_again_when_a_post_comes_between_its_two_reads(ledger, monkeypatch):
+    """The self-check counts each key's movements, then cuts the movements read in key order by
+    those counts (recost._cut): a post between the two reads, and the cut would hand a key
+    another's movements — they are read again, each with its key, and the books still verify."""
+    post_ok(ledger, SALES)
+    real = ledger.conn.tuples
+
+    def tuples(sql, params=()):
+        found = real(sql, params)
+        if sql == recost._COUNTED:                     # counted: now another posts, before the movements are read
+            monkeypatch.setattr(ledger.conn, "tuples", real)
+            assert ledger.post(docs(HEAD + "| 2026-01-04 | 采购入库 | P0 | S1 | W1 | | A | 3 | 4 | | |\n"
+                                           "| 2026-01-04 | 采购入库 | P0 | S1 | W1 | | B | 2 | 1 | | |")).ok
+        return found
+    monkeypatch.setattr(ledger.conn, "tuples", tuples)
+    start = costing.METHODS[ledger.settings.method].replay_start(ledger.settings.since)
+    keys = recost.by_key(ledger.conn, ledger.settings)
+    assert keys == recost._keyed(ledger.conn, start) and sum(len(b) + len(a) for b, a in keys.values()) == 5
+    assert recost._cut(ledger.conn, start) == keys and ledger.verify() == []
 
 
 def test_verify_finds_a_key_missing_from_the_stock_keys(ledger):

@@ -122,6 +122,28 @@ def test_a_day_fuller_than_its_gaps_is_renumbered_and_keeps_its_order(ledger_pat
         assert ledger.verify() == []
 
 
+def test_a_batch_typed_ahead_of_a_days_posted_documents_is_renumbered_as_it_goes(ledger_path, tmp_path):
+    """300 receipts in one batch whose 单号 all sort before a shipment posted first on their day:
+    each takes half the gap left before it, the day is renumbered every tenth or so — the batch's
+    own queued rows moved each time, several times over before they are written (Writer._shift) —
+    and every key, order and figure is the one of a single post of them all."""
+    head = ("| 2026-03-01 | 期初库存 | O1 | | W1 | | A | 10 | | 5 | |\n"
+            "| 2026-03-02 | 销售出库 | Z9999 | C1 | W1 | | A | 1 | 9 | | |\n")
+    ahead = "".join(f"| 2026-03-02 | 采购入库 | E{n:04d} | S1 | W1 | | A | 1 | {5 + n % 7} | | |\n" for n in range(300))
+    with Ledger.open(ledger_path) as ledger, Ledger.open(tmp_path / "once.jxc.db") as once:
+        standard_masters(ledger)
+        standard_masters(once)
+        assert ledger.post(docs(HEAD + head)).ok and ledger.post(docs(HEAD + ahead)).ok
+        assert once.post(docs(HEAD + head + ahead)).ok
+        assert _movements(ledger) == _movements(once) and _order(ledger) == _order(once)
+        _keys_hold(ledger)
+        assert ledger.verify() == []
+        for doc, line, leg, pos in ledger.conn.execute(        # each movement keyed by its document's key
+                "SELECT d.pos, l.line_no, m.leg, m.pos FROM movements m JOIN documents d ON d.id = m.doc "
+                "JOIN lines l ON l.id = m.line"):
+            assert pos == order.move_key(doc, line, leg)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_numbers_and_days_posted_in_random_batches_cost_as_one_ordered_post(ledger_path, tmp_path, seed):
     rng = random.Random(seed)

@@ -261,6 +261,7 @@ def test_the_one_pass_self_check_finds_what_a_replay_of_every_key_finds(ops, met
     window query kept as the reference) — and a changed figure is always found."""
     import dataclasses
 
+    from jxc_xl.domain import costing
     from jxc_xl.ledger.engine import checks, recost
     with tempfile.TemporaryDirectory() as folder:
         with fresh(Path(folder), "check", method, allow_negative) as ledger:
@@ -276,6 +277,8 @@ def test_the_one_pass_self_check_finds_what_a_replay_of_every_key_finds(ops, met
                 closed_through=None if closed is None else START + dt.timedelta(days=closed))
             keys = {tuple(r): 0 for r in ledger.conn.execute("SELECT DISTINCT item, warehouse FROM movements")}
             keys_read = recost.by_key(ledger.conn, settings_)
+            start = costing.METHODS[settings_.method].replay_start(settings_.since)
+            assert keys_read == recost._keyed(ledger.conn, start)     # the counted cut, as one read with the keys
             one_pass = recost.check(ledger.conn, settings_, keys_read)
             assert sorted(checks.unbalanced(keys_read)) == sorted(tuple(r) for r in ledger.conn.execute(checks._RUNNING))
             per_key = recost.recost(ledger.conn, settings_, keys, dry_run=True)
