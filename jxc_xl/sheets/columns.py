@@ -10,9 +10,10 @@ the row path that builds the messages, so a failing row reads exactly as it alwa
 Each distinct cell value is converted once per column (a price or a 业务类型 repeats on
 thousands of rows): measured on the bench's 100,000-line sheets, reading the rows this way took
 parse_documents from 12.5 s to 4.5 s under the profiler (3.5 s of it building the documents).
-A plain purchase or sale (no 原单号, 订单号, 税额 or 价税合计 typed; a 金额 only on an untaxed line) is
-built packed — its lines as integer tuples, domain.packed — which the ledger checks, hashes and
-writes with no model per line (a taxed one's figures worked out in integers as validate's).
+A plain purchase, sale or order (no 原单号, 订单号, 税额 or 价税合计 typed; a 金额 only on an untaxed
+line; an order's 交货日期 or none), transfer, count or other move is built packed — its lines as
+integer tuples, domain.packed — which the ledger checks, hashes and writes with no model per line
+(a taxed one's figures worked out in integers as validate's).
 """
 from __future__ import annotations
 
@@ -122,8 +123,9 @@ class Columns:
 
     def document(self, doc_no: str, indices: list[int], rows: list[int], workbook: str) -> Document | Packed | None:
         """The document of these rows (indices into table.rows, each one asked for); None when a
-        row is not plain or the rows disagree (then the row path reads them). A plain purchase or
-        sale comes packed (domain.packed: integers, no model per line), any other as the model."""
+        row is not plain or the rows disagree (then the row path reads them). A plain purchase,
+        sale, order or stock document comes packed (domain.packed: integers, no model per line),
+        any other as the model."""
         indices = [self.at[i] for i in indices]
         if not all(self.clean[k] for k in indices) or text_fault(doc_no, True):
             return None

@@ -15,7 +15,7 @@ from jxc_xl.domain.packed import Packed
 from jxc_xl.sheets import columns, parse
 from jxc_xl.sheets.book import Table, header_of
 from jxc_xl.sheets.contract import (COUNTS, OPENING_BALANCES, OPENING_CASH, OPENING_STOCK, OTHER_MOVES, POSTED_SHEETS,
-                                    PURCHASES, SALES, TRANSFERS)
+                                    PURCHASE_ORDERS, PURCHASES, SALES, SALES_ORDERS, TRANSFERS)
 
 MASTERS = Masters(parties={"S01": Party(code="S01", name="华南供应", kind=PartyKind.supplier)},
                   warehouses={"WH1": Warehouse(code="WH1", name="总仓")})
@@ -131,7 +131,7 @@ def test_plain_rows_never_go_through_the_row_path(monkeypatch):
     assert docs[0].document.lines[1].price == 1.25 and docs[1].document.party == "华南供应"
     # plain purchases come packed (domain.packed: integers, no model per line), equal to their models
     assert all(isinstance(d.document, Packed) for d in docs)
-    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None, None, None, None, None, None)]
+    assert [d.document.units[1][5:] for d in docs[:1]] == [(30000, 1250000, None, None, None, None, None, None, None, None)]
 
 
 def test_taxed_rows_priced_by_one_price_come_packed():
@@ -169,6 +169,25 @@ def test_plain_transfers_counts_and_other_moves_come_packed():
         _same(fast, slow)
         assert [isinstance(d.document, Packed) for d in fast] == packed
     assert fast[0].document.lines[0].unit_cost == Decimal("2.5")
+
+
+def test_plain_order_rows_come_packed_with_their_delivery_dates():
+    """采购订单 and 销售订单 rows priced as a purchase's, with a 交货日期 or none, untaxed or at a 税率:
+    packed (domain.packed's order lines, each with its 交货日期), equal to the row path's models; one
+    typing its 税额 is the model's."""
+    day, later = dt.datetime(2026, 3, 5), dt.datetime(2026, 3, 20)
+    for spec, party in ((PURCHASE_ORDERS, "S01"), (SALES_ORDERS, "C01")):
+        # 单号, 日期, party, 仓库, 商品编码, 数量, 单价, 金额, 交货日期, 备注, 状态, 税率, 含税单价, 税额, 价税合计
+        rows = [["DD1", day, party, "WH1", "I001", 10, 2.5, None, later, "", "", None, None, None, None],
+                ["DD1", day, party, "WH1", "I002", 3, 1.25, 3.75, None, "急", "", None, None, None, None],
+                ["DD2", day, party, "WH1", "I001", 4, None, None, "2026-03-25", "", "", "13%", 11.3, None, None],
+                ["DD3", day, party, "WH1", "I001", 4, 2.5, None, later, "", "", "13%", None, 1.3, None]]
+        fast, slow = _both(_table(spec, rows))
+        _same(fast, slow)
+        assert [isinstance(d.document, Packed) for d in fast] == [True, True, False]
+        assert [line.delivery_date for d in fast[:2] for line in d.document.lines] == \
+            [later.date(), None, dt.date(2026, 3, 25)]
+        assert fast[0].document.lines[1].amount == Decimal("3.75") and fast[1].document.lines[0].tax_rate == Decimal("0.13")
 
 
 def test_plain_opening_stock_rows_come_packed(monkeypatch):

@@ -16,7 +16,7 @@ from ...domain.model import FULFILS, INVOICE_DIRECTION, INVOICED, ORDER_TYPES, D
 from ...domain.money import (MONEY_SCALE, QTY_SCALE, UNIT_COST_SCALE, ZERO, cost_of, from_cents, from_qty_units,
                              from_rate_units, memo, mul_money, qty_text, to_cents, to_qty_units, to_rate_units,
                              to_unit_cost_units)
-from ...domain.packed import COST_UNITS, ITEM, NOTE, QTY_UNITS, ROW, STOCK_TYPES, Packed
+from ...domain.packed import COST_UNITS, DELIVERY, ITEM, NOTE, QTY_UNITS, ROW, STOCK_TYPES, Packed
 from ...domain.problems import Problem
 from ...domain.tax import Mismatch
 from ...domain.validate import Masters, line_figures
@@ -295,6 +295,7 @@ class Writer:
         queued = packed or not links and not fulfils and self._traded(doc)      # its lines in integers
         if queued:
             total = self._stock_lines(doc, doc_id, pos, dirty) if doc.type in STOCK_TYPES else \
+                self._order_lines(doc, doc_id) if doc.type in ORDER_TYPES else \
                 self._traded_lines(doc, doc_id, pos, deductible, dirty)
         for n, line in enumerate(() if queued else doc.lines, start=1):
             amount, tax, with_tax = self._cents(doc, line)
@@ -408,7 +409,7 @@ class Writer:
         typed as typed, as :meth:`_cents` takes it, else 数量 × 单价; a taxed line's figures as
         plain_packed worked them out, kept for the outcome as :meth:`_model_lines` keeps them)."""
         sheet = doc.sheet
-        for n, (item, _, _, note, row, qty, price, _, typed, _, _, figures, _, _) in enumerate(doc.units, start=1):
+        for n, (item, _, _, note, row, qty, price, _, typed, _, _, figures, _, _, _) in enumerate(doc.units, start=1):
             if figures is not None:
                 rate, price, with_tax, amount, tax, gross = units = figures.units
                 if rate or tax:
@@ -417,6 +418,22 @@ class Writer:
                 continue
             amount = _cost(qty, price) if typed is None else typed
             yield item, qty, price, amount, 0, None, 0, amount, None, note, sheet, row, None
+
+    def _order_lines(self, doc: Packed, doc_id: int) -> int:
+        """Queue a packed order's lines as the general loop of :meth:`write` queues an order's: each
+        priced as :meth:`_packed_lines` prices a trade's line (its 增值税 figures kept for the outcome),
+        with its 交货日期; no movement (:meth:`_moves` has none for an order) and nothing owed
+        (:meth:`_party_entries` has none): returns their 价税合计 in cents, which nothing asks.
+        tests/ledger/test_packed.py posts random batches of them packed and as models."""
+        lines, ids, total = self._pending["lines"], self._ids(), 0
+        for n, ((item, qty, price, amount, rate, with_tax, tax, gross, _, note, sheet, row, _), line) in \
+                enumerate(zip(self._packed_lines(doc), doc.units), start=1):
+            day, line_id = line[DELIVERY], ids["lines"]
+            ids["lines"] = line_id + 1
+            total += gross
+            lines.append((line_id, doc_id, n, item, qty, price, amount, None, None, note, sheet, row, None,
+                          None if day is None else day.isoformat(), rate, with_tax, tax, gross, None))
+        return total
 
     def _stock_lines(self, doc: Packed, doc_id: int, pos: int, dirty: dict[Key, int]) -> int:
         """Queue a packed stock document's lines and movements as :meth:`_traded_lines` queues a
