@@ -231,6 +231,30 @@ def test_a_plain_purchase_and_sale_are_written_from_their_integers(tmp_path, mon
         assert refused.outcomes[0].problems[0].source.row == 12
 
 
+def _posted_both_ways(drawn: list[dict], masters: Masters, posted: list[str], tmp_path, monkeypatch) -> tuple:
+    """Post the drawn documents packed (no model made: Packed.document and .lines watched) and as
+    their models, each into a ledger of its own, posting them again too (their fingerprints the
+    same: already posted); every outcome and row alike. Returns the outcomes and rows."""
+    found = {}
+    for as_packed in (True, False):
+        docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
+        assert all(isinstance(doc, Packed) for doc in docs)
+        made, document, lines = [], Packed.document, Packed.lines.fget
+        if as_packed:
+            monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
+            monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
+        else:
+            docs = [doc.document() for doc in docs]
+        with Ledger.open(tmp_path / f"{as_packed}.jxc.db") as ledger:
+            result = ledger.post(docs, masters=masters)
+            assert result.posted == posted and not made
+            assert {o.status for o in ledger.post(docs, masters=masters).outcomes} == {"already"}
+            found[as_packed] = _outcomes(result), _rows(ledger)
+        monkeypatch.undo()
+    assert found[True] == found[False]
+    return found[True]
+
+
 def test_a_taxed_purchase_and_sale_are_written_from_their_integers(tmp_path, monkeypatch):
     """The bench's taxed documents — a 税率 on each line, priced by 单价 or by 含税单价 — checked by
     plain_packed, hashed and written with no model made: the rows and the outcome's 增值税 figures
@@ -243,22 +267,8 @@ def test_a_taxed_purchase_and_sale_are_written_from_their_integers(tmp_path, mon
     drawn = [{"type": kind, "doc_no": no, "date": DAY, "party": party, "warehouse": "总仓", "invoice_type": "",
               "lines": lines} for kind, no, party, lines in [("purchase_receipt", "CG1", "S1", [by_price, by_total]),
                                                              ("sales_shipment", "XS1", "乙", [by_total])]]
-    found = {}
-    for as_packed in (True, False):
-        docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
-        made, document, lines = [], Packed.document, Packed.lines.fget
-        if as_packed:
-            monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
-            monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
-        else:
-            docs = [doc.document() for doc in docs]
-        with Ledger.open(tmp_path / f"{as_packed}.jxc.db") as ledger:
-            result = ledger.post(docs, masters=masters)
-            assert result.posted == ["CG1", "XS1"] and not made
-            found[as_packed] = _outcomes(result), _rows(ledger)
-        monkeypatch.undo()
-    assert found[True] == found[False]
-    figures = [o[-1] for o in found[True][0]]
+    outcomes, _ = _posted_both_ways(drawn, masters, ["CG1", "XS1"], tmp_path, monkeypatch)
+    figures = [o[-1] for o in outcomes]
     # 3 × 2.50 = 7.50, 税额 0.98, 价税合计 8.48; 3 × 11.30 = 33.90 incl. 13%: 税额 3.90, 金额 30.00, 单价 10
     assert figures[0] == {1: (130000, 2500000, 2826667, 750, 98, 848), 2: (130000, 10000000, 11300000, 3000, 390, 3390)}
 
@@ -278,23 +288,9 @@ def test_stock_documents_are_written_from_their_integers(tmp_path, monkeypatch):
              moves("transfer", "DB1", 1, [("A", 3, None)], to="门店仓"),
              moves("stock_count", "PD1", 2, [("A", 2, "2.6")], "W2"), moves("stock_count", "PD2", 2, [("B", 0, None)]),
              moves("other_issue", "QT3", 3, [("A", "1.5", None)])]
-    found = {}
-    for as_packed in (True, False):
-        docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
-        made, document, lines = [], Packed.document, Packed.lines.fget
-        if as_packed:
-            monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
-            monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
-        else:
-            docs = [doc.document() for doc in docs]
-        with Ledger.open(tmp_path / f"{as_packed}.jxc.db") as ledger:
-            result = ledger.post(docs, masters=masters)
-            assert result.posted == ["QT1", "QT2", "DB1", "PD1", "PD2", "QT3"] and not made
-            found[as_packed] = _outcomes(result), _rows(ledger)
-        monkeypatch.undo()
-    assert found[True] == found[False]
+    _, rows = _posted_both_ways(drawn, masters, ["QT1", "QT2", "DB1", "PD1", "PD2", "QT3"], tmp_path, monkeypatch)
     moved = [(m["warehouse"], m["direction"], m["rule"], m["base_qty"], m["fixed_value"], m["given_unit_cost"],
-              m["link"], m["qty"], m["value"]) for m in found[True][1]["movements"]]
+              m["link"], m["qty"], m["value"]) for m in rows["movements"]]
     assert moved == [("W1", 1, "fixed", 100000, 2500, None, None, 100000, 2500),
                      ("W1", 1, "fixed", 40000, 480, None, None, 40000, 480),
                      ("W1", -1, "current", 30000, None, None, None, -30000, -750),     # (DB1 before QT2)
@@ -321,24 +317,7 @@ def test_orders_are_written_from_their_integers(tmp_path, monkeypatch):
               "lines": [plain, taxed, by_total]},
              {"type": "sales_order", "doc_no": "XSDD1", "date": DAY, "party": "C1", "warehouse": "W1",
               "lines": [{**plain, "qty": Decimal("1.5"), "amount": 0, "note": "加急"}]}]
-    found = {}
-    for as_packed in (True, False):
-        docs = [_packed(doc, n) for n, doc in enumerate(drawn)]
-        assert all(isinstance(doc, Packed) for doc in docs)
-        made, document, lines = [], Packed.document, Packed.lines.fget
-        if as_packed:
-            monkeypatch.setattr(Packed, "document", lambda self: made.append(self) or document(self))
-            monkeypatch.setattr(Packed, "lines", property(lambda self: made.append(self) or lines(self)))
-        else:
-            docs = [doc.document() for doc in docs]
-        with Ledger.open(tmp_path / f"{as_packed}.jxc.db") as ledger:
-            result = ledger.post(docs, masters=masters)
-            assert result.posted == ["CGDD1", "XSDD1"] and not made
-            assert ledger.post(docs, masters=masters).outcomes[0].status == "already"     # (the same fingerprints)
-            found[as_packed] = _outcomes(result), _rows(ledger)
-        monkeypatch.undo()
-    assert found[True] == found[False]
-    rows = found[True][1]
+    outcomes, rows = _posted_both_ways(drawn, masters, ["CGDD1", "XSDD1"], tmp_path, monkeypatch)
     assert [(r["item"], r["qty"], r["price"], r["amount"], r["tax_rate"], r["tax"], r["total_with_tax"],
              r["delivery_date"], r["note"], r["row"]) for r in rows["lines"]] == [
         ("A", 40000, 2500000, 1000, 0, 0, 1000, "2026-03-16", "", 2),
@@ -347,7 +326,7 @@ def test_orders_are_written_from_their_integers(tmp_path, monkeypatch):
         ("A", 15000, 2500000, 375, 0, 0, 375, "2026-03-16", "加急", 12)]
     assert rows["movements"] == [] and rows["party_entries"] == []
     assert [d["party"] for d in rows["documents"]] == ["S1", "C1"]
-    assert found[True][0][0][-1] == {2: (130000, 2500000, 2826667, 750, 98, 848),
+    assert outcomes[0][-1] == {2: (130000, 2500000, 2826667, 750, 98, 848),
                                      3: (130000, 10000000, 11300000, 3000, 390, 3390)}
 
 
