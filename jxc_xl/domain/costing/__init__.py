@@ -10,7 +10,7 @@ from types import ModuleType
 
 from ..model import CostMethod
 from . import fifo, monthly_average, moving_average
-from .base import Costed, CostedUnits, Move, NoCost, Result, Shortage, State, Stored, UnitMove
+from .base import Costed, CostedUnits, Move, NoCost, Result, Shortage, State, Stored, UnitMove, WideMove
 
 METHODS: dict[CostMethod, ModuleType] = {
     CostMethod.moving_average: moving_average,
@@ -25,4 +25,4 @@ def run(method: CostMethod, opening: State, moves: list[Move], allow_negative: b
 
 
 __all__ = ["METHODS", "Costed", "CostedUnits", "Move", "NoCost", "Result", "Shortage", "State", "Stored",
-           "UnitMove", "run"]
+           "UnitMove", "WideMove", "run"]

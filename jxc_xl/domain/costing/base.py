@@ -99,6 +99,11 @@ class Costed:
 # what the ledger stores: (signed qty, signed value, unit cost, balance qty, balance value, last unit cost).
 UnitMove = tuple[int, str, int, int, "int | None"]
 Stored = tuple[int, int, int, int, int, "int | None"]
+# FIFO's and the monthly average's fast path (``run_wide``, the same results) takes more of each
+# movement: (id, its month as year × 12 + month, direction, rule, qty, fixed value, given unit cost
+# or None, FIFO's layer — the receipt movement a return takes from first — or None, whether it
+# counts toward the month's rate): Move's fields in units.
+WideMove = tuple[int, int, int, str, int, int, "int | None", "int | None", bool]
 
 
 @dataclass

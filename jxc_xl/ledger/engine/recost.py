@@ -346,6 +346,9 @@ def _cost(settings: Settings, key: Key, opening, rows: list[tuple], sources: dic
         moves = [row[_MOVE] if row[_RULE] != "linked" else _unit_move(row, sources) for row in rows]
         outcome = method.run_units(opening, moves, settings.allow_negative)
         stored = outcome.results
+    elif hasattr(method, "run_wide") and not REFERENCE and not isinstance(opening, costing.State):
+        outcome = method.run_wide(opening, [_wide_move(row, key, sources) for row in rows], settings.allow_negative)
+        stored = outcome.results
     else:
         if not isinstance(opening, costing.State):
             opening = costing.State(from_qty_units(opening[0]), from_cents(opening[1]),
@@ -485,6 +488,18 @@ def _unit_move(row: tuple, sources: dict[int, tuple]) -> costing.UnitMove:
         value = abs(source_value) if qty == whole else div_half_up(abs(source_value) * qty, whole)
     direction = row[_DIRECTION] if not source_qty else (-1 if source_qty > 0 else 1)
     return direction, "fixed", qty, value, row[_GIVEN]
+
+
+def _wide_move(row: tuple, key: Key, sources: dict[int, tuple]) -> costing.WideMove:
+    """:func:`_move` in units, for a method's ``run_wide`` (its linked movement's figures as
+    :func:`_unit_move` works them out)."""
+    movement, date, direction, rule, base_qty, fixed, given, link = row[:_POS - 1]
+    month = int(date[:4]) * 12 + int(date[5:7])
+    if rule != "linked":
+        return movement, month, direction, rule, base_qty, fixed or 0, given, None, True
+    direction, _, qty, value, _ = _unit_move(row, sources)
+    return (movement, month, direction, "fixed", qty, value, given, link if direction < 0 else None,
+            tuple(sources[link][2:4]) != key)
 
 
 def _move(row: tuple, key: Key, sources: dict[int, tuple]) -> costing.Move:
