@@ -102,6 +102,10 @@ class Package:
     def has(self, name: str) -> bool:
         return self._new[name] is not None if name in self._new else name in self._names
 
+    def replaced(self, name: str) -> bool:
+        """Whether part ``name`` was put (or removed) since the file was read: the file's is not it."""
+        return name in self._new
+
     def holds(self, name: str, text: bytes, chunk: int = 1 << 20) -> bool:
         """Whether part ``name`` holds ``text``, read a piece at a time: most sheets hold no error
         cell, and a 100,000-row sheet read whole to find none was 30 MB of a post's peak memory."""

@@ -219,3 +219,18 @@ def test_saving_holds_the_patched_sheet_in_pieces_never_its_xml_whole(tmp_path, 
     with zipfile.ZipFile(path) as z:
         saved = z.read(SHEET)
     assert saved.count("已过账".encode()) == 150 and b"<mergeCells" in saved and saved.endswith(b"</worksheet>")
+
+
+def test_a_sheet_already_put_in_the_package_is_patched_as_it_now_stands(tmp_path):
+    """The file's part is not the sheet once another step has put it: patched from the package's
+    copy (read whole), not from the zip (a later edit would otherwise be lost)."""
+    book = tmp_path / "b.zip"
+    xml = _sheet(True)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as made:
+        made.writestr(SHEET, xml)
+        made.writestr("xl/styles.xml", STYLES)
+    with Package(book) as pkg:
+        pkg.put(SHEET, xml.replace(b"CG00004 &amp; x", b"EDITED-BEFORE"))
+        patched = b"".join(patch._inflated(patch._patched(pkg, SHEET, {5: {3: ("ok", None)}},
+                                                          Styles(pkg, "xl/styles.xml"), None)))
+    assert b"EDITED-BEFORE" in patched and b"ok" in patched

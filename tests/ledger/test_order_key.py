@@ -19,7 +19,7 @@ import pytest
 from jxc_xl import Document, Ledger, Line
 from jxc_xl.domain import order
 from jxc_xl.domain.model import DocType
-from jxc_xl.ledger.engine import slots
+from jxc_xl.ledger.engine import batch, posting, slots
 from jxc_xl.ledger.engine.posting import RANK
 from jxc_xl.ledger.stores.schema import SCHEMA_VERSION, _indexes
 from tests.conftest import login, standard_masters
@@ -122,18 +122,33 @@ def test_a_day_fuller_than_its_gaps_is_renumbered_and_keeps_its_order(ledger_pat
         assert ledger.verify() == []
 
 
-def test_a_batch_typed_ahead_of_a_days_posted_documents_is_renumbered_as_it_goes(ledger_path, tmp_path):
+def test_a_batch_typed_ahead_of_a_days_posted_documents_is_renumbered_as_it_goes(ledger_path, tmp_path,
+                                                                                 monkeypatch):
     """300 receipts in one batch whose 单号 all sort before a shipment posted first on their day:
     each takes half the gap left before it, the day is renumbered every tenth or so — the batch's
     own queued rows moved each time, several times over before they are written (Writer._shift) —
-    and every key, order and figure is the one of a single post of them all."""
+    and every key, order and figure is the one of a single post of them all. The queued movements
+    the batch's costing reads, and the documents it writes, stand where the day's slots say."""
     head = ("| 2026-03-01 | 期初库存 | O1 | | W1 | | A | 10 | | 5 | |\n"
             "| 2026-03-02 | 销售出库 | Z9999 | C1 | W1 | | A | 1 | 9 | | |\n")
     ahead = "".join(f"| 2026-03-02 | 采购入库 | E{n:04d} | S1 | W1 | | A | 1 | {5 + n % 7} | | |\n" for n in range(300))
+    writers, costed = [], []
+    made, cost = posting.Writer.__init__, batch.cost_queued
+    monkeypatch.setattr(posting.Writer, "__init__", lambda self, *args: writers.append(self) or made(self, *args))
+
+    def watched(conn, settings, queued, dirty):
+        keys = _slot_keys(writers[-1])
+        costed.append(len(queued))
+        assert all(row[5] - row[5] % order.SLOT == keys[row[1]] for row in queued)     # (pos, doc)
+        return cost(conn, settings, queued, dirty)
+    monkeypatch.setattr(batch, "cost_queued", watched)
     with Ledger.open(ledger_path) as ledger, Ledger.open(tmp_path / "once.jxc.db") as once:
         standard_masters(ledger)
         standard_masters(once)
         assert ledger.post(docs(HEAD + head)).ok and ledger.post(docs(HEAD + ahead)).ok
+        keys = _slot_keys(writers[-1])
+        assert max(costed) == 300 and {doc: pos for doc, pos in ledger.conn.execute(
+            "SELECT id, pos FROM documents WHERE doc_no LIKE 'E%'")}.items() <= keys.items()
         assert once.post(docs(HEAD + head + ahead)).ok
         assert _movements(ledger) == _movements(once) and _order(ledger) == _order(once)
         _keys_hold(ledger)
@@ -142,6 +157,11 @@ def test_a_batch_typed_ahead_of_a_days_posted_documents_is_renumbered_as_it_goes
                 "SELECT d.pos, l.line_no, m.leg, m.pos FROM movements m JOIN documents d ON d.id = m.doc "
                 "JOIN lines l ON l.id = m.line"):
             assert pos == order.move_key(doc, line, leg)
+
+
+def _slot_keys(writer) -> dict[int, int]:
+    """Each document's key as the writer's slots hold it (document id → key)."""
+    return {doc: base + slot * order.SLOT for base, held in writer.slots._days.items() for _, slot, doc in held}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
