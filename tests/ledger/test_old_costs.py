@@ -28,8 +28,8 @@ AUGUST, SEPTEMBER = dt.date(2026, 8, 31), dt.date(2026, 9, 30)
 def _old_rule(monkeypatch, method: str) -> None:
     """Cost issues as the previous jxc-xl did: a share of the value left (moving average), a
     share of what was left of the layer (FIFO)."""
-    if method == "moving_average":             # (through the Decimal path: the integer one costs issues inline)
-        monkeypatch.setattr(recost, "REFERENCE", True)
+    monkeypatch.setattr(recost, "REFERENCE", True)   # (through the Decimal path: the integer ones cost issues inline)
+    if method == "moving_average":
         monkeypatch.setattr(moving_average, "issue_value",
                             lambda state, qty, rate: state.value if qty >= state.qty else prorate(state.value, qty, state.qty))
     else:
