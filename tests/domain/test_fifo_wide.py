@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from jxc_xl.domain import costing, money
 from jxc_xl.domain.costing import fifo
 
+from .test_costing import _stored
+
 D = Decimal
 
 # (direction, rule, qty, fixed value, given unit cost, how many movements back is the one a return takes from first)
@@ -19,15 +21,6 @@ wide = st.tuples(st.sampled_from([1, 1, -1, -1, 0]), st.sampled_from(["fixed", "
                  st.one_of(st.integers(0, 10**7), st.integers(0, 99)),
                  st.one_of(st.none(), st.integers(0, 10**9), st.integers(0, 999)),
                  st.one_of(st.none(), st.integers(1, 6)))
-
-
-def _stored(result: costing.Result) -> tuple:
-    """recost._stored: what the ledger stores of a Decimal result."""
-    unit = D(0) if result.qty == 0 else abs(money.ratio(result.value, result.qty))
-    last = result.state.last_unit
-    return (money.to_qty_units(result.qty), money.to_cents(result.value), money.to_unit_cost_units(unit),
-            money.to_qty_units(result.state.qty), money.to_cents(result.state.value),
-            None if last is None else money.to_unit_cost_units(last))
 
 
 def _both(raw: list[tuple], allow_negative: bool, opening=(0, 0, None)):
